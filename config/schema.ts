@@ -1,0 +1,70 @@
+/**
+ * The shape of every config file in config/, validated with zod when loaded.
+ * Defaults live in the YAML files, never here: a key missing from a file is an error.
+ */
+import { z } from 'zod';
+
+const columnName = z.string().trim().toLowerCase().min(1);
+const probability = z.number().min(0).max(1);
+
+export const dataConfigSchema = z
+  .object({
+    input: z.strictObject({
+      marketPrefix: z.string().min(1),
+      riskIndicatorPrefix: z.string().min(1),
+      requiredColumns: z.array(columnName).min(1),
+      optionalColumns: z.array(columnName),
+      priceColumns: z.array(columnName).min(1),
+    }),
+    cleaning: z.strictObject({
+      maxForwardFill: z.number().int().min(0),
+    }),
+    features: z.strictObject({
+      volatilityWindow: z.number().int().min(2),
+      annualisationDays: z.number().positive(),
+    }),
+    regimes: z.strictObject({
+      weights: z.partialRecord(z.enum(['realized_vol_21d', 'drawdown', 'log_return']), z.number().min(0)),
+      thresholds: z.strictObject({ low: probability, high: probability }),
+      labels: z.array(z.string().min(1)).length(3),
+    }),
+    quality: z.strictObject({
+      gates: z.strictObject({
+        bronze: z.number().min(0).max(100),
+        silver: z.number().min(0).max(100),
+        gold: z.number().min(0).max(100),
+      }),
+    }),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.regimes.thresholds.low > c.regimes.thresholds.high) {
+      ctx.addIssue({ code: 'custom', path: ['regimes', 'thresholds', 'low'], message: 'must be ≤ high' });
+    }
+    if (!Object.values(c.regimes.weights).some((w) => w > 0)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['regimes', 'weights'],
+        message: 'needs at least one positive weight',
+      });
+    }
+    for (const col of ['date', 'close']) {
+      if (!c.input.requiredColumns.includes(col)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['input', 'requiredColumns'],
+          message: `must include "${col}"`,
+        });
+      }
+    }
+  });
+
+export type DataConfig = z.infer<typeof dataConfigSchema>;
+
+/** Every config file, by name (config/<name>.yaml), with its schema. */
+export const configSchemas = {
+  data: dataConfigSchema,
+} as const;
+
+export type ConfigName = keyof typeof configSchemas;
+export type FinmlConfig = { [K in ConfigName]: z.infer<(typeof configSchemas)[K]> };
