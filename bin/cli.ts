@@ -1,0 +1,58 @@
+/**
+ * The `finml` command line. Each command lives in bin/commands/ and returns an exit code:
+ * 0 success, 1 usage or internal error, 2 input rejected (data error).
+ */
+import { ConfigError } from '#config/load';
+import { pipelineCommand } from './commands/pipeline.ts';
+
+export interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  pipeline: pipelineCommand,
+};
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(help());
+    return name === undefined ? 1 : 0;
+  }
+  const command = commands[name];
+  if (command === undefined) {
+    process.stderr.write(`finml: unknown command "${name}"\n\n${help()}`);
+    return 1;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(rest);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`finml ${name}: ${error.message}\n\n${command.usage}\n`);
+      return 1;
+    }
+    if (error instanceof ConfigError) {
+      process.stderr.write(`finml: bad config\n${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+function help(): string {
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(12)} ${c.summary}`);
+  return `Usage: finml <command> [options]\n\nCommands:\n${lines.join('\n')}\n\nRun "finml <command> --help" for a command's options.\n`;
+}

@@ -1,0 +1,129 @@
+/** The summary `finml pipeline` prints: one JSON document (--json) or a readable table. */
+import type { DataConfig } from '#config/schema';
+import { type SourceRecord, sourceRecord } from '#shared/data/metadata';
+import {
+  combineQuality,
+  dateRange,
+  type FileOutcome,
+  type GoldResult,
+  regimeCounts,
+} from '#shared/data/pipeline';
+import type { LayerQuality } from '#shared/data/quality';
+
+export interface PipelineSummary {
+  runDate: string;
+  out: string;
+  files: SourceRecord[];
+  accepted: number;
+  rejected: number;
+  gold: {
+    rows: number;
+    warmupRows: number;
+    symbols: {
+      symbol: string;
+      rows: number;
+      first: string | null;
+      last: string | null;
+      latestRegime: string | null;
+    }[];
+    regimeCounts: Record<string, number>;
+  };
+  quality: { bronze: LayerQuality; silver: LayerQuality; gold: LayerQuality | null };
+  written: string[];
+}
+
+export function pipelineSummary(args: {
+  outcomes: FileOutcome[];
+  gold: GoldResult;
+  config: DataConfig;
+  runDate: string;
+  out: string;
+  written: string[];
+}): PipelineSummary {
+  const { outcomes, gold, config } = args;
+  const accepted = outcomes.filter((o) => o.status === 'accepted');
+  const labels = config.regimes.labels;
+  return {
+    runDate: args.runDate,
+    out: args.out,
+    files: outcomes.map(sourceRecord),
+    accepted: accepted.length,
+    rejected: outcomes.length - accepted.length,
+    gold: {
+      rows: gold.series.reduce((s, g) => s + g.length, 0),
+      warmupRows: gold.series.reduce((s, g) => s + g.warmupRows, 0),
+      symbols: gold.series.map((g) => {
+        const range = dateRange(g);
+        return {
+          symbol: g.symbol,
+          rows: g.length,
+          first: range?.first ?? null,
+          last: range?.last ?? null,
+          latestRegime: g.length === 0 ? null : labels[g.markov_state[g.length - 1]!]!,
+        };
+      }),
+      regimeCounts: regimeCounts(gold.series, labels),
+    },
+    quality: {
+      bronze: combineQuality(
+        accepted.map((o) => o.bronze.quality),
+        'bronze',
+        config.quality.gates.bronze,
+      ),
+      silver: combineQuality(
+        accepted.map((o) => o.silver.quality),
+        'silver',
+        config.quality.gates.silver,
+      ),
+      gold: gold.quality.rows > 0 ? gold.quality : null,
+    },
+    written: args.written,
+  };
+}
+
+const pct = (q: LayerQuality | null) =>
+  q === null ? 'n/a' : `${q.score.toFixed(1)} % ${q.passed ? '✓' : '✗'} (gate ${q.gate} %)`;
+
+export function formatPipelineSummary(s: PipelineSummary): string {
+  const lines: string[] = [`FINML pipeline — run date ${s.runDate}`, ''];
+  for (const f of s.files) {
+    if (f.status === 'rejected') {
+      const where = f.rejection?.line === undefined ? '' : `, line ${f.rejection.line}`;
+      lines.push(`✗ ${f.file}${where}: ${f.rejection?.reason} — quarantined`);
+      continue;
+    }
+    const dropped = Object.entries(f.dropped).filter(([, n]) => n > 0);
+    lines.push(`✓ ${f.file}: ${f.rowsIn} rows in → ${f.rowsOut} silver rows`);
+    lines.push(
+      `    dropped ${dropped.length === 0 ? 'none' : dropped.map(([k, n]) => `${n} ${k}`).join(', ')}; ` +
+        `forward-filled ${f.forwardFilled}; flagged ${f.flaggedRows}` +
+        (f.volumeInvalidAsMissing > 0
+          ? `; ${f.volumeInvalidAsMissing} non-numeric volumes read as missing`
+          : ''),
+    );
+  }
+  lines.push('');
+  if (s.gold.rows === 0) {
+    lines.push('Gold: no rows yet — a symbol needs more silver rows than the volatility window (warm-up).');
+  } else {
+    const counts = Object.entries(s.gold.regimeCounts)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(' · ');
+    lines.push(
+      `Gold: ${s.gold.rows} rows for ${s.gold.symbols.length} symbol(s), ${s.gold.warmupRows} warm-up rows left out`,
+    );
+    lines.push(`  regimes: ${counts}`);
+    for (const sym of s.gold.symbols.slice(0, 20)) {
+      lines.push(
+        `  ${sym.symbol.padEnd(12)} ${sym.first} … ${sym.last}  ${String(sym.rows).padStart(7)} rows  latest ${sym.latestRegime}`,
+      );
+    }
+    if (s.gold.symbols.length > 20) lines.push(`  … and ${s.gold.symbols.length - 20} more`);
+  }
+  lines.push(
+    '',
+    `Quality  bronze ${pct(s.quality.bronze)}   silver ${pct(s.quality.silver)}   gold ${pct(s.quality.gold)}`,
+  );
+  lines.push('', `Wrote ${s.written.length} file(s) under ${s.out}/`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,192 @@
+/**
+ * Gold: features and risk regimes per symbol (DOMAIN §3).
+ * - price p_t = adjclose where present, else close;
+ * - log_return r_t = ln(p_t / p_{t-1});
+ * - realized_vol_21d = sample sd (ddof 1) of the last `window` returns × sqrt(annualisation days);
+ * - drawdown = 1 − p_t / max_{s≤t} p_s;
+ * - per-feature score = empirical CDF against the symbol's reference sample;
+ * - risk_score = weighted mean of the scores; regime by the thresholds (strict <).
+ * Warm-up rows (any feature undefined) are left out and counted.
+ */
+import type { DataConfig } from '#config/schema';
+import { type LayerQuality, layerQuality } from './quality.ts';
+import type { SilverSeries } from './series.ts';
+
+export const FEATURES = ['log_return', 'realized_vol_21d', 'drawdown'] as const;
+export type Feature = (typeof FEATURES)[number];
+
+export interface GoldFeatures {
+  symbol: string;
+  length: number;
+  day: Int32Array;
+  price: Float64Array;
+  log_return: Float64Array;
+  realized_vol_21d: Float64Array;
+  drawdown: Float64Array;
+  /** Silver rows before the first row with every feature defined. */
+  warmupRows: number;
+}
+
+/** Sorted reference values per scored feature, for one symbol. */
+export type ReferenceSample = Partial<Record<Feature, Float64Array>>;
+
+export interface GoldSeries extends GoldFeatures {
+  /** Empirical-CDF score per weighted feature. */
+  scores: Partial<Record<Feature, Float64Array>>;
+  risk_score: Float64Array;
+  /** 0 = Low, 1 = Medium, 2 = High. */
+  markov_state: Uint8Array;
+}
+
+/** Computes the features of one silver series (sorted by day, closes present). */
+export function computeFeatures(s: SilverSeries, config: DataConfig): GoldFeatures {
+  const window = config.features.volatilityWindow;
+  const annualise = Math.sqrt(config.features.annualisationDays);
+  const n = s.length;
+  const warmup = Math.min(n, window);
+  const m = n - warmup;
+  const price = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const adj = s.adjclose[i]!;
+    price[i] = Number.isNaN(adj) ? s.close[i]! : adj;
+  }
+  const ret = new Float64Array(n);
+  ret[0] = Number.NaN;
+  for (let i = 1; i < n; i++) ret[i] = Math.log(price[i]! / price[i - 1]!);
+
+  const out: GoldFeatures = {
+    symbol: s.symbol,
+    length: m,
+    day: s.day.slice(warmup),
+    price: price.slice(warmup),
+    log_return: ret.slice(warmup),
+    realized_vol_21d: new Float64Array(m),
+    drawdown: new Float64Array(m),
+    warmupRows: warmup,
+  };
+  let peak = 0;
+  for (let i = 0; i < n; i++) {
+    if (price[i]! > peak) peak = price[i]!;
+    if (i < warmup) continue;
+    out.drawdown[i - warmup] = 1 - price[i]! / peak;
+    out.realized_vol_21d[i - warmup] = sampleSd(ret, i - window + 1, i + 1) * annualise;
+  }
+  return out;
+}
+
+/** Sample standard deviation (ddof = 1) of a[from..to), two-pass for accuracy. */
+function sampleSd(a: Float64Array, from: number, to: number): number {
+  const k = to - from;
+  let sum = 0;
+  for (let i = from; i < to; i++) sum += a[i]!;
+  const mean = sum / k;
+  let ss = 0;
+  for (let i = from; i < to; i++) {
+    const d = a[i]! - mean;
+    ss += d * d;
+  }
+  return Math.sqrt(ss / (k - 1));
+}
+
+/** The reference sample of a symbol's features: its values, sorted (the training history). */
+export function referenceSample(f: GoldFeatures, config: DataConfig): ReferenceSample {
+  const ref: ReferenceSample = {};
+  for (const feature of weightedFeatures(config)) ref[feature] = f[feature].slice().sort();
+  return ref;
+}
+
+export function weightedFeatures(config: DataConfig): Feature[] {
+  return FEATURES.filter((f) => (config.regimes.weights[f] ?? 0) > 0);
+}
+
+/** Empirical CDF: (number of reference values ≤ x) / (reference size). `sorted` ascending. */
+export function ecdf(sorted: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo / sorted.length;
+}
+
+/** The regime state of a risk score: 0 Low if < low, 1 Medium if < high, else 2 High. */
+export function regimeOf(riskScore: number, thresholds: { low: number; high: number }): 0 | 1 | 2 {
+  if (riskScore < thresholds.low) return 0;
+  if (riskScore < thresholds.high) return 1;
+  return 2;
+}
+
+/** Scores features against a reference sample and labels regimes. */
+export function scoreRegimes(f: GoldFeatures, reference: ReferenceSample, config: DataConfig): GoldSeries {
+  const features = weightedFeatures(config);
+  const n = f.length;
+  const scores: GoldSeries['scores'] = {};
+  const risk = new Float64Array(n);
+  let totalWeight = 0;
+  for (const feature of features) {
+    const ref = reference[feature];
+    if (ref === undefined || ref.length === 0) {
+      throw new RangeError(`no reference sample for ${f.symbol}.${feature}`);
+    }
+    const w = config.regimes.weights[feature]!;
+    totalWeight += w;
+    const sc = new Float64Array(n);
+    const values = f[feature];
+    for (let i = 0; i < n; i++) {
+      sc[i] = ecdf(ref, values[i]!);
+      risk[i]! += w * sc[i]!;
+    }
+    scores[feature] = sc;
+  }
+  const state = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    risk[i] = risk[i]! / totalWeight;
+    state[i] = regimeOf(risk[i]!, config.regimes.thresholds);
+  }
+  return { ...f, scores, risk_score: risk, markov_state: state };
+}
+
+/** Gold quality: every feature finite and in range, unique ordered days, none in the future. */
+export function goldQuality(series: GoldSeries[], runDay: number, gate: number): LayerQuality {
+  let rows = 0;
+  let incomplete = 0;
+  let invalid = 0;
+  let repeats = 0;
+  let outOfOrder = 0;
+  let future = 0;
+  for (const s of series) {
+    rows += s.length;
+    for (let i = 0; i < s.length; i++) {
+      const values = [
+        s.price[i]!,
+        s.log_return[i]!,
+        s.realized_vol_21d[i]!,
+        s.drawdown[i]!,
+        s.risk_score[i]!,
+      ];
+      if (!values.every(Number.isFinite)) incomplete++;
+      else if (
+        s.price[i]! <= 0 ||
+        s.realized_vol_21d[i]! < 0 ||
+        s.drawdown[i]! < 0 ||
+        s.drawdown[i]! >= 1 ||
+        s.risk_score[i]! < 0 ||
+        s.risk_score[i]! > 1
+      ) {
+        invalid++;
+      }
+      if (s.day[i]! > runDay) future++;
+      if (i > 0 && s.day[i] === s.day[i - 1]) repeats++;
+      if (i > 0 && s.day[i]! < s.day[i - 1]!) outOfOrder++;
+    }
+  }
+  const share = (k: number) => (rows === 0 ? 0 : 1 - k / rows);
+  return layerQuality('gold', gate, rows, {
+    completeness: share(incomplete),
+    validity: share(incomplete + invalid),
+    uniqueness: share(repeats),
+    timeliness: (share(future) + share(outOfOrder)) / 2,
+  });
+}

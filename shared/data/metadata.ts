@@ -1,0 +1,161 @@
+/**
+ * The record of a data-pipeline run (out/gold/metadata.json): each source file with its hash,
+ * rows in and out, rows dropped per reason, forward-filled and flagged rows, warm-up rows, the
+ * quality score of each layer with its components, the config used and its hash, and the
+ * reference samples the regimes were scored against.
+ */
+import type { DataConfig } from '#config/schema';
+import type { FileOutcome, GoldResult } from './pipeline.ts';
+import { combineQuality, dateRange, regimeCounts } from './pipeline.ts';
+import type { LayerQuality } from './quality.ts';
+
+export interface RunMetadata {
+  generatedAt: string;
+  runDate: string;
+  config: { hash: string; data: DataConfig };
+  sources: SourceRecord[];
+  quality: { bronze: LayerQuality; silver: LayerQuality; gold: LayerQuality | null };
+  gold: {
+    rows: number;
+    warmupRows: number;
+    regimeCounts: Record<string, number>;
+    symbols: SymbolRecord[];
+  };
+  reference: {
+    file: string;
+    symbols: Record<string, { source: 'model' | 'own history'; sizes: Record<string, number> }>;
+  };
+}
+
+export interface SourceRecord {
+  file: string;
+  status: FileOutcome['status'];
+  sha256: string | null;
+  bytes: number | null;
+  rowsIn: number | null;
+  rowsAccepted: number | null;
+  rowsOut: number | null;
+  dropped: Record<string, number>;
+  forwardFilled: number;
+  flaggedRows: number;
+  flagged: Record<string, number>;
+  volumeInvalidAsMissing: number;
+  quality: { bronze: LayerQuality | null; silver: LayerQuality | null };
+  rejection?: { code: string; line?: number; reason: string };
+}
+
+export interface SymbolRecord {
+  symbol: string;
+  goldRows: number;
+  warmupRows: number;
+  firstDate: string | null;
+  lastDate: string | null;
+  regimeCounts: Record<string, number>;
+}
+
+/** Per-file record: bronze drops and silver drops (duplicates, gaps) together, by reason. */
+export function sourceRecord(o: FileOutcome): SourceRecord {
+  const symbols = o.silver?.symbols ?? [];
+  const sum = (
+    k:
+      | 'duplicatesDropped'
+      | 'droppedLongGap'
+      | 'droppedNoEarlierClose'
+      | 'forwardFilled'
+      | 'flaggedRows'
+      | 'rowsOut',
+  ) => symbols.reduce((s, x) => s + x[k], 0);
+  const flagged: Record<string, number> = {};
+  for (const s of symbols) for (const [k, v] of Object.entries(s.flagged)) flagged[k] = (flagged[k] ?? 0) + v;
+  const bronze = o.bronze;
+  return {
+    file: bronze?.file ?? (o.status === 'rejected' ? o.file : ''),
+    status: o.status,
+    sha256: bronze?.sha256 ?? null,
+    bytes: bronze?.bytes ?? null,
+    rowsIn: bronze?.rowsIn ?? null,
+    rowsAccepted: bronze?.rowsAccepted ?? null,
+    rowsOut: o.silver ? sum('rowsOut') : null,
+    dropped: {
+      ...(bronze?.dropped ?? {}),
+      ...(o.silver
+        ? {
+            duplicate: sum('duplicatesDropped'),
+            missing_close_long_gap: sum('droppedLongGap'),
+            missing_close_no_earlier_close: sum('droppedNoEarlierClose'),
+          }
+        : {}),
+    },
+    forwardFilled: sum('forwardFilled'),
+    flaggedRows: sum('flaggedRows'),
+    flagged,
+    volumeInvalidAsMissing: bronze?.volumeInvalidAsMissing ?? 0,
+    quality: { bronze: bronze?.quality ?? null, silver: o.silver?.quality ?? null },
+    ...(o.status === 'rejected'
+      ? {
+          rejection: {
+            code: o.rejection.code,
+            ...(o.rejection.line === undefined ? {} : { line: o.rejection.line }),
+            reason: o.rejection.reason,
+          },
+        }
+      : {}),
+  };
+}
+
+export function runMetadata(args: {
+  outcomes: FileOutcome[];
+  gold: GoldResult;
+  config: DataConfig;
+  configHash: string;
+  runDate: string;
+  referenceFile: string;
+  now?: Date;
+}): RunMetadata {
+  const { outcomes, gold, config } = args;
+  const accepted = outcomes.filter((o) => o.status === 'accepted');
+  const labels = config.regimes.labels;
+  const references: RunMetadata['reference']['symbols'] = {};
+  for (const [symbol, ref] of gold.references) {
+    references[symbol] = {
+      source: ref.source,
+      sizes: Object.fromEntries(Object.entries(ref.sample).map(([f, v]) => [f, v.length])),
+    };
+  }
+  return {
+    generatedAt: (args.now ?? new Date()).toISOString(),
+    runDate: args.runDate,
+    config: { hash: args.configHash, data: config },
+    sources: outcomes.map(sourceRecord),
+    quality: {
+      bronze: combineQuality(
+        accepted.map((o) => o.bronze.quality),
+        'bronze',
+        config.quality.gates.bronze,
+      ),
+      silver: combineQuality(
+        accepted.map((o) => o.silver.quality),
+        'silver',
+        config.quality.gates.silver,
+      ),
+      gold: gold.quality.rows > 0 ? gold.quality : null,
+    },
+    gold: {
+      rows: gold.series.reduce((s, g) => s + g.length, 0),
+      warmupRows: gold.series.reduce((s, g) => s + g.warmupRows, 0),
+      regimeCounts: regimeCounts(gold.series, labels),
+      symbols: gold.series.map((g) => {
+        const range = dateRange(g);
+        return {
+          symbol: g.symbol,
+          goldRows: g.length,
+          warmupRows: g.warmupRows,
+          firstDate: range?.first ?? null,
+          lastDate: range?.last ?? null,
+          regimeCounts: regimeCounts([g], labels),
+        };
+      }),
+    },
+    reference: { file: args.referenceFile, symbols: references },
+  };
+}

@@ -1,0 +1,215 @@
+/**
+ * Silver: the cleaned series of DOMAIN §2 — duplicates on (symbol, date) resolved (the last
+ * surviving occurrence in file order wins), rows sorted by date, short gaps of missing closes
+ * forward-filled, consistency flags set. Also the merge of a new file into a symbol's history.
+ */
+import type { DataConfig } from '#config/schema';
+import { isInconsistent } from './bronze.ts';
+import { type LayerQuality, layerQuality } from './quality.ts';
+import {
+  FLAGS,
+  type FlagName,
+  type PriceSeries,
+  pickRows,
+  type SilverSeries,
+  VALUE_FIELDS,
+} from './series.ts';
+
+export interface SilverStats {
+  symbol: string;
+  rowsIn: number;
+  rowsOut: number;
+  duplicatesDropped: number;
+  forwardFilled: number;
+  /** Rows in runs of missing closes longer than cleaning.maxForwardFill. */
+  droppedLongGap: number;
+  /** Rows with a missing close and no earlier close in the series. */
+  droppedNoEarlierClose: number;
+  flagged: Record<FlagName, number>;
+  /** Rows with at least one flag. */
+  flaggedRows: number;
+}
+
+/**
+ * Cleans one symbol's accepted bronze rows (in file order) into a silver series.
+ * Pure: the input is not modified.
+ */
+export function cleanSeries(
+  raw: PriceSeries,
+  config: DataConfig,
+): { series: SilverSeries; stats: SilverStats } {
+  const unique = lastPerDay(raw);
+  const sorted = pickRows(raw, unique);
+  const gaps = fillMissingCloses(sorted, config.cleaning.maxForwardFill);
+  const series = withFlags(pickRows({ ...sorted, close: gaps.close }, gaps.index), gaps.filled);
+  return {
+    series,
+    stats: {
+      symbol: raw.symbol,
+      rowsIn: raw.length,
+      rowsOut: series.length,
+      duplicatesDropped: raw.length - unique.length,
+      forwardFilled: gaps.filledCount,
+      droppedLongGap: gaps.long,
+      droppedNoEarlierClose: gaps.leading,
+      ...countFlags(series.flags),
+    },
+  };
+}
+
+/**
+ * Row indices of `s` sorted by day, keeping for each day the last row in input order.
+ * Sorting a composite key (day, position) keeps it to one typed-array sort.
+ */
+function lastPerDay(s: PriceSeries): Int32Array {
+  const n = s.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) keys[i] = (s.day[i]! + 2 ** 20) * 2 ** 31 + i;
+  keys.sort();
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = keys[k]! % 2 ** 31;
+    const next = keys[k + 1];
+    // Keep the last occurrence of each day: skip when the next key has the same day.
+    if (next !== undefined && Math.floor(next / 2 ** 31) === Math.floor(keys[k]! / 2 ** 31)) continue;
+    out.push(i);
+  }
+  return Int32Array.from(out);
+}
+
+/**
+ * DOMAIN §2: a run of at most `maxRun` consecutive missing closes is forward-filled from the last
+ * valid close; a longer run, or a run with no earlier close, is dropped entirely.
+ */
+function fillMissingCloses(s: PriceSeries, maxRun: number) {
+  const index: number[] = [];
+  const filled: number[] = [];
+  const close = s.close.slice();
+  let filledCount = 0;
+  let long = 0;
+  let leading = 0;
+  let i = 0;
+  while (i < s.length) {
+    if (!Number.isNaN(close[i]!)) {
+      index.push(i);
+      filled.push(0);
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < s.length && Number.isNaN(close[j]!)) j++;
+    const run = j - i;
+    if (i === 0) leading += run;
+    else if (run > maxRun) long += run;
+    else {
+      for (let k = i; k < j; k++) {
+        close[k] = close[i - 1]!;
+        index.push(k);
+        filled.push(1);
+      }
+      filledCount += run;
+    }
+    i = j;
+  }
+  return { index, filled, close, filledCount, long, leading };
+}
+
+function withFlags(s: PriceSeries, filled: number[]): SilverSeries {
+  const n = s.length;
+  const flags = new Uint8Array(n);
+  const row = new Float64Array(VALUE_FIELDS.length);
+  for (let i = 0; i < n; i++) {
+    for (let f = 0; f < VALUE_FIELDS.length; f++) row[f] = s[VALUE_FIELDS[f]!][i]!;
+    flags[i] = isInconsistent(row);
+  }
+  return { ...s, filled: Uint8Array.from(filled), flags };
+}
+
+function countFlags(flags: Uint8Array): { flagged: Record<FlagName, number>; flaggedRows: number } {
+  const flagged = Object.fromEntries(Object.keys(FLAGS).map((k) => [k, 0])) as Record<FlagName, number>;
+  let flaggedRows = 0;
+  for (const f of flags) {
+    if (f === 0) continue;
+    flaggedRows++;
+    for (const [name, bit] of Object.entries(FLAGS) as [FlagName, number][]) if (f & bit) flagged[name]++;
+  }
+  return { flagged, flaggedRows };
+}
+
+/**
+ * Merges a newly cleaned series into a symbol's silver history (DESIGN §4): the union of days;
+ * on a clash the newer file's row wins (a vendor correction).
+ */
+export function mergeSilver(history: SilverSeries | undefined, incoming: SilverSeries): SilverSeries {
+  if (history === undefined || history.length === 0) return incoming;
+  const out: number[][] = []; // [source, index]
+  let i = 0;
+  let j = 0;
+  while (i < history.length || j < incoming.length) {
+    const hd = i < history.length ? history.day[i]! : Number.POSITIVE_INFINITY;
+    const nd = j < incoming.length ? incoming.day[j]! : Number.POSITIVE_INFINITY;
+    if (nd <= hd) {
+      out.push([1, j++]);
+      if (nd === hd) i++;
+    } else out.push([0, i++]);
+  }
+  const n = out.length;
+  const merged = emptySilver(incoming.symbol, n);
+  out.forEach(([src, k], r) => {
+    const from = src === 1 ? incoming : history;
+    merged.day[r] = from.day[k!]!;
+    merged.line[r] = from.line[k!]!;
+    merged.filled[r] = from.filled[k!]!;
+    merged.flags[r] = from.flags[k!]!;
+    for (const f of VALUE_FIELDS) merged[f][r] = from[f][k!]!;
+  });
+  return merged;
+}
+
+export function emptySilver(symbol: string, n: number): SilverSeries {
+  return {
+    symbol,
+    length: n,
+    day: new Int32Array(n),
+    line: new Int32Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    adjclose: new Float64Array(n),
+    volume: new Float64Array(n),
+    filled: new Uint8Array(n),
+    flags: new Uint8Array(n),
+  };
+}
+
+/**
+ * Silver quality: completeness = observed (not forward-filled) closes; validity = rows without a
+ * consistency flag; uniqueness and timeliness check that the cleaning did its job (unique,
+ * ordered days, none after the run day).
+ */
+export function silverQuality(series: SilverSeries[], runDay: number, gate: number): LayerQuality {
+  let rows = 0;
+  let filled = 0;
+  let flagged = 0;
+  let repeats = 0;
+  let outOfOrder = 0;
+  let future = 0;
+  for (const s of series) {
+    rows += s.length;
+    for (let i = 0; i < s.length; i++) {
+      filled += s.filled[i]!;
+      if (s.flags[i] !== 0) flagged++;
+      if (s.day[i]! > runDay) future++;
+      if (i > 0 && s.day[i] === s.day[i - 1]) repeats++;
+      if (i > 0 && s.day[i]! < s.day[i - 1]!) outOfOrder++;
+    }
+  }
+  const share = (k: number) => (rows === 0 ? 0 : 1 - k / rows);
+  return layerQuality('silver', gate, rows, {
+    completeness: share(filled),
+    validity: share(flagged),
+    uniqueness: share(repeats),
+    timeliness: (share(future) + share(outOfOrder)) / 2,
+  });
+}

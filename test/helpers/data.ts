@@ -1,0 +1,37 @@
+/** Test helpers for the data layers: in-memory bronze inputs and the default config. */
+import { loadConfig } from '#config/load';
+import type { DataConfig } from '#config/schema';
+import type { BronzeInput } from '#shared/data/bronze';
+import { parseIsoDay } from '#shared/data/values';
+
+export const dataConfig = (): DataConfig => loadConfig().config.data;
+
+/** A run day well after every fixture date. */
+export const RUN_DAY = parseIsoDay('2026-11-26')!;
+
+/** A bronze input from text or bytes, split into chunks of `chunkSize` bytes (to test chunk boundaries). */
+export function bronze(name: string, content: string | Uint8Array, chunkSize = 1 << 16): BronzeInput {
+  const bytes = typeof content === 'string' ? new TextEncoder().encode(content) : content;
+  return {
+    name,
+    chunks: (async function* () {
+      for (let i = 0; i < bytes.length; i += chunkSize)
+        yield bytes.subarray(i, Math.min(bytes.length, i + chunkSize));
+    })(),
+  };
+}
+
+/** A daily close series as CSV text: one row per business day from 2020-01-01. */
+export function closesCsv(closes: ReadonlyArray<number | string>, header = 'date,close'): string {
+  const rows = [header];
+  let day = parseIsoDay('2020-01-01')!;
+  for (const c of closes) {
+    rows.push(`${isoOf(day)},${c}`);
+    day++;
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+export function isoOf(day: number): string {
+  return new Date(day * 86_400_000).toISOString().slice(0, 10);
+}

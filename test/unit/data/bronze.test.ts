@@ -1,0 +1,198 @@
+import { describe, expect, test } from 'vitest';
+import { readBronzeMarketFile, symbolFromFileName } from '#shared/data/bronze';
+import { DataRejectedError } from '#shared/data/errors';
+import { parseIsoDay } from '#shared/data/values';
+import { bronze, closesCsv, dataConfig, RUN_DAY } from '../../helpers/data.ts';
+
+/** Small chunks (7 bytes) so that every test also crosses chunk boundaries. */
+const read = (name: string, text: string | Uint8Array, runDay = RUN_DAY, chunkSize = 7) =>
+  readBronzeMarketFile(bronze(name, text, chunkSize), { config: dataConfig(), runDay });
+const rejection = (name: string, text: string | Uint8Array, chunkSize = 7) =>
+  read(name, text, RUN_DAY, chunkSize).catch((e: unknown) => e);
+
+const OHLC = 'date,open,high,low,close,volume';
+
+describe('files rejected whole, with the file, line and reason', () => {
+  test('an empty file is rejected at line 1', async () => {
+    const e = await rejection('market_data/empty.csv', '');
+    expect(e).toBeInstanceOf(DataRejectedError);
+    expect(e).toMatchObject({ file: 'market_data/empty.csv', line: 1, code: 'empty_file' });
+    expect((e as Error).message).toBe('market_data/empty.csv, line 1: the file is empty');
+  });
+
+  test('a header without data rows is rejected at line 2', async () => {
+    expect(await rejection('h.csv', 'date,close\r\n')).toMatchObject({ line: 2, code: 'no_data_rows' });
+  });
+
+  test.each([
+    ['date', 'close,open\n1,2\n'],
+    ['close', 'Date,Open\n2020-01-01,2\n'],
+  ])(
+    'a file without a "%s" column is rejected, naming the column and the header it found',
+    async (column, text) => {
+      const e = (await rejection('m.csv', text)) as DataRejectedError;
+      expect(e).toMatchObject({ line: 1, code: 'missing_column' });
+      expect(e.reason).toContain(`missing required column "${column}"`);
+      expect(e.reason).toContain('the header has:');
+    },
+  );
+
+  test('a semicolon-separated file is rejected with a hint about the separator', async () => {
+    const e = (await rejection('semi.csv', 'date;close\n2020-01-01;3\n')) as DataRejectedError;
+    expect(e.code).toBe('missing_column');
+    expect(e.reason).toMatch(/separated by ";"\? FINML reads comma-separated files/);
+  });
+
+  test('invalid UTF-8 bytes reject the file naming the first bad line', async () => {
+    const text = new TextEncoder().encode('date,close\n2020-01-01,1\n2020-01-02,2\n');
+    const bytes = new Uint8Array([...text, ...new TextEncoder().encode('2020-01-03,3 caf'), 0xe9, 0x0a]);
+    expect(await rejection('latin1.csv', bytes)).toMatchObject({ code: 'invalid_utf8', line: 4 });
+  });
+
+  test('a very long line rejects the file without reading it into memory whole', async () => {
+    const e = await rejection(
+      'long.csv',
+      `date,close\n2020-01-01,1\n2020-01-02,${'1'.repeat(2_000_000)}\n`,
+      1 << 16,
+    );
+    expect(e).toMatchObject({ code: 'line_too_long', line: 3 });
+  });
+
+  test('a file whose rows are mostly invalid fails the bronze gate, naming score and components', async () => {
+    const e = (await rejection('bad.csv', closesCsv(['x', 'y', 'z', 1]))) as DataRejectedError;
+    expect(e.code).toBe('quality_gate');
+    expect(e.reason).toMatch(/^bronze quality \d+\.\d % is below the 85 % gate \(completeness/);
+  });
+});
+
+describe('row rules (DOMAIN §2), each drop counted under the first rule it fails', () => {
+  test.each(['1992-6-5', '12/19/1991', '1991-02-30', ''])(
+    'date %j is dropped as invalid_date',
+    async (date) => {
+      const f = await read(
+        'd.csv',
+        `date,close\n2020-01-01,1\n${date},2\n2020-01-03,3\n2020-01-04,4\n2020-01-05,5\n2020-01-06,6\n`,
+      );
+      expect(f.dropped.invalid_date).toBe(1);
+      expect(f.rowsAccepted).toBe(5);
+      expect(f.examples[0]).toMatchObject({ line: 3, reason: 'invalid_date' });
+    },
+  );
+
+  test.each(['1601.5x', 'NaN', '"1,234.5"', 'inf', ' 12'])(
+    'price %s is dropped as non_numeric_price',
+    async (cell) => {
+      const f = await read(
+        'p.csv',
+        `${OHLC}\n2020-01-01,1,1,1,1,10\n2020-01-02,2,${cell},2,2,10\n${'2020-01-03,3,3,3,3,10\n'.repeat(1)}2020-01-04,4,4,4,4,10\n2020-01-05,5,5,5,5,1\n2020-01-06,5,5,5,5,1\n`,
+      );
+      expect(f.dropped.non_numeric_price).toBe(1);
+      expect(f.examples[0]?.detail).toContain('high');
+    },
+  );
+
+  test('zero and negative prices are dropped as non_positive_price', async () => {
+    const f = await read('z.csv', closesCsv([1, 0, -3, 4, 5, 6, 7, 8, 9, 10, 11]));
+    expect(f.dropped.non_positive_price).toBe(2);
+  });
+
+  test('a row failing several rules is counted once, under the first (date before price)', async () => {
+    const f = await read(
+      'm.csv',
+      `date,close\nbad,x\n${closesCsv([1, 2, 3, 4, 5, 6, 7, 8, 9]).split('\n').slice(1).join('\n')}`,
+    );
+    expect(f.dropped.invalid_date).toBe(1);
+    expect(f.dropped.non_numeric_price).toBe(0);
+  });
+
+  test('rows dated after the run day are dropped; the run day itself is kept', async () => {
+    const runDay = parseIsoDay('2020-01-03')!;
+    const f = await readBronzeMarketFile(bronze('f.csv', closesCsv([1, 2, 3, 4, 5])), {
+      config: dataConfig(),
+      runDay,
+    });
+    expect(f.dropped.future_date).toBe(2);
+    expect(f.rowsAccepted).toBe(3);
+    expect(f.quality.timeliness).toBeCloseTo((3 / 5 + 1) / 2, 12);
+  });
+
+  test('ragged rows are dropped as wrong_cell_count', async () => {
+    const f = await read(
+      'r.csv',
+      `date,close,volume\n2020-01-01,1,5\n2020-01-02,2\n2020-01-03,3,5,9\n${'2020-01-04,4,5\n2020-01-05,5,5\n2020-01-06,6,5\n2020-01-07,7,5\n2020-01-08,8,5\n2020-01-09,9,5\n2020-01-10,10,5\n2020-01-11,11,5\n2020-01-12,12,5\n2020-01-13,13,5\n'}`,
+    );
+    expect(f.dropped.wrong_cell_count).toBe(2);
+    expect(f.examples.map((e) => e.line)).toEqual([3, 4]);
+  });
+
+  test('a non-numeric volume is read as missing, counted, and does not drop the row', async () => {
+    const f = await read('v.csv', `date,close,volume\n2020-01-01,1,abc\n2020-01-02,2,100\n`);
+    expect(f.rowsAccepted).toBe(2);
+    expect(f.volumeInvalidAsMissing).toBe(1);
+    expect(Number.isNaN(f.series[0]!.volume[0]!)).toBe(true);
+  });
+
+  test('unknown extra columns are ignored and listed', async () => {
+    const f = await read(
+      'x.csv',
+      ' Date ,CLOSE,Comment,dividends\n2020-01-01,1,hello,0\n2020-01-02,2,=cmd(),0\n',
+    );
+    expect(f.header.ignored).toEqual(['comment', 'dividends']);
+    expect(f.rowsAccepted).toBe(2);
+  });
+});
+
+describe('symbols', () => {
+  test('a file without a symbol column is one series named by its upper-cased file stem', async () => {
+    expect(symbolFromFileName('market_data/spx.csv')).toBe('SPX');
+    const f = await read('market_data/aapl.csv', closesCsv([1, 2]));
+    expect(f.series.map((s) => s.symbol)).toEqual(['AAPL']);
+    expect(f.header.symbolFrom).toBe('file name');
+  });
+
+  test('a symbol column splits the file into one series per symbol; an empty symbol drops the row', async () => {
+    const f = await read(
+      'multi.csv',
+      'symbol,date,close\nA,2020-01-01,1\nB,2020-01-01,5\nA,2020-01-02,2\n,2020-01-02,9\nB,2020-01-02,6\n',
+    );
+    expect(f.series.map((s) => [s.symbol, s.length])).toEqual([
+      ['A', 2],
+      ['B', 2],
+    ]);
+    expect(f.dropped.missing_symbol).toBe(1);
+  });
+});
+
+describe('bronze quality (DOMAIN §7)', () => {
+  test('a clean file scores 100 %', async () => {
+    const f = await read('c.csv', closesCsv([1, 2, 3, 4]));
+    expect(f.quality).toMatchObject({
+      completeness: 1,
+      validity: 1,
+      uniqueness: 1,
+      timeliness: 1,
+      score: 100,
+      passed: true,
+    });
+  });
+
+  test('components count missing cells, invalid rows, repeated (symbol, date) and order', async () => {
+    // 8 rows: one missing close, one non-numeric price, one duplicate date, one pair out of order.
+    const text =
+      'date,close\n2020-01-01,1\n2020-01-02,\n2020-01-03,x\n2020-01-04,4\n2020-01-04,4\n2020-01-06,6\n2020-01-05,5\n2020-01-07,7\n';
+    const q = (await read('q.csv', text)).quality;
+    expect(q.completeness).toBeCloseTo(15 / 16, 12);
+    expect(q.validity).toBeCloseTo(7 / 8, 12);
+    expect(q.uniqueness).toBeCloseTo(7 / 8, 12);
+    // 7 consecutive pairs: 5 ascending, 1 descending, 1 equal → ordered share 5/7.
+    expect(q.timeliness).toBeCloseTo((1 + 5 / 7) / 2, 12);
+    expect(q.score).toBeCloseTo(((15 / 16 + 7 / 8 + 7 / 8 + (1 + 5 / 7) / 2) / 4) * 100, 10);
+  });
+
+  test('the file hash is the sha256 of its bytes', async () => {
+    const f = await read('h.csv', 'date,close\n2020-01-01,1\n');
+    const { createHash } = await import('node:crypto');
+    expect(f.sha256).toBe(createHash('sha256').update('date,close\n2020-01-01,1\n').digest('hex'));
+    expect(f.bytes).toBe(24);
+  });
+});
