@@ -1,0 +1,10 @@
+/** Model evaluation (DOMAIN §5): walk-forward folds, metrics, baselines and calibration. */
+export * from './baselines.ts';
+export * from './calibration.ts';
+export * from './errors.ts';
+export * from './evaluate.ts';
+export * from './folds.ts';
+export * from './markov-fit.ts';
+export * from './metrics.ts';
+export * from './pairs.ts';
+export * from './types.ts';
