@@ -1,8 +1,13 @@
 /**
  * The `finml` command line. Each command lives in bin/commands/ and returns an exit code:
- * 0 success, 1 usage or internal error, 2 input rejected (data error).
+ * 0 success, 1 usage or config error, 2 input rejected (bad data, model file or request).
  */
 import { ConfigError } from '#config/load';
+import { DataRejectedError } from '#shared/data/errors';
+import { ModelArtifactError } from '#shared/model/artifact';
+import { PredictInputError } from '#shared/model/predict';
+import { TrainingInputError } from '#shared/model/train';
+import { predictCommand, reportCommand, trainCommand } from './commands/model.ts';
 import { pipelineCommand } from './commands/pipeline.ts';
 
 export interface Command {
@@ -13,6 +18,9 @@ export interface Command {
 
 const commands: Record<string, Command> = {
   pipeline: pipelineCommand,
+  train: trainCommand,
+  report: reportCommand,
+  predict: predictCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -41,9 +49,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`finml: bad config\n${error.message}\n`);
       return 1;
     }
+    if (INPUT_ERRORS.some((E) => error instanceof E)) {
+      process.stderr.write(`finml ${name}: ${(error as Error).message}\n`);
+      return 2;
+    }
     throw error;
   }
 }
+
+/** Errors about the user's input (data, model file, request): a message and exit status 2, no stack. */
+const INPUT_ERRORS = [DataRejectedError, ModelArtifactError, PredictInputError, TrainingInputError];
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -3,11 +3,11 @@
  * ConfigError that names the file and the key, e.g.
  * `config/data.yaml: regimes.thresholds.low: Too big: expected number to be <=1`.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { hashJson } from '#shared/hash';
 import { type ConfigName, configSchemas, type FinmlConfig } from './schema.ts';
 
 export class ConfigError extends Error {
@@ -62,6 +62,7 @@ export function loadConfig(dir: string = defaultConfigDir()): LoadedConfig {
     }
     config[name] = parseConfig(name, text, `config/${name}.yaml`);
   }
+  crossCheck(config as FinmlConfig);
   const loaded = { config: config as FinmlConfig, hash: hashJson(config) };
   cache.set(dir, loaded);
   return loaded;
@@ -81,8 +82,13 @@ export function withOverrides(base: FinmlConfig, name: ConfigName, patch: unknow
   return { ...base, [name]: result.data };
 }
 
-export function hashJson(value: unknown): string {
-  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+/** Rules that span two files. */
+function crossCheck(c: FinmlConfig): void {
+  if (!c.data.regimes.labels.includes(c.model.markov.absorbingRegime)) {
+    throw new ConfigError(
+      `config/model.yaml: markov.absorbingRegime: "${c.model.markov.absorbingRegime}" is not one of config/data.yaml regimes.labels (${c.data.regimes.labels.join(', ')})`,
+    );
+  }
 }
 
 function deepMerge(a: unknown, b: unknown): unknown {

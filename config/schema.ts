@@ -61,9 +61,53 @@ export const dataConfigSchema = z
 
 export type DataConfig = z.infer<typeof dataConfigSchema>;
 
+const positiveInt = z.number().int().positive();
+
+export const modelConfigSchema = z.strictObject({
+  markov: z.strictObject({
+    alpha: z.number().min(0),
+    zeroRowPolicy: z.enum(['absorbing', 'uniform']),
+    absorbingRegime: z.string().min(1),
+    maxHorizon: positiveInt.max(10_000),
+    credibleMass: z.number().gt(0).lt(1),
+    posteriorSamples: positiveInt,
+    seed: z.number().int(),
+    mixingEpsilon: z.number().gt(0).lt(1),
+    significanceLevel: z.number().gt(0).lt(1),
+  }),
+  evaluation: z.strictObject({
+    folds: z.number().int().min(2),
+    persistenceEpsilon: z.number().gt(0).lt(0.5),
+    calibrationBins: z.number().int().min(2),
+  }),
+  hmm: z.strictObject({
+    enabled: z.boolean(),
+    states: z.number().int().min(2),
+    starts: positiveInt,
+    seed: z.number().int(),
+    maxIterations: positiveInt,
+    tolerance: z.number().positive(),
+    varianceFloorRatio: z.number().positive(),
+    returnScale: z.number().positive(),
+    evaluate: z.boolean(),
+  }),
+  experiments: z.strictObject({
+    sensitivity: z.strictObject({
+      alpha: z.array(z.number().min(0)).min(1),
+      thresholds: z.array(z.tuple([probability, probability])).min(1),
+      volatilityWindow: z.array(z.number().int().min(2)).min(1),
+      weights: z.array(z.tuple([z.number().min(0), z.number().min(0)])).min(1),
+    }),
+    stability: z.strictObject({ windowDays: z.number().int().min(10), stepDays: positiveInt }),
+  }),
+});
+
+export type ModelConfig = z.infer<typeof modelConfigSchema>;
+
 /** Every config file, by name (config/<name>.yaml), with its schema. */
 export const configSchemas = {
   data: dataConfigSchema,
+  model: modelConfigSchema,
 } as const;
 
 export type ConfigName = keyof typeof configSchemas;

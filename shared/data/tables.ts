@@ -125,3 +125,82 @@ export function* goldCsv(s: GoldSeries, labels: readonly string[], withHeader = 
   }
   if (buf.length > 0) yield buf;
 }
+
+/** One symbol's gold rows as read back from a gold CSV: what training and drift checks need. */
+export interface GoldTable {
+  symbol: string;
+  length: number;
+  day: Int32Array;
+  price: Float64Array;
+  log_return: Float64Array;
+  realized_vol_21d: Float64Array;
+  drawdown: Float64Array;
+  risk_score: Float64Array;
+  markov_state: Uint8Array;
+}
+
+const GOLD_NUMERIC = ['price', 'log_return', 'realized_vol_21d', 'drawdown', 'risk_score'] as const;
+
+/**
+ * Reads a gold CSV (one or many symbols, as goldCsv writes it) into one table per symbol, in file
+ * order. Throws DataRejectedError naming the file and line when a row is not a gold row.
+ */
+export async function readGoldCsv(chunks: AsyncIterable<Uint8Array>, file: string): Promise<GoldTable[]> {
+  const builders = new Map<string, { day: number[]; values: number[][]; state: number[] }>();
+  let index: Record<string, number> | undefined;
+  for await (const batch of readCsvRecords(chunks, { file })) {
+    for (const { cells, line } of batch) {
+      if (index === undefined) {
+        index = Object.fromEntries(cells.map((c, i) => [c, i]));
+        for (const col of ['date', 'symbol', ...GOLD_NUMERIC, 'markov_state']) {
+          if (index[col] === undefined) {
+            throw new DataRejectedError({
+              file,
+              line,
+              code: 'missing_column',
+              reason: `not a FINML gold file: no "${col}" column`,
+            });
+          }
+        }
+        continue;
+      }
+      const day = parseIsoDay(cells[index.date!] ?? '');
+      const state = Number(cells[index.markov_state!]);
+      const values = GOLD_NUMERIC.map((c) => Number(cells[index![c]!]));
+      if (
+        day === undefined ||
+        !Number.isInteger(state) ||
+        state < 0 ||
+        values.some((v) => !Number.isFinite(v))
+      ) {
+        throw new DataRejectedError({ file, line, code: 'missing_column', reason: 'corrupt gold row' });
+      }
+      const symbol = (cells[index.symbol!] ?? '').replace(/^'(?=[=+\-@\t\r])/, '');
+      let b = builders.get(symbol);
+      if (b === undefined) {
+        b = { day: [], values: GOLD_NUMERIC.map(() => []), state: [] };
+        builders.set(symbol, b);
+      }
+      b.day.push(day);
+      values.forEach((v, k) => b.values[k]!.push(v));
+      b.state.push(state);
+    }
+  }
+  if (index === undefined)
+    throw new DataRejectedError({ file, line: 1, code: 'empty_file', reason: 'the file is empty' });
+  return [...builders].map(([symbol, b]) => {
+    const column = (name: (typeof GOLD_NUMERIC)[number]) =>
+      Float64Array.from(b.values[GOLD_NUMERIC.indexOf(name)]!);
+    return {
+      symbol,
+      length: b.day.length,
+      day: Int32Array.from(b.day),
+      price: column('price'),
+      log_return: column('log_return'),
+      realized_vol_21d: column('realized_vol_21d'),
+      drawdown: column('drawdown'),
+      risk_score: column('risk_score'),
+      markov_state: Uint8Array.from(b.state),
+    };
+  });
+}

@@ -1,0 +1,156 @@
+/** `finml train`, `finml report`, `finml predict`: the regime model on local files. */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '#config/load';
+import { readGoldCsv } from '#shared/data/tables';
+import { sha256Hex } from '#shared/hash';
+import { type ModelArtifact, parseArtifact, serializeArtifact } from '#shared/model/artifact';
+import { predict } from '#shared/model/predict';
+import { trainModel } from '#shared/model/train';
+import { type Command, UsageError } from '../cli.ts';
+import { fileChunks, writeAtomic } from '../files.ts';
+import { formatModelReport, modelReport } from '../views/model-report.ts';
+import { formatPrediction } from '../views/prediction.ts';
+
+export const trainCommand: Command = {
+  summary: 'fit and evaluate the regime model on gold data → model.json and a report',
+  usage: `Usage: finml train <gold dir or features_final.csv> --out DIR [--json] [--config DIR]
+
+Fits the Markov chain (with every analytic and its uncertainty) and the hidden-Markov variant on
+the gold regimes, evaluates both against persistence and climatology on walk-forward folds, and
+writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        out: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        config: { type: 'string' },
+      },
+    });
+    const input = positionals[0];
+    if (input === undefined)
+      throw new UsageError('name the gold folder (e.g. out/gold) or its features_final.csv');
+    if (values.out === undefined) throw new UsageError('--out DIR is required');
+    const file = isDirectory(input) ? join(input, 'features_final.csv') : input;
+    if (!isFile(file)) throw new UsageError(`no gold file at ${file}: run "finml pipeline" first`);
+    const { config, hash } = loadConfig(values.config);
+    const tables = await readGoldCsv(fileChunks(file), file);
+    const sha256 = sha256Hex(await readFile(file));
+    const rows = tables.reduce((n, t) => n + t.length, 0);
+    const artifact = trainModel(
+      { tables, sources: [{ file, sha256, rows }] },
+      {
+        data: config.data,
+        model: config.model,
+        configHash: hash,
+        codeVersion: codeVersion(),
+        now: new Date(),
+      },
+    );
+    const report = modelReport(artifact);
+    await writeAtomic(join(values.out, 'model.json'), serializeArtifact(artifact));
+    await writeAtomic(join(values.out, 'report.txt'), formatModelReport(report));
+    process.stdout.write(
+      values.json
+        ? `${JSON.stringify({ model: join(values.out, 'model.json'), report: join(values.out, 'report.txt'), ...report }, jsonNumbers, 2)}\n`
+        : `${formatModelReport(report)}\nWrote ${join(values.out, 'model.json')} and ${join(values.out, 'report.txt')}\n`,
+    );
+    return 0;
+  },
+};
+
+export const reportCommand: Command = {
+  summary: 'print a trained model’s report',
+  usage: `Usage: finml report <model.json> [--json]`,
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { json: { type: 'boolean', default: false } },
+    });
+    const model = await loadModel(positionals[0]);
+    const report = modelReport(model);
+    process.stdout.write(
+      values.json ? `${JSON.stringify(report, jsonNumbers, 2)}\n` : formatModelReport(report),
+    );
+    return 0;
+  },
+};
+
+export const predictCommand: Command = {
+  summary: 'next-regime probabilities and P(reach High within h days)',
+  usage: `Usage: finml predict --model model.json [--regime Low|Medium|High] [--symbol SYM] [--horizon H] [--json]
+
+Starts from --regime, or else from the latest gold regime of --symbol (default: the model's only
+symbol). --horizon is in days (default 1, at most the model's maxHorizon).`,
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        model: { type: 'string' },
+        regime: { type: 'string' },
+        symbol: { type: 'string' },
+        horizon: { type: 'string', default: '1' },
+        json: { type: 'boolean', default: false },
+      },
+    });
+    const model = await loadModel(values.model);
+    const horizon = Number(values.horizon);
+    const symbols = Object.keys(model.latest);
+    const symbol =
+      values.symbol ?? (values.regime === undefined && symbols.length === 1 ? symbols[0] : undefined);
+    if (symbol === undefined && values.regime === undefined) {
+      throw new UsageError(`give --regime or --symbol (the model knows ${symbols.length} symbols)`);
+    }
+    const prediction = predict(model, {
+      horizon,
+      ...(symbol === undefined ? {} : { symbol }),
+      ...(values.regime === undefined ? {} : { regime: values.regime }),
+    });
+    process.stdout.write(
+      values.json ? `${JSON.stringify(prediction, jsonNumbers, 2)}\n` : formatPrediction(prediction),
+    );
+    return 0;
+  },
+};
+
+async function loadModel(path: string | undefined): Promise<ModelArtifact> {
+  if (path === undefined) throw new UsageError('name the model file (e.g. --model out/model/model.json)');
+  if (!isFile(path)) throw new UsageError(`no model file at ${path}: run "finml train" first`);
+  return parseArtifact(await readFile(path, 'utf8'), path);
+}
+
+/** JSON has no Infinity: write it as a string (the artifact does the same). */
+export function jsonNumbers(_key: string, value: unknown): unknown {
+  return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
+}
+
+/** package version + git commit when available (FINML_CODE_VERSION overrides). */
+function codeVersion(): string {
+  if (process.env.FINML_CODE_VERSION) return process.env.FINML_CODE_VERSION;
+  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  try {
+    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    })
+      .toString()
+      .trim();
+    return `${version}+${commit}`;
+  } catch {
+    return version;
+  }
+}
+
+function isDirectory(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+function isFile(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}

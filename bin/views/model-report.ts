@@ -1,0 +1,218 @@
+/** The model report: `finml report` (readable text, or --json) and out/model/report.txt. */
+import type { ClassificationMetrics } from '#shared/evaluation/index';
+import type { ModelArtifact } from '#shared/model/artifact';
+
+/** The report as data: the artifact without its bulky parts (reference samples, per-horizon tables). */
+export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 5, 21, 63]) {
+  const m = a.markov;
+  const H = horizons.filter((h) => h <= m.absorbing.maxHorizon);
+  const idx = (h: number) => m.posterior.horizons.indexOf(h);
+  return {
+    version: a.version,
+    createdAt: a.createdAt,
+    labels: a.labels,
+    data: {
+      symbols: a.lineage.symbols,
+      rows: a.lineage.rows,
+      firstDate: a.lineage.firstDate,
+      lastDate: a.lineage.lastDate,
+      gold: a.lineage.gold,
+      configHash: a.lineage.configHash,
+      codeVersion: a.lineage.codeVersion,
+    },
+    chain: {
+      alpha: m.alpha,
+      counts: m.counts,
+      transitionMatrix: m.transitionMatrix,
+      credibleIntervals: m.credibleIntervals,
+      stationary: { value: m.stationary, ...m.posterior.stationary },
+      eigenvalues: m.eigenvalues,
+      spectralGap: m.spectralGap,
+      expectedSojourn: m.expectedSojourn,
+      observedMeanRunLength: m.observedMeanRunLength,
+      meanFirstPassageTimes: m.meanFirstPassageTimes,
+      meanRecurrenceTimes: m.meanRecurrenceTimes,
+      entropyRate: m.entropyRate,
+      mixingTime: m.mixingTime,
+      absorbing: {
+        regime: a.labels[m.absorbing.state],
+        expectedSteps: { value: m.absorbing.expectedSteps, ...m.posterior.expectedSteps },
+        reachWithin: H.map((h) => ({
+          horizon: h,
+          value: m.absorbing.reachWithin.map((row) => row[h - 1]!),
+          lower: m.posterior.reachWithin.lower.map((row) => row[idx(h)]!),
+          upper: m.posterior.reachWithin.upper.map((row) => row[idx(h)]!),
+        })),
+      },
+      tests: m.tests,
+      warnings: m.warnings,
+    },
+    evaluation: {
+      folds: a.evaluation.markov.folds.map((f) => ({
+        fold: f.fold,
+        train: f.train,
+        test: f.test,
+        model: headline(f.metrics.model),
+        persistence: headline(f.metrics.persistence),
+        climatology: headline(f.metrics.climatology),
+        hmm: a.evaluation.hmm ? headline(a.evaluation.hmm.folds[f.fold]!.metrics) : null,
+      })),
+      overall: {
+        n: a.evaluation.markov.overall.n,
+        model: headline(a.evaluation.markov.overall.metrics.model),
+        persistence: headline(a.evaluation.markov.overall.metrics.persistence),
+        climatology: headline(a.evaluation.markov.overall.metrics.climatology),
+        hmm: a.evaluation.hmm ? headline(a.evaluation.hmm.overall.metrics) : null,
+      },
+      calibration: a.evaluation.markov.overall.calibration.model,
+    },
+    hmm:
+      a.hmm === null
+        ? null
+        : {
+            returnScale: a.hmm.returnScale,
+            means: a.hmm.params.means,
+            variances: a.hmm.params.variances,
+            transition: a.hmm.params.transition,
+            logLikelihood: a.hmm.logLikelihood,
+            aic: a.hmm.aic,
+            bic: a.hmm.bic,
+            degenerate: a.hmm.degenerate,
+            degeneracyReasons: a.hmm.degeneracyReasons,
+          },
+    latest: a.latest,
+  };
+}
+
+export type ModelReport = ReturnType<typeof modelReport>;
+
+function headline(m: ClassificationMetrics) {
+  return {
+    n: m.n,
+    accuracy: m.accuracy,
+    macroF1: m.f1Macro,
+    rocAuc: m.rocAucOvrMacro,
+    logLoss: m.logLoss,
+    brier: m.brier,
+  };
+}
+
+const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : x > 0 ? '∞' : '−∞');
+const pad = (s: string, n: number) => s.padStart(n);
+
+export function formatModelReport(r: ModelReport): string {
+  const L = r.labels;
+  const c = r.chain;
+  const out: string[] = [];
+  const w = Math.max(...L.map((l) => l.length)) + 2;
+  out.push(`FINML regime model ${r.version}`);
+  out.push(
+    `Trained ${r.createdAt} on ${r.data.rows} gold rows, ${r.data.symbols.length} symbol(s) (${r.data.symbols.slice(0, 5).join(', ')}${r.data.symbols.length > 5 ? ', …' : ''}), ${r.data.firstDate} … ${r.data.lastDate}`,
+  );
+  out.push(
+    '',
+    `Transition matrix P (α = ${c.alpha}), with ${Math.round(c.credibleIntervals.mass * 100)} % credible intervals:`,
+  );
+  out.push(`${' '.repeat(w)}${L.map((l) => pad(l, 22)).join('')}`);
+  c.transitionMatrix.forEach((row, i) => {
+    const cells = row.map((p, j) =>
+      pad(`${f(p)} [${f(c.credibleIntervals.lower[i]![j]!)}, ${f(c.credibleIntervals.upper[i]![j]!)}]`, 22),
+    );
+    out.push(`${L[i]!.padEnd(w)}${cells.join('')}`);
+  });
+  out.push('', 'Long-run share of days (stationary π) with 95 % posterior interval:');
+  L.forEach((l, i) =>
+    out.push(
+      `  ${l.padEnd(w)} ${f(c.stationary.value[i]!)}  [${f(c.stationary.lower[i]!)}, ${f(c.stationary.upper[i]!)}]`,
+    ),
+  );
+  out.push(
+    '',
+    'Durations (days):                expected stay 1/(1−P_ii)   observed mean run   mean recurrence',
+  );
+  L.forEach((l, i) =>
+    out.push(
+      `  ${l.padEnd(w)}${pad(f(c.expectedSojourn[i]!, 1), 31)}${pad(f(c.observedMeanRunLength[i]!, 1), 20)}${pad(f(c.meanRecurrenceTimes[i]!, 1), 18)}`,
+    ),
+  );
+  out.push('', 'Mean first passage times m_ij (days from row regime to column regime):');
+  out.push(`${' '.repeat(w)}${L.map((l) => pad(l, 10)).join('')}`);
+  c.meanFirstPassageTimes.forEach((row, i) =>
+    out.push(`${L[i]!.padEnd(w)}${row.map((v, j) => pad(i === j ? '—' : f(v, 1), 10)).join('')}`),
+  );
+  const abs = c.absorbing;
+  out.push('', `Reaching ${abs.regime} (${abs.regime} treated as absorbing):`);
+  out.push(
+    `${' '.repeat(w)}${pad('expected days', 26)}${abs.reachWithin.map((x) => pad(`P(within ${x.horizon}d)`, 24)).join('')}`,
+  );
+  L.forEach((l, i) => {
+    const days = `${f(abs.expectedSteps.value[i]!, 1)} [${f(abs.expectedSteps.lower[i]!, 1)}, ${f(abs.expectedSteps.upper[i]!, 1)}]`;
+    const probs = abs.reachWithin.map((x) =>
+      pad(`${f(x.value[i]!)} [${f(x.lower[i]!)}, ${f(x.upper[i]!)}]`, 24),
+    );
+    out.push(`${l.padEnd(w)}${pad(days, 26)}${probs.join('')}`);
+  });
+  out.push(
+    '',
+    `Spectral gap ${f(c.spectralGap)} · mixing time ${f(c.mixingTime, 0)} days · entropy rate ${f(c.entropyRate)} nats/day`,
+  );
+  out.push(
+    `Markov assumption: first vs second order G² = ${f(c.tests.order.statistic, 1)} (df ${c.tests.order.df}): ${c.tests.order.interpretation}`,
+  );
+  out.push(
+    `Time homogeneity: first vs second half G² = ${f(c.tests.homogeneity.statistic, 1)} (df ${c.tests.homogeneity.df}): ${c.tests.homogeneity.interpretation}`,
+  );
+  const e = r.evaluation;
+  out.push(
+    '',
+    `Walk-forward evaluation (TimeSeriesSplit, ${e.folds.length} folds, ${e.overall.n} out-of-fold pairs):`,
+  );
+  const head = `${'forecaster'.padEnd(14)}${['accuracy', 'macro F1', 'ROC AUC', 'log loss', 'Brier'].map((h) => pad(h, 10)).join('')}`;
+  out.push(`  ${head}`);
+  const line = (name: string, m: ReturnType<typeof headline> | null) =>
+    m === null
+      ? []
+      : [
+          `  ${name.padEnd(14)}${[m.accuracy, m.macroF1, m.rocAuc ?? Number.NaN, m.logLoss, m.brier].map((v) => pad(Number.isNaN(v) ? 'n/a' : f(v), 10)).join('')}`,
+        ];
+  out.push(
+    ...line('Markov', e.overall.model),
+    ...line('HMM', e.overall.hmm),
+    ...line('persistence', e.overall.persistence),
+    ...line('climatology', e.overall.climatology),
+  );
+  out.push(
+    '  per fold (accuracy / log loss):  Markov · persistence · climatology' + (e.overall.hmm ? ' · HMM' : ''),
+  );
+  for (const fold of e.folds) {
+    const cells = [fold.model, fold.persistence, fold.climatology, ...(fold.hmm ? [fold.hmm] : [])].map(
+      (m) => `${f(m.accuracy)} / ${f(m.logLoss)}`,
+    );
+    out.push(`    fold ${fold.fold + 1} (n = ${fold.model.n}): ${cells.join(' · ')}`);
+  }
+  out.push('', `Calibration of P(${L[L.length - 1]} next day), out of fold:  predicted → observed (count)`);
+  for (const b of e.calibration.bins) {
+    out.push(
+      `  [${f(b.lower, 1)}, ${f(b.upper, 1)}]  ${f(b.meanPredicted)} → ${f(b.observedFrequency)}  (${b.count})`,
+    );
+  }
+  if (r.hmm) {
+    out.push(
+      '',
+      `Hidden-Markov variant (Gaussian, ${r.hmm.means.length} states, returns × ${r.hmm.returnScale}):`,
+    );
+    r.hmm.means.forEach((mu, k) =>
+      out.push(
+        `  ${(L[k] ?? String(k)).padEnd(w)} mean ${f(mu, 4)}  sd ${f(Math.sqrt(r.hmm!.variances[k]!), 4)}  stay ${f(r.hmm!.transition[k]![k]!)}`,
+      ),
+    );
+    out.push(
+      `  log-likelihood ${f(r.hmm.logLikelihood, 2)} · AIC ${f(r.hmm.aic, 1)} · BIC ${f(r.hmm.bic, 1)}${r.hmm.degenerate ? ` · DEGENERATE (${r.hmm.degeneracyReasons.join(', ')})` : ''}`,
+    );
+  }
+  if (c.warnings.length > 0) out.push('', 'Warnings:', ...c.warnings.map((w) => `  ! ${w}`));
+  out.push('', 'Latest regime per symbol:');
+  for (const [symbol, l] of Object.entries(r.latest).slice(0, 20))
+    out.push(`  ${symbol.padEnd(12)} ${l.regime} on ${l.date}`);
+  return `${out.join('\n')}\n`;
+}

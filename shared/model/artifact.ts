@@ -1,0 +1,245 @@
+/**
+ * The model artifact (`model.json`): what training produces, the registry stores and the API serves.
+ * Versioned: `schemaVersion` changes when the shape changes, and loading an artifact of another
+ * version, or a malformed one, fails with ModelArtifactError naming the source and the field.
+ *
+ * JSON has no Infinity, but some analytics are infinite by definition (the sojourn of a state never
+ * left, the passage time to a state never reached): they are written as the string "Infinity".
+ */
+import { z } from 'zod';
+import type { WalkForwardReport } from '#shared/evaluation/index';
+import type { GaussianHmmParams } from './hmm.ts';
+import type { HmmEvaluation } from './hmm-evaluation.ts';
+import type { ChainAnalysis } from './markov.ts';
+
+export const ARTIFACT_KIND = 'finml-regime-model';
+export const ARTIFACT_SCHEMA_VERSION = 1;
+
+export class ModelArtifactError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ModelArtifactError';
+  }
+}
+
+export interface ModelArtifact {
+  kind: typeof ARTIFACT_KIND;
+  schemaVersion: typeof ARTIFACT_SCHEMA_VERSION;
+  /** `<UTC timestamp>-<8 hex of the counts, lineage and α>`, e.g. `20261126T122000-1a2b3c4d`. */
+  version: string;
+  createdAt: string;
+  /** Regime names by state (config regimes.labels). */
+  labels: string[];
+  /** The fitted chain and every analytic (see ChainAnalysis in markov.ts). */
+  markov: ChainAnalysis;
+  evaluation: { markov: WalkForwardReport; hmm: HmmEvaluation | null };
+  hmm: {
+    /** Returns were multiplied by this before fitting (means/variances are on that scale). */
+    returnScale: number;
+    params: GaussianHmmParams;
+    logLikelihood: number;
+    parameterCount: number;
+    observationCount: number;
+    aic: number;
+    bic: number;
+    varianceFloor: number;
+    stateOccupancy: number[];
+    degenerate: boolean;
+    degeneracyReasons: string[];
+    converged: boolean;
+  } | null;
+  /** How new data is labelled on the training scale. */
+  scoring: {
+    thresholds: { low: number; high: number };
+    weights: Partial<Record<string, number>>;
+    volatilityWindow: number;
+    annualisationDays: number;
+    /** Sorted training values per symbol and feature. */
+    references: Record<string, Record<string, number[]>>;
+  };
+  /** Each symbol's last gold date and regime at training time. */
+  latest: Record<string, { date: string; state: number; regime: string }>;
+  lineage: {
+    gold: { file: string; sha256: string; rows: number }[];
+    symbols: string[];
+    rows: number;
+    firstDate: string;
+    lastDate: string;
+    configHash: string;
+    codeVersion: string;
+  };
+}
+
+/** A number that may be ±Infinity (never NaN). */
+const num = z.custom<number>((v) => typeof v === 'number' && !Number.isNaN(v), {
+  message: 'expected a number',
+});
+const matrix = z.array(z.array(num));
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+
+/** Checks a square row-stochastic matrix of size k. */
+const stochastic = (k: number) =>
+  matrix.superRefine((m, ctx) => {
+    if (m.length !== k || m.some((row) => row.length !== k)) {
+      ctx.addIssue({ code: 'custom', message: `must be ${k}×${k}` });
+      return;
+    }
+    m.forEach((row, i) => {
+      const sum = row.reduce((a, b) => a + b, 0);
+      if (row.some((v) => !(v >= 0 && v <= 1)) || Math.abs(sum - 1) > 1e-9) {
+        ctx.addIssue({ code: 'custom', path: [i], message: `row ${i} is not a probability distribution` });
+      }
+    });
+  });
+
+const artifactSchema = z
+  .looseObject({
+    kind: z.literal(ARTIFACT_KIND),
+    schemaVersion: z.literal(ARTIFACT_SCHEMA_VERSION),
+    version: z.string().min(1),
+    createdAt: z.iso.datetime(),
+    labels: z.array(z.string().min(1)).min(2),
+    markov: z.looseObject({
+      states: z.number().int().min(2),
+      alpha: z.number().min(0),
+      counts: matrix,
+      transitionMatrix: matrix,
+      credibleIntervals: z.looseObject({ lower: matrix, upper: matrix, mass: num }),
+      stationary: z.array(num),
+      spectralGap: num,
+      expectedSojourn: z.array(num),
+      observedMeanRunLength: z.array(num),
+      meanFirstPassageTimes: matrix,
+      meanRecurrenceTimes: z.array(num),
+      absorbing: z.looseObject({
+        state: z.number().int(),
+        expectedSteps: z.array(num),
+        reachWithin: matrix,
+        maxHorizon: z.number().int().positive(),
+      }),
+      entropyRate: num,
+      mixingTime: num,
+      posterior: z.looseObject({
+        horizons: z.array(z.number().int()),
+        stationary: z.looseObject({ lower: z.array(num), upper: z.array(num) }),
+        reachWithin: z.looseObject({ lower: matrix, upper: matrix }),
+        expectedSteps: z.looseObject({ lower: z.array(num), upper: z.array(num) }),
+      }),
+      tests: z.looseObject({
+        order: z.looseObject({ pValue: num }),
+        homogeneity: z.looseObject({ pValue: num }),
+      }),
+      warnings: z.array(z.string()),
+    }),
+    evaluation: z.looseObject({
+      markov: z.looseObject({
+        nPairs: z.number().int(),
+        folds: z.array(z.looseObject({})),
+        overall: z.looseObject({}),
+      }),
+      hmm: z.looseObject({ folds: z.array(z.looseObject({})), overall: z.looseObject({}) }).nullable(),
+    }),
+    hmm: z
+      .looseObject({
+        returnScale: z.number().positive(),
+        params: z.looseObject({
+          kind: z.literal('gaussian-hmm'),
+          states: z.number().int(),
+          transition: matrix,
+          means: z.array(num),
+          variances: z.array(num),
+        }),
+        logLikelihood: num,
+        degenerate: z.boolean(),
+      })
+      .nullable(),
+    scoring: z.looseObject({
+      thresholds: z.strictObject({ low: num, high: num }),
+      weights: z.record(z.string(), num),
+      volatilityWindow: z.number().int(),
+      annualisationDays: num,
+      references: z.record(z.string(), z.record(z.string(), z.array(num).min(1))),
+    }),
+    latest: z.record(
+      z.string(),
+      z.strictObject({ date: isoDate, state: z.number().int(), regime: z.string() }),
+    ),
+    lineage: z.looseObject({
+      gold: z.array(z.looseObject({ file: z.string(), sha256: z.string(), rows: z.number().int() })),
+      symbols: z.array(z.string()),
+      rows: z.number().int(),
+      firstDate: isoDate,
+      lastDate: isoDate,
+      configHash: z.string(),
+      codeVersion: z.string(),
+    }),
+  })
+  .superRefine((a, ctx) => {
+    const k = a.labels.length;
+    if (a.markov.states !== k)
+      ctx.addIssue({ code: 'custom', path: ['markov', 'states'], message: `must equal the ${k} labels` });
+    const p = stochastic(k).safeParse(a.markov.transitionMatrix);
+    if (!p.success) {
+      for (const issue of p.error.issues) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['markov', 'transitionMatrix', ...issue.path],
+          message: issue.message,
+        });
+      }
+    }
+    for (const [symbol, latest] of Object.entries(a.latest)) {
+      if (latest.state < 0 || latest.state >= k) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['latest', symbol, 'state'],
+          message: `must be in 0..${k - 1}`,
+        });
+      }
+    }
+  });
+
+/** The artifact as JSON text, with ±Infinity written as strings. */
+export function serializeArtifact(artifact: ModelArtifact): string {
+  return `${JSON.stringify(artifact, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value))}\n`;
+}
+
+/**
+ * Parses and validates an artifact. `source` (a path or key) is named in every error, e.g.
+ * `out/model/model.json: markov.transitionMatrix.1: row 1 is not a probability distribution`.
+ */
+export function parseArtifact(text: string, source: string): ModelArtifact {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text, (_key, value) =>
+      value === 'Infinity'
+        ? Number.POSITIVE_INFINITY
+        : value === '-Infinity'
+          ? Number.NEGATIVE_INFINITY
+          : value,
+    );
+  } catch (cause) {
+    throw new ModelArtifactError(`${source}: not JSON (${(cause as Error).message})`, { cause });
+  }
+  if (typeof raw === 'object' && raw !== null) {
+    const r = raw as Record<string, unknown>;
+    if (r.kind !== ARTIFACT_KIND) {
+      throw new ModelArtifactError(
+        `${source}: not a FINML model artifact (kind is ${JSON.stringify(r.kind)})`,
+      );
+    }
+    if (r.schemaVersion !== ARTIFACT_SCHEMA_VERSION) {
+      throw new ModelArtifactError(
+        `${source}: artifact schema version ${JSON.stringify(r.schemaVersion)} is not supported (this FINML reads version ${ARTIFACT_SCHEMA_VERSION}); retrain the model with this version`,
+      );
+    }
+  }
+  const result = artifactSchema.safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues
+      .slice(0, 5)
+      .map((i) => `${source}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ModelArtifactError(issues.join('\n'), { cause: result.error });
+  }
+  return result.data as unknown as ModelArtifact;
+}

@@ -1,0 +1,102 @@
+/**
+ * Forecasts from a model artifact (DOMAIN §4): the regime distribution h days ahead (row i of P^h),
+ * the predicted regime (argmax, ties to the lower state) and its confidence, and the probability of
+ * reaching High within h days (absorbing view) with its posterior interval. A table look-up and one
+ * small matrix power: fast enough for the API's hot path.
+ */
+import type { ModelArtifact } from './artifact.ts';
+import { matrixPower } from './linalg.ts';
+import { argmaxLowestTie } from './markov.ts';
+
+export class PredictInputError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PredictInputError';
+  }
+}
+
+export interface PredictRequest {
+  /** Symbol whose latest regime is the starting point (when `regime` is not given). */
+  symbol?: string;
+  /** Starting regime by name (e.g. "Low"); overrides the symbol's latest regime. */
+  regime?: string;
+  /** Days ahead, 1..model maxHorizon. */
+  horizon: number;
+}
+
+export interface Prediction {
+  modelVersion: string;
+  horizon: number;
+  from: {
+    regime: string;
+    state: number;
+    source: 'request' | 'latest gold';
+    symbol: string | null;
+    date: string | null;
+  };
+  /** P(regime in h days), by regime name. */
+  probabilities: Record<string, number>;
+  predicted: { regime: string; confidence: number };
+  /** P(reach the absorbing regime within h days | start), with its posterior interval. */
+  reachWithin: { regime: string; probability: number; lower: number; upper: number; mass: number };
+  /** Expected days until the absorbing regime is first reached (point, and posterior interval). */
+  expectedDaysTo: { regime: string; days: number; lower: number; upper: number };
+}
+
+/** Answers a forecast request. Throws PredictInputError for an unknown symbol or regime or a bad horizon. */
+export function predict(model: ModelArtifact, request: PredictRequest): Prediction {
+  const { markov, labels } = model;
+  const maxHorizon = markov.absorbing.maxHorizon;
+  const h = request.horizon;
+  if (!Number.isInteger(h) || h < 1 || h > maxHorizon) {
+    throw new PredictInputError(`horizon must be an integer from 1 to ${maxHorizon}, got ${h}`);
+  }
+  const from = startingPoint(model, request);
+  const row = matrixPower(markov.transitionMatrix, h)[from.state]!;
+  const best = argmaxLowestTie(row);
+  const abs = markov.absorbing.state;
+  const post = markov.posterior;
+  const hIndex = post.horizons.indexOf(h);
+  return {
+    modelVersion: model.version,
+    horizon: h,
+    from,
+    probabilities: Object.fromEntries(labels.map((l, k) => [l, row[k]!])),
+    predicted: { regime: labels[best]!, confidence: row[best]! },
+    reachWithin: {
+      regime: labels[abs]!,
+      probability: markov.absorbing.reachWithin[from.state]![h - 1]!,
+      lower: hIndex === -1 ? Number.NaN : post.reachWithin.lower[from.state]![hIndex]!,
+      upper: hIndex === -1 ? Number.NaN : post.reachWithin.upper[from.state]![hIndex]!,
+      mass: post.mass,
+    },
+    expectedDaysTo: {
+      regime: labels[abs]!,
+      days: markov.absorbing.expectedSteps[from.state]!,
+      lower: post.expectedSteps.lower[from.state]!,
+      upper: post.expectedSteps.upper[from.state]!,
+    },
+  };
+}
+
+function startingPoint(model: ModelArtifact, request: PredictRequest): Prediction['from'] {
+  const symbol = request.symbol ?? null;
+  const latest = symbol === null ? undefined : model.latest[symbol];
+  if (symbol !== null && latest === undefined) {
+    const known = Object.keys(model.latest);
+    throw new PredictInputError(
+      `unknown symbol "${symbol}": model ${model.version} knows ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}`,
+    );
+  }
+  if (request.regime !== undefined) {
+    const state = model.labels.findIndex((l) => l.toLowerCase() === request.regime!.toLowerCase());
+    if (state === -1) {
+      throw new PredictInputError(
+        `unknown regime "${request.regime}": use one of ${model.labels.join(', ')}`,
+      );
+    }
+    return { regime: model.labels[state]!, state, source: 'request', symbol, date: latest?.date ?? null };
+  }
+  if (latest === undefined) throw new PredictInputError('give a starting regime or a symbol');
+  return { regime: latest.regime, state: latest.state, source: 'latest gold', symbol, date: latest.date };
+}

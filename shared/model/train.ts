@@ -1,0 +1,185 @@
+/**
+ * Training: gold regime sequences in, a model artifact out (DOMAIN §4–5). The artifact holds the
+ * fitted chain with every derived analytic, the walk-forward evaluation beside the baselines, the
+ * hidden-Markov variant, the per-symbol reference samples that score new data on the training
+ * scale, and the lineage of the data and config it was made from.
+ */
+import type { DataConfig, ModelConfig } from '#config/schema';
+import type { GoldTable } from '#shared/data/tables';
+import { formatIsoDay } from '#shared/data/values';
+import {
+  buildPredictionPairs,
+  evaluateWalkForward,
+  markovFit,
+  type WalkForwardReport,
+} from '#shared/evaluation/index';
+import { hashJson } from '#shared/hash';
+import { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION, type ModelArtifact } from './artifact.ts';
+import { fitGaussianHmm, type GaussianHmmFit } from './hmm.ts';
+import { evaluateHmmOnFolds, type HmmEvaluation } from './hmm-evaluation.ts';
+import { analyseChain, type ChainAnalysis, transitionCounts } from './markov.ts';
+
+export class TrainingInputError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'TrainingInputError';
+  }
+}
+
+export interface TrainingData {
+  /** Gold rows per symbol, in date order. */
+  tables: readonly GoldTable[];
+  /** The gold files the tables came from (for lineage). */
+  sources: readonly { file: string; sha256: string; rows: number }[];
+}
+
+export interface TrainingContext {
+  data: DataConfig;
+  model: ModelConfig;
+  configHash: string;
+  codeVersion: string;
+  now: Date;
+}
+
+/** Fits and evaluates the regime model on gold data. */
+export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArtifact {
+  const { model: cfg, data } = ctx;
+  const labels = data.regimes.labels;
+  const K = labels.length;
+  const tables = input.tables.filter((t) => t.length > 0);
+  if (tables.length === 0)
+    throw new TrainingInputError('no gold rows to train on: run the data pipeline first');
+  const sequences = tables.map((t) => t.markov_state);
+  const pairsCount = sequences.reduce((n, s) => n + Math.max(0, s.length - 1), 0);
+  if (pairsCount < cfg.evaluation.folds + 1) {
+    throw new TrainingInputError(
+      `${pairsCount} transition pairs are too few for ${cfg.evaluation.folds}-fold evaluation (need ≥ ${cfg.evaluation.folds + 1})`,
+    );
+  }
+  const absorbingState = labels.indexOf(cfg.markov.absorbingRegime);
+  const counts = transitionCounts(sequences, K);
+  const chain = analyseChain(counts, sequences, {
+    alpha: cfg.markov.alpha,
+    zeroRowPolicy: cfg.markov.zeroRowPolicy,
+    absorbingState,
+    reachHorizon: cfg.markov.maxHorizon,
+    mixingEpsilon: cfg.markov.mixingEpsilon,
+    credibleMass: cfg.markov.credibleMass,
+    significanceLevel: cfg.markov.significanceLevel,
+    posterior: {
+      samples: cfg.markov.posteriorSamples,
+      seed: cfg.markov.seed,
+      horizons: Array.from({ length: cfg.markov.maxHorizon }, (_, h) => h + 1),
+    },
+  });
+
+  const pairs = buildPredictionPairs(
+    tables.map((t) => ({ symbol: t.symbol, dates: Array.from(t.day), states: t.markov_state })),
+    { numStates: K },
+  );
+  const evaluation = evaluateWalkForward(pairs, markovFit(cfg.markov.alpha), {
+    numStates: K,
+    split: { nSplits: cfg.evaluation.folds },
+    persistenceEpsilon: cfg.evaluation.persistenceEpsilon,
+    calibrationClass: absorbingState,
+    calibrationBins: cfg.evaluation.calibrationBins,
+  });
+
+  const hmm = cfg.hmm.enabled ? trainHmm(tables, pairs, cfg) : null;
+  const first = Math.min(...tables.map((t) => t.day[0]!));
+  const last = Math.max(...tables.map((t) => t.day[t.length - 1]!));
+  const rows = tables.reduce((n, t) => n + t.length, 0);
+  const lineage = {
+    gold: [...input.sources],
+    symbols: tables.map((t) => t.symbol),
+    rows,
+    firstDate: formatIsoDay(first),
+    lastDate: formatIsoDay(last),
+    configHash: ctx.configHash,
+    codeVersion: ctx.codeVersion,
+  };
+  const fingerprint = hashJson({ counts, lineage, alpha: cfg.markov.alpha }).slice(0, 8);
+  return {
+    kind: ARTIFACT_KIND,
+    schemaVersion: ARTIFACT_SCHEMA_VERSION,
+    version: `${ctx.now.toISOString().replace(/[-:]/g, '').slice(0, 15)}-${fingerprint}`,
+    createdAt: ctx.now.toISOString(),
+    labels: [...labels],
+    markov: chain,
+    evaluation: { markov: evaluation, hmm: hmm?.evaluation ?? null },
+    hmm: hmm === null ? null : { returnScale: cfg.hmm.returnScale, ...summariseHmm(hmm.fit) },
+    scoring: {
+      thresholds: data.regimes.thresholds,
+      weights: data.regimes.weights,
+      volatilityWindow: data.features.volatilityWindow,
+      annualisationDays: data.features.annualisationDays,
+      references: Object.fromEntries(
+        tables.map((t) => [
+          t.symbol,
+          {
+            realized_vol_21d: Array.from(t.realized_vol_21d).sort((a, b) => a - b),
+            drawdown: Array.from(t.drawdown).sort((a, b) => a - b),
+          },
+        ]),
+      ),
+    },
+    latest: Object.fromEntries(
+      tables.map((t) => [
+        t.symbol,
+        {
+          date: formatIsoDay(t.day[t.length - 1]!),
+          state: t.markov_state[t.length - 1]!,
+          regime: labels[t.markov_state[t.length - 1]!]!,
+        },
+      ]),
+    ),
+    lineage,
+  };
+}
+
+function trainHmm(
+  tables: readonly GoldTable[],
+  pairs: ReturnType<typeof buildPredictionPairs>,
+  cfg: ModelConfig,
+) {
+  const series = tables.map((t) => ({
+    symbol: t.symbol,
+    day: t.day,
+    returns: t.log_return.map((r) => r * cfg.hmm.returnScale),
+  }));
+  const fitOptions = {
+    states: cfg.hmm.states,
+    starts: cfg.hmm.starts,
+    seed: cfg.hmm.seed,
+    maxIterations: cfg.hmm.maxIterations,
+    tolerance: cfg.hmm.tolerance,
+    varianceFloorRatio: cfg.hmm.varianceFloorRatio,
+  };
+  const fit = fitGaussianHmm(
+    series.map((s) => s.returns),
+    fitOptions,
+  );
+  const evaluation: HmmEvaluation | null =
+    cfg.hmm.evaluate && cfg.hmm.states === 3
+      ? evaluateHmmOnFolds(pairs, series, { nSplits: cfg.evaluation.folds, fit: fitOptions })
+      : null;
+  return { fit, evaluation };
+}
+
+function summariseHmm(fit: GaussianHmmFit) {
+  return {
+    params: fit.params,
+    logLikelihood: fit.logLikelihood,
+    parameterCount: fit.parameterCount,
+    observationCount: fit.observationCount,
+    aic: fit.aic,
+    bic: fit.bic,
+    varianceFloor: fit.varianceFloor,
+    stateOccupancy: [...fit.stateOccupancy],
+    degenerate: fit.degenerate,
+    degeneracyReasons: [...fit.degeneracyReasons],
+    converged: fit.converged,
+  };
+}
+
+export type { ChainAnalysis, HmmEvaluation, WalkForwardReport };

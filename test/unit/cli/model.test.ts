@@ -1,0 +1,89 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { runCli, tempDir } from '../../helpers/cli.ts';
+
+let out: string;
+beforeAll(async () => {
+  out = tempDir();
+  expect((await runCli(['pipeline', 'data/samples/sp500-2000.csv', '--out', out, '--json'])).code).toBe(0);
+  expect((await runCli(['train', join(out, 'gold'), '--out', join(out, 'model'), '--json'])).code).toBe(0);
+}, 120_000);
+
+describe('finml train / report / predict on the sample', () => {
+  test('train writes model.json and a readable report with the chain, intervals and baselines', () => {
+    const report = readFileSync(join(out, 'model/report.txt'), 'utf8');
+    expect(report).toMatch(/^FINML regime model \d{8}T\d{6}-[0-9a-f]{8}/);
+    expect(report).toContain('Transition matrix P (α = 1), with 95 % credible intervals:');
+    expect(report).toMatch(/Low\s+0\.954 \[0\.943, 0\.964\]/);
+    expect(report).toMatch(/Markov\s+0\.956/);
+    expect(report).toMatch(/persistence\s+0\.956\s+0\.958\s+0\.967\s+0\.607/);
+    expect(report).toContain('Reaching High (High treated as absorbing):');
+    const model = JSON.parse(readFileSync(join(out, 'model/model.json'), 'utf8'));
+    expect(model).toMatchObject({
+      kind: 'finml-regime-model',
+      schemaVersion: 1,
+      labels: ['Low', 'Medium', 'High'],
+    });
+  });
+
+  test('report --json prints the documented fields', async () => {
+    const { code, stdout } = await runCli(['report', join(out, 'model/model.json'), '--json']);
+    expect(code).toBe(0);
+    const r = JSON.parse(stdout);
+    expect(Object.keys(r).sort()).toEqual([
+      'chain',
+      'createdAt',
+      'data',
+      'evaluation',
+      'hmm',
+      'labels',
+      'latest',
+      'version',
+    ]);
+    expect(r.chain.absorbing.reachWithin.map((x: { horizon: number }) => x.horizon)).toEqual([1, 5, 21, 63]);
+  });
+
+  test('predict from a given regime and horizon', async () => {
+    const { code, stdout } = await runCli([
+      'predict',
+      '--model',
+      join(out, 'model/model.json'),
+      '--regime',
+      'Low',
+      '--horizon',
+      '5',
+    ]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('5 day(s) ahead from Low (given)');
+    expect(stdout).toMatch(/Low\s+80\.3 %/);
+    expect(stdout).toMatch(/P\(reach High within 5 day\(s\)\): 1\.3 % {2}\(95 % interval 0\.8 % – 2\.2 %\)/);
+  });
+
+  test('predict without --regime starts from the latest gold regime; --json for scripts', async () => {
+    const { code, stdout } = await runCli([
+      'predict',
+      '--model',
+      join(out, 'model/model.json'),
+      '--horizon',
+      '21',
+      '--json',
+    ]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).from).toMatchObject({
+      source: 'latest gold',
+      regime: 'High',
+      date: '2020-04-17',
+    });
+  });
+
+  test('bad requests exit 2 with one clear line, no stack trace', async () => {
+    const r = await runCli(['predict', '--model', join(out, 'model/model.json'), '--symbol', 'XYZ']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^finml predict: unknown symbol "XYZ"/);
+    expect(r.stderr).not.toContain('    at ');
+    const missing = await runCli(['report', join(out, 'nope.json')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('no model file at');
+  });
+});
