@@ -7,6 +7,7 @@ import { DataRejectedError } from '#shared/data/errors';
 import { ModelArtifactError } from '#shared/model/artifact';
 import { PredictInputError } from '#shared/model/predict';
 import { TrainingInputError } from '#shared/model/train';
+import { experimentCommand } from './commands/experiment.ts';
 import { predictCommand, reportCommand, trainCommand } from './commands/model.ts';
 import { pipelineCommand } from './commands/pipeline.ts';
 
@@ -21,6 +22,7 @@ const commands: Record<string, Command> = {
   train: trainCommand,
   report: reportCommand,
   predict: predictCommand,
+  experiment: experimentCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

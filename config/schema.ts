@@ -98,7 +98,11 @@ export const modelConfigSchema = z.strictObject({
       volatilityWindow: z.array(z.number().int().min(2)).min(1),
       weights: z.array(z.tuple([z.number().min(0), z.number().min(0)])).min(1),
     }),
-    stability: z.strictObject({ windowDays: z.number().int().min(10), stepDays: positiveInt }),
+    stability: z.strictObject({
+      windowDays: z.number().int().min(10),
+      stepDays: positiveInt,
+      minRowTransitions: z.number().int().min(0),
+    }),
   }),
 });
 
