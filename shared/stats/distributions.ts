@@ -138,7 +138,8 @@ function studentTwoSidedTailLargeDf(absT: number, df: number): number {
   const nu = a - 0.25;
   const z = nu * Math.log1p((absT / df) * absT);
   const logScale = LOG_GAMMA_HALF - logBeta(a, 0.5) - 0.5 * Math.log(nu);
-  return Math.exp(logScale) * erfc(Math.sqrt(z));
+  // The leading term is 1 + O(1/a²) at t = 0; clip so that the tail stays a probability.
+  return Math.min(1, Math.exp(logScale) * erfc(Math.sqrt(z)));
 }
 
 /** ln Γ(½) = ln √π. */
@@ -184,6 +185,9 @@ export function betaSf(x: number, a: number, b: number): number {
   return incompleteBetaTails(a, b, x, 1 - x).upper;
 }
 
+/** 2^-53: 1 − 2^-53 is the largest double below 1. */
+const HALF_EPSILON = Number.EPSILON / 2;
+
 /** Maximum Newton/bisection steps of {@link betaPpf}; it normally converges in < 10. */
 const BETA_PPF_MAX_ITER = 200;
 
@@ -203,13 +207,16 @@ export function betaPpf(q: number, a: number, b: number): number {
   assertBetaShape('betaPpf', a, b);
   if (q === 0) return 0;
   if (q === 1) return 1;
-  const logB = logBeta(a, b);
   const lowerTail = q <= 0.5;
+  // Quantiles beyond the representable neighbourhood of 0 or 1 round to the bound.
+  if (lowerTail && incompleteBetaTails(a, b, Number.MIN_VALUE, 1).lower >= q) return 0;
+  if (!lowerTail && incompleteBetaTails(a, b, 1 - HALF_EPSILON, HALF_EPSILON).upper >= 1 - q) return 1;
+  const logB = logBeta(a, b);
   // Target: log of the smaller tail probability; the unknown s = ln x (lower) or ln(1 − x) (upper).
   const target = lowerTail ? Math.log(q) : Math.log1p(-q);
   const guess = betaPpfInitialGuess(q, a, b);
   let s = lowerTail ? Math.log(guess) : Math.log1p(-guess);
-  if (!Number.isFinite(s)) s = lowerTail ? Math.log(Number.MIN_VALUE) : -1e-300;
+  if (!Number.isFinite(s)) s = Math.log(Number.MIN_VALUE);
   let lo = Number.NEGATIVE_INFINITY; // bracket on s: residual < 0 at lo, > 0 at hi
   let hi = 0;
   for (let iter = 0; iter < BETA_PPF_MAX_ITER; iter++) {
@@ -664,4 +671,31 @@ export function kstwoCdf(d: number, n: number): number {
   assertNotNaN('kstwoCdf', 'd', d);
   assertSampleSize('kstwoCdf', n);
   return kolmogn(n, d, false).cdf;
+}
+
+/** NumPy's `np.round` for non-negative x: round half to even. */
+function roundHalfToEven(x: number): number {
+  const rounded = Math.round(x);
+  return rounded - x === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
+}
+
+/**
+ * Two-sided p-value of the two-sample Kolmogorov–Smirnov test by the asymptotic method, exactly as
+ * SciPy 1.10 `ks_2samp(x, y, method="asymp")` computes it: `kstwo.sf(d, np.round(en))` with the
+ * effective sample size en = n1·n2/(n1 + n2) rounded half-to-even (so 2.5 → 2), clipped to [0, 1].
+ *
+ * @throws {StatsDomainError} when d is NaN, n1 or n2 is not an integer ≥ 1, or the rounded
+ *   effective size is 0 (n1 = n2 = 1, where SciPy returns NaN).
+ */
+export function ksTwoSampleAsymptoticPValue(d: number, n1: number, n2: number): number {
+  assertNotNaN('ksTwoSampleAsymptoticPValue', 'd', d);
+  assertSampleSize('ksTwoSampleAsymptoticPValue', n1);
+  assertSampleSize('ksTwoSampleAsymptoticPValue', n2);
+  const en = roundHalfToEven((n1 * n2) / (n1 + n2));
+  if (en < 1) {
+    throw new StatsDomainError(
+      `ksTwoSampleAsymptoticPValue: effective sample size rounds to 0 for n1=${n1}, n2=${n2}`,
+    );
+  }
+  return kolmogn(en, d, true).sf;
 }
