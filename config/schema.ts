@@ -3,6 +3,7 @@
  * Defaults live in the YAML files, never here: a key missing from a file is an error.
  */
 import { z } from 'zod';
+import { monitoringConfigSchema } from './monitoring-schema.ts';
 
 const columnName = z.string().trim().toLowerCase().min(1);
 const probability = z.number().min(0).max(1);
@@ -112,6 +113,7 @@ export type ModelConfig = z.infer<typeof modelConfigSchema>;
 export const configSchemas = {
   data: dataConfigSchema,
   model: modelConfigSchema,
+  monitoring: monitoringConfigSchema,
 } as const;
 
 export type ConfigName = keyof typeof configSchemas;
