@@ -7,6 +7,7 @@ import { DataRejectedError } from '#shared/data/errors';
 import { ModelArtifactError } from '#shared/model/artifact';
 import { PredictInputError } from '#shared/model/predict';
 import { TrainingInputError } from '#shared/model/train';
+import { driftCommand } from './commands/drift.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import { predictCommand, reportCommand, trainCommand } from './commands/model.ts';
 import { pipelineCommand } from './commands/pipeline.ts';
@@ -23,6 +24,7 @@ const commands: Record<string, Command> = {
   report: reportCommand,
   predict: predictCommand,
   experiment: experimentCommand,
+  drift: driftCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

@@ -7,6 +7,7 @@
  * left, the passage time to a state never reached): they are written as the string "Infinity".
  */
 import { z } from 'zod';
+import type { ReferenceSample } from '#shared/data/gold';
 import type { WalkForwardReport } from '#shared/evaluation/index';
 import type { GaussianHmmParams } from './hmm.ts';
 import type { HmmEvaluation } from './hmm-evaluation.ts';
@@ -198,6 +199,21 @@ const artifactSchema = z
       }
     }
   });
+
+/**
+ * The model's reference samples as the data pipeline takes them (`buildGold` modelReferences), so
+ * new rows are labelled on the scale the model was trained on.
+ */
+export function modelReferences(artifact: ModelArtifact): Map<string, ReferenceSample> {
+  return new Map(
+    Object.entries(artifact.scoring.references).map(([symbol, features]) => [
+      symbol,
+      Object.fromEntries(
+        Object.entries(features).map(([f, values]) => [f, Float64Array.from(values)]),
+      ) as ReferenceSample,
+    ]),
+  );
+}
 
 /** The artifact as JSON text, with ±Infinity written as strings. */
 export function serializeArtifact(artifact: ModelArtifact): string {

@@ -5,6 +5,7 @@
  * scale, and the lineage of the data and config it was made from.
  */
 import type { DataConfig, ModelConfig } from '#config/schema';
+import { FEATURES } from '#shared/data/gold';
 import type { GoldTable } from '#shared/data/tables';
 import { formatIsoDay } from '#shared/data/values';
 import {
@@ -116,10 +117,7 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
       references: Object.fromEntries(
         tables.map((t) => [
           t.symbol,
-          {
-            realized_vol_21d: Array.from(t.realized_vol_21d).sort((a, b) => a - b),
-            drawdown: Array.from(t.drawdown).sort((a, b) => a - b),
-          },
+          Object.fromEntries(FEATURES.map((f) => [f, Array.from(t[f]).sort((a, b) => a - b)])),
         ]),
       ),
     },

@@ -1,0 +1,330 @@
+/**
+ * The drift check (DOMAIN §6): the newest window of each symbol's gold rows against the reference —
+ * the model's training rows when the history holds them, else the model's stored reference sample.
+ * Per feature: KS D with its asymptotic and block-bootstrap p-values, PSI; per symbol: the regime
+ * mix against the model's stationary distribution (chi-square), the window's transitions against
+ * the model's P (G-test), and anomalies (|z| of returns, isolation forest, unusual transitions).
+ * Ends in a verdict — ok / warn / retrain — with its reasons, using the retraining rules.
+ */
+
+import type { MonitoringConfig } from '#config/monitoring-schema';
+import type { DataConfig } from '#config/schema';
+import { ecdf, FEATURES, type Feature, regimeOf } from '#shared/data/gold';
+import type { GoldTable } from '#shared/data/tables';
+import { formatIsoDay, parseIsoDay } from '#shared/data/values';
+import type { ModelArtifact } from '#shared/model/artifact';
+import { transitionCounts } from '#shared/model/markov';
+import { referenceMoments, unusualTransitions, zScoreAnomalies } from './anomalies.ts';
+import {
+  chiSquareGoodnessOfFit,
+  ksTwoSample,
+  ksTwoSampleBlockBootstrap,
+  psi,
+  psiBand,
+  transitionDriftGTest,
+} from './drift-stats.ts';
+import { fitIsolationForest, predictAnomalies } from './isolation-forest.ts';
+import type { ModelDriftResult } from './model-drift.ts';
+import { decideRetraining, type FeatureDrift, type RetrainingDecision } from './retraining.ts';
+
+export interface FeatureDriftReport {
+  feature: Feature;
+  referenceSize: number;
+  windowSize: number;
+  ks: { d: number; pValue: number; bootstrapPValue: number | null; blockLength: number | null };
+  psi: { value: number; band: 'none' | 'moderate' | 'significant' };
+  /** KS D above drift.ksThreshold, or PSI at least moderate. */
+  drift: boolean;
+}
+
+export interface SymbolDriftReport {
+  symbol: string;
+  window: { from: string; to: string; rows: number };
+  reference: { source: 'training rows' | 'model reference sample' | 'rows before the window'; rows: number };
+  features: FeatureDriftReport[];
+  regimeMix: {
+    observed: number[];
+    expected: number[];
+    statistic: number;
+    df: number;
+    pValue: number;
+    drift: boolean;
+  };
+  transitions: { counts: number[][]; statistic: number; df: number; pValue: number; drift: boolean };
+  anomalies: {
+    extremeReturns: { date: string; value: number; z: number }[];
+    isolationForest: { date: string; score: number }[];
+    unusualTransitions: { date: string; from: string; to: string; probability: number }[];
+  };
+  notes: string[];
+}
+
+export type DriftVerdict = 'ok' | 'warn' | 'retrain';
+
+export interface DriftReport {
+  at: string;
+  modelVersion: string;
+  windowRows: number;
+  symbols: SymbolDriftReport[];
+  /** Symbols that could not be checked, with the reason. */
+  skipped: { symbol: string; reason: string }[];
+  verdict: DriftVerdict;
+  reasons: string[];
+  retraining: RetrainingDecision;
+}
+
+export interface DriftOptions {
+  model: ModelArtifact;
+  /** Current gold rows per symbol, in date order (features as computed by the pipeline). */
+  tables: readonly GoldTable[];
+  monitoring: MonitoringConfig;
+  data: DataConfig;
+  now: Date;
+  /** Live accuracy of logged predictions, when known (scheduled drift check). */
+  modelDrift?: ModelDriftResult;
+  /**
+   * Where the reference comes from: `history` — `tables` are the lake's gold history, so rows dated
+   * up to the model's last training date are its training rows (kept in time order); `model` — the
+   * tables are new data only, compared with the model's stored reference sample. @default 'history'
+   */
+  referenceFrom?: 'history' | 'model';
+}
+
+/** Runs the drift check over every symbol of `tables`. */
+export function driftReport(options: DriftOptions): DriftReport {
+  const { model, monitoring: cfg } = options;
+  const windowRows = cfg.drift.windowRows;
+  const symbols: SymbolDriftReport[] = [];
+  const skipped: DriftReport['skipped'] = [];
+  for (const table of options.tables) {
+    if (table.length < windowRows) {
+      skipped.push({
+        symbol: table.symbol,
+        reason: `only ${table.length} gold rows; the window needs ${windowRows}`,
+      });
+      continue;
+    }
+    const report = symbolDrift(table, options);
+    if (typeof report === 'string') skipped.push({ symbol: table.symbol, reason: report });
+    else symbols.push(report);
+  }
+  const dataDrift: FeatureDrift[] = symbols.flatMap((s) =>
+    s.features.map((f) => ({
+      symbol: s.symbol,
+      feature: f.feature,
+      ks: { d: f.ks.d },
+      psi: { psi: f.psi.value },
+    })),
+  );
+  const worstChain = [...symbols].sort((a, b) => a.transitions.pValue - b.transitions.pValue)[0];
+  const retraining = decideRetraining(
+    {
+      now: options.now.toISOString(),
+      lastTrainedAt: model.createdAt,
+      dataDrift,
+      ...(worstChain
+        ? {
+            chainDrift: {
+              statistic: worstChain.transitions.statistic,
+              df: worstChain.transitions.df,
+              pValue: worstChain.transitions.pValue,
+              scope: worstChain.symbol,
+            },
+          }
+        : {}),
+      ...(options.modelDrift ? { modelDrift: options.modelDrift } : {}),
+    },
+    cfg,
+  );
+  const dataRuleFired = retraining.reasons.some((r) => r.rule.startsWith('data-drift'));
+  const warnings = symbols.flatMap((s) => [
+    ...s.features
+      .filter((f) => f.drift && !dataRuleFired)
+      .map(
+        (f) =>
+          `${s.symbol} ${f.feature}: KS D ${f.ks.d.toFixed(3)}, PSI ${f.psi.value.toFixed(3)} (${f.psi.band})`,
+      ),
+    ...(s.regimeMix.drift
+      ? [
+          `${s.symbol}: regime mix differs from the model's long-run shares (p = ${s.regimeMix.pValue.toExponential(2)})`,
+        ]
+      : []),
+    ...(s.transitions.drift
+      ? [
+          `${s.symbol}: transitions do not fit the model's matrix (p = ${s.transitions.pValue.toExponential(2)})`,
+        ]
+      : []),
+    ...(s.anomalies.extremeReturns.length > 0
+      ? [`${s.symbol}: ${s.anomalies.extremeReturns.length} extreme daily return(s) in the window`]
+      : []),
+  ]);
+  const verdict: DriftVerdict =
+    retraining.retrain || retraining.heldByCooldown ? 'retrain' : warnings.length > 0 ? 'warn' : 'ok';
+  return {
+    at: options.now.toISOString(),
+    modelVersion: model.version,
+    windowRows,
+    symbols,
+    skipped,
+    verdict,
+    reasons: [...retraining.reasons.map((r) => r.detail), ...warnings],
+    retraining,
+  };
+}
+
+function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport | string {
+  const { model, monitoring: cfg } = options;
+  const n = table.length;
+  const w = cfg.drift.windowRows;
+  const start = n - w;
+  const trainedUntil = parseIsoDay(model.lineage.lastDate)!;
+  const stored = model.scoring.references[table.symbol];
+  // Reference rows: the model's training rows present in the history (time order, for the bootstrap).
+  let refEnd = 0;
+  while (refEnd < start && table.day[refEnd]! <= trainedUntil) refEnd++;
+  const notes: string[] = [];
+  let source: SymbolDriftReport['reference']['source'];
+  let reference: (f: Feature) => ArrayLike<number>;
+  let ordered: boolean;
+  const fromHistory = (options.referenceFrom ?? 'history') === 'history';
+  if (stored !== undefined && fromHistory && refEnd >= w) {
+    source = 'training rows';
+    reference = (f) => table[f].subarray(0, refEnd);
+    ordered = true;
+  } else if (stored !== undefined && cfg.drift.features.every((f) => (stored[f]?.length ?? 0) > 0)) {
+    source = 'model reference sample';
+    reference = (f) => stored[f]!;
+    ordered = false;
+    notes.push('compared with the model’s stored reference sample (not in time order: no bootstrap p-value)');
+  } else if (start >= w) {
+    source = 'rows before the window';
+    reference = (f) => table[f].subarray(0, start);
+    ordered = true;
+    notes.push(
+      `${table.symbol} is not in model ${model.version}: compared with its own rows before the window`,
+    );
+  } else {
+    return `not in model ${model.version} and too little history before the window`;
+  }
+
+  const features = cfg.drift.features.map((feature): FeatureDriftReport => {
+    const ref = reference(feature);
+    const cur = table[feature].subarray(start);
+    const ks = ordered
+      ? ksTwoSampleBlockBootstrap(ref, cur, {
+          blockLength: cfg.drift.bootstrap.blockLength,
+          resamples: cfg.drift.bootstrap.resamples,
+          seed: cfg.drift.bootstrap.seed,
+        })
+      : { ...ksTwoSample(ref, cur), bootstrapPValue: null, blockLength: null };
+    const p = psi(ref, cur, { bins: cfg.drift.psi.bins, floor: cfg.drift.psi.floor });
+    const band = psiBand(p.psi, { moderate: cfg.drift.psi.moderate, significant: cfg.drift.psi.significant });
+    return {
+      feature,
+      referenceSize: ref.length,
+      windowSize: cur.length,
+      ks: { d: ks.d, pValue: ks.pValue, bootstrapPValue: ks.bootstrapPValue, blockLength: ks.blockLength },
+      psi: { value: p.psi, band },
+      drift: ks.d > cfg.drift.ksThreshold || band !== 'none',
+    };
+  });
+
+  // Regimes of the window on the model's scale (as new data is labelled in production).
+  const states = stored ? rescore(table, start, model) : Array.from(table.markov_state.subarray(start));
+  const K = model.labels.length;
+  const observed = new Array<number>(K).fill(0);
+  for (const s of states) observed[s]!++;
+  const mix = chiSquareGoodnessOfFit(observed, model.markov.stationary);
+  const counts = transitionCounts([states], K);
+  const g = transitionDriftGTest(counts, model.markov.transitionMatrix);
+
+  const days = table.day.subarray(start);
+  const date = (i: number) => formatIsoDay(days[i]!);
+  const refReturns = reference('log_return');
+  const moments = referenceMoments(refReturns);
+  const z = zScoreAnomalies(
+    table.log_return.subarray(start),
+    moments.mean,
+    moments.sd,
+    cfg.anomalies.zThreshold,
+  );
+  // The forest needs the reference rows aligned in time (all features of one day together).
+  let flagged: { indices: number[]; scores: number[] } = { indices: [], scores: [] };
+  if (ordered) {
+    const forest = fitIsolationForest(featureRows(reference), {
+      contamination: cfg.anomalies.isolationForest.contamination,
+      nEstimators: cfg.anomalies.isolationForest.nEstimators,
+      maxSamples: cfg.anomalies.isolationForest.maxSamples,
+      seed: cfg.anomalies.isolationForest.seed,
+    });
+    flagged = predictAnomalies(
+      forest,
+      Array.from({ length: w }, (_, i) => FEATURES.map((f) => table[f][start + i]!)),
+    );
+  } else {
+    notes.push('isolation forest skipped: it needs the reference rows in time order');
+  }
+  const unusual = unusualTransitions(
+    states,
+    model.markov.transitionMatrix,
+    cfg.anomalies.unusualTransitionProbability,
+  );
+
+  return {
+    symbol: table.symbol,
+    window: { from: date(0), to: date(w - 1), rows: w },
+    reference: { source, rows: refReturns.length },
+    features,
+    regimeMix: {
+      observed,
+      expected: model.markov.stationary,
+      statistic: mix.statistic,
+      df: mix.df,
+      pValue: mix.pValue,
+      drift: mix.pValue < cfg.drift.regimeMixAlpha,
+    },
+    transitions: {
+      counts,
+      statistic: g.statistic,
+      df: g.df,
+      pValue: g.pValue,
+      drift: g.pValue < cfg.drift.transitionAlpha,
+    },
+    anomalies: {
+      extremeReturns: z.indices.map((i, k) => ({ date: date(i), value: z.values[k]!, z: z.zScores[k]! })),
+      isolationForest: flagged.indices.map((i, k) => ({ date: date(i), score: flagged.scores[k]! })),
+      unusualTransitions: unusual.indices.map((i, k) => ({
+        date: date(i + 1),
+        from: model.labels[unusual.from[k]!]!,
+        to: model.labels[unusual.to[k]!]!,
+        probability: unusual.probabilities[k]!,
+      })),
+    },
+    notes,
+  };
+}
+
+/** Reference rows for the isolation forest: the features of each day together. */
+function featureRows(reference: (f: Feature) => ArrayLike<number>): number[][] {
+  const cols = FEATURES.map((f) => reference(f));
+  const n = Math.min(...cols.map((c) => c.length));
+  return Array.from({ length: n }, (_, i) => cols.map((c) => c[i]!));
+}
+
+/** The window's regimes scored against the model's reference sample, thresholds and weights. */
+function rescore(table: GoldTable, start: number, model: ModelArtifact): number[] {
+  const refs = model.scoring.references[table.symbol]!;
+  const weights = Object.entries(model.scoring.weights).filter(([, w]) => (w ?? 0) > 0) as [
+    Feature,
+    number,
+  ][];
+  const total = weights.reduce((s, [, w]) => s + w, 0);
+  const sorted = Object.fromEntries(weights.map(([f]) => [f, Float64Array.from(refs[f] ?? [])]));
+  const out: number[] = [];
+  for (let i = start; i < table.length; i++) {
+    let risk = 0;
+    for (const [f, w] of weights) risk += w * ecdf(sorted[f]!, table[f][i]!);
+    out.push(regimeOf(risk / total, model.scoring.thresholds));
+  }
+  return out;
+}

@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadConfig } from '#config/load';
+import type { GoldTable } from '#shared/data/tables';
+import type { ModelArtifact } from '#shared/model/artifact';
+import { driftReport } from '#shared/monitoring/drift-report';
+import { ksTwoSample, psi } from '#shared/monitoring/drift-stats';
+import { sampleModel } from '../../helpers/model.ts';
+
+const { config } = loadConfig();
+let model: ModelArtifact;
+let gold: GoldTable[];
+beforeAll(async () => {
+  ({ model, gold } = await sampleModel({ hmm: false }));
+}, 60_000);
+
+const run = (tables: GoldTable[], now = new Date('2026-12-31T00:00:00Z')) =>
+  driftReport({ model, tables, monitoring: config.monitoring, data: config.data, now });
+
+function slice(t: GoldTable, from: number, to: number): GoldTable {
+  return {
+    symbol: t.symbol,
+    length: to - from,
+    day: t.day.slice(from, to),
+    price: t.price.slice(from, to),
+    log_return: t.log_return.slice(from, to),
+    realized_vol_21d: t.realized_vol_21d.slice(from, to),
+    drawdown: t.drawdown.slice(from, to),
+    risk_score: t.risk_score.slice(from, to),
+    markov_state: t.markov_state.slice(from, to),
+  };
+}
+
+describe('drift report', () => {
+  test('the March 2020 window drifts from the training rows, with the statistics of drift-stats', () => {
+    const r = run(gold);
+    const s = r.symbols[0]!;
+    expect(s.window).toEqual({ from: '2020-01-17', to: '2020-04-17', rows: 63 });
+    expect(s.reference).toEqual({ source: 'training rows', rows: 5084 - 63 });
+    const t = gold[0]!;
+    const vol = s.features.find((f) => f.feature === 'realized_vol_21d')!;
+    expect(vol.ks.d).toBe(
+      ksTwoSample(t.realized_vol_21d.subarray(0, 5021), t.realized_vol_21d.subarray(5021)).d,
+    );
+    expect(vol.psi.value).toBe(
+      psi(t.realized_vol_21d.subarray(0, 5021), t.realized_vol_21d.subarray(5021)).psi,
+    );
+    expect(vol.drift).toBe(true);
+    expect(vol.ks.bootstrapPValue).toBeGreaterThan(vol.ks.pValue); // autocorrelation: the asymptotic p is too small
+    expect(s.anomalies.extremeReturns.map((e) => e.date)).toContain('2020-03-16');
+    expect(r.verdict).toBe('retrain');
+    expect(r.retraining.reasons.map((x) => x.rule)).toEqual(
+      expect.arrayContaining(['data-drift-ks', 'data-drift-psi']),
+    );
+  });
+
+  test('a window that follows the training distribution raises no feature drift', () => {
+    // Window = evenly spaced order statistics of the reference, so the two distributions agree.
+    const t = gold[0]!;
+    const n = 5021;
+    const window = 63;
+    const table = slice(t, 0, n + window);
+    for (const f of ['log_return', 'realized_vol_21d', 'drawdown'] as const) {
+      const sorted = t[f].slice(0, n).sort();
+      for (let i = 0; i < window; i++) table[f][n + i] = sorted[Math.floor(((i + 0.5) / window) * n)]!;
+    }
+    const s = run([table]).symbols[0]!;
+    for (const f of s.features) {
+      expect(f.ks.d).toBeLessThan(0.05);
+      expect(f.drift).toBe(false);
+    }
+  });
+
+  test('with new data only, the model’s stored reference sample is used, and the bootstrap is skipped', () => {
+    const t = gold[0]!;
+    const recent = slice(t, t.length - 80, t.length);
+    const s = driftReport({
+      model,
+      tables: [recent],
+      monitoring: config.monitoring,
+      data: config.data,
+      now: new Date(),
+      referenceFrom: 'model',
+    }).symbols[0]!;
+    expect(s.reference.source).toBe('model reference sample');
+    expect(s.features.every((f) => f.ks.bootstrapPValue === null)).toBe(true);
+    expect(s.notes.join(' ')).toContain('no bootstrap p-value');
+  });
+
+  test('a symbol the model does not know is compared with its own earlier rows; too short a series is skipped', () => {
+    const t = gold[0]!;
+    const other = { ...slice(t, 0, 400), symbol: 'NEW' };
+    const tiny = { ...slice(t, 0, 10), symbol: 'TINY' };
+    const r = run([other, tiny]);
+    expect(r.symbols[0]!.reference.source).toBe('rows before the window');
+    expect(r.skipped).toEqual([{ symbol: 'TINY', reason: 'only 10 gold rows; the window needs 63' }]);
+  });
+
+  test('a quiet window drifts in regime mix (all Low) against the model’s long-run shares', () => {
+    const t = gold[0]!;
+    // 2017 was the calmest year of the sample: its last 63 rows are almost all Low.
+    const end = Array.from(t.day).findIndex((d) => d >= 17532); // 2018-01-01
+    const s = run([slice(t, 0, end)]).symbols[0]!;
+    expect(s.regimeMix.observed[0]).toBeGreaterThan(50);
+    expect(s.regimeMix.drift).toBe(true);
+  });
+});
