@@ -142,6 +142,8 @@ function householderQr(design: DesignMatrix): QrFactorization {
     const v0 = head - alpha;
     // vᵀv = 2·norm·(norm + |head|); H = I − v vᵀ / beta with beta = vᵀv / 2.
     const b = norm * (norm + Math.abs(head));
+    // A column so small that norm² underflows (subnormal values) cannot be reflected: dependent.
+    if (!(b > 0 && Number.isFinite(b))) throw new OlsRankDeficientError(j);
     rDiag[j] = alpha;
     vHead[j] = v0;
     beta[j] = b;
