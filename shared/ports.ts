@@ -1,0 +1,130 @@
+/**
+ * Ports: the interfaces the use cases need from the outside world. shared/aws implements them on
+ * S3, DynamoDB and SNS (the same adapters run against the local S3/DynamoDB servers); tests may use
+ * in-memory versions. Nothing here imports the AWS SDK.
+ */
+
+/** Objects in buckets (S3). Keys are plain strings; bodies are streamed where they can be large. */
+export interface ObjectStore {
+  /** The object's bytes as a stream, or undefined when there is no such object. */
+  get(bucket: string, key: string, versionId?: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /** The whole object as UTF-8 text, or undefined. */
+  getText(bucket: string, key: string): Promise<string | undefined>;
+  /** Writes an object; `body` may be a string, bytes, or string chunks (streamed as a multipart upload). */
+  put(bucket: string, key: string, body: string | Uint8Array | Iterable<string>, contentType?: string): Promise<void>;
+  /** Server-side copy (the source is not modified). */
+  copy(from: { bucket: string; key: string; versionId?: string }, to: { bucket: string; key: string }): Promise<void>;
+  /** Keys under a prefix, in key order. */
+  list(bucket: string, prefix: string): Promise<string[]>;
+}
+
+/** Lifecycle stage of a registered model version. */
+export type ModelStage = 'production' | 'candidate' | 'archived' | 'rejected';
+
+export interface ModelVersionRecord {
+  version: string;
+  createdAt: string;
+  stage: ModelStage;
+  artifactKey: string;
+  /** Headline metrics (out-of-fold accuracy, log loss, …) for lists and comparisons. */
+  metrics: Record<string, number | null>;
+  /** Parameters worth showing (α, thresholds, …). */
+  parameters: Record<string, unknown>;
+  lineage: { symbols: string[]; rows: number; firstDate: string; lastDate: string; configHash: string; codeVersion: string };
+}
+
+/** The production (or candidate) pointer: changed only by a conditional write on `revision`. */
+export interface ModelPointer {
+  version: string;
+  /** Increases by one on every change; a writer must name the revision it read. */
+  revision: number;
+  previousVersion: string | null;
+  updatedAt: string;
+  reason: string;
+  /** For the candidate pointer: the share of traffic it gets (0..1). */
+  trafficShare?: number;
+}
+
+export type PointerName = 'production' | 'candidate';
+
+export interface RegistryEvent {
+  at: string;
+  kind: 'registered' | 'promoted' | 'rolled-back' | 'candidate-started' | 'candidate-rejected' | 'retraining';
+  version: string | null;
+  previousVersion: string | null;
+  reason: string;
+  details?: Record<string, unknown>;
+}
+
+/** Thrown when a conditional write lost a race (someone changed the pointer first). */
+export class PointerConflictError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PointerConflictError';
+  }
+}
+
+/** The model registry (DynamoDB). */
+export interface ModelRegistry {
+  putVersion(record: ModelVersionRecord): Promise<void>;
+  getVersion(version: string): Promise<ModelVersionRecord | undefined>;
+  listVersions(limit?: number): Promise<ModelVersionRecord[]>;
+  setStage(version: string, stage: ModelStage): Promise<void>;
+  getPointer(name: PointerName): Promise<ModelPointer | undefined>;
+  /**
+   * Moves a pointer to `next.version` only if its current revision is `expectedRevision`
+   * (undefined = the pointer must not exist yet). Throws PointerConflictError otherwise.
+   * Returns the new pointer (revision + 1).
+   */
+  movePointer(
+    name: PointerName,
+    next: { version: string; reason: string; trafficShare?: number },
+    expectedRevision: number | undefined,
+  ): Promise<ModelPointer>;
+  /** Removes the candidate pointer if it still has `expectedRevision`. */
+  clearPointer(name: PointerName, expectedRevision: number): Promise<void>;
+  appendEvent(event: RegistryEvent): Promise<void>;
+  listEvents(limit?: number): Promise<RegistryEvent[]>;
+  /** Idempotency: records a claim; false when the same id was claimed before. */
+  claim(id: string, details: Record<string, unknown>): Promise<boolean>;
+  /** Generic time-ordered records of the dashboard's history views (drift reports, quality reports, runs, jobs, A/B tests). */
+  putRecord(kind: RecordKind, record: { id: string; at: string } & Record<string, unknown>): Promise<void>;
+  listRecords(kind: RecordKind, limit?: number): Promise<({ id: string; at: string } & Record<string, unknown>)[]>;
+}
+
+export type RecordKind = 'drift' | 'quality' | 'run' | 'job' | 'abtest' | 'alert';
+
+/** One served prediction, kept (with a time to live) to measure live accuracy and A/B results. */
+export interface PredictionLogEntry {
+  requestId: string;
+  at: string;
+  symbol: string;
+  modelVersion: string;
+  arm: 'production' | 'candidate';
+  fromState: number;
+  /** The gold date the forecast starts from, and the date whose regime it forecasts (h = 1 day). */
+  fromDate: string;
+  horizon: number;
+  /** One-day-ahead probabilities of each regime (what live accuracy is scored on). */
+  nextDay: number[];
+  /** The other arm's one-day probabilities for the same request (shadow scoring), when known. */
+  shadow?: { modelVersion: string; nextDay: number[] };
+  /** Filled when the regime of the next gold day is known. */
+  outcome?: { state: number; date: string };
+  /** Epoch seconds after which the entry may be deleted (DynamoDB TTL). */
+  expiresAt: number;
+}
+
+export interface PredictionLog {
+  put(entry: PredictionLogEntry): Promise<void>;
+  /** Entries of a symbol without an outcome whose fromDate is before `beforeDate`. */
+  pendingOutcomes(symbol: string, beforeDate: string): Promise<PredictionLogEntry[]>;
+  setOutcome(entry: PredictionLogEntry, outcome: { state: number; date: string }): Promise<void>;
+  /** Entries with an outcome, newest first (expired entries are never returned). */
+  withOutcomes(limit: number, filter?: { modelVersion?: string }): Promise<PredictionLogEntry[]>;
+}
+
+/** Where alerts go (SNS e-mail topic in AWS; a local outbox folder on one machine). */
+export interface AlertPublisher {
+  publish(message: { subject: string; body: string; severity: string; fingerprint: string }): Promise<void>;
+}
