@@ -8,6 +8,7 @@ import { ModelArtifactError } from '#shared/model/artifact';
 import { PredictInputError } from '#shared/model/predict';
 import { TrainingInputError } from '#shared/model/train';
 import { driftCommand } from './commands/drift.ts';
+import { edaCommand } from './commands/eda.ts';
 import { experimentCommand } from './commands/experiment.ts';
 import { predictCommand, reportCommand, trainCommand } from './commands/model.ts';
 import { pipelineCommand } from './commands/pipeline.ts';
@@ -25,6 +26,7 @@ const commands: Record<string, Command> = {
   predict: predictCommand,
   experiment: experimentCommand,
   drift: driftCommand,
+  eda: edaCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -45,6 +47,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(rest);
   } catch (error) {
+    if (isParseArgsError(error)) {
+      process.stderr.write(`finml ${name}: ${(error as Error).message}\n\n${command.usage}\n`);
+      return 1;
+    }
     if (error instanceof UsageError) {
       process.stderr.write(`finml ${name}: ${error.message}\n\n${command.usage}\n`);
       return 1;
@@ -69,6 +75,12 @@ export class UsageError extends Error {
     super(message);
     this.name = 'UsageError';
   }
+}
+
+/** node:util parseArgs errors (unknown option, missing value) are usage errors. */
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
 function help(): string {

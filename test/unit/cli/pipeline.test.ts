@@ -125,3 +125,9 @@ describe('finml pipeline', () => {
     expect(stderr).toContain('Usage: finml pipeline');
   });
 });
+
+test('an unknown option is a usage error, not a crash', async () => {
+  const { code, stderr } = await runCli(['pipeline', 'x.csv', '--out', tempDir(), '--bogus']);
+  expect(code).toBe(1);
+  expect(stderr).toContain("Unknown option '--bogus'");
+});

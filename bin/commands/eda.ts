@@ -1,0 +1,128 @@
+/**
+ * `finml eda <file.csv>`: an exploratory profile of one bronze, silver or gold CSV — overview,
+ * missing values, outliers, correlations, distributions, rolling trend, seasonality, stationarity
+ * and, for gold, regimes and the model-input checks. The computations are in shared/eda.
+ */
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '#config/load';
+import { DataRejectedError } from '#shared/data/errors';
+import { parseIsoDay, utcDay } from '#shared/data/values';
+import type { HistogramBins } from '#shared/eda/histogram';
+import { type EdaLayer, type EdaOptions, EdaOptionsError, profileFile } from '#shared/eda/profile';
+import { inferLayer, readHeader } from '#shared/eda/tables';
+import { type Command, UsageError } from '../cli.ts';
+import { fileChunks, writeJson } from '../files.ts';
+import { formatEdaReport } from '../views/eda-report.ts';
+
+const LAYERS: readonly EdaLayer[] = ['bronze', 'silver', 'gold'];
+
+const usage = `Usage: finml eda <file.csv> [--layer bronze|silver|gold] [--json] [--out report.json]
+                 [--bins auto|fd|sturges|N] [--window N] [--run-date YYYY-MM-DD] [--config DIR]
+
+Profiles one CSV of any data layer: overview, missing-value patterns, feature statistics, outliers
+(IQR and |z|), Pearson / Spearman correlations, histograms, a rolling trend per year, day-of-week
+and month effects, ADF stationarity; for gold also regimes, transitions and the model-input checks.
+A bronze file is read through the bronze and silver rules, so dropped rows are reported.
+
+Options:
+  --layer LAYER      bronze, silver or gold; default: from the header (gold: risk_score and
+                     markov_state columns; silver: the FINML silver header; otherwise bronze)
+  --json             print the report as one JSON document
+  --out FILE         also write the JSON report to FILE
+  --bins B           histogram bins: numpy's "auto" (default), "fd", "sturges", or a count
+  --window N         returns per rolling window (default 63)
+  --run-date DATE    bronze: rows dated after it are dropped; default: today (UTC)
+  --config DIR       folder with the config YAML files; default: config/
+
+Exit status: 0 profiled, 2 the file was rejected (unreadable, or not of the given layer), 1 usage error.`;
+
+export const edaCommand: Command = {
+  summary:
+    'profile a bronze, silver or gold CSV (missing values, outliers, correlations, trend, stationarity)',
+  usage,
+  async run(args) {
+    const { values, positionals } = parseOptions(args);
+    if (positionals.length !== 1) throw new UsageError('name exactly one CSV file');
+    const file = positionals[0]!;
+    const layer = values.layer;
+    if (layer !== undefined && !LAYERS.includes(layer as EdaLayer)) {
+      throw new UsageError(`--layer must be bronze, silver or gold, got "${layer}"`);
+    }
+    const runDay = values['run-date'] === undefined ? utcDay(new Date()) : parseIsoDay(values['run-date']);
+    if (runDay === undefined) throw new UsageError(`--run-date "${values['run-date']}" is not YYYY-MM-DD`);
+    const s = await stat(file).catch(() => undefined);
+    if (!s?.isFile()) throw new UsageError(`no such file: ${file}`);
+    const { config } = loadConfig(values.config);
+    const options: EdaOptions = {
+      ...(values.bins === undefined ? {} : { bins: parseBins(values.bins) }),
+      ...(values.window === undefined ? {} : { rollingWindow: parseInteger('--window', values.window) }),
+      folds: config.model.evaluation.folds,
+    };
+
+    let report: Awaited<ReturnType<typeof profileFile>>;
+    try {
+      const chosen =
+        (layer as EdaLayer | undefined) ?? inferLayer((await readHeader(fileChunks(file), file)) ?? []);
+      report = await profileFile(
+        chosen,
+        { name: file, chunks: fileChunks(file) },
+        { config: config.data, runDay, options },
+      );
+    } catch (error) {
+      if (error instanceof EdaOptionsError) throw new UsageError(error.message);
+      if (error instanceof DataRejectedError) return rejected(error, values.json);
+      throw error;
+    }
+    if (values.out !== undefined) await writeJson(values.out, report);
+    process.stdout.write(values.json ? `${JSON.stringify(report, null, 2)}\n` : formatEdaReport(report));
+    if (values.out !== undefined && !values.json) process.stdout.write(`\nWrote ${values.out}\n`);
+    return 0;
+  },
+};
+
+function parseOptions(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        layer: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        bins: { type: 'string' },
+        window: { type: 'string' },
+        'run-date': { type: 'string' },
+        config: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function parseBins(text: string): HistogramBins {
+  if (text === 'auto' || text === 'fd' || text === 'sturges') return text;
+  return parseInteger('--bins', text);
+}
+
+function parseInteger(option: string, text: string): number {
+  if (!/^\d+$/.test(text)) throw new UsageError(`${option} must be a positive integer, got "${text}"`);
+  return Number(text);
+}
+
+/** The pipeline's rejection message; exit 2. */
+function rejected(error: DataRejectedError, json: boolean): number {
+  if (json) {
+    const rejection = {
+      code: error.code,
+      ...(error.line === undefined ? {} : { line: error.line }),
+      reason: error.reason,
+      message: error.message,
+    };
+    process.stdout.write(`${JSON.stringify({ file: error.file, status: 'rejected', rejection }, null, 2)}\n`);
+  } else {
+    process.stderr.write(`✗ ${error.message}\n`);
+  }
+  return 2;
+}
