@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#config/load';
 import type { DataConfig } from '#config/schema';
+import { indicatorsCsv, readIndicatorsCsv } from '#shared/data/indicators';
 import { runMetadata } from '#shared/data/metadata';
 import type { FileOutcome } from '#shared/data/pipeline';
 import { runDataPipeline } from '#shared/data/pipeline';
@@ -24,6 +25,8 @@ Validates each bronze CSV, cleans it into DIR/silver/<SYMBOL>.csv (merged with t
 there; a later file wins a (symbol, date) clash), and rebuilds DIR/gold/features_final.csv with
 features and Low / Medium / High regimes. Writes DIR/gold/metadata.json, DIR/gold/reference.json and
 DIR/reports/quality-<layer>.json. A rejected file goes to DIR/quarantine/ with its report.
+Files under a risk_indicators/ folder are risk indicators (date + numeric columns): kept in
+DIR/silver/indicators/ and joined to every symbol's gold rows by date, forward-filled.
 
 Options:
   --out DIR          output folder (created if needed)
@@ -60,6 +63,10 @@ export const pipelineCommand: Command = {
     const out = values.out;
 
     const existing = await readSilverPartitions(join(out, 'silver'));
+    const indicatorPath = join(out, 'silver', 'indicators', 'risk_indicators.csv');
+    const indicators = (await stat(indicatorPath).catch(() => undefined))
+      ? await readIndicatorsCsv(fileChunks(indicatorPath), indicatorPath)
+      : undefined;
     const sizes = new Map(
       await Promise.all(positionals.map(async (f) => [f, (await stat(f)).size] as const)),
     );
@@ -67,7 +74,11 @@ export const pipelineCommand: Command = {
       name: file,
       chunks: withProgress(file, sizes.get(file)!, values.json),
     }));
-    const result = await runDataPipeline(inputs, existing, { config, runDay });
+    const result = await runDataPipeline(inputs, existing, {
+      config,
+      runDay,
+      ...(indicators ? { indicators } : {}),
+    });
 
     const runDate = formatIsoDay(runDay);
     const written = await writeOutputs(out, result, config, hash, runDate);
@@ -128,6 +139,11 @@ async function writeOutputs(
   for (const symbol of [...result.touched].sort()) {
     const path = join(out, 'silver', partitionName(symbol));
     await writeAtomic(path, silverCsv(result.histories.get(symbol)!));
+    written.push(path);
+  }
+  if (result.indicators && result.outcomes.some((o) => o.status === 'accepted' && o.kind === 'indicators')) {
+    const path = join(out, 'silver', 'indicators', 'risk_indicators.csv');
+    await writeAtomic(path, indicatorsCsv(result.indicators));
     written.push(path);
   }
   for (const o of result.outcomes) if (o.status === 'rejected') written.push(...(await quarantine(out, o)));

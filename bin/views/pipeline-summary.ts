@@ -93,9 +93,15 @@ export function formatPipelineSummary(s: PipelineSummary): string {
       continue;
     }
     const dropped = Object.entries(f.dropped).filter(([, n]) => n > 0);
+    const droppedText = dropped.length === 0 ? 'none' : dropped.map(([k, n]) => `${n} ${k}`).join(', ');
+    if (f.kind === 'indicators') {
+      lines.push(`✓ ${f.file}: risk indicators, ${f.rowsIn} rows in → ${f.rowsAccepted} dated rows`);
+      lines.push(`    dropped ${droppedText}; ${f.volumeInvalidAsMissing} non-numeric cells read as missing`);
+      continue;
+    }
     lines.push(`✓ ${f.file}: ${f.rowsIn} rows in → ${f.rowsOut} silver rows`);
     lines.push(
-      `    dropped ${dropped.length === 0 ? 'none' : dropped.map(([k, n]) => `${n} ${k}`).join(', ')}; ` +
+      `    dropped ${droppedText}; ` +
         `forward-filled ${f.forwardFilled}; flagged ${f.flaggedRows}` +
         (f.volumeInvalidAsMissing > 0
           ? `; ${f.volumeInvalidAsMissing} non-numeric volumes read as missing`

@@ -142,6 +142,7 @@ export function gateError(file: string, q: LayerQuality): DataRejectedError {
     .join(', ');
   return new DataRejectedError({
     file,
+    quality: q,
     code: 'quality_gate',
     reason: `${q.layer} quality ${q.score.toFixed(1)} % is below the ${q.gate} % gate (${weakest})`,
   });

@@ -1,5 +1,7 @@
 /** Errors of the data layers. Each names the file, and the line where one applies. */
 
+import type { LayerQuality } from './quality.ts';
+
 /** A whole input file is rejected (empty, no data rows, missing column, invalid UTF-8, failed gate). */
 export class DataRejectedError extends Error {
   readonly file: string;
@@ -8,9 +10,11 @@ export class DataRejectedError extends Error {
   readonly reason: string;
   /** Machine-readable reason code, e.g. `missing_column`, `invalid_utf8`, `quality_gate`. */
   readonly code: RejectionCode;
+  /** For a failed quality gate: the layer's score and components. */
+  readonly quality: LayerQuality | undefined;
 
   constructor(
-    args: { file: string; line?: number; code: RejectionCode; reason: string },
+    args: { file: string; line?: number; code: RejectionCode; reason: string; quality?: LayerQuality },
     options?: ErrorOptions,
   ) {
     const where = args.line === undefined ? args.file : `${args.file}, line ${args.line}`;
@@ -20,6 +24,7 @@ export class DataRejectedError extends Error {
     this.line = args.line;
     this.reason = args.reason;
     this.code = args.code;
+    this.quality = args.quality;
   }
 }
 

@@ -36,6 +36,8 @@ export interface GoldSeries extends GoldFeatures {
   risk_score: Float64Array;
   /** 0 = Low, 1 = Medium, 2 = High. */
   markov_state: Uint8Array;
+  /** Risk indicators on each row's date (forward-filled), when any were loaded. */
+  indicators?: Record<string, Float64Array>;
 }
 
 /** Computes the features of one silver series (sorted by day, closes present). */

@@ -30,6 +30,7 @@ export interface RunMetadata {
 export interface SourceRecord {
   file: string;
   status: FileOutcome['status'];
+  kind: FileOutcome['kind'];
   sha256: string | null;
   bytes: number | null;
   rowsIn: number | null;
@@ -71,6 +72,7 @@ export function sourceRecord(o: FileOutcome): SourceRecord {
   return {
     file: bronze?.file ?? (o.status === 'rejected' ? o.file : ''),
     status: o.status,
+    kind: o.kind,
     sha256: bronze?.sha256 ?? null,
     bytes: bronze?.bytes ?? null,
     rowsIn: bronze?.rowsIn ?? null,

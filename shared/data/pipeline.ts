@@ -4,7 +4,14 @@
  * supplies the bytes and the existing silver, and writes what comes back (CLI: files; cloud: S3).
  */
 import type { DataConfig } from '#config/schema';
-import { type BronzeFile, type BronzeInput, gateError, readBronzeMarketFile } from './bronze.ts';
+import {
+  type BronzeFile,
+  type BronzeInput,
+  DROP_REASONS,
+  type DropReason,
+  gateError,
+  readBronzeMarketFile,
+} from './bronze.ts';
 import { DataRejectedError, type RejectionCode } from './errors.ts';
 import {
   computeFeatures,
@@ -14,6 +21,13 @@ import {
   referenceSample,
   scoreRegimes,
 } from './gold.ts';
+import {
+  type IndicatorTable,
+  isIndicatorFile,
+  joinIndicators,
+  mergeIndicators,
+  readBronzeIndicatorFile,
+} from './indicators.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
 import type { SilverSeries } from './series.ts';
 import { cleanSeries, mergeSilver, type SilverStats, silverQuality } from './silver.ts';
@@ -29,12 +43,15 @@ export interface Rejection {
 
 export interface AcceptedFile {
   status: 'accepted';
+  /** Market prices, or risk indicators (joined to every symbol's gold rows by date). */
+  kind: 'market' | 'indicators';
   bronze: Omit<BronzeFile, 'series'>;
   silver: { symbols: SilverStats[]; quality: LayerQuality };
 }
 
 export interface RejectedFile {
   status: 'rejected';
+  kind: 'market' | 'indicators';
   file: string;
   rejection: Rejection;
   /** What was measured before the file was rejected (absent when it could not be read at all). */
@@ -82,14 +99,15 @@ export async function ingestFile(
     };
   }
   return {
-    outcome: { status: 'accepted', bronze: bronzeSummary, silver },
+    outcome: { status: 'accepted', kind: 'market', bronze: bronzeSummary, silver },
     cleaned: cleaned.map((c) => c.series),
   };
 }
 
-function rejected(error: DataRejectedError): RejectedFile {
+function rejected(error: DataRejectedError, kind: RejectedFile['kind'] = 'market'): RejectedFile {
   return {
     status: 'rejected',
+    kind,
     file: error.file,
     rejection: {
       file: error.file,
@@ -99,6 +117,47 @@ function rejected(error: DataRejectedError): RejectedFile {
       message: error.message,
     },
   };
+}
+
+/**
+ * A risk-indicator file → its validated table (DOMAIN §1). The outcome has the shape of a market
+ * file's so that reports and metadata list every input alike (no symbols; bronze quality only).
+ */
+export async function ingestIndicatorFile(
+  input: BronzeInput,
+  options: IngestOptions,
+): Promise<{ outcome: FileOutcome; table?: IndicatorTable }> {
+  let f: Awaited<ReturnType<typeof readBronzeIndicatorFile>>;
+  try {
+    f = await readBronzeIndicatorFile(input, options);
+  } catch (error) {
+    if (error instanceof DataRejectedError) return { outcome: rejected(error, 'indicators') };
+    throw error;
+  }
+  const dropped = Object.fromEntries(DROP_REASONS.map((r) => [r, 0])) as Record<DropReason, number>;
+  for (const [reason, n] of Object.entries(f.dropped)) dropped[reason as DropReason] = n;
+  const bronze: Omit<BronzeFile, 'series'> = {
+    file: f.file,
+    sha256: f.sha256,
+    bytes: f.bytes,
+    header: {
+      columns: ['date', ...f.columns],
+      used: ['date', ...f.columns],
+      ignored: [],
+      symbolFrom: 'file name',
+    },
+    rowsIn: f.rowsIn,
+    rowsAccepted: f.rowsAccepted,
+    dropped,
+    examples: f.examples.map((e) => ({ ...e, reason: e.reason as DropReason })),
+    volumeInvalidAsMissing: f.invalidCellsAsMissing,
+    quality: f.quality,
+  };
+  const silver = {
+    symbols: [],
+    quality: { ...f.quality, layer: 'silver' as const, gate: options.config.quality.gates.silver },
+  };
+  return { outcome: { status: 'accepted', kind: 'indicators', bronze, silver }, table: f.table };
 }
 
 export interface GoldResult {
@@ -115,7 +174,13 @@ export interface GoldResult {
  */
 export function buildGold(
   histories: Iterable<SilverSeries>,
-  options: { config: DataConfig; runDay: number; modelReferences?: ReadonlyMap<string, ReferenceSample> },
+  options: {
+    config: DataConfig;
+    runDay: number;
+    modelReferences?: ReadonlyMap<string, ReferenceSample>;
+    /** Risk indicators joined to every symbol's gold rows by date (forward-filled). */
+    indicators?: IndicatorTable;
+  },
 ): GoldResult {
   const { config } = options;
   const series: GoldSeries[] = [];
@@ -134,7 +199,10 @@ export function buildGold(
       });
       continue;
     }
-    series.push(scoreRegimes(features, sample, config));
+    const gold = scoreRegimes(features, sample, config);
+    if (options.indicators && options.indicators.length > 0)
+      gold.indicators = joinIndicators(gold.day, options.indicators);
+    series.push(gold);
   }
   series.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   return { series, references, quality: goldQuality(series, options.runDay, config.quality.gates.gold) };
@@ -147,17 +215,29 @@ export function buildGold(
 export async function runDataPipeline(
   inputs: Iterable<BronzeInput>,
   existing: ReadonlyMap<string, SilverSeries>,
-  options: IngestOptions & { modelReferences?: ReadonlyMap<string, ReferenceSample> },
+  options: IngestOptions & {
+    modelReferences?: ReadonlyMap<string, ReferenceSample>;
+    /** The indicator table already in silver. */
+    indicators?: IndicatorTable;
+  },
 ): Promise<{
   outcomes: FileOutcome[];
   histories: Map<string, SilverSeries>;
   touched: Set<string>;
+  indicators: IndicatorTable | undefined;
   gold: GoldResult;
 }> {
   const histories = new Map(existing);
   const touched = new Set<string>();
   const outcomes: FileOutcome[] = [];
+  let indicators = options.indicators;
   for (const input of inputs) {
+    if (isIndicatorFile(input.name, options.config)) {
+      const { outcome, table } = await ingestIndicatorFile(input, options);
+      outcomes.push(outcome);
+      if (table) indicators = mergeIndicators(indicators, table);
+      continue;
+    }
     const { outcome, cleaned } = await ingestFile(input, options);
     outcomes.push(outcome);
     for (const s of cleaned) {
@@ -165,7 +245,7 @@ export async function runDataPipeline(
       touched.add(s.symbol);
     }
   }
-  const gold = buildGold(histories.values(), options);
+  const gold = buildGold(histories.values(), { ...options, ...(indicators ? { indicators } : {}) });
   if (gold.quality.rows > 0 && !gold.quality.passed) {
     throw new DataRejectedError({
       file: [...touched].join(', ') || '(no input)',
@@ -173,7 +253,7 @@ export async function runDataPipeline(
       reason: gateError('gold', gold.quality).reason,
     });
   }
-  return { outcomes, histories, touched, gold };
+  return { outcomes, histories, touched, indicators, gold };
 }
 
 /** Row-weighted mean of several layer scores (e.g. bronze over the accepted files). */

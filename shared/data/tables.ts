@@ -103,7 +103,8 @@ export function goldColumns(scored: readonly string[]): string[] {
 /** Gold rows as CSV text chunks; `withHeader` false to append another symbol to the same file. */
 export function* goldCsv(s: GoldSeries, labels: readonly string[], withHeader = true): Generator<string> {
   const scored = Object.keys(s.scores);
-  if (withHeader) yield csvLine(goldColumns(scored));
+  const indicators = Object.entries(s.indicators ?? {});
+  if (withHeader) yield csvLine([...goldColumns(scored), ...indicators.map(([name]) => name)]);
   let buf = '';
   for (let i = 0; i < s.length; i++) {
     buf += csvLine([
@@ -117,6 +118,7 @@ export function* goldCsv(s: GoldSeries, labels: readonly string[], withHeader = 
       s.risk_score[i]!,
       labels[s.markov_state[i]!]!,
       s.markov_state[i]!,
+      ...indicators.map(([, values]) => values[i]!),
     ]);
     if ((i + 1) % ROWS_PER_CHUNK === 0) {
       yield buf;

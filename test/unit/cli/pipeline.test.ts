@@ -131,3 +131,25 @@ test('an unknown option is a usage error, not a crash', async () => {
   expect(code).toBe(1);
   expect(stderr).toContain("Unknown option '--bogus'");
 });
+
+test('risk indicators are joined to the gold rows by date, forward-filled', async () => {
+  const dir = tempDir();
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'risk_indicators'));
+  writeFileSync(join(dir, 'risk_indicators', 'vix.csv'), 'date,vix\n2000-01-03,24.2\n2020-03-16,82.7\n');
+  const out = join(dir, 'out');
+  const { code, stdout } = await runCli([
+    'pipeline',
+    SAMPLE,
+    join(dir, 'risk_indicators', 'vix.csv'),
+    '--out',
+    out,
+  ]);
+  expect(code).toBe(0);
+  expect(stdout).toContain('risk indicators, 2 rows in → 2 dated rows');
+  const gold = readFileSync(join(out, 'gold/features_final.csv'), 'utf8');
+  expect(gold.split('\n')[0]).toMatch(/,markov_state,vix$/);
+  expect(gold).toMatch(/\n2020-03-13,[^\n]*,24\.2\n/);
+  expect(gold).toMatch(/\n2020-03-17,[^\n]*,82\.7\n/);
+  expect(existsSync(join(out, 'silver/indicators/risk_indicators.csv'))).toBe(true);
+});

@@ -1,0 +1,282 @@
+/**
+ * Risk indicators (DOMAIN §1): files under the `risk_indicators/` prefix with a `date` column and any
+ * numeric columns (e.g. `vix`, `credit_spread`). They are validated like market files (rows with a
+ * bad date, the wrong number of cells or a future date are dropped and counted; a non-numeric cell
+ * is read as missing and counted), kept as one silver table that merges every file (a newer file's
+ * value wins for the same date and column), and joined to each symbol's gold rows by date,
+ * forward-filled (the last value on or before the day).
+ */
+import { createHash } from 'node:crypto';
+import type { DataConfig } from '#config/schema';
+import { csvLine, readCsvRecords } from './csv.ts';
+import { DataRejectedError } from './errors.ts';
+import { type LayerQuality, layerQuality } from './quality.ts';
+import { formatIsoDay, parseDecimal, parseIsoDay } from './values.ts';
+
+export interface IndicatorTable {
+  /** Indicator names (lower-case header names), in first-seen order. */
+  columns: string[];
+  length: number;
+  /** Days since epoch, ascending, unique. */
+  day: Int32Array;
+  /** One array per column; NaN = missing. */
+  values: Float64Array[];
+}
+
+export const INDICATOR_DROP_REASONS = ['wrong_cell_count', 'invalid_date', 'future_date'] as const;
+export type IndicatorDropReason = (typeof INDICATOR_DROP_REASONS)[number];
+
+export interface IndicatorFile {
+  file: string;
+  sha256: string;
+  bytes: number;
+  columns: string[];
+  rowsIn: number;
+  rowsAccepted: number;
+  dropped: Record<IndicatorDropReason, number>;
+  examples: { line: number; reason: string; detail: string }[];
+  /** Cells present but not numbers: read as missing. */
+  invalidCellsAsMissing: number;
+  duplicatesDropped: number;
+  quality: LayerQuality;
+  table: IndicatorTable;
+}
+
+/** True when a file name or key is under the risk-indicator prefix. */
+export function isIndicatorFile(name: string, config: DataConfig): boolean {
+  const prefix = config.input.riskIndicatorPrefix.replace(/\/+$/, '');
+  return name.startsWith(`${prefix}/`) || name.includes(`/${prefix}/`);
+}
+
+/** Reads and validates one risk-indicator file. Throws DataRejectedError when rejected whole. */
+export async function readBronzeIndicatorFile(
+  input: { name: string; chunks: AsyncIterable<Uint8Array> },
+  options: { config: DataConfig; runDay: number },
+): Promise<IndicatorFile> {
+  const file = input.name;
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const counted = (async function* () {
+    for await (const chunk of input.chunks) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      yield chunk;
+    }
+  })();
+  let header: string[] | undefined;
+  let dateCol = -1;
+  let valueCols: number[] = [];
+  const rows: { day: number; values: number[] }[] = [];
+  const dropped = { wrong_cell_count: 0, invalid_date: 0, future_date: 0 };
+  const examples: IndicatorFile['examples'] = [];
+  let rowsIn = 0;
+  let invalid = 0;
+  let presentCells = 0;
+  let totalCells = 0;
+  let validRows = 0;
+  const drop = (reason: IndicatorDropReason, line: number, detail: string) => {
+    dropped[reason]++;
+    if (examples.length < 20) examples.push({ line, reason, detail });
+  };
+  for await (const batch of readCsvRecords(counted, { file })) {
+    for (const { cells, line } of batch) {
+      if (header === undefined) {
+        header = cells.map((c) => c.trim().toLowerCase());
+        dateCol = header.indexOf('date');
+        if (dateCol === -1) {
+          throw new DataRejectedError({
+            file,
+            line,
+            code: 'missing_column',
+            reason: `missing required column "date" (the header has: ${header.join(', ')})`,
+          });
+        }
+        valueCols = header.flatMap((h, i) => (i === dateCol || h === 'symbol' || h === '' ? [] : [i]));
+        if (valueCols.length === 0) {
+          throw new DataRejectedError({
+            file,
+            line,
+            code: 'missing_column',
+            reason: 'a risk-indicator file needs at least one indicator column besides "date"',
+          });
+        }
+        continue;
+      }
+      rowsIn++;
+      if (cells.length !== header.length) {
+        drop('wrong_cell_count', line, `${cells.length} cells where the header has ${header.length}`);
+        continue;
+      }
+      const day = parseIsoDay(cells[dateCol]!);
+      if (day === undefined) {
+        drop('invalid_date', line, `date "${cells[dateCol]}" is not YYYY-MM-DD`);
+        continue;
+      }
+      let rowValid = true;
+      const values = valueCols.map((c) => {
+        totalCells++;
+        const v = parseDecimal(cells[c]!);
+        if (v === undefined) return Number.NaN;
+        presentCells++;
+        if (Number.isNaN(v)) {
+          invalid++;
+          rowValid = false;
+        }
+        return v;
+      });
+      if (rowValid) validRows++;
+      if (day > options.runDay) {
+        drop('future_date', line, `date ${cells[dateCol]} is after the run date`);
+        continue;
+      }
+      rows.push({ day, values });
+    }
+  }
+  if (header === undefined)
+    throw new DataRejectedError({ file, line: 1, code: 'empty_file', reason: 'the file is empty' });
+  if (rowsIn === 0)
+    throw new DataRejectedError({
+      file,
+      line: 2,
+      code: 'no_data_rows',
+      reason: 'the file has a header but no data rows',
+    });
+  // Last occurrence of a date wins; sort by date.
+  const byDay = new Map<number, number[]>();
+  for (const r of rows) byDay.set(r.day, r.values);
+  const days = [...byDay.keys()].sort((a, b) => a - b);
+  const columns = valueCols.map((c) => header![c]!);
+  const table: IndicatorTable = {
+    columns,
+    length: days.length,
+    day: Int32Array.from(days),
+    values: columns.map((_, k) => Float64Array.from(days, (d) => byDay.get(d)![k]!)),
+  };
+  const future = dropped.future_date;
+  const dated = rowsIn - dropped.wrong_cell_count - dropped.invalid_date;
+  const quality = layerQuality('bronze', options.config.quality.gates.bronze, rowsIn, {
+    completeness: totalCells === 0 ? 0 : presentCells / totalCells,
+    validity: validRows / rowsIn,
+    uniqueness: rows.length === 0 ? 0 : days.length / rows.length,
+    timeliness: dated === 0 ? 0 : 1 - future / dated,
+  });
+  const result: IndicatorFile = {
+    file,
+    sha256: hash.digest('hex'),
+    bytes,
+    columns,
+    rowsIn,
+    rowsAccepted: rows.length,
+    dropped,
+    examples,
+    invalidCellsAsMissing: invalid,
+    duplicatesDropped: rows.length - days.length,
+    quality,
+    table,
+  };
+  if (!quality.passed) {
+    throw new DataRejectedError({
+      file,
+      code: 'quality_gate',
+      quality,
+      reason: `bronze quality ${quality.score.toFixed(1)} % is below the ${quality.gate} % gate`,
+    });
+  }
+  return result;
+}
+
+/** Merges a new indicator table into the history: union of days and columns; a new value wins. */
+export function mergeIndicators(
+  history: IndicatorTable | undefined,
+  incoming: IndicatorTable,
+): IndicatorTable {
+  if (history === undefined || history.length === 0) return incoming;
+  const columns = [...history.columns, ...incoming.columns.filter((c) => !history.columns.includes(c))];
+  const days = [...new Set([...history.day, ...incoming.day])].sort((a, b) => a - b);
+  const index = new Map(days.map((d, i) => [d, i]));
+  const values = columns.map(() => new Float64Array(days.length).fill(Number.NaN));
+  for (const t of [history, incoming]) {
+    t.columns.forEach((c, k) => {
+      const target = values[columns.indexOf(c)]!;
+      for (let i = 0; i < t.length; i++) {
+        const v = t.values[k]![i]!;
+        if (!Number.isNaN(v)) target[index.get(t.day[i]!)!] = v;
+      }
+    });
+  }
+  return { columns, length: days.length, day: Int32Array.from(days), values };
+}
+
+/**
+ * Each indicator's value on each of `days` (ascending): the last non-missing value dated on or
+ * before the day (forward-filled); NaN before the first observation.
+ */
+export function joinIndicators(days: Int32Array, table: IndicatorTable): Record<string, Float64Array> {
+  const out: Record<string, Float64Array> = {};
+  table.columns.forEach((column, k) => {
+    const src = table.values[k]!;
+    const col = new Float64Array(days.length);
+    let j = 0;
+    let last = Number.NaN;
+    for (let i = 0; i < days.length; i++) {
+      while (j < table.length && table.day[j]! <= days[i]!) {
+        if (!Number.isNaN(src[j]!)) last = src[j]!;
+        j++;
+      }
+      col[i] = last;
+    }
+    out[column] = col;
+  });
+  return out;
+}
+
+/** The silver indicator table as CSV chunks. */
+export function* indicatorsCsv(t: IndicatorTable): Generator<string> {
+  yield csvLine(['date', ...t.columns]);
+  let buf = '';
+  for (let i = 0; i < t.length; i++) {
+    buf += csvLine([formatIsoDay(t.day[i]!), ...t.values.map((v) => v[i]!)]);
+    if ((i + 1) % 2000 === 0) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf) yield buf;
+}
+
+/** Reads a silver indicator table written by indicatorsCsv. */
+export async function readIndicatorsCsv(
+  chunks: AsyncIterable<Uint8Array>,
+  file: string,
+): Promise<IndicatorTable> {
+  let columns: string[] | undefined;
+  const days: number[] = [];
+  const values: number[][] = [];
+  for await (const batch of readCsvRecords(chunks, { file })) {
+    for (const { cells, line } of batch) {
+      if (columns === undefined) {
+        if (cells[0] !== 'date')
+          throw new DataRejectedError({
+            file,
+            line,
+            code: 'missing_column',
+            reason: 'not a FINML indicator table',
+          });
+        columns = cells.slice(1);
+        continue;
+      }
+      const day = parseIsoDay(cells[0] ?? '');
+      if (day === undefined)
+        throw new DataRejectedError({ file, line, code: 'missing_column', reason: 'corrupt indicator row' });
+      days.push(day);
+      values.push(cells.slice(1).map((c) => (c === '' ? Number.NaN : Number(c))));
+    }
+  }
+  const cols = columns ?? [];
+  return {
+    columns: cols,
+    length: days.length,
+    day: Int32Array.from(days),
+    values: cols.map((_, k) => Float64Array.from(values, (row) => row[k] ?? Number.NaN)),
+  };
+}
