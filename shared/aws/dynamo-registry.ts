@@ -1,0 +1,381 @@
+/**
+ * ModelRegistry on one DynamoDB table (key schema in ./tables: `pk`, `sk`). Pointers move by a
+ * single-item conditional PutItem on `revision` — no transactions (dynalite, the local server, has none).
+ */
+import { randomBytes } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { PARTITION_KEY, SORT_KEY } from '#shared/aws/tables';
+import {
+  type ModelPointer,
+  type ModelRegistry,
+  type ModelStage,
+  type ModelVersionRecord,
+  PointerConflictError,
+  type PointerName,
+  type RecordKind,
+  type RegistryEvent,
+} from '#shared/ports';
+
+/** Partition and sort key values of the registry's item types. */
+export const REGISTRY_KEYS = {
+  modelPartition: 'MODEL',
+  versionSortKey: (version: string) => `VERSION#${version}`,
+  versionSortPrefix: 'VERSION#',
+  pointerPartition: 'POINTER',
+  eventPartition: 'EVENT',
+  claimPartition: (id: string) => `CLAIM#${id}`,
+  claimSortKey: 'CLAIM',
+  recordPartition: (kind: RecordKind) => `RECORD#${kind}`,
+} as const;
+
+/** Thrown by setStage when the version was never registered. */
+export class ModelVersionNotFoundError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ModelVersionNotFoundError';
+  }
+}
+
+export interface DynamoModelRegistryOptions {
+  /** The clock for `updatedAt` / `claimedAt`; default `() => new Date()`. */
+  readonly now?: () => Date;
+  /** Random suffix of event sort keys (8 hex digits); injectable for tests. */
+  readonly randomSuffix?: () => string;
+}
+
+type Item = Record<string, unknown>;
+type TimedRecord = { id: string; at: string } & Record<string, unknown>;
+
+/** The item without its key attributes. */
+function withoutKeys(item: Item): Item {
+  const { [PARTITION_KEY]: _pk, [SORT_KEY]: _sk, ...rest } = item;
+  return rest;
+}
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException;
+}
+
+/** ModelRegistry on DynamoDB: model versions, pointers, events, idempotency claims and history records. */
+export class DynamoModelRegistry implements ModelRegistry {
+  private readonly now: () => Date;
+  private readonly randomSuffix: () => string;
+
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    options: DynamoModelRegistryOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.randomSuffix = options.randomSuffix ?? (() => randomBytes(4).toString('hex'));
+  }
+
+  /** Writes (or overwrites) a version record at `MODEL` / `VERSION#<version>`. */
+  async putVersion(record: ModelVersionRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...record,
+          [PARTITION_KEY]: REGISTRY_KEYS.modelPartition,
+          [SORT_KEY]: REGISTRY_KEYS.versionSortKey(record.version),
+        },
+      }),
+    );
+  }
+
+  async getVersion(version: string): Promise<ModelVersionRecord | undefined> {
+    const response = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: {
+          [PARTITION_KEY]: REGISTRY_KEYS.modelPartition,
+          [SORT_KEY]: REGISTRY_KEYS.versionSortKey(version),
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return response.Item === undefined
+      ? undefined
+      : (withoutKeys(response.Item) as unknown as ModelVersionRecord);
+  }
+
+  /** Versions newest first (versions start with a UTC timestamp, so sort-key order is time order). */
+  async listVersions(limit?: number): Promise<ModelVersionRecord[]> {
+    const items = await this.queryNewestFirst(
+      {
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+        ExpressionAttributeValues: {
+          ':pk': REGISTRY_KEYS.modelPartition,
+          ':prefix': REGISTRY_KEYS.versionSortPrefix,
+        },
+      },
+      limit,
+    );
+    return items as unknown as ModelVersionRecord[];
+  }
+
+  /** Sets a version's stage; throws ModelVersionNotFoundError when it is not registered. */
+  async setStage(version: string, stage: ModelStage): Promise<void> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: {
+            [PARTITION_KEY]: REGISTRY_KEYS.modelPartition,
+            [SORT_KEY]: REGISTRY_KEYS.versionSortKey(version),
+          },
+          UpdateExpression: 'SET #stage = :stage',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#stage': 'stage', '#pk': PARTITION_KEY },
+          ExpressionAttributeValues: { ':stage': stage },
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new ModelVersionNotFoundError(
+          `Cannot set stage "${stage}": model version ${version} is not registered`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async getPointer(name: PointerName): Promise<ModelPointer | undefined> {
+    const response = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: REGISTRY_KEYS.pointerPartition, [SORT_KEY]: name },
+        ConsistentRead: true,
+      }),
+    );
+    return response.Item === undefined ? undefined : toPointer(response.Item);
+  }
+
+  /**
+   * Reads the pointer (for `previousVersion`), then replaces it with one conditional PutItem:
+   * `attribute_not_exists(pk)` when `expectedRevision` is undefined, else `revision = :expected`. A lost race
+   * (or a stale `expectedRevision`) throws PointerConflictError; the returned pointer has revision + 1.
+   */
+  async movePointer(
+    name: PointerName,
+    next: { version: string; reason: string; trafficShare?: number },
+    expectedRevision: number | undefined,
+  ): Promise<ModelPointer> {
+    const current = await this.getPointer(name);
+    if (current?.revision !== expectedRevision) {
+      throw new PointerConflictError(
+        `Pointer "${name}" is at ${describeRevision(current?.revision)}, expected ${describeRevision(expectedRevision)}: ` +
+          'it was changed by someone else; read it again and retry',
+      );
+    }
+    const pointer: ModelPointer = {
+      version: next.version,
+      revision: (expectedRevision ?? 0) + 1,
+      previousVersion: current?.version ?? null,
+      updatedAt: this.now().toISOString(),
+      reason: next.reason,
+      ...(next.trafficShare === undefined ? {} : { trafficShare: next.trafficShare }),
+    };
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...pointer, [PARTITION_KEY]: REGISTRY_KEYS.pointerPartition, [SORT_KEY]: name },
+          ...revisionCondition(expectedRevision),
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new PointerConflictError(
+          `Pointer "${name}" was changed concurrently while moving it from ${describeRevision(expectedRevision)} ` +
+            `to version ${next.version}; read it again and retry`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    return pointer;
+  }
+
+  /** Deletes the pointer if it is still at `expectedRevision`; PointerConflictError otherwise (also when absent). */
+  async clearPointer(name: PointerName, expectedRevision: number): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { [PARTITION_KEY]: REGISTRY_KEYS.pointerPartition, [SORT_KEY]: name },
+          ...revisionCondition(expectedRevision),
+        }),
+      );
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        throw new PointerConflictError(
+          `Pointer "${name}" is no longer at revision ${expectedRevision} (changed or removed); not cleared`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  /** Appends an event at `EVENT` / `<at>#<8 random hex>` (the suffix keeps same-instant events apart). */
+  async appendEvent(event: RegistryEvent): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...event,
+          [PARTITION_KEY]: REGISTRY_KEYS.eventPartition,
+          [SORT_KEY]: `${event.at}#${this.randomSuffix()}`,
+        },
+      }),
+    );
+  }
+
+  /** Events newest first. */
+  async listEvents(limit?: number): Promise<RegistryEvent[]> {
+    const items = await this.queryNewestFirst(
+      {
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':pk': REGISTRY_KEYS.eventPartition },
+      },
+      limit,
+    );
+    return items as unknown as RegistryEvent[];
+  }
+
+  /** Conditional put of `CLAIM#<id>` / `CLAIM`: true for the first claim of an id, false afterwards. */
+  async claim(id: string, details: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            [PARTITION_KEY]: REGISTRY_KEYS.claimPartition(id),
+            [SORT_KEY]: REGISTRY_KEYS.claimSortKey,
+            id,
+            claimedAt: this.now().toISOString(),
+            details,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Writes a record at `RECORD#<kind>` / `<at>#<id>` (same id and time = overwrite). */
+  async putRecord(kind: RecordKind, record: TimedRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...record,
+          [PARTITION_KEY]: REGISTRY_KEYS.recordPartition(kind),
+          [SORT_KEY]: `${record.at}#${record.id}`,
+        },
+      }),
+    );
+  }
+
+  /** Records of a kind, newest first. */
+  async listRecords(kind: RecordKind, limit?: number): Promise<TimedRecord[]> {
+    const items = await this.queryNewestFirst(
+      {
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':pk': REGISTRY_KEYS.recordPartition(kind) },
+      },
+      limit,
+    );
+    return items as TimedRecord[];
+  }
+
+  /** Query in descending sort-key order over every page until `limit` items (all when undefined). */
+  private async queryNewestFirst(
+    query: Pick<
+      QueryCommandInput,
+      'KeyConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+    >,
+    limit: number | undefined,
+  ): Promise<Item[]> {
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+      throw new RangeError(`limit must be a non-negative integer, got ${limit}`);
+    }
+    const items: Item[] = [];
+    if (limit === 0) return items;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const remaining = limit === undefined ? undefined : limit - items.length;
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          ...query,
+          ScanIndexForward: false,
+          ...(remaining === undefined ? {} : { Limit: remaining }),
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) items.push(withoutKeys(item));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined && (limit === undefined || items.length < limit));
+    return limit === undefined ? items : items.slice(0, limit);
+  }
+}
+
+function describeRevision(revision: number | undefined): string {
+  return revision === undefined ? 'no pointer' : `revision ${revision}`;
+}
+
+interface RevisionCondition {
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues?: Record<string, unknown>;
+}
+
+/** The condition of a pointer write: it must not exist yet, or must still be at `expectedRevision`. */
+function revisionCondition(expectedRevision: number | undefined): RevisionCondition {
+  if (expectedRevision === undefined) {
+    return {
+      ConditionExpression: 'attribute_not_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+    };
+  }
+  return {
+    ConditionExpression: '#revision = :expected',
+    ExpressionAttributeNames: { '#revision': 'revision' },
+    ExpressionAttributeValues: { ':expected': expectedRevision },
+  };
+}
+
+/** A pointer item as ModelPointer (key attributes dropped; `previousVersion` absent → null). */
+function toPointer(item: Item): ModelPointer {
+  const pointer: ModelPointer = {
+    version: item.version as string,
+    revision: item.revision as number,
+    previousVersion: (item.previousVersion as string | null | undefined) ?? null,
+    updatedAt: item.updatedAt as string,
+    reason: item.reason as string,
+  };
+  if (typeof item.trafficShare === 'number') pointer.trafficShare = item.trafficShare;
+  return pointer;
+}

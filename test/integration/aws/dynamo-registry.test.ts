@@ -1,0 +1,220 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { DynamoModelRegistry, ModelVersionNotFoundError } from '#shared/aws/dynamo-registry';
+import { REGISTRY_TABLE } from '#shared/aws/tables';
+import { type ModelVersionRecord, PointerConflictError, type RegistryEvent } from '#shared/ports';
+import { type LocalDynamo, startLocalDynamo } from '../../helpers/local-aws.ts';
+
+let dynamo: LocalDynamo;
+let registry: DynamoModelRegistry;
+let registryTable: string;
+let tableCount = 0;
+
+/**
+ * A document client whose GetItem answers are held back until two GetItems have been answered
+ * (then the barrier resets), so two racing movePointer calls both read the same revision.
+ */
+function readBarrierClient(): DynamoDBDocumentClient {
+  let waiting: (() => void)[] = [];
+  const real = dynamo.documentClient;
+  const send = async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+    const output = await real.send(command);
+    if (command instanceof GetCommand) {
+      await new Promise<void>((resolve) => {
+        waiting.push(resolve);
+        if (waiting.length === 2) {
+          for (const release of waiting) release();
+          waiting = [];
+        }
+      });
+    }
+    return output;
+  };
+  return { send } as unknown as DynamoDBDocumentClient;
+}
+
+beforeAll(async () => {
+  dynamo = await startLocalDynamo();
+});
+
+afterAll(async () => {
+  await dynamo?.stop();
+});
+
+/** A fresh table per test keeps the tests independent. */
+beforeEach(async () => {
+  registryTable = `registry-${++tableCount}`;
+  await dynamo.createTable(registryTable, REGISTRY_TABLE);
+  registry = new DynamoModelRegistry(dynamo.documentClient, registryTable, {
+    now: () => new Date('2024-03-01T12:00:00.000Z'),
+  });
+});
+
+function versionRecord(version: string): ModelVersionRecord {
+  return {
+    version,
+    createdAt: `${version.slice(0, 20)}`,
+    stage: 'candidate',
+    artifactKey: `models/${version}/model.json`,
+    metrics: { accuracy: 0.61, logLoss: null },
+    parameters: { alpha: 0.05, states: ['calm', 'stressed'] },
+    lineage: {
+      symbols: ['SPX'],
+      rows: 5104,
+      firstDate: '2000-01-03',
+      lastDate: '2020-04-17',
+      configHash: 'abc',
+      codeVersion: '0.1.0',
+    },
+  };
+}
+
+describe('DynamoModelRegistry against dynalite', () => {
+  test('a version record round-trips unchanged', async () => {
+    const record = versionRecord('2024-01-01T00:00:00Z-aaa');
+    await registry.putVersion(record);
+    expect(await registry.getVersion(record.version)).toEqual(record);
+    expect(await registry.getVersion('2099-unknown')).toBeUndefined();
+  });
+
+  test('listVersions returns the newest first and honours the limit', async () => {
+    for (const v of ['2024-02-01T00:00:00Z-b', '2024-01-01T00:00:00Z-a', '2024-03-01T00:00:00Z-c']) {
+      await registry.putVersion(versionRecord(v));
+    }
+    const all = await registry.listVersions();
+    expect(all.map((r) => r.version)).toEqual([
+      '2024-03-01T00:00:00Z-c',
+      '2024-02-01T00:00:00Z-b',
+      '2024-01-01T00:00:00Z-a',
+    ]);
+    expect((await registry.listVersions(2)).map((r) => r.version)).toEqual([
+      '2024-03-01T00:00:00Z-c',
+      '2024-02-01T00:00:00Z-b',
+    ]);
+  });
+
+  test('setStage changes the stage of a registered version and rejects an unknown one', async () => {
+    await registry.putVersion(versionRecord('2024-01-01T00:00:00Z-a'));
+    await registry.setStage('2024-01-01T00:00:00Z-a', 'production');
+    expect((await registry.getVersion('2024-01-01T00:00:00Z-a'))?.stage).toBe('production');
+    await expect(registry.setStage('nope', 'archived')).rejects.toBeInstanceOf(ModelVersionNotFoundError);
+    expect(await registry.getVersion('nope')).toBeUndefined();
+  });
+
+  test('movePointer creates, then advances the pointer with revision and previousVersion', async () => {
+    const first = await registry.movePointer('production', { version: 'v1', reason: 'first' }, undefined);
+    expect(first).toEqual({
+      version: 'v1',
+      revision: 1,
+      previousVersion: null,
+      updatedAt: '2024-03-01T12:00:00.000Z',
+      reason: 'first',
+    });
+    const second = await registry.movePointer('production', { version: 'v2', reason: 'better' }, 1);
+    expect(second).toMatchObject({ version: 'v2', revision: 2, previousVersion: 'v1' });
+    expect(await registry.getPointer('production')).toEqual(second);
+  });
+
+  test('the candidate pointer keeps its traffic share', async () => {
+    await registry.movePointer('candidate', { version: 'v3', reason: 'a/b', trafficShare: 0.1 }, undefined);
+    expect(await registry.getPointer('candidate')).toMatchObject({ version: 'v3', trafficShare: 0.1 });
+  });
+
+  test('movePointer with a stale revision fails with PointerConflictError and changes nothing', async () => {
+    await registry.movePointer('production', { version: 'v1', reason: 'first' }, undefined);
+    await registry.movePointer('production', { version: 'v2', reason: 'second' }, 1);
+    await expect(
+      registry.movePointer('production', { version: 'v3', reason: 'late' }, 1),
+    ).rejects.toBeInstanceOf(PointerConflictError);
+    await expect(
+      registry.movePointer('production', { version: 'v3', reason: 'create again' }, undefined),
+    ).rejects.toBeInstanceOf(PointerConflictError);
+    expect(await registry.getPointer('production')).toMatchObject({ version: 'v2', revision: 2 });
+  });
+
+  test('of two concurrent movePointer calls with the same expected revision exactly one wins (20 races)', async () => {
+    // Both callers read the pointer before either writes (a barrier after each GetItem), so both pass the
+    // read check and the conditional PutItem on dynalite alone decides the race.
+    const sharedBarrier = readBarrierClient();
+    const racers = [0, 1].map(() => new DynamoModelRegistry(sharedBarrier, registryTable));
+    let expected: number | undefined;
+    for (let race = 0; race < 20; race++) {
+      const results = await Promise.allSettled(
+        racers.map((r, i) =>
+          r.movePointer('production', { version: `v${race}-${i}`, reason: 'race' }, expected),
+        ),
+      );
+      const winners = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+      const losers = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+      expect(winners).toHaveLength(1);
+      expect(losers).toHaveLength(1);
+      expect(losers[0]).toBeInstanceOf(PointerConflictError);
+      expect((losers[0] as Error).cause).toBeInstanceOf(ConditionalCheckFailedException);
+      const pointer = await registry.getPointer('production');
+      expect(pointer).toEqual(winners[0]);
+      expect(pointer?.revision).toBe((expected ?? 0) + 1);
+      expected = pointer?.revision;
+    }
+  });
+
+  test('clearPointer removes the pointer only at the expected revision', async () => {
+    await registry.movePointer('candidate', { version: 'v1', reason: 'try' }, undefined);
+    await registry.movePointer('candidate', { version: 'v2', reason: 'try again' }, 1);
+    await expect(registry.clearPointer('candidate', 1)).rejects.toBeInstanceOf(PointerConflictError);
+    expect(await registry.getPointer('candidate')).toBeDefined();
+    await registry.clearPointer('candidate', 2);
+    expect(await registry.getPointer('candidate')).toBeUndefined();
+    await expect(registry.clearPointer('candidate', 2)).rejects.toBeInstanceOf(PointerConflictError);
+  });
+
+  test('events are listed newest first, also when two share the same instant', async () => {
+    const event = (at: string, kind: RegistryEvent['kind'], version: string | null): RegistryEvent => ({
+      at,
+      kind,
+      version,
+      previousVersion: null,
+      reason: kind,
+    });
+    await registry.appendEvent(event('2024-01-01T00:00:00Z', 'registered', 'v1'));
+    await registry.appendEvent({ ...event('2024-01-02T00:00:00Z', 'promoted', 'v1'), details: { by: 'ci' } });
+    await registry.appendEvent(event('2024-01-02T00:00:00Z', 'retraining', null));
+    const events = await registry.listEvents();
+    expect(events).toHaveLength(3);
+    expect(events.map((e) => e.at)).toEqual([
+      '2024-01-02T00:00:00Z',
+      '2024-01-02T00:00:00Z',
+      '2024-01-01T00:00:00Z',
+    ]);
+    expect(events).toContainEqual({
+      ...event('2024-01-02T00:00:00Z', 'promoted', 'v1'),
+      details: { by: 'ci' },
+    });
+    expect(await registry.listEvents(1)).toHaveLength(1);
+  });
+
+  test('a claim succeeds once per id', async () => {
+    expect(await registry.claim('bronze/SPX/2024-01-02.csv#etag1', { file: 'SPX' })).toBe(true);
+    expect(await registry.claim('bronze/SPX/2024-01-02.csv#etag1', { file: 'SPX' })).toBe(false);
+    expect(await registry.claim('bronze/SPX/2024-01-02.csv#etag2', { file: 'SPX' })).toBe(true);
+  });
+
+  test('of 10 concurrent claims of one id exactly one succeeds', async () => {
+    const results = await Promise.all(Array.from({ length: 10 }, () => registry.claim('job-1', {})));
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+
+  test('records are kept per kind and listed newest first', async () => {
+    await registry.putRecord('drift', { id: 'd1', at: '2024-01-01T00:00:00Z', psi: 0.1 });
+    await registry.putRecord('drift', { id: 'd2', at: '2024-01-03T00:00:00Z', psi: 0.3 });
+    await registry.putRecord('quality', { id: 'q1', at: '2024-01-02T00:00:00Z', ok: true });
+    expect(await registry.listRecords('drift')).toEqual([
+      { id: 'd2', at: '2024-01-03T00:00:00Z', psi: 0.3 },
+      { id: 'd1', at: '2024-01-01T00:00:00Z', psi: 0.1 },
+    ]);
+    expect(await registry.listRecords('drift', 1)).toEqual([
+      { id: 'd2', at: '2024-01-03T00:00:00Z', psi: 0.3 },
+    ]);
+    expect(await registry.listRecords('run')).toEqual([]);
+  });
+});

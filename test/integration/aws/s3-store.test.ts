@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
+import { createS3Client } from '#shared/aws/clients';
+import { readAllBytes, S3ObjectStore } from '#shared/aws/s3-store';
+import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from '../../helpers/local-aws.ts';
+
+const BUCKET = 'finml-data';
+const OTHER_BUCKET = 'finml-artifacts';
+
+let s3: LocalS3;
+let store: S3ObjectStore;
+
+beforeAll(async () => {
+  s3 = await startLocalS3([BUCKET, OTHER_BUCKET]);
+  store = new S3ObjectStore(s3.client);
+});
+
+afterAll(async () => {
+  await s3?.stop();
+});
+
+/** ~`lines` CSV lines with a non-ASCII symbol so multi-byte characters straddle part boundaries. */
+function* csvChunks(lines: number): Generator<string> {
+  yield 'date,symbol,close\n';
+  for (let i = 0; i < lines; i++) {
+    yield `2020-01-${String((i % 28) + 1).padStart(2, '0')},Ünïcødé€${i % 97},${(1000 + i * 0.01).toFixed(2)}\n`;
+  }
+}
+
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+describe('S3ObjectStore against s3rver', () => {
+  test('a string written with put reads back with getText', async () => {
+    await store.put(BUCKET, 'silver/SPX/2020.csv', 'date,close\n2020-01-02,3257.85\n', 'text/csv');
+    expect(await store.getText(BUCKET, 'silver/SPX/2020.csv')).toBe('date,close\n2020-01-02,3257.85\n');
+  });
+
+  test('bytes written with put read back identical through the get stream', async () => {
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 37) % 256);
+    await store.put(BUCKET, 'models/v1/model.bin', bytes);
+    const stream = await store.get(BUCKET, 'models/v1/model.bin');
+    expect(stream).toBeDefined();
+    expect(Buffer.from(await readAllBytes(stream!)).equals(Buffer.from(bytes))).toBe(true);
+  });
+
+  test('a missing key reads as undefined from get and getText', async () => {
+    expect(await store.get(BUCKET, 'no/such/key')).toBeUndefined();
+    expect(await store.getText(BUCKET, 'no/such/key')).toBeUndefined();
+  });
+
+  test('a missing bucket is an error, not a missing object', async () => {
+    await expect(store.get('no-such-bucket', 'k')).rejects.toMatchObject({ name: 'NoSuchBucket' });
+  });
+
+  test('a multi-megabyte streamed upload (3 parts of 5 MiB) reads back byte-identical', async () => {
+    const lines = 340_000; // ≈ 11.6 MiB: two full parts and a shorter last one
+    const expected = new TextEncoder().encode([...csvChunks(lines)].join(''));
+    expect(expected.byteLength).toBeGreaterThan(10 * 1024 * 1024);
+
+    const send = vi.spyOn(s3.client, 'send');
+
+    await store.put(BUCKET, 'gold/big.csv', csvChunks(lines), 'text/csv');
+
+    const sent = send.mock.calls.map(([command]) => command.constructor.name);
+    send.mockRestore();
+    expect(sent).toEqual([
+      'CreateMultipartUploadCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'UploadPartCommand',
+      'CompleteMultipartUploadCommand',
+    ]);
+
+    const actual = await readAllBytes((await store.get(BUCKET, 'gold/big.csv'))!);
+    expect(actual.byteLength).toBe(expected.byteLength);
+    expect(sha256(actual)).toBe(sha256(expected));
+  });
+
+  test('string chunks smaller than one part are stored whole', async () => {
+    await store.put(BUCKET, 'small/chunks.txt', ['a,', 'b,', 'ç\n']);
+    expect(await store.getText(BUCKET, 'small/chunks.txt')).toBe('a,b,ç\n');
+  });
+
+  test('empty string chunks store an empty object', async () => {
+    await store.put(BUCKET, 'small/empty.txt', []);
+    expect(await store.getText(BUCKET, 'small/empty.txt')).toBe('');
+  });
+
+  test('copy duplicates an object across buckets and leaves the source unchanged', async () => {
+    await store.put(BUCKET, 'models/2020-01-02T03:04:05Z-abc/model.json', '{"alpha":0.05}');
+    await store.copy(
+      { bucket: BUCKET, key: 'models/2020-01-02T03:04:05Z-abc/model.json' },
+      { bucket: OTHER_BUCKET, key: 'production/model.json' },
+    );
+    expect(await store.getText(OTHER_BUCKET, 'production/model.json')).toBe('{"alpha":0.05}');
+    expect(await store.getText(BUCKET, 'models/2020-01-02T03:04:05Z-abc/model.json')).toBe('{"alpha":0.05}');
+  });
+
+  test('list returns the keys under a prefix in key order, and nothing for an unknown prefix', async () => {
+    const keys = ['list/b/2.csv', 'list/a/1.csv', 'list/b/10.csv', 'list/c.csv', 'listing/x.csv'];
+    for (const key of keys) await store.put(BUCKET, key, key);
+    expect(await store.list(BUCKET, 'list/')).toEqual([
+      'list/a/1.csv',
+      'list/b/10.csv',
+      'list/b/2.csv',
+      'list/c.csv',
+    ]);
+    expect(await store.list(BUCKET, 'nothing-here/')).toEqual([]);
+  });
+
+  test('a client configured only by AWS_ENDPOINT_URL_S3 (as in the local runtime) reaches the server', async () => {
+    vi.stubEnv('AWS_ENDPOINT_URL_S3', s3.endpoint);
+    vi.stubEnv('AWS_REGION', '');
+    try {
+      const client = createS3Client({ credentials: S3RVER_CREDENTIALS, maxAttempts: 1 });
+      await new S3ObjectStore(client).put(BUCKET, 'env/hello.txt', 'hello');
+      client.destroy();
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(await store.getText(BUCKET, 'env/hello.txt')).toBe('hello');
+  });
+
+  test('a streamed PutObject through createS3Client is stored verbatim (no aws-chunked checksum framing)', async () => {
+    // With the SDK default (requestChecksumCalculation WHEN_SUPPORTED) s3rver stores the aws-chunked body,
+    // e.g. "c\r\nhello stream\r\n0\r\nx-amz-checksum-crc32:…", instead of the bytes sent.
+    await s3.client.send(
+      new PutObjectCommand({
+        Bucket: BUCKET,
+        Key: 'raw/stream.txt',
+        Body: Readable.from([Buffer.from('hello stream')]),
+        ContentLength: 12,
+      }),
+    );
+    expect(await store.getText(BUCKET, 'raw/stream.txt')).toBe('hello stream');
+  });
+});
