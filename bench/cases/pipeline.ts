@@ -1,0 +1,56 @@
+/**
+ * Pipeline bronze → gold (issue 8): `runDataPipeline` on one generated bronze file, streamed from
+ * disk, with no existing silver. Sizes keep 200 symbols and vary the days, so only the row count
+ * changes between variants: time should grow linearly and memory stay flat.
+ */
+import { fileURLToPath } from 'node:url';
+import { generatedBronzeFile } from '../lib/inputs.ts';
+import { defineCase } from '../lib/types.ts';
+
+export type PipelineVariant = { symbols: number; days: number; seed: number };
+
+export type PipelineParams = { file: string; rows: number; runDay: number; configDir: string };
+
+const source = 'issue 8';
+
+export const pipelineCase = defineCase<PipelineVariant, PipelineParams>({
+  name: 'pipeline',
+  title: 'Pipeline bronze → gold (runDataPipeline, one streamed file, 200 symbols)',
+  measureModule: new URL('./pipeline.measure.ts', import.meta.url),
+  variants: [
+    { name: '100k', quick: true, params: { symbols: 200, days: 500, seed: 1 } },
+    { name: '1M', quick: false, params: { symbols: 200, days: 5000, seed: 1 } },
+    { name: '5M', quick: false, params: { symbols: 200, days: 25_000, seed: 1 } },
+  ],
+  async prepare(variant, context) {
+    const input = await generatedBronzeFile(variant, context);
+    return {
+      file: input.path,
+      rows: input.rows,
+      // The last generated day: every row is kept, whatever the date of the benchmark run.
+      runDay: input.lastDay,
+      configDir: fileURLToPath(new URL('../../config/', import.meta.url)),
+    };
+  },
+  figures: [
+    { key: 'rows', label: 'rows', unit: '', digits: 0 },
+    { key: 'inputMiB', label: 'input', unit: 'MiB', digits: 0 },
+    { key: 'wallSeconds', label: 'time', unit: 's', digits: 2 },
+    {
+      key: 'rowsPerSecond',
+      label: 'rows/s',
+      unit: '',
+      digits: 0,
+      target: { op: '>=', value: 600_000, source },
+    },
+    { key: 'cpuSeconds', label: 'CPU', unit: 's', digits: 2 },
+    {
+      key: 'peakRssMiB',
+      label: 'peak RSS',
+      unit: 'MiB',
+      digits: 0,
+      target: { op: '<=', value: 256, source },
+    },
+    { key: 'baselineRssMiB', label: 'idle RSS', unit: 'MiB', digits: 0 },
+  ],
+});
