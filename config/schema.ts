@@ -109,11 +109,68 @@ export const modelConfigSchema = z.strictObject({
 
 export type ModelConfig = z.infer<typeof modelConfigSchema>;
 
+const schedule = z
+  .string()
+  .regex(/^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/, 'must be rate(…) or cron(…)');
+
+export const platformConfigSchema = z.strictObject({
+  lake: z.strictObject({
+    inputPrefixes: z.array(z.string().regex(/^[^/].*\/$/, 'must end with /')).min(1),
+    quarantineExpirationDays: positiveInt,
+    noncurrentVersionExpirationDays: positiveInt,
+    abortIncompleteUploadDays: positiveInt,
+    accessLogRetentionDays: positiveInt,
+  }),
+  functions: z.strictObject({
+    memoryMb: z.number().int().min(128).max(10240),
+    timeoutSeconds: z.strictObject({
+      task: positiveInt.max(900),
+      train: positiveInt.max(900),
+      api: positiveInt.max(29),
+      scheduled: positiveInt.max(900),
+    }),
+    logRetentionDays: positiveInt,
+  }),
+  pipeline: z.strictObject({
+    retry: z.strictObject({
+      intervalSeconds: positiveInt,
+      maxAttempts: z.number().int().min(0),
+      backoffRate: z.number().min(1),
+      maxDelaySeconds: positiveInt,
+    }),
+    taskTimeoutMarginSeconds: positiveInt,
+    mapMaxConcurrency: positiveInt,
+    timeoutMinutes: positiveInt,
+  }),
+  schedules: z.strictObject({
+    drift: schedule,
+    abEvaluation: schedule,
+    retraining: schedule,
+    retryAttempts: z.number().int().min(0).max(185),
+  }),
+  api: z.strictObject({
+    throttle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: positiveInt }),
+    quotaPerDay: positiveInt,
+    maxBodyBytes: positiveInt,
+    maxBatch: positiveInt,
+    modelCacheSeconds: z.number().min(0),
+    predictionTtlDays: positiveInt,
+  }),
+  alarms: z.strictObject({
+    apiP99LatencyMs: z.number().positive(),
+    apiErrorRatePercent: z.number().positive(),
+    pipelineFailures: positiveInt,
+  }),
+});
+
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+
 /** Every config file, by name (config/<name>.yaml), with its schema. */
 export const configSchemas = {
   data: dataConfigSchema,
   model: modelConfigSchema,
   monitoring: monitoringConfigSchema,
+  platform: platformConfigSchema,
 } as const;
 
 export type ConfigName = keyof typeof configSchemas;

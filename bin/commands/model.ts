@@ -9,10 +9,11 @@ import { readGoldCsv } from '#shared/data/tables';
 import { sha256Hex } from '#shared/hash';
 import { type ModelArtifact, parseArtifact, serializeArtifact } from '#shared/model/artifact';
 import { predict } from '#shared/model/predict';
+import { modelReport } from '#shared/model/report';
 import { trainModel } from '#shared/model/train';
 import { type Command, UsageError } from '../cli.ts';
 import { fileChunks, writeAtomic } from '../files.ts';
-import { formatModelReport, modelReport } from '../views/model-report.ts';
+import { formatModelReport } from '../views/model-report.ts';
 import { formatPrediction } from '../views/prediction.ts';
 
 export const trainCommand: Command = {

@@ -1,0 +1,61 @@
+/**
+ * HTTP helpers of the API handlers: JSON responses, and typed errors mapped to status codes by
+ * class (never by message text). A client never sees a stack trace.
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ZodError } from 'zod';
+import { PredictInputError } from '#shared/model/predict';
+import { PointerConflictError } from '#shared/ports';
+import { NotFoundError } from '#shared/usecases/reads';
+import { NoModelError } from '#shared/usecases/serving';
+import { logger } from './observability.ts';
+
+export class BadRequestError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BadRequestError';
+  }
+}
+
+export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(body, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)),
+  };
+}
+
+/** Parses a JSON body, refusing oversize and malformed bodies with a 400. */
+export function parseBody(
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
+  maxBytes: number,
+): unknown {
+  if (event.body == null || event.body === '') throw new BadRequestError('the request needs a JSON body');
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > maxBytes)
+    throw new BadRequestError(`the body is larger than ${maxBytes} bytes`);
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new BadRequestError('the body is not valid JSON');
+  }
+}
+
+/** Maps an error to its response: 4xx for the caller's mistakes, 503 without a model, else 500. */
+export function errorResponse(error: unknown): APIGatewayProxyResult {
+  if (error instanceof ZodError) {
+    return json(400, {
+      message: 'invalid request',
+      issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    });
+  }
+  if (error instanceof BadRequestError || error instanceof PredictInputError) {
+    const unknownSymbol = error instanceof PredictInputError && error.message.startsWith('unknown symbol');
+    return json(unknownSymbol ? 404 : 400, { message: error.message });
+  }
+  if (error instanceof NotFoundError) return json(404, { message: error.message });
+  if (error instanceof PointerConflictError) return json(409, { message: error.message });
+  if (error instanceof NoModelError) return json(503, { message: error.message });
+  logger.error('unhandled error', { error: error as Error });
+  return json(500, { message: 'internal error' });
+}

@@ -1,0 +1,81 @@
+/**
+ * The pipeline's Lambda tasks (one bundle, one export per task: the stack points each function at
+ * its export). Each parses its input with zod, calls one use case, and returns a small JSON result.
+ */
+
+import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
+import { claimObject, cleanToSilver, quarantineObject, validateBronze } from '#shared/usecases/ingest';
+import { checkDrift, retrainIfNeeded } from '#shared/usecases/monitoring';
+import { recordOutcomes } from '#shared/usecases/outcomes';
+import { registerModel, trainFromLake } from '#shared/usecases/training';
+import { codeVersion, context } from '../lib/context.ts';
+import { asTask, instrumented } from '../lib/observability.ts';
+import { failedState, objectInput, symbolItem, symbolsState, trainedState } from './schemas.ts';
+
+export const claim = instrumented(async (event: unknown) => {
+  const input = objectInput.parse(event);
+  return asTask(() => claimObject(context(), input, input.runId));
+});
+
+export const validate = instrumented(async (event: unknown) => {
+  const input = objectInput.parse(event);
+  return asTask(() => validateBronze(context(), input, input.runId));
+});
+
+export const clean = instrumented(async (event: unknown) => {
+  const input = objectInput.parse(event);
+  return asTask(() => cleanToSilver(context(), input, input.runId));
+});
+
+export const gold = instrumented(async (event: unknown) => {
+  const { symbol, runId } = symbolItem.parse(event);
+  return asTask(() => buildSymbolGold(context(), symbol, runId));
+});
+
+export const finish = instrumented(async (event: unknown) => {
+  const input = objectInput.parse(event);
+  return asTask(() => finishGold(context(), input.runId, input.key));
+});
+
+export const outcomes = instrumented(async (event: unknown) => {
+  const input = symbolsState.parse(event);
+  return asTask(() => recordOutcomes(context(), input.silver.symbols));
+});
+
+export const drift = instrumented(async (event: unknown) => {
+  objectInput.parse(event);
+  return asTask(() => checkDrift(context()));
+});
+
+export const train = instrumented(async (event: unknown) => {
+  objectInput.parse(event);
+  return asTask(() => trainFromLake(context(), codeVersion()));
+});
+
+export const register = instrumented(async (event: unknown) => {
+  const input = trainedState.parse(event);
+  return asTask(() => registerModel(context(), input.trained.version, `new data: ${input.key}`));
+});
+
+export const quarantine = instrumented(async (event: unknown) => {
+  const input = failedState.parse(event);
+  let details: Record<string, unknown> = {};
+  try {
+    details = JSON.parse(input.error.Cause ?? '{}');
+  } catch {
+    details = { errorMessage: input.error.Cause };
+  }
+  const message = String(details.errorMessage ?? input.error.Error);
+  return asTask(() =>
+    quarantineObject(context(), input, input.runId, {
+      name: input.error.Error,
+      message,
+      ...(typeof details.code === 'string' ? { code: details.code } : {}),
+      ...(typeof details.line === 'number' ? { line: details.line } : {}),
+      ...(typeof details.reason === 'string' ? { reason: details.reason } : {}),
+      ...(details.quality ? { quality: details.quality as never } : {}),
+    }),
+  );
+});
+
+export { retrainIfNeeded };

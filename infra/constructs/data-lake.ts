@@ -1,0 +1,78 @@
+/**
+ * DataLake: the bronze, silver, gold, artifacts and quarantine buckets, and a bucket for their
+ * access logs. Every bucket is versioned, encrypted, SSL-only and closed to the public; old
+ * versions, unfinished uploads and quarantined files expire. Bronze sends its events to EventBridge.
+ */
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type BucketProps,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { PlatformConfig } from '#config/schema';
+
+export interface DataLakeProps {
+  readonly config: PlatformConfig['lake'];
+  /** @default RemovalPolicy.RETAIN — data outlives the stack */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+export class DataLake extends Construct {
+  readonly bronze: Bucket;
+  readonly silver: Bucket;
+  readonly gold: Bucket;
+  readonly artifacts: Bucket;
+  readonly quarantine: Bucket;
+  readonly accessLogs: Bucket;
+
+  constructor(scope: Construct, id: string, props: DataLakeProps) {
+    super(scope, id);
+    const c = props.config;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const secure: BucketProps = {
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      removalPolicy,
+    };
+    this.accessLogs = new Bucket(this, 'AccessLogs', {
+      ...secure,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [
+        {
+          expiration: Duration.days(c.accessLogRetentionDays),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+      ],
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'This is the access-log bucket itself; logging it into itself would loop.',
+    });
+    const lifecycle = [
+      {
+        noncurrentVersionExpiration: Duration.days(c.noncurrentVersionExpirationDays),
+        abortIncompleteMultipartUploadAfter: Duration.days(c.abortIncompleteUploadDays),
+      },
+    ];
+    const bucket = (name: string, extra: Partial<BucketProps> = {}) =>
+      new Bucket(this, name, {
+        ...secure,
+        serverAccessLogsBucket: this.accessLogs,
+        serverAccessLogsPrefix: `${name.toLowerCase()}/`,
+        lifecycleRules: lifecycle,
+        ...extra,
+      });
+    this.bronze = bucket('Bronze', { eventBridgeEnabled: true });
+    this.silver = bucket('Silver');
+    this.gold = bucket('Gold');
+    this.artifacts = bucket('Artifacts');
+    this.quarantine = bucket('Quarantine', {
+      lifecycleRules: [...lifecycle, { expiration: Duration.days(c.quarantineExpirationDays) }],
+    });
+  }
+}

@@ -1,0 +1,255 @@
+/**
+ * The FINML stack: composes the constructs. Config comes from config/*.yaml (validated; a bad file
+ * fails synth naming the file and key); the alert e-mail from the context value `alertEmail`.
+ */
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { FinmlConfig } from '#config/schema';
+import { OUTCOME_INDEX_NAME } from '#shared/aws/tables';
+import { ENV } from '../functions/lib/context.ts';
+import { AlertTopic } from './constructs/alerts.ts';
+import { DashboardSite } from './constructs/dashboard-site.ts';
+import { DataLake } from './constructs/data-lake.ts';
+import { type Access, FinmlFunction, seconds } from './constructs/finml-function.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { Pipeline } from './constructs/pipeline.ts';
+import { PredictionApi } from './constructs/prediction-api.ts';
+import { Registry } from './constructs/registry.ts';
+
+export interface FinmlStackProps extends StackProps {
+  readonly config: FinmlConfig;
+  readonly alertEmail?: string;
+  /** Written into every function's environment (package version + commit). */
+  readonly codeVersion: string;
+}
+
+/** What each function may touch: the lake's buckets, the two tables, the topic. */
+interface Grants {
+  bronze?: Access;
+  silver?: Access;
+  gold?: Access;
+  artifacts?: Access;
+  quarantine?: Access;
+  registry?: Access;
+  predictions?: Access;
+  publish?: boolean;
+}
+
+export class FinmlStack extends Stack {
+  constructor(scope: Construct, id: string, props: FinmlStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const p = config.platform;
+    const logRetention = retention(p.functions.logRetentionDays);
+
+    const lake = new DataLake(this, 'DataLake', { config: p.lake });
+    const registry = new Registry(this, 'Registry');
+    const alerts = new AlertTopic(this, 'Alerts', props.alertEmail ? { email: props.alertEmail } : {});
+    const site = new DashboardSite(this, 'Dashboard', { accessLogs: lake.accessLogs });
+
+    const fn = (
+      id: string,
+      entry: string,
+      exported: string,
+      description: string,
+      timeout: number,
+      grants: Grants,
+    ) => {
+      const f = new FinmlFunction(this, id, {
+        entry,
+        export: exported,
+        description,
+        timeout: seconds(timeout),
+        memorySize: p.functions.memoryMb,
+        logRetention,
+        environment: {
+          [ENV.codeVersion]: props.codeVersion,
+          [ENV.dashboardUrl]: `https://${site.distribution.distributionDomainName}`,
+        },
+      });
+      f.bindBucket(ENV.bronzeBucket, lake.bronze, grants.bronze)
+        .bindBucket(ENV.silverBucket, lake.silver, grants.silver)
+        .bindBucket(ENV.goldBucket, lake.gold, grants.gold)
+        .bindBucket(ENV.artifactsBucket, lake.artifacts, grants.artifacts)
+        .bindBucket(ENV.quarantineBucket, lake.quarantine, grants.quarantine)
+        .bindTable(ENV.registryTable, registry.models, grants.registry)
+        .bindTable(ENV.predictionsTable, registry.predictions, grants.predictions, [OUTCOME_INDEX_NAME])
+        .bindTopic(ENV.alertTopic, alerts.topic, grants.publish ?? false, alerts.key.keyArn);
+      return f;
+    };
+    const t = p.functions.timeoutSeconds;
+    const PIPE = 'functions/pipeline/handlers.ts';
+    const tasks = {
+      claim: fn('Claim', PIPE, 'claim', 'Claims a bronze object version once', t.task, {
+        registry: 'readWrite',
+      }),
+      validate: fn('ValidateBronze', PIPE, 'validate', 'Bronze rules and gate', t.task, {
+        bronze: 'read',
+        gold: 'write',
+        registry: 'readWrite',
+      }),
+      clean: fn('CleanToSilver', PIPE, 'clean', 'Silver cleaning and merge', t.task, {
+        bronze: 'read',
+        silver: 'readWrite',
+        registry: 'readWrite',
+      }),
+      gold: fn('GoldForSymbol', PIPE, 'gold', 'Gold features and regimes of one symbol', t.task, {
+        silver: 'read',
+        gold: 'readWrite',
+        artifacts: 'read',
+        registry: 'read',
+      }),
+      finish: fn('ValidateGold', PIPE, 'finish', 'Gold gate and run metadata', t.task, {
+        gold: 'readWrite',
+        registry: 'readWrite',
+      }),
+      outcomes: fn('RecordOutcomes', PIPE, 'outcomes', 'Realised outcomes of logged predictions', t.task, {
+        gold: 'read',
+        predictions: 'readWrite',
+      }),
+      drift: fn('DriftCheck', PIPE, 'drift', 'Drift against production', t.task, {
+        gold: 'readWrite',
+        artifacts: 'read',
+        registry: 'readWrite',
+        predictions: 'read',
+        publish: true,
+      }),
+      train: fn('Train', PIPE, 'train', 'Fits and evaluates the regime model', t.train, {
+        gold: 'read',
+        artifacts: 'readWrite',
+      }),
+      register: fn('Register', PIPE, 'register', 'Registers a model: production or A/B candidate', t.task, {
+        artifacts: 'read',
+        registry: 'readWrite',
+        publish: true,
+      }),
+      quarantine: fn('Quarantine', PIPE, 'quarantine', 'Quarantines rejected input with its report', t.task, {
+        bronze: 'read',
+        quarantine: 'readWrite',
+        registry: 'readWrite',
+        publish: true,
+      }),
+    };
+    const API = 'functions/api/handlers.ts';
+    const predict = fn('Predict', API, 'predict', 'POST /predict and /predict/batch', t.api, {
+      artifacts: 'read',
+      registry: 'read',
+      predictions: 'readWrite',
+    });
+    const read = fn('Read', API, 'read', 'Dashboard reads', t.api, {
+      gold: 'read',
+      artifacts: 'read',
+      registry: 'read',
+    });
+    const admin = fn('Admin', API, 'admin', 'Promote and roll back', t.api, {
+      artifacts: 'read',
+      registry: 'readWrite',
+    });
+    const SCHED = 'functions/scheduled/handlers.ts';
+    const scheduled = {
+      drift: fn(
+        'ScheduledDrift',
+        SCHED,
+        'drift',
+        'Hourly drift check (retrains when the rules say so)',
+        t.scheduled,
+        {
+          gold: 'readWrite',
+          artifacts: 'readWrite',
+          registry: 'readWrite',
+          predictions: 'read',
+          publish: true,
+        },
+      ),
+      abEvaluation: fn(
+        'ScheduledAbEvaluation',
+        SCHED,
+        'abEvaluation',
+        'Daily A/B decision and rollback check',
+        t.scheduled,
+        { artifacts: 'read', registry: 'readWrite', predictions: 'read', publish: true },
+      ),
+      retraining: fn('ScheduledRetraining', SCHED, 'retraining', 'Weekly retraining', t.scheduled, {
+        gold: 'read',
+        artifacts: 'readWrite',
+        registry: 'readWrite',
+        publish: true,
+      }),
+    };
+
+    const deadLetters = new Queue(this, 'EventDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the bronze-event rule target.',
+    });
+    Validations.of(deadLetters).acknowledge({
+      id: 'Serverless-SQSRedrivePolicy',
+      reason: 'A dead-letter queue has no further redrive target; failed events wait here for inspection.',
+    });
+    const pipeline = new Pipeline(this, 'Pipeline', {
+      config: p,
+      bronze: lake.bronze,
+      tasks,
+      logRetention,
+      deadLetters,
+    });
+    const api = new PredictionApi(this, 'PredictionApi', {
+      config: p.api,
+      predict,
+      read,
+      admin,
+      logRetention,
+    });
+    new Monitoring(this, 'Monitoring', {
+      config: p,
+      topic: alerts.topic,
+      ...scheduled,
+      api: api.api,
+      stateMachine: pipeline.stateMachine,
+    });
+
+    // S3 → EventBridge notifications are configured by a CDK-provided custom resource.
+    const notifications = this.node.children.find((c) => c.node.id.startsWith('BucketNotificationsHandler'));
+    if (notifications) {
+      Validations.of(notifications).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason:
+          'CDK’s own S3-notification custom resource (it turns on EventBridge for the bronze bucket) uses this managed policy.',
+      });
+      Validations.of(notifications).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'CDK’s own S3-notification custom resource needs s3:PutBucketNotification, which it scopes itself.',
+      });
+    }
+
+    new CfnOutput(this, 'BronzeBucket', {
+      value: lake.bronze.bucketName,
+      description: `Drop CSVs under ${p.lake.inputPrefixes.join(' or ')}`,
+    });
+    new CfnOutput(this, 'ApiUrl', { value: api.api.url });
+    new CfnOutput(this, 'ApiKeyCommand', {
+      value: `aws apigateway get-api-key --api-key ${api.apiKeyId} --include-value --query value --output text`,
+      description: 'Prints the API key',
+    });
+    new CfnOutput(this, 'DashboardUrl', { value: `https://${site.distribution.distributionDomainName}` });
+    new CfnOutput(this, 'DashboardBucket', { value: site.bucket.bucketName });
+    new CfnOutput(this, 'StateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
+    new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn });
+  }
+}
+
+const RETENTIONS = Object.values(RetentionDays)
+  .filter((v): v is number => typeof v === 'number')
+  .sort((a, b) => a - b);
+
+/** The smallest CloudWatch retention at least as long as `days`. */
+function retention(days: number): RetentionDays {
+  return (RETENTIONS.find((r) => r >= days) ?? RetentionDays.INFINITE) as RetentionDays;
+}

@@ -1,0 +1,98 @@
+/** The model report as data: what `finml report --json`, report.txt and the API's model page show. */
+import type { ClassificationMetrics } from '#shared/evaluation/index';
+import type { ModelArtifact } from '#shared/model/artifact';
+
+/** The report as data: the artifact without its bulky parts (reference samples, per-horizon tables). */
+export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 5, 21, 63]) {
+  const m = a.markov;
+  const H = horizons.filter((h) => h <= m.absorbing.maxHorizon);
+  const idx = (h: number) => m.posterior.horizons.indexOf(h);
+  return {
+    version: a.version,
+    createdAt: a.createdAt,
+    labels: a.labels,
+    data: {
+      symbols: a.lineage.symbols,
+      rows: a.lineage.rows,
+      firstDate: a.lineage.firstDate,
+      lastDate: a.lineage.lastDate,
+      gold: a.lineage.gold,
+      configHash: a.lineage.configHash,
+      codeVersion: a.lineage.codeVersion,
+    },
+    chain: {
+      alpha: m.alpha,
+      counts: m.counts,
+      transitionMatrix: m.transitionMatrix,
+      credibleIntervals: m.credibleIntervals,
+      stationary: { value: m.stationary, ...m.posterior.stationary },
+      eigenvalues: m.eigenvalues,
+      spectralGap: m.spectralGap,
+      expectedSojourn: m.expectedSojourn,
+      observedMeanRunLength: m.observedMeanRunLength,
+      meanFirstPassageTimes: m.meanFirstPassageTimes,
+      meanRecurrenceTimes: m.meanRecurrenceTimes,
+      entropyRate: m.entropyRate,
+      mixingTime: m.mixingTime,
+      absorbing: {
+        regime: a.labels[m.absorbing.state],
+        expectedSteps: { value: m.absorbing.expectedSteps, ...m.posterior.expectedSteps },
+        reachWithin: H.map((h) => ({
+          horizon: h,
+          value: m.absorbing.reachWithin.map((row) => row[h - 1]!),
+          lower: m.posterior.reachWithin.lower.map((row) => row[idx(h)]!),
+          upper: m.posterior.reachWithin.upper.map((row) => row[idx(h)]!),
+        })),
+      },
+      tests: m.tests,
+      warnings: m.warnings,
+    },
+    evaluation: {
+      folds: a.evaluation.markov.folds.map((f) => ({
+        fold: f.fold,
+        train: f.train,
+        test: f.test,
+        model: headline(f.metrics.model),
+        persistence: headline(f.metrics.persistence),
+        climatology: headline(f.metrics.climatology),
+        hmm: a.evaluation.hmm ? headline(a.evaluation.hmm.folds[f.fold]!.metrics) : null,
+      })),
+      overall: {
+        n: a.evaluation.markov.overall.n,
+        model: headline(a.evaluation.markov.overall.metrics.model),
+        persistence: headline(a.evaluation.markov.overall.metrics.persistence),
+        climatology: headline(a.evaluation.markov.overall.metrics.climatology),
+        hmm: a.evaluation.hmm ? headline(a.evaluation.hmm.overall.metrics) : null,
+      },
+      calibration: a.evaluation.markov.overall.calibration.model,
+    },
+    hmm:
+      a.hmm === null
+        ? null
+        : {
+            returnScale: a.hmm.returnScale,
+            means: a.hmm.params.means,
+            variances: a.hmm.params.variances,
+            transition: a.hmm.params.transition,
+            logLikelihood: a.hmm.logLikelihood,
+            aic: a.hmm.aic,
+            bic: a.hmm.bic,
+            degenerate: a.hmm.degenerate,
+            degeneracyReasons: a.hmm.degeneracyReasons,
+          },
+    latest: a.latest,
+  };
+}
+
+export type ModelReport = ReturnType<typeof modelReport>;
+
+function headline(m: ClassificationMetrics) {
+  return {
+    n: m.n,
+    accuracy: m.accuracy,
+    macroF1: m.f1Macro,
+    rocAuc: m.rocAucOvrMacro,
+    logLoss: m.logLoss,
+    brier: m.brier,
+  };
+}

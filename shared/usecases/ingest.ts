@@ -1,0 +1,191 @@
+/**
+ * The first pipeline steps for one bronze object: claim it once, validate it (bronze rules and
+ * gate), clean it into the symbols' silver partitions (silver gate, merge with history), and — when
+ * the data is rejected — quarantine it with its report and raise an alert. Bronze is never modified.
+ */
+import { readBronzeMarketFile } from '#shared/data/bronze';
+import { DataRejectedError } from '#shared/data/errors';
+import { ingestFile } from '#shared/data/pipeline';
+import { mergeSilver } from '#shared/data/silver';
+import { readSilverCsv, silverCsv } from '#shared/data/tables';
+import { utcDay } from '#shared/data/values';
+import { dataRejectedAlert, qualityGateFailedAlert } from '#shared/monitoring/alerts';
+import { raiseAlert } from './alerting.ts';
+import { type Context, keys } from './lake.ts';
+
+export interface BronzeObject {
+  bucket: string;
+  key: string;
+  versionId?: string;
+  etag?: string;
+}
+
+/** Idempotency: the same object version is processed once, however many events arrive. */
+export async function claimObject(
+  ctx: Context,
+  obj: BronzeObject,
+  runId: string,
+): Promise<{ claimed: boolean }> {
+  const id = `${obj.bucket}/${obj.key}#${obj.versionId ?? obj.etag ?? 'unversioned'}`;
+  const claimed = await ctx.registry.claim(id, { runId, at: ctx.now().toISOString() });
+  return { claimed };
+}
+
+async function open(ctx: Context, obj: BronzeObject): Promise<AsyncIterable<Uint8Array>> {
+  const body = await ctx.store.get(obj.bucket, obj.key, obj.versionId);
+  if (body === undefined) {
+    throw new DataRejectedError({
+      file: obj.key,
+      code: 'empty_file',
+      reason: 'the object no longer exists in bronze',
+    });
+  }
+  return body;
+}
+
+/** Validates a bronze object (throws DataRejectedError) and records its quality report. */
+export async function validateBronze(ctx: Context, obj: BronzeObject, runId: string) {
+  const bronze = await readBronzeMarketFile(
+    { name: obj.key, chunks: await open(ctx, obj) },
+    { config: ctx.config.data, runDay: utcDay(ctx.now()) },
+  );
+  const { series: _rows, ...summary } = bronze;
+  await ctx.store.put(
+    ctx.buckets.gold,
+    keys.run(runId, 'quality-bronze.json'),
+    JSON.stringify(summary),
+    'application/json',
+  );
+  await ctx.registry.putRecord('quality', {
+    id: `${runId}-bronze`,
+    at: ctx.now().toISOString(),
+    runId,
+    file: obj.key,
+    ...summary.quality,
+    dropped: summary.dropped,
+    rowsIn: summary.rowsIn,
+  });
+  return {
+    rowsIn: bronze.rowsIn,
+    rowsAccepted: bronze.rowsAccepted,
+    score: bronze.quality.score,
+    symbols: bronze.series.map((s) => s.symbol),
+  };
+}
+
+/**
+ * Cleans the object into silver and merges each symbol into its partition (a later file wins a
+ * clash). Returns the touched symbols — the items of the gold Map.
+ */
+export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: string) {
+  const { outcome, cleaned } = await ingestFile(
+    { name: obj.key, chunks: await open(ctx, obj) },
+    { config: ctx.config.data, runDay: utcDay(ctx.now()) },
+  );
+  if (outcome.status === 'rejected') {
+    const r = outcome.rejection;
+    throw new DataRejectedError({
+      file: r.file,
+      code: r.code,
+      reason: r.reason,
+      ...(r.line === undefined ? {} : { line: r.line }),
+      ...(outcome.silver && r.code === 'quality_gate' ? { quality: outcome.silver.quality } : {}),
+    });
+  }
+  await ctx.registry.putRecord('quality', {
+    id: `${runId}-silver`,
+    at: ctx.now().toISOString(),
+    runId,
+    file: obj.key,
+    ...outcome.silver.quality,
+    symbols: outcome.silver.symbols,
+  });
+  for (const series of cleaned) {
+    const key = keys.silver(series.symbol);
+    const existing = await ctx.store.get(ctx.buckets.silver, key);
+    const history = existing === undefined ? undefined : await readSilverCsv(existing, key);
+    await ctx.store.put(ctx.buckets.silver, key, silverCsv(mergeSilver(history, series)), 'text/csv');
+  }
+  return { symbols: cleaned.map((s) => s.symbol).sort(), score: outcome.silver.quality.score };
+}
+
+/**
+ * A rejected object: copied (not moved) to quarantine beside a report naming the file, line and
+ * reason; an alert is raised. The bronze object stays where it is, untouched.
+ */
+export async function quarantineObject(
+  ctx: Context,
+  obj: BronzeObject,
+  runId: string,
+  error: {
+    name: string;
+    message: string;
+    code?: string;
+    line?: number;
+    reason?: string;
+    quality?: {
+      layer: 'bronze' | 'silver' | 'gold';
+      score: number;
+      gate: number;
+      completeness: number;
+      validity: number;
+      uniqueness: number;
+      timeliness: number;
+    };
+  },
+) {
+  const at = ctx.now().toISOString();
+  await ctx.store.copy(obj, { bucket: ctx.buckets.quarantine, key: keys.quarantined(runId, obj.key) });
+  const report = {
+    file: obj.key,
+    bucket: obj.bucket,
+    versionId: obj.versionId ?? null,
+    runId,
+    quarantinedAt: at,
+    ...error,
+  };
+  await ctx.store.put(
+    ctx.buckets.quarantine,
+    keys.quarantineReport(runId, obj.key),
+    JSON.stringify(report, null, 2),
+    'application/json',
+  );
+  const monitoring = ctx.config.monitoring;
+  const q = error.quality;
+  const alert =
+    q !== undefined
+      ? qualityGateFailedAlert(
+          {
+            file: obj.key,
+            layer: q.layer,
+            score: q.score,
+            gate: q.gate,
+            components: {
+              completeness: q.completeness,
+              validity: q.validity,
+              uniqueness: q.uniqueness,
+              timeliness: q.timeliness,
+            },
+            since: at,
+          },
+          monitoring,
+          at,
+        )
+      : dataRejectedAlert(
+          {
+            file: obj.key,
+            line: error.line ?? 1,
+            reason: error.reason ?? error.message,
+            ...(error.code ? { code: error.code } : {}),
+            quarantineKey: keys.quarantined(runId, obj.key),
+            since: at,
+          },
+          monitoring,
+          at,
+        );
+  await raiseAlert(ctx, alert);
+  return {
+    quarantinedKey: keys.quarantined(runId, obj.key),
+    reportKey: keys.quarantineReport(runId, obj.key),
+  };
+}

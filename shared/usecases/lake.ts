@@ -1,0 +1,50 @@
+/**
+ * Where things live in the data lake (bucket names come from the environment; keys from here), and
+ * the context every use case gets: the ports and the config.
+ */
+import type { FinmlConfig } from '#config/schema';
+import type { AlertPublisher, ModelRegistry, ObjectStore, PredictionLog } from '#shared/ports';
+
+export interface Buckets {
+  bronze: string;
+  silver: string;
+  gold: string;
+  artifacts: string;
+  quarantine: string;
+}
+
+export interface Context {
+  store: ObjectStore;
+  registry: ModelRegistry;
+  predictions: PredictionLog;
+  alerts: AlertPublisher;
+  buckets: Buckets;
+  config: FinmlConfig;
+  configHash: string;
+  /** The dashboard's root URL, for links in e-mails (optional). */
+  dashboardUrl?: string;
+  now(): Date;
+}
+
+const part = (symbol: string) => encodeURIComponent(symbol);
+
+/** Key layout of each bucket. */
+export const keys = {
+  /** One silver partition per symbol, merging every accepted file. */
+  silver: (symbol: string) => `market/symbol=${part(symbol)}/silver.csv`,
+  silverPrefix: 'market/',
+  /** One gold partition per symbol, rebuilt from its silver history. */
+  gold: (symbol: string) => `features/symbol=${part(symbol)}/gold.csv`,
+  goldPrefix: 'features/',
+  /** A pipeline run's records (quality reports, metadata). */
+  run: (runId: string, name: string) => `runs/${runId}/${name}`,
+  model: (version: string) => `models/${version}/model.json`,
+  quarantined: (runId: string, key: string) => `${runId}/${key}`,
+  quarantineReport: (runId: string, key: string) => `${runId}/${key}.report.json`,
+};
+
+/** The symbol of a silver or gold partition key. */
+export function symbolOfKey(key: string): string | undefined {
+  const m = /symbol=([^/]+)\//.exec(key);
+  return m ? decodeURIComponent(m[1]!) : undefined;
+}

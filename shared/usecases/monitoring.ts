@@ -1,0 +1,291 @@
+/**
+ * Scheduled and in-pipeline monitoring: the drift check against production (with live accuracy from
+ * the prediction log), retraining when the rules say so, the daily A/B evaluation, and rollback.
+ */
+import { argmaxLowestTie } from '#shared/model/markov';
+import { type AbRecord, decideRollback, evaluateAbTest } from '#shared/monitoring/ab';
+import {
+  abDecisionAlert,
+  accuracyDropAlert,
+  chainDriftAlert,
+  dataDriftAlert,
+  modelPromotedAlert,
+  modelRolledBackAlert,
+} from '#shared/monitoring/alerts';
+import { driftReport } from '#shared/monitoring/drift-report';
+import { type LoggedPrediction, modelDrift } from '#shared/monitoring/model-drift';
+import { decideRetraining } from '#shared/monitoring/retraining';
+import type { PredictionLogEntry } from '#shared/ports';
+import { raiseAlert } from './alerting.ts';
+import { type Context, keys } from './lake.ts';
+import { loadArtifact, pointedModel } from './models.ts';
+import { readGoldLake, registerModel, trainFromLake } from './training.ts';
+
+const LOG_WINDOW = 5000;
+
+function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
+  return entries
+    .filter((e) => e.outcome !== undefined)
+    .map((e) => ({
+      predictedProbabilities: e.nextDay,
+      predictedState: argmaxLowestTie(e.nextDay),
+      actualState: e.outcome!.state,
+    }));
+}
+
+/** The drift check: records the report, raises alerts, and says whether to retrain. */
+export async function checkDrift(ctx: Context) {
+  const now = ctx.now();
+  const production = await pointedModel(ctx, 'production');
+  if (production === undefined) {
+    return {
+      verdict: 'retrain' as const,
+      retrain: true,
+      reasons: ['no model in production yet'],
+      reportKey: null,
+    };
+  }
+  const { model } = production;
+  const { tables } = await readGoldLake(ctx);
+  const cv = model.evaluation.markov.overall.metrics.model;
+  const live = modelDrift(
+    logged(await ctx.predictions.withOutcomes(LOG_WINDOW, { modelVersion: model.version })),
+    { accuracy: cv.accuracy, logLoss: cv.logLoss },
+    ctx.config.monitoring.modelDrift,
+  );
+  const report = driftReport({
+    model,
+    tables,
+    monitoring: ctx.config.monitoring,
+    data: ctx.config.data,
+    now,
+    modelDrift: live,
+    referenceFrom: 'history',
+  });
+  const at = now.toISOString();
+  const reportKey = keys.run(`drift-${at.replace(/[:.]/g, '-')}`, 'drift.json');
+  await ctx.store.put(ctx.buckets.gold, reportKey, JSON.stringify(report), 'application/json');
+  await ctx.registry.putRecord('drift', {
+    id: model.version,
+    at,
+    modelVersion: model.version,
+    verdict: report.verdict,
+    reasons: report.reasons,
+    reportKey,
+    liveAccuracy: live.liveAccuracy,
+    liveOutcomes: live.outcomes,
+    symbols: report.symbols.map((s) => ({
+      symbol: s.symbol,
+      window: s.window,
+      features: s.features.map((f) => ({
+        feature: f.feature,
+        ksD: f.ks.d,
+        ksP: f.ks.pValue,
+        ksBootstrapP: f.ks.bootstrapPValue,
+        psi: f.psi.value,
+        band: f.psi.band,
+        drift: f.drift,
+      })),
+      regimeMixP: s.regimeMix.pValue,
+      chainP: s.transitions.pValue,
+      chainStatistic: s.transitions.statistic,
+      anomalies: s.anomalies.extremeReturns.length + s.anomalies.isolationForest.length,
+    })),
+  });
+  const cfg = ctx.config.monitoring;
+  for (const s of report.symbols) {
+    for (const f of s.features) {
+      if (!f.drift) continue;
+      try {
+        await raiseAlert(
+          ctx,
+          dataDriftAlert(
+            {
+              symbol: s.symbol,
+              feature: f.feature,
+              ks: { d: f.ks.d, pValue: f.ks.pValue },
+              psi: { psi: f.psi.value },
+              windowRows: s.window.rows,
+              since: s.window.from,
+            },
+            cfg,
+            at,
+          ),
+        );
+      } catch {
+        // A moderate PSI below every alert threshold: shown in the report, not alerted.
+      }
+    }
+    if (s.transitions.drift) {
+      await raiseAlert(
+        ctx,
+        chainDriftAlert(
+          {
+            scope: s.symbol,
+            modelVersion: model.version,
+            gTest: { statistic: s.transitions.statistic, df: s.transitions.df, pValue: s.transitions.pValue },
+            windowRows: s.window.rows,
+            since: s.window.from,
+          },
+          cfg,
+          at,
+        ),
+      );
+    }
+  }
+  if (live.verdict === 'accuracy-drop')
+    await raiseAlert(
+      ctx,
+      accuracyDropAlert({ modelVersion: model.version, drift: live, since: at }, cfg, at),
+    );
+  return { verdict: report.verdict, retrain: report.retraining.retrain, reasons: report.reasons, reportKey };
+}
+
+/** Retrains (and registers the new model as candidate or first production) when asked or when the rules fire. */
+export async function retrainIfNeeded(
+  ctx: Context,
+  options: { force: boolean; trigger: string; codeVersion: string },
+) {
+  const production = await ctx.registry.getPointer('production');
+  const lastTrainedAt = production ? (await loadArtifact(ctx, production.version)).createdAt : null;
+  const decision = decideRetraining(
+    { now: ctx.now().toISOString(), lastTrainedAt, force: options.force },
+    { retraining: ctx.config.monitoring.retraining, drift: ctx.config.monitoring.drift },
+  );
+  const at = ctx.now().toISOString();
+  if (!decision.retrain) {
+    await ctx.registry.putRecord('job', {
+      id: 'skipped',
+      at,
+      trigger: options.trigger,
+      status: 'skipped',
+      reasons: decision.reasons,
+      heldByCooldown: decision.heldByCooldown,
+    });
+    return { retrained: false, decision };
+  }
+  const trained = await trainFromLake(ctx, options.codeVersion);
+  const registered = await registerModel(
+    ctx,
+    trained.version,
+    `${options.trigger}: ${decision.reasons.map((r) => r.detail).join('; ')}`,
+  );
+  await ctx.registry.putRecord('job', {
+    id: trained.version,
+    at,
+    trigger: options.trigger,
+    status: 'trained',
+    version: trained.version,
+    stage: registered.stage,
+    reasons: decision.reasons,
+  });
+  return { retrained: true, decision, ...registered };
+}
+
+/** The daily A/B evaluation of the candidate against production: promote, reject or keep collecting. */
+export async function evaluateCandidate(ctx: Context) {
+  const [production, candidate] = await Promise.all([
+    ctx.registry.getPointer('production'),
+    ctx.registry.getPointer('candidate'),
+  ]);
+  if (production === undefined || candidate === undefined) return { status: 'no A/B test running' as const };
+  const prodModel = await loadArtifact(ctx, production.version);
+  const entries = (await ctx.predictions.withOutcomes(LOG_WINDOW * 4)).filter(
+    (e) =>
+      e.at >= candidate.updatedAt &&
+      (e.modelVersion === production.version || e.modelVersion === candidate.version),
+  );
+  const records: AbRecord[] = entries.map((e) => {
+    const served = e.nextDay;
+    const other = e.shadow?.nextDay ?? null;
+    const isA = e.arm === 'production';
+    return {
+      arm: isA ? 'A' : 'B',
+      actualState: e.outcome!.state,
+      productionProbabilities: isA ? served : other,
+      candidateProbabilities: isA ? other : served,
+    };
+  });
+  const at = ctx.now().toISOString();
+  const result = evaluateAbTest(
+    {
+      productionVersion: production.version,
+      candidateVersion: candidate.version,
+      records,
+      startedAt: candidate.updatedAt,
+      now: at,
+      baselineAccuracy: prodModel.evaluation.markov.overall.metrics.model.accuracy,
+    },
+    ctx.config.monitoring.abTest,
+  );
+  await ctx.registry.putRecord('abtest', { id: candidate.version, at, ...result });
+  const cfg = ctx.config.monitoring;
+  if (result.outcome === 'promote') {
+    await ctx.registry.movePointer(
+      'production',
+      { version: candidate.version, reason: `A/B test won: ${result.reasons.join('; ')}` },
+      production.revision,
+    );
+    await ctx.registry.clearPointer('candidate', candidate.revision);
+    await ctx.registry.setStage(candidate.version, 'production');
+    await ctx.registry.setStage(production.version, 'archived');
+    await ctx.registry.appendEvent({
+      at,
+      kind: 'promoted',
+      version: candidate.version,
+      previousVersion: production.version,
+      reason: result.reasons.join('; '),
+    });
+    await raiseAlert(ctx, modelPromotedAlert(result, cfg, at));
+  } else if (result.outcome === 'reject') {
+    await ctx.registry.clearPointer('candidate', candidate.revision);
+    await ctx.registry.setStage(candidate.version, 'rejected');
+    await ctx.registry.appendEvent({
+      at,
+      kind: 'candidate-rejected',
+      version: candidate.version,
+      previousVersion: production.version,
+      reason: result.reasons.join('; '),
+    });
+    await raiseAlert(ctx, abDecisionAlert(result, cfg, at));
+  }
+  return { status: result.outcome, result };
+}
+
+/** After a promotion: roll back when production's live accuracy clearly fell below its predecessor's. */
+export async function checkRollback(ctx: Context) {
+  const production = await ctx.registry.getPointer('production');
+  if (production?.previousVersion == null)
+    return { rollback: false as const, reason: 'no earlier production version' };
+  const previous = await loadArtifact(ctx, production.previousVersion);
+  const since = (await ctx.predictions.withOutcomes(LOG_WINDOW, { modelVersion: production.version })).filter(
+    (e) => e.at >= production.updatedAt,
+  );
+  const decision = decideRollback(
+    {
+      productionVersion: production.version,
+      previousVersion: production.previousVersion,
+      previousAccuracy: previous.evaluation.markov.overall.metrics.model.accuracy,
+      predictions: logged(since),
+    },
+    ctx.config.monitoring.rollback,
+  );
+  if (!decision.rollback) return { rollback: false as const, decision };
+  const at = ctx.now().toISOString();
+  await ctx.registry.movePointer(
+    'production',
+    { version: production.previousVersion, reason: `rollback: ${decision.reasons.join('; ')}` },
+    production.revision,
+  );
+  await ctx.registry.setStage(production.version, 'archived');
+  await ctx.registry.setStage(production.previousVersion, 'production');
+  await ctx.registry.appendEvent({
+    at,
+    kind: 'rolled-back',
+    version: production.previousVersion,
+    previousVersion: production.version,
+    reason: decision.reasons.join('; '),
+  });
+  await raiseAlert(ctx, modelRolledBackAlert(decision, ctx.config.monitoring, at));
+  return { rollback: true as const, decision };
+}

@@ -1,0 +1,150 @@
+/** What the dashboard reads through the API: current regimes, timelines, models, history records. */
+import { readGoldCsv } from '#shared/data/tables';
+import { formatIsoDay, parseIsoDay } from '#shared/data/values';
+import { predict } from '#shared/model/predict';
+import { modelReport } from '#shared/model/report';
+import type { RecordKind } from '#shared/ports';
+import { type Context, keys, symbolOfKey } from './lake.ts';
+import { loadArtifact, pointedModel } from './models.ts';
+
+export class NotFoundError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotFoundError';
+  }
+}
+
+/** System status: the pointers, how many symbols and models, the newest records. */
+export async function status(ctx: Context) {
+  const [production, candidate, versions, runs, alerts] = await Promise.all([
+    ctx.registry.getPointer('production'),
+    ctx.registry.getPointer('candidate'),
+    ctx.registry.listVersions(100),
+    ctx.registry.listRecords('quality', 1),
+    ctx.registry.listRecords('alert', 5),
+  ]);
+  const symbols = (await ctx.store.list(ctx.buckets.gold, keys.goldPrefix)).map(symbolOfKey).filter(Boolean);
+  return {
+    production: production ?? null,
+    candidate: candidate ?? null,
+    models: versions.length,
+    symbols: symbols.length,
+    lastQualityRecord: runs[0] ?? null,
+    latestAlerts: alerts,
+    emptyState:
+      production === undefined
+        ? 'No model yet — drop a market CSV into the bronze bucket (e.g. aws s3 cp prices.csv s3://<bronze>/market_data/) and the pipeline trains one.'
+        : null,
+  };
+}
+
+/** The current regime of each symbol and P(High within 5 and 21 days), from the production model. */
+export async function currentRegimes(ctx: Context) {
+  const production = await pointedModel(ctx, 'production');
+  if (production === undefined) return { modelVersion: null, symbols: [] };
+  const { model } = production;
+  const highIn = (symbol: string, h: number) => {
+    const r = predict(model, { symbol, horizon: Math.min(h, model.markov.absorbing.maxHorizon) }).reachWithin;
+    return { probability: r.probability, lower: r.lower, upper: r.upper };
+  };
+  return {
+    modelVersion: model.version,
+    labels: model.labels,
+    symbols: Object.entries(model.latest).map(([symbol, latest]) => ({
+      symbol,
+      date: latest.date,
+      regime: latest.regime,
+      highWithin5: highIn(symbol, 5),
+      highWithin21: highIn(symbol, 21),
+    })),
+  };
+}
+
+/** A symbol's gold rows between two dates (inclusive): price, risk score and regime. */
+export async function timeline(ctx: Context, symbol: string, from?: string, to?: string) {
+  const key = keys.gold(symbol);
+  const body = await ctx.store.get(ctx.buckets.gold, key);
+  if (body === undefined) throw new NotFoundError(`no gold data for symbol "${symbol}"`);
+  const [t] = await readGoldCsv(body, key);
+  const lo = from ? (parseIsoDay(from) ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;
+  const hi = to ? (parseIsoDay(to) ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
+  const rows: { date: string; price: number; riskScore: number; state: number }[] = [];
+  if (t) {
+    for (let i = 0; i < t.length; i++) {
+      if (t.day[i]! < lo || t.day[i]! > hi) continue;
+      rows.push({
+        date: formatIsoDay(t.day[i]!),
+        price: t.price[i]!,
+        riskScore: t.risk_score[i]!,
+        state: t.markov_state[i]!,
+      });
+    }
+  }
+  return { symbol, labels: ctx.config.data.regimes.labels, rows };
+}
+
+export async function listModels(ctx: Context) {
+  const [versions, production, candidate] = await Promise.all([
+    ctx.registry.listVersions(100),
+    ctx.registry.getPointer('production'),
+    ctx.registry.getPointer('candidate'),
+  ]);
+  return { production: production?.version ?? null, candidate: candidate?.version ?? null, versions };
+}
+
+export async function modelDetails(ctx: Context, version: string) {
+  const record = await ctx.registry.getVersion(version);
+  if (record === undefined) throw new NotFoundError(`no model version "${version}"`);
+  return { record, report: modelReport(await loadArtifact(ctx, version)) };
+}
+
+export async function history(ctx: Context, kind: RecordKind | 'events', limit: number) {
+  if (kind === 'events') return { items: await ctx.registry.listEvents(limit) };
+  return { items: await ctx.registry.listRecords(kind, limit) };
+}
+
+/** Admin: make a registered version production (conditional on the pointer's revision). */
+export async function promote(ctx: Context, version: string, reason: string) {
+  if ((await ctx.registry.getVersion(version)) === undefined)
+    throw new NotFoundError(`no model version "${version}"`);
+  const production = await ctx.registry.getPointer('production');
+  const moved = await ctx.registry.movePointer(
+    'production',
+    { version, reason: `manual: ${reason}` },
+    production?.revision,
+  );
+  const candidate = await ctx.registry.getPointer('candidate');
+  if (candidate?.version === version) await ctx.registry.clearPointer('candidate', candidate.revision);
+  await ctx.registry.setStage(version, 'production');
+  if (production) await ctx.registry.setStage(production.version, 'archived');
+  await ctx.registry.appendEvent({
+    at: ctx.now().toISOString(),
+    kind: 'promoted',
+    version,
+    previousVersion: production?.version ?? null,
+    reason: `manual: ${reason}`,
+  });
+  return moved;
+}
+
+/** Admin: put the previous production version back. */
+export async function rollback(ctx: Context, reason: string) {
+  const production = await ctx.registry.getPointer('production');
+  if (production?.previousVersion == null)
+    throw new NotFoundError('there is no earlier production version to roll back to');
+  const moved = await ctx.registry.movePointer(
+    'production',
+    { version: production.previousVersion, reason: `manual rollback: ${reason}` },
+    production.revision,
+  );
+  await ctx.registry.setStage(production.previousVersion, 'production');
+  await ctx.registry.setStage(production.version, 'archived');
+  await ctx.registry.appendEvent({
+    at: ctx.now().toISOString(),
+    kind: 'rolled-back',
+    version: production.previousVersion,
+    previousVersion: production.version,
+    reason: `manual: ${reason}`,
+  });
+  return moved;
+}

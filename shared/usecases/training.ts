@@ -1,0 +1,144 @@
+/**
+ * Training from the lake and registering the result: the first model becomes production; later
+ * ones become the A/B candidate. The production pointer only moves by a conditional write on its
+ * revision, so two registrations racing for "first model" end with exactly one production.
+ */
+
+import { type GoldTable, readGoldCsv } from '#shared/data/tables';
+import { sha256Hex } from '#shared/hash';
+import { serializeArtifact } from '#shared/model/artifact';
+import { trainModel } from '#shared/model/train';
+import { PointerConflictError } from '#shared/ports';
+import { raiseAlert } from './alerting.ts';
+import { type Context, keys } from './lake.ts';
+import { loadArtifact } from './models.ts';
+
+/** Every gold partition in the lake, with its hash for lineage. */
+export async function readGoldLake(
+  ctx: Context,
+): Promise<{ tables: GoldTable[]; sources: { file: string; sha256: string; rows: number }[] }> {
+  const tables: GoldTable[] = [];
+  const sources: { file: string; sha256: string; rows: number }[] = [];
+  for (const key of await ctx.store.list(ctx.buckets.gold, keys.goldPrefix)) {
+    if (!key.endsWith('.csv')) continue;
+    const text = await ctx.store.getText(ctx.buckets.gold, key);
+    if (text === undefined) continue;
+    const bytes = new TextEncoder().encode(text);
+    const read = await readGoldCsv(
+      (async function* () {
+        yield bytes;
+      })(),
+      key,
+    );
+    tables.push(...read);
+    sources.push({ file: key, sha256: sha256Hex(bytes), rows: read.reduce((n, t) => n + t.length, 0) });
+  }
+  return { tables, sources };
+}
+
+export async function trainFromLake(ctx: Context, codeVersion: string) {
+  const { tables, sources } = await readGoldLake(ctx);
+  const artifact = trainModel(
+    { tables, sources },
+    {
+      data: ctx.config.data,
+      model: ctx.config.model,
+      configHash: ctx.configHash,
+      codeVersion,
+      now: ctx.now(),
+    },
+  );
+  const artifactKey = keys.model(artifact.version);
+  await ctx.store.put(ctx.buckets.artifacts, artifactKey, serializeArtifact(artifact), 'application/json');
+  return { version: artifact.version, artifactKey };
+}
+
+/** Records a trained version and makes it production (first model) or the A/B candidate. */
+export async function registerModel(ctx: Context, version: string, reason: string) {
+  const model = await loadArtifact(ctx, version);
+  const at = ctx.now().toISOString();
+  const overall = model.evaluation.markov.overall.metrics.model;
+  await ctx.registry.putVersion({
+    version,
+    createdAt: model.createdAt,
+    stage: 'candidate',
+    artifactKey: keys.model(version),
+    metrics: {
+      accuracy: overall.accuracy,
+      logLoss: overall.logLoss,
+      brier: overall.brier,
+      f1Macro: overall.f1Macro,
+      rocAuc: overall.rocAucOvrMacro,
+    },
+    parameters: {
+      alpha: model.markov.alpha,
+      thresholds: model.scoring.thresholds,
+      weights: model.scoring.weights,
+    },
+    lineage: {
+      symbols: model.lineage.symbols,
+      rows: model.lineage.rows,
+      firstDate: model.lineage.firstDate,
+      lastDate: model.lineage.lastDate,
+      configHash: model.lineage.configHash,
+      codeVersion: model.lineage.codeVersion,
+    },
+  });
+  await ctx.registry.appendEvent({ at, kind: 'registered', version, previousVersion: null, reason });
+  const production = await ctx.registry.getPointer('production');
+  if (production === undefined) {
+    try {
+      await ctx.registry.movePointer('production', { version, reason: `first model: ${reason}` }, undefined);
+      await ctx.registry.setStage(version, 'production');
+      await ctx.registry.appendEvent({
+        at,
+        kind: 'promoted',
+        version,
+        previousVersion: null,
+        reason: 'first model',
+      });
+      await raiseAlert(ctx, firstModelAlert(ctx, version, at));
+      return { stage: 'production' as const, version };
+    } catch (error) {
+      if (!(error instanceof PointerConflictError)) throw error;
+      // Another run registered the first model at the same moment: this one becomes the candidate.
+    }
+  }
+  const candidate = await ctx.registry.getPointer('candidate');
+  const share = ctx.config.monitoring.abTest.candidateTrafficShare;
+  await ctx.registry.movePointer('candidate', { version, reason, trafficShare: share }, candidate?.revision);
+  if (candidate) await ctx.registry.setStage(candidate.version, 'rejected');
+  await ctx.registry.appendEvent({
+    at,
+    kind: 'candidate-started',
+    version,
+    previousVersion: candidate?.version ?? null,
+    reason: `A/B test against production with ${Math.round(share * 100)} % of requests: ${reason}`,
+  });
+  return { stage: 'candidate' as const, version };
+}
+
+/** The first production model has no A/B test to report: a plain, low-severity notice. */
+function firstModelAlert(ctx: Context, version: string, at: string) {
+  const severity = ctx.config.monitoring.alerts.severity.modelPromoted;
+  const subject = `production:${version}`;
+  return {
+    kind: 'modelPromoted' as const,
+    subject,
+    fingerprint: sha256Hex(`modelPromoted:${subject}`),
+    severity,
+    raisedAt: at,
+    since: at,
+    title: `First model ${version} is in production`,
+    whatHappened: `Model ${version} was trained on the data in the lake and is now answering forecasts (there was no model before).`,
+    measures: [],
+    systemAction: 'Later models will be A/B tested against this one before they replace it.',
+    userActions: [
+      {
+        description: 'Read the model report',
+        command: null,
+        dashboardPath: `/models?version=${encodeURIComponent(version)}`,
+      },
+    ],
+  };
+}

@@ -1,0 +1,292 @@
+/**
+ * The synthesized stack: security and wiring that matter (Solutions-Constructs style), and cdk-nag
+ * (AwsSolutions + Serverless) with zero unacknowledged findings. Synth runs offline with bundling
+ * skipped (`aws:cdk:bundling-stacks: []`); `npx cdk synth` bundles for real.
+ */
+import { App, type Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadConfig } from '#config/load';
+import { buildApp } from '../../infra/app.ts';
+
+const offline = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+let template: Template;
+let resources: Record<
+  string,
+  { Type: string; Properties?: Record<string, unknown>; Metadata?: Record<string, unknown> }
+>;
+const config = loadConfig().config.platform;
+
+beforeAll(() => {
+  const { app, stack } = buildApp(offline());
+  app.synth(); // runs cdk-nag: throws on an unacknowledged finding
+  template = Template.fromStack(stack);
+  resources = template.toJSON().Resources;
+}, 120_000);
+
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+
+describe('data lake', () => {
+  test('every bucket is encrypted, versioned and closed to the public', () => {
+    const buckets = ofType('AWS::S3::Bucket');
+    expect(buckets.length).toBeGreaterThanOrEqual(7);
+    for (const [, b] of buckets) {
+      expect(b.Properties?.BucketEncryption).toBeDefined();
+      expect(b.Properties?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+      expect(b.Properties?.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      });
+    }
+  });
+
+  test('every bucket policy denies requests without TLS', () => {
+    const policies = ofType('AWS::S3::BucketPolicy');
+    expect(policies.length).toBe(ofType('AWS::S3::Bucket').length);
+    for (const [, p] of policies) {
+      expect(JSON.stringify(p.Properties?.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  test('lifecycle: old versions and unfinished uploads expire; quarantine expires after the configured days', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({
+            NoncurrentVersionExpiration: { NoncurrentDays: config.lake.noncurrentVersionExpirationDays },
+          }),
+          Match.objectLike({ ExpirationInDays: config.lake.quarantineExpirationDays }),
+        ]),
+      },
+    });
+  });
+
+  test('bronze sends its events to EventBridge, and a rule starts the pipeline for .csv under the input prefixes', () => {
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { object: { key: config.lake.inputPrefixes.map((p) => ({ wildcard: `${p}*.csv` })) } },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
+    });
+  });
+});
+
+describe('registry', () => {
+  test('tables have point-in-time recovery and encryption; the prediction log has a TTL and the outcome index', () => {
+    const tables = ofType('AWS::DynamoDB::Table');
+    expect(tables).toHaveLength(2);
+    for (const [, t] of tables) {
+      expect(t.Properties?.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      expect(t.Properties?.SSESpecification).toEqual({ SSEEnabled: true });
+    }
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'byOutcome' })],
+    });
+  });
+});
+
+describe('pipeline state machine', () => {
+  const definition = () => {
+    const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0]!;
+    return JSON.stringify(sm.Properties?.DefinitionString);
+  };
+
+  test('is a Standard workflow with logging ALL and tracing', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+    });
+  });
+
+  test('retries transient errors with backoff and full jitter, and never retries a data error', () => {
+    const def = definition();
+    expect(def).toContain('TransientAwsError');
+    expect(def).toContain('\\"JitterStrategy\\":\\"FULL\\"');
+    expect(def).toContain(`\\"BackoffRate\\":${config.pipeline.retry.backoffRate}`);
+    expect(def).not.toMatch(/ErrorEquals\\":\[[^\]]*DataRejectedError[^\]]*\][^}]*IntervalSeconds/);
+  });
+
+  test('catches a data error into the quarantine task, then fails', () => {
+    const def = definition();
+    expect(def).toMatch(
+      /Catch\\":\[\{\\"ErrorEquals\\":\[\\"DataRejectedError\\"\],\\"ResultPath\\":\\"\$\.error\\",\\"Next\\":\\"Quarantine\\"/,
+    );
+    expect(def).toContain('\\"Type\\":\\"Fail\\",\\"Error\\":\\"DataRejectedError\\"');
+  });
+
+  test('builds gold as a Distributed Map over the touched symbols', () => {
+    const def = definition();
+    expect(def).toContain('\\"Mode\\":\\"DISTRIBUTED\\"');
+    expect(def).toContain('\\"ItemsPath\\":\\"$.silver.symbols\\"');
+  });
+
+  test('every task times out later than its Lambda function', () => {
+    const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0]!;
+    // Rebuild the definition text: Fn::Join pieces, with GetAtt references written as "<Id>.Arn".
+    const join = (sm.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const text = join
+      .map((part) =>
+        typeof part === 'string' ? part : `${(part as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]}.Arn`,
+      )
+      .join('');
+    const states: Record<
+      string,
+      {
+        Type: string;
+        Resource?: string;
+        Parameters?: { FunctionName?: string };
+        TimeoutSeconds?: number;
+        ItemProcessor?: { States: object };
+      }
+    > = {};
+    const collect = (s: Record<string, (typeof states)[string]>) => {
+      for (const [name, st] of Object.entries(s)) {
+        states[name] = st;
+        if (st.ItemProcessor) collect(st.ItemProcessor.States as never);
+      }
+    };
+    collect(JSON.parse(text).States);
+    const timeouts = Object.fromEntries(
+      ofType('AWS::Lambda::Function').map(([id, f]) => [`${id}.Arn`, f.Properties!.Timeout as number]),
+    );
+    const tasks = Object.values(states).filter((st) => st.Type === 'Task');
+    expect(tasks.length).toBe(10);
+    for (const task of tasks) {
+      const fnTimeout = timeouts[(task.Resource ?? task.Parameters?.FunctionName)!]!;
+      expect(fnTimeout).toBeGreaterThan(0);
+      expect(task.TimeoutSeconds).toBeGreaterThan(fnTimeout);
+    }
+  });
+});
+
+describe('functions', () => {
+  test('Node.js 22 on ARM64 with tracing, a log group, and the config directory', () => {
+    const fns = ofType('AWS::Lambda::Function').filter(([, f]) => f.Metadata?.['finml:entry']);
+    expect(fns).toHaveLength(16);
+    for (const [, f] of fns) {
+      expect(f.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+      expect((f.Properties!.LoggingConfig as { LogGroup?: unknown }).LogGroup).toBeDefined();
+      expect((f.Properties!.Environment as { Variables: Record<string, unknown> }).Variables).toMatchObject({
+        FINML_CONFIG_DIR: '/var/task/config',
+        REGISTRY_TABLE: expect.anything(),
+        GOLD_BUCKET: expect.anything(),
+      });
+    }
+  });
+
+  test('least privilege: no IAM statement grants a wildcard action', () => {
+    for (const [id, p] of ofType('AWS::IAM::Policy')) {
+      if (id.startsWith('BucketNotificationsHandler')) continue; // CDK's own custom resource
+      for (const st of (p.Properties!.PolicyDocument as { Statement: { Action: string | string[] }[] })
+        .Statement) {
+        for (const action of [st.Action].flat()) expect(action, `${id}: ${action}`).not.toContain('*');
+      }
+    }
+  });
+
+  test('the serving function may read the registry and write the prediction log, but not write the registry', () => {
+    const [, policy] = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('PredictRole'))!;
+    const doc = JSON.stringify(policy.Properties?.PolicyDocument);
+    expect(doc).toContain('dynamodb:PutItem');
+    const statements = (
+      policy.Properties!.PolicyDocument as { Statement: { Action: string[]; Resource: unknown }[] }
+    ).Statement;
+    const registryWrites = statements.filter(
+      (s) =>
+        JSON.stringify(s.Resource).includes('RegistryModels') &&
+        [s.Action].flat().includes('dynamodb:PutItem'),
+    );
+    expect(registryWrites).toHaveLength(0);
+  });
+});
+
+describe('prediction API', () => {
+  test('every method except CORS preflight requires an API key', () => {
+    const methods = ofType('AWS::ApiGateway::Method');
+    expect(methods.length).toBeGreaterThan(10);
+    for (const [, m] of methods) {
+      if (m.Properties?.HttpMethod === 'OPTIONS') continue;
+      expect(m.Properties?.ApiKeyRequired).toBe(true);
+    }
+  });
+
+  test('POST bodies are validated against a JSON schema; the usage plan throttles and sets a quota', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Method', {
+      HttpMethod: 'POST',
+      RequestValidatorId: Match.anyValue(),
+      RequestModels: { 'application/json': Match.anyValue() },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: config.api.throttle.rateLimit, BurstLimit: config.api.throttle.burstLimit },
+      Quota: { Limit: config.api.quotaPerDay, Period: 'DAY' },
+    });
+  });
+
+  test('the stage logs access and traces', () => {
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      TracingEnabled: true,
+      AccessLogSetting: Match.objectLike({ DestinationArn: Match.anyValue() }),
+    });
+  });
+});
+
+describe('monitoring', () => {
+  test('three schedules from config, each target with a dead-letter queue', () => {
+    for (const expression of [
+      config.schedules.drift,
+      config.schedules.abEvaluation,
+      config.schedules.retraining,
+    ]) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: expression,
+        Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue() })],
+      });
+    }
+  });
+
+  test('the alert topic is KMS-encrypted and SSL-only; alarms publish to it', () => {
+    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(3);
+    for (const [, a] of ofType('AWS::CloudWatch::Alarm')) expect(a.Properties?.AlarmActions).toHaveLength(1);
+  });
+
+  test('an e-mail subscription exists only when alertEmail is given', () => {
+    expect(ofType('AWS::SNS::Subscription')).toHaveLength(0);
+    const app = offline();
+    app.node.setContext('alertEmail', 'risk@example.com');
+    const { stack } = buildApp(app);
+    app.synth(); // still nag-clean
+    Template.fromStack(stack).hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'risk@example.com',
+      RedrivePolicy: Match.anyValue(),
+    });
+  }, 60_000);
+});
+
+test('cdk-nag reports an unacknowledged finding (the check is live)', () => {
+  const { app, stack } = buildApp(offline());
+  new Bucket(stack as Stack, 'Careless'); // no SSL policy, no access logs
+  expect(() => app.synth()).toThrow(/AwsSolutions-S(1|10)/);
+}, 60_000);
