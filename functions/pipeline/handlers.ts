@@ -4,7 +4,13 @@
  */
 
 import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
-import { claimObject, cleanToSilver, quarantineObject, validateBronze } from '#shared/usecases/ingest';
+import {
+  claimObject,
+  cleanToSilver,
+  diagnoseRejection,
+  quarantineObject,
+  validateBronze,
+} from '#shared/usecases/ingest';
 import { checkDrift, retrainIfNeeded } from '#shared/usecases/monitoring';
 import { recordOutcomes } from '#shared/usecases/outcomes';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
@@ -59,23 +65,33 @@ export const register = instrumented(async (event: unknown) => {
 
 export const quarantine = instrumented(async (event: unknown) => {
   const input = failedState.parse(event);
-  let details: Record<string, unknown> = {};
-  try {
-    details = JSON.parse(input.error.Cause ?? '{}');
-  } catch {
-    details = { errorMessage: input.error.Cause };
-  }
-  const message = String(details.errorMessage ?? input.error.Error);
-  return asTask(() =>
-    quarantineObject(context(), input, input.runId, {
+  return asTask(async () => {
+    const ctx = context();
+    // The Catch keeps only the error's name and message: find the structured rejection again.
+    const diagnosed = await diagnoseRejection(ctx, input);
+    const message = errorMessage(input.error.Cause) ?? input.error.Error;
+    return quarantineObject(ctx, input, input.runId, {
       name: input.error.Error,
-      message,
-      ...(typeof details.code === 'string' ? { code: details.code } : {}),
-      ...(typeof details.line === 'number' ? { line: details.line } : {}),
-      ...(typeof details.reason === 'string' ? { reason: details.reason } : {}),
-      ...(details.quality ? { quality: details.quality as never } : {}),
-    }),
-  );
+      message: diagnosed?.message ?? message,
+      ...(diagnosed
+        ? {
+            code: diagnosed.code,
+            reason: diagnosed.reason,
+            ...(diagnosed.line === undefined ? {} : { line: diagnosed.line }),
+            ...(diagnosed.quality ? { quality: diagnosed.quality } : {}),
+          }
+        : { reason: message }),
+    });
+  });
 });
+
+/** The errorMessage of a Lambda error Cause (JSON), when there is one. */
+function errorMessage(cause: string | undefined): string | undefined {
+  try {
+    return (JSON.parse(cause ?? '{}') as { errorMessage?: string }).errorMessage;
+  } catch {
+    return cause;
+  }
+}
 
 export { retrainIfNeeded };

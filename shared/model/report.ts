@@ -35,7 +35,7 @@ export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 
       entropyRate: m.entropyRate,
       mixingTime: m.mixingTime,
       absorbing: {
-        regime: a.labels[m.absorbing.state],
+        regime: a.labels[m.absorbing.state]!,
         expectedSteps: { value: m.absorbing.expectedSteps, ...m.posterior.expectedSteps },
         reachWithin: H.map((h) => ({
           horizon: h,

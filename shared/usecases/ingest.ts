@@ -110,6 +110,41 @@ export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: stri
 }
 
 /**
+ * The structured rejection of an object, found again by re-reading it (the checks are
+ * deterministic): the error that reaches the state machine's Catch keeps only its name and message.
+ */
+export async function diagnoseRejection(
+  ctx: Context,
+  obj: BronzeObject,
+): Promise<DataRejectedError | undefined> {
+  try {
+    await validateBronze(ctx, obj, 'diagnosis');
+    await ingestOrThrow(ctx, obj);
+  } catch (error) {
+    if (error instanceof DataRejectedError) return error;
+    throw error;
+  }
+  return undefined;
+}
+
+async function ingestOrThrow(ctx: Context, obj: BronzeObject): Promise<void> {
+  const { outcome } = await ingestFile(
+    { name: obj.key, chunks: await open(ctx, obj) },
+    { config: ctx.config.data, runDay: utcDay(ctx.now()) },
+  );
+  if (outcome.status === 'rejected') {
+    const r = outcome.rejection;
+    throw new DataRejectedError({
+      file: r.file,
+      code: r.code,
+      reason: r.reason,
+      ...(r.line === undefined ? {} : { line: r.line }),
+      ...(outcome.silver && r.code === 'quality_gate' ? { quality: outcome.silver.quality } : {}),
+    });
+  }
+}
+
+/**
  * A rejected object: copied (not moved) to quarantine beside a report naming the file, line and
  * reason; an alert is raised. The bronze object stays where it is, untouched.
  */

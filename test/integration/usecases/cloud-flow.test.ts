@@ -1,0 +1,235 @@
+/**
+ * The cloud flow on real local servers (s3rver for S3, dynalite for DynamoDB) through the real
+ * adapters and handlers: claim once, validate, clean, gold, drift, train, register, serve, promote
+ * races, quarantine — what the state machine and API run in AWS.
+ */
+import { readFileSync } from 'node:fs';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadConfig } from '#config/load';
+import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
+import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
+import { S3ObjectStore } from '#shared/aws/s3-store';
+import { DataRejectedError } from '#shared/data/errors';
+import { PointerConflictError } from '#shared/ports';
+import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
+import { claimObject, cleanToSilver, validateBronze } from '#shared/usecases/ingest';
+import { type Context, keys } from '#shared/usecases/lake';
+import { checkDrift } from '#shared/usecases/monitoring';
+import { promote } from '#shared/usecases/reads';
+import { resetServingCache } from '#shared/usecases/serving';
+import { registerModel, trainFromLake } from '#shared/usecases/training';
+import { predict as predictHandler } from '../../../functions/api/handlers.ts';
+import { setContext } from '../../../functions/lib/context.ts';
+import {
+  claim as claimHandler,
+  quarantine as quarantineHandler,
+  validate as validateHandler,
+} from '../../../functions/pipeline/handlers.ts';
+import { type LocalDynamo, type LocalS3, startLocalDynamo, startLocalS3 } from '../../helpers/local-aws.ts';
+
+const BUCKETS = {
+  bronze: 'bronze',
+  silver: 'silver',
+  gold: 'gold',
+  artifacts: 'artifacts',
+  quarantine: 'quarantine',
+};
+const SAMPLE = readFileSync('data/samples/sp500-2000.csv');
+let s3: LocalS3;
+let dynamo: LocalDynamo;
+let ctx: Context;
+const published: { subject: string; severity: string }[] = [];
+const { config, hash } = loadConfig();
+
+beforeAll(async () => {
+  s3 = await startLocalS3(Object.values(BUCKETS));
+  dynamo = await startLocalDynamo();
+  ctx = {
+    store: new S3ObjectStore(s3.client),
+    registry: new DynamoModelRegistry(dynamo.documentClient, dynamo.tables.registry),
+    predictions: new DynamoPredictionLog(dynamo.documentClient, dynamo.tables.predictions),
+    alerts: { publish: async (m) => void published.push(m) },
+    buckets: BUCKETS,
+    config,
+    configHash: hash,
+    now: () => new Date(),
+  };
+  setContext(ctx);
+  await ctx.store.put(BUCKETS.bronze, 'market_data/SPX.csv', new Uint8Array(SAMPLE));
+}, 60_000);
+
+afterAll(async () => {
+  setContext(undefined);
+  resetServingCache();
+  await s3?.stop();
+  await dynamo?.stop();
+});
+
+const object = { bucket: BUCKETS.bronze, key: 'market_data/SPX.csv', runId: 'run-1' };
+const lambdaContext = {
+  functionName: 'test',
+  awsRequestId: 'r',
+  getRemainingTimeInMillis: () => 10_000,
+} as never;
+const apiEvent = (body: string | null, resource = '/predict'): APIGatewayProxyEvent =>
+  ({
+    body,
+    resource,
+    isBase64Encoded: false,
+    requestContext: { requestId: `req-${Math.random()}` },
+    headers: {},
+  }) as never;
+
+describe('pipeline steps on local S3 and DynamoDB', () => {
+  test('the same object event claimed twice runs once', async () => {
+    expect(await claimHandler(object, lambdaContext)).toEqual({ claimed: true });
+    expect(await claimHandler(object, lambdaContext)).toEqual({ claimed: false });
+    expect(await claimObject(ctx, { ...object, versionId: 'v2' }, 'run-2')).toEqual({ claimed: true });
+  });
+
+  test('validate → clean → gold per symbol → gold gate, on the real sample', async () => {
+    const bronze = await validateBronze(ctx, object, 'run-1');
+    expect(bronze).toMatchObject({ rowsIn: 5105, rowsAccepted: 5105, score: 100, symbols: ['SPX'] });
+    const silver = await cleanToSilver(ctx, object, 'run-1');
+    expect(silver.symbols).toEqual(['SPX']);
+    expect(await ctx.store.list(BUCKETS.silver, keys.silverPrefix)).toEqual([keys.silver('SPX')]);
+    expect(await buildSymbolGold(ctx, 'SPX', 'run-1')).toEqual({ symbol: 'SPX', rows: 5084 });
+    const gold = await finishGold(ctx, 'run-1', object.key);
+    expect(gold).toMatchObject({ goldRows: 5084, symbols: ['SPX'], score: 100 });
+    expect(gold.counts).toEqual([
+      [1392, 65, 0],
+      [65, 1963, 49],
+      [0, 49, 1500],
+    ]);
+  });
+
+  test('without a model the drift check asks for training; the first model becomes production', async () => {
+    expect(await checkDrift(ctx)).toMatchObject({ retrain: true, reasons: ['no model in production yet'] });
+    const trained = await trainFromLake(ctx, 'test');
+    expect(await registerModel(ctx, trained.version, 'test')).toEqual({
+      stage: 'production',
+      version: trained.version,
+    });
+    expect((await ctx.registry.getPointer('production'))?.version).toBe(trained.version);
+    expect(published.some((m) => m.subject.includes('First model'))).toBe(false); // low severity: dashboard only
+    expect((await ctx.registry.listRecords('alert')).map((a) => a.kind)).toContain('modelPromoted');
+  }, 60_000);
+
+  test('a transient AWS failure surfaces as TransientAwsError (retried by the state machine)', async () => {
+    const flaky = {
+      ...ctx,
+      store: {
+        ...ctx.store,
+        get: async () =>
+          Promise.reject(
+            Object.assign(new Error('Slow Down'), { name: 'SlowDown', $metadata: { httpStatusCode: 503 } }),
+          ),
+      },
+    };
+    setContext(flaky as Context);
+    const error = await validateHandler(object, lambdaContext).catch((e: Error) => e);
+    setContext(ctx);
+    expect((error as Error).name).toBe('TransientAwsError');
+  });
+
+  test('a bad file fails as DataRejectedError (not retried) and is quarantined with its report; bronze is untouched', async () => {
+    const bad = { bucket: BUCKETS.bronze, key: 'market_data/bad.csv', runId: 'run-bad' };
+    const content = 'date;close\n2020-01-01;1\n';
+    await ctx.store.put(BUCKETS.bronze, bad.key, content);
+    const error = await validateHandler(bad, lambdaContext).catch((e: Error) => e);
+    expect((error as Error).name).toBe('DataRejectedError');
+    expect(error).toBeInstanceOf(DataRejectedError);
+    // What the state machine's Catch passes on: the error name and a Cause holding only the message.
+    const q = await quarantineHandler(
+      {
+        ...bad,
+        error: {
+          Error: 'DataRejectedError',
+          Cause: JSON.stringify({ errorType: 'DataRejectedError', errorMessage: (error as Error).message }),
+        },
+      },
+      lambdaContext,
+    );
+    expect(await ctx.store.getText(BUCKETS.quarantine, q.quarantinedKey)).toBe(content);
+    expect(JSON.parse((await ctx.store.getText(BUCKETS.quarantine, q.reportKey))!)).toMatchObject({
+      file: bad.key,
+      line: 1,
+      code: 'missing_column',
+    });
+    expect(await ctx.store.getText(BUCKETS.bronze, bad.key)).toBe(content);
+    expect(
+      published.some((m) => m.subject.startsWith('[FINML HIGH] File rejected: market_data/bad.csv, line 1')),
+    ).toBe(true);
+  });
+});
+
+describe('the prediction API handler', () => {
+  const call = async (body: string | null, resource?: string) => {
+    const r = await predictHandler(apiEvent(body, resource), lambdaContext);
+    return { status: r.statusCode, body: JSON.parse(r.body) };
+  };
+
+  test('answers a forecast with probabilities, the model version and the A/B arm, and logs it', async () => {
+    const r = await call(JSON.stringify({ symbol: 'SPX', horizon: 5 }));
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({
+      arm: 'production',
+      horizon: 5,
+      from: { regime: 'High', source: 'latest gold' },
+    });
+    expect(
+      Object.values(r.body.probabilities as Record<string, number>).reduce((a, b) => a + b, 0),
+    ).toBeCloseTo(1, 12);
+    expect(r.body.reachWithin.probability).toBe(1);
+  });
+
+  test.each([
+    ['bad JSON', '{"symbol":', 400, /not valid JSON/],
+    ['wrong types', '{"symbol":"SPX","horizon":"five"}', 400, /invalid request/],
+    ['an out-of-range horizon', '{"symbol":"SPX","horizon":999}', 400, /invalid request/],
+    ['an unknown field', '{"symbol":"SPX","horizon":1,"x":1}', 400, /invalid request/],
+    [
+      'an oversize body',
+      JSON.stringify({ symbol: 'SPX', horizon: 1, pad: 'x'.repeat(70_000) }),
+      400,
+      /larger than/,
+    ],
+    ['an unknown symbol', '{"symbol":"NOPE","horizon":1}', 404, /unknown symbol/],
+    ['no body', null, 400, /needs a JSON body/],
+  ])('answers %s with a 4xx and no stack trace', async (_what, body, status, message) => {
+    const r = await call(body as string | null);
+    expect(r.status).toBe(status);
+    expect(r.body.message).toMatch(message);
+    expect(JSON.stringify(r.body)).not.toMatch(/\n\s+at /);
+  });
+
+  test('a batch answers each request, with per-item errors', async () => {
+    const r = await call(
+      JSON.stringify({
+        requests: [
+          { symbol: 'SPX', horizon: 1 },
+          { symbol: 'NOPE', horizon: 1 },
+        ],
+      }),
+      '/predict/batch',
+    );
+    expect(r.status).toBe(200);
+    expect(r.body.results.map((x: { ok: boolean }) => x.ok)).toEqual([true, false]);
+    expect(r.body.results[1]).toMatchObject({ status: 404, index: 1 });
+  });
+});
+
+test('two promotions at once leave exactly one production version', async () => {
+  const trained = await trainFromLake({ ...ctx, now: () => new Date(Date.now() + 1000) }, 'test');
+  await registerModel(ctx, trained.version, 'second');
+  const before = await ctx.registry.getPointer('production');
+  const results = await Promise.allSettled([
+    promote(ctx, trained.version, 'race A'),
+    promote(ctx, before!.version, 'race B'),
+  ]);
+  expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+  const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+  expect(rejected.reason).toBeInstanceOf(PointerConflictError);
+  expect((await ctx.registry.getPointer('production'))!.revision).toBe(before!.revision + 1);
+}, 60_000);
