@@ -1,21 +1,16 @@
 /**
  * DashboardSite: the dashboard's static files in a private S3 bucket behind CloudFront (origin
- * access control, HTTPS only, access logs). When dashboard/dist exists at synth time it is deployed.
+ * access control, HTTPS only, access logs). The files are uploaded after deploy with `aws s3 sync`
+ * (see the deploy workflow): no deployment custom resource, so no extra Lambda with broad rights.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Distribution, HttpVersion, ViewerProtocolPolicy } from 'aws-cdk-lib/aws-cloudfront';
 import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { BlockPublicAccess, Bucket, BucketEncryption, type IBucket } from 'aws-cdk-lib/aws-s3';
-import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
-import { REPO_ROOT } from './finml-function.ts';
 
 export interface DashboardSiteProps {
   readonly accessLogs: IBucket;
-  /** Folder with the built dashboard. @default dashboard/dist */
-  readonly distDir?: string;
 }
 
 export class DashboardSite extends Construct {
@@ -68,26 +63,5 @@ export class DashboardSite extends Construct {
       reason:
         'The default CloudFront certificate is used (no custom domain), whose TLS policy CloudFront fixes; a custom domain brings its own certificate and policy.',
     });
-    const dist = props.distDir ?? join(REPO_ROOT, 'dashboard', 'dist');
-    if (existsSync(join(dist, 'index.html'))) {
-      const deployment = new BucketDeployment(this, 'Deploy', {
-        sources: [Source.asset(dist)],
-        destinationBucket: this.bucket,
-        distribution: this.distribution,
-      });
-      Validations.of(deployment).acknowledge({
-        id: 'AwsSolutions-IAM4',
-        reason: 'The CDK BucketDeployment custom resource uses the AWS-managed Lambda basic execution role.',
-      });
-      Validations.of(deployment).acknowledge({
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'The CDK BucketDeployment custom resource copies objects under the site bucket (object-level wildcards).',
-      });
-      Validations.of(deployment).acknowledge({
-        id: 'AwsSolutions-L1',
-        reason: 'The CDK BucketDeployment custom resource picks its own runtime.',
-      });
-    }
   }
 }
