@@ -11,9 +11,17 @@ export interface ObjectStore {
   /** The whole object as UTF-8 text, or undefined. */
   getText(bucket: string, key: string): Promise<string | undefined>;
   /** Writes an object; `body` may be a string, bytes, or string chunks (streamed as a multipart upload). */
-  put(bucket: string, key: string, body: string | Uint8Array | Iterable<string>, contentType?: string): Promise<void>;
+  put(
+    bucket: string,
+    key: string,
+    body: string | Uint8Array | Iterable<string>,
+    contentType?: string,
+  ): Promise<void>;
   /** Server-side copy (the source is not modified). */
-  copy(from: { bucket: string; key: string; versionId?: string }, to: { bucket: string; key: string }): Promise<void>;
+  copy(
+    from: { bucket: string; key: string; versionId?: string },
+    to: { bucket: string; key: string },
+  ): Promise<void>;
   /** Keys under a prefix, in key order. */
   list(bucket: string, prefix: string): Promise<string[]>;
 }
@@ -30,7 +38,14 @@ export interface ModelVersionRecord {
   metrics: Record<string, number | null>;
   /** Parameters worth showing (α, thresholds, …). */
   parameters: Record<string, unknown>;
-  lineage: { symbols: string[]; rows: number; firstDate: string; lastDate: string; configHash: string; codeVersion: string };
+  lineage: {
+    symbols: string[];
+    rows: number;
+    firstDate: string;
+    lastDate: string;
+    configHash: string;
+    codeVersion: string;
+  };
 }
 
 /** The production (or candidate) pointer: changed only by a conditional write on `revision`. */
@@ -89,7 +104,10 @@ export interface ModelRegistry {
   claim(id: string, details: Record<string, unknown>): Promise<boolean>;
   /** Generic time-ordered records of the dashboard's history views (drift reports, quality reports, runs, jobs, A/B tests). */
   putRecord(kind: RecordKind, record: { id: string; at: string } & Record<string, unknown>): Promise<void>;
-  listRecords(kind: RecordKind, limit?: number): Promise<({ id: string; at: string } & Record<string, unknown>)[]>;
+  listRecords(
+    kind: RecordKind,
+    limit?: number,
+  ): Promise<({ id: string; at: string } & Record<string, unknown>)[]>;
 }
 
 export type RecordKind = 'drift' | 'quality' | 'run' | 'job' | 'abtest' | 'alert';

@@ -1,14 +1,19 @@
 import { readFileSync } from 'node:fs';
-import { Template } from 'aws-cdk-lib/assertions';
 import { App } from 'aws-cdk-lib';
-import { parse } from 'yaml';
+import { Template } from 'aws-cdk-lib/assertions';
 import { expect, test } from 'vitest';
+import { parse } from 'yaml';
 import { buildApp } from '../../infra/app.ts';
 
 test('the OpenAPI document describes exactly the routes the stack deploys', () => {
-  const doc = parse(readFileSync(new URL('../../docs/api/openapi.yaml', import.meta.url), 'utf8')) as { paths: Record<string, object> };
+  const doc = parse(readFileSync(new URL('../../docs/api/openapi.yaml', import.meta.url), 'utf8')) as {
+    paths: Record<string, object>;
+  };
   const { stack } = buildApp(new App({ context: { 'aws:cdk:bundling-stacks': [] } }));
-  const resources = Template.fromStack(stack).toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+  const resources = Template.fromStack(stack).toJSON().Resources as Record<
+    string,
+    { Type: string; Properties: Record<string, unknown> }
+  >;
   const byId = new Map(Object.entries(resources));
   const pathOf = (ref: unknown): string => {
     const id = (ref as { Ref?: string }).Ref;
@@ -22,6 +27,8 @@ test('the OpenAPI document describes exactly the routes the stack deploys', () =
     if (r.Type !== 'AWS::ApiGateway::Method' || r.Properties.HttpMethod === 'OPTIONS') continue;
     deployed.add(`${(r.Properties.HttpMethod as string).toLowerCase()} ${pathOf(r.Properties.ResourceId)}`);
   }
-  const documented = new Set(Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)));
+  const documented = new Set(
+    Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`)),
+  );
   expect([...documented].sort()).toEqual([...deployed].sort());
 }, 60_000);

@@ -85,9 +85,9 @@ describe('nestedLeastSquaresSsr', () => {
 
   it('treats a column of subnormal values as dependent instead of returning NaN', () => {
     const tiny = [...Array(11).fill(0), 5e-324];
-    expect(() => nestedLeastSquaresSsr(Array(12).fill(0), designFromColumns([tiny, Array(12).fill(0)]))).toThrow(
-      OlsRankDeficientError,
-    );
+    expect(() =>
+      nestedLeastSquaresSsr(Array(12).fill(0), designFromColumns([tiny, Array(12).fill(0)])),
+    ).toThrow(OlsRankDeficientError);
   });
 
   it('never increases as columns are added', () => {
