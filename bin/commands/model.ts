@@ -1,10 +1,10 @@
 /** `finml train`, `finml report`, `finml predict`: the regime model on local files. */
-import { execFileSync } from 'node:child_process';
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#config/load';
+import { codeVersion } from '#config/version';
 import { readGoldCsv } from '#shared/data/tables';
 import { sha256Hex } from '#shared/hash';
 import { type ModelArtifact, parseArtifact, serializeArtifact } from '#shared/model/artifact';
@@ -129,24 +129,6 @@ async function loadModel(path: string | undefined): Promise<ModelArtifact> {
 /** JSON has no Infinity: write it as a string (the artifact does the same). */
 export function jsonNumbers(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
-}
-
-/** package version + git commit when available (FINML_CODE_VERSION overrides). */
-function codeVersion(): string {
-  if (process.env.FINML_CODE_VERSION) return process.env.FINML_CODE_VERSION;
-  const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  try {
-    const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-      .toString()
-      .trim();
-    return `${version}+${commit}`;
-  } catch {
-    return version;
-  }
 }
 
 function isDirectory(path: string): boolean {

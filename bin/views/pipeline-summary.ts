@@ -1,13 +1,7 @@
 /** The summary `finml pipeline` prints: one JSON document (--json) or a readable table. */
 import type { DataConfig } from '#config/schema';
-import { type SourceRecord, sourceRecord } from '#shared/data/metadata';
-import {
-  combineQuality,
-  dateRange,
-  type FileOutcome,
-  type GoldResult,
-  regimeCounts,
-} from '#shared/data/pipeline';
+import { runQuality, type SourceRecord, sourceRecord } from '#shared/data/metadata';
+import { dateRange, type FileOutcome, type GoldResult, regimeCounts } from '#shared/data/pipeline';
 import type { LayerQuality } from '#shared/data/quality';
 
 export interface PipelineSummary {
@@ -64,19 +58,7 @@ export function pipelineSummary(args: {
       }),
       regimeCounts: regimeCounts(gold.series, labels),
     },
-    quality: {
-      bronze: combineQuality(
-        accepted.map((o) => o.bronze.quality),
-        'bronze',
-        config.quality.gates.bronze,
-      ),
-      silver: combineQuality(
-        accepted.map((o) => o.silver.quality),
-        'silver',
-        config.quality.gates.silver,
-      ),
-      gold: gold.quality.rows > 0 ? gold.quality : null,
-    },
+    quality: runQuality(outcomes, gold, config),
     written: args.written,
   };
 }

@@ -105,6 +105,28 @@ export function sourceRecord(o: FileOutcome): SourceRecord {
   };
 }
 
+/** Each layer's score over a run: bronze and silver row-weighted over the accepted files; gold. */
+export function runQuality(
+  outcomes: readonly FileOutcome[],
+  gold: GoldResult,
+  config: DataConfig,
+): RunMetadata['quality'] {
+  const accepted = outcomes.filter((o) => o.status === 'accepted');
+  return {
+    bronze: combineQuality(
+      accepted.map((o) => o.bronze.quality),
+      'bronze',
+      config.quality.gates.bronze,
+    ),
+    silver: combineQuality(
+      accepted.map((o) => o.silver.quality),
+      'silver',
+      config.quality.gates.silver,
+    ),
+    gold: gold.quality.rows > 0 ? gold.quality : null,
+  };
+}
+
 export function runMetadata(args: {
   outcomes: FileOutcome[];
   gold: GoldResult;
@@ -115,7 +137,6 @@ export function runMetadata(args: {
   now?: Date;
 }): RunMetadata {
   const { outcomes, gold, config } = args;
-  const accepted = outcomes.filter((o) => o.status === 'accepted');
   const labels = config.regimes.labels;
   const references: RunMetadata['reference']['symbols'] = {};
   for (const [symbol, ref] of gold.references) {
@@ -129,19 +150,7 @@ export function runMetadata(args: {
     runDate: args.runDate,
     config: { hash: args.configHash, data: config },
     sources: outcomes.map(sourceRecord),
-    quality: {
-      bronze: combineQuality(
-        accepted.map((o) => o.bronze.quality),
-        'bronze',
-        config.quality.gates.bronze,
-      ),
-      silver: combineQuality(
-        accepted.map((o) => o.silver.quality),
-        'silver',
-        config.quality.gates.silver,
-      ),
-      gold: gold.quality.rows > 0 ? gold.quality : null,
-    },
+    quality: runQuality(outcomes, gold, config),
     gold: {
       rows: gold.series.reduce((s, g) => s + g.length, 0),
       warmupRows: gold.series.reduce((s, g) => s + g.warmupRows, 0),

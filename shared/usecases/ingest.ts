@@ -78,20 +78,7 @@ export async function validateBronze(ctx: Context, obj: BronzeObject, runId: str
  * clash). Returns the touched symbols — the items of the gold Map.
  */
 export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: string) {
-  const { outcome, cleaned } = await ingestFile(
-    { name: obj.key, chunks: await open(ctx, obj) },
-    { config: ctx.config.data, runDay: utcDay(ctx.now()) },
-  );
-  if (outcome.status === 'rejected') {
-    const r = outcome.rejection;
-    throw new DataRejectedError({
-      file: r.file,
-      code: r.code,
-      reason: r.reason,
-      ...(r.line === undefined ? {} : { line: r.line }),
-      ...(outcome.silver && r.code === 'quality_gate' ? { quality: outcome.silver.quality } : {}),
-    });
-  }
+  const { outcome, cleaned } = await ingestOrThrow(ctx, obj);
   await ctx.registry.putRecord('quality', {
     id: `${runId}-silver`,
     at: ctx.now().toISOString(),
@@ -127,11 +114,13 @@ export async function diagnoseRejection(
   return undefined;
 }
 
-async function ingestOrThrow(ctx: Context, obj: BronzeObject): Promise<void> {
-  const { outcome } = await ingestFile(
+/** Bronze → cleaned silver rows of an object; a rejection becomes its DataRejectedError. */
+async function ingestOrThrow(ctx: Context, obj: BronzeObject) {
+  const result = await ingestFile(
     { name: obj.key, chunks: await open(ctx, obj) },
     { config: ctx.config.data, runDay: utcDay(ctx.now()) },
   );
+  const { outcome } = result;
   if (outcome.status === 'rejected') {
     const r = outcome.rejection;
     throw new DataRejectedError({
@@ -142,6 +131,7 @@ async function ingestOrThrow(ctx: Context, obj: BronzeObject): Promise<void> {
       ...(outcome.silver && r.code === 'quality_gate' ? { quality: outcome.silver.quality } : {}),
     });
   }
+  return { outcome, cleaned: result.cleaned };
 }
 
 /**
