@@ -1,0 +1,509 @@
+/**
+ * Shaping API answers into what the pages draw: chart series, regime bands, summary tables,
+ * "what was live when". Pure functions of the API's JSON (no DOM, no fetching), so each is unit
+ * tested; nothing here makes up a value the API did not send.
+ */
+import { toNumber } from './format.ts';
+import type {
+  AbTestRecord,
+  AlertRecord,
+  DriftRecord,
+  Headline,
+  Layer,
+  ModelReport,
+  ModelsResponse,
+  QualityRecord,
+  RegistryEvent,
+  Severity,
+  TimelineRow,
+} from './types.ts';
+import { LAYERS, SEVERITIES } from './types.ts';
+
+const DAY_SECONDS = 86_400;
+
+/** "2008-10-10" → epoch seconds at 00:00 UTC (the x unit of uPlot time axes). */
+export function isoDayToSeconds(day: string): number {
+  return Date.parse(`${day}T00:00:00Z`) / 1000;
+}
+
+/** Epoch seconds → "YYYY-MM-DD" (UTC). */
+export function secondsToIsoDay(seconds: number): string {
+  return new Date(Math.round(seconds / DAY_SECONDS) * DAY_SECONDS * 1000).toISOString().slice(0, 10);
+}
+
+/** An ISO 8601 instant → epoch seconds (NaN when unparseable). */
+export function isoToSeconds(iso: string): number {
+  return Date.parse(iso) / 1000;
+}
+
+/** Newest first by `at` (ISO 8601 strings of one format compare as text). */
+export function newestFirst<T extends { at: string }>(items: readonly T[]): T[] {
+  return [...items].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}
+
+/** Oldest first by `at`. */
+export function oldestFirst<T extends { at: string }>(items: readonly T[]): T[] {
+  return newestFirst(items).reverse();
+}
+
+/** The version a page shows: the URL's when registered, else production, else the newest. */
+export function chooseVersion(models: ModelsResponse, wanted: string | undefined): string | null {
+  const known = models.versions.map((v) => v.version);
+  if (wanted !== undefined && known.includes(wanted)) return wanted;
+  if (models.production !== null) return models.production;
+  return [...known].sort().pop() ?? null;
+}
+
+/** `wanted` when it is one of `options`, else the first option (null when there is none). */
+export function pickOption(options: readonly string[], wanted: string | null | undefined): string | null {
+  if (wanted != null && options.includes(wanted)) return wanted;
+  return options[0] ?? null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Regime timeline
+// ---------------------------------------------------------------------------------------------
+
+export interface TimelineSeries {
+  /** Epoch seconds of each row's date. */
+  x: number[];
+  price: number[];
+  risk: number[];
+  state: number[];
+}
+
+/** The timeline rows as aligned chart columns, in date order. */
+export function timelineSeries(rows: readonly TimelineRow[]): TimelineSeries {
+  const sorted = [...rows].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  return {
+    x: sorted.map((r) => isoDayToSeconds(r.date)),
+    price: sorted.map((r) => r.price),
+    risk: sorted.map((r) => r.riskScore),
+    state: sorted.map((r) => r.state),
+  };
+}
+
+/** A maximal run of consecutive rows in one regime. */
+export interface RegimeRun {
+  state: number;
+  /** Row indices (inclusive) in date order. */
+  start: number;
+  end: number;
+  from: string;
+  to: string;
+  /** Number of gold rows (trading days) in the run. */
+  days: number;
+}
+
+/** The regime bands of a timeline: maximal runs of one state, in date order. */
+export function regimeRuns(rows: readonly TimelineRow[]): RegimeRun[] {
+  const sorted = [...rows].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+  const runs: RegimeRun[] = [];
+  for (let i = 0; i < sorted.length; i++) {
+    const row = sorted[i]!;
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.state === row.state) {
+      last.end = i;
+      last.to = row.date;
+      last.days++;
+    } else {
+      runs.push({ state: row.state, start: i, end: i, from: row.date, to: row.date, days: 1 });
+    }
+  }
+  return runs;
+}
+
+/** The `limit` longest runs of one state, longest first (ties: earlier first). */
+export function longestRuns(runs: readonly RegimeRun[], state: number, limit: number): RegimeRun[] {
+  return runs
+    .filter((r) => r.state === state)
+    .sort((a, b) => b.days - a.days || a.start - b.start)
+    .slice(0, limit);
+}
+
+/**
+ * The runs of one state worth listing: the `limit` longest plus the most recent one (which a reader
+ * always wants, even when short), in date order.
+ */
+export function notableRuns(runs: readonly RegimeRun[], state: number, limit: number): RegimeRun[] {
+  const chosen = longestRuns(runs, state, limit);
+  const latest = runs.filter((r) => r.state === state).at(-1);
+  if (latest !== undefined && !chosen.includes(latest)) chosen.push(latest);
+  return chosen.sort((a, b) => a.start - b.start);
+}
+
+/** Rows per regime (index = state; states beyond the labels are counted too). */
+export function regimeCounts(rows: readonly TimelineRow[], states: number): number[] {
+  const counts = new Array<number>(states).fill(0);
+  for (const r of rows) {
+    if (Number.isInteger(r.state) && r.state >= 0) counts[r.state] = (counts[r.state] ?? 0) + 1;
+  }
+  return counts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markov chain
+// ---------------------------------------------------------------------------------------------
+
+/** Background and text colours of a heat-map cell for a probability (white → deep blue). */
+export function heatColor(p: number): { background: string; color: string } {
+  const x = Number.isFinite(p) ? Math.min(1, Math.max(0, p)) : 0;
+  const lightness = Math.round(97 - x * 67);
+  return { background: `hsl(214 70% ${lightness}%)`, color: lightness < 55 ? '#ffffff' : '#0b1f33' };
+}
+
+export interface MatrixCell {
+  from: string;
+  to: string;
+  p: number;
+  lower: number;
+  upper: number;
+  count: number;
+}
+
+/** The transition matrix as rows of cells with their credible intervals and counts. */
+export function transitionCells(report: ModelReport): MatrixCell[][] {
+  const { labels, chain } = report;
+  return chain.transitionMatrix.map((row, i) =>
+    row.map((p, j) => ({
+      from: labels[i] ?? `state ${i}`,
+      to: labels[j] ?? `state ${j}`,
+      p,
+      lower: chain.credibleIntervals.lower[i]?.[j] ?? Number.NaN,
+      upper: chain.credibleIntervals.upper[i]?.[j] ?? Number.NaN,
+      count: chain.counts[i]?.[j] ?? 0,
+    })),
+  );
+}
+
+/** P(reach the absorbing regime within h | start) per start state and horizon, with intervals. */
+export function reachTable(report: ModelReport): {
+  horizons: number[];
+  rows: { start: string; cells: { value: number; lower: number; upper: number }[] }[];
+} {
+  const reach = report.chain.absorbing.reachWithin;
+  return {
+    horizons: reach.map((r) => r.horizon),
+    rows: report.labels.map((start, i) => ({
+      start,
+      cells: reach.map((r) => ({
+        value: r.value[i] ?? Number.NaN,
+        lower: r.lower[i] ?? Number.NaN,
+        upper: r.upper[i] ?? Number.NaN,
+      })),
+    })),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+// ---------------------------------------------------------------------------------------------
+
+export type HeadlineMetric = Exclude<keyof Headline, 'n'>;
+export const HEADLINE_METRICS: readonly HeadlineMetric[] = [
+  'accuracy',
+  'macroF1',
+  'rocAuc',
+  'logLoss',
+  'brier',
+];
+/** Metrics where lower is better. */
+export const LOWER_IS_BETTER: ReadonlySet<HeadlineMetric> = new Set(['logLoss', 'brier']);
+
+export interface FoldSeries {
+  folds: number[];
+  model: (number | null)[];
+  persistence: (number | null)[];
+  climatology: (number | null)[];
+  /** Null when the report has no HMM evaluation. */
+  hmm: (number | null)[] | null;
+}
+
+/** One metric per fold for the model, both baselines and (when evaluated) the HMM. */
+export function foldSeries(report: ModelReport, metric: HeadlineMetric): FoldSeries {
+  const folds = [...report.evaluation.folds].sort((a, b) => a.fold - b.fold);
+  const value = (h: Headline | null) => (h === null ? null : finiteOrNull(toNumber(h[metric])));
+  const hasHmm = folds.some((f) => f.hmm !== null);
+  return {
+    folds: folds.map((f) => f.fold + 1),
+    model: folds.map((f) => value(f.model)),
+    persistence: folds.map((f) => value(f.persistence)),
+    climatology: folds.map((f) => value(f.climatology)),
+    hmm: hasHmm ? folds.map((f) => value(f.hmm)) : null,
+  };
+}
+
+function finiteOrNull(x: number | null): number | null {
+  return x === null || !Number.isFinite(x) ? null : x;
+}
+
+/**
+ * The forecasters best on a metric overall (several when tied; lower-is-better metrics handled);
+ * empty when none was scored.
+ */
+export function bestForecasters(
+  overall: ModelReport['evaluation']['overall'],
+  metric: HeadlineMetric,
+): ('model' | 'persistence' | 'climatology' | 'hmm')[] {
+  const names = ['model', 'persistence', 'climatology', 'hmm'] as const;
+  const scored = names
+    .map((name) => {
+      const h = overall[name];
+      return { name, value: h === null ? null : finiteOrNull(toNumber(h[metric])) };
+    })
+    .filter((s): s is { name: (typeof names)[number]; value: number } => s.value !== null);
+  if (scored.length === 0) return [];
+  const values = scored.map((s) => s.value);
+  const best = LOWER_IS_BETTER.has(metric) ? Math.min(...values) : Math.max(...values);
+  return scored.filter((s) => s.value === best).map((s) => s.name);
+}
+
+/** The reliability diagram's points: mean forecast vs observed frequency per non-empty bin. */
+export function calibrationSeries(report: ModelReport): {
+  predicted: number[];
+  observed: number[];
+  counts: number[];
+} {
+  const bins = [...report.evaluation.calibration.bins].sort((a, b) => a.meanPredicted - b.meanPredicted);
+  return {
+    predicted: bins.map((b) => b.meanPredicted),
+    observed: bins.map((b) => b.observedFrequency),
+    counts: bins.map((b) => b.count),
+  };
+}
+
+/** Live accuracy over time from the drift records (only checks that had outcomes), oldest first. */
+export function liveAccuracySeries(records: readonly DriftRecord[]): {
+  x: number[];
+  accuracy: number[];
+  outcomes: number[];
+  versions: string[];
+} {
+  const withAccuracy = oldestFirst(records).filter(
+    (r) => r.liveAccuracy !== null && Number.isFinite(r.liveAccuracy),
+  );
+  return {
+    x: withAccuracy.map((r) => isoToSeconds(r.at)),
+    accuracy: withAccuracy.map((r) => r.liveAccuracy!),
+    outcomes: withAccuracy.map((r) => r.liveOutcomes),
+    versions: withAccuracy.map((r) => r.modelVersion),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Alerts and drift
+// ---------------------------------------------------------------------------------------------
+
+/** Whether text names a severity. */
+export function isSeverity(value: string | undefined): value is Severity {
+  return value !== undefined && (SEVERITIES as readonly string[]).includes(value);
+}
+
+/** How many alerts of each severity (every severity present, most severe first). */
+export function countBySeverity(alerts: readonly AlertRecord[]): { severity: Severity; count: number }[] {
+  return SEVERITIES.map((severity) => ({
+    severity,
+    count: alerts.filter((a) => a.severity === severity).length,
+  }));
+}
+
+/** Alerts of one severity (all when none is given), newest first. */
+export function filterAlerts(alerts: readonly AlertRecord[], severity?: Severity): AlertRecord[] {
+  return newestFirst(severity === undefined ? alerts : alerts.filter((a) => a.severity === severity));
+}
+
+/** Alerts per UTC day and severity, oldest day first (days without alerts are left out). */
+export function alertsPerDay(
+  alerts: readonly AlertRecord[],
+): { day: string; counts: Record<Severity, number> }[] {
+  const byDay = new Map<string, Record<Severity, number>>();
+  for (const a of alerts) {
+    const t = Date.parse(a.raisedAt ?? a.at);
+    if (Number.isNaN(t)) continue;
+    const day = new Date(t).toISOString().slice(0, 10);
+    let counts = byDay.get(day);
+    if (counts === undefined) {
+      counts = { critical: 0, high: 0, medium: 0, low: 0 };
+      byDay.set(day, counts);
+    }
+    if (isSeverity(a.severity)) counts[a.severity]++;
+  }
+  return [...byDay.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([day, counts]) => ({ day, counts }));
+}
+
+/** Symbols and features that appear in the drift records, sorted. */
+export function driftDimensions(records: readonly DriftRecord[]): { symbols: string[]; features: string[] } {
+  const symbols = new Set<string>();
+  const features = new Set<string>();
+  for (const r of records) {
+    for (const s of r.symbols ?? []) {
+      symbols.add(s.symbol);
+      for (const f of s.features ?? []) features.add(f.feature);
+    }
+  }
+  return { symbols: [...symbols].sort(), features: [...features].sort() };
+}
+
+export interface DriftSeries {
+  x: number[];
+  ksD: number[];
+  ksP: number[];
+  psi: number[];
+  drift: boolean[];
+}
+
+/** One feature of one symbol across the drift checks, oldest first (checks without it are skipped). */
+export function driftSeries(records: readonly DriftRecord[], symbol: string, feature: string): DriftSeries {
+  const out: DriftSeries = { x: [], ksD: [], ksP: [], psi: [], drift: [] };
+  for (const r of oldestFirst(records)) {
+    const f = r.symbols?.find((s) => s.symbol === symbol)?.features?.find((g) => g.feature === feature);
+    if (f === undefined) continue;
+    out.x.push(isoToSeconds(r.at));
+    out.ksD.push(f.ksD);
+    out.ksP.push(f.ksP);
+    out.psi.push(f.psi);
+    out.drift.push(f.drift);
+  }
+  return out;
+}
+
+/** The chain-drift G-test p-value of one symbol across the drift checks, oldest first. */
+export function chainDriftSeries(
+  records: readonly DriftRecord[],
+  symbol: string,
+): { x: number[]; pValue: number[] } {
+  const x: number[] = [];
+  const pValue: number[] = [];
+  for (const r of oldestFirst(records)) {
+    const s = r.symbols?.find((t) => t.symbol === symbol);
+    if (s === undefined || !Number.isFinite(s.chainP)) continue;
+    x.push(isoToSeconds(r.at));
+    pValue.push(s.chainP);
+  }
+  return { x, pValue };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data quality
+// ---------------------------------------------------------------------------------------------
+
+/** The newest quality record of each layer (undefined for a layer never measured). */
+export function latestQualityByLayer(
+  records: readonly QualityRecord[],
+): Record<Layer, QualityRecord | undefined> {
+  const sorted = newestFirst(records);
+  return {
+    bronze: sorted.find((r) => r.layer === 'bronze'),
+    silver: sorted.find((r) => r.layer === 'silver'),
+    gold: sorted.find((r) => r.layer === 'gold'),
+  };
+}
+
+/** Each layer's score over time (oldest first); layers without records have empty series. */
+export function qualityScoreSeries(
+  records: readonly QualityRecord[],
+): Record<Layer, { x: number[]; score: number[] }> {
+  const out = {} as Record<Layer, { x: number[]; score: number[] }>;
+  const sorted = oldestFirst(records);
+  for (const layer of LAYERS) {
+    const rows = sorted.filter((r) => r.layer === layer && Number.isFinite(r.score));
+    out[layer] = { x: rows.map((r) => isoToSeconds(r.at)), score: rows.map((r) => r.score) };
+  }
+  return out;
+}
+
+/** Dropped rows per reason summed over the records (reasons with no drops are kept, at 0), most first. */
+export function droppedByReason(records: readonly QualityRecord[]): { reason: string; rows: number }[] {
+  const totals = new Map<string, number>();
+  for (const r of records) {
+    for (const [reason, n] of Object.entries(r.dropped ?? {})) {
+      if (typeof n === 'number' && Number.isFinite(n)) totals.set(reason, (totals.get(reason) ?? 0) + n);
+    }
+  }
+  return [...totals.entries()]
+    .map(([reason, rows]) => ({ reason, rows }))
+    .sort((a, b) => b.rows - a.rows || (a.reason < b.reason ? -1 : 1));
+}
+
+/** "non_numeric_price" → "non-numeric price". */
+export function reasonLabel(reason: string): string {
+  return reason.replace(/^non_/, 'non-').replaceAll('_', ' ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retraining, A/B tests and the production history
+// ---------------------------------------------------------------------------------------------
+
+export interface ProductionPeriod {
+  version: string;
+  from: string;
+  /** Null while it is still in production. */
+  to: string | null;
+  /** How it got there. */
+  how: 'promoted' | 'rolled-back';
+  reason: string;
+}
+
+/** "What was live when": production periods from the registry's promote and rollback events, newest first. */
+export function productionPeriods(events: readonly RegistryEvent[]): ProductionPeriod[] {
+  const periods: ProductionPeriod[] = [];
+  for (const e of oldestFirst(events)) {
+    if ((e.kind !== 'promoted' && e.kind !== 'rolled-back') || e.version === null) continue;
+    const current = periods[periods.length - 1];
+    if (current !== undefined && current.to === null) current.to = e.at;
+    periods.push({ version: e.version, from: e.at, to: null, how: e.kind, reason: e.reason });
+  }
+  return periods.reverse();
+}
+
+/** The newest evaluation of each A/B test (by candidate), newest first. */
+export function latestAbTests(records: readonly AbTestRecord[]): AbTestRecord[] {
+  const seen = new Set<string>();
+  const out: AbTestRecord[] = [];
+  for (const r of newestFirst(records)) {
+    if (seen.has(r.candidateVersion)) continue;
+    seen.add(r.candidateVersion);
+    out.push(r);
+  }
+  return out;
+}
+
+/** How far an A/B test is through its planned sample: per arm observed, required and share done (0..1). */
+export function abProgress(record: AbTestRecord): {
+  arm: 'production' | 'candidate';
+  observed: number;
+  required: number | null;
+  share: number | null;
+}[] {
+  const { observed, required } = record.sampleSize;
+  return (['production', 'candidate'] as const).map((arm) => {
+    const need = required?.[arm] ?? null;
+    return {
+      arm,
+      observed: observed[arm],
+      required: need,
+      share: need === null || need <= 0 ? null : Math.min(1, observed[arm] / need),
+    };
+  });
+}
+
+/**
+ * Several series with their own x values on one shared x axis (the union, ascending): each series
+ * gets null where it has no point (uPlot's aligned data). A repeated x keeps the series' last value.
+ */
+export function alignSeries(series: readonly { x: readonly number[]; y: readonly number[] }[]): {
+  x: number[];
+  ys: (number | null)[][];
+} {
+  const x = [...new Set(series.flatMap((s) => s.x.filter((v) => Number.isFinite(v))))].sort((a, b) => a - b);
+  const index = new Map(x.map((v, i) => [v, i]));
+  const ys = series.map((s) => {
+    const out = new Array<number | null>(x.length).fill(null);
+    s.x.forEach((v, i) => {
+      const at = index.get(v);
+      if (at !== undefined) out[at] = s.y[i] ?? null;
+    });
+    return out;
+  });
+  return { x, ys };
+}

@@ -1,0 +1,372 @@
+/**
+ * The JSON the dashboard reads from FINML's HTTP API. These mirror the shapes written by
+ * shared/usecases/*.ts, shared/model/report.ts and shared/monitoring/*.ts; they are declared here
+ * (not imported) because the dashboard is a separate package that only knows the wire format.
+ *
+ * JSON has no Infinity: a quantity that may be infinite (a sojourn in a state never left, a
+ * passage time to a state never reached) arrives as the string "Infinity" (the artifact writer's
+ * convention) or as null (plain JSON.stringify). {@link JsonNumber} covers all three.
+ */
+
+export type JsonNumber = number | null | 'Infinity' | '-Infinity';
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['critical', 'high', 'medium', 'low'];
+
+export interface ModelPointer {
+  version: string;
+  revision: number;
+  previousVersion: string | null;
+  updatedAt: string;
+  reason: string;
+  trafficShare?: number;
+}
+
+export interface AlertMeasure {
+  label: string;
+  value: number | string;
+  unit: string;
+  threshold: number | null;
+  breachWhen: '>' | '≥' | '<' | '≤' | null;
+}
+
+export interface AlertAction {
+  description: string;
+  command: string | null;
+  dashboardPath: string | null;
+}
+
+/** An Alert (shared/monitoring/alerts.ts) as recorded by raiseAlert. */
+export interface AlertRecord {
+  id: string;
+  at: string;
+  kind: string;
+  subject: string;
+  fingerprint: string;
+  severity: Severity;
+  raisedAt: string;
+  since: string;
+  title: string;
+  whatHappened: string;
+  measures: AlertMeasure[];
+  systemAction: string;
+  userActions: AlertAction[];
+  notified?: boolean;
+  delivery?: string;
+}
+
+export type Layer = 'bronze' | 'silver' | 'gold';
+export const LAYERS: readonly Layer[] = ['bronze', 'silver', 'gold'];
+
+/** A LayerQuality (shared/data/quality.ts) with its run, file and (bronze) dropped rows. */
+export interface QualityRecord {
+  id: string;
+  at: string;
+  runId: string;
+  file: string;
+  layer: Layer;
+  rows: number;
+  score: number;
+  gate: number;
+  passed: boolean;
+  completeness: number;
+  validity: number;
+  uniqueness: number;
+  timeliness: number;
+  dropped?: Record<string, number>;
+  rowsIn?: number;
+  symbols?: string[];
+}
+
+export interface StatusResponse {
+  production: ModelPointer | null;
+  candidate: ModelPointer | null;
+  models: number;
+  symbols: number;
+  lastQualityRecord: QualityRecord | null;
+  latestAlerts: AlertRecord[];
+  emptyState: string | null;
+}
+
+export interface ProbabilityInterval {
+  probability: JsonNumber;
+  lower: JsonNumber;
+  upper: JsonNumber;
+}
+
+export interface CurrentRegime {
+  symbol: string;
+  date: string;
+  regime: string;
+  highWithin5: ProbabilityInterval;
+  highWithin21: ProbabilityInterval;
+}
+
+export interface RegimesResponse {
+  modelVersion: string | null;
+  labels?: string[];
+  symbols: CurrentRegime[];
+}
+
+export interface TimelineRow {
+  date: string;
+  price: number;
+  riskScore: number;
+  state: number;
+}
+
+export interface TimelineResponse {
+  symbol: string;
+  labels: string[];
+  rows: TimelineRow[];
+}
+
+export type ModelStage = 'production' | 'candidate' | 'archived' | 'rejected';
+
+export interface ModelVersionRecord {
+  version: string;
+  createdAt: string;
+  stage: ModelStage;
+  artifactKey: string;
+  metrics: Record<string, number | null>;
+  parameters: Record<string, unknown>;
+  lineage: {
+    symbols: string[];
+    rows: number;
+    firstDate: string;
+    lastDate: string;
+    configHash: string;
+    codeVersion: string;
+  };
+}
+
+export interface ModelsResponse {
+  production: string | null;
+  candidate: string | null;
+  versions: ModelVersionRecord[];
+}
+
+export interface LikelihoodRatioTest {
+  statistic: number;
+  df: number;
+  pValue: number;
+  significanceLevel: number;
+  rejected: boolean;
+  interpretation: string;
+}
+
+export interface Headline {
+  n: number;
+  accuracy: JsonNumber;
+  macroF1: JsonNumber;
+  rocAuc: JsonNumber;
+  logLoss: JsonNumber;
+  brier: JsonNumber;
+}
+
+export interface ReliabilityBin {
+  lower: number;
+  upper: number;
+  count: number;
+  meanPredicted: number;
+  observedFrequency: number;
+}
+
+export interface IndexRange {
+  start: number;
+  end: number;
+}
+
+/** modelReport(...) of shared/model/report.ts. */
+export interface ModelReport {
+  version: string;
+  createdAt: string;
+  labels: string[];
+  data: {
+    symbols: string[];
+    rows: number;
+    firstDate: string;
+    lastDate: string;
+    gold: { file: string; sha256: string; rows: number }[];
+    configHash: string;
+    codeVersion: string;
+  };
+  chain: {
+    alpha: number;
+    counts: number[][];
+    transitionMatrix: number[][];
+    credibleIntervals: { lower: number[][]; upper: number[][]; mass: number };
+    stationary: { value: number[]; lower: number[]; upper: number[] };
+    eigenvalues: { re: number; im: number }[];
+    spectralGap: number;
+    expectedSojourn: JsonNumber[];
+    observedMeanRunLength: number[];
+    meanFirstPassageTimes: JsonNumber[][];
+    meanRecurrenceTimes: JsonNumber[];
+    entropyRate: number;
+    mixingTime: JsonNumber;
+    absorbing: {
+      regime: string;
+      expectedSteps: { value: JsonNumber[]; lower: JsonNumber[]; upper: JsonNumber[] };
+      reachWithin: { horizon: number; value: number[]; lower: number[]; upper: number[] }[];
+    };
+    tests: { order: LikelihoodRatioTest; homogeneity: LikelihoodRatioTest };
+    warnings: string[];
+  };
+  evaluation: {
+    folds: {
+      fold: number;
+      train: IndexRange;
+      test: IndexRange;
+      model: Headline;
+      persistence: Headline;
+      climatology: Headline;
+      hmm: Headline | null;
+    }[];
+    overall: {
+      n: number;
+      model: Headline;
+      persistence: Headline;
+      climatology: Headline;
+      hmm: Headline | null;
+    };
+    calibration: { n: number; nBins: number; bins: ReliabilityBin[]; brier: number; classIndex: number };
+  };
+  hmm: {
+    returnScale: number;
+    means: readonly number[];
+    variances: readonly number[];
+    transition: readonly (readonly number[])[];
+    logLikelihood: number;
+    aic: number;
+    bic: number;
+    degenerate: boolean;
+    degeneracyReasons: string[];
+  } | null;
+  latest: Record<string, { date: string; state: number; regime: string }>;
+}
+
+export interface ModelDetailsResponse {
+  record: ModelVersionRecord;
+  report: ModelReport;
+}
+
+export interface DriftFeatureRecord {
+  feature: string;
+  ksD: number;
+  ksP: number;
+  ksBootstrapP: number | null;
+  psi: number;
+  band: 'none' | 'moderate' | 'significant';
+  drift: boolean;
+}
+
+/** The drift record written by checkDrift (shared/usecases/monitoring.ts). */
+export interface DriftRecord {
+  id: string;
+  at: string;
+  modelVersion: string;
+  verdict: 'ok' | 'warn' | 'retrain';
+  reasons: string[];
+  reportKey: string;
+  liveAccuracy: number | null;
+  liveOutcomes: number;
+  symbols: {
+    symbol: string;
+    window: { from: string; to: string; rows: number };
+    features: DriftFeatureRecord[];
+    regimeMixP: number;
+    chainP: number;
+    chainStatistic: number;
+    anomalies: number;
+  }[];
+}
+
+export interface RetrainingReason {
+  rule: string;
+  detail: string;
+  value: number | null;
+  threshold: number | null;
+}
+
+/** The job record written by retrainIfNeeded. */
+export interface JobRecord {
+  id: string;
+  at: string;
+  trigger: string;
+  status: string;
+  version?: string;
+  stage?: string;
+  reasons?: RetrainingReason[];
+  heldByCooldown?: boolean;
+}
+
+export interface Difference {
+  estimate: number;
+  lower: number;
+  upper: number;
+  confidenceLevel: number;
+}
+
+export interface ArmSummary {
+  outcomes: number;
+  accuracy: number | null;
+  logLoss: number | null;
+}
+
+/** AbTestResult (shared/monitoring/ab.ts) as recorded by evaluateCandidate. */
+export interface AbTestRecord {
+  id: string;
+  at: string;
+  productionVersion: string;
+  candidateVersion: string;
+  design: 'paired' | 'unpaired';
+  outcome: 'promote' | 'reject' | 'keep-collecting';
+  reasons: string[];
+  primaryMetric: 'logLoss' | 'accuracy';
+  production: ArmSummary;
+  candidate: ArmSummary;
+  logLossDifference: Difference | null;
+  accuracyDifference: Difference | null;
+  mcnemar: {
+    method: 'exact' | 'chi-square';
+    statistic: number;
+    pValue: number;
+    productionOnlyCorrect: number;
+    candidateOnlyCorrect: number;
+  } | null;
+  sampleSize: {
+    plan: { effectSize: number; baselineAccuracy: number; targetAccuracy: number; ratio: number } | null;
+    required: { production: number; candidate: number } | null;
+    observed: { production: number; candidate: number };
+    remaining: { production: number; candidate: number } | null;
+    sufficient: boolean;
+    dailyOutcomes: number | null;
+    daysRemaining: number | null;
+  };
+  elapsedDays: number;
+  maxDurationDays: number;
+  evaluatedAt: string;
+}
+
+export interface RegistryEvent {
+  at: string;
+  kind: 'registered' | 'promoted' | 'rolled-back' | 'candidate-started' | 'candidate-rejected' | 'retraining';
+  version: string | null;
+  previousVersion: string | null;
+  reason: string;
+  details?: Record<string, unknown>;
+}
+
+export interface ItemsResponse<T> {
+  items: T[];
+}
+
+/** GET /config: the validated configuration in force and the versions of the running code. */
+export type ConfigResponse = Record<string, unknown>;
+
+export interface PredictRequest {
+  symbol: string;
+  regime?: string;
+  horizon: number;
+}

@@ -1,0 +1,295 @@
+/**
+ * Alerts & drift: alerts by severity and time, the latest drift check per symbol and feature, and
+ * KS, PSI and chain-drift statistics over time with the thresholds in force.
+ */
+import { configNumber } from '../lib/config-view.ts';
+import { historyEmptyState } from '../lib/empty.ts';
+import { formatCount, formatDateTime, formatNumber, formatPValue } from '../lib/format.ts';
+import { formatHash, withParams } from '../lib/route.ts';
+import {
+  alertsPerDay,
+  chainDriftSeries,
+  countBySeverity,
+  driftDimensions,
+  driftSeries,
+  filterAlerts,
+  isSeverity,
+  newestFirst,
+  pickOption,
+} from '../lib/shape.ts';
+import type { AlertRecord, ConfigResponse, DriftRecord } from '../lib/types.ts';
+import { SEVERITIES } from '../lib/types.ts';
+import { type HLine, lineChart } from '../ui/charts.ts';
+import { badge, h, notice, pageHeading, section, selectField, table } from '../ui/dom.ts';
+import { alertCard, versionLink } from '../ui/widgets.ts';
+import type { Page, PageContext } from './context.ts';
+
+const SHOWN_ALERTS = 50;
+const SEVERITY_COLORS = { critical: '#7f0000', high: '#c62828', medium: '#b26a00', low: '#607d8b' } as const;
+
+function perDayBars(alerts: AlertRecord[]): HTMLElement | null {
+  const days = alertsPerDay(alerts).slice(-60);
+  if (days.length === 0) return null;
+  const max = Math.max(...days.map((d) => SEVERITIES.reduce((s, v) => s + d.counts[v], 0)));
+  return h(
+    'figure',
+    { class: 'day-bars-figure' },
+    h('figcaption', null, 'Alerts per day (UTC), by severity'),
+    h(
+      'div',
+      { class: 'day-bars' },
+      days.map((d) => {
+        const total = SEVERITIES.reduce((s, v) => s + d.counts[v], 0);
+        const label = `${d.day}: ${SEVERITIES.filter((v) => d.counts[v] > 0)
+          .map((v) => `${d.counts[v]} ${v}`)
+          .join(', ')}`;
+        return h(
+          'div',
+          { class: 'day-bar', title: label, role: 'img', 'aria-label': label },
+          h(
+            'div',
+            { class: 'day-bar-stack', style: `height:${((total / max) * 100).toFixed(1)}%` },
+            SEVERITIES.filter((v) => d.counts[v] > 0).map((v) =>
+              h('div', { style: `flex:${d.counts[v]};background:${SEVERITY_COLORS[v]}` }),
+            ),
+          ),
+        );
+      }),
+    ),
+    h('div', { class: 'day-bars-axis' }, h('span', null, days[0]!.day), h('span', null, days.at(-1)!.day)),
+  );
+}
+
+function alertsSection(ctx: PageContext, alerts: AlertRecord[]): HTMLElement {
+  const empty = historyEmptyState('alerts', alerts.length);
+  const severity = isSeverity(ctx.route.params.severity) ? ctx.route.params.severity : undefined;
+  const shown = filterAlerts(alerts, severity);
+  const counts = countBySeverity(alerts);
+  return section(
+    'alerts',
+    'Alerts',
+    empty
+      ? notice('empty', 'No alerts', empty.message)
+      : h(
+          'div',
+          null,
+          h(
+            'div',
+            { class: 'filter-bar', role: 'group', 'aria-label': 'Filter alerts by severity' },
+            h(
+              'a',
+              {
+                class: 'chip',
+                href: formatHash(withParams(ctx.route, { severity: null })),
+                'aria-current': severity === undefined ? 'true' : null,
+              },
+              `All (${alerts.length})`,
+            ),
+            counts.map((c) =>
+              h(
+                'a',
+                {
+                  class: `chip severity-${c.severity}`,
+                  href: formatHash(withParams(ctx.route, { severity: c.severity })),
+                  'aria-current': severity === c.severity ? 'true' : null,
+                },
+                `${c.severity} (${c.count})`,
+              ),
+            ),
+          ),
+          perDayBars(alerts),
+          h(
+            'p',
+            { class: 'muted' },
+            `Showing ${Math.min(SHOWN_ALERTS, shown.length)} of ${shown.length} alert(s), newest first.`,
+          ),
+          h(
+            'div',
+            { class: 'alert-list' },
+            shown.slice(0, SHOWN_ALERTS).map((a, i) => alertCard(a, i === 0)),
+          ),
+        ),
+  );
+}
+
+function latestCheck(record: DriftRecord): HTMLElement {
+  const verdictVariant = record.verdict === 'ok' ? 'ok' : record.verdict === 'warn' ? 'warn' : 'bad';
+  return section(
+    'latest-drift',
+    'Latest drift check',
+    h(
+      'p',
+      null,
+      badge(record.verdict, verdictVariant),
+      ` ${formatDateTime(record.at)} · model `,
+      versionLink(record.modelVersion),
+      record.liveAccuracy === null
+        ? ''
+        : ` · live accuracy ${formatNumber(record.liveAccuracy, 3)} over ${formatCount(record.liveOutcomes)} outcomes`,
+    ),
+    record.reasons.length
+      ? h(
+          'ul',
+          null,
+          record.reasons.map((r) => h('li', null, r)),
+        )
+      : null,
+    table({
+      caption: 'Data drift per symbol and feature (window against the reference)',
+      columns: [
+        'Symbol',
+        'Feature',
+        'Window',
+        { label: 'KS D', numeric: true },
+        { label: 'KS p (asymptotic)', numeric: true },
+        { label: 'KS p (block bootstrap)', numeric: true },
+        { label: 'PSI', numeric: true },
+        'PSI band',
+        'Drift',
+      ],
+      rows: record.symbols.flatMap((s) =>
+        s.features.map((f) => [
+          s.symbol,
+          f.feature,
+          `${s.window.from} to ${s.window.to}`,
+          formatNumber(f.ksD, 3),
+          formatPValue(f.ksP),
+          formatPValue(f.ksBootstrapP),
+          formatNumber(f.psi, 3),
+          f.band,
+          f.drift ? badge('drift', 'bad') : badge('no', 'ok'),
+        ]),
+      ),
+    }),
+    table({
+      caption: 'Regime mix, chain drift and anomalies per symbol',
+      rowHeader: true,
+      columns: [
+        'Symbol',
+        { label: 'Regime-mix χ² p', numeric: true },
+        { label: 'Chain G', numeric: true },
+        { label: 'Chain G-test p', numeric: true },
+        { label: 'Anomalies', numeric: true },
+      ],
+      rows: record.symbols.map((s) => [
+        s.symbol,
+        formatPValue(s.regimeMixP),
+        formatNumber(s.chainStatistic, 2),
+        formatPValue(s.chainP),
+        formatCount(s.anomalies),
+      ]),
+    }),
+  );
+}
+
+function overTime(ctx: PageContext, records: DriftRecord[], config: ConfigResponse | null): HTMLElement {
+  const { symbols, features } = driftDimensions(records);
+  const symbol = pickOption(symbols, ctx.route.params.symbol);
+  const feature = pickOption(features, ctx.route.params.feature);
+  if (symbol === null || feature === null) {
+    return section(
+      'drift-history',
+      'Drift over time',
+      h('p', { class: 'muted' }, 'The drift checks recorded no symbol.'),
+    );
+  }
+  const s = driftSeries(records, symbol, feature);
+  const chain = chainDriftSeries(records, symbol);
+  const ks = configNumber(config, 'monitoring.drift.ksThreshold');
+  const moderate = configNumber(config, 'monitoring.drift.psi.moderate');
+  const significant = configNumber(config, 'monitoring.drift.psi.significant');
+  const alpha = configNumber(config, 'monitoring.drift.transitionAlpha');
+  const line = (value: number | null, label: string, color: string): HLine[] =>
+    value === null ? [] : [{ value, label, color }];
+  const few =
+    s.x.length < 2
+      ? h(
+          'p',
+          { class: 'muted' },
+          `${s.x.length} drift check(s) so far: the lines fill in as checks accumulate.`,
+        )
+      : null;
+  return section(
+    'drift-history',
+    'Drift over time',
+    h(
+      'div',
+      { class: 'controls' },
+      selectField({
+        id: 'drift-symbol',
+        label: 'Symbol',
+        value: symbol,
+        choices: symbols.map((v) => ({ value: v, label: v })),
+        onChange: (v) => ctx.navigate(withParams(ctx.route, { symbol: v })),
+      }),
+      selectField({
+        id: 'drift-feature',
+        label: 'Feature',
+        value: feature,
+        choices: features.map((v) => ({ value: v, label: v })),
+        onChange: (v) => ctx.navigate(withParams(ctx.route, { feature: v })),
+      }),
+    ),
+    few,
+    h(
+      'div',
+      { class: 'chart-row' },
+      lineChart({
+        title: `Kolmogorov–Smirnov D · ${symbol} ${feature}`,
+        description: `KS distance between the window and the reference for ${feature} of ${symbol} at each drift check.`,
+        x: s.x,
+        time: true,
+        series: [{ label: 'KS D', values: s.ksD, color: '#1f5fbf' }],
+        hLines: line(ks, `threshold ${ks}`, '#c62828'),
+        yRange: [0, 1],
+        height: 220,
+        half: true,
+      }),
+      lineChart({
+        title: `Population stability index · ${symbol} ${feature}`,
+        description: `PSI of ${feature} of ${symbol} at each drift check, with the moderate and significant bands.`,
+        x: s.x,
+        time: true,
+        series: [{ label: 'PSI', values: s.psi, color: '#7b1fa2' }],
+        hLines: [
+          ...line(moderate, `moderate ${moderate}`, '#b26a00'),
+          ...line(significant, `significant ${significant}`, '#c62828'),
+        ],
+        height: 220,
+        half: true,
+      }),
+    ),
+    lineChart({
+      title: `Chain drift: G-test p-value · ${symbol}`,
+      description: `p-value of the G-test of the window's transitions against the model's transition matrix for ${symbol}; below the line is chain drift.`,
+      x: chain.x,
+      time: true,
+      series: [{ label: 'G-test p', values: chain.pValue, color: '#00838f', format: (v) => formatPValue(v) }],
+      hLines: line(alpha, `α = ${alpha}`, '#c62828'),
+      yRange: [0, 1],
+      height: 200,
+    }),
+  );
+}
+
+export const driftPage: Page = async (ctx) => {
+  const [alerts, drift, config] = await Promise.all([
+    ctx.api.alerts(200),
+    ctx.api.drift(200),
+    ctx.api.config().catch(() => null),
+  ]);
+  const records = newestFirst(drift.items);
+  const driftEmpty = historyEmptyState('drift', records.length);
+  return h(
+    'div',
+    null,
+    pageHeading(
+      'Alerts & drift',
+      'What went wrong, how large it is, and whether the data still looks like the training data',
+    ),
+    alertsSection(ctx, alerts.items),
+    driftEmpty
+      ? section('latest-drift', 'Drift checks', notice('empty', 'No drift check yet', driftEmpty.message))
+      : [latestCheck(records[0]!), overTime(ctx, records, config)],
+  );
+};

@@ -1,0 +1,167 @@
+/** Home: each symbol's current regime and P(High within 5 and 21 days), system status, latest alerts. */
+import { homeEmptyState } from '../lib/empty.ts';
+import {
+  formatAgo,
+  formatCount,
+  formatDateTime,
+  formatInterval,
+  formatPercent,
+  toNumber,
+} from '../lib/format.ts';
+import { href } from '../lib/route.ts';
+import type { ProbabilityInterval, StatusResponse } from '../lib/types.ts';
+import { badge, facts, h, meter, notice, pageHeading, section, table } from '../ui/dom.ts';
+import { alertCard, regimeBadge, versionLink } from '../ui/widgets.ts';
+import type { Page } from './context.ts';
+
+function probabilityCell(p: ProbabilityInterval): HTMLElement {
+  const value = toNumber(p.probability);
+  const lower = toNumber(p.lower);
+  const upper = toNumber(p.upper);
+  return h(
+    'span',
+    { class: 'prob' },
+    h('span', { class: 'prob-value' }, formatPercent(p.probability)),
+    ' ',
+    h('span', { class: 'interval' }, formatInterval(p.lower, p.upper)),
+    value === null
+      ? null
+      : meter(
+          value,
+          lower !== null && upper !== null ? { lower, upper } : undefined,
+          'probability with its credible interval',
+        ),
+  );
+}
+
+function statusPanel(status: StatusResponse, now: number): HTMLElement {
+  const q = status.lastQualityRecord;
+  return section(
+    'status',
+    'System status',
+    facts([
+      [
+        'Production model',
+        status.production
+          ? h(
+              'span',
+              null,
+              versionLink(status.production.version),
+              ` since ${formatDateTime(status.production.updatedAt)} (${formatAgo(status.production.updatedAt, now)})`,
+            )
+          : 'none yet',
+      ],
+      [
+        'A/B candidate',
+        status.candidate
+          ? h(
+              'span',
+              null,
+              versionLink(status.candidate.version),
+              status.candidate.trafficShare === undefined
+                ? ''
+                : ` · ${formatPercent(status.candidate.trafficShare, 0)} of requests`,
+              ' · ',
+              h('a', { href: href('ab-tests', { candidate: status.candidate.version }) }, 'A/B test'),
+            )
+          : 'none',
+      ],
+      ['Registered models', formatCount(status.models)],
+      ['Symbols in gold', formatCount(status.symbols)],
+      [
+        'Last data-quality check',
+        q
+          ? h(
+              'span',
+              null,
+              `${q.layer} ${q.score.toFixed(1)} % (gate ${q.gate} %) `,
+              badge(q.passed ? 'passed' : 'failed', q.passed ? 'ok' : 'bad'),
+              ` · ${q.file} · ${formatAgo(q.at, now)} · `,
+              h('a', { href: href('data') }, 'details'),
+            )
+          : 'none yet',
+      ],
+    ]),
+  );
+}
+
+const METHOD = [
+  'Each trading day of each symbol gets a risk score between 0 and 1: a weighted mix of how high its 21-day realised volatility and its drawdown are compared with the symbol’s own history (an empirical CDF, so a volatile stock is not always “High”). Two thresholds cut the score into regimes — Low, Medium and High (0.33 and 0.67 by default; the ones in force are listed in Settings).',
+  'The day-to-day moves between regimes are counted and smoothed into a Markov transition matrix P. Powers of P give the regime distribution h days ahead; treating High as absorbing gives the probability of reaching High within h days. Every probability comes with a 95 % credible interval from the Dirichlet posterior of P, so a wide interval says how little the data pins it down.',
+  'The model is scored walk-forward (no look-ahead) against persistence and climatology baselines, watched for data drift, chain drift and falling live accuracy, retrained when a rule fires, and A/B tested before it replaces production.',
+];
+
+export const homePage: Page = async (ctx) => {
+  const [status, regimes] = await Promise.all([ctx.api.status(), ctx.api.regimes()]);
+  const empty = homeEmptyState(status, regimes);
+  const labels = regimes.labels ?? [];
+  const highLabel = labels[labels.length - 1] ?? 'High';
+  const rows = [...regimes.symbols].sort((a, b) => a.symbol.localeCompare(b.symbol));
+  return h(
+    'div',
+    null,
+    pageHeading(
+      'Market-risk regimes',
+      regimes.modelVersion
+        ? ['Model ', versionLink(regimes.modelVersion), ' in production']
+        : 'No model in production',
+    ),
+    empty
+      ? notice('empty', empty.kind === 'no-model' ? 'Getting started' : 'Nothing to show yet', empty.message)
+      : section(
+          'regimes',
+          'Current regime per symbol',
+          table({
+            caption: `Current regime and probability of reaching ${highLabel} within 5 and 21 trading days, with 95 % credible intervals`,
+            captionHidden: false,
+            rowHeader: true,
+            columns: [
+              'Symbol',
+              'As of',
+              'Regime',
+              `P(${highLabel} within 5 days)`,
+              `P(${highLabel} within 21 days)`,
+              'Timeline',
+            ],
+            rows: rows.map((s) => [
+              s.symbol,
+              h('time', { datetime: s.date }, s.date),
+              regimeBadge(s.regime, labels),
+              probabilityCell(s.highWithin5),
+              probabilityCell(s.highWithin21),
+              h(
+                'a',
+                {
+                  href: href('timeline', { symbol: s.symbol }),
+                  'aria-label': `Regime timeline of ${s.symbol}`,
+                },
+                'Timeline',
+              ),
+            ]),
+          }),
+        ),
+    h(
+      'div',
+      { class: 'columns' },
+      statusPanel(status, ctx.now),
+      section(
+        'latest-alerts',
+        'Latest alerts',
+        status.latestAlerts.length === 0
+          ? h('p', { class: 'muted' }, 'No alert has been raised.')
+          : h(
+              'div',
+              { class: 'alert-list' },
+              status.latestAlerts.map((a) => alertCard(a)),
+            ),
+        h('p', null, h('a', { href: href('drift') }, 'All alerts and drift checks')),
+      ),
+    ),
+    section(
+      'method',
+      'How it works',
+      METHOD.map((p) => h('p', null, p)),
+      h('p', null, 'The terms are explained in the ', h('a', { href: href('glossary') }, 'glossary'), '.'),
+    ),
+  );
+};

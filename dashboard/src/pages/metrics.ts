@@ -1,0 +1,294 @@
+/**
+ * Metrics & performance: the model against persistence and climatology (and the HMM) per fold and
+ * out-of-fold overall, live accuracy from the drift checks, and the calibration (reliability) chart.
+ */
+import { historyEmptyState, modelsEmptyState } from '../lib/empty.ts';
+import {
+  formatCount,
+  formatDateTime,
+  formatNumber,
+  formatPercent,
+  metricLabel,
+  toNumber,
+} from '../lib/format.ts';
+import { FORECASTER_COLORS } from '../lib/palette.ts';
+import { withParams } from '../lib/route.ts';
+import {
+  bestForecasters,
+  calibrationSeries,
+  chooseVersion,
+  foldSeries,
+  HEADLINE_METRICS,
+  type HeadlineMetric,
+  LOWER_IS_BETTER,
+  liveAccuracySeries,
+} from '../lib/shape.ts';
+import type { DriftRecord, Headline, ModelReport } from '../lib/types.ts';
+import { type LineSeries, lineChart } from '../ui/charts.ts';
+import { badge, h, notice, pageHeading, section, selectField, table } from '../ui/dom.ts';
+import { versionLink, versionPicker } from '../ui/widgets.ts';
+import type { Page, PageContext } from './context.ts';
+
+const FORECASTERS = ['model', 'persistence', 'climatology', 'hmm'] as const;
+const FORECASTER_LABELS = {
+  model: 'Markov model',
+  persistence: 'Persistence',
+  climatology: 'Climatology',
+  hmm: 'HMM',
+};
+
+function overall(report: ModelReport): HTMLElement {
+  const o = report.evaluation.overall;
+  const best = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, bestForecasters(o, m)]));
+  return section(
+    'overall',
+    'Out-of-fold scores',
+    h(
+      'p',
+      null,
+      `All folds’ test pairs together (n = ${formatCount(o.n)}). Higher is better for accuracy, macro F1 and ROC AUC; lower for log loss and Brier score. The best of each column is marked ★ (ties share it).`,
+    ),
+    table({
+      caption: 'Model against the baselines, out of fold',
+      rowHeader: true,
+      columns: ['Forecaster', ...HEADLINE_METRICS.map((m) => ({ label: metricLabel(m), numeric: true }))],
+      rows: FORECASTERS.filter((f) => o[f] !== null).map((f) => [
+        FORECASTER_LABELS[f],
+        ...HEADLINE_METRICS.map((m) => {
+          const text = formatNumber(toNumber((o[f] as Headline)[m]), 4);
+          return best[m]?.includes(f) ? h('strong', { title: 'best' }, `${text} ★`) : text;
+        }),
+      ]),
+    }),
+  );
+}
+
+function folds(ctx: PageContext, report: ModelReport, metric: HeadlineMetric): HTMLElement {
+  const s = foldSeries(report, metric);
+  const lines: LineSeries[] = [
+    { label: FORECASTER_LABELS.model, values: s.model, color: FORECASTER_COLORS.model, width: 2.5 },
+    {
+      label: FORECASTER_LABELS.persistence,
+      values: s.persistence,
+      color: FORECASTER_COLORS.persistence,
+      dash: [6, 4],
+    },
+    {
+      label: FORECASTER_LABELS.climatology,
+      values: s.climatology,
+      color: FORECASTER_COLORS.climatology,
+      dash: [2, 3],
+    },
+    ...(s.hmm ? [{ label: FORECASTER_LABELS.hmm, values: s.hmm, color: FORECASTER_COLORS.hmm }] : []),
+  ];
+  const foldRows = [...report.evaluation.folds].sort((a, b) => a.fold - b.fold);
+  return section(
+    'folds',
+    'Per fold (walk-forward)',
+    h(
+      'div',
+      { class: 'controls' },
+      selectField({
+        id: 'metric',
+        label: 'Metric',
+        value: metric,
+        choices: HEADLINE_METRICS.map((m) => ({ value: m, label: metricLabel(m) })),
+        onChange: (value) => ctx.navigate(withParams(ctx.route, { metric: value })),
+      }),
+    ),
+    lineChart({
+      title: `${metricLabel(metric)} per fold${LOWER_IS_BETTER.has(metric) ? ' (lower is better)' : ' (higher is better)'}`,
+      description: `The ${metricLabel(metric)} of the model and the baselines on each walk-forward test fold.`,
+      x: s.folds,
+      time: false,
+      xLabel: 'Fold',
+      series: lines,
+      height: 240,
+      xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
+      xIntegers: true,
+      yFormat: (v) => v.toFixed(3),
+    }),
+    table({
+      caption: `${metricLabel(metric)} per fold`,
+      rowHeader: true,
+      columns: [
+        'Fold',
+        { label: 'Train pairs', numeric: true },
+        { label: 'Test pairs', numeric: true },
+        ...FORECASTERS.filter((f) => f !== 'hmm' || s.hmm).map((f) => ({
+          label: FORECASTER_LABELS[f],
+          numeric: true,
+        })),
+      ],
+      rows: foldRows.map((f, i) => [
+        String(f.fold + 1),
+        formatCount(f.train.end - f.train.start),
+        formatCount(f.test.end - f.test.start),
+        formatNumber(s.model[i], 4),
+        formatNumber(s.persistence[i], 4),
+        formatNumber(s.climatology[i], 4),
+        ...(s.hmm ? [formatNumber(s.hmm[i], 4)] : []),
+      ]),
+    }),
+  );
+}
+
+function live(records: DriftRecord[], allChecks: number, report: ModelReport): HTMLElement {
+  const empty = historyEmptyState('drift', allChecks);
+  const series = liveAccuracySeries(records);
+  const cv = toNumber(report.evaluation.overall.model.accuracy);
+  return section(
+    'live',
+    'Live accuracy',
+    h(
+      'p',
+      null,
+      'Share of served one-day forecasts whose regime came true, measured at each drift check once the next gold day is known — beside the cross-validated accuracy.',
+    ),
+    empty
+      ? notice('empty', 'No drift check yet', empty.message)
+      : records.length === 0
+        ? notice(
+            'empty',
+            'No drift check of this version yet',
+            `The ${allChecks} recorded drift checks were of other model versions.`,
+          )
+        : series.x.length === 0
+          ? notice(
+              'empty',
+              'No live outcome yet',
+              'Live accuracy needs served predictions (POST /predict) whose next gold day has arrived. None has an outcome yet.',
+            )
+          : h(
+              'div',
+              null,
+              lineChart({
+                title: 'Live accuracy at each drift check',
+                description:
+                  'Live accuracy over time, with the model’s cross-validated accuracy as a dashed line.',
+                x: series.x,
+                time: true,
+                series: [
+                  {
+                    label: 'Live accuracy',
+                    values: series.accuracy,
+                    color: FORECASTER_COLORS.model,
+                    format: (v) => formatPercent(v),
+                  },
+                ],
+                hLines:
+                  cv === null
+                    ? []
+                    : [{ value: cv, label: `cross-validated ${formatPercent(cv)}`, color: '#555555' }],
+                yRange: [0, 1],
+                height: 220,
+                yFormat: (v) => formatPercent(v, 0),
+              }),
+              table({
+                caption: 'Latest live accuracy',
+                columns: [
+                  'Checked',
+                  'Model',
+                  { label: 'Live accuracy', numeric: true },
+                  { label: 'Outcomes', numeric: true },
+                ],
+                rows: series.x
+                  .map((_, i) => [
+                    formatDateTime(new Date(series.x[i]! * 1000).toISOString()),
+                    versionLink(series.versions[i]!),
+                    formatPercent(series.accuracy[i]),
+                    formatCount(series.outcomes[i]),
+                  ])
+                  .reverse()
+                  .slice(0, 10),
+              }),
+            ),
+  );
+}
+
+function calibration(report: ModelReport): HTMLElement {
+  const cal = report.evaluation.calibration;
+  const s = calibrationSeries(report);
+  const label = report.labels[cal.classIndex] ?? 'High';
+  const x = [0, ...s.predicted, 1];
+  return section(
+    'calibration',
+    `Calibration of P(${label} tomorrow)`,
+    h(
+      'p',
+      null,
+      `Forecasts grouped into ${cal.nBins} equal-width bins: mean forecast against how often ${label} happened. On the diagonal = well calibrated. Brier score ${formatNumber(cal.brier, 4)} over ${formatCount(cal.n)} forecasts.`,
+    ),
+    s.predicted.length === 0
+      ? notice('empty', 'No calibration bins', 'The evaluation has no out-of-fold forecasts to bin.')
+      : lineChart({
+          title: `Reliability diagram for ${label}`,
+          description: `Observed frequency of ${label} against the mean forecast probability per bin, with the diagonal of perfect calibration.`,
+          x,
+          time: false,
+          xLabel: 'Mean forecast probability',
+          yLabel: 'Observed frequency',
+          series: [
+            { label: 'Perfect calibration', values: x, color: '#9e9e9e', dash: [4, 4] },
+            {
+              label: 'Observed',
+              values: [null, ...s.observed, null],
+              color: FORECASTER_COLORS.model,
+              pointsOnly: true,
+            },
+          ],
+          xRange: [0, 1],
+          yRange: [0, 1],
+          height: 300,
+          half: true,
+          xFormat: (v) => v.toFixed(2),
+          yFormat: (v) => v.toFixed(2),
+        }),
+    table({
+      caption: 'Reliability bins',
+      columns: [
+        'Bin',
+        { label: 'Forecasts', numeric: true },
+        { label: 'Mean forecast', numeric: true },
+        { label: 'Observed', numeric: true },
+      ],
+      rows: cal.bins.map((b) => [
+        `(${b.lower.toFixed(1)}, ${b.upper.toFixed(1)}]`,
+        formatCount(b.count),
+        formatPercent(b.meanPredicted),
+        formatPercent(b.observedFrequency),
+      ]),
+    }),
+  );
+}
+
+export const metricsPage: Page = async (ctx) => {
+  const [models, drift] = await Promise.all([ctx.api.models(), ctx.api.drift(200)]);
+  const heading = pageHeading(
+    'Metrics & performance',
+    'Is the model better than naive forecasts, and does it stay so live?',
+  );
+  const empty = modelsEmptyState(models, ctx.status);
+  if (empty) return h('div', null, heading, notice('empty', 'No model yet', empty.message));
+  const version = chooseVersion(models, ctx.route.params.version)!;
+  const { report } = await ctx.api.model(version);
+  const metric = (HEADLINE_METRICS as readonly string[]).includes(ctx.route.params.metric ?? '')
+    ? (ctx.route.params.metric as HeadlineMetric)
+    : 'accuracy';
+  const records = drift.items.filter((r) => r.modelVersion === version);
+  return h(
+    'div',
+    null,
+    heading,
+    h(
+      'div',
+      { class: 'controls' },
+      versionPicker(models, version, (v) => ctx.navigate(withParams(ctx.route, { version: v }))),
+      version === models.production ? badge('production', 'stage-production') : null,
+    ),
+    overall(report),
+    folds(ctx, report, metric),
+    live(records, drift.items.length, report),
+    calibration(report),
+  );
+};

@@ -1,0 +1,258 @@
+/**
+ * Retraining & A/B: A/B tests with their statistics, sample-size progress and decision; what was in
+ * production when (promotions and rollbacks); retraining jobs and their triggers; registry events.
+ */
+import { historyEmptyState } from '../lib/empty.ts';
+import {
+  formatCount,
+  formatDateTime,
+  formatInterval,
+  formatNumber,
+  formatPercent,
+  formatPValue,
+  formatSigned,
+} from '../lib/format.ts';
+import { abProgress, latestAbTests, newestFirst, productionPeriods } from '../lib/shape.ts';
+import type { AbTestRecord, Difference, JobRecord, ModelsResponse, RegistryEvent } from '../lib/types.ts';
+import { badge, facts, h, notice, pageHeading, section, table } from '../ui/dom.ts';
+import { versionLink } from '../ui/widgets.ts';
+import type { Page } from './context.ts';
+
+const OUTCOME_VARIANT = { promote: 'ok', reject: 'bad', 'keep-collecting': 'info' } as const;
+
+function difference(d: Difference | null, digits: number): string {
+  if (d === null) return 'not yet (needs outcomes in both arms)';
+  return `${formatSigned(d.estimate, digits)} ${formatInterval(d.lower, d.upper, (x) => formatSigned(toFinite(x), digits))} (${formatPercent(d.confidenceLevel, 0)} bootstrap)`;
+}
+
+function toFinite(x: unknown): number | null {
+  return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}
+
+function abCard(r: AbTestRecord, highlighted: boolean): HTMLElement {
+  const progress = abProgress(r);
+  return h(
+    'article',
+    { class: `ab-card${highlighted ? ' highlighted' : ''}`, 'aria-labelledby': `ab-${r.candidateVersion}` },
+    h(
+      'h3',
+      { id: `ab-${r.candidateVersion}` },
+      'Candidate ',
+      versionLink(r.candidateVersion),
+      ' vs production ',
+      versionLink(r.productionVersion),
+      ' ',
+      badge(r.outcome, OUTCOME_VARIANT[r.outcome] ?? 'info'),
+    ),
+    h(
+      'ul',
+      null,
+      r.reasons.map((reason) => h('li', null, reason)),
+    ),
+    table({
+      caption: 'Arms',
+      rowHeader: true,
+      columns: [
+        'Arm',
+        { label: 'Outcomes', numeric: true },
+        { label: 'Accuracy', numeric: true },
+        { label: 'Log loss', numeric: true },
+      ],
+      rows: [
+        [
+          'Production (A)',
+          formatCount(r.production.outcomes),
+          formatPercent(r.production.accuracy),
+          formatNumber(r.production.logLoss, 4),
+        ],
+        [
+          'Candidate (B)',
+          formatCount(r.candidate.outcomes),
+          formatPercent(r.candidate.accuracy),
+          formatNumber(r.candidate.logLoss, 4),
+        ],
+      ],
+    }),
+    facts([
+      ['Design', `${r.design}${r.design === 'paired' ? ' (both models scored every request)' : ''}`],
+      ['Primary metric', r.primaryMetric === 'logLoss' ? 'log loss (lower is better)' : 'accuracy'],
+      ['Log-loss difference B − A', difference(r.logLossDifference, 4)],
+      ['Accuracy difference B − A', difference(r.accuracyDifference, 3)],
+      [
+        'McNemar',
+        r.mcnemar === null
+          ? 'not applicable (unpaired)'
+          : `${r.mcnemar.method}, statistic ${formatNumber(r.mcnemar.statistic, 2)}, p ${formatPValue(r.mcnemar.pValue)} · only production right ${formatCount(r.mcnemar.productionOnlyCorrect)}, only candidate right ${formatCount(r.mcnemar.candidateOnlyCorrect)}`,
+      ],
+      ['Running for', `${formatNumber(r.elapsedDays, 1)} of at most ${r.maxDurationDays} days`],
+      ['Evaluated', formatDateTime(r.evaluatedAt)],
+    ]),
+    h(
+      'div',
+      { class: 'progress-list' },
+      h(
+        'p',
+        null,
+        h('strong', null, 'Sample size'),
+        r.sampleSize.plan
+          ? ` — enough to detect an accuracy of ${formatPercent(r.sampleSize.plan.targetAccuracy)} against production’s ${formatPercent(r.sampleSize.plan.baselineAccuracy)}`
+          : '',
+      ),
+      progress.map((p) =>
+        h(
+          'div',
+          { class: 'progress-row' },
+          h(
+            'label',
+            { class: 'progress-label', for: `ab-progress-${r.candidateVersion}-${p.arm}` },
+            `${p.arm}: ${formatCount(p.observed)} of ${p.required === null ? 'unknown' : formatCount(p.required)} outcomes`,
+          ),
+          h('progress', {
+            id: `ab-progress-${r.candidateVersion}-${p.arm}`,
+            max: p.required ?? 1,
+            value: p.required === null ? 0 : Math.min(p.observed, p.required),
+          }),
+        ),
+      ),
+      r.sampleSize.daysRemaining === null
+        ? null
+        : h(
+            'p',
+            { class: 'muted' },
+            r.sampleSize.sufficient
+              ? 'The planned sample is reached.'
+              : `About ${formatNumber(r.sampleSize.daysRemaining, 1)} more days at ${formatNumber(r.sampleSize.dailyOutcomes, 1)} outcomes a day.`,
+          ),
+    ),
+  );
+}
+
+function liveWhen(events: RegistryEvent[]): HTMLElement {
+  const periods = productionPeriods(events);
+  return section(
+    'production-history',
+    'What was live when',
+    periods.length === 0
+      ? h('p', { class: 'muted' }, 'No model has been in production yet.')
+      : table({
+          caption: 'Production periods, newest first',
+          columns: ['Model', 'From', 'To', 'How', 'Why'],
+          rows: periods.map((p) => [
+            versionLink(p.version),
+            formatDateTime(p.from),
+            p.to === null ? badge('in production', 'stage-production') : formatDateTime(p.to),
+            p.how === 'rolled-back' ? badge('rollback', 'warn') : 'promoted',
+            p.reason,
+          ]),
+        }),
+  );
+}
+
+function jobs(items: JobRecord[]): HTMLElement {
+  const empty = historyEmptyState('jobs', items.length);
+  return section(
+    'jobs',
+    'Retraining jobs',
+    empty
+      ? h('p', { class: 'muted' }, empty.message)
+      : table({
+          caption: 'Retraining decisions, newest first',
+          columns: ['When', 'Trigger', 'Result', 'Model', 'Why'],
+          rows: newestFirst(items).map((j) => [
+            formatDateTime(j.at),
+            j.trigger,
+            j.status === 'skipped'
+              ? badge(j.heldByCooldown ? 'held by cool-down' : 'skipped', 'info')
+              : badge(j.status, 'ok'),
+            j.version ? h('span', null, versionLink(j.version), j.stage ? ` → ${j.stage}` : '') : '—',
+            (j.reasons ?? []).length === 0
+              ? 'no rule fired'
+              : h(
+                  'ul',
+                  { class: 'compact' },
+                  (j.reasons ?? []).map((r) => h('li', null, h('code', null, r.rule), ` ${r.detail}`)),
+                ),
+          ]),
+        }),
+  );
+}
+
+function events(items: RegistryEvent[]): HTMLElement {
+  const empty = historyEmptyState('events', items.length);
+  return section(
+    'events',
+    'Registry events',
+    empty
+      ? h('p', { class: 'muted' }, empty.message)
+      : table({
+          caption: 'Model registry events, newest first',
+          columns: ['When', 'Event', 'Model', 'Previous', 'Reason'],
+          rows: newestFirst(items).map((e) => [
+            formatDateTime(e.at),
+            e.kind,
+            e.version ? versionLink(e.version) : '—',
+            e.previousVersion ? versionLink(e.previousVersion) : '—',
+            e.reason,
+          ]),
+        }),
+  );
+}
+
+function current(models: ModelsResponse, ctxStatus: { candidateShare: number | undefined }): HTMLElement {
+  return section(
+    'current',
+    'In service now',
+    facts([
+      ['Production', models.production ? versionLink(models.production) : 'none'],
+      [
+        'Candidate',
+        models.candidate
+          ? h(
+              'span',
+              null,
+              versionLink(models.candidate),
+              ctxStatus.candidateShare === undefined
+                ? ''
+                : ` · ${formatPercent(ctxStatus.candidateShare, 0)} of requests`,
+            )
+          : 'none (no A/B test running)',
+      ],
+      ['Registered versions', formatCount(models.versions.length)],
+    ]),
+  );
+}
+
+export const retrainingPage: Page = async (ctx) => {
+  const [abtests, jobList, eventList, models] = await Promise.all([
+    ctx.api.abtests(100),
+    ctx.api.jobs(100),
+    ctx.api.events(200),
+    ctx.api.models(),
+  ]);
+  const tests = latestAbTests(abtests.items);
+  const abEmpty = historyEmptyState('abtests', tests.length);
+  const wanted = ctx.route.params.candidate;
+  return h(
+    'div',
+    null,
+    pageHeading(
+      'Retraining & A/B tests',
+      'When models were retrained, how candidates were tested, and what was live when',
+    ),
+    current(models, { candidateShare: ctx.status?.candidate?.trafficShare }),
+    section(
+      'ab-tests',
+      'A/B tests',
+      abEmpty
+        ? notice('empty', 'No A/B test yet', abEmpty.message)
+        : h(
+            'div',
+            { class: 'ab-list' },
+            tests.map((t) => abCard(t, t.candidateVersion === wanted)),
+          ),
+    ),
+    liveWhen(eventList.items),
+    jobs(jobList.items),
+    events(eventList.items),
+  );
+};

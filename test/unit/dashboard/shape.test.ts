@@ -1,0 +1,424 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import {
+  abProgress,
+  alertsPerDay,
+  alignSeries,
+  bestForecasters,
+  chainDriftSeries,
+  chooseVersion,
+  countBySeverity,
+  driftDimensions,
+  driftSeries,
+  droppedByReason,
+  filterAlerts,
+  heatColor,
+  isoDayToSeconds,
+  latestAbTests,
+  latestQualityByLayer,
+  liveAccuracySeries,
+  notableRuns,
+  pickOption,
+  productionPeriods,
+  qualityScoreSeries,
+  reasonLabel,
+  regimeRuns,
+  secondsToIsoDay,
+  timelineSeries,
+} from '../../../dashboard/src/lib/shape.ts';
+import type {
+  AbTestRecord,
+  AlertRecord,
+  DriftRecord,
+  Headline,
+  ModelsResponse,
+  QualityRecord,
+  RegistryEvent,
+  TimelineRow,
+} from '../../../dashboard/src/lib/types.ts';
+
+const day = (i: number) => secondsToIsoDay(isoDayToSeconds('2020-01-01') + i * 86_400);
+const rowsOf = (states: number[]): TimelineRow[] =>
+  states.map((state, i) => ({ date: day(i), price: 100 + i, riskScore: state / 2, state }));
+
+describe('regime bands', () => {
+  test('runs partition the rows into maximal blocks of one state', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 2 }), { maxLength: 200 }), (states) => {
+        const runs = regimeRuns(rowsOf(states));
+        expect(runs.flatMap((r) => Array.from({ length: r.days }, () => r.state))).toEqual(states);
+        for (let i = 1; i < runs.length; i++) expect(runs[i]!.state).not.toBe(runs[i - 1]!.state);
+        for (const r of runs) expect(r.end - r.start + 1).toBe(r.days);
+      }),
+    );
+  });
+
+  test('rows out of date order are sorted first', () => {
+    const rows = rowsOf([0, 0, 2, 2, 1]).reverse();
+    expect(regimeRuns(rows).map((r) => [r.state, r.from, r.to])).toEqual([
+      [0, day(0), day(1)],
+      [2, day(2), day(3)],
+      [1, day(4), day(4)],
+    ]);
+    expect(timelineSeries(rows).x).toEqual([0, 1, 2, 3, 4].map((i) => isoDayToSeconds(day(i))));
+  });
+
+  test('notable runs are the longest plus the latest, in date order', () => {
+    const runs = regimeRuns(rowsOf([2, 2, 2, 0, 2, 2, 0, 2, 0, 2, 2, 2, 2, 0, 2]));
+    expect(notableRuns(runs, 2, 2).map((r) => [r.from, r.days])).toEqual([
+      [day(0), 3],
+      [day(9), 4],
+      [day(14), 1],
+    ]);
+    expect(notableRuns(runs, 1, 5)).toEqual([]);
+  });
+
+  test('days and epoch seconds convert both ways', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -20_000, max: 40_000 }), (n) => {
+        const d = new Date(n * 86_400_000).toISOString().slice(0, 10);
+        expect(secondsToIsoDay(isoDayToSeconds(d))).toBe(d);
+      }),
+    );
+  });
+});
+
+describe('heat-map colours', () => {
+  test('darker for larger probabilities, with white text once dark', () => {
+    const lightness = (p: number) => Number(/(\d+)%\)$/.exec(heatColor(p).background)![1]);
+    expect(lightness(0)).toBeGreaterThan(lightness(0.5));
+    expect(lightness(0.5)).toBeGreaterThan(lightness(1));
+    expect(heatColor(0.95).color).toBe('#ffffff');
+    expect(heatColor(0.05).color).not.toBe('#ffffff');
+    expect(heatColor(Number.NaN)).toEqual(heatColor(0));
+  });
+});
+
+const headline = (accuracy: number, logLoss: number): Headline => ({
+  n: 10,
+  accuracy,
+  macroF1: 0.5,
+  rocAuc: 0.5,
+  logLoss,
+  brier: 0.3,
+});
+
+describe('metrics', () => {
+  test('the best forecaster is the highest accuracy but the lowest log loss, ties all marked', () => {
+    const overall = {
+      n: 10,
+      model: headline(0.8, 0.6),
+      persistence: headline(0.85, 2.5),
+      climatology: headline(0.5, 1.0),
+      hmm: null,
+    };
+    expect(bestForecasters(overall, 'accuracy')).toEqual(['persistence']);
+    expect(bestForecasters(overall, 'logLoss')).toEqual(['model']);
+    expect(bestForecasters({ ...overall, model: headline(0.85, 0.6) }, 'accuracy')).toEqual([
+      'model',
+      'persistence',
+    ]);
+    const unscored = headline(Number.NaN, 1);
+    expect(
+      bestForecasters(
+        { ...overall, model: unscored, persistence: unscored, climatology: unscored },
+        'accuracy',
+      ),
+    ).toEqual([]);
+  });
+
+  test('a version is the one asked for when registered, else production, else the newest', () => {
+    const models = (production: string | null): ModelsResponse => ({
+      production,
+      candidate: null,
+      versions: ['20260101T000000-aa', '20260201T000000-bb'].map(
+        (version) => ({ version }) as ModelsResponse['versions'][number],
+      ),
+    });
+    expect(chooseVersion(models('20260101T000000-aa'), '20260201T000000-bb')).toBe('20260201T000000-bb');
+    expect(chooseVersion(models('20260101T000000-aa'), 'unknown')).toBe('20260101T000000-aa');
+    expect(chooseVersion(models(null), undefined)).toBe('20260201T000000-bb');
+    expect(chooseVersion({ production: null, candidate: null, versions: [] }, undefined)).toBeNull();
+  });
+
+  test('pickOption falls back to the first option', () => {
+    expect(pickOption(['A', 'B'], 'B')).toBe('B');
+    expect(pickOption(['A', 'B'], 'C')).toBe('A');
+    expect(pickOption([], 'C')).toBeNull();
+  });
+});
+
+const alert = (severity: AlertRecord['severity'], raisedAt: string): AlertRecord => ({
+  id: raisedAt,
+  at: raisedAt,
+  kind: 'dataDrift',
+  subject: 'SPX:drawdown',
+  fingerprint: 'f',
+  severity,
+  raisedAt,
+  since: raisedAt,
+  title: 't',
+  whatHappened: 'w',
+  measures: [],
+  systemAction: 's',
+  userActions: [],
+});
+
+describe('alerts', () => {
+  const alerts = [
+    alert('high', '2026-11-25T10:00:00Z'),
+    alert('low', '2026-11-26T09:00:00Z'),
+    alert('high', '2026-11-26T23:30:00Z'),
+    alert('critical', '2026-11-24T01:00:00Z'),
+  ];
+
+  test('counted per severity, most severe first, zeros included', () => {
+    expect(countBySeverity(alerts)).toEqual([
+      { severity: 'critical', count: 1 },
+      { severity: 'high', count: 2 },
+      { severity: 'medium', count: 0 },
+      { severity: 'low', count: 1 },
+    ]);
+  });
+
+  test('filtered by severity and sorted newest first', () => {
+    expect(filterAlerts(alerts, 'high').map((a) => a.raisedAt)).toEqual([
+      '2026-11-26T23:30:00Z',
+      '2026-11-25T10:00:00Z',
+    ]);
+    expect(filterAlerts(alerts).map((a) => a.severity)).toEqual(['high', 'low', 'high', 'critical']);
+  });
+
+  test('grouped per UTC day, oldest first', () => {
+    expect(alertsPerDay(alerts)).toEqual([
+      { day: '2026-11-24', counts: { critical: 1, high: 0, medium: 0, low: 0 } },
+      { day: '2026-11-25', counts: { critical: 0, high: 1, medium: 0, low: 0 } },
+      { day: '2026-11-26', counts: { critical: 0, high: 1, medium: 0, low: 1 } },
+    ]);
+  });
+});
+
+const driftRecord = (
+  at: string,
+  ksD: number,
+  chainP: number,
+  liveAccuracy: number | null = null,
+): DriftRecord => ({
+  id: 'v1',
+  at,
+  modelVersion: 'v1',
+  verdict: 'ok',
+  reasons: [],
+  reportKey: 'k',
+  liveAccuracy,
+  liveOutcomes: liveAccuracy === null ? 0 : 120,
+  symbols: [
+    {
+      symbol: 'SPX',
+      window: { from: '2026-08-01', to: '2026-11-01', rows: 63 },
+      features: [
+        {
+          feature: 'drawdown',
+          ksD,
+          ksP: 0.5,
+          ksBootstrapP: 0.6,
+          psi: ksD / 2,
+          band: 'none',
+          drift: ksD > 0.15,
+        },
+        {
+          feature: 'log_return',
+          ksD: 0.01,
+          ksP: 0.9,
+          ksBootstrapP: null,
+          psi: 0.01,
+          band: 'none',
+          drift: false,
+        },
+      ],
+      regimeMixP: 0.3,
+      chainP,
+      chainStatistic: 4,
+      anomalies: 0,
+    },
+  ],
+});
+
+describe('drift over time', () => {
+  const records = [
+    driftRecord('2026-11-26T00:00:00Z', 0.3, 0.001, 0.7),
+    driftRecord('2026-11-24T00:00:00Z', 0.1, 0.4),
+  ];
+
+  test('a feature’s statistics come out oldest first, one point per check', () => {
+    const s = driftSeries(records, 'SPX', 'drawdown');
+    expect(s.ksD).toEqual([0.1, 0.3]);
+    expect(s.psi).toEqual([0.05, 0.15]);
+    expect(s.drift).toEqual([false, true]);
+    expect(s.x[0]).toBeLessThan(s.x[1]!);
+    expect(driftSeries(records, 'NDX', 'drawdown').x).toEqual([]);
+  });
+
+  test('chain-drift p-values and the dimensions seen', () => {
+    expect(chainDriftSeries(records, 'SPX').pValue).toEqual([0.4, 0.001]);
+    expect(driftDimensions(records)).toEqual({ symbols: ['SPX'], features: ['drawdown', 'log_return'] });
+  });
+
+  test('live accuracy keeps only the checks that had outcomes', () => {
+    expect(liveAccuracySeries(records)).toMatchObject({ accuracy: [0.7], outcomes: [120], versions: ['v1'] });
+  });
+});
+
+const quality = (
+  layer: QualityRecord['layer'],
+  at: string,
+  score: number,
+  dropped?: Record<string, number>,
+): QualityRecord => ({
+  id: `${at}-${layer}`,
+  at,
+  runId: at,
+  file: 'spx.csv',
+  layer,
+  rows: 100,
+  score,
+  gate: 90,
+  passed: score >= 90,
+  completeness: 1,
+  validity: 1,
+  uniqueness: 1,
+  timeliness: 1,
+  ...(dropped ? { dropped } : {}),
+});
+
+describe('data quality', () => {
+  const records = [
+    quality('bronze', '2026-11-25T00:00:00Z', 95, { invalid_date: 2, non_numeric_price: 0, future_date: 1 }),
+    quality('bronze', '2026-11-26T00:00:00Z', 97, { invalid_date: 1, non_numeric_price: 3, future_date: 0 }),
+    quality('gold', '2026-11-26T00:00:01Z', 99),
+  ];
+
+  test('the newest record per layer, undefined for a layer never measured', () => {
+    const latest = latestQualityByLayer(records);
+    expect(latest.bronze?.score).toBe(97);
+    expect(latest.gold?.score).toBe(99);
+    expect(latest.silver).toBeUndefined();
+  });
+
+  test('scores over time per layer, oldest first', () => {
+    const s = qualityScoreSeries(records);
+    expect(s.bronze.score).toEqual([95, 97]);
+    expect(s.silver.x).toEqual([]);
+  });
+
+  test('dropped rows are summed per reason, most first, zero reasons kept', () => {
+    expect(droppedByReason(records)).toEqual([
+      { reason: 'invalid_date', rows: 3 },
+      { reason: 'non_numeric_price', rows: 3 },
+      { reason: 'future_date', rows: 1 },
+    ]);
+    expect(reasonLabel('non_positive_price')).toBe('non-positive price');
+  });
+
+  test('series with different x values share one axis with gaps', () => {
+    expect(
+      alignSeries([
+        { x: [1, 3], y: [10, 30] },
+        { x: [2, 3], y: [20, 31] },
+      ]),
+    ).toEqual({
+      x: [1, 2, 3],
+      ys: [
+        [10, null, 30],
+        [null, 20, 31],
+      ],
+    });
+  });
+});
+
+const event = (at: string, kind: RegistryEvent['kind'], version: string): RegistryEvent => ({
+  at,
+  kind,
+  version,
+  previousVersion: null,
+  reason: kind,
+});
+
+describe('what was live when', () => {
+  test('promotions and rollbacks become production periods, newest first, the current one open', () => {
+    const events = [
+      event('2026-11-03T00:00:00Z', 'rolled-back', 'v1'),
+      event('2026-11-01T00:00:00Z', 'registered', 'v1'),
+      event('2026-11-01T00:00:01Z', 'promoted', 'v1'),
+      event('2026-11-02T00:00:00Z', 'candidate-started', 'v2'),
+      event('2026-11-02T12:00:00Z', 'promoted', 'v2'),
+    ];
+    expect(productionPeriods(events).map((p) => [p.version, p.from, p.to, p.how])).toEqual([
+      ['v1', '2026-11-03T00:00:00Z', null, 'rolled-back'],
+      ['v2', '2026-11-02T12:00:00Z', '2026-11-03T00:00:00Z', 'promoted'],
+      ['v1', '2026-11-01T00:00:01Z', '2026-11-02T12:00:00Z', 'promoted'],
+    ]);
+    expect(productionPeriods([])).toEqual([]);
+  });
+});
+
+const abRecord = (
+  at: string,
+  candidateVersion: string,
+  observed: number,
+  required: number | null,
+): AbTestRecord => ({
+  id: candidateVersion,
+  at,
+  productionVersion: 'v1',
+  candidateVersion,
+  design: 'paired',
+  outcome: 'keep-collecting',
+  reasons: [],
+  primaryMetric: 'logLoss',
+  production: { outcomes: observed * 9, accuracy: 0.8, logLoss: 0.5 },
+  candidate: { outcomes: observed, accuracy: 0.81, logLoss: 0.49 },
+  logLossDifference: null,
+  accuracyDifference: null,
+  mcnemar: null,
+  sampleSize: {
+    plan: null,
+    required: required === null ? null : { production: required * 9, candidate: required },
+    observed: { production: observed * 9, candidate: observed },
+    remaining: null,
+    sufficient: false,
+    dailyOutcomes: null,
+    daysRemaining: null,
+  },
+  elapsedDays: 3,
+  maxDurationDays: 42,
+  evaluatedAt: at,
+});
+
+describe('A/B tests', () => {
+  test('only the newest evaluation of each candidate is shown', () => {
+    const tests = latestAbTests([
+      abRecord('2026-11-01T00:00:00Z', 'v2', 10, 200),
+      abRecord('2026-11-02T00:00:00Z', 'v2', 50, 200),
+      abRecord('2026-10-01T00:00:00Z', 'v0', 300, 200),
+    ]);
+    expect(tests.map((t) => [t.candidateVersion, t.candidate.outcomes])).toEqual([
+      ['v2', 50],
+      ['v0', 300],
+    ]);
+  });
+
+  test('progress is observed over required per arm, capped at 1, unknown without a plan', () => {
+    expect(abProgress(abRecord('2026-11-02T00:00:00Z', 'v2', 50, 200))).toEqual([
+      { arm: 'production', observed: 450, required: 1800, share: 0.25 },
+      { arm: 'candidate', observed: 50, required: 200, share: 0.25 },
+    ]);
+    expect(abProgress(abRecord('2026-11-02T00:00:00Z', 'v2', 300, 200))[1]!.share).toBe(1);
+    expect(abProgress(abRecord('2026-11-02T00:00:00Z', 'v2', 5, null))[1]).toEqual({
+      arm: 'candidate',
+      observed: 5,
+      required: null,
+      share: null,
+    });
+  });
+});
