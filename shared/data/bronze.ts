@@ -6,11 +6,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { DataConfig } from '#config/schema';
-import { readCsvRecords } from './csv.ts';
+import { type CsvRow, readCsvRows } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
 import { type PriceSeries, SeriesBuilder, VALUE_FIELDS } from './series.ts';
-import { parseDecimal, parseIsoDay } from './values.ts';
+import { parseIsoDay } from './values.ts';
 
 /** Why a bronze row was dropped, in the order the rules are applied. */
 export const DROP_REASONS = [
@@ -86,16 +86,14 @@ export async function readBronzeMarketFile(input: BronzeInput, options: BronzeOp
 
   let header: Header | undefined;
   const acc = new Accumulator(config, runDay, maxExamples);
-  for await (const batch of readCsvRecords(counted, { file: input.name })) {
-    let start = 0;
+  await readCsvRows(counted, { file: input.name }, (row) => {
     if (header === undefined) {
-      const first = batch[0]!;
-      header = resolveHeader(first.cells, input.name, first.line, config);
+      header = resolveHeader(row.cells(), input.name, row.line, config);
       acc.begin(header, symbolFromFileName(input.name));
-      start = 1;
+    } else {
+      acc.row(row);
     }
-    for (let i = start; i < batch.length; i++) acc.row(batch[i]!.cells, batch[i]!.line);
-  }
+  });
   if (header === undefined) {
     throw new DataRejectedError({
       file: input.name,
@@ -194,6 +192,23 @@ const HIGH = VALUE_FIELDS.indexOf('high');
 const LOW = VALUE_FIELDS.indexOf('low');
 const CLOSE = VALUE_FIELDS.indexOf('close');
 
+/** What the accumulator keeps per symbol. */
+interface SymbolState {
+  symbol: string;
+  /** A symbol cell (before trimming) that names this symbol. */
+  cell: string;
+  /** The symbol of the row after this symbol's last row: the guess for the next such row. */
+  next: SymbolState | undefined;
+  /** The day of the symbol's last dated row. */
+  lastDay: number | undefined;
+  /** Every dated row so far came after the one before: no (symbol, date) repeats yet. */
+  ascending: boolean;
+  /** The accepted rows (released by series()). */
+  builder: SeriesBuilder | undefined;
+  /** Days of the rows dropped after they were dated: with the builder's, every dated row's day. */
+  droppedDays: number[];
+}
+
 /** Applies the row rules and counts what the quality score needs, in one pass. */
 class Accumulator {
   rowsIn = 0;
@@ -204,22 +219,31 @@ class Accumulator {
 
   private header!: Header;
   private defaultSymbol = '';
-  private readonly builders = new Map<string, SeriesBuilder>();
+  /** The cells whose presence completeness counts: date, close and (when present) symbol. */
+  private requiredColumns: number[] = [];
+  private readonly symbols = new Map<string, SymbolState>();
+  /**
+   * The previous row's symbol. A daily file lists the symbols in the same order every date, so
+   * the symbol that followed it last time is checked first — no string or Map lookup per row.
+   */
+  private previous: SymbolState | undefined;
+  /** Symbols with accepted rows, in the order of their first accepted row. */
+  private readonly withRows: SymbolState[] = [];
   private readonly row$ = new Float64Array(VALUE_FIELDS.length);
   private readonly priceIdx: number[];
+  /** The last date cell and its day: a daily file repeats each date once per symbol. */
+  private lastDateCell: string | undefined;
+  private lastDateDay: number | undefined;
   // Quality counters.
   private requiredCells = 0;
   private requiredPresent = 0;
   private validRows = 0;
   private datedRows = 0;
   private futureRows = 0;
-  private keys: Float64Array = new Float64Array(1024);
-  private keyCount = 0;
-  private readonly symbolIds = new Map<string, number>();
-  private readonly lastDay = new Map<string, number>();
   private ascending = 0;
   private descending = 0;
   private pairs = 0;
+  private duplicates: number | undefined;
 
   constructor(
     config: DataConfig,
@@ -234,38 +258,45 @@ class Accumulator {
   begin(header: Header, defaultSymbol: string): void {
     this.header = header;
     this.defaultSymbol = defaultSymbol;
+    this.requiredColumns = [header.date, header.values[CLOSE]!];
+    if (header.symbol !== -1) this.requiredColumns.push(header.symbol);
   }
 
-  row(cells: string[], line: number): void {
+  row(cells: CsvRow): void {
     const h = this.header;
+    const line = cells.line;
     this.rowsIn++;
     this.countRequired(cells);
-    if (cells.length !== h.cellCount) {
-      this.drop('wrong_cell_count', line, `${cells.length} cells where the header has ${h.cellCount}`);
+    if (cells.count !== h.cellCount) {
+      this.drop('wrong_cell_count', line, `${cells.count} cells where the header has ${h.cellCount}`);
       return;
     }
-    const symbol = h.symbol === -1 ? this.defaultSymbol : cells[h.symbol]!.trim();
-    if (symbol.length === 0) {
+    const state = this.symbolOf(cells);
+    if (state === undefined) {
       this.drop('missing_symbol', line, 'empty symbol');
       return;
     }
-    const dateCell = cells[h.date]!;
-    const day = parseIsoDay(dateCell);
+    const day = this.dayOf(cells, h.date);
     if (day === undefined) {
-      this.drop('invalid_date', line, `date "${clip(dateCell)}" is not YYYY-MM-DD`);
+      this.drop('invalid_date', line, `date "${clip(cells.cell(h.date))}" is not YYYY-MM-DD`);
       return;
     }
-    this.trackDate(symbol, day);
+    this.trackDate(state, day);
     const row = this.row$;
     for (let f = 0; f < VALUE_FIELDS.length; f++) {
       const col = h.values[f]!;
-      const v = col === -1 ? undefined : parseDecimal(cells[col]!);
+      const v = col === -1 ? undefined : cells.decimal(col);
       row[f] = v === undefined ? Number.NaN : v;
       if (v !== undefined && Number.isNaN(v)) {
         if (f === VOLUME) {
           this.volumeInvalid++;
         } else if (this.priceIdx.includes(f)) {
-          this.drop('non_numeric_price', line, `${VALUE_FIELDS[f]} "${clip(cells[col]!)}" is not a number`);
+          this.drop(
+            'non_numeric_price',
+            line,
+            `${VALUE_FIELDS[f]} "${clip(cells.cell(col))}" is not a number`,
+          );
+          state.droppedDays.push(day);
           return;
         }
       }
@@ -273,73 +304,142 @@ class Accumulator {
     for (const f of this.priceIdx) {
       if (row[f]! <= 0) {
         this.drop('non_positive_price', line, `${VALUE_FIELDS[f]} ${row[f]} is not positive`);
+        state.droppedDays.push(day);
         return;
       }
     }
     if (isInconsistent(row) === 0) this.validRows++;
     if (day > this.runDay) {
-      this.drop('future_date', line, `date ${dateCell} is after the run date`);
+      this.drop('future_date', line, `date ${cells.cell(h.date)} is after the run date`);
+      state.droppedDays.push(day);
       return;
     }
-    let b = this.builders.get(symbol);
-    if (b === undefined) {
-      b = new SeriesBuilder(symbol);
-      this.builders.set(symbol, b);
+    if (state.builder === undefined) {
+      state.builder = new SeriesBuilder(state.symbol);
+      this.withRows.push(state);
     }
-    b.push(day, line, row);
+    state.builder.push(day, line, row);
     this.rowsAccepted++;
   }
 
+  /**
+   * The accepted rows per symbol (in the order of their first accepted row). Each builder is
+   * released once its series is built, so that its blocks can be collected while the next
+   * series is copied.
+   */
   series(): PriceSeries[] {
-    return [...this.builders.values()].map((b) => b.build());
+    this.countDuplicates(); // needs the builders' days
+    const out: PriceSeries[] = [];
+    for (const state of this.withRows) {
+      out.push(state.builder!.build());
+      state.builder = undefined;
+    }
+    this.withRows.length = 0;
+    return out;
   }
 
   quality(gate: number): LayerQuality {
-    const keys = this.keys.subarray(0, this.keyCount).sort();
-    let duplicates = 0;
-    for (let i = 1; i < keys.length; i++) if (keys[i] === keys[i - 1]) duplicates++;
+    const duplicates = this.countDuplicates();
     const rows = this.rowsIn;
     const ordered = this.pairs === 0 ? 1 : Math.max(this.ascending, this.descending) / this.pairs;
     const noFuture = this.datedRows === 0 ? 0 : 1 - this.futureRows / this.datedRows;
     return layerQuality('bronze', gate, rows, {
       completeness: this.requiredCells === 0 ? 0 : this.requiredPresent / this.requiredCells,
       validity: rows === 0 ? 0 : this.validRows / rows,
-      uniqueness: this.keyCount === 0 ? 0 : 1 - duplicates / this.keyCount,
+      uniqueness: this.datedRows === 0 ? 0 : 1 - duplicates / this.datedRows,
       timeliness: (noFuture + ordered) / 2,
     });
   }
 
-  private countRequired(cells: string[]): void {
-    const h = this.header;
-    const required = [h.date, h.values[CLOSE]!];
-    if (h.symbol !== -1) required.push(h.symbol);
-    for (const c of required) {
+  /**
+   * Dated rows that repeat an earlier (symbol, date). A symbol whose days only ever went up has
+   * none; the others' days (accepted and dropped after dating) are sorted and counted.
+   */
+  private countDuplicates(): number {
+    if (this.duplicates !== undefined) return this.duplicates;
+    let duplicates = 0;
+    for (const state of this.symbols.values()) {
+      if (state.ascending) continue;
+      const builder = state.builder;
+      const accepted = builder === undefined ? 0 : builder.length;
+      const days = new Int32Array(accepted + state.droppedDays.length);
+      builder?.copyDays(days);
+      days.set(state.droppedDays, accepted);
+      days.sort();
+      for (let i = 1; i < days.length; i++) if (days[i] === days[i - 1]) duplicates++;
+    }
+    this.duplicates = duplicates;
+    return duplicates;
+  }
+
+  private countRequired(cells: CsvRow): void {
+    const required = this.requiredColumns;
+    for (let k = 0; k < required.length; k++) {
       this.requiredCells++;
-      if ((cells[c] ?? '').length > 0) this.requiredPresent++;
+      if (cells.cellLength(required[k]!) > 0) this.requiredPresent++;
     }
   }
 
-  private trackDate(symbol: string, day: number): void {
+  /** The day of the date cell, parsed once per run of equal date cells. */
+  private dayOf(cells: CsvRow, col: number): number | undefined {
+    if (this.lastDateCell === undefined || !cells.cellEquals(col, this.lastDateCell)) {
+      this.lastDateCell = cells.cell(col);
+      this.lastDateDay = parseIsoDay(this.lastDateCell);
+    }
+    return this.lastDateDay;
+  }
+
+  /** The state of the row's symbol (the symbol cell trimmed, or the file's); undefined when empty. */
+  private symbolOf(cells: CsvRow): SymbolState | undefined {
+    const col = this.header.symbol;
+    const guess = this.previous?.next;
+    let state: SymbolState;
+    if (col === -1) {
+      state = this.previous ?? this.stateOf(this.defaultSymbol);
+    } else if (guess !== undefined && cells.cellEquals(col, guess.cell)) {
+      state = guess;
+    } else {
+      const cell = cells.cell(col);
+      const symbol = cell.trim();
+      if (symbol.length === 0) return undefined;
+      state = this.stateOf(symbol);
+      state.cell = cell;
+    }
+    if (this.previous !== undefined) this.previous.next = state;
+    this.previous = state;
+    return state;
+  }
+
+  private stateOf(symbol: string): SymbolState {
+    let state = this.symbols.get(symbol);
+    if (state === undefined) {
+      state = {
+        symbol,
+        cell: symbol,
+        next: undefined,
+        lastDay: undefined,
+        ascending: true,
+        builder: undefined,
+        droppedDays: [],
+      };
+      this.symbols.set(symbol, state);
+    }
+    return state;
+  }
+
+  private trackDate(state: SymbolState, day: number): void {
     this.datedRows++;
     if (day > this.runDay) this.futureRows++;
-    let id = this.symbolIds.get(symbol);
-    if (id === undefined) {
-      id = this.symbolIds.size;
-      this.symbolIds.set(symbol, id);
-    }
-    if (this.keyCount === this.keys.length) {
-      const next = new Float64Array(this.keys.length * 2);
-      next.set(this.keys);
-      this.keys = next;
-    }
-    this.keys[this.keyCount++] = id * 2 ** 21 + (day + 2 ** 20); // unique per (symbol, day)
-    const last = this.lastDay.get(symbol);
+    const last = state.lastDay;
     if (last !== undefined) {
       this.pairs++;
       if (day > last) this.ascending++;
-      else if (day < last) this.descending++;
+      else {
+        state.ascending = false;
+        if (day < last) this.descending++;
+      }
     }
-    this.lastDay.set(symbol, day);
+    state.lastDay = day;
   }
 
   private drop(reason: DropReason, line: number, detail: string): void {

@@ -3,6 +3,7 @@
  * safe CSV writing. Memory is bounded by one chunk plus one record, never by the file size.
  */
 import { DataRejectedError } from './errors.ts';
+import { parseDecimalIn } from './values.ts';
 
 /** One CSV record and the physical line (1-based) it starts on. */
 export interface CsvRecord {
@@ -18,49 +19,71 @@ export interface CsvReadOptions {
 }
 
 const QUOTE = 34; // "
+const BOM = 0xfeff;
 const COMMA = 44; // ,
 const LF = 10;
 const CR = 13;
+
+/** Records longer than this (characters) reject a file unless the caller says otherwise: 1 Mi. */
+const DEFAULT_MAX_RECORD_LENGTH = 1 << 20;
 
 /**
  * Reads CSV records from a stream of bytes, yielding them in batches (one batch per input chunk,
  * so the caller's per-record work stays synchronous and fast). Blank lines are skipped.
  * Throws DataRejectedError on invalid UTF-8 (naming the first bad line) or an overlong record.
+ * For large files prefer readCsvRows, which makes no string or array per record.
  */
 export async function* readCsvRecords(
   chunks: AsyncIterable<Uint8Array>,
   options: CsvReadOptions,
 ): AsyncGenerator<CsvRecord[]> {
-  const maxRecordLength = options.maxRecordLength ?? 1 << 20;
-  const decoder = new TextDecoder('utf-8', { fatal: true }); // strips a leading BOM
+  const maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
+  const decoder = new StrictUtf8Decoder(options.file);
   const parser = new CsvParser();
-  let linesBefore = 0; // newlines in the bytes already decoded
-  let carry: Uint8Array = new Uint8Array(0); // the last bytes of the previous chunk (to locate a bad sequence)
-
   for await (const chunk of chunks) {
-    let text: string;
-    try {
-      text = decoder.decode(chunk, { stream: true });
-    } catch (cause) {
-      throw invalidUtf8(options.file, linesBefore, carry, chunk, cause);
-    }
-    carry = chunk.subarray(Math.max(0, chunk.length - 3));
-    linesBefore += countNewlines(text);
-    const records = parser.push(text, false);
+    const records = parser.push(decoder.decode(chunk), false);
     if (parser.pendingLength > maxRecordLength)
       throw tooLong(options.file, parser.pendingLine, maxRecordLength);
     checkLengths(records, options.file, maxRecordLength);
     if (records.length > 0) yield records;
   }
-  let tail: string;
-  try {
-    tail = decoder.decode();
-  } catch (cause) {
-    throw invalidUtf8(options.file, linesBefore, carry, new Uint8Array(0), cause);
-  }
-  const last = parser.push(tail, true);
+  const last = parser.push(decoder.end(), true);
   checkLengths(last, options.file, maxRecordLength);
   if (last.length > 0) yield last;
+}
+
+/**
+ * Decodes a byte stream as strict UTF-8 (a leading BOM is dropped), keeping what it needs to name
+ * the line of an invalid byte: the newlines decoded so far and the last bytes of the previous chunk.
+ */
+class StrictUtf8Decoder {
+  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private linesBefore = 0; // newlines in the bytes already decoded
+  private carry: Uint8Array = new Uint8Array(0); // the last bytes of the previous chunk
+
+  constructor(private readonly file: string) {}
+
+  /** The text of one more chunk (a character split across chunks comes out with the next one). */
+  decode(chunk: Uint8Array): string {
+    let text: string;
+    try {
+      text = this.decoder.decode(chunk, { stream: true });
+    } catch (cause) {
+      throw invalidUtf8(this.file, this.linesBefore, this.carry, chunk, cause);
+    }
+    this.carry = chunk.subarray(Math.max(0, chunk.length - 3));
+    this.linesBefore += countNewlines(text);
+    return text;
+  }
+
+  /** The end of the stream: throws if it stops inside a character. */
+  end(): string {
+    try {
+      return this.decoder.decode();
+    } catch (cause) {
+      throw invalidUtf8(this.file, this.linesBefore, this.carry, new Uint8Array(0), cause);
+    }
+  }
 }
 
 function checkLengths(records: ParsedRecord[], file: string, max: number): void {
@@ -76,6 +99,7 @@ interface ParsedRecord extends CsvRecord {
 class CsvParser {
   private pending = '';
   private line = 1; // physical line on which `pending` starts
+  private atStart = true; // nothing decoded yet: a BOM may come
 
   get pendingLength(): number {
     return this.pending.length;
@@ -88,7 +112,8 @@ class CsvParser {
   push(text: string, final: boolean): ParsedRecord[] {
     const s = this.pending + text;
     const out: ParsedRecord[] = [];
-    let pos = s.charCodeAt(0) === 0xfeff ? 1 : 0;
+    let pos = skipBom(s, this.atStart);
+    if (s.length > 0) this.atStart = false;
     let line = this.line;
     while (pos < s.length) {
       const rec = parseRecord(s, pos, final);
@@ -181,6 +206,319 @@ function parseRecord(s: string, pos: number, final: boolean): RecordSpan | undef
     }
     return { cells, end: pos, newlines: newlines + 1 };
   }
+}
+
+/** 1 when the text begins the stream with a byte-order mark (a second one: the decoder drops the first). */
+function skipBom(s: string, atStart: boolean): number {
+  return atStart && s.charCodeAt(0) === BOM ? 1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading without a string per cell
+
+/**
+ * One record handed to the callback of readCsvRows: cell boundaries in the decoded text, read on
+ * demand. The same object is reused for every record: it is valid only during the callback.
+ */
+export class CsvRow {
+  /** The physical line (1-based) the record starts on. */
+  line = 0;
+  /** The number of cells. */
+  count = 0;
+  private text = '';
+  private starts: Int32Array = new Int32Array(0);
+  private ends: Int32Array = new Int32Array(0);
+  private first = 0;
+
+  /** Cell i as a string ('' when the record has fewer cells). */
+  cell(i: number): string {
+    if (i >= this.count) return '';
+    return this.text.slice(this.starts[this.first + i]!, this.ends[this.first + i]!);
+  }
+
+  /** Every cell as strings (a new array). */
+  cells(): string[] {
+    return Array.from({ length: this.count }, (_, i) => this.cell(i));
+  }
+
+  /** The length of cell i (0 when the record has fewer cells). */
+  cellLength(i: number): number {
+    if (i >= this.count) return 0;
+    return this.ends[this.first + i]! - this.starts[this.first + i]!;
+  }
+
+  /** Whether cell i equals `s`, without making a string of the cell. */
+  cellEquals(i: number, s: string): boolean {
+    if (i >= this.count) return s.length === 0;
+    const start = this.starts[this.first + i]!;
+    const n = this.ends[this.first + i]! - start;
+    if (n !== s.length) return false;
+    for (let k = 0; k < n; k++) if (this.text.charCodeAt(start + k) !== s.charCodeAt(k)) return false;
+    return true;
+  }
+
+  /** parseDecimal of cell i (undefined when empty or absent), without making a string of the cell. */
+  decimal(i: number): number | undefined {
+    if (i >= this.count) return undefined;
+    return parseDecimalIn(this.text, this.starts[this.first + i]!, this.ends[this.first + i]!);
+  }
+
+  /** (For readCsvRows.) Points the view at cells first … first + count − 1 of `cells`, bounds in `text`. */
+  point(text: string, cells: CellBounds, first: number, count: number, line: number): void {
+    this.text = text;
+    this.starts = cells.starts;
+    this.ends = cells.ends;
+    this.first = first;
+    this.count = count;
+    this.line = line;
+  }
+}
+
+/**
+ * Reads CSV records and calls `onRow` with each, as a reused CsvRow (valid only during the call):
+ * no string or array is made per record unless the caller asks for one. The same records, lines
+ * and errors as readCsvRecords — quoted records are parsed by the same code — and, like its
+ * batches, the records of a chunk are handed over only once the whole chunk has passed the
+ * length checks. An error thrown by `onRow` stops the reading and is passed on.
+ */
+export async function readCsvRows(
+  chunks: AsyncIterable<Uint8Array>,
+  options: CsvReadOptions,
+  onRow: (row: CsvRow) => void,
+): Promise<void> {
+  const maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
+  const decoder = new StrictUtf8Decoder(options.file);
+  const scanner = new CsvScanner(maxRecordLength);
+  const row = new CsvRow();
+  for await (const chunk of chunks) {
+    scanner.push(decoder.decode(chunk), false);
+    if (scanner.pendingLength > maxRecordLength)
+      throw tooLong(options.file, scanner.pendingLine, maxRecordLength);
+    if (scanner.tooLongLine !== undefined) throw tooLong(options.file, scanner.tooLongLine, maxRecordLength);
+    scanner.deliver(row, onRow);
+  }
+  scanner.push(decoder.end(), true);
+  if (scanner.tooLongLine !== undefined) throw tooLong(options.file, scanner.tooLongLine, maxRecordLength);
+  scanner.deliver(row, onRow);
+}
+
+/** Cell boundaries: cell k spans text[starts[k], ends[k]). */
+interface CellBounds {
+  starts: Int32Array;
+  ends: Int32Array;
+}
+
+/**
+ * The incremental parser of readCsvRows: like CsvParser, but a pushed text's records are kept as
+ * cell boundaries in reused typed arrays. A record without quotes is scanned in place; the others
+ * (quoted cells, a lone CR, the end of the file) go through parseRecord, and their cells are joined
+ * into a text of their own.
+ */
+class CsvScanner {
+  private pending = '';
+  private line = 1; // physical line on which `pending` starts
+  private atStart = true;
+  // The records of the last push.
+  private text = '';
+  private records = 0;
+  private recordLine: Int32Array = new Int32Array(1024);
+  /** Record k's cells are firstCell[k] … firstCell[k + 1] − 1. */
+  private firstCell: Int32Array = new Int32Array(1025);
+  private cellCount = 0;
+  private readonly cells: CellBounds = { starts: new Int32Array(8192), ends: new Int32Array(8192) };
+  /** The records whose cells are in a text of their own (ascending), and those texts. */
+  private readonly ownRecords: number[] = [];
+  private readonly ownTexts: string[] = [];
+  /** The last positions found of LF, CR and `,` in the pushed text (−1: not searched yet). */
+  private lfAt = -1;
+  private crAt = -1;
+  private commaAt = -1;
+  /** The line of the first record of the last push that is longer than the limit. */
+  tooLongLine: number | undefined;
+
+  constructor(private readonly maxRecordLength: number) {}
+
+  get pendingLength(): number {
+    return this.pending.length;
+  }
+  get pendingLine(): number {
+    return this.line;
+  }
+
+  /** Scans every complete record of pending + text; with `final`, the rest too. */
+  push(text: string, final: boolean): void {
+    this.clear();
+    let s = text;
+    let pos: number;
+    if (this.pending.length === 0) {
+      pos = skipBom(text, this.atStart);
+    } else {
+      pos = this.finishPending(text);
+      if (pos === -1) {
+        s = this.pending + text;
+        pos = 0;
+      }
+    }
+    const n = s.length;
+    if (n > 0) this.atStart = false;
+    this.text = s;
+    let line = this.line;
+    while (pos < n) {
+      const mark = this.cellCount;
+      const end = this.scanPlain(s, pos);
+      if (end === -1) {
+        this.cellCount = mark;
+        const rec = parseRecord(s, pos, final);
+        if (rec === undefined) break;
+        this.addParsed(s, pos, rec, line);
+        line += rec.newlines;
+        pos = rec.end;
+        continue;
+      }
+      if (this.cellCount - mark === 1 && this.cellsEmpty(mark))
+        this.cellCount = mark; // blank line
+      else {
+        if (end - pos > this.maxRecordLength) this.tooLongLine ??= line;
+        this.addRecord(mark, line);
+      }
+      line++;
+      pos = end;
+    }
+    this.pending = pos < n ? s.slice(pos) : '';
+    this.line = line;
+    this.firstCell[this.records] = this.cellCount;
+  }
+
+  /** Hands the records of the last push to `onRow`, one at a time through `row`. */
+  deliver(row: CsvRow, onRow: (row: CsvRow) => void): void {
+    let own = 0;
+    for (let k = 0; k < this.records; k++) {
+      let text = this.text;
+      if (own < this.ownRecords.length && this.ownRecords[own] === k) text = this.ownTexts[own++]!;
+      const first = this.firstCell[k]!;
+      row.point(text, this.cells, first, this.firstCell[k + 1]! - first, this.recordLine[k]!);
+      onRow(row);
+    }
+    this.records = 0;
+  }
+
+  private clear(): void {
+    this.records = 0;
+    this.cellCount = 0;
+    this.ownRecords.length = 0;
+    this.ownTexts.length = 0;
+    this.lfAt = -1;
+    this.crAt = -1;
+    this.commaAt = -1;
+    this.tooLongLine = undefined;
+  }
+
+  /**
+   * Parses the records begun in the previous chunk in a string of their own — the pending text and
+   * this one's first line — so that the rest of the chunk is scanned in the flat string the decoder
+   * made rather than in a concatenation, which every search would pay for. Returns the position
+   * in `text` after them; −1 (nothing added) when they do not end there (a quoted line break).
+   */
+  private finishPending(text: string): number {
+    const cut = text.indexOf('\n') + 1;
+    if (cut === 0) return -1;
+    const head = this.pending + text.slice(0, cut);
+    const spans: RecordSpan[] = [];
+    for (let p = 0; p < head.length; ) {
+      const rec = parseRecord(head, p, false);
+      if (rec === undefined) return -1;
+      spans.push(rec);
+      p = rec.end;
+    }
+    let p = 0;
+    for (const rec of spans) {
+      this.addParsed(head, p, rec, this.line);
+      this.line += rec.newlines;
+      p = rec.end;
+    }
+    return cut;
+  }
+
+  /** Adds a record parsed by parseRecord at `pos` of `s` (nothing for a blank line). */
+  private addParsed(s: string, pos: number, rec: RecordSpan, line: number): void {
+    if (rec.cells.length === 1 && rec.cells[0] === '' && s.charCodeAt(pos) !== QUOTE) return; // blank line
+    if (rec.end - pos > this.maxRecordLength) this.tooLongLine ??= line;
+    const mark = this.cellCount;
+    let at = 0;
+    for (const cell of rec.cells) {
+      this.addCell(at, at + cell.length);
+      at += cell.length;
+    }
+    this.ownRecords.push(this.records);
+    this.ownTexts.push(rec.cells.join(''));
+    this.addRecord(mark, line);
+  }
+
+  /**
+   * Adds the cells of an unquoted record starting at `pos` and returns the position after its line
+   * end (LF or CRLF); −1 when a cell starts with a quote, the line has a lone CR, or the text ends
+   * before the line does (parseRecord decides those). Separators are found with indexOf, whose
+   * last answers are kept so that every character is searched at most once per separator.
+   */
+  private scanPlain(s: string, pos: number): number {
+    if (this.lfAt < pos) this.lfAt = indexOrEnd(s, '\n', pos);
+    const lf = this.lfAt;
+    if (lf === s.length) return -1;
+    if (this.crAt < pos) this.crAt = indexOrEnd(s, '\r', pos);
+    let end = lf; // end of the last cell
+    if (this.crAt < lf) {
+      if (this.crAt !== lf - 1) return -1;
+      end = lf - 1;
+    }
+    let start = pos;
+    for (;;) {
+      if (s.charCodeAt(start) === QUOTE) return -1;
+      if (this.commaAt < start) this.commaAt = indexOrEnd(s, ',', start);
+      const comma = this.commaAt;
+      if (comma >= end) {
+        this.addCell(start, end);
+        return lf + 1;
+      }
+      this.addCell(start, comma);
+      start = comma + 1;
+    }
+  }
+
+  private cellsEmpty(k: number): boolean {
+    return this.cells.ends[k] === this.cells.starts[k];
+  }
+
+  private addCell(start: number, end: number): void {
+    if (this.cellCount === this.cells.starts.length) {
+      this.cells.starts = grown(this.cells.starts, this.cellCount * 2);
+      this.cells.ends = grown(this.cells.ends, this.cellCount * 2);
+    }
+    this.cells.starts[this.cellCount] = start;
+    this.cells.ends[this.cellCount] = end;
+    this.cellCount++;
+  }
+
+  private addRecord(firstCell: number, line: number): void {
+    if (this.records + 1 >= this.recordLine.length) {
+      this.recordLine = grown(this.recordLine, this.recordLine.length * 2);
+      this.firstCell = grown(this.firstCell, this.firstCell.length * 2);
+    }
+    this.firstCell[this.records] = firstCell;
+    this.recordLine[this.records] = line;
+    this.records++;
+  }
+}
+
+/** The first position of `char` at or after `from`; the text's length when there is none. */
+function indexOrEnd(s: string, char: string, from: number): number {
+  const at = s.indexOf(char, from);
+  return at === -1 ? s.length : at;
+}
+
+function grown(a: Int32Array, length: number): Int32Array {
+  const next = new Int32Array(length);
+  next.set(a);
+  return next;
 }
 
 function countNewlines(s: string): number {

@@ -113,6 +113,92 @@ export function ecdf(sorted: Float64Array, x: number): number {
   return lo / sorted.length;
 }
 
+/**
+ * The number of values of `sorted` that are ≤ x (so ecdf(sorted, x) = upperBoundNear(…) / length),
+ * searched from `hint`, e.g. the answer for the previous day: steps of 1, 2, 4, … away from the
+ * hint bracket the answer, then bisection finds it — O(log d) for an answer d places from the hint
+ * instead of O(log n). The answer does not depend on the hint. NaN (in `sorted`, where a sort puts
+ * it last, or as x) compares like in ecdf: `sorted[i] <= x` is false.
+ */
+export function upperBoundNear(sorted: Float64Array, x: number, hint: number): number {
+  const n = sorted.length;
+  const h = Math.min(Math.max(hint, 0), n);
+  let lo = 0; // every value before lo is ≤ x
+  let hi = n; // no value from hi on is ≤ x
+  if (h < n && sorted[h]! <= x) {
+    lo = h + 1;
+    for (let step = 1; lo + step - 1 < n; step *= 2) {
+      const probe = lo + step - 1;
+      if (!(sorted[probe]! <= x)) {
+        hi = probe;
+        break;
+      }
+      lo = probe + 1;
+    }
+  } else {
+    hi = h;
+    for (let step = 1; hi - step >= 0; step *= 2) {
+      const probe = hi - step;
+      if (sorted[probe]! <= x) {
+        lo = probe + 1;
+        break;
+      }
+      hi = probe;
+    }
+  }
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Counts of sample values ≤ x (ecdf(sorted, x) × length) for many x. A bucket index over the
+ * sample's finite range — as many equal-width buckets as values — gives upperBoundNear a start a
+ * few places from the answer, so a count costs a few comparisons instead of log2(length). The
+ * counts are upperBoundNear's, which do not depend on where it starts: exactly ecdf's.
+ */
+export class EcdfIndex {
+  private readonly low: number;
+  private readonly scale: number;
+  private readonly buckets: number;
+  /** starts[k]: the first position whose value falls in bucket k or later. */
+  private readonly starts: Int32Array;
+
+  constructor(private readonly sorted: Float64Array) {
+    const n = sorted.length;
+    let first = 0;
+    while (first < n && !Number.isFinite(sorted[first]!)) first++; // −∞ (NaN sorts last)
+    let last = n - 1;
+    while (last >= first && !Number.isFinite(sorted[last]!)) last--; // +∞ and NaN
+    const finite = last - first + 1;
+    this.low = finite > 0 ? sorted[first]! : 0;
+    const width = finite > 1 ? sorted[last]! - this.low : 0;
+    const scale = finite / width;
+    this.buckets = Math.max(1, finite);
+    this.scale = width > 0 && Number.isFinite(scale) ? scale : 0;
+    this.starts = new Int32Array(this.buckets);
+    let i = 0;
+    for (let k = 0; k < this.buckets; k++) {
+      while (i < n && this.bucketOf(sorted[i]!) < k) i++;
+      this.starts[k] = i;
+    }
+  }
+
+  /** The number of sample values ≤ x. */
+  count(x: number): number {
+    return upperBoundNear(this.sorted, x, this.starts[this.bucketOf(x)]!);
+  }
+
+  private bucketOf(x: number): number {
+    const t = (x - this.low) * this.scale;
+    if (!(t >= 0)) return 0; // below the range, or NaN
+    return t < this.buckets ? Math.floor(t) : this.buckets - 1;
+  }
+}
+
 /** The regime state of a risk score: 0 Low if < low, 1 Medium if < high, else 2 High. */
 export function regimeOf(riskScore: number, thresholds: { low: number; high: number }): 0 | 1 | 2 {
   if (riskScore < thresholds.low) return 0;
@@ -136,8 +222,9 @@ export function scoreRegimes(f: GoldFeatures, reference: ReferenceSample, config
     totalWeight += w;
     const sc = new Float64Array(n);
     const values = f[feature];
+    const index = new EcdfIndex(ref);
     for (let i = 0; i < n; i++) {
-      sc[i] = ecdf(ref, values[i]!);
+      sc[i] = index.count(values[i]!) / ref.length; // = ecdf(ref, values[i])
       risk[i]! += w * sc[i]!;
     }
     scores[feature] = sc;
@@ -161,24 +248,18 @@ export function goldQuality(series: GoldSeries[], runDay: number, gate: number):
   for (const s of series) {
     rows += s.length;
     for (let i = 0; i < s.length; i++) {
-      const values = [
-        s.price[i]!,
-        s.log_return[i]!,
-        s.realized_vol_21d[i]!,
-        s.drawdown[i]!,
-        s.risk_score[i]!,
-      ];
-      if (!values.every(Number.isFinite)) incomplete++;
-      else if (
-        s.price[i]! <= 0 ||
-        s.realized_vol_21d[i]! < 0 ||
-        s.drawdown[i]! < 0 ||
-        s.drawdown[i]! >= 1 ||
-        s.risk_score[i]! < 0 ||
-        s.risk_score[i]! > 1
-      ) {
-        invalid++;
-      }
+      const price = s.price[i]!;
+      const vol = s.realized_vol_21d[i]!;
+      const drawdown = s.drawdown[i]!;
+      const risk = s.risk_score[i]!;
+      const finite =
+        Number.isFinite(price) &&
+        Number.isFinite(s.log_return[i]!) &&
+        Number.isFinite(vol) &&
+        Number.isFinite(drawdown) &&
+        Number.isFinite(risk);
+      if (!finite) incomplete++;
+      else if (price <= 0 || vol < 0 || drawdown < 0 || drawdown >= 1 || risk < 0 || risk > 1) invalid++;
       if (s.day[i]! > runDay) future++;
       if (i > 0 && s.day[i] === s.day[i - 1]) repeats++;
       if (i > 0 && s.day[i]! < s.day[i - 1]!) outOfOrder++;

@@ -40,67 +40,101 @@ export interface SilverSeries extends PriceSeries {
   flags: Uint8Array;
 }
 
-/** Appends rows to a PriceSeries, growing its arrays by doubling. */
+/** One block of rows of a SeriesBuilder: the columns of up to `day.length` rows. */
+interface Block {
+  day: Int32Array;
+  line: Int32Array;
+  /** In VALUE_FIELDS order. */
+  values: Float64Array[];
+}
+
+/** The first blocks hold 256 and 512 rows, every later one 1024. */
+const FIRST_BLOCK_ROWS = 256;
+const MAX_BLOCK_ROWS = 1024;
+
+/**
+ * Appends rows to a PriceSeries. Rows go into blocks that are never copied while rows are added,
+ * and build() copies them once into arrays of the exact length: at most one partly filled block
+ * (≤ 1024 rows) per series is unused, where doubling arrays leave up to half of them unused and
+ * copy every row again at each doubling.
+ */
 export class SeriesBuilder {
   readonly symbol: string;
   length = 0;
-  private capacity: number;
-  day: Int32Array;
-  line: Int32Array;
-  values: Record<ValueField, Float64Array>;
+  private readonly blocks: Block[] = [];
+  private current: Block | undefined;
+  /** Rows left in the current block. */
+  private room = 0;
 
-  constructor(symbol: string, capacity = 256) {
+  constructor(symbol: string) {
     this.symbol = symbol;
-    this.capacity = capacity;
-    this.day = new Int32Array(capacity);
-    this.line = new Int32Array(capacity);
-    this.values = Object.fromEntries(VALUE_FIELDS.map((f) => [f, new Float64Array(capacity)])) as Record<
-      ValueField,
-      Float64Array
-    >;
   }
 
   /** Adds one row; `row` holds the values in VALUE_FIELDS order (NaN = missing). */
   push(day: number, line: number, row: ArrayLike<number>): void {
-    if (this.length === this.capacity) this.grow();
-    const i = this.length++;
-    this.day[i] = day;
-    this.line[i] = line;
-    for (let f = 0; f < VALUE_FIELDS.length; f++) this.values[VALUE_FIELDS[f]!][i] = row[f]!;
+    if (this.room === 0) this.addBlock();
+    const block = this.current!;
+    const i = block.day.length - this.room--;
+    block.day[i] = day;
+    block.line[i] = line;
+    const values = block.values;
+    for (let f = 0; f < values.length; f++) values[f]![i] = row[f]!;
+    this.length++;
+  }
+
+  /** Copies the days of the rows added so far into `target` from `at`. */
+  copyDays(target: Int32Array, at = 0): void {
+    this.copy((b) => b.day, target, at);
   }
 
   build(): PriceSeries {
     const n = this.length;
+    const int = (pick: (b: Block) => Int32Array) => {
+      const out = new Int32Array(n);
+      this.copy(pick, out, 0);
+      return out;
+    };
+    const float = (f: number) => {
+      const out = new Float64Array(n);
+      this.copy((b) => b.values[f]!, out, 0);
+      return out;
+    };
     return {
       symbol: this.symbol,
       length: n,
-      day: this.day.slice(0, n),
-      line: this.line.slice(0, n),
-      open: this.values.open.slice(0, n),
-      high: this.values.high.slice(0, n),
-      low: this.values.low.slice(0, n),
-      close: this.values.close.slice(0, n),
-      adjclose: this.values.adjclose.slice(0, n),
-      volume: this.values.volume.slice(0, n),
+      day: int((b) => b.day),
+      line: int((b) => b.line),
+      open: float(VALUE_FIELDS.indexOf('open')),
+      high: float(VALUE_FIELDS.indexOf('high')),
+      low: float(VALUE_FIELDS.indexOf('low')),
+      close: float(VALUE_FIELDS.indexOf('close')),
+      adjclose: float(VALUE_FIELDS.indexOf('adjclose')),
+      volume: float(VALUE_FIELDS.indexOf('volume')),
     };
   }
 
-  private grow(): void {
-    this.capacity *= 2;
-    this.day = growInt(this.day, this.capacity);
-    this.line = growInt(this.line, this.capacity);
-    for (const f of VALUE_FIELDS) {
-      const next = new Float64Array(this.capacity);
-      next.set(this.values[f]);
-      this.values[f] = next;
+  /** Copies one column of the rows added so far, block after block, into `target` from `at`. */
+  private copy<A extends Int32Array | Float64Array>(column: (b: Block) => A, target: A, at: number): void {
+    let left = this.length;
+    for (const block of this.blocks) {
+      const rows = Math.min(left, block.day.length);
+      target.set(column(block).subarray(0, rows), at);
+      at += rows;
+      left -= rows;
     }
   }
-}
 
-function growInt(a: Int32Array, capacity: number): Int32Array {
-  const next = new Int32Array(capacity);
-  next.set(a);
-  return next;
+  private addBlock(): void {
+    const last = this.current?.day.length ?? FIRST_BLOCK_ROWS / 2;
+    const rows = Math.min(last * 2, MAX_BLOCK_ROWS);
+    this.current = {
+      day: new Int32Array(rows),
+      line: new Int32Array(rows),
+      values: VALUE_FIELDS.map(() => new Float64Array(rows)),
+    };
+    this.blocks.push(this.current);
+    this.room = rows;
+  }
 }
 
 /** A new series holding rows `index` (in that order) of `s`. */

@@ -32,16 +32,22 @@ export interface SilverStats {
 
 /**
  * Cleans one symbol's accepted bronze rows (in file order) into a silver series.
- * Pure: the input is not modified.
+ * Pure: the input is not modified. When the rows are already clean (days strictly ascending, every
+ * close present — the usual vendor file) silver is the same rows, and the result shares the
+ * input's arrays instead of copying them; neither is modified afterwards.
  */
 export function cleanSeries(
   raw: PriceSeries,
   config: DataConfig,
 ): { series: SilverSeries; stats: SilverStats } {
+  if (isCleanAlready(raw)) return cleanAlready(raw);
   const unique = lastPerDay(raw);
   const sorted = pickRows(raw, unique);
   const gaps = fillMissingCloses(sorted, config.cleaning.maxForwardFill);
-  const series = withFlags(pickRows({ ...sorted, close: gaps.close }, gaps.index), gaps.filled);
+  const series = withFlags(
+    pickRows({ ...sorted, close: gaps.close }, gaps.index),
+    Uint8Array.from(gaps.filled),
+  );
   return {
     series,
     stats: {
@@ -52,6 +58,52 @@ export function cleanSeries(
       forwardFilled: gaps.filledCount,
       droppedLongGap: gaps.long,
       droppedNoEarlierClose: gaps.leading,
+      ...countFlags(series.flags),
+    },
+  };
+}
+
+/**
+ * True when cleaning would keep every row in place: days strictly ascending (so no duplicates and
+ * nothing to sort), every close present (nothing to fill or drop), arrays of the series' length.
+ */
+function isCleanAlready(s: PriceSeries): boolean {
+  const n = s.length;
+  const { day, close } = s;
+  for (const a of [s.day, s.line, s.open, s.high, s.low, s.close, s.adjclose, s.volume])
+    if (a.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    if (Number.isNaN(close[i]!)) return false;
+    if (i > 0 && day[i]! <= day[i - 1]!) return false;
+  }
+  return true;
+}
+
+/** cleanSeries of a series that isCleanAlready: the same rows, sharing the arrays. */
+function cleanAlready(raw: PriceSeries): { series: SilverSeries; stats: SilverStats } {
+  const rows: PriceSeries = {
+    symbol: raw.symbol,
+    length: raw.length,
+    day: raw.day,
+    line: raw.line,
+    open: raw.open,
+    high: raw.high,
+    low: raw.low,
+    close: raw.close,
+    adjclose: raw.adjclose,
+    volume: raw.volume,
+  };
+  const series = withFlags(rows, new Uint8Array(raw.length));
+  return {
+    series,
+    stats: {
+      symbol: raw.symbol,
+      rowsIn: raw.length,
+      rowsOut: raw.length,
+      duplicatesDropped: 0,
+      forwardFilled: 0,
+      droppedLongGap: 0,
+      droppedNoEarlierClose: 0,
       ...countFlags(series.flags),
     },
   };
@@ -114,15 +166,16 @@ function fillMissingCloses(s: PriceSeries, maxRun: number) {
   return { index, filled, close, filledCount, long, leading };
 }
 
-function withFlags(s: PriceSeries, filled: number[]): SilverSeries {
+function withFlags(s: PriceSeries, filled: Uint8Array): SilverSeries {
   const n = s.length;
   const flags = new Uint8Array(n);
   const row = new Float64Array(VALUE_FIELDS.length);
+  const columns = VALUE_FIELDS.map((f) => s[f]);
   for (let i = 0; i < n; i++) {
-    for (let f = 0; f < VALUE_FIELDS.length; f++) row[f] = s[VALUE_FIELDS[f]!][i]!;
+    for (let f = 0; f < columns.length; f++) row[f] = columns[f]![i]!;
     flags[i] = isInconsistent(row);
   }
-  return { ...s, filled: Uint8Array.from(filled), flags };
+  return { ...s, filled, flags };
 }
 
 function countFlags(flags: Uint8Array): { flagged: Record<FlagName, number>; flaggedRows: number } {

@@ -1,0 +1,41 @@
+/** SeriesBuilder keeps rows in blocks and builds exact-length columns: every row, in order. */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { SeriesBuilder, VALUE_FIELDS } from '#shared/data/series';
+
+describe('SeriesBuilder', () => {
+  test('builds every pushed row in order, in arrays of the exact length (block boundaries crossed)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3000 }), (n) => {
+        const b = new SeriesBuilder('S');
+        const row = new Float64Array(VALUE_FIELDS.length);
+        for (let i = 0; i < n; i++) {
+          for (let f = 0; f < row.length; f++) row[f] = i * 10 + f + (i % 7 === 0 ? Number.NaN : 0);
+          b.push(1000 + i, i + 2, row);
+        }
+        const s = b.build();
+        expect(s.length).toBe(n);
+        for (const c of ['day', 'line', ...VALUE_FIELDS] as const) expect(s[c].length).toBe(n);
+        for (let i = 0; i < n; i += 97) {
+          expect(s.day[i]).toBe(1000 + i);
+          expect(s.line[i]).toBe(i + 2);
+          VALUE_FIELDS.forEach((f, k) => expect(s[f][i]).toBe(i * 10 + k + (i % 7 === 0 ? Number.NaN : 0)));
+        }
+        if (n > 0) expect(s.volume[n - 1]).toBe((n - 1) * 10 + 5 + ((n - 1) % 7 === 0 ? Number.NaN : 0));
+        const days = new Int32Array(n + 2);
+        b.copyDays(days, 2);
+        expect(Array.from(days.subarray(2))).toEqual(Array.from(s.day));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('a later push does not change a series already built', () => {
+    const b = new SeriesBuilder('S');
+    b.push(1, 2, [1, 2, 3, 4, 5, 6]);
+    const first = b.build();
+    b.push(2, 3, [7, 8, 9, 10, 11, 12]);
+    expect(Array.from(first.close)).toEqual([4]);
+    expect(Array.from(b.build().close)).toEqual([4, 10]);
+  });
+});
