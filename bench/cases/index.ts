@@ -1,6 +1,8 @@
 /**
- * Every benchmark case, in the order they run. To add one (training, /predict latency, HTTP
- * throughput, Lambda cold start…):
+ * Every benchmark case, in the order they run: pipeline (bronze → gold), training (Markov fit,
+ * walk-forward evaluation, trainModel, artifact), hmm (Gaussian HMM fit), predict (/predict
+ * latency in process) and coldstart (Lambda bundles and their import). To add one (e.g. HTTP
+ * throughput on the local runtime):
  *
  * 1. write `bench/cases/<name>.ts` with `defineCase({ name, title, measureModule, variants,
  *    prepare, figures })` — `prepare` runs in the parent and builds cached inputs (see
@@ -10,6 +12,10 @@
  * 3. add the case to the list below, and its figures to bench/results/README.md.
  */
 import type { BenchCase } from '../lib/types.ts';
+import { coldstartCase } from './coldstart.ts';
+import { hmmCase } from './hmm.ts';
 import { pipelineCase } from './pipeline.ts';
+import { predictCase } from './predict.ts';
+import { trainingCase } from './training.ts';
 
-export const CASES: readonly BenchCase[] = [pipelineCase];
+export const CASES: readonly BenchCase[] = [pipelineCase, trainingCase, hmmCase, predictCase, coldstartCase];
