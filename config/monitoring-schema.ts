@@ -3,7 +3,7 @@
  * alerts (severity, de-duplication, routing), A/B tests and rollback. Defaults live in the YAML,
  * never here: a key missing from the file is an error.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const probability = z.number().min(0).max(1);
 const openUnit = z.number().gt(0).lt(1);

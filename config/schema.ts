@@ -2,7 +2,7 @@
  * The shape of every config file in config/, validated with zod when loaded.
  * Defaults live in the YAML files, never here: a key missing from a file is an error.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { monitoringConfigSchema } from './monitoring-schema.ts';
 
 const columnName = z.string().trim().toLowerCase().min(1);

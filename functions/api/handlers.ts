@@ -3,7 +3,7 @@
  * read endpoints, and the admin routes. Each route validates its input with zod and calls one use case.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   currentRegimes,
   history,

@@ -1,5 +1,5 @@
 /** The state the pipeline state machine passes between tasks (S3 keys and small facts, never data). */
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const objectInput = z.object({
   bucket: z.string().min(1),

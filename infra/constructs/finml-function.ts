@@ -80,6 +80,7 @@ export class FinmlFunction extends NodejsFunction {
         target: 'node22',
         minify: true,
         sourceMap: true,
+        sourcesContent: false,
         mainFields: ['module', 'main'],
         // ESM bundles of CommonJS dependencies still call require().
         banner:

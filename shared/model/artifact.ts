@@ -6,7 +6,7 @@
  * JSON has no Infinity, but some analytics are infinite by definition (the sojourn of a state never
  * left, the passage time to a state never reached): they are written as the string "Infinity".
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import type { ReferenceSample } from '#shared/data/gold';
 import type { WalkForwardReport } from '#shared/evaluation/index';
 import type { GaussianHmmParams } from './hmm.ts';

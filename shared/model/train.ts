@@ -117,7 +117,7 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
       references: Object.fromEntries(
         tables.map((t) => [
           t.symbol,
-          Object.fromEntries(FEATURES.map((f) => [f, Array.from(t[f]).sort((a, b) => a - b)])),
+          Object.fromEntries(FEATURES.map((f) => [f, Array.from(Float64Array.from(t[f]).sort())])),
         ]),
       ),
     },
