@@ -4,7 +4,12 @@ import { loadConfig } from '#config/load';
 import { codeVersion } from '#config/version';
 import { FinmlStack } from './stack.ts';
 
-export function buildApp(app: App = new App()): { app: App; stack: FinmlStack } {
+export interface BuildOptions {
+  /** Run cdk-nag's AwsSolutions and Serverless packs at synth. @default true */
+  checks?: boolean;
+}
+
+export function buildApp(app: App = new App(), options: BuildOptions = {}): { app: App; stack: FinmlStack } {
   const { config } = loadConfig();
   const alertEmail = app.node.tryGetContext('alertEmail') as string | undefined;
   const stack = new FinmlStack(app, (app.node.tryGetContext('stackName') as string | undefined) ?? 'Finml', {
@@ -14,7 +19,8 @@ export function buildApp(app: App = new App()): { app: App; stack: FinmlStack } 
     description:
       'FINML: market-risk regimes — data lake, pipeline, model registry, prediction API, monitoring',
   });
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+  if (options.checks ?? true)
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   return { app, stack };
 }
 

@@ -64,7 +64,7 @@ export const register = instrumented(async (event: unknown) => {
 });
 
 export const quarantine = instrumented(async (event: unknown) => {
-  const input = failedState.parse(event);
+  const input = { ...objectInput.parse(event), ...failedState.parse(event) };
   return asTask(async () => {
     const ctx = context();
     // The Catch keeps only the error's name and message: find the structured rejection again.

@@ -2,7 +2,7 @@
  * The CSV forms of silver and gold (what the data lake stores), written in chunks so a large
  * series never becomes one giant string, and read back with the same streaming reader.
  */
-import { csvLine, readCsvRecords } from './csv.ts';
+import { csvLine, readCsvRecords, readCsvRows } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import type { GoldSeries } from './gold.ts';
 import { FLAGS, type FlagName, SeriesBuilder, type SilverSeries, VALUE_FIELDS } from './series.ts';
@@ -142,67 +142,117 @@ export interface GoldTable {
 }
 
 const GOLD_NUMERIC = ['price', 'log_return', 'realized_vol_21d', 'drawdown', 'risk_score'] as const;
+type GoldNumeric = (typeof GOLD_NUMERIC)[number];
 
-/**
- * Reads a gold CSV (one or many symbols, as goldCsv writes it) into one table per symbol, in file
- * order. Throws DataRejectedError naming the file and line when a row is not a gold row.
- */
-export async function readGoldCsv(chunks: AsyncIterable<Uint8Array>, file: string): Promise<GoldTable[]> {
-  const builders = new Map<string, { day: number[]; values: number[][]; state: number[] }>();
-  let index: Record<string, number> | undefined;
-  for await (const batch of readCsvRecords(chunks, { file })) {
-    for (const { cells, line } of batch) {
-      if (index === undefined) {
-        index = Object.fromEntries(cells.map((c, i) => [c, i]));
-        for (const col of ['date', 'symbol', ...GOLD_NUMERIC, 'markov_state']) {
-          if (index[col] === undefined) {
-            throw new DataRejectedError({
-              file,
-              line,
-              code: 'missing_column',
-              reason: `not a FINML gold file: no "${col}" column`,
-            });
-          }
-        }
-        continue;
-      }
-      const day = parseIsoDay(cells[index.date!] ?? '');
-      const state = Number(cells[index.markov_state!]);
-      const values = GOLD_NUMERIC.map((c) => Number(cells[index![c]!]));
-      if (
-        day === undefined ||
-        !Number.isInteger(state) ||
-        state < 0 ||
-        values.some((v) => !Number.isFinite(v))
-      ) {
-        throw new DataRejectedError({ file, line, code: 'missing_column', reason: 'corrupt gold row' });
-      }
-      const symbol = (cells[index.symbol!] ?? '').replace(/^'(?=[=+\-@\t\r])/, '');
-      let b = builders.get(symbol);
-      if (b === undefined) {
-        b = { day: [], values: GOLD_NUMERIC.map(() => []), state: [] };
-        builders.set(symbol, b);
-      }
-      b.day.push(day);
-      values.forEach((v, k) => b.values[k]!.push(v));
-      b.state.push(state);
-    }
+/** Growable typed columns of one symbol's gold rows. */
+class GoldBuilder {
+  length = 0;
+  day = new Int32Array(256);
+  state = new Uint8Array(256);
+  values = GOLD_NUMERIC.map(() => new Float64Array(256));
+
+  push(day: number, state: number, values: Float64Array): void {
+    if (this.length === this.day.length) this.grow();
+    const i = this.length++;
+    this.day[i] = day;
+    this.state[i] = state;
+    for (let k = 0; k < values.length; k++) this.values[k]![i] = values[k]!;
   }
-  if (index === undefined)
-    throw new DataRejectedError({ file, line: 1, code: 'empty_file', reason: 'the file is empty' });
-  return [...builders].map(([symbol, b]) => {
-    const column = (name: (typeof GOLD_NUMERIC)[number]) =>
-      Float64Array.from(b.values[GOLD_NUMERIC.indexOf(name)]!);
+
+  build(symbol: string): GoldTable {
+    const n = this.length;
+    const column = (name: GoldNumeric) => this.values[GOLD_NUMERIC.indexOf(name)]!.slice(0, n);
     return {
       symbol,
-      length: b.day.length,
-      day: Int32Array.from(b.day),
+      length: n,
+      day: this.day.slice(0, n),
       price: column('price'),
       log_return: column('log_return'),
       realized_vol_21d: column('realized_vol_21d'),
       drawdown: column('drawdown'),
       risk_score: column('risk_score'),
-      markov_state: Uint8Array.from(b.state),
+      markov_state: this.state.slice(0, n),
     };
+  }
+
+  private grow(): void {
+    const size = this.day.length * 2;
+    const day = new Int32Array(size);
+    day.set(this.day);
+    this.day = day;
+    const state = new Uint8Array(size);
+    state.set(this.state);
+    this.state = state;
+    this.values = this.values.map((v) => {
+      const next = new Float64Array(size);
+      next.set(v);
+      return next;
+    });
+  }
+}
+
+/**
+ * Reads a gold CSV (one or many symbols, as goldCsv writes it) into one table per symbol, in file
+ * order. Streams the rows without a string per cell. Throws DataRejectedError naming the file and
+ * line when a row is not a gold row.
+ */
+export async function readGoldCsv(chunks: AsyncIterable<Uint8Array>, file: string): Promise<GoldTable[]> {
+  const builders = new Map<string, GoldBuilder>();
+  let columns: number[] | undefined;
+  let dateCol = -1;
+  let symbolCol = -1;
+  let stateCol = -1;
+  let current: GoldBuilder | undefined;
+  let currentSymbol = '';
+  const values = new Float64Array(GOLD_NUMERIC.length);
+  await readCsvRows(chunks, { file }, (row) => {
+    if (columns === undefined) {
+      const header = row.cells();
+      const index = (name: string) => {
+        const i = header.indexOf(name);
+        if (i === -1) {
+          throw new DataRejectedError({
+            file,
+            line: row.line,
+            code: 'missing_column',
+            reason: `not a FINML gold file: no "${name}" column`,
+          });
+        }
+        return i;
+      };
+      dateCol = index('date');
+      symbolCol = index('symbol');
+      stateCol = index('markov_state');
+      columns = GOLD_NUMERIC.map(index);
+      return;
+    }
+    const day = parseIsoDay(row.cell(dateCol));
+    const state = row.decimal(stateCol);
+    let ok = day !== undefined && state !== undefined && Number.isInteger(state) && state >= 0;
+    for (let k = 0; k < columns.length; k++) {
+      const v = row.decimal(columns[k]!);
+      values[k] = v ?? Number.NaN;
+      if (v === undefined || !Number.isFinite(v)) ok = false;
+    }
+    if (!ok)
+      throw new DataRejectedError({
+        file,
+        line: row.line,
+        code: 'missing_column',
+        reason: 'corrupt gold row',
+      });
+    if (current === undefined || !row.cellEquals(symbolCol, currentSymbol)) {
+      currentSymbol = row.cell(symbolCol);
+      const symbol = currentSymbol.replace(/^'(?=[=+\-@\t\r])/, '');
+      current = builders.get(symbol);
+      if (current === undefined) {
+        current = new GoldBuilder();
+        builders.set(symbol, current);
+      }
+    }
+    current.push(day!, state!, values);
   });
+  if (columns === undefined)
+    throw new DataRejectedError({ file, line: 1, code: 'empty_file', reason: 'the file is empty' });
+  return [...builders].map(([symbol, b]) => b.build(symbol));
 }

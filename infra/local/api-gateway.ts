@@ -1,0 +1,268 @@
+/**
+ * API Gateway (REST, Lambda proxy) on one machine: the template's resources and methods become a
+ * route table; a request is checked like API Gateway checks it (route, API key, usage-plan throttle,
+ * payload limit, request-model validation) and handed to the function as an APIGatewayProxyEvent.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { ApiRoute, LocalApi } from './deployment.ts';
+import { schemaViolation } from './json-schema.ts';
+import { LambdaFunctionError, type LocalLambda } from './lambda.ts';
+
+/** API Gateway's largest request payload (10 MB). */
+export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+
+export interface GatewayResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+function gatewayJson(statusCode: number, message: string, requestId: string): GatewayResponse {
+  return {
+    statusCode,
+    headers: {
+      'content-type': 'application/json',
+      'x-amzn-requestid': requestId,
+      'x-amzn-errortype': statusCode === 403 ? 'ForbiddenException' : 'GatewayException',
+    },
+    body: Buffer.from(JSON.stringify({ message })),
+  };
+}
+
+interface Match {
+  route: ApiRoute;
+  pathParameters: Record<string, string> | null;
+}
+
+/** Splits `/a/{b}/c` into parts; `{x+}` is a greedy proxy parameter. */
+function parts(path: string): string[] {
+  return path.split('/').filter((p) => p !== '');
+}
+
+/** Token bucket of the usage plan (rate per second, burst). */
+class Throttle {
+  private tokens: number;
+  private last = Date.now();
+
+  constructor(
+    private readonly rate: number,
+    private readonly burst: number,
+  ) {
+    this.tokens = burst;
+  }
+
+  take(): boolean {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.rate);
+    this.last = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
+export class LocalApiGateway {
+  private readonly throttle: Throttle | undefined;
+
+  constructor(
+    readonly api: LocalApi,
+    private readonly lambda: LocalLambda,
+    private readonly apiKey: string,
+    private readonly options: { accountId: string; domainName: () => string },
+  ) {
+    this.throttle = api.throttle ? new Throttle(api.throttle.rateLimit, api.throttle.burstLimit) : undefined;
+    for (const r of api.routes) {
+      if (r.integration.type === 'AWS_PROXY') lambda.spec(r.integration.functionArn);
+    }
+  }
+
+  /** The resource a path matches: literal parts win over `{param}`, which win over `{proxy+}`. */
+  private resolve(
+    path: string,
+  ): { resource: string; pathParameters: Record<string, string> | null } | undefined {
+    const want = parts(path);
+    let best: { resource: string; params: Record<string, string>; score: number } | undefined;
+    for (const resource of new Set(this.api.routes.map((r) => r.resource))) {
+      const have = parts(resource);
+      const params: Record<string, string> = {};
+      let score = 0;
+      let consumed = 0;
+      let ok = true;
+      for (const p of have) {
+        const greedy = /^\{(.+)\+\}$/.exec(p);
+        const param = /^\{(.+)\}$/.exec(p);
+        if (consumed >= want.length) ok = false;
+        else if (greedy) {
+          params[greedy[1]!] = want.slice(consumed).map(decodeURIComponent).join('/');
+          score += 1;
+          consumed = want.length;
+        } else if (param) {
+          params[param[1]!] = decodeURIComponent(want[consumed++]!);
+          score += 10;
+        } else if (p === want[consumed]) {
+          consumed++;
+          score += 100;
+        } else ok = false;
+        if (!ok) break;
+      }
+      if (!ok || consumed !== want.length) continue;
+      if (best === undefined || score > best.score) best = { resource, params, score };
+    }
+    if (best === undefined) return undefined;
+    return { resource: best.resource, pathParameters: Object.keys(best.params).length ? best.params : null };
+  }
+
+  private match(method: string, path: string): Match | 'no-resource' | 'no-method' {
+    const found = this.resolve(path);
+    if (found === undefined) return 'no-resource';
+    const route =
+      this.api.routes.find((r) => r.resource === found.resource && r.method === method) ??
+      this.api.routes.find((r) => r.resource === found.resource && r.method === 'ANY');
+    if (route === undefined) return 'no-method';
+    return { route, pathParameters: found.pathParameters };
+  }
+
+  /**
+   * Handles one request whose path is relative to the API root (e.g. `/predict?x=1`). API Gateway's
+   * own answers: 403 "Missing Authentication Token" (no such route), 403 "Forbidden" (API key), 429,
+   * 413, 400 "Invalid request body", 502 (the function failed or answered badly).
+   */
+  async handle(request: IncomingMessage, relativeUrl: string, body: Buffer): Promise<GatewayResponse> {
+    const requestId = randomUUID();
+    const method = (request.method ?? 'GET').toUpperCase();
+    const url = new URL(relativeUrl, 'http://local');
+    const matched = this.match(method, url.pathname);
+    if (typeof matched === 'string') return gatewayJson(403, 'Missing Authentication Token', requestId);
+    const { route } = matched;
+    if (route.apiKeyRequired && request.headers['x-api-key'] !== this.apiKey) {
+      return gatewayJson(403, 'Forbidden', requestId);
+    }
+    if (route.integration.type === 'MOCK') {
+      return {
+        statusCode: route.integration.statusCode,
+        headers: { ...route.integration.headers, 'x-amzn-requestid': requestId },
+        body: Buffer.alloc(0),
+      };
+    }
+    if (this.throttle && !this.throttle.take()) return gatewayJson(429, 'Too Many Requests', requestId);
+    if (body.length > MAX_PAYLOAD_BYTES) return gatewayJson(413, 'Request Too Long', requestId);
+    const text = body.toString('utf8');
+    if (route.bodySchema) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        return gatewayJson(400, 'Invalid request body', requestId);
+      }
+      if (schemaViolation(route.bodySchema, parsed) !== undefined) {
+        return gatewayJson(400, 'Invalid request body', requestId);
+      }
+    }
+    const event = this.event(request, url, route, matched.pathParameters, text, requestId);
+    let result: unknown;
+    try {
+      result = await this.lambda.invoke(route.integration.functionArn, event);
+    } catch (error) {
+      if (!(error instanceof LambdaFunctionError)) throw error;
+      return gatewayJson(502, 'Internal server error', requestId);
+    }
+    return this.response(result, requestId);
+  }
+
+  private event(
+    request: IncomingMessage,
+    url: URL,
+    route: ApiRoute,
+    pathParameters: Record<string, string> | null,
+    body: string,
+    requestId: string,
+  ): APIGatewayProxyEvent {
+    const headers: Record<string, string> = {};
+    const multiValueHeaders: Record<string, string[]> = {};
+    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+      const name = request.rawHeaders[i]!;
+      const value = request.rawHeaders[i + 1]!;
+      headers[name] = value;
+      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    }
+    const query: Record<string, string> = {};
+    const multiQuery: Record<string, string[]> = {};
+    for (const [k, v] of url.searchParams) {
+      query[k] = v;
+      multiQuery[k] = [...(multiQuery[k] ?? []), v];
+    }
+    const hasQuery = Object.keys(query).length > 0;
+    const now = new Date();
+    return {
+      resource: route.resource,
+      path: url.pathname,
+      httpMethod: route.method === 'ANY' ? (request.method ?? 'GET').toUpperCase() : route.method,
+      headers,
+      multiValueHeaders,
+      queryStringParameters: hasQuery ? query : null,
+      multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+      pathParameters,
+      stageVariables: null,
+      body: body === '' ? null : body,
+      isBase64Encoded: false,
+      requestContext: {
+        accountId: this.options.accountId,
+        apiId: this.api.logicalId,
+        authorizer: undefined,
+        domainName: this.options.domainName(),
+        httpMethod: (request.method ?? 'GET').toUpperCase(),
+        identity: {
+          accessKey: null,
+          accountId: null,
+          apiKey: route.apiKeyRequired ? this.apiKey : null,
+          apiKeyId: route.apiKeyRequired ? 'local' : null,
+          caller: null,
+          clientCert: null,
+          cognitoAuthenticationProvider: null,
+          cognitoAuthenticationType: null,
+          cognitoIdentityId: null,
+          cognitoIdentityPoolId: null,
+          principalOrgId: null,
+          sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+          user: null,
+          userAgent: request.headers['user-agent'] ?? null,
+          userArn: null,
+        },
+        path: `/${this.api.stageName}${url.pathname}`,
+        protocol: `HTTP/${request.httpVersion}`,
+        requestId,
+        requestTimeEpoch: now.getTime(),
+        resourceId: route.logicalId,
+        resourcePath: route.resource,
+        stage: this.api.stageName,
+      },
+    } as APIGatewayProxyEvent;
+  }
+
+  /** A Lambda proxy result → HTTP; anything else is API Gateway's 502. */
+  private response(result: unknown, requestId: string): GatewayResponse {
+    const r = result as {
+      statusCode?: unknown;
+      headers?: Record<string, unknown>;
+      multiValueHeaders?: Record<string, unknown[]>;
+      body?: unknown;
+      isBase64Encoded?: boolean;
+    } | null;
+    if (r === null || typeof r !== 'object' || typeof r.statusCode !== 'number') {
+      return gatewayJson(502, 'Internal server error', requestId);
+    }
+    const headers: Record<string, string> = { 'x-amzn-requestid': requestId };
+    for (const [k, v] of Object.entries(r.headers ?? {})) headers[k.toLowerCase()] = String(v);
+    for (const [k, v] of Object.entries(r.multiValueHeaders ?? {}))
+      headers[k.toLowerCase()] = v.map(String).join(', ');
+    headers['content-type'] ??= 'application/json';
+    const text = typeof r.body === 'string' ? r.body : '';
+    return {
+      statusCode: r.statusCode,
+      headers,
+      body: r.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text),
+    };
+  }
+}

@@ -1,0 +1,426 @@
+/**
+ * The FINML stack deployed onto this machine: the synthesized template's buckets on s3rver, tables on
+ * dynalite, topic as an outbox folder, functions imported in-process, the state machine run by a Step
+ * Functions interpreter started by S3 object events that match the EventBridge rule, the REST API and
+ * the dashboard on one HTTP port, the schedule rules as timers. State persists under `stateDir`.
+ *
+ * One process hosts every function, so the handlers share one use-case context (`setContext`): the
+ * real adapters (S3ObjectStore, DynamoModelRegistry, DynamoPredictionLog) on the local servers, and
+ * the outbox as the AlertPublisher. Run one runtime per process at a time.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { loadConfig } from '#config/load';
+import { createDynamoClient, createDynamoDocumentClient, createS3Client } from '#shared/aws/clients';
+import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
+import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
+import { S3ObjectStore } from '#shared/aws/s3-store';
+import { resetServingCache } from '#shared/usecases/serving';
+import { ENV, setContext } from '../../functions/lib/context.ts';
+import { LocalApiGateway } from './api-gateway.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalDeployment, planDeployment } from './deployment.ts';
+import { matchesPattern, s3EventToEventBridge, targetInputFor } from './events.ts';
+import { type AdminHandler, startFrontDoor } from './http-server.ts';
+import { LocalLambda } from './lambda.ts';
+import { FunctionLogs } from './logs.ts';
+import { OutboxAlertPublisher, readOutbox } from './outbox.ts';
+import { REPO_ROOT } from './paths.ts';
+import { LocalSchedules } from './schedules.ts';
+import {
+  closeServer,
+  type LocalS3Server,
+  provisionBuckets,
+  provisionTables,
+  type RunningServer,
+  S3RVER_CREDENTIALS,
+  startDynamo,
+  startS3,
+} from './servers.ts';
+import { type ExecutionRecord, LocalStateMachine } from './state-machine.ts';
+import { type SynthesizedStack, shortName, synthesizeStack } from './template.ts';
+
+export const DEFAULT_STATE_DIR = join(REPO_ROOT, '.finml');
+export const DEFAULT_PORTS = { api: 3000, s3: 4569, dynamodb: 4567 } as const;
+
+export interface LocalRuntimeOptions {
+  /** Where buckets, tables, the outbox, logs and the API key live. @default <repo>/.finml */
+  readonly stateDir?: string;
+  /** Interface the servers listen on. @default 127.0.0.1 */
+  readonly host?: string;
+  /** Ports (0 = any free port). @default 3000 (app + API), 4569 (S3), 4567 (DynamoDB) */
+  readonly ports?: { readonly api?: number; readonly s3?: number; readonly dynamodb?: number };
+  /** A template synthesized before (tests reuse one); else the stack is synthesized now. */
+  readonly stack?: SynthesizedStack;
+  /** Schedule time scale: 1 = real time, 0.001 = 1000× faster, 0 = timers off. @default 1 */
+  readonly scheduleScale?: number;
+  /** The dashboard's static build. @default <repo>/dashboard/dist */
+  readonly dashboardDir?: string;
+  /** Progress lines (pipeline runs, schedules). @default none */
+  readonly print?: (line: string) => void;
+  /** The use cases' clock. @default the system clock */
+  readonly now?: () => Date;
+}
+
+export interface LocalRuntime {
+  readonly stack: SynthesizedStack;
+  readonly deployment: LocalDeployment;
+  readonly stateDir: string;
+  readonly apiKey: string;
+  readonly urls: {
+    readonly app: string;
+    readonly api: string;
+    readonly s3: string;
+    readonly dynamodb: string;
+  };
+  /** Local names: buckets and tables by short logical id, the bronze bucket, the topic. */
+  readonly names: {
+    readonly bronze: string;
+    readonly buckets: Readonly<Record<string, string>>;
+    readonly tables: Readonly<Record<string, string>>;
+    readonly topicArn: string;
+  };
+  /** An S3 client on the local S3 server (s3rver credentials). */
+  readonly s3: S3Client;
+  readonly dynamodb: DynamoDBClient;
+  readonly lambda: LocalLambda;
+  readonly pipeline: LocalStateMachine;
+  readonly schedules: LocalSchedules;
+  readonly outboxDir: string;
+  readonly logsDir: string;
+  /** Resolves when no execution, invocation or scheduled run is in progress. */
+  idle(): Promise<void>;
+  /** Stops timers and servers (waiting up to `graceMs` for running work, then aborting it). */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Values every function's environment gets locally in place of the template's. */
+function overrides(apiUrl: string): Record<string, string> {
+  return {
+    FINML_CONFIG_DIR: join(REPO_ROOT, 'config'),
+    [ENV.dashboardUrl]: apiUrl,
+  };
+}
+
+/** The functions' environments merged (they must agree: one process has one environment). */
+function mergedEnvironment(deployment: LocalDeployment): Record<string, string> {
+  const merged: Record<string, string> = {};
+  for (const f of deployment.functions) {
+    for (const [k, v] of Object.entries(f.environment)) {
+      if (merged[k] !== undefined && merged[k] !== v) {
+        throw new Error(`functions disagree on ${k} (${merged[k]} vs ${v}); one process has one environment`);
+      }
+      merged[k] = v;
+    }
+  }
+  return merged;
+}
+
+async function apiKeyOf(stateDir: string): Promise<string> {
+  const file = join(stateDir, 'api-key');
+  try {
+    const key = (await readFile(file, 'utf8')).trim();
+    if (key.length >= 20) return key;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = randomBytes(30).toString('base64url');
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return key;
+}
+
+function required(env: Record<string, string>, name: string): string {
+  const v = env[name];
+  if (!v) throw new Error(`the stack sets no ${name} in the functions' environment`);
+  return v;
+}
+
+/** The readable message of a Step Functions Cause (Lambda's JSON, or plain text). */
+export function causeMessage(cause: string | undefined): string {
+  if (!cause) return '';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string };
+    return parsed.errorMessage ?? cause;
+  } catch {
+    return cause;
+  }
+}
+
+const seconds = (from: string, to?: string) =>
+  `${((Date.parse(to ?? new Date().toISOString()) - Date.parse(from)) / 1000).toFixed(1)}s`;
+
+/** Compact terminal lines for pipeline executions. */
+function reportExecutions(pipeline: LocalStateMachine, print: (line: string) => void): void {
+  const quiet = new Set(['Choice', 'Succeed', 'Fail', 'Pass']);
+  pipeline.onEvent((e) => {
+    const id = e.execution.name.slice(0, 8);
+    const input = e.execution.input as { key?: string };
+    if (e.type === 'started') print(`▶ ${id}  ${input.key ?? ''}`);
+    else if (e.type === 'state') {
+      const s = e.state;
+      if (s.index !== undefined || quiet.has(s.type)) return;
+      if (e.retrying) print(`  ${id}  ↻ ${s.name}: ${s.error ?? 'error'}, retrying`);
+      else if (s.status === 'succeeded') print(`  ${id}  ✓ ${s.name} ${seconds(s.enteredAt, s.exitedAt)}`);
+      else if (s.status === 'caught') print(`  ${id}  ✗ ${s.name}: ${s.error ?? 'error'} (caught)`);
+      else if (s.status === 'failed') print(`  ${id}  ✗ ${s.name}: ${s.error ?? 'error'}`);
+    } else {
+      const x = e.execution;
+      const end = x.states.at(-1)?.name ?? '';
+      if (x.status === 'SUCCEEDED')
+        print(`✔ ${id}  succeeded in ${seconds(x.startDate, x.stopDate)} (${end})`);
+      else
+        print(
+          `✘ ${id}  ${x.status.toLowerCase()} in ${seconds(x.startDate, x.stopDate)}: ${x.error} — ${causeMessage(x.cause)}`,
+        );
+    }
+  });
+}
+
+/** Deploys the stack onto this machine and starts everything. */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
+  const host = options.host ?? '127.0.0.1';
+  const ports = { ...DEFAULT_PORTS, ...options.ports };
+  const print = options.print ?? (() => undefined);
+  const outboxDir = join(stateDir, 'outbox');
+  const logsDir = join(stateDir, 'logs');
+  await mkdir(stateDir, { recursive: true });
+  await mkdir(outboxDir, { recursive: true });
+
+  const stack = options.stack ?? (await synthesizeStack({ outdir: join(stateDir, 'cdk.out') }));
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const undo = async () => {
+    for (const c of cleanup.reverse()) await c();
+  };
+  try {
+    // The app's URL is known only once it listens; the environment needs it, so listen first.
+    const apiKey = await apiKeyOf(stateDir);
+    let admin: AdminHandler = async () => undefined;
+    let gatewayRef: LocalApiGateway | undefined;
+    const frontDoor = await startFrontDoor(
+      {
+        get gateway() {
+          return gatewayRef;
+        },
+        apiKey,
+        dashboardDir: options.dashboardDir ?? join(REPO_ROOT, 'dashboard', 'dist'),
+        admin: (...args) => admin(...args),
+      },
+      ports.api,
+      host,
+    );
+    cleanup.push(() => closeServer(frontDoor));
+    const appPort = (frontDoor.address() as AddressInfo).port;
+    const app = `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${appPort}`;
+
+    const deployment = planDeployment(stack.template, stack.stackName, {
+      environmentOverrides: overrides(app),
+      environmentDropped: ['NODE_OPTIONS'],
+    });
+    const env = mergedEnvironment(deployment);
+
+    const dynamo: RunningServer = await startDynamo(join(stateDir, 'dynamodb'), ports.dynamodb, host);
+    cleanup.push(() => dynamo.stop());
+    const s3server: LocalS3Server = await startS3(join(stateDir, 's3'), ports.s3, host);
+    cleanup.push(() => s3server.stop());
+
+    const s3 = createS3Client({
+      endpoint: s3server.endpoint,
+      region: LOCAL_REGION,
+      credentials: S3RVER_CREDENTIALS,
+    });
+    const dynamodb = createDynamoClient({
+      endpoint: dynamo.endpoint,
+      region: LOCAL_REGION,
+      credentials: S3RVER_CREDENTIALS,
+    });
+    cleanup.push(() => {
+      s3.destroy();
+      dynamodb.destroy();
+    });
+    await provisionBuckets(s3, deployment.buckets);
+    await provisionTables(dynamodb, deployment.tables);
+
+    // The environment of a Lambda function, for anything that reads it (handlers read it at cold start).
+    const processEnv: Record<string, string> = {
+      ...env,
+      AWS_REGION: LOCAL_REGION,
+      AWS_DEFAULT_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_S3: s3server.endpoint,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      POWERTOOLS_TRACE_ENABLED: 'false',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+    const previousEnv = Object.fromEntries(Object.keys(processEnv).map((k) => [k, process.env[k]]));
+    Object.assign(process.env, processEnv);
+    cleanup.push(() => {
+      for (const [k, v] of Object.entries(previousEnv)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    });
+
+    const documentClient = createDynamoDocumentClient({ client: dynamodb });
+    const clock = options.now ? { now: options.now } : {};
+    const { config, hash } = loadConfig(processEnv.FINML_CONFIG_DIR);
+    const topicArn = required(env, ENV.alertTopic);
+    setContext({
+      store: new S3ObjectStore(s3),
+      registry: new DynamoModelRegistry(documentClient, required(env, ENV.registryTable), clock),
+      predictions: new DynamoPredictionLog(documentClient, required(env, ENV.predictionsTable), clock),
+      alerts: new OutboxAlertPublisher(outboxDir, topicArn, options.now),
+      buckets: {
+        bronze: required(env, ENV.bronzeBucket),
+        silver: required(env, ENV.silverBucket),
+        gold: required(env, ENV.goldBucket),
+        artifacts: required(env, ENV.artifactsBucket),
+        quarantine: required(env, ENV.quarantineBucket),
+      },
+      config,
+      configHash: hash,
+      dashboardUrl: app,
+      now: options.now ?? (() => new Date()),
+    });
+    resetServingCache();
+    cleanup.push(() => {
+      setContext(undefined);
+      resetServingCache();
+    });
+
+    const logs = new FunctionLogs(logsDir);
+    logs.install();
+    cleanup.push(() => logs.close());
+    const lambda = new LocalLambda(deployment.functions, logs, REPO_ROOT);
+    await lambda.load();
+
+    const machines = deployment.stateMachines.map(
+      (spec) => new LocalStateMachine(spec, lambda, { historyFile: join(stateDir, 'executions.jsonl') }),
+    );
+    if (machines.length !== 1)
+      throw new Error(`the local runtime runs one state machine; the stack has ${machines.length}`);
+    const pipeline = machines[0]!;
+    reportExecutions(pipeline, print);
+
+    const schedules = new LocalSchedules(deployment.scheduleRules, lambda, {
+      account: LOCAL_ACCOUNT,
+      region: LOCAL_REGION,
+      scale: options.scheduleScale ?? 1,
+    });
+    const short = (name: string) => name.replace(`${stack.stackName}-`, '');
+    schedules.onRun((run, phase) => {
+      if (phase === 'skipped') print(`⏰ ${short(run.rule)}: skipped, the previous run is still going`);
+      if (phase !== 'finished') return;
+      for (const r of run.results) {
+        const outcome = r.ok ? '✓' : `✗ ${r.error}`;
+        print(
+          `⏰ ${short(run.rule)} → ${short(r.function)} ${outcome} ${seconds(run.startedAt, run.finishedAt)}`,
+        );
+      }
+    });
+
+    // EventBridge: object events of buckets that send them, matched against the rules.
+    let accepting = true;
+    const eventBuckets = new Set(deployment.buckets.filter((b) => b.eventBridge).map((b) => b.name));
+    s3server.onRecord((record) => {
+      if (!accepting || !eventBuckets.has(record.s3.bucket.name)) return;
+      const event = s3EventToEventBridge(record, { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+      for (const rule of deployment.eventRules) {
+        if (!rule.enabled || !matchesPattern(rule.pattern, event)) continue;
+        for (const target of rule.targets) {
+          const input = targetInputFor(target.input, event, rule);
+          const machine = machines.find((m) => m.spec.arn === target.arn);
+          if (machine) {
+            const taken = machine.executions.some((x) => x.name === event.id);
+            machine.start(input, taken ? `${event.id}-${rule.logicalId}` : event.id);
+          } else {
+            lambda
+              .invoke(target.arn, input)
+              .catch((error: Error) => print(`✘ ${rule.name}: ${error.name} ${error.message}`));
+          }
+        }
+      }
+    });
+
+    gatewayRef = deployment.api
+      ? new LocalApiGateway(deployment.api, lambda, apiKey, {
+          accountId: LOCAL_ACCOUNT,
+          domainName: () => `localhost:${appPort}`,
+        })
+      : undefined;
+    admin = async (method, path, _body) => {
+      if (method === 'GET' && path === '/executions') {
+        return { statusCode: 200, body: { items: [...pipeline.executions].reverse() } };
+      }
+      if (method === 'GET' && path === '/schedules')
+        return { statusCode: 200, body: { items: schedules.list() } };
+      if (method === 'GET' && path === '/outbox')
+        return { statusCode: 200, body: { items: await readOutbox(outboxDir) } };
+      const m = /^\/schedules\/([^/]+)\/run$/.exec(path);
+      if (method === 'POST' && m) {
+        const run = schedules.run(decodeURIComponent(m[1]!));
+        if (run === undefined) return { statusCode: 404, body: { message: `no schedule ${m[1]}` } };
+        const done = await run;
+        return { statusCode: done.results.every((r) => r.ok) ? 200 : 500, body: done };
+      }
+      return undefined;
+    };
+    schedules.start();
+
+    const tables = Object.fromEntries(deployment.tables.map((t) => [shortName(t.logicalId), t.name]));
+    const buckets = Object.fromEntries(deployment.buckets.map((b) => [shortName(b.logicalId), b.name]));
+    const idle = async () => {
+      while (pipeline.inFlight + lambda.inFlight > 0) {
+        await pipeline.idle();
+        await schedules.idle();
+        await lambda.idle();
+      }
+    };
+    let stopped = false;
+    return {
+      stack,
+      deployment,
+      stateDir,
+      apiKey,
+      urls: { app, api: `${app}/api`, s3: s3server.endpoint, dynamodb: dynamo.endpoint },
+      names: { bronze: env[ENV.bronzeBucket]!, buckets, tables, topicArn },
+      s3,
+      dynamodb,
+      lambda,
+      pipeline,
+      schedules,
+      outboxDir,
+      logsDir,
+      idle,
+      async stop(graceMs = 30_000) {
+        if (stopped) return;
+        stopped = true;
+        accepting = false;
+        schedules.stop();
+        let timer: NodeJS.Timeout | undefined;
+        const settled = await Promise.race([
+          idle().then(() => true),
+          new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), graceMs);
+          }),
+        ]);
+        clearTimeout(timer);
+        if (!settled) {
+          pipeline.abortAll();
+          await Promise.race([pipeline.idle(), new Promise((r) => setTimeout(r, 1000))]);
+        }
+        await undo();
+      },
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
+}
+
+export type { ExecutionRecord };

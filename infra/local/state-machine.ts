@@ -1,0 +1,294 @@
+/**
+ * Step Functions on one machine: the synthesized definition run by aws-local-stepfunctions, each
+ * Lambda task calling the local handler. A handler error keeps its name, so the definition's Retry
+ * (TransientAwsError, with its interval, backoff and jitter) and Catch (DataRejectedError) apply as in
+ * AWS; the Cause is Lambda's JSON {errorType, errorMessage, trace}.
+ *
+ * The Distributed Map runs its ItemProcessor once per item in this process (the interpreter treats it
+ * as an inline Map: same ItemSelector, MaxConcurrency and per-item retries; no child executions).
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFile } from 'node:fs/promises';
+import { StateMachine } from 'aws-local-stepfunctions';
+import type { LocalStateMachineSpec } from './deployment.ts';
+import { LambdaFunctionError, type LocalLambda } from './lambda.ts';
+
+/** Node 20 lacks Promise.withResolvers, which the interpreter's Task timeout uses. */
+function polyfillWithResolvers(): void {
+  const P = Promise as unknown as { withResolvers?: unknown };
+  if (typeof P.withResolvers === 'function') return;
+  P.withResolvers = <T>() => {
+    let resolve!: (value: T | PromiseLike<T>) => void;
+    let reject!: (reason?: unknown) => void;
+    const promise = new Promise<T>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    return { promise, resolve, reject };
+  };
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
+
+export interface StateRecord {
+  name: string;
+  type: string;
+  /** Map iteration index for states inside a Map. */
+  index?: number;
+  status: 'running' | 'succeeded' | 'failed' | 'caught';
+  /** Failed attempts that were retried. */
+  retries: number;
+  error?: string;
+  enteredAt: string;
+  exitedAt?: string;
+}
+
+export interface ExecutionRecord {
+  executionArn: string;
+  name: string;
+  input: unknown;
+  status: ExecutionStatus;
+  startDate: string;
+  stopDate?: string;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  states: StateRecord[];
+}
+
+export type ExecutionListener = (event: ExecutionEvent) => void;
+
+export type ExecutionEvent =
+  | { type: 'started'; execution: ExecutionRecord }
+  | { type: 'state'; execution: ExecutionRecord; state: StateRecord; retrying?: boolean }
+  | { type: 'finished'; execution: ExecutionRecord };
+
+interface AslState {
+  Type?: string;
+  Resource?: string;
+  States?: Record<string, AslState>;
+  ItemProcessor?: { States?: Record<string, AslState> };
+  Iterator?: { States?: Record<string, AslState> };
+  Branches?: { States?: Record<string, AslState> }[];
+}
+
+/** Every Task state (at any depth) with its Resource. */
+function taskStates(states: Record<string, AslState> | undefined, out = new Map<string, string>()) {
+  for (const [name, state] of Object.entries(states ?? {})) {
+    if (state.Type === 'Task' && typeof state.Resource === 'string') {
+      const known = out.get(name);
+      if (known !== undefined && known !== state.Resource) {
+        throw new Error(`two Task states named "${name}" call different resources`);
+      }
+      out.set(name, state.Resource);
+    }
+    taskStates(state.ItemProcessor?.States, out);
+    taskStates(state.Iterator?.States, out);
+    for (const b of state.Branches ?? []) taskStates(b.States, out);
+  }
+  return out;
+}
+
+const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
+
+/** The error the interpreter sees: Step Functions' Error (the name) and Cause (Lambda's JSON). */
+function taskError(error: unknown): Error {
+  if (error instanceof LambdaFunctionError) {
+    const e = new Error(JSON.stringify(error.payload));
+    e.name = error.payload.errorType;
+    return e;
+  }
+  const e = new Error(JSON.stringify({ errorMessage: String((error as Error)?.message ?? error) }));
+  e.name = 'Lambda.ServiceException';
+  return e;
+}
+
+export interface LocalStateMachineOptions {
+  /** File that gets one JSON line per finished execution. */
+  readonly historyFile?: string;
+  /** How many finished executions to keep in memory. */
+  readonly keep?: number;
+}
+
+export class LocalStateMachine {
+  private readonly machine: StateMachine;
+  private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
+  private readonly listeners = new Set<ExecutionListener>();
+  readonly executions: ExecutionRecord[] = [];
+
+  constructor(
+    readonly spec: LocalStateMachineSpec,
+    lambda: LocalLambda,
+    private readonly options: LocalStateMachineOptions = {},
+  ) {
+    polyfillWithResolvers();
+    this.machine = new StateMachine(spec.definition as never, {
+      validationOptions: { checkPaths: true, checkArn: true },
+    });
+    for (const [state, resource] of taskStates(spec.definition.States as Record<string, AslState>)) {
+      if (LAMBDA_INVOKE.test(resource)) {
+        // LambdaInvoke without payloadResponseOnly: Parameters name the function, the result is wrapped.
+        this.handlers[state] = async (input) => {
+          const { FunctionName, Payload } = input as { FunctionName: string; Payload?: unknown };
+          try {
+            const result = await lambda.invoke(FunctionName, Payload ?? {});
+            return { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
+          } catch (error) {
+            throw taskError(error);
+          }
+        };
+      } else {
+        lambda.spec(resource); // fails now, at deploy time, for a Task the runtime cannot run
+        this.handlers[state] = async (input) => {
+          try {
+            return await lambda.invoke(resource, input);
+          } catch (error) {
+            throw taskError(error);
+          }
+        };
+      }
+    }
+  }
+
+  /** Subscribes to execution progress; returns the unsubscribe. */
+  onEvent(listener: ExecutionListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: ExecutionEvent): void {
+    for (const l of this.listeners) l(event);
+  }
+
+  get inFlight(): number {
+    return this.running.size;
+  }
+
+  /** Resolves when no execution is running. */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.done));
+  }
+
+  /** Aborts every running execution. */
+  abortAll(): void {
+    for (const r of this.running.values()) r.abort();
+  }
+
+  /** Starts an execution (StartExecution); the record is updated as it runs. */
+  start(input: unknown, name: string = randomUUID()): ExecutionRecord {
+    const record: ExecutionRecord = {
+      executionArn: `${this.spec.arn.replace(':stateMachine:', ':execution:')}:${name}`,
+      name,
+      input,
+      status: 'RUNNING',
+      startDate: new Date().toISOString(),
+      states: [],
+    };
+    this.executions.push(record);
+    const keep = this.options.keep ?? 500;
+    if (this.executions.length > keep) this.executions.splice(0, this.executions.length - keep);
+    const execution = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.handlers as never },
+      context: {
+        Execution: { Id: record.executionArn, Name: name },
+        StateMachine: { Id: this.spec.arn, Name: this.spec.name },
+      } as never,
+    });
+    this.emit({ type: 'started', execution: record });
+    const follow = this.follow(record, execution.eventLogs as AsyncIterable<Record<string, unknown>>);
+    const done = execution.result.then(
+      (output: unknown) => {
+        record.status = 'SUCCEEDED';
+        record.output = output;
+      },
+      (error: unknown) => {
+        const cause = (error as { cause?: Error }).cause;
+        const name = (error as Error).name;
+        record.status =
+          name === 'ExecutionAbortedError'
+            ? 'ABORTED'
+            : name === 'ExecutionTimeoutError'
+              ? 'TIMED_OUT'
+              : 'FAILED';
+        record.error = cause?.name ?? name;
+        record.cause = cause?.message ?? (error as Error).message;
+      },
+    );
+    const finished = Promise.all([done, follow.catch(() => undefined)]).then(async () => {
+      record.stopDate = new Date().toISOString();
+      this.running.delete(name);
+      if (this.options.historyFile) {
+        await appendFile(this.options.historyFile, `${JSON.stringify(record)}\n`).catch(() => undefined);
+      }
+      this.emit({ type: 'finished', execution: record });
+    });
+    this.running.set(name, { abort: execution.abort, done: finished });
+    return record;
+  }
+
+  /** Waits for an execution to finish. */
+  async wait(record: ExecutionRecord): Promise<ExecutionRecord> {
+    await this.running.get(record.name)?.done;
+    return record;
+  }
+
+  /** Mirrors the interpreter's event log into the record's state list. */
+  private async follow(record: ExecutionRecord, events: AsyncIterable<Record<string, unknown>>) {
+    const open = new Map<string, StateRecord>();
+    for await (const e of events) {
+      const state = e.state as { name: string; type: string } | undefined;
+      if (state === undefined) continue;
+      const index = typeof e.index === 'number' ? e.index : undefined;
+      const key = `${state.name}#${index ?? ''}`;
+      const at = new Date(Number(e.timestamp)).toISOString();
+      switch (e.type) {
+        case 'StateEntered': {
+          const s: StateRecord = {
+            name: state.name,
+            type: state.type,
+            ...(index === undefined ? {} : { index }),
+            status: 'running',
+            retries: 0,
+            enteredAt: at,
+          };
+          open.set(key, s);
+          record.states.push(s);
+          this.emit({ type: 'state', execution: record, state: s });
+          break;
+        }
+        case 'StateRetried': {
+          const s = open.get(key);
+          if (s) {
+            s.retries++;
+            this.emit({ type: 'state', execution: record, state: s, retrying: true });
+          }
+          break;
+        }
+        case 'StateFailed': {
+          const s = open.get(key);
+          if (s) s.error = String(e.Error ?? 'Error');
+          break;
+        }
+        case 'StateCaught':
+        case 'StateExited': {
+          const s = open.get(key);
+          if (s && s.status === 'running') {
+            s.status = e.type === 'StateCaught' ? 'caught' : 'succeeded';
+            s.exitedAt = at;
+            if (s.status === 'succeeded') delete s.error;
+            this.emit({ type: 'state', execution: record, state: s });
+          }
+          break;
+        }
+      }
+    }
+    for (const s of open.values()) {
+      if (s.status === 'running') {
+        s.status = 'failed';
+        s.exitedAt = new Date().toISOString();
+        this.emit({ type: 'state', execution: record, state: s });
+      }
+    }
+  }
+}

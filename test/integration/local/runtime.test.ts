@@ -1,0 +1,305 @@
+/**
+ * The local runtime end to end, against the real local servers (s3rver, dynalite) and the real
+ * handlers: the synthesized stack deployed in-process on random ports with a temporary state folder.
+ * The tests run in order and build on each other (the sample trains the first model, later tests use it).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { TransientAwsError } from '#shared/aws/errors';
+import { readOutbox } from '../../../infra/local/outbox.ts';
+import {
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from '../../../infra/local/runtime.ts';
+import type { ExecutionRecord } from '../../../infra/local/state-machine.ts';
+import { resourcesOfType, type SynthesizedStack, synthesizeStack } from '../../../infra/local/template.ts';
+
+const SAMPLE_FILE = new URL('../../../data/samples/sp500-2000.csv', import.meta.url);
+const SAMPLE_KEY = 'market_data/SPX.csv';
+
+let stateDir: string;
+let stack: SynthesizedStack;
+let sample: Buffer;
+let rt: LocalRuntime;
+
+const options = (extra: Partial<LocalRuntimeOptions> = {}): LocalRuntimeOptions => ({
+  stateDir,
+  stack,
+  ports: { api: 0, s3: 0, dynamodb: 0 },
+  scheduleScale: 0,
+  ...extra,
+});
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'finml-local-'));
+  sample = await readFile(SAMPLE_FILE);
+  stack = await synthesizeStack({ outdir: join(stateDir, 'cdk.out') });
+  rt = await startLocalRuntime(options());
+}, 60_000);
+
+afterAll(async () => {
+  await rt?.stop();
+  if (stateDir) await rm(stateDir, { recursive: true, force: true });
+});
+
+/** Puts an object into bronze and waits for the execution its event started. */
+async function drop(key: string, body: Buffer | string): Promise<ExecutionRecord> {
+  const before = new Set(rt.pipeline.executions);
+  await rt.s3.send(new PutObjectCommand({ Bucket: rt.names.bronze, Key: key, Body: body }));
+  const started = rt.pipeline.executions.filter((x) => !before.has(x));
+  expect(started.map((x) => (x.input as { key: string }).key)).toEqual([key]);
+  return rt.pipeline.wait(started[0]!);
+}
+
+async function api(path: string, init: { method?: string; body?: unknown; key?: string | null } = {}) {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  const key = init.key === undefined ? rt.apiKey : init.key;
+  if (key !== null) headers['x-api-key'] = key;
+  const response = await fetch(`${rt.urls.api}${path}`, {
+    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    headers,
+    ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+async function keys(bucket: string, prefix = ''): Promise<string[]> {
+  const page = await rt.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (page.Contents ?? []).map((o) => o.Key!).sort();
+}
+
+interface ModelList {
+  production: string | null;
+  candidate: string | null;
+  versions: { version: string; stage: string }[];
+}
+
+/** The sample's last `rows` days, the daily moves of the last `shifted` multiplied by `factor`. */
+function shiftedSample(rows: number, shifted: number, factor: number): string {
+  const lines = sample.toString('utf8').trim().split('\n');
+  const header = lines[0]!;
+  const data = lines.slice(-rows).map((l) => l.split(','));
+  let previousOld = Number(data[rows - shifted - 1]![4]);
+  let previousNew = previousOld;
+  for (const row of data.slice(rows - shifted)) {
+    const close = Number(row[4]);
+    const next = previousNew * (close / previousOld) ** factor;
+    const ratio = next / close;
+    for (const c of [1, 2, 3, 4, 5]) row[c] = (Number(row[c]) * ratio).toFixed(6);
+    previousOld = close;
+    previousNew = next;
+  }
+  return `${[header, ...data.map((r) => r.join(','))].join('\n')}\n`;
+}
+
+describe('the local runtime', () => {
+  test('deploys every function of the template with its source entry, and the tables with their keys', () => {
+    const template = stack.template;
+    const withEntry = resourcesOfType(template, 'AWS::Lambda::Function').filter(
+      ([, r]) => r.Metadata?.['finml:entry'],
+    );
+    expect(rt.deployment.functions.map((f) => f.logicalId).sort()).toEqual(
+      withEntry.map(([id]) => id).sort(),
+    );
+    for (const t of rt.deployment.tables) {
+      const p = template.Resources[t.logicalId]!.Properties!;
+      expect(t.create.KeySchema).toEqual(p.KeySchema);
+      expect(t.create.AttributeDefinitions).toEqual(p.AttributeDefinitions);
+      expect(t.create.GlobalSecondaryIndexes).toEqual(p.GlobalSecondaryIndexes);
+    }
+  });
+
+  test('the sample dropped into bronze runs the pipeline, registers a production model, and /predict answers', async () => {
+    const run = await drop(SAMPLE_KEY, sample);
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states.filter((s) => s.index === undefined).map((s) => s.name)).toEqual([
+      'Claim',
+      'FirstTime?',
+      'ValidateBronze',
+      'CleanToSilver',
+      'BuildGold',
+      'ValidateGold',
+      'RecordOutcomes',
+      'DriftCheck',
+      'Retrain?',
+      'Train',
+      'Register',
+      'Done',
+    ]);
+    const models = (await api('/models')).body as unknown as ModelList;
+    expect(models.production).not.toBeNull();
+    expect(models.versions).toEqual([
+      expect.objectContaining({ version: models.production, stage: 'production' }),
+    ]);
+    const forecast = await api('/predict', { body: { symbol: 'SPX', horizon: 5 } });
+    expect(forecast.status).toBe(200);
+    expect(forecast.body.modelVersion).toBe(models.production);
+    const p = forecast.body.probabilities as Record<string, number>;
+    expect(Object.keys(p)).toEqual(['Low', 'Medium', 'High']);
+    expect(p.Low! + p.Medium! + p.High!).toBeCloseTo(1, 12);
+  }, 60_000);
+
+  test('the API refuses a request without the API key and a body that breaks the request model', async () => {
+    expect(await api('/predict', { body: { symbol: 'SPX' }, key: null })).toEqual({
+      status: 403,
+      body: { message: 'Forbidden' },
+    });
+    expect(await api('/predict', { body: { symbol: 'SPX', colour: 'red' } })).toEqual({
+      status: 400,
+      body: { message: 'Invalid request body' },
+    });
+  });
+
+  test('a semicolon-separated file is quarantined with its report and an alert, and nothing reaches silver', async () => {
+    const silverBefore = await keys(rt.names.buckets.DataLakeSilver!);
+    const outboxBefore = (await readOutbox(rt.outboxDir)).length;
+
+    const run = await drop(
+      'market_data/semicolons.csv',
+      'date;close\n2020-01-02;3257.85\n2020-01-03;3234.85\n',
+    );
+
+    expect(run.status).toBe('FAILED');
+    expect(run.error).toBe('DataRejectedError');
+    expect(run.states.map((s) => s.name)).toEqual([
+      'Claim',
+      'FirstTime?',
+      'ValidateBronze',
+      'Quarantine',
+      'DataRejected',
+    ]);
+    const quarantined = await keys(rt.names.buckets.DataLakeQuarantine!, `${run.name}/`);
+    expect(quarantined).toEqual([
+      `${run.name}/market_data/semicolons.csv`,
+      `${run.name}/market_data/semicolons.csv.report.json`,
+    ]);
+    const report = JSON.parse(
+      await (
+        await rt.s3.send(
+          new GetObjectCommand({ Bucket: rt.names.buckets.DataLakeQuarantine!, Key: quarantined[1]! }),
+        )
+      ).Body!.transformToString(),
+    ) as Record<string, unknown>;
+    expect(report).toMatchObject({
+      file: 'market_data/semicolons.csv',
+      runId: run.name,
+      name: 'DataRejectedError',
+    });
+    expect(String(report.message)).toContain('separated by ";"');
+    const outbox = await readOutbox(rt.outboxDir);
+    expect(outbox).toHaveLength(outboxBefore + 1);
+    expect(outbox.at(-1)).toMatchObject({ severity: 'high', topicArn: rt.names.topicArn });
+    expect(outbox.at(-1)!.subject).toContain('market_data/semicolons.csv');
+    expect(await keys(rt.names.buckets.DataLakeSilver!)).toEqual(silverBefore);
+  }, 30_000);
+
+  test('the same file dropped twice is processed once', async () => {
+    const run = await drop(SAMPLE_KEY, sample);
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.states.map((s) => s.name)).toEqual(['Claim', 'FirstTime?', 'AlreadyProcessed']);
+  }, 30_000);
+
+  test('a task that fails with TransientAwsError twice is retried to success by the state machine', async () => {
+    let failures = 0;
+    const unwrap = rt.lambda.wrap('Claim', (handler) => async (event, context) => {
+      if (failures < 2) {
+        failures++;
+        throw new TransientAwsError('throttled (injected by the test)');
+      }
+      return handler(event, context);
+    });
+    try {
+      const run = await drop(SAMPLE_KEY, sample);
+
+      expect(run.status).toBe('SUCCEEDED');
+      expect(failures).toBe(2);
+      expect(run.states[0]).toMatchObject({ name: 'Claim', status: 'succeeded', retries: 2 });
+    } finally {
+      unwrap();
+    }
+  }, 30_000);
+
+  test('a file whose daily moves are shifted raises a drift alert that is e-mailed to the outbox', async () => {
+    const run = await drop('market_data/SPXSHIFT.csv', shiftedSample(400, 150, 4));
+
+    expect(run.status).toBe('SUCCEEDED');
+    const alerts = (await api('/alerts?limit=500')).body.items as {
+      kind: string;
+      subject: string;
+      notified: boolean;
+    }[];
+    const drift = alerts.filter((a) => a.kind === 'dataDrift' && a.subject.startsWith('SPXSHIFT:'));
+    expect(drift.length).toBeGreaterThan(0);
+    expect(drift.some((a) => a.notified)).toBe(true);
+    const outbox = await readOutbox(rt.outboxDir);
+    expect(outbox.some((m) => m.subject.includes('Data drift on SPXSHIFT'))).toBe(true);
+  }, 30_000);
+
+  test('two promotions at once leave exactly one production version', async () => {
+    const train = async () => {
+      const { version } = (await rt.lambda.invoke('Train', {
+        bucket: rt.names.bronze,
+        key: SAMPLE_KEY,
+        runId: 'test-train',
+      })) as { version: string };
+      await rt.lambda.invoke('Register', {
+        bucket: rt.names.bronze,
+        key: SAMPLE_KEY,
+        runId: 'test-train',
+        trained: { version },
+      });
+      return version;
+    };
+    const a = await train();
+    const b = await train();
+    expect(a).not.toBe(b);
+
+    const answers = await Promise.all(
+      [a, b].map((version) => api('/admin/promote', { body: { version, reason: 'race test' } })),
+    );
+
+    expect(answers.some((r) => r.status === 200)).toBe(true);
+    for (const r of answers) expect([200, 409]).toContain(r.status);
+    const models = (await api('/models')).body as unknown as ModelList;
+    expect([a, b]).toContain(models.production);
+    expect(models.versions.filter((v) => v.stage === 'production').map((v) => v.version)).toEqual([
+      models.production,
+    ]);
+  }, 60_000);
+
+  test('a restart keeps the registry, the alerts and the outbox', async () => {
+    const models = (await api('/models')).body;
+    const alerts = (await api('/alerts?limit=500')).body;
+    const outbox = await readOutbox(rt.outboxDir);
+    const apiKey = rt.apiKey;
+    await rt.stop();
+
+    rt = await startLocalRuntime(options());
+
+    expect(rt.apiKey).toBe(apiKey);
+    expect((await api('/models')).body).toEqual(models);
+    expect((await api('/alerts?limit=500')).body).toEqual(alerts);
+    expect(await readOutbox(rt.outboxDir)).toEqual(outbox);
+  }, 60_000);
+
+  test('the hourly drift schedule fires and records a drift report', async () => {
+    const before = ((await api('/drift?limit=500')).body.items as unknown[]).length;
+    rt.schedules.start(0.0005); // 2000× faster: the hourly drift check every 1.8 s
+    const deadline = Date.now() + 20_000;
+    let after = before;
+    while (after === before && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      after = ((await api('/drift?limit=500')).body.items as unknown[]).length;
+    }
+
+    expect(after).toBeGreaterThan(before);
+    const run = rt.schedules.history.find((r) => r.rule.endsWith('MonitoringDriftCheck'));
+    expect(run).toMatchObject({ trigger: 'timer', results: [expect.objectContaining({ ok: true })] });
+  }, 30_000);
+});
