@@ -9,7 +9,7 @@
  * Warm-up rows (any feature undefined) are left out and counted.
  */
 import type { DataConfig } from '#config/schema';
-import { type LayerQuality, layerQuality } from './quality.ts';
+import { dayOrderCounts, type LayerQuality, layerQuality } from './quality.ts';
 import type { SilverSeries } from './series.ts';
 
 export const FEATURES = ['log_return', 'realized_vol_21d', 'drawdown'] as const;
@@ -242,9 +242,6 @@ export function goldQuality(series: GoldSeries[], runDay: number, gate: number):
   let rows = 0;
   let incomplete = 0;
   let invalid = 0;
-  let repeats = 0;
-  let outOfOrder = 0;
-  let future = 0;
   for (const s of series) {
     rows += s.length;
     for (let i = 0; i < s.length; i++) {
@@ -260,11 +257,9 @@ export function goldQuality(series: GoldSeries[], runDay: number, gate: number):
         Number.isFinite(risk);
       if (!finite) incomplete++;
       else if (price <= 0 || vol < 0 || drawdown < 0 || drawdown >= 1 || risk < 0 || risk > 1) invalid++;
-      if (s.day[i]! > runDay) future++;
-      if (i > 0 && s.day[i] === s.day[i - 1]) repeats++;
-      if (i > 0 && s.day[i]! < s.day[i - 1]!) outOfOrder++;
     }
   }
+  const { future, repeats, outOfOrder } = dayOrderCounts(series, runDay);
   const share = (k: number) => (rows === 0 ? 0 : 1 - k / rows);
   return layerQuality('gold', gate, rows, {
     completeness: share(incomplete),

@@ -27,3 +27,22 @@ export function layerQuality(layer: Layer, gate: number, rows: number, c: Qualit
   const score = ((c.completeness + c.validity + c.uniqueness + c.timeliness) / 4) * 100;
   return { layer, rows, ...c, score, gate, passed: score >= gate };
 }
+
+/** Counts, over sorted series, the rows dated after the run day, repeating the previous day, or earlier than it. */
+export function dayOrderCounts(
+  series: readonly { length: number; day: Int32Array }[],
+  runDay: number,
+): { future: number; repeats: number; outOfOrder: number } {
+  let future = 0;
+  let repeats = 0;
+  let outOfOrder = 0;
+  for (const s of series) {
+    for (let i = 0; i < s.length; i++) {
+      const d = s.day[i]!;
+      if (d > runDay) future++;
+      if (i > 0 && d === s.day[i - 1]) repeats++;
+      if (i > 0 && d < s.day[i - 1]!) outOfOrder++;
+    }
+  }
+  return { future, repeats, outOfOrder };
+}

@@ -5,7 +5,7 @@
  */
 import type { DataConfig } from '#config/schema';
 import { isInconsistent } from './bronze.ts';
-import { type LayerQuality, layerQuality } from './quality.ts';
+import { dayOrderCounts, type LayerQuality, layerQuality } from './quality.ts';
 import {
   FLAGS,
   type FlagName,
@@ -245,19 +245,14 @@ export function silverQuality(series: SilverSeries[], runDay: number, gate: numb
   let rows = 0;
   let filled = 0;
   let flagged = 0;
-  let repeats = 0;
-  let outOfOrder = 0;
-  let future = 0;
   for (const s of series) {
     rows += s.length;
     for (let i = 0; i < s.length; i++) {
       filled += s.filled[i]!;
       if (s.flags[i] !== 0) flagged++;
-      if (s.day[i]! > runDay) future++;
-      if (i > 0 && s.day[i] === s.day[i - 1]) repeats++;
-      if (i > 0 && s.day[i]! < s.day[i - 1]!) outOfOrder++;
     }
   }
+  const { future, repeats, outOfOrder } = dayOrderCounts(series, runDay);
   const share = (k: number) => (rows === 0 ? 0 : 1 - k / rows);
   return layerQuality('silver', gate, rows, {
     completeness: share(filled),
