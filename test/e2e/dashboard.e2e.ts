@@ -1,0 +1,343 @@
+/**
+ * The dashboard end to end: the built site (dashboard/dist) served by the real local runtime
+ * (infra/local/runtime.ts: s3rver, dynalite, the handlers, the state machine) on random ports with a
+ * temporary state folder, driven by headless Chromium. Every number checked on screen is compared with
+ * the API's own answer. Each page must render without a console error or an uncaught exception.
+ * Screenshots go to test-output/screenshots/<page>.png.
+ *
+ * Two runtimes, one after the other (a runtime owns the process's handler context): one that never
+ * sees a file (the empty states), and one seeded with the S&P 500 sample, later given a file with
+ * shifted daily moves (the drift alert).
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
+import type { ExecutionRecord } from '../../infra/local/state-machine.ts';
+import { type SynthesizedStack, synthesizeStack } from '../../infra/local/template.ts';
+import {
+  launchBrowser,
+  openPage,
+  PAGES,
+  type PageId,
+  screenshot,
+  visit,
+  type WatchedPage,
+  waitForPage,
+} from './browser.ts';
+
+const SAMPLE_FILE = new URL('../../data/samples/sp500-2000.csv', import.meta.url);
+const SAMPLE_KEY = 'market_data/SPX.csv';
+const SHIFTED_KEY = 'market_data/SPXSHIFT.csv';
+
+let workDir: string;
+let stack: SynthesizedStack;
+let browser: BrowserContext;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'finml-e2e-'));
+  [stack, browser] = await Promise.all([
+    synthesizeStack({ outdir: join(workDir, 'cdk.out') }),
+    launchBrowser(join(workDir, 'chromium')),
+  ]);
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** A runtime on random ports with its own state folder under the work folder; schedules off. */
+function startRuntime(name: string): Promise<LocalRuntime> {
+  return startLocalRuntime({
+    stateDir: join(workDir, name),
+    stack,
+    ports: { api: 0, s3: 0, dynamodb: 0 },
+    scheduleScale: 0,
+  });
+}
+
+/** The site's address as the browser reaches it (it resolves no host name, 127.0.0.1 only). */
+const siteOf = (rt: LocalRuntime) => rt.urls.app.replace('//localhost:', '//127.0.0.1:');
+
+/** GET from the runtime's API with its key. */
+async function api<T>(rt: LocalRuntime, path: string): Promise<T> {
+  const response = await fetch(`${rt.urls.api}${path}`, { headers: { 'x-api-key': rt.apiKey } });
+  expect(response.status, `GET ${path}`).toBe(200);
+  return (await response.json()) as T;
+}
+
+/** Puts an object into bronze and waits for the pipeline execution its event started. */
+async function drop(rt: LocalRuntime, key: string, body: Buffer | string): Promise<ExecutionRecord> {
+  const before = new Set(rt.pipeline.executions);
+  await rt.s3.send(new PutObjectCommand({ Bucket: rt.names.bronze, Key: key, Body: body }));
+  const started = rt.pipeline.executions.filter((x) => !before.has(x));
+  expect(started.map((x) => (x.input as { key: string }).key)).toEqual([key]);
+  return rt.pipeline.wait(started[0]!);
+}
+
+/** The sample's last `rows` days, the daily moves of the last `shifted` multiplied by `factor`. */
+function shiftedSample(sample: string, rows: number, shifted: number, factor: number): string {
+  const lines = sample.trim().split('\n');
+  const header = lines[0]!;
+  const data = lines.slice(-rows).map((l) => l.split(','));
+  let previousOld = Number(data[rows - shifted - 1]![4]);
+  let previousNew = previousOld;
+  for (const row of data.slice(rows - shifted)) {
+    const close = Number(row[4]);
+    const next = previousNew * (close / previousOld) ** factor;
+    const ratio = next / close;
+    for (const c of [1, 2, 3, 4, 5]) row[c] = (Number(row[c]) * ratio).toFixed(6);
+    previousOld = close;
+    previousNew = next;
+  }
+  return `${[header, ...data.map((r) => r.join(','))].join('\n')}\n`;
+}
+
+/** Opens a tab, runs `body`, closes the tab, and expects no console error or uncaught exception. */
+async function inTab(body: (watched: WatchedPage) => Promise<void>): Promise<void> {
+  const watched = await openPage(browser);
+  try {
+    await body(watched);
+  } finally {
+    await watched.page.close();
+  }
+  expect(watched.errors).toEqual([]);
+}
+
+/** The texts of the cells of the table rows matched by `selector`, row by row. */
+function tableCells(page: Page, selector: string): Promise<string[][]> {
+  return page
+    .locator(selector)
+    .evaluateAll((rows) =>
+      rows.map((r) => Array.from(r.querySelectorAll('th, td'), (c) => (c.textContent ?? '').trim())),
+    );
+}
+
+/** "1,457" → 1457; "0.954" → 0.954. */
+const numberOf = (text: string) => Number(text.replaceAll(',', ''));
+
+/** formatPercent's text: one decimal and a no-break space before %. */
+const percent = (p: number) => `${(p * 100).toFixed(1)}\u00a0%`;
+
+interface Regimes {
+  modelVersion: string | null;
+  labels: string[];
+  symbols: { symbol: string; regime: string; highWithin5: { probability: number } }[];
+}
+interface Models {
+  production: string | null;
+  versions: { version: string; stage: string }[];
+}
+interface Items<T> {
+  items: T[];
+}
+
+describe('before any file has arrived', () => {
+  let rt: LocalRuntime;
+
+  beforeAll(async () => {
+    rt = await startRuntime('empty');
+  }, 60_000);
+
+  afterAll(async () => {
+    await rt?.stop();
+  });
+
+  test('home says there is no model yet and how to get one', async () => {
+    await inTab(async ({ page }) => {
+      await visit(page, siteOf(rt), 'home');
+
+      const main = page.locator('#main');
+      await expect(main.locator('.notice-empty').textContent()).resolves.toMatch(
+        /No model yet — drop a market CSV into the bronze bucket/,
+      );
+      expect(await main.locator('#section-regimes').count()).toBe(0);
+      expect(await main.locator('.notice-error').count()).toBe(0);
+      await screenshot(page, 'empty-home');
+    });
+  });
+
+  test.for(PAGES.filter((p) => p.id !== 'home'))(
+    'the $title page shows an empty state, not an error',
+    async ({ id }) => {
+      await inTab(async ({ page }) => {
+        await visit(page, siteOf(rt), id);
+
+        expect(await page.locator('#main .notice-error').count()).toBe(0);
+        if (id !== 'settings' && id !== 'glossary') {
+          expect(await page.locator('#main .notice-empty').count()).toBeGreaterThan(0);
+        }
+      });
+    },
+  );
+});
+
+describe('with the S&P 500 sample', () => {
+  let rt: LocalRuntime;
+  let sample: string;
+
+  beforeAll(async () => {
+    sample = await readFile(SAMPLE_FILE, 'utf8');
+    rt = await startRuntime('sample');
+    const run = await drop(rt, SAMPLE_KEY, sample);
+    expect(run.status).toBe('SUCCEEDED');
+    expect((await api<Models>(rt, '/models')).production).not.toBeNull();
+  }, 90_000);
+
+  afterAll(async () => {
+    await rt?.stop();
+  });
+
+  /** What each page must show from the API, checked against the API's own answer. */
+  const realData: Record<PageId, { query?: string; check: (page: Page) => Promise<void> }> = {
+    home: {
+      check: async (page) => {
+        const regimes = await api<Regimes>(rt, '/regimes');
+        const spx = regimes.symbols.find((s) => s.symbol === 'SPX')!;
+        const row = page.locator('#section-regimes tbody tr', {
+          has: page.locator('th', { hasText: /^SPX$/ }),
+        });
+        expect(await row.locator('[data-regime]').getAttribute('data-regime')).toBe(spx.regime);
+        expect(await row.textContent()).toContain(percent(spx.highWithin5.probability));
+        expect(await page.locator('h1 + *').textContent()).toContain(regimes.modelVersion!);
+      },
+    },
+    timeline: {
+      query: 'symbol=SPX',
+      check: async (page) => {
+        const timeline = await api<{ labels: string[]; rows: { state: number }[] }>(
+          rt,
+          '/timeline?symbol=SPX',
+        );
+        const counts = timeline.labels.map((_, k) => timeline.rows.filter((r) => r.state === k).length);
+        const shown = await tableCells(page, '#section-mix tbody tr');
+        expect(shown.map((cells) => [cells[0], numberOf(cells[1]!)])).toEqual(
+          timeline.labels.map((label, k) => [label, counts[k]]),
+        );
+        expect(await page.locator('#main canvas').count()).toBeGreaterThanOrEqual(2);
+      },
+    },
+    models: {
+      check: async (page) => {
+        const { production } = await api<Models>(rt, '/models');
+        const details = await api<{ report: { chain: { transitionMatrix: number[][] } } }>(
+          rt,
+          `/models/${production}`,
+        );
+        const shown = await page.locator('table.heatmap .cell-p').allInnerTexts();
+        expect(shown).toEqual(details.report.chain.transitionMatrix.flat().map((p) => p.toFixed(3)));
+      },
+    },
+    drift: {
+      check: async (page) => {
+        const alerts = await api<Items<{ kind: string }>>(rt, '/alerts?limit=200');
+        expect(alerts.items.length).toBeGreaterThan(0);
+        const kinds = await page
+          .locator('#section-alerts [data-alert-kind]')
+          .evaluateAll((cards) => cards.map((c) => c.getAttribute('data-alert-kind')));
+        expect(kinds.sort()).toEqual(alerts.items.map((a) => a.kind).sort());
+      },
+    },
+    monitoring: {
+      check: async (page) => {
+        const rows = await tableCells(page, '#section-overall tbody tr');
+        expect(rows.map((r) => r[0]?.replace(' ★', ''))).toContain('Markov model');
+        const model = rows.find((r) => r[0] === 'Markov model')!;
+        const scores = model.slice(1).map((c) => numberOf(c.replace(' ★', '')));
+        expect(scores).toHaveLength(5);
+        for (const s of scores) expect(s).toBeGreaterThanOrEqual(0);
+      },
+    },
+    data: {
+      check: async (page) => {
+        const quality = await api<Items<{ layer: string; passed: boolean }>>(rt, '/quality?limit=200');
+        const rows = await tableCells(page, '#section-history tbody tr');
+        expect(rows.map((r) => r[1]).sort()).toEqual(quality.items.map((q) => q.layer).sort());
+        for (const r of rows) expect(r).toContain('passed');
+      },
+    },
+    'ab-tests': {
+      check: async (page) => {
+        const { production } = await api<Models>(rt, '/models');
+        expect(await page.locator('#section-current').textContent()).toContain(production!);
+      },
+    },
+    settings: {
+      check: async (page) => {
+        const { configHash } = await api<{ configHash: string }>(rt, '/config');
+        expect(await page.locator('#section-versions').textContent()).toContain(configHash);
+      },
+    },
+    glossary: {
+      check: async (page) => {
+        expect(await page.locator('#main dt').count()).toBeGreaterThan(10);
+      },
+    },
+  };
+
+  test.for(PAGES)('the $title page shows the API’s data', async ({ id }) => {
+    const { query, check } = realData[id];
+    await inTab(async ({ page }) => {
+      await visit(page, siteOf(rt), id, query);
+
+      expect(await page.locator('#main .notice-error').count()).toBe(0);
+      await check(page);
+      await screenshot(page, id);
+    });
+  });
+
+  test('the SPX timeline shows 2008–2009 and March 2020 as High periods', async () => {
+    await inTab(async ({ page }) => {
+      await visit(page, siteOf(rt), 'timeline', 'symbol=SPX');
+
+      const periods = (await tableCells(page, '#section-high-periods .high-periods tbody tr')).map(
+        ([from, to]) => ({ from: from!, to: to! }),
+      );
+      const covers = (from: string, to: string) => periods.some((p) => p.from <= from && p.to >= to);
+      expect(covers('2008-10-01', '2009-03-31')).toBe(true);
+      expect(covers('2020-03-02', '2020-03-31')).toBe(true);
+    });
+  });
+
+  test('Tab reaches the navigation links, and the focused link has a visible outline', async () => {
+    await inTab(async ({ page }) => {
+      await visit(page, siteOf(rt), 'home');
+
+      let focused: string | null = null;
+      for (let presses = 0; presses < 20 && focused === null; presses++) {
+        await page.keyboard.press('Tab');
+        focused = await page.evaluate(() => document.activeElement?.getAttribute('data-page') ?? null);
+      }
+      expect(focused).toBe('home');
+      const outline = await page.evaluate(() => {
+        const style = getComputedStyle(document.activeElement!);
+        return { style: style.outlineStyle, width: Number.parseFloat(style.outlineWidth) };
+      });
+      expect(outline.style).not.toBe('none');
+      expect(outline.width).toBeGreaterThanOrEqual(2);
+      await screenshot(page, 'keyboard-focus');
+    });
+  });
+
+  test('a file with shifted daily moves and a drift check put a data-drift alert on the alerts page', async () => {
+    await inTab(async ({ page }) => {
+      await visit(page, siteOf(rt), 'drift');
+      const driftCards = page.locator('#section-alerts [data-alert-kind="dataDrift"]');
+      expect(await driftCards.count()).toBe(0);
+
+      const run = await drop(rt, SHIFTED_KEY, shiftedSample(sample, 400, 150, 4));
+      expect(run.status).toBe('SUCCEEDED');
+      const check = await rt.schedules.run('MonitoringDriftCheck');
+      expect(check?.results.every((r) => r.ok)).toBe(true);
+      await page.reload();
+      await waitForPage(page, 'drift');
+
+      expect(await driftCards.filter({ hasText: 'SPXSHIFT' }).count()).toBeGreaterThan(0);
+      await screenshot(page, 'drift-after-shift');
+    });
+  }, 60_000);
+});
