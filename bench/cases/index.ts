@@ -1,8 +1,8 @@
 /**
  * Every benchmark case, in the order they run: pipeline (bronze → gold), training (Markov fit,
  * walk-forward evaluation, trainModel, artifact), hmm (Gaussian HMM fit), predict (/predict
- * latency in process) and coldstart (Lambda bundles and their import). To add one (e.g. HTTP
- * throughput on the local runtime):
+ * latency in process), coldstart (Lambda bundles and their import) and http (throughput of the
+ * local runtime under autocannon). To add one:
  *
  * 1. write `bench/cases/<name>.ts` with `defineCase({ name, title, measureModule, variants,
  *    prepare, figures })` — `prepare` runs in the parent and builds cached inputs (see
@@ -14,8 +14,16 @@
 import type { BenchCase } from '../lib/types.ts';
 import { coldstartCase } from './coldstart.ts';
 import { hmmCase } from './hmm.ts';
+import { httpCase } from './http.ts';
 import { pipelineCase } from './pipeline.ts';
 import { predictCase } from './predict.ts';
 import { trainingCase } from './training.ts';
 
-export const CASES: readonly BenchCase[] = [pipelineCase, trainingCase, hmmCase, predictCase, coldstartCase];
+export const CASES: readonly BenchCase[] = [
+  pipelineCase,
+  trainingCase,
+  hmmCase,
+  predictCase,
+  coldstartCase,
+  httpCase,
+];
