@@ -40,6 +40,7 @@ export const monitoringConfigSchema = z
       accuracyDropThreshold: probability,
       minimumOutcomes: positiveInt,
       confidenceLevel: openUnit,
+      liveWindow: positiveInt,
     }),
     retraining: z.strictObject({
       scheduleIntervalDays: z.number().positive(),
@@ -77,6 +78,7 @@ export const monitoringConfigSchema = z
       power: openUnit,
       minimumOutcomesPerArm: positiveInt,
       maxDurationDays: z.number().positive(),
+      maxRecords: positiveInt,
     }),
     rollback: z.strictObject({
       accuracyMargin: z.number().min(0).lt(1),

@@ -21,7 +21,6 @@ import { type Context, keys } from './lake.ts';
 import { loadArtifact, pointedModel } from './models.ts';
 import { readGoldLake, registerModel, trainFromLake } from './training.ts';
 
-const LOG_WINDOW = 5000;
 
 function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
   return entries
@@ -49,7 +48,7 @@ export async function checkDrift(ctx: Context) {
   const { tables } = await readGoldLake(ctx);
   const cv = model.evaluation.markov.overall.metrics.model;
   const live = modelDrift(
-    logged(await ctx.predictions.withOutcomes(LOG_WINDOW, { modelVersion: model.version })),
+    logged(await ctx.predictions.withOutcomes(ctx.config.monitoring.modelDrift.liveWindow, { modelVersion: model.version })),
     { accuracy: cv.accuracy, logLoss: cv.logLoss },
     ctx.config.monitoring.modelDrift,
   );
@@ -190,7 +189,7 @@ export async function evaluateCandidate(ctx: Context) {
   ]);
   if (production === undefined || candidate === undefined) return { status: 'no A/B test running' as const };
   const prodModel = await loadArtifact(ctx, production.version);
-  const entries = (await ctx.predictions.withOutcomes(LOG_WINDOW * 4)).filter(
+  const entries = (await ctx.predictions.withOutcomes(ctx.config.monitoring.abTest.maxRecords)).filter(
     (e) =>
       e.at >= candidate.updatedAt &&
       (e.modelVersion === production.version || e.modelVersion === candidate.version),
@@ -258,7 +257,7 @@ export async function checkRollback(ctx: Context) {
   if (production?.previousVersion == null)
     return { rollback: false as const, reason: 'no earlier production version' };
   const previous = await loadArtifact(ctx, production.previousVersion);
-  const since = (await ctx.predictions.withOutcomes(LOG_WINDOW, { modelVersion: production.version })).filter(
+  const since = (await ctx.predictions.withOutcomes(ctx.config.monitoring.modelDrift.liveWindow, { modelVersion: production.version })).filter(
     (e) => e.at >= production.updatedAt,
   );
   const decision = decideRollback(
