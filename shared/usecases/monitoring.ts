@@ -21,7 +21,6 @@ import { type Context, keys } from './lake.ts';
 import { loadArtifact, pointedModel } from './models.ts';
 import { readGoldLake, registerModel, trainFromLake } from './training.ts';
 
-
 function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
   return entries
     .filter((e) => e.outcome !== undefined)
@@ -48,7 +47,11 @@ export async function checkDrift(ctx: Context) {
   const { tables } = await readGoldLake(ctx);
   const cv = model.evaluation.markov.overall.metrics.model;
   const live = modelDrift(
-    logged(await ctx.predictions.withOutcomes(ctx.config.monitoring.modelDrift.liveWindow, { modelVersion: model.version })),
+    logged(
+      await ctx.predictions.withOutcomes(ctx.config.monitoring.modelDrift.liveWindow, {
+        modelVersion: model.version,
+      }),
+    ),
     { accuracy: cv.accuracy, logLoss: cv.logLoss },
     ctx.config.monitoring.modelDrift,
   );
@@ -257,9 +260,11 @@ export async function checkRollback(ctx: Context) {
   if (production?.previousVersion == null)
     return { rollback: false as const, reason: 'no earlier production version' };
   const previous = await loadArtifact(ctx, production.previousVersion);
-  const since = (await ctx.predictions.withOutcomes(ctx.config.monitoring.modelDrift.liveWindow, { modelVersion: production.version })).filter(
-    (e) => e.at >= production.updatedAt,
-  );
+  const since = (
+    await ctx.predictions.withOutcomes(ctx.config.monitoring.modelDrift.liveWindow, {
+      modelVersion: production.version,
+    })
+  ).filter((e) => e.at >= production.updatedAt);
   const decision = decideRollback(
     {
       productionVersion: production.version,
