@@ -12,7 +12,7 @@ import { readGoldCsv } from '#shared/data/tables';
 import { buildPredictionPairs, evaluateWalkForward, markovFit } from '#shared/evaluation/index';
 import { type ModelArtifact, parseArtifact, serializeArtifact } from '#shared/model/artifact';
 import { analyseChain, transitionCounts } from '#shared/model/markov';
-import { trainModel } from '#shared/model/train';
+import { chainOptions, trainModel } from '#shared/model/train';
 import type { Figures, Measure } from '../lib/types.ts';
 import type { TrainingParams } from './training.ts';
 
@@ -47,20 +47,7 @@ function fitAndEvaluate(tables: readonly GoldTable[], config: FinmlConfig): Figu
   const started = performance.now();
   const sequences = tables.map((t) => t.markov_state);
   const counts = transitionCounts(sequences, K);
-  const chain = analyseChain(counts, sequences, {
-    alpha: cfg.markov.alpha,
-    zeroRowPolicy: cfg.markov.zeroRowPolicy,
-    absorbingState,
-    reachHorizon: cfg.markov.maxHorizon,
-    mixingEpsilon: cfg.markov.mixingEpsilon,
-    credibleMass: cfg.markov.credibleMass,
-    significanceLevel: cfg.markov.significanceLevel,
-    posterior: {
-      samples: cfg.markov.posteriorSamples,
-      seed: cfg.markov.seed,
-      horizons: Array.from({ length: cfg.markov.maxHorizon }, (_, h) => h + 1),
-    },
-  });
+  const chain = analyseChain(counts, sequences, chainOptions(cfg, labels));
   const chainDone = performance.now();
   const pairs = buildPredictionPairs(
     tables.map((t) => ({ symbol: t.symbol, dates: Array.from(t.day), states: t.markov_state })),

@@ -18,13 +18,31 @@ import { hashJson } from '#shared/hash';
 import { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION, type ModelArtifact } from './artifact.ts';
 import { fitGaussianHmm, type GaussianHmmFit } from './hmm.ts';
 import { evaluateHmmOnFolds, type HmmEvaluation } from './hmm-evaluation.ts';
-import { analyseChain, type ChainAnalysis, transitionCounts } from './markov.ts';
+import { analyseChain, type ChainAnalysis, type ChainAnalysisOptions, transitionCounts } from './markov.ts';
 
 export class TrainingInputError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'TrainingInputError';
   }
+}
+
+/** The chain analysis settings of config/model.yaml (every horizon up to maxHorizon gets intervals). */
+export function chainOptions(cfg: ModelConfig, labels: readonly string[]): ChainAnalysisOptions {
+  return {
+    alpha: cfg.markov.alpha,
+    zeroRowPolicy: cfg.markov.zeroRowPolicy,
+    absorbingState: labels.indexOf(cfg.markov.absorbingRegime),
+    reachHorizon: cfg.markov.maxHorizon,
+    mixingEpsilon: cfg.markov.mixingEpsilon,
+    credibleMass: cfg.markov.credibleMass,
+    significanceLevel: cfg.markov.significanceLevel,
+    posterior: {
+      samples: cfg.markov.posteriorSamples,
+      seed: cfg.markov.seed,
+      horizons: Array.from({ length: cfg.markov.maxHorizon }, (_, h) => h + 1),
+    },
+  };
 }
 
 export interface TrainingData {
@@ -59,20 +77,7 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
   }
   const absorbingState = labels.indexOf(cfg.markov.absorbingRegime);
   const counts = transitionCounts(sequences, K);
-  const chain = analyseChain(counts, sequences, {
-    alpha: cfg.markov.alpha,
-    zeroRowPolicy: cfg.markov.zeroRowPolicy,
-    absorbingState,
-    reachHorizon: cfg.markov.maxHorizon,
-    mixingEpsilon: cfg.markov.mixingEpsilon,
-    credibleMass: cfg.markov.credibleMass,
-    significanceLevel: cfg.markov.significanceLevel,
-    posterior: {
-      samples: cfg.markov.posteriorSamples,
-      seed: cfg.markov.seed,
-      horizons: Array.from({ length: cfg.markov.maxHorizon }, (_, h) => h + 1),
-    },
-  });
+  const chain = analyseChain(counts, sequences, chainOptions(cfg, labels));
 
   const pairs = buildPredictionPairs(
     tables.map((t) => ({ symbol: t.symbol, dates: Array.from(t.day), states: t.markov_state })),

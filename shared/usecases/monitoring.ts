@@ -19,6 +19,7 @@ import type { PredictionLogEntry } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
 import { type Context, keys } from './lake.ts';
 import { loadArtifact, pointedModel } from './models.ts';
+import { switchProduction } from './production.ts';
 import { readGoldLake, registerModel, trainFromLake } from './training.ts';
 
 function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
@@ -223,20 +224,11 @@ export async function evaluateCandidate(ctx: Context) {
   await ctx.registry.putRecord('abtest', { id: candidate.version, at, ...result });
   const cfg = ctx.config.monitoring;
   if (result.outcome === 'promote') {
-    await ctx.registry.movePointer(
-      'production',
-      { version: candidate.version, reason: `A/B test won: ${result.reasons.join('; ')}` },
-      production.revision,
-    );
-    await ctx.registry.clearPointer('candidate', candidate.revision);
-    await ctx.registry.setStage(candidate.version, 'production');
-    await ctx.registry.setStage(production.version, 'archived');
-    await ctx.registry.appendEvent({
-      at,
+    await switchProduction(ctx, {
+      from: production,
+      to: candidate.version,
       kind: 'promoted',
-      version: candidate.version,
-      previousVersion: production.version,
-      reason: result.reasons.join('; '),
+      reason: `A/B test won: ${result.reasons.join('; ')}`,
     });
     await raiseAlert(ctx, modelPromotedAlert(result, cfg, at));
   } else if (result.outcome === 'reject') {
@@ -276,19 +268,11 @@ export async function checkRollback(ctx: Context) {
   );
   if (!decision.rollback) return { rollback: false as const, decision };
   const at = ctx.now().toISOString();
-  await ctx.registry.movePointer(
-    'production',
-    { version: production.previousVersion, reason: `rollback: ${decision.reasons.join('; ')}` },
-    production.revision,
-  );
-  await ctx.registry.setStage(production.version, 'archived');
-  await ctx.registry.setStage(production.previousVersion, 'production');
-  await ctx.registry.appendEvent({
-    at,
+  await switchProduction(ctx, {
+    from: production,
+    to: production.previousVersion,
     kind: 'rolled-back',
-    version: production.previousVersion,
-    previousVersion: production.version,
-    reason: decision.reasons.join('; '),
+    reason: `rollback: ${decision.reasons.join('; ')}`,
   });
   await raiseAlert(ctx, modelRolledBackAlert(decision, ctx.config.monitoring, at));
   return { rollback: true as const, decision };

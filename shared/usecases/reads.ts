@@ -6,6 +6,7 @@ import { modelReport } from '#shared/model/report';
 import type { RecordKind } from '#shared/ports';
 import { type Context, keys, symbolOfKey } from './lake.ts';
 import { loadArtifact, pointedModel } from './models.ts';
+import { switchProduction } from './production.ts';
 
 export class NotFoundError extends Error {
   constructor(message: string) {
@@ -107,44 +108,19 @@ export async function history(ctx: Context, kind: RecordKind | 'events', limit: 
 export async function promote(ctx: Context, version: string, reason: string) {
   if ((await ctx.registry.getVersion(version)) === undefined)
     throw new NotFoundError(`no model version "${version}"`);
-  const production = await ctx.registry.getPointer('production');
-  const moved = await ctx.registry.movePointer(
-    'production',
-    { version, reason: `manual: ${reason}` },
-    production?.revision,
-  );
-  const candidate = await ctx.registry.getPointer('candidate');
-  if (candidate?.version === version) await ctx.registry.clearPointer('candidate', candidate.revision);
-  await ctx.registry.setStage(version, 'production');
-  if (production) await ctx.registry.setStage(production.version, 'archived');
-  await ctx.registry.appendEvent({
-    at: ctx.now().toISOString(),
-    kind: 'promoted',
-    version,
-    previousVersion: production?.version ?? null,
-    reason: `manual: ${reason}`,
-  });
-  return moved;
+  const from = await ctx.registry.getPointer('production');
+  return switchProduction(ctx, { from, to: version, kind: 'promoted', reason: `manual: ${reason}` });
 }
 
 /** Admin: put the previous production version back. */
 export async function rollback(ctx: Context, reason: string) {
-  const production = await ctx.registry.getPointer('production');
-  if (production?.previousVersion == null)
+  const from = await ctx.registry.getPointer('production');
+  if (from?.previousVersion == null)
     throw new NotFoundError('there is no earlier production version to roll back to');
-  const moved = await ctx.registry.movePointer(
-    'production',
-    { version: production.previousVersion, reason: `manual rollback: ${reason}` },
-    production.revision,
-  );
-  await ctx.registry.setStage(production.previousVersion, 'production');
-  await ctx.registry.setStage(production.version, 'archived');
-  await ctx.registry.appendEvent({
-    at: ctx.now().toISOString(),
+  return switchProduction(ctx, {
+    from,
+    to: from.previousVersion,
     kind: 'rolled-back',
-    version: production.previousVersion,
-    previousVersion: production.version,
-    reason: `manual: ${reason}`,
+    reason: `manual rollback: ${reason}`,
   });
-  return moved;
 }

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../infra/local/runtime.ts';
 import type { ExecutionRecord } from '../../infra/local/state-machine.ts';
 import { type SynthesizedStack, synthesizeStack } from '../../infra/local/template.ts';
+import { shiftedSample } from '../helpers/data.ts';
 import {
   launchBrowser,
   openPage,
@@ -77,24 +78,6 @@ async function drop(rt: LocalRuntime, key: string, body: Buffer | string): Promi
   const started = rt.pipeline.executions.filter((x) => !before.has(x));
   expect(started.map((x) => (x.input as { key: string }).key)).toEqual([key]);
   return rt.pipeline.wait(started[0]!);
-}
-
-/** The sample's last `rows` days, the daily moves of the last `shifted` multiplied by `factor`. */
-function shiftedSample(sample: string, rows: number, shifted: number, factor: number): string {
-  const lines = sample.trim().split('\n');
-  const header = lines[0]!;
-  const data = lines.slice(-rows).map((l) => l.split(','));
-  let previousOld = Number(data[rows - shifted - 1]![4]);
-  let previousNew = previousOld;
-  for (const row of data.slice(rows - shifted)) {
-    const close = Number(row[4]);
-    const next = previousNew * (close / previousOld) ** factor;
-    const ratio = next / close;
-    for (const c of [1, 2, 3, 4, 5]) row[c] = (Number(row[c]) * ratio).toFixed(6);
-    previousOld = close;
-    previousNew = next;
-  }
-  return `${[header, ...data.map((r) => r.join(','))].join('\n')}\n`;
 }
 
 /** Opens a tab, runs `body`, closes the tab, and expects no console error or uncaught exception. */

@@ -35,3 +35,24 @@ export function closesCsv(closes: ReadonlyArray<number | string>, header = 'date
 export function isoOf(day: number): string {
   return new Date(day * 86_400_000).toISOString().slice(0, 10);
 }
+
+/**
+ * The sample's last `rows` days with the daily moves of the last `shifted` days multiplied by
+ * `factor` (open/high/low/close/adjclose scaled together): a file whose volatility clearly drifts.
+ */
+export function shiftedSample(sample: string, rows: number, shifted: number, factor: number): string {
+  const lines = sample.trim().split('\n');
+  const header = lines[0]!;
+  const data = lines.slice(-rows).map((l) => l.split(','));
+  let previousOld = Number(data[rows - shifted - 1]![4]);
+  let previousNew = previousOld;
+  for (const row of data.slice(rows - shifted)) {
+    const close = Number(row[4]);
+    const next = previousNew * (close / previousOld) ** factor;
+    const ratio = next / close;
+    for (const c of [1, 2, 3, 4, 5]) row[c] = (Number(row[c]) * ratio).toFixed(6);
+    previousOld = close;
+    previousNew = next;
+  }
+  return `${[header, ...data.map((r) => r.join(','))].join('\n')}\n`;
+}

@@ -17,6 +17,7 @@ import {
 } from '../../../infra/local/runtime.ts';
 import type { ExecutionRecord } from '../../../infra/local/state-machine.ts';
 import { resourcesOfType, type SynthesizedStack, synthesizeStack } from '../../../infra/local/template.ts';
+import { shiftedSample } from '../../helpers/data.ts';
 
 const SAMPLE_FILE = new URL('../../../data/samples/sp500-2000.csv', import.meta.url);
 const SAMPLE_KEY = 'market_data/SPX.csv';
@@ -76,24 +77,6 @@ interface ModelList {
   production: string | null;
   candidate: string | null;
   versions: { version: string; stage: string }[];
-}
-
-/** The sample's last `rows` days, the daily moves of the last `shifted` multiplied by `factor`. */
-function shiftedSample(rows: number, shifted: number, factor: number): string {
-  const lines = sample.toString('utf8').trim().split('\n');
-  const header = lines[0]!;
-  const data = lines.slice(-rows).map((l) => l.split(','));
-  let previousOld = Number(data[rows - shifted - 1]![4]);
-  let previousNew = previousOld;
-  for (const row of data.slice(rows - shifted)) {
-    const close = Number(row[4]);
-    const next = previousNew * (close / previousOld) ** factor;
-    const ratio = next / close;
-    for (const c of [1, 2, 3, 4, 5]) row[c] = (Number(row[c]) * ratio).toFixed(6);
-    previousOld = close;
-    previousNew = next;
-  }
-  return `${[header, ...data.map((r) => r.join(','))].join('\n')}\n`;
 }
 
 describe('the local runtime', () => {
@@ -226,7 +209,7 @@ describe('the local runtime', () => {
   }, 30_000);
 
   test('a file whose daily moves are shifted raises a drift alert that is e-mailed to the outbox', async () => {
-    const run = await drop('market_data/SPXSHIFT.csv', shiftedSample(400, 150, 4));
+    const run = await drop('market_data/SPXSHIFT.csv', shiftedSample(sample.toString('utf8'), 400, 150, 4));
 
     expect(run.status).toBe('SUCCEEDED');
     const alerts = (await api('/alerts?limit=500')).body.items as {
