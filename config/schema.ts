@@ -16,6 +16,7 @@ export const dataConfigSchema = z
       requiredColumns: z.array(columnName).min(1),
       optionalColumns: z.array(columnName),
       priceColumns: z.array(columnName).min(1),
+      spillAboveMiB: z.number().min(0),
     }),
     cleaning: z.strictObject({
       maxForwardFill: z.number().int().min(0),

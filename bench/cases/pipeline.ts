@@ -1,5 +1,5 @@
 /**
- * Pipeline bronze → gold (issue 8): `runDataPipeline` on one generated bronze file, streamed from
+ * Pipeline bronze → gold (issue 8): `streamDataPipeline` on one generated bronze file, streamed from
  * disk, with no existing silver. Sizes keep 200 symbols and vary the days, so only the row count
  * changes between variants: time should grow linearly and memory stay flat.
  */
@@ -15,7 +15,7 @@ const source = 'issue 8';
 
 export const pipelineCase = defineCase<PipelineVariant, PipelineParams>({
   name: 'pipeline',
-  title: 'Pipeline bronze → gold (runDataPipeline, one streamed file, 200 symbols)',
+  title: 'Pipeline bronze → gold (streamDataPipeline, one streamed file, 200 symbols)',
   measureModule: new URL('./pipeline.measure.ts', import.meta.url),
   variants: [
     { name: '100k', quick: true, params: { symbols: 200, days: 500, seed: 1 } },

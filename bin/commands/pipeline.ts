@@ -7,15 +7,28 @@ import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#config/load';
 import type { DataConfig } from '#config/schema';
+import { DataRejectedError } from '#shared/data/errors';
 import { indicatorsCsv, readIndicatorsCsv } from '#shared/data/indicators';
 import { runMetadata } from '#shared/data/metadata';
-import type { FileOutcome } from '#shared/data/pipeline';
-import { runDataPipeline } from '#shared/data/pipeline';
-import type { SilverSeries } from '#shared/data/series';
+import {
+  type FileOutcome,
+  type PipelineSink,
+  type SilverSource,
+  streamDataPipeline,
+} from '#shared/data/pipeline';
 import { goldCsv, readSilverCsv, silverCsv } from '#shared/data/tables';
 import { formatIsoDay, parseIsoDay, utcDay } from '#shared/data/values';
 import { type Command, UsageError } from '../cli.ts';
-import { ensureDir, fileChunks, writeAtomic, writeJson } from '../files.ts';
+import {
+  ensureDir,
+  fileChunks,
+  partitionName,
+  type StagedFile,
+  stageFile,
+  symbolOfPartition,
+  writeAtomic,
+  writeJson,
+} from '../files.ts';
 import { progressBar } from '../progress.ts';
 import { formatPipelineSummary, pipelineSummary } from '../views/pipeline-summary.ts';
 
@@ -62,7 +75,7 @@ export const pipelineCommand: Command = {
     const config = all.data;
     const out = values.out;
 
-    const existing = await readSilverPartitions(join(out, 'silver'));
+    const existing = await silverDirectory(join(out, 'silver'));
     const indicatorPath = join(out, 'silver', 'indicators', 'risk_indicators.csv');
     const indicators = (await stat(indicatorPath).catch(() => undefined))
       ? await readIndicatorsCsv(fileChunks(indicatorPath), indicatorPath)
@@ -74,14 +87,22 @@ export const pipelineCommand: Command = {
       name: file,
       chunks: withProgress(file, sizes.get(file)!, values.json),
     }));
-    const result = await runDataPipeline(inputs, existing, {
-      config,
-      runDay,
-      ...(indicators ? { indicators } : {}),
-    });
+    const staged = new StagedOutputs(out, config);
+    let result: Awaited<ReturnType<typeof streamDataPipeline>>;
+    try {
+      result = await streamDataPipeline(inputs, existing, {
+        config,
+        runDay,
+        ...(indicators ? { indicators } : {}),
+        sink: staged.sink,
+      });
+    } catch (error) {
+      await staged.abort();
+      throw error;
+    }
 
     const runDate = formatIsoDay(runDay);
-    const written = await writeOutputs(out, result, config, hash, runDate);
+    const written = await publishOutputs(out, result, staged, config, hash, runDate);
     const summary = pipelineSummary({
       outcomes: result.outcomes,
       gold: result.gold,
@@ -112,70 +133,123 @@ function withProgress(file: string, size: number, quiet: boolean): AsyncIterable
   })();
 }
 
-async function readSilverPartitions(dir: string): Promise<Map<string, SilverSeries>> {
-  const map = new Map<string, SilverSeries>();
+/** The silver partitions already in `dir` (read one at a time, when the pipeline needs them). */
+async function silverDirectory(dir: string): Promise<SilverSource> {
   const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names.filter((n) => n.endsWith('.csv')).sort()) {
-    const series = await readSilverCsv(fileChunks(join(dir, name)), join(dir, name));
-    map.set(series.symbol, series);
+  const files = new Map(names.filter((n) => n.endsWith('.csv')).map((n) => [symbolOfPartition(n), n]));
+  return {
+    symbols: [...files.keys()],
+    async read(symbol) {
+      const name = files.get(symbol);
+      if (name === undefined) return undefined;
+      const path = join(dir, name);
+      const series = await readSilverCsv(fileChunks(path), path);
+      if (series.symbol !== symbol) {
+        throw new DataRejectedError({
+          file: path,
+          line: 2,
+          code: 'missing_column',
+          reason: `the partition of ${symbol} holds rows of "${series.symbol}": rename or remove it`,
+        });
+      }
+      return series;
+    },
+  };
+}
+
+/**
+ * The run's silver partitions, gold table and reference samples, written one symbol at a time
+ * under temporary names and published together once the pipeline has passed every gate.
+ */
+class StagedOutputs {
+  readonly silver = new Map<string, StagedFile>();
+  private gold: StagedFile | undefined;
+  private reference: StagedFile | undefined;
+  goldRows = 0;
+
+  constructor(
+    private readonly out: string,
+    private readonly config: DataConfig,
+  ) {}
+
+  readonly sink: PipelineSink = {
+    silver: async (history) => {
+      const path = join(this.out, 'silver', partitionName(history.symbol));
+      const file = await stageFile(path);
+      this.silver.set(path, file);
+      for (const chunk of silverCsv(history)) await file.write(chunk);
+      await file.close();
+    },
+    gold: async (g, reference) => {
+      if (g.length > 0) {
+        const first = this.gold === undefined;
+        this.gold ??= await stageFile(join(this.out, 'gold', 'features_final.csv'));
+        for (const chunk of goldCsv(g, this.config.regimes.labels, first)) await this.gold.write(chunk);
+        this.goldRows += g.length;
+      }
+      const first = this.reference === undefined;
+      this.reference ??= await stageFile(join(this.out, 'gold', 'reference.json'));
+      if (first) {
+        await this.reference.write(
+          '{\n  "description": "Sorted reference samples per symbol and feature: the scale each regime was scored on.",\n  "symbols": {',
+        );
+      }
+      const entry = {
+        source: reference.source,
+        ...Object.fromEntries(Object.entries(reference.sample).map(([f, v]) => [f, Array.from(v)])),
+      };
+      await this.reference.write(
+        `${first ? '' : ','}\n    ${JSON.stringify(g.symbol)}: ${JSON.stringify(entry)}`,
+      );
+    },
+  };
+
+  /** Publishes the silver partitions; the gold table and references too when `withGold`. */
+  async commit(withGold: boolean): Promise<string[]> {
+    const written: string[] = [];
+    for (const [path, file] of [...this.silver].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      await file.commit();
+      written.push(path);
+    }
+    if (withGold && this.gold && this.reference) {
+      await this.gold.commit();
+      await this.reference.write('\n  }\n}\n');
+      await this.reference.commit();
+    } else {
+      await this.gold?.abort();
+      await this.reference?.abort();
+    }
+    return written;
   }
-  return map;
+
+  async abort(): Promise<void> {
+    for (const file of this.silver.values()) await file.abort();
+    await this.gold?.abort();
+    await this.reference?.abort();
+  }
 }
 
-/** A file-system-safe partition name for a symbol. */
-export function partitionName(symbol: string): string {
-  return `${encodeURIComponent(symbol).replace(/\./g, '%2E')}.csv`;
-}
-
-async function writeOutputs(
+async function publishOutputs(
   out: string,
-  result: Awaited<ReturnType<typeof runDataPipeline>>,
+  result: Awaited<ReturnType<typeof streamDataPipeline>>,
+  staged: StagedOutputs,
   config: DataConfig,
   configHash: string,
   runDate: string,
 ): Promise<string[]> {
-  const written: string[] = [];
   await ensureDir(out);
-  for (const symbol of [...result.touched].sort()) {
-    const path = join(out, 'silver', partitionName(symbol));
-    await writeAtomic(path, silverCsv(result.histories.get(symbol)!));
-    written.push(path);
-  }
+  const accepted = result.outcomes.some((o) => o.status === 'accepted');
+  const withGold = accepted && staged.goldRows > 0;
+  const written = await staged.commit(withGold);
   if (result.indicators && result.outcomes.some((o) => o.status === 'accepted' && o.kind === 'indicators')) {
     const path = join(out, 'silver', 'indicators', 'risk_indicators.csv');
     await writeAtomic(path, indicatorsCsv(result.indicators));
     written.push(path);
   }
   for (const o of result.outcomes) if (o.status === 'rejected') written.push(...(await quarantine(out, o)));
-
-  const accepted = result.outcomes.some((o) => o.status === 'accepted');
-  const goldRows = result.gold.series.reduce((s, g) => s + g.length, 0);
-  if (accepted && goldRows > 0) {
+  if (withGold) {
     const gold = join(out, 'gold', 'features_final.csv');
-    await writeAtomic(
-      gold,
-      (function* () {
-        let first = true;
-        for (const g of result.gold.series) {
-          if (g.length === 0) continue;
-          yield* goldCsv(g, config.regimes.labels, first);
-          first = false;
-        }
-      })(),
-    );
     const referencePath = join(out, 'gold', 'reference.json');
-    await writeJson(referencePath, {
-      description: 'Sorted reference samples per symbol and feature: the scale each regime was scored on.',
-      symbols: Object.fromEntries(
-        [...result.gold.references].map(([symbol, r]) => [
-          symbol,
-          {
-            source: r.source,
-            ...Object.fromEntries(Object.entries(r.sample).map(([f, v]) => [f, Array.from(v)])),
-          },
-        ]),
-      ),
-    });
     const metadata = runMetadata({
       outcomes: result.outcomes,
       gold: result.gold,

@@ -1,8 +1,9 @@
 /** The summary `finml pipeline` prints: one JSON document (--json) or a readable table. */
 import type { DataConfig } from '#config/schema';
 import { runQuality, type SourceRecord, sourceRecord } from '#shared/data/metadata';
-import { dateRange, type FileOutcome, type GoldResult, regimeCounts } from '#shared/data/pipeline';
+import { type FileOutcome, type GoldSummary, regimeCounts } from '#shared/data/pipeline';
 import type { LayerQuality } from '#shared/data/quality';
+import { formatIsoDay } from '#shared/data/values';
 
 export interface PipelineSummary {
   runDate: string;
@@ -28,7 +29,7 @@ export interface PipelineSummary {
 
 export function pipelineSummary(args: {
   outcomes: FileOutcome[];
-  gold: GoldResult;
+  gold: GoldSummary;
   config: DataConfig;
   runDate: string;
   out: string;
@@ -44,19 +45,16 @@ export function pipelineSummary(args: {
     accepted: accepted.length,
     rejected: outcomes.length - accepted.length,
     gold: {
-      rows: gold.series.reduce((s, g) => s + g.length, 0),
-      warmupRows: gold.series.reduce((s, g) => s + g.warmupRows, 0),
-      symbols: gold.series.map((g) => {
-        const range = dateRange(g);
-        return {
-          symbol: g.symbol,
-          rows: g.length,
-          first: range?.first ?? null,
-          last: range?.last ?? null,
-          latestRegime: g.length === 0 ? null : labels[g.markov_state[g.length - 1]!]!,
-        };
-      }),
-      regimeCounts: regimeCounts(gold.series, labels),
+      rows: gold.symbols.reduce((s, g) => s + g.rows, 0),
+      warmupRows: gold.symbols.reduce((s, g) => s + g.warmupRows, 0),
+      symbols: gold.symbols.map((g) => ({
+        symbol: g.symbol,
+        rows: g.rows,
+        first: g.firstDay === null ? null : formatIsoDay(g.firstDay),
+        last: g.lastDay === null ? null : formatIsoDay(g.lastDay),
+        latestRegime: g.latestState === null ? null : labels[g.latestState]!,
+      })),
+      regimeCounts: regimeCounts(gold.symbols, labels),
     },
     quality: runQuality(outcomes, gold, config),
     written: args.written,

@@ -10,6 +10,7 @@ import { type CsvRow, readCsvRows } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
 import { type PriceSeries, SeriesBuilder, VALUE_FIELDS } from './series.ts';
+import type { BlockSpill } from './spill.ts';
 import { parseIsoDay } from './values.ts';
 
 /** Why a bronze row was dropped, in the order the rules are applied. */
@@ -43,6 +44,11 @@ export interface BronzeOptions {
   onProgress?: (bytesRead: number) => void;
   /** How many dropped-row examples to keep for the report. */
   maxExamples?: number;
+  /**
+   * Where full blocks of accepted rows wait until the file has been read (see spill.ts). Owned by
+   * the caller, who disposes it once the scan's series are no longer needed. Default: memory.
+   */
+  spill?: BlockSpill;
 }
 
 export interface BronzeFile {
@@ -60,6 +66,17 @@ export interface BronzeFile {
   quality: LayerQuality;
 }
 
+/** What bronze measured about a file, without its rows. */
+export type BronzeSummary = Omit<BronzeFile, 'series'>;
+
+/** A read and validated bronze file whose accepted rows are read back one symbol at a time. */
+export interface BronzeScan extends BronzeSummary {
+  /** Symbols with accepted rows, in the order of their first accepted row. */
+  symbols: string[];
+  /** The accepted rows of one symbol, in file order (built anew at each call). */
+  series(symbol: string): PriceSeries;
+}
+
 /** The series name of a file without a symbol column: its file name's stem, upper-cased. */
 export function symbolFromFileName(name: string): string {
   const base = name.split(/[\\/]/).pop() ?? name;
@@ -67,10 +84,20 @@ export function symbolFromFileName(name: string): string {
 }
 
 /**
- * Reads and validates one bronze market file. Throws DataRejectedError when the file is rejected
- * whole (empty, header only, missing column, invalid UTF-8, overlong record, bronze gate failed).
+ * Reads and validates one bronze market file, with every accepted row in memory. Throws
+ * DataRejectedError when the file is rejected whole (empty, header only, missing column, invalid
+ * UTF-8, overlong record, bronze gate failed).
  */
 export async function readBronzeMarketFile(input: BronzeInput, options: BronzeOptions): Promise<BronzeFile> {
+  const { symbols, series, ...summary } = await scanBronzeMarketFile(input, options);
+  return { ...summary, series: symbols.map((s) => series(s)) };
+}
+
+/**
+ * Reads and validates one bronze market file in one pass, like readBronzeMarketFile, and keeps the
+ * accepted rows in `options.spill` to be read back per symbol: memory holds one block per symbol.
+ */
+export async function scanBronzeMarketFile(input: BronzeInput, options: BronzeOptions): Promise<BronzeScan> {
   const { config, runDay } = options;
   const maxExamples = options.maxExamples ?? 20;
   const hash = createHash('sha256');
@@ -85,7 +112,7 @@ export async function readBronzeMarketFile(input: BronzeInput, options: BronzeOp
   })();
 
   let header: Header | undefined;
-  const acc = new Accumulator(config, runDay, maxExamples);
+  const acc = new Accumulator(config, runDay, maxExamples, options.spill);
   await readCsvRows(counted, { file: input.name }, (row) => {
     if (header === undefined) {
       header = resolveHeader(row.cells(), input.name, row.line, config);
@@ -111,7 +138,7 @@ export async function readBronzeMarketFile(input: BronzeInput, options: BronzeOp
     });
   }
   const quality = acc.quality(config.quality.gates.bronze);
-  const result: BronzeFile = {
+  const result: BronzeScan = {
     file: input.name,
     sha256: hash.digest('hex'),
     bytes,
@@ -126,8 +153,9 @@ export async function readBronzeMarketFile(input: BronzeInput, options: BronzeOp
     dropped: acc.dropped,
     examples: acc.examples,
     volumeInvalidAsMissing: acc.volumeInvalid,
-    series: acc.series(),
     quality,
+    symbols: acc.symbolsWithRows(),
+    series: (symbol) => acc.seriesOf(symbol),
   };
   if (!quality.passed) throw gateError(input.name, quality);
   return result;
@@ -203,7 +231,7 @@ interface SymbolState {
   lastDay: number | undefined;
   /** Every dated row so far came after the one before: no (symbol, date) repeats yet. */
   ascending: boolean;
-  /** The accepted rows (released by series()). */
+  /** The accepted rows. */
   builder: SeriesBuilder | undefined;
   /** Days of the rows dropped after they were dated: with the builder's, every dated row's day. */
   droppedDays: number[];
@@ -249,6 +277,7 @@ class Accumulator {
     config: DataConfig,
     private readonly runDay: number,
     private readonly maxExamples: number,
+    private readonly spill: BlockSpill | undefined,
   ) {
     this.priceIdx = config.input.priceColumns
       .map((p) => VALUE_FIELDS.indexOf(p as never))
@@ -315,27 +344,22 @@ class Accumulator {
       return;
     }
     if (state.builder === undefined) {
-      state.builder = new SeriesBuilder(state.symbol);
+      state.builder = new SeriesBuilder(state.symbol, this.spill);
       this.withRows.push(state);
     }
     state.builder.push(day, line, row);
     this.rowsAccepted++;
   }
 
-  /**
-   * The accepted rows per symbol (in the order of their first accepted row). Each builder is
-   * released once its series is built, so that its blocks can be collected while the next
-   * series is copied.
-   */
-  series(): PriceSeries[] {
-    this.countDuplicates(); // needs the builders' days
-    const out: PriceSeries[] = [];
-    for (const state of this.withRows) {
-      out.push(state.builder!.build());
-      state.builder = undefined;
-    }
-    this.withRows.length = 0;
-    return out;
+  /** Symbols with accepted rows, in the order of their first accepted row. */
+  symbolsWithRows(): string[] {
+    return this.withRows.map((s) => s.symbol);
+  }
+
+  /** The accepted rows of one symbol (an empty series for a symbol without any). */
+  seriesOf(symbol: string): PriceSeries {
+    const builder = this.symbols.get(symbol)?.builder ?? new SeriesBuilder(symbol);
+    return builder.build();
   }
 
   quality(gate: number): LayerQuality {

@@ -9,7 +9,14 @@
  * Warm-up rows (any feature undefined) are left out and counted.
  */
 import type { DataConfig } from '#config/schema';
-import { dayOrderCounts, type LayerQuality, layerQuality } from './quality.ts';
+import {
+  addCounts,
+  countsQuality,
+  dayOrderCounts,
+  type LayerQuality,
+  NO_ROWS,
+  type QualityCounts,
+} from './quality.ts';
 import type { SilverSeries } from './series.ts';
 
 export const FEATURES = ['log_return', 'realized_vol_21d', 'drawdown'] as const;
@@ -239,32 +246,26 @@ export function scoreRegimes(f: GoldFeatures, reference: ReferenceSample, config
 
 /** Gold quality: every feature finite and in range, unique ordered days, none in the future. */
 export function goldQuality(series: GoldSeries[], runDay: number, gate: number): LayerQuality {
-  let rows = 0;
+  return countsQuality('gold', gate, series.map((s) => goldCounts(s, runDay)).reduce(addCounts, NO_ROWS));
+}
+
+/** The counts behind goldQuality for one series (an incomplete row also counts as invalid). */
+export function goldCounts(s: GoldSeries, runDay: number): QualityCounts {
   let incomplete = 0;
   let invalid = 0;
-  for (const s of series) {
-    rows += s.length;
-    for (let i = 0; i < s.length; i++) {
-      const price = s.price[i]!;
-      const vol = s.realized_vol_21d[i]!;
-      const drawdown = s.drawdown[i]!;
-      const risk = s.risk_score[i]!;
-      const finite =
-        Number.isFinite(price) &&
-        Number.isFinite(s.log_return[i]!) &&
-        Number.isFinite(vol) &&
-        Number.isFinite(drawdown) &&
-        Number.isFinite(risk);
-      if (!finite) incomplete++;
-      else if (price <= 0 || vol < 0 || drawdown < 0 || drawdown >= 1 || risk < 0 || risk > 1) invalid++;
-    }
+  for (let i = 0; i < s.length; i++) {
+    const price = s.price[i]!;
+    const vol = s.realized_vol_21d[i]!;
+    const drawdown = s.drawdown[i]!;
+    const risk = s.risk_score[i]!;
+    const finite =
+      Number.isFinite(price) &&
+      Number.isFinite(s.log_return[i]!) &&
+      Number.isFinite(vol) &&
+      Number.isFinite(drawdown) &&
+      Number.isFinite(risk);
+    if (!finite) incomplete++;
+    else if (price <= 0 || vol < 0 || drawdown < 0 || drawdown >= 1 || risk < 0 || risk > 1) invalid++;
   }
-  const { future, repeats, outOfOrder } = dayOrderCounts(series, runDay);
-  const share = (k: number) => (rows === 0 ? 0 : 1 - k / rows);
-  return layerQuality('gold', gate, rows, {
-    completeness: share(incomplete),
-    validity: share(incomplete + invalid),
-    uniqueness: share(repeats),
-    timeliness: (share(future) + share(outOfOrder)) / 2,
-  });
+  return { rows: s.length, incomplete, invalid: incomplete + invalid, ...dayOrderCounts([s], runDay) };
 }

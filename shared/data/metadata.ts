@@ -5,9 +5,10 @@
  * reference samples the regimes were scored against.
  */
 import type { DataConfig } from '#config/schema';
-import type { FileOutcome, GoldResult } from './pipeline.ts';
-import { combineQuality, dateRange, regimeCounts } from './pipeline.ts';
+import type { FileOutcome, GoldSummary } from './pipeline.ts';
+import { combineQuality, regimeCounts } from './pipeline.ts';
 import type { LayerQuality } from './quality.ts';
+import { formatIsoDay } from './values.ts';
 
 export interface RunMetadata {
   generatedAt: string;
@@ -108,7 +109,7 @@ export function sourceRecord(o: FileOutcome): SourceRecord {
 /** Each layer's score over a run: bronze and silver row-weighted over the accepted files; gold. */
 export function runQuality(
   outcomes: readonly FileOutcome[],
-  gold: GoldResult,
+  gold: GoldSummary,
   config: DataConfig,
 ): RunMetadata['quality'] {
   const accepted = outcomes.filter((o) => o.status === 'accepted');
@@ -129,7 +130,7 @@ export function runQuality(
 
 export function runMetadata(args: {
   outcomes: FileOutcome[];
-  gold: GoldResult;
+  gold: GoldSummary;
   config: DataConfig;
   configHash: string;
   runDate: string;
@@ -139,12 +140,7 @@ export function runMetadata(args: {
   const { outcomes, gold, config } = args;
   const labels = config.regimes.labels;
   const references: RunMetadata['reference']['symbols'] = {};
-  for (const [symbol, ref] of gold.references) {
-    references[symbol] = {
-      source: ref.source,
-      sizes: Object.fromEntries(Object.entries(ref.sample).map(([f, v]) => [f, v.length])),
-    };
-  }
+  for (const g of gold.symbols) references[g.symbol] = g.reference;
   return {
     generatedAt: (args.now ?? new Date()).toISOString(),
     runDate: args.runDate,
@@ -152,20 +148,17 @@ export function runMetadata(args: {
     sources: outcomes.map(sourceRecord),
     quality: runQuality(outcomes, gold, config),
     gold: {
-      rows: gold.series.reduce((s, g) => s + g.length, 0),
-      warmupRows: gold.series.reduce((s, g) => s + g.warmupRows, 0),
-      regimeCounts: regimeCounts(gold.series, labels),
-      symbols: gold.series.map((g) => {
-        const range = dateRange(g);
-        return {
-          symbol: g.symbol,
-          goldRows: g.length,
-          warmupRows: g.warmupRows,
-          firstDate: range?.first ?? null,
-          lastDate: range?.last ?? null,
-          regimeCounts: regimeCounts([g], labels),
-        };
-      }),
+      rows: gold.symbols.reduce((s, g) => s + g.rows, 0),
+      warmupRows: gold.symbols.reduce((s, g) => s + g.warmupRows, 0),
+      regimeCounts: regimeCounts(gold.symbols, labels),
+      symbols: gold.symbols.map((g) => ({
+        symbol: g.symbol,
+        goldRows: g.rows,
+        warmupRows: g.warmupRows,
+        firstDate: g.firstDay === null ? null : formatIsoDay(g.firstDay),
+        lastDate: g.lastDay === null ? null : formatIsoDay(g.lastDay),
+        regimeCounts: regimeCounts([g], labels),
+      })),
     },
     reference: { file: args.referenceFile, symbols: references },
   };

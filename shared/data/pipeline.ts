@@ -7,15 +7,17 @@ import type { DataConfig } from '#config/schema';
 import {
   type BronzeFile,
   type BronzeInput,
+  type BronzeScan,
   DROP_REASONS,
   type DropReason,
   gateError,
-  readBronzeMarketFile,
+  scanBronzeMarketFile,
 } from './bronze.ts';
 import { DataRejectedError, type RejectionCode } from './errors.ts';
 import {
   computeFeatures,
   type GoldSeries,
+  goldCounts,
   goldQuality,
   type ReferenceSample,
   referenceSample,
@@ -28,9 +30,10 @@ import {
   mergeIndicators,
   readBronzeIndicatorFile,
 } from './indicators.ts';
-import { type LayerQuality, layerQuality } from './quality.ts';
+import { addCounts, countsQuality, type LayerQuality, layerQuality, NO_ROWS } from './quality.ts';
 import type { SilverSeries } from './series.ts';
-import { cleanSeries, mergeSilver, type SilverStats, silverQuality } from './silver.ts';
+import { cleanSeries, mergeSilver, type SilverStats, silverCounts } from './silver.ts';
+import { type BlockSpill, MemorySpill, OverflowSpill } from './spill.ts';
 import { formatIsoDay } from './values.ts';
 
 export interface Rejection {
@@ -67,41 +70,60 @@ export interface IngestOptions {
   onProgress?: (bytesRead: number) => void;
 }
 
+/** A market file that passed the bronze and silver gates: its cleaned rows, read back per symbol. */
+export interface AdmittedFile {
+  /** Symbols with accepted rows, in the order of their first accepted row. */
+  symbols: string[];
+  /** One symbol's silver rows (cleaned anew at each call, from the rows kept in the spill). */
+  cleaned(symbol: string): SilverSeries;
+}
+
 /**
- * Bronze → cleaned silver rows for one file, with the bronze and silver gates. A rejected file
- * yields no rows; its outcome carries the reason (for the quarantine report).
+ * Bronze → silver for one market file, one symbol at a time: the bronze gate, then each symbol
+ * cleaned and counted for the silver gate. The accepted rows stay in `spill` (owned by the caller,
+ * who disposes it when done with the admitted file). A rejected file has no admitted rows; its
+ * outcome carries the reason (for the quarantine report).
+ */
+export async function admitMarketFile(
+  input: BronzeInput,
+  options: IngestOptions & { spill?: BlockSpill },
+): Promise<{ outcome: FileOutcome; admitted?: AdmittedFile }> {
+  const { config, runDay } = options;
+  let scan: BronzeScan;
+  try {
+    scan = await scanBronzeMarketFile(input, options);
+  } catch (error) {
+    if (error instanceof DataRejectedError) return { outcome: rejected(error) };
+    throw error;
+  }
+  const { symbols, series, ...bronzeSummary } = scan;
+  const stats: SilverStats[] = [];
+  let counts = NO_ROWS;
+  for (const symbol of symbols) {
+    const c = cleanSeries(series(symbol), config);
+    stats.push(c.stats);
+    counts = addCounts(counts, silverCounts(c.series, runDay));
+  }
+  const silver = { symbols: stats, quality: countsQuality('silver', config.quality.gates.silver, counts) };
+  if (!silver.quality.passed) {
+    return { outcome: { ...rejected(gateError(input.name, silver.quality)), bronze: bronzeSummary, silver } };
+  }
+  return {
+    outcome: { status: 'accepted', kind: 'market', bronze: bronzeSummary, silver },
+    admitted: { symbols, cleaned: (symbol) => cleanSeries(series(symbol), config).series },
+  };
+}
+
+/**
+ * Bronze → cleaned silver rows for one file, every symbol in memory (see admitMarketFile for the
+ * gates). A rejected file yields no rows.
  */
 export async function ingestFile(
   input: BronzeInput,
   options: IngestOptions,
 ): Promise<{ outcome: FileOutcome; cleaned: SilverSeries[] }> {
-  let bronze: BronzeFile;
-  try {
-    bronze = await readBronzeMarketFile(input, options);
-  } catch (error) {
-    if (error instanceof DataRejectedError) return { outcome: rejected(error), cleaned: [] };
-    throw error;
-  }
-  const { series: _rows, ...bronzeSummary } = bronze;
-  const cleaned = bronze.series.map((s) => cleanSeries(s, options.config));
-  const silver = {
-    symbols: cleaned.map((c) => c.stats),
-    quality: silverQuality(
-      cleaned.map((c) => c.series),
-      options.runDay,
-      options.config.quality.gates.silver,
-    ),
-  };
-  if (!silver.quality.passed) {
-    return {
-      outcome: { ...rejected(gateError(input.name, silver.quality)), bronze: bronzeSummary, silver },
-      cleaned: [],
-    };
-  }
-  return {
-    outcome: { status: 'accepted', kind: 'market', bronze: bronzeSummary, silver },
-    cleaned: cleaned.map((c) => c.series),
-  };
+  const { outcome, admitted } = await admitMarketFile(input, options);
+  return { outcome, cleaned: admitted ? admitted.symbols.map((s) => admitted.cleaned(s)) : [] };
 }
 
 function rejected(error: DataRejectedError, kind: RejectedFile['kind'] = 'market'): RejectedFile {
@@ -160,66 +182,220 @@ export async function ingestIndicatorFile(
   return { outcome: { status: 'accepted', kind: 'indicators', bronze, silver }, table: f.table };
 }
 
-export interface GoldResult {
-  series: GoldSeries[];
-  /** The reference sample each symbol was scored against, and where it came from. */
-  references: Map<string, { sample: ReferenceSample; source: 'model' | 'own history' }>;
+export interface GoldReference {
+  sample: ReferenceSample;
+  source: 'model' | 'own history';
+}
+
+/** What the run's gold holds for one symbol (without its rows). */
+export interface GoldSymbolSummary {
+  symbol: string;
+  rows: number;
+  warmupRows: number;
+  /** First and last gold day (days since epoch), null without gold rows. */
+  firstDay: number | null;
+  lastDay: number | null;
+  /** Rows per regime state (index = state). */
+  stateCounts: number[];
+  /** The regime state of the last gold row, null without gold rows. */
+  latestState: number | null;
+  reference: { source: GoldReference['source']; sizes: Record<string, number> };
+}
+
+/** The run's gold: per-symbol summaries (sorted by symbol) and the layer's quality. */
+export interface GoldSummary {
+  symbols: GoldSymbolSummary[];
   quality: LayerQuality;
 }
 
-/**
- * Builds gold for the given silver histories. A symbol with a reference in `modelReferences`
- * is scored on the model's scale; otherwise its own full history is the reference (the first
- * model, and every retraining, fits the reference on the full history).
- */
-export function buildGold(
-  histories: Iterable<SilverSeries>,
-  options: {
-    config: DataConfig;
-    runDay: number;
-    modelReferences?: ReadonlyMap<string, ReferenceSample>;
-    /** Risk indicators joined to every symbol's gold rows by date (forward-filled). */
-    indicators?: IndicatorTable;
-  },
-): GoldResult {
-  const { config } = options;
-  const series: GoldSeries[] = [];
-  const references: GoldResult['references'] = new Map();
-  for (const history of histories) {
-    const features = computeFeatures(history, config);
-    const fromModel = options.modelReferences?.get(history.symbol);
-    const sample = fromModel ?? referenceSample(features, config);
-    references.set(history.symbol, { sample, source: fromModel ? 'model' : 'own history' });
-    if (features.length === 0) {
-      series.push({
-        ...features,
-        scores: {},
-        risk_score: new Float64Array(0),
-        markov_state: new Uint8Array(0),
-      });
-      continue;
-    }
-    const gold = scoreRegimes(features, sample, config);
-    if (options.indicators && options.indicators.length > 0)
-      gold.indicators = joinIndicators(gold.day, options.indicators);
-    series.push(gold);
-  }
-  series.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
-  return { series, references, quality: goldQuality(series, options.runDay, config.quality.gates.gold) };
+export interface GoldResult extends GoldSummary {
+  series: GoldSeries[];
+  /** The reference sample each symbol was scored against, and where it came from. */
+  references: Map<string, GoldReference>;
+}
+
+export interface GoldOptions {
+  config: DataConfig;
+  runDay: number;
+  modelReferences?: ReadonlyMap<string, ReferenceSample>;
+  /** Risk indicators joined to every symbol's gold rows by date (forward-filled). */
+  indicators?: IndicatorTable;
 }
 
 /**
- * Runs every input through bronze and silver, merges accepted files into the symbols' histories
- * in input order (a later file wins a (symbol, date) clash), and rebuilds gold for every history.
+ * Gold for one silver history. A symbol with a reference in `modelReferences` is scored on the
+ * model's scale; otherwise its own full history is the reference (the first model, and every
+ * retraining, fits the reference on the full history).
+ */
+export function goldForHistory(
+  history: SilverSeries,
+  options: GoldOptions,
+): { series: GoldSeries; reference: GoldReference } {
+  const { config } = options;
+  const features = computeFeatures(history, config);
+  const fromModel = options.modelReferences?.get(history.symbol);
+  const sample = fromModel ?? referenceSample(features, config);
+  const reference: GoldReference = { sample, source: fromModel ? 'model' : 'own history' };
+  if (features.length === 0) {
+    const series = {
+      ...features,
+      scores: {},
+      risk_score: new Float64Array(0),
+      markov_state: new Uint8Array(0),
+    };
+    return { series, reference };
+  }
+  const series = scoreRegimes(features, sample, config);
+  if (options.indicators && options.indicators.length > 0)
+    series.indicators = joinIndicators(series.day, options.indicators);
+  return { series, reference };
+}
+
+/** The summary of one symbol's gold. */
+export function goldSymbolSummary(g: GoldSeries, reference: GoldReference): GoldSymbolSummary {
+  const stateCounts = [0, 0, 0];
+  for (const state of g.markov_state) stateCounts[state]!++;
+  const n = g.length;
+  return {
+    symbol: g.symbol,
+    rows: n,
+    warmupRows: g.warmupRows,
+    firstDay: n === 0 ? null : g.day[0]!,
+    lastDay: n === 0 ? null : g.day[n - 1]!,
+    stateCounts,
+    latestState: n === 0 ? null : g.markov_state[n - 1]!,
+    reference: {
+      source: reference.source,
+      sizes: Object.fromEntries(Object.entries(reference.sample).map(([f, v]) => [f, v.length])),
+    },
+  };
+}
+
+/** Builds gold for the given silver histories, all in memory (see goldForHistory). */
+export function buildGold(histories: Iterable<SilverSeries>, options: GoldOptions): GoldResult {
+  const series: GoldSeries[] = [];
+  const references: GoldResult['references'] = new Map();
+  for (const history of histories) {
+    const gold = goldForHistory(history, options);
+    references.set(history.symbol, gold.reference);
+    series.push(gold.series);
+  }
+  series.sort((a, b) => compareSymbols(a.symbol, b.symbol));
+  return {
+    series,
+    references,
+    symbols: series.map((g) => goldSymbolSummary(g, references.get(g.symbol)!)),
+    quality: goldQuality(series, options.runDay, options.config.quality.gates.gold),
+  };
+}
+
+/** Symbols in code-unit order (the order of gold tables and reports). */
+export function compareSymbols(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The symbols' silver histories before the run, read one symbol at a time. */
+export interface SilverSource {
+  symbols: Iterable<string>;
+  read(symbol: string): Promise<SilverSeries | undefined>;
+}
+
+/** Where the streaming pipeline hands each symbol's results, one symbol at a time. */
+export interface PipelineSink {
+  /** The merged silver history of a symbol the run's files touched. */
+  silver?(history: SilverSeries): void | Promise<void>;
+  /** A symbol's gold rows and the reference they were scored against (symbols in sorted order). */
+  gold?(series: GoldSeries, reference: GoldReference): void | Promise<void>;
+}
+
+export interface PipelineOptions extends IngestOptions {
+  modelReferences?: ReadonlyMap<string, ReferenceSample>;
+  /** The indicator table already in silver. */
+  indicators?: IndicatorTable;
+}
+
+/**
+ * The data pipeline with bounded memory. Every input goes through bronze and silver (its rows kept
+ * in a spill: see spill.ts); the accepted files are merged into the symbols' histories in input
+ * order (a later file wins a (symbol, date) clash); then gold is rebuilt for every history, one
+ * symbol at a time — read, merge, score, hand to the sink, forget. Memory holds one block per
+ * symbol while a file is read, then one symbol's history.
+ *
+ * The sink sees results before the gold gate is known: a sink that writes must stage its output
+ * and publish it only when this resolves (it throws DataRejectedError when gold fails its gate).
+ */
+export async function streamDataPipeline(
+  inputs: Iterable<BronzeInput>,
+  existing: SilverSource,
+  options: PipelineOptions & { sink: PipelineSink; newSpill?: () => BlockSpill },
+): Promise<{
+  outcomes: FileOutcome[];
+  touched: Set<string>;
+  indicators: IndicatorTable | undefined;
+  gold: GoldSummary;
+}> {
+  const { config, sink } = options;
+  const newSpill = options.newSpill ?? (() => new OverflowSpill(config.input.spillAboveMiB * 2 ** 20));
+  const outcomes: FileOutcome[] = [];
+  const admitted: AdmittedFile[] = [];
+  const spills: BlockSpill[] = [];
+  let indicators = options.indicators;
+  try {
+    for (const input of inputs) {
+      if (isIndicatorFile(input.name, config)) {
+        const { outcome, table } = await ingestIndicatorFile(input, options);
+        outcomes.push(outcome);
+        if (table) indicators = mergeIndicators(indicators, table);
+        continue;
+      }
+      const spill = newSpill();
+      spills.push(spill);
+      const result = await admitMarketFile(input, { ...options, spill });
+      outcomes.push(result.outcome);
+      if (result.admitted) admitted.push(result.admitted);
+      else spill.dispose();
+    }
+    const touched = new Set(admitted.flatMap((f) => f.symbols));
+    const symbols = [...new Set([...existing.symbols, ...touched])].sort(compareSymbols);
+    const goldOptions = { ...options, ...(indicators ? { indicators } : {}) };
+    const summaries: GoldSymbolSummary[] = [];
+    let counts = NO_ROWS;
+    for (const symbol of symbols) {
+      let history = await existing.read(symbol);
+      if (touched.has(symbol)) {
+        for (const file of admitted) {
+          if (file.symbols.includes(symbol)) history = mergeSilver(history, file.cleaned(symbol));
+        }
+        await sink.silver?.(history!);
+      }
+      if (history === undefined) continue;
+      const gold = goldForHistory(history, goldOptions);
+      summaries.push(goldSymbolSummary(gold.series, gold.reference));
+      counts = addCounts(counts, goldCounts(gold.series, options.runDay));
+      await sink.gold?.(gold.series, gold.reference);
+    }
+    const quality = countsQuality('gold', config.quality.gates.gold, counts);
+    if (quality.rows > 0 && !quality.passed) {
+      throw new DataRejectedError({
+        file: [...touched].join(', ') || '(no input)',
+        code: 'quality_gate',
+        reason: gateError('gold', quality).reason,
+      });
+    }
+    return { outcomes, touched, indicators, gold: { symbols: summaries, quality } };
+  } finally {
+    for (const spill of spills) spill.dispose();
+  }
+}
+
+/**
+ * The data pipeline with every result in memory (small inputs, tests, the drift command): the
+ * same steps as streamDataPipeline, collecting the histories and the gold tables.
  */
 export async function runDataPipeline(
   inputs: Iterable<BronzeInput>,
   existing: ReadonlyMap<string, SilverSeries>,
-  options: IngestOptions & {
-    modelReferences?: ReadonlyMap<string, ReferenceSample>;
-    /** The indicator table already in silver. */
-    indicators?: IndicatorTable;
-  },
+  options: PipelineOptions,
 ): Promise<{
   outcomes: FileOutcome[];
   histories: Map<string, SilverSeries>;
@@ -228,32 +404,27 @@ export async function runDataPipeline(
   gold: GoldResult;
 }> {
   const histories = new Map(existing);
-  const touched = new Set<string>();
-  const outcomes: FileOutcome[] = [];
-  let indicators = options.indicators;
-  for (const input of inputs) {
-    if (isIndicatorFile(input.name, options.config)) {
-      const { outcome, table } = await ingestIndicatorFile(input, options);
-      outcomes.push(outcome);
-      if (table) indicators = mergeIndicators(indicators, table);
-      continue;
-    }
-    const { outcome, cleaned } = await ingestFile(input, options);
-    outcomes.push(outcome);
-    for (const s of cleaned) {
-      histories.set(s.symbol, mergeSilver(histories.get(s.symbol), s));
-      touched.add(s.symbol);
-    }
-  }
-  const gold = buildGold(histories.values(), { ...options, ...(indicators ? { indicators } : {}) });
-  if (gold.quality.rows > 0 && !gold.quality.passed) {
-    throw new DataRejectedError({
-      file: [...touched].join(', ') || '(no input)',
-      code: 'quality_gate',
-      reason: gateError('gold', gold.quality).reason,
-    });
-  }
-  return { outcomes, histories, touched, indicators, gold };
+  const series: GoldSeries[] = [];
+  const references: GoldResult['references'] = new Map();
+  const run = await streamDataPipeline(inputs, mapSource(existing), {
+    ...options,
+    newSpill: () => new MemorySpill(),
+    sink: {
+      silver: (history) => {
+        histories.set(history.symbol, history);
+      },
+      gold: (g, reference) => {
+        series.push(g);
+        references.set(g.symbol, reference);
+      },
+    },
+  });
+  return { ...run, histories, gold: { ...run.gold, series, references } };
+}
+
+/** Silver histories held in a map, as a SilverSource. */
+export function mapSource(histories: ReadonlyMap<string, SilverSeries>): SilverSource {
+  return { symbols: histories.keys(), read: async (symbol) => histories.get(symbol) };
 }
 
 /** Row-weighted mean of several layer scores (e.g. bronze over the accepted files). */
@@ -273,17 +444,12 @@ export function combineQuality(
   });
 }
 
-/** Counts of each regime state over a set of gold series. */
+/** Rows per regime label over a set of gold symbols. */
 export function regimeCounts(
-  series: readonly GoldSeries[],
+  symbols: readonly Pick<GoldSymbolSummary, 'stateCounts'>[],
   labels: readonly string[],
 ): Record<string, number> {
   const counts = Object.fromEntries(labels.map((l) => [l, 0]));
-  for (const s of series) for (const state of s.markov_state) counts[labels[state]!]!++;
+  for (const s of symbols) s.stateCounts.forEach((n, state) => (counts[labels[state]!]! += n));
   return counts;
-}
-
-/** First and last gold dates of a series (ISO), or null when it has no gold rows. */
-export function dateRange(s: { length: number; day: Int32Array }): { first: string; last: string } | null {
-  return s.length === 0 ? null : { first: formatIsoDay(s.day[0]!), last: formatIsoDay(s.day[s.length - 1]!) };
 }

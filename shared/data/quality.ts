@@ -46,3 +46,52 @@ export function dayOrderCounts(
   }
   return { future, repeats, outOfOrder };
 }
+
+/**
+ * Row counts behind a silver or gold score, summed over series one at a time (the streaming
+ * pipeline never holds every series): each component is 1 − its share of rows.
+ */
+export interface QualityCounts {
+  rows: number;
+  /** Rows counted against completeness. */
+  incomplete: number;
+  /** Rows counted against validity. */
+  invalid: number;
+  /** Rows dated after the run day. */
+  future: number;
+  /** Rows repeating the previous row's day. */
+  repeats: number;
+  /** Rows dated before the previous row. */
+  outOfOrder: number;
+}
+
+export const NO_ROWS: QualityCounts = {
+  rows: 0,
+  incomplete: 0,
+  invalid: 0,
+  future: 0,
+  repeats: 0,
+  outOfOrder: 0,
+};
+
+export function addCounts(a: QualityCounts, b: QualityCounts): QualityCounts {
+  return {
+    rows: a.rows + b.rows,
+    incomplete: a.incomplete + b.incomplete,
+    invalid: a.invalid + b.invalid,
+    future: a.future + b.future,
+    repeats: a.repeats + b.repeats,
+    outOfOrder: a.outOfOrder + b.outOfOrder,
+  };
+}
+
+/** The layer score of the counts: each component is 1 − its share of rows (0 with no rows). */
+export function countsQuality(layer: Layer, gate: number, c: QualityCounts): LayerQuality {
+  const share = (k: number) => (c.rows === 0 ? 0 : 1 - k / c.rows);
+  return layerQuality(layer, gate, c.rows, {
+    completeness: share(c.incomplete),
+    validity: share(c.invalid),
+    uniqueness: share(c.repeats),
+    timeliness: (share(c.future) + share(c.outOfOrder)) / 2,
+  });
+}

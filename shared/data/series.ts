@@ -2,6 +2,7 @@
  * Columnar price series, one symbol each. Columnar typed arrays keep a million rows in tens of
  * megabytes; a missing cell is NaN.
  */
+import type { BlockSpill } from './spill.ts';
 
 export const PRICE_FIELDS = ['open', 'high', 'low', 'close', 'adjclose'] as const;
 export type PriceField = (typeof PRICE_FIELDS)[number];
@@ -42,6 +43,8 @@ export interface SilverSeries extends PriceSeries {
 
 /** One block of rows of a SeriesBuilder: the columns of up to `day.length` rows. */
 interface Block {
+  /** The whole block (every column below is a view on its buffer). */
+  bytes: Uint8Array;
   day: Int32Array;
   line: Int32Array;
   /** In VALUE_FIELDS order. */
@@ -51,22 +54,36 @@ interface Block {
 /** The first blocks hold 256 and 512 rows, every later one 1024. */
 const FIRST_BLOCK_ROWS = 256;
 const MAX_BLOCK_ROWS = 1024;
+/** With a spill, every block holds this many rows (28 KiB): one such block per symbol in memory. */
+const SPILL_BLOCK_ROWS = 512;
+
+/** A block that went to the spill: its handle and row count. */
+interface SpilledBlock {
+  handle: number;
+  rows: number;
+}
 
 /**
  * Appends rows to a PriceSeries. Rows go into blocks that are never copied while rows are added,
  * and build() copies them once into arrays of the exact length: at most one partly filled block
  * (≤ 1024 rows) per series is unused, where doubling arrays leave up to half of them unused and
  * copy every row again at each doubling.
+ *
+ * With a spill, each full block is handed to the spill and its arrays reused: the builder holds
+ * one block whatever the number of rows, and build() reads the spilled blocks back.
  */
 export class SeriesBuilder {
   readonly symbol: string;
   length = 0;
-  private readonly blocks: Block[] = [];
+  private readonly blocks: (Block | SpilledBlock)[] = [];
   private current: Block | undefined;
   /** Rows left in the current block. */
   private room = 0;
 
-  constructor(symbol: string) {
+  constructor(
+    symbol: string,
+    private readonly spill?: BlockSpill,
+  ) {
     this.symbol = symbol;
   }
 
@@ -116,7 +133,14 @@ export class SeriesBuilder {
   /** Copies one column of the rows added so far, block after block, into `target` from `at`. */
   private copy<A extends Int32Array | Float64Array>(column: (b: Block) => A, target: A, at: number): void {
     let left = this.length;
-    for (const block of this.blocks) {
+    let scratch: Block | undefined;
+    for (const entry of this.blocks) {
+      let block: Block;
+      if ('handle' in entry) {
+        scratch ??= newBlock(SPILL_BLOCK_ROWS);
+        this.spill!.get(entry.handle, parts(scratch));
+        block = scratch;
+      } else block = entry;
       const rows = Math.min(left, block.day.length);
       target.set(column(block).subarray(0, rows), at);
       at += rows;
@@ -125,16 +149,41 @@ export class SeriesBuilder {
   }
 
   private addBlock(): void {
+    if (this.spill !== undefined) {
+      if (this.current === undefined) {
+        this.current = newBlock(SPILL_BLOCK_ROWS);
+        this.blocks.push(this.current);
+      } else {
+        // The full block goes to the spill; its arrays take the next rows.
+        const handle = this.spill.put(parts(this.current));
+        this.blocks[this.blocks.length - 1] = { handle, rows: SPILL_BLOCK_ROWS };
+        this.blocks.push(this.current);
+      }
+      this.room = SPILL_BLOCK_ROWS;
+      return;
+    }
     const last = this.current?.day.length ?? FIRST_BLOCK_ROWS / 2;
     const rows = Math.min(last * 2, MAX_BLOCK_ROWS);
-    this.current = {
-      day: new Int32Array(rows),
-      line: new Int32Array(rows),
-      values: VALUE_FIELDS.map(() => new Float64Array(rows)),
-    };
+    this.current = newBlock(rows);
     this.blocks.push(this.current);
     this.room = rows;
   }
+}
+
+/** A block's columns as views on one buffer, so that it is spilled and read back in one piece. */
+function newBlock(rows: number): Block {
+  const buffer = new ArrayBuffer(rows * (2 * 4 + VALUE_FIELDS.length * 8));
+  return {
+    bytes: new Uint8Array(buffer),
+    day: new Int32Array(buffer, 0, rows),
+    line: new Int32Array(buffer, rows * 4, rows),
+    values: VALUE_FIELDS.map((_, f) => new Float64Array(buffer, rows * 8 * (1 + f), rows)),
+  };
+}
+
+/** A block's bytes in the order they are spilled. */
+function parts(b: Block): Uint8Array[] {
+  return [b.bytes];
 }
 
 /** A new series holding rows `index` (in that order) of `s`. */

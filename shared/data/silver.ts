@@ -5,7 +5,14 @@
  */
 import type { DataConfig } from '#config/schema';
 import { isInconsistent } from './bronze.ts';
-import { dayOrderCounts, type LayerQuality, layerQuality } from './quality.ts';
+import {
+  addCounts,
+  countsQuality,
+  dayOrderCounts,
+  type LayerQuality,
+  NO_ROWS,
+  type QualityCounts,
+} from './quality.ts';
 import {
   FLAGS,
   type FlagName,
@@ -242,22 +249,16 @@ export function emptySilver(symbol: string, n: number): SilverSeries {
  * ordered days, none after the run day).
  */
 export function silverQuality(series: SilverSeries[], runDay: number, gate: number): LayerQuality {
-  let rows = 0;
+  return countsQuality('silver', gate, series.map((s) => silverCounts(s, runDay)).reduce(addCounts, NO_ROWS));
+}
+
+/** The counts behind silverQuality for one series. */
+export function silverCounts(s: SilverSeries, runDay: number): QualityCounts {
   let filled = 0;
   let flagged = 0;
-  for (const s of series) {
-    rows += s.length;
-    for (let i = 0; i < s.length; i++) {
-      filled += s.filled[i]!;
-      if (s.flags[i] !== 0) flagged++;
-    }
+  for (let i = 0; i < s.length; i++) {
+    filled += s.filled[i]!;
+    if (s.flags[i] !== 0) flagged++;
   }
-  const { future, repeats, outOfOrder } = dayOrderCounts(series, runDay);
-  const share = (k: number) => (rows === 0 ? 0 : 1 - k / rows);
-  return layerQuality('silver', gate, rows, {
-    completeness: share(filled),
-    validity: share(flagged),
-    uniqueness: share(repeats),
-    timeliness: (share(future) + share(outOfOrder)) / 2,
-  });
+  return { rows: s.length, incomplete: filled, invalid: flagged, ...dayOrderCounts([s], runDay) };
 }

@@ -3,10 +3,11 @@
  * gate), clean it into the symbols' silver partitions (silver gate, merge with history), and — when
  * the data is rejected — quarantine it with its report and raise an alert. Bronze is never modified.
  */
-import { readBronzeMarketFile } from '#shared/data/bronze';
+import { type BronzeScan, scanBronzeMarketFile } from '#shared/data/bronze';
 import { DataRejectedError } from '#shared/data/errors';
-import { ingestFile } from '#shared/data/pipeline';
+import { admitMarketFile } from '#shared/data/pipeline';
 import { mergeSilver } from '#shared/data/silver';
+import { type BlockSpill, OverflowSpill } from '#shared/data/spill';
 import { readSilverCsv, silverCsv } from '#shared/data/tables';
 import { utcDay } from '#shared/data/values';
 import { dataRejectedAlert, qualityGateFailedAlert } from '#shared/monitoring/alerts';
@@ -45,11 +46,17 @@ async function open(ctx: Context, obj: BronzeObject): Promise<AsyncIterable<Uint
 
 /** Validates a bronze object (throws DataRejectedError) and records its quality report. */
 export async function validateBronze(ctx: Context, obj: BronzeObject, runId: string) {
-  const bronze = await readBronzeMarketFile(
-    { name: obj.key, chunks: await open(ctx, obj) },
-    { config: ctx.config.data, runDay: utcDay(ctx.now()) },
-  );
-  const { series: _rows, ...summary } = bronze;
+  const spill = newSpill(ctx);
+  let scan: BronzeScan;
+  try {
+    scan = await scanBronzeMarketFile(
+      { name: obj.key, chunks: await open(ctx, obj) },
+      { config: ctx.config.data, runDay: utcDay(ctx.now()), spill },
+    );
+  } finally {
+    spill.dispose();
+  }
+  const { series: _rows, symbols, ...summary } = scan;
   await ctx.store.put(
     ctx.buckets.gold,
     keys.run(runId, 'quality-bronze.json'),
@@ -66,34 +73,45 @@ export async function validateBronze(ctx: Context, obj: BronzeObject, runId: str
     rowsIn: summary.rowsIn,
   });
   return {
-    rowsIn: bronze.rowsIn,
-    rowsAccepted: bronze.rowsAccepted,
-    score: bronze.quality.score,
-    symbols: bronze.series.map((s) => s.symbol),
+    rowsIn: summary.rowsIn,
+    rowsAccepted: summary.rowsAccepted,
+    score: summary.quality.score,
+    symbols,
   };
+}
+
+/** Rows of a large object wait in a temporary file (Lambda /tmp) beyond the configured memory. */
+function newSpill(ctx: Context): BlockSpill {
+  return new OverflowSpill(ctx.config.data.input.spillAboveMiB * 2 ** 20);
 }
 
 /**
  * Cleans the object into silver and merges each symbol into its partition (a later file wins a
- * clash). Returns the touched symbols — the items of the gold Map.
+ * clash), one symbol at a time. Returns the touched symbols — the items of the gold Map.
  */
 export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: string) {
-  const { outcome, cleaned } = await ingestOrThrow(ctx, obj);
-  await ctx.registry.putRecord('quality', {
-    id: `${runId}-silver`,
-    at: ctx.now().toISOString(),
-    runId,
-    file: obj.key,
-    ...outcome.silver.quality,
-    symbols: outcome.silver.symbols,
-  });
-  for (const series of cleaned) {
-    const key = keys.silver(series.symbol);
-    const existing = await ctx.store.get(ctx.buckets.silver, key);
-    const history = existing === undefined ? undefined : await readSilverCsv(existing, key);
-    await ctx.store.put(ctx.buckets.silver, key, silverCsv(mergeSilver(history, series)), 'text/csv');
+  const spill = newSpill(ctx);
+  try {
+    const { outcome, admitted } = await ingestOrThrow(ctx, obj, spill);
+    await ctx.registry.putRecord('quality', {
+      id: `${runId}-silver`,
+      at: ctx.now().toISOString(),
+      runId,
+      file: obj.key,
+      ...outcome.silver.quality,
+      symbols: outcome.silver.symbols,
+    });
+    for (const symbol of admitted.symbols) {
+      const key = keys.silver(symbol);
+      const existing = await ctx.store.get(ctx.buckets.silver, key);
+      const history = existing === undefined ? undefined : await readSilverCsv(existing, key);
+      const merged = mergeSilver(history, admitted.cleaned(symbol));
+      await ctx.store.put(ctx.buckets.silver, key, silverCsv(merged), 'text/csv');
+    }
+    return { symbols: [...admitted.symbols].sort(), score: outcome.silver.quality.score };
+  } finally {
+    spill.dispose();
   }
-  return { symbols: cleaned.map((s) => s.symbol).sort(), score: outcome.silver.quality.score };
 }
 
 /**
@@ -104,23 +122,25 @@ export async function diagnoseRejection(
   ctx: Context,
   obj: BronzeObject,
 ): Promise<DataRejectedError | undefined> {
+  const spill = newSpill(ctx);
   try {
     await validateBronze(ctx, obj, 'diagnosis');
-    await ingestOrThrow(ctx, obj);
+    await ingestOrThrow(ctx, obj, spill);
   } catch (error) {
     if (error instanceof DataRejectedError) return error;
     throw error;
+  } finally {
+    spill.dispose();
   }
   return undefined;
 }
 
 /** Bronze → cleaned silver rows of an object; a rejection becomes its DataRejectedError. */
-async function ingestOrThrow(ctx: Context, obj: BronzeObject) {
-  const result = await ingestFile(
+async function ingestOrThrow(ctx: Context, obj: BronzeObject, spill: BlockSpill) {
+  const { outcome, admitted } = await admitMarketFile(
     { name: obj.key, chunks: await open(ctx, obj) },
-    { config: ctx.config.data, runDay: utcDay(ctx.now()) },
+    { config: ctx.config.data, runDay: utcDay(ctx.now()), spill },
   );
-  const { outcome } = result;
   if (outcome.status === 'rejected') {
     const r = outcome.rejection;
     throw new DataRejectedError({
@@ -131,7 +151,7 @@ async function ingestOrThrow(ctx: Context, obj: BronzeObject) {
       ...(outcome.silver && r.code === 'quality_gate' ? { quality: outcome.silver.quality } : {}),
     });
   }
-  return { outcome, cleaned: result.cleaned };
+  return { outcome, admitted: admitted! };
 }
 
 /**

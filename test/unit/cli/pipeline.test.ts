@@ -1,6 +1,9 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
+import { SILVER_COLUMNS } from '#shared/data/tables';
+import { partitionName, symbolOfPartition } from '../../../bin/files.ts';
 import { runCli, tempDir } from '../../helpers/cli.ts';
 import { closesCsv } from '../../helpers/data.ts';
 
@@ -116,6 +119,37 @@ describe('finml pipeline', () => {
     expect(silver).toHaveLength(32);
     expect(silver.at(-1)).toMatch(/^2020-01-31,XYZ,,,,99,/);
     expect(json(join(out, 'gold/metadata.json')).gold.rows).toBe(31 - 21);
+  });
+
+  test('gold below its gate writes nothing: the staged silver and gold of the run are discarded', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    // A damaged history already in silver: every other day repeats the one before.
+    const days = Array.from({ length: 200 }, (_, i) => i);
+    const rows = days.map((i) => {
+      const day = new Date(Date.UTC(2019, 0, 1 + (i % 2 === 1 ? i - 1 : i))).toISOString().slice(0, 10);
+      return `${day},OLD,,,,${100 + i},,,0,`;
+    });
+    mkdirSync(join(out, 'silver'), { recursive: true });
+    const partition = join(out, 'silver', 'OLD.csv');
+    writeFileSync(partition, `${SILVER_COLUMNS.join(',')}\n${rows.join('\n')}\n`);
+    writeFileSync(join(dir, 'new.csv'), closesCsv(Array.from({ length: 40 }, (_, i) => 10 + i)));
+    const { code, stderr } = await runCli(['pipeline', join(dir, 'new.csv'), '--out', out]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/gold quality .* is below the 98 % gate/);
+    expect(readdirSync(join(out, 'silver'))).toEqual(['OLD.csv']);
+    expect(existsSync(join(out, 'gold')) ? readdirSync(join(out, 'gold')) : []).toEqual([]);
+  });
+
+  test('partition names round-trip every symbol, and stay file-system safe', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 12 }), (symbol) => {
+        const name = partitionName(symbol);
+        expect(name).toMatch(/^[A-Za-z0-9%_*'()!~-]+\.csv$/);
+        expect(symbolOfPartition(name)).toBe(symbol);
+      }),
+    );
+    expect(partitionName('BRK.B')).toBe('BRK%2EB.csv');
   });
 
   test('usage errors exit 1 with the usage text', async () => {

@@ -37,7 +37,7 @@ describe('golden test on the S&P 500 sample', () => {
   });
 
   test('regime counts equal the pandas computation', () => {
-    expect(regimeCounts(gold.series, dataConfig().regimes.labels)).toEqual(expected.regimeCounts);
+    expect(regimeCounts(gold.symbols, dataConfig().regimes.labels)).toEqual(expected.regimeCounts);
   });
 
   test('first, last and sampled gold rows equal the pandas computation', () => {

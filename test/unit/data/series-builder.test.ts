@@ -2,12 +2,21 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { SeriesBuilder, VALUE_FIELDS } from '#shared/data/series';
+import { type BlockSpill, MemorySpill, OverflowSpill, TempFileSpill } from '#shared/data/spill';
 
-describe('SeriesBuilder', () => {
+const spills: [string, () => BlockSpill | undefined][] = [
+  ['no spill', () => undefined],
+  ['a memory spill', () => new MemorySpill()],
+  ['a temporary-file spill', () => new TempFileSpill()],
+  ['a spill overflowing to a file after 64 KiB', () => new OverflowSpill(64 * 1024)],
+];
+
+describe.each(spills)('SeriesBuilder with %s', (_name, makeSpill) => {
   test('builds every pushed row in order, in arrays of the exact length (block boundaries crossed)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 3000 }), (n) => {
-        const b = new SeriesBuilder('S');
+        const spill = makeSpill();
+        const b = new SeriesBuilder('S', spill);
         const row = new Float64Array(VALUE_FIELDS.length);
         for (let i = 0; i < n; i++) {
           for (let f = 0; f < row.length; f++) row[f] = i * 10 + f + (i % 7 === 0 ? Number.NaN : 0);
@@ -25,13 +34,14 @@ describe('SeriesBuilder', () => {
         const days = new Int32Array(n + 2);
         b.copyDays(days, 2);
         expect(Array.from(days.subarray(2))).toEqual(Array.from(s.day));
+        spill?.dispose();
       }),
       { numRuns: 60 },
     );
   });
 
   test('a later push does not change a series already built', () => {
-    const b = new SeriesBuilder('S');
+    const b = new SeriesBuilder('S', makeSpill());
     b.push(1, 2, [1, 2, 3, 4, 5, 6]);
     const first = b.build();
     b.push(2, 3, [7, 8, 9, 10, 11, 12]);
