@@ -73,8 +73,11 @@ export type BronzeSummary = Omit<BronzeFile, 'series'>;
 export interface BronzeScan extends BronzeSummary {
   /** Symbols with accepted rows, in the order of their first accepted row. */
   symbols: string[];
-  /** The accepted rows of one symbol, in file order (built anew at each call). */
-  series(symbol: string): PriceSeries;
+  /**
+   * The accepted rows of one symbol, in file order (built anew at each call). With `release`, the
+   * symbol's blocks are freed: a later call returns an empty series.
+   */
+  series(symbol: string, options?: { release?: boolean }): PriceSeries;
 }
 
 /** The series name of a file without a symbol column: its file name's stem, upper-cased. */
@@ -90,7 +93,8 @@ export function symbolFromFileName(name: string): string {
  */
 export async function readBronzeMarketFile(input: BronzeInput, options: BronzeOptions): Promise<BronzeFile> {
   const { symbols, series, ...summary } = await scanBronzeMarketFile(input, options);
-  return { ...summary, series: symbols.map((s) => series(s)) };
+  // Each symbol's blocks are released as its series is built: the rows are never held twice.
+  return { ...summary, series: symbols.map((s) => series(s, { release: true })) };
 }
 
 /**
@@ -155,7 +159,7 @@ export async function scanBronzeMarketFile(input: BronzeInput, options: BronzeOp
     volumeInvalidAsMissing: acc.volumeInvalid,
     quality,
     symbols: acc.symbolsWithRows(),
-    series: (symbol) => acc.seriesOf(symbol),
+    series: (symbol, o) => acc.seriesOf(symbol, o?.release ?? false),
   };
   if (!quality.passed) throw gateError(input.name, quality);
   return result;
@@ -357,9 +361,11 @@ class Accumulator {
   }
 
   /** The accepted rows of one symbol (an empty series for a symbol without any). */
-  seriesOf(symbol: string): PriceSeries {
-    const builder = this.symbols.get(symbol)?.builder ?? new SeriesBuilder(symbol);
-    return builder.build();
+  seriesOf(symbol: string, release: boolean): PriceSeries {
+    const state = this.symbols.get(symbol);
+    const series = (state?.builder ?? new SeriesBuilder(symbol)).build();
+    if (release && state) state.builder = undefined;
+    return series;
   }
 
   quality(gate: number): LayerQuality {
