@@ -34,7 +34,6 @@ import { addCounts, countsQuality, type LayerQuality, layerQuality, NO_ROWS } fr
 import type { SilverSeries } from './series.ts';
 import { cleanSeries, mergeSilver, type SilverStats, silverCounts } from './silver.ts';
 import { type BlockSpill, MemorySpill, OverflowSpill } from './spill.ts';
-import { formatIsoDay } from './values.ts';
 
 export interface Rejection {
   file: string;
