@@ -35,8 +35,16 @@ export async function stageFile(path: string): Promise<StagedFile> {
     close,
     write: (text) =>
       new Promise<void>((resolve, reject) => {
-        if (out.write(text)) resolve();
-        else out.once('drain', resolve).once('error', reject);
+        if (out.write(text)) return resolve();
+        const drained = () => {
+          out.off('error', failed);
+          resolve();
+        };
+        const failed = (error: Error) => {
+          out.off('drain', drained);
+          reject(error);
+        };
+        out.once('drain', drained).once('error', failed);
       }),
     commit: async () => {
       await close();

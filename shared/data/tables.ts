@@ -2,7 +2,7 @@
  * The CSV forms of silver and gold (what the data lake stores), written in chunks so a large
  * series never becomes one giant string, and read back with the same streaming reader.
  */
-import { csvLine, readCsvRecords, readCsvRows } from './csv.ts';
+import { csvCell, csvLine, readCsvRecords, readCsvRows } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import type { GoldSeries } from './gold.ts';
 import { FLAGS, type FlagName, SeriesBuilder, type SilverSeries, VALUE_FIELDS } from './series.ts';
@@ -15,15 +15,18 @@ const ROWS_PER_CHUNK = 2000;
 /** Silver rows as CSV text chunks (header first). Flags are written as names joined by `|`. */
 export function* silverCsv(s: SilverSeries): Generator<string> {
   yield csvLine(SILVER_COLUMNS);
+  // The cells that repeat (symbol, flag sets) are formatted once; each row is one template string.
+  const symbol = csvCell(s.symbol);
+  const flagCells = new Map<number, string>();
+  const columns = VALUE_FIELDS.map((f) => s[f]);
   let buf = '';
   for (let i = 0; i < s.length; i++) {
-    buf += csvLine([
-      formatIsoDay(s.day[i]!),
-      s.symbol,
-      ...VALUE_FIELDS.map((f) => s[f][i]!),
-      s.filled[i]!,
-      flagNames(s.flags[i]!).join('|'),
-    ]);
+    let line = `${formatIsoDay(s.day[i]!)},${symbol}`;
+    for (const column of columns) line += `,${numberCell(column[i]!)}`;
+    const mask = s.flags[i]!;
+    let flags = flagCells.get(mask);
+    if (flags === undefined) flagCells.set(mask, (flags = csvCell(flagNames(mask).join('|'))));
+    buf += `${line},${s.filled[i]!},${flags}\n`;
     if ((i + 1) % ROWS_PER_CHUNK === 0) {
       yield buf;
       buf = '';
@@ -105,27 +108,30 @@ export function* goldCsv(s: GoldSeries, labels: readonly string[], withHeader = 
   const scored = Object.keys(s.scores);
   const indicators = Object.entries(s.indicators ?? {});
   if (withHeader) yield csvLine([...goldColumns(scored), ...indicators.map(([name]) => name)]);
+  // The cells that repeat (symbol, regime labels) are formatted once; each row is one template string.
+  const symbol = csvCell(s.symbol);
+  const labelCells = labels.map(csvCell);
+  const scores = scored.map((f) => s.scores[f as keyof GoldSeries['scores']]!);
+  const indicatorColumns = indicators.map(([, values]) => values);
   let buf = '';
   for (let i = 0; i < s.length; i++) {
-    buf += csvLine([
-      formatIsoDay(s.day[i]!),
-      s.symbol,
-      s.price[i]!,
-      s.log_return[i]!,
-      s.realized_vol_21d[i]!,
-      s.drawdown[i]!,
-      ...scored.map((f) => s.scores[f as keyof GoldSeries['scores']]![i]!),
-      s.risk_score[i]!,
-      labels[s.markov_state[i]!]!,
-      s.markov_state[i]!,
-      ...indicators.map(([, values]) => values[i]!),
-    ]);
+    let line = `${formatIsoDay(s.day[i]!)},${symbol},${numberCell(s.price[i]!)},${numberCell(s.log_return[i]!)},${numberCell(s.realized_vol_21d[i]!)},${numberCell(s.drawdown[i]!)}`;
+    for (const column of scores) line += `,${numberCell(column[i]!)}`;
+    const state = s.markov_state[i]!;
+    line += `,${numberCell(s.risk_score[i]!)},${labelCells[state]!},${state}`;
+    for (const column of indicatorColumns) line += `,${numberCell(column[i]!)}`;
+    buf += `${line}\n`;
     if ((i + 1) % ROWS_PER_CHUNK === 0) {
       yield buf;
       buf = '';
     }
   }
   if (buf.length > 0) yield buf;
+}
+
+/** A number cell as csvCell writes it: the shortest round-trip form, empty when not finite. */
+function numberCell(v: number): string {
+  return Number.isFinite(v) ? String(v) : '';
 }
 
 /** One symbol's gold rows as read back from a gold CSV: what training and drift checks need. */
