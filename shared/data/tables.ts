@@ -25,7 +25,10 @@ export function* silverCsv(s: SilverSeries): Generator<string> {
     for (const column of columns) line += `,${numberCell(column[i]!)}`;
     const mask = s.flags[i]!;
     let flags = flagCells.get(mask);
-    if (flags === undefined) flagCells.set(mask, (flags = csvCell(flagNames(mask).join('|'))));
+    if (flags === undefined) {
+      flags = csvCell(flagNames(mask).join('|'));
+      flagCells.set(mask, flags);
+    }
     buf += `${line},${s.filled[i]!},${flags}\n`;
     if ((i + 1) % ROWS_PER_CHUNK === 0) {
       yield buf;
