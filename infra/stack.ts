@@ -132,18 +132,24 @@ export class FinmlStack extends Stack {
         publish: true,
       }),
     };
-    const API = 'functions/api/handlers.ts';
-    const predict = fn('Predict', API, 'predict', 'POST /predict and /predict/batch', t.api, {
-      artifacts: 'read',
-      registry: 'read',
-      predictions: 'readWrite',
-    });
-    const read = fn('Read', API, 'read', 'Dashboard reads', t.api, {
+    // One entry per API function: /predict's bundle holds only what a forecast needs (decision 6).
+    const predict = fn(
+      'Predict',
+      'functions/api/predict.ts',
+      'predict',
+      'POST /predict and /predict/batch',
+      t.api,
+      {
+        registry: 'read',
+        predictions: 'readWrite',
+      },
+    );
+    const read = fn('Read', 'functions/api/read.ts', 'read', 'Dashboard reads', t.api, {
       gold: 'read',
       artifacts: 'read',
       registry: 'read',
     });
-    const admin = fn('Admin', API, 'admin', 'Promote and roll back', t.api, {
+    const admin = fn('Admin', 'functions/api/admin.ts', 'admin', 'Promote and roll back', t.api, {
       artifacts: 'read',
       registry: 'readWrite',
     });

@@ -3,6 +3,7 @@
  * S3, DynamoDB and SNS (the same adapters run against the local S3/DynamoDB servers); tests may use
  * in-memory versions. Nothing here imports the AWS SDK.
  */
+import type { ServingModelRecord } from '#shared/model/serving-model';
 
 /** Objects in buckets (S3). Keys are plain strings; bodies are streamed where they can be large. */
 export interface ObjectStore {
@@ -86,6 +87,10 @@ export interface ModelRegistry {
   listVersions(limit?: number): Promise<ModelVersionRecord[]>;
   setStage(version: string, stage: ModelStage): Promise<void>;
   getPointer(name: PointerName): Promise<ModelPointer | undefined>;
+  /** Writes (or overwrites) the serving model of `model.version` (what /predict reads). */
+  putServingModel(model: ServingModelRecord): Promise<void>;
+  /** The serving model of a version, or undefined when none was written (older versions). */
+  getServingModel(version: string): Promise<ServingModelRecord | undefined>;
   /**
    * Moves a pointer to `next.version` only if its current revision is `expectedRevision`
    * (undefined = the pointer must not exist yet). Throws PointerConflictError otherwise.

@@ -2,25 +2,45 @@
  * The Lambda bundles as the CDK builds them, for the coldstart case: the esbuild options of
  * `FinmlFunction` (infra/constructs/finml-function.ts, which NodejsFunction turns into
  * `esbuild --bundle <entry> --target=node22 --platform=node --format=esm --outfile=index.mjs
- * --minify --sourcemap --main-fields=module,main --banner:js=… --tsconfig=tsconfig.json`, no
- * externals), the config YAML copied into `config/` beside the bundle, and the environment the
- * Lambda runtime and the stack give the function (dummy names and ARNs).
+ * --minify --sourcemap --main-fields=module,main --banner:js=… --tsconfig=tsconfig.json
+ * --alias:@aws-sdk/credential-provider-node=./shared/aws/lambda-credentials.ts`, no externals), the
+ * config YAML copied into `config/` beside the bundle with its validated JSON (`config.json`), and
+ * the environment the Lambda runtime and the stack give the function (dummy names and ARNs).
  */
 import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Metafile } from 'esbuild';
+import { loadConfig } from '#config/load';
+import { BUNDLED_CONFIG_FILE, bundledConfigText } from '../../functions/lib/bundled-config.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The handler modules, one bundle each (the stack points each function at one export). */
+/**
+ * The handler modules, one bundle each (the stack points each function at one export): `api` holds
+ * the three API handlers (the read and admin functions), `predict` the /predict function alone.
+ */
 export const LAMBDA_ENTRIES = {
-  api: 'functions/api/handlers.ts',
+  read: 'functions/api/read.ts',
+  admin: 'functions/api/admin.ts',
+  predict: 'functions/api/predict.ts',
   pipeline: 'functions/pipeline/handlers.ts',
   scheduled: 'functions/scheduled/handlers.ts',
 } as const;
 
 export type LambdaBundleName = keyof typeof LAMBDA_ENTRIES;
+
+/** FinmlFunction's BUNDLE_ALIASES (keep in step with finml-function.ts). */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts',
+};
+
+/** FinmlFunction's RUNTIME_SOURCE_MAPS, which every function gets but /predict's (PredictionApi). */
+export const RUNTIME_SOURCE_MAPS = '--enable-source-maps';
+
+/** NODE_OPTIONS of a bundle's function in the stack. */
+export const nodeOptions = (name: LambdaBundleName): string =>
+  name === 'predict' ? '' : RUNTIME_SOURCE_MAPS;
 
 /** FinmlFunction's `bundling` props as esbuild options (keep in step with finml-function.ts). */
 export function lambdaBuildOptions(entry: string, outDir: string): BuildOptions {
@@ -38,6 +58,7 @@ export function lambdaBuildOptions(entry: string, outDir: string): BuildOptions 
     banner: {
       js: "import { createRequire as __finmlRequire } from 'node:module'; const require = __finmlRequire(import.meta.url);",
     },
+    alias: { ...BUNDLE_ALIASES },
     tsconfig: join(REPO_ROOT, 'tsconfig.json'),
     metafile: true,
     logLevel: 'warning',
@@ -53,7 +74,7 @@ export interface LambdaBundle {
   largest: { name: string; bytes: number }[];
 }
 
-/** Builds one handler bundle into `outDir` (emptied first) with config/*.yaml beside it. */
+/** Builds one handler bundle into `outDir` (emptied first) with config/*.yaml and config.json beside it. */
 export async function buildLambdaBundle(entry: string, outDir: string): Promise<LambdaBundle> {
   const { build } = await import('esbuild');
   await rm(outDir, { recursive: true, force: true });
@@ -63,6 +84,7 @@ export async function buildLambdaBundle(entry: string, outDir: string): Promise<
   for (const name of await readdir(configDir)) {
     if (name.endsWith('.yaml')) await copyFile(join(configDir, name), join(outDir, 'config', name));
   }
+  await writeFile(join(outDir, 'config', BUNDLED_CONFIG_FILE), bundledConfigText(loadConfig(configDir)));
   await writeFile(join(outDir, 'index.meta.json'), JSON.stringify(result.metafile));
   const file = join(outDir, 'index.mjs');
   return {
@@ -96,7 +118,7 @@ export function bytesByPackage(metafile: Metafile): { name: string; bytes: numbe
  * stack's bucket, table and topic names. Nothing is inherited from the benchmark's own environment
  * but PATH.
  */
-export function lambdaEnvironment(name: string, bundleDir: string): Record<string, string> {
+export function lambdaEnvironment(name: LambdaBundleName, bundleDir: string): Record<string, string> {
   const region = 'eu-west-1';
   const app: Record<string, string> = {
     BRONZE_BUCKET: 'finml-bronze-bench',
@@ -134,7 +156,7 @@ export function lambdaEnvironment(name: string, bundleDir: string): Record<strin
     LAMBDA_TASK_ROOT: bundleDir,
     _HANDLER: 'index.handler',
     // FinmlFunction
-    NODE_OPTIONS: '--enable-source-maps',
+    NODE_OPTIONS: nodeOptions(name),
     POWERTOOLS_SERVICE_NAME: 'finml',
     FINML_CONFIG_DIR: join(bundleDir, 'config'),
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',

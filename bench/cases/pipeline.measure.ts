@@ -21,19 +21,23 @@ export const measure: Measure<PipelineParams> = async (params) => {
   const started = performance.now();
   let goldRows = 0;
   let symbols = 0;
-  const result = await streamDataPipeline([input], { symbols: [], read: async () => undefined }, {
-    config,
-    runDay: params.runDay,
-    sink: {
-      gold: (g) => {
-        goldRows += g.length;
-        symbols++;
+  const result = await streamDataPipeline(
+    [input],
+    { symbols: [], read: async () => undefined },
+    {
+      config,
+      runDay: params.runDay,
+      sink: {
+        gold: (g) => {
+          goldRows += g.length;
+          symbols++;
+        },
+      },
+      onProgress: () => {
+        lastChunkAt = performance.now();
       },
     },
-    onProgress: () => {
-      lastChunkAt = performance.now();
-    },
-  });
+  );
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
   // CPU time of the process (all threads, GC helpers included): less sensitive than wall time to

@@ -4,6 +4,7 @@
  * DynamoDB put does before the network) and keeps the last few, so memory stays flat.
  */
 import type { FinmlConfig } from '#config/schema';
+import type { ServingModelRecord } from '#shared/model/serving-model';
 import type {
   AlertPublisher,
   ModelPointer,
@@ -46,11 +47,18 @@ export class MemoryObjectStore implements ObjectStore {
   list = notUsed('ObjectStore.list');
 }
 
-/** Pointers only. */
+/** Pointers and serving models only. */
 export class MemoryRegistry implements ModelRegistry {
   readonly pointers = new Map<PointerName, ModelPointer>();
+  readonly servingModels = new Map<string, ServingModelRecord>();
   async getPointer(name: PointerName): Promise<ModelPointer | undefined> {
     return this.pointers.get(name);
+  }
+  async getServingModel(version: string): Promise<ServingModelRecord | undefined> {
+    return this.servingModels.get(version);
+  }
+  async putServingModel(model: ServingModelRecord): Promise<void> {
+    this.servingModels.set(model.version, model);
   }
   putVersion = notUsed('ModelRegistry.putVersion');
   getVersion = notUsed('ModelRegistry.getVersion');

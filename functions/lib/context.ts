@@ -1,36 +1,37 @@
 /**
- * The use-case context of every handler, built once per cold start: config from the bundled YAML,
- * and the AWS adapters on the buckets, tables and topic the stack passes in the environment.
+ * The use-case context of the pipeline, scheduled, read and admin handlers, built once per cold
+ * start: the bundled config (./bundled-config.ts; the YAML when run unbundled), and the AWS
+ * adapters on the buckets, tables and topic the stack passes in the environment. The /predict
+ * function builds a leaner one (./serving-context.ts).
  */
 import { loadConfig } from '#config/load';
-import { dynamoDocumentClient, s3Client, snsClient } from '#shared/aws/clients';
+import { createDynamoDocumentClient } from '#shared/aws/dynamo-client';
 import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
+import { createS3Client } from '#shared/aws/s3-client';
 import { S3ObjectStore } from '#shared/aws/s3-store';
+import { createSnsClient } from '#shared/aws/sns-client';
 import { SnsAlertPublisher } from '#shared/aws/sns-publisher';
 import type { Context } from '#shared/usecases/lake';
-import { requiredEnv } from './env.ts';
+import { readBundledConfig } from './bundled-config.ts';
+import { contextOverride, setContext } from './context-override.ts';
+import { codeVersion, ENV, requiredEnv } from './env.ts';
 
-/** Environment variable names the stack sets (infra/ uses the same constants). */
-export const ENV = {
-  bronzeBucket: 'BRONZE_BUCKET',
-  silverBucket: 'SILVER_BUCKET',
-  goldBucket: 'GOLD_BUCKET',
-  artifactsBucket: 'ARTIFACTS_BUCKET',
-  quarantineBucket: 'QUARANTINE_BUCKET',
-  registryTable: 'REGISTRY_TABLE',
-  predictionsTable: 'PREDICTIONS_TABLE',
-  alertTopic: 'ALERT_TOPIC_ARN',
-  dashboardUrl: 'DASHBOARD_URL',
-  codeVersion: 'FINML_CODE_VERSION',
-} as const;
+export { codeVersion, ENV, setContext };
+
+/** SDK clients, built once per container from the environment. */
+const s3Client = createS3Client();
+const dynamoDocumentClient = createDynamoDocumentClient();
+const snsClient = createSnsClient();
 
 let cached: Context | undefined;
 
-/** The context, built on first use (module scope of the warm Lambda). */
+/** The context (the one set by setContext, else built on first use and kept for the warm Lambda). */
 export function context(): Context {
+  const injected = contextOverride();
+  if (injected) return injected;
   if (cached) return cached;
-  const { config, hash } = loadConfig();
+  const { config, hash } = readBundledConfig() ?? loadConfig();
   const dashboardUrl = process.env[ENV.dashboardUrl];
   cached = {
     store: new S3ObjectStore(s3Client),
@@ -51,10 +52,3 @@ export function context(): Context {
   };
   return cached;
 }
-
-/** Replaces the context (the local runtime's tests inject clocks; unit tests inject fakes). */
-export function setContext(ctx: Context | undefined): void {
-  cached = ctx;
-}
-
-export const codeVersion = (): string => process.env[ENV.codeVersion] ?? 'unknown';

@@ -1,13 +1,13 @@
 /**
  * HTTP helpers of the API handlers: JSON responses, and typed errors mapped to status codes by
- * class (never by message text). A client never sees a stack trace.
+ * class (never by message text). A client never sees a stack trace. Lean on purpose (the /predict
+ * function imports it): zod's core error class only, no use-case modules beyond serving.
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ZodError } from 'zod';
+import { $ZodError } from 'zod/v4/core';
 import { PredictInputError } from '#shared/model/predict';
 import { PointerConflictError } from '#shared/ports';
-import { NotFoundError } from '#shared/usecases/reads';
-import { NoModelError } from '#shared/usecases/serving';
+import { NoModelError, ServingModelMissingError } from '#shared/usecases/serving';
 import { logger } from './observability.ts';
 
 export class BadRequestError extends Error {
@@ -46,9 +46,16 @@ export function parseBody(
   }
 }
 
-/** Maps an error to its response: 4xx for the caller's mistakes, 503 without a model, else 500. */
-export function errorResponse(error: unknown): APIGatewayProxyResult {
-  if (error instanceof ZodError) {
+/** An error class, for the handler-specific mappings of errorResponse. */
+export type ErrorClass = abstract new (...args: never[]) => Error;
+
+/**
+ * Maps an error to its response: 4xx for the caller's mistakes (a zod validation error — classic or
+ * mini — is a 400), 404 for the classes in `notFound` (e.g. the reads' NotFoundError), 409 for a
+ * lost pointer race, 503 without a servable model, else 500 (logged).
+ */
+export function errorResponse(error: unknown, notFound: readonly ErrorClass[] = []): APIGatewayProxyResult {
+  if (error instanceof $ZodError) {
     return json(400, {
       message: 'invalid request',
       issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
@@ -58,9 +65,11 @@ export function errorResponse(error: unknown): APIGatewayProxyResult {
     const unknownSymbol = error instanceof PredictInputError && error.message.startsWith('unknown symbol');
     return json(unknownSymbol ? 404 : 400, { message: error.message });
   }
-  if (error instanceof NotFoundError) return json(404, { message: error.message });
+  if (notFound.some((c) => error instanceof c)) return json(404, { message: (error as Error).message });
   if (error instanceof PointerConflictError) return json(409, { message: error.message });
-  if (error instanceof NoModelError) return json(503, { message: error.message });
+  if (error instanceof NoModelError || error instanceof ServingModelMissingError) {
+    return json(503, { message: error.message });
+  }
   logger.error('unhandled error', { error: error as Error });
   return json(500, { message: 'internal error' });
 }

@@ -1,13 +1,15 @@
 /**
  * FinmlFunction: NodejsFunction with the team's defaults — Node.js 22 on ARM64, X-Ray tracing, an
- * explicit log group with retention, ESM + minified bundles with source maps, the config YAML
- * copied into the bundle — and helpers that add an environment variable and its IAM grant together.
- * Each function records its source entry and export as template metadata, so the local runtime
- * can run the very same handler without bundling.
+ * explicit log group with retention, ESM + minified bundles with source maps (applied to stack
+ * traces at run time unless a function opts out), the config YAML copied into the bundle with its
+ * validated JSON beside it, the SDK's credential chain reduced to Lambda's environment credentials
+ * — and helpers that add an environment variable and its IAM grant together. Each function records
+ * its source entry and export as template metadata, so the local runtime can run the very same
+ * handler without bundling.
  */
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type CfnFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
@@ -16,15 +18,29 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
+import { loadConfig } from '#config/load';
+import { BUNDLED_CONFIG_FILE, bundledConfigText } from '../../functions/lib/bundled-config.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** NODE_OPTIONS of a function that applies its source map to stack traces at run time. */
+export const RUNTIME_SOURCE_MAPS = '--enable-source-maps';
+
+/**
+ * esbuild aliases of every bundle: the SDK's default credential provider becomes Lambda's
+ * environment credentials (shared/aws/lambda-credentials.ts; docs/decisions/0006-predict-cold-start.md).
+ * Paths are relative to the project root, esbuild's working directory.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': './shared/aws/lambda-credentials.ts',
+};
 
 /** Template metadata keys read by the local runtime (infra/local). */
 export const ENTRY_METADATA = 'finml:entry';
 export const EXPORT_METADATA = 'finml:export';
 
 export interface FinmlFunctionProps {
-  /** Handler module, relative to the repository root (e.g. `functions/api/handlers.ts`). */
+  /** Handler module, relative to the repository root (e.g. `functions/api/predict.ts`). */
   readonly entry: string;
   /** The exported handler in that module. */
   readonly export: string;
@@ -39,7 +55,13 @@ export interface FinmlFunctionProps {
 export type Access = 'read' | 'write' | 'readWrite';
 
 export class FinmlFunction extends NodejsFunction {
+  private runtimeSourceMaps = true;
+
   constructor(scope: Construct, id: string, props: FinmlFunctionProps) {
+    // The validated config/*.yaml, written into the bundle as JSON (functions/lib/bundled-config.ts).
+    const bundledConfig = Buffer.from(bundledConfigText(loadConfig(join(REPO_ROOT, 'config')))).toString(
+      'base64',
+    );
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -69,7 +91,6 @@ export class FinmlFunction extends NodejsFunction {
       projectRoot: REPO_ROOT,
       depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'finml',
         FINML_CONFIG_DIR: '/var/task/config',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
@@ -87,6 +108,9 @@ export class FinmlFunction extends NodejsFunction {
           "import { createRequire as __finmlRequire } from 'node:module'; const require = __finmlRequire(import.meta.url);",
         // Bundle our pinned SDK version (the S3 checksum options need it) instead of the runtime's.
         externalModules: [],
+        esbuildArgs: {
+          '--alias': Object.entries(BUNDLE_ALIASES).map(([from, to]) => `${from}=${to}`),
+        },
         tsconfig: join(REPO_ROOT, 'tsconfig.json'),
         commandHooks: {
           beforeBundling: () => [],
@@ -94,10 +118,16 @@ export class FinmlFunction extends NodejsFunction {
           afterBundling: (inputDir: string, outputDir: string) => [
             `mkdir -p "${outputDir}/config"`,
             `cp "${inputDir}"/config/*.yaml "${outputDir}/config/"`,
+            `node -e "require('node:fs').writeFileSync(process.argv[1], Buffer.from(process.argv[2], 'base64'))" "${outputDir}/config/${BUNDLED_CONFIG_FILE}" ${bundledConfig}`,
           ],
         },
       },
     });
+    // Decided at synthesis, so that a construct wiring the function can still opt out.
+    this.addEnvironment(
+      'NODE_OPTIONS',
+      Lazy.string({ produce: () => (this.runtimeSourceMaps ? RUNTIME_SOURCE_MAPS : undefined) }),
+    );
     const cfn = this.node.defaultChild as CfnFunction;
     cfn.addMetadata(ENTRY_METADATA, relative(REPO_ROOT, join(REPO_ROOT, props.entry)));
     cfn.addMetadata(EXPORT_METADATA, props.export);
@@ -121,6 +151,16 @@ export class FinmlFunction extends NodejsFunction {
       'Serverless-LambdaDLQ',
       'Invoked synchronously (Step Functions retries and catches; API Gateway returns the error) or by schedules whose targets have a dead-letter queue.',
     );
+  }
+
+  /**
+   * Stack traces stay minified at run time (no `--enable-source-maps`): for a function whose cold
+   * start matters more than readable traces in its logs. The source map still ships in the asset,
+   * to map a logged frame offline (docs/decisions/0006-predict-cold-start.md).
+   */
+  withoutRuntimeSourceMaps(): this {
+    this.runtimeSourceMaps = false;
+    return this;
   }
 
   /** Sets `envName` to the bucket's name and grants object access (no wildcard actions). */

@@ -25,6 +25,10 @@ import type { FinmlFunction } from './finml-function.ts';
 
 export interface PredictionApiProps {
   readonly config: PlatformConfig['api'];
+  /**
+   * POST /predict and /predict/batch; its entry should be functions/api/predict.ts (the lean bundle).
+   * Started without runtime source maps (docs/decisions/0006-predict-cold-start.md).
+   */
   readonly predict: FinmlFunction;
   readonly read: FinmlFunction;
   readonly admin: FinmlFunction;
@@ -55,6 +59,8 @@ export class PredictionApi extends Construct {
   constructor(scope: Construct, id: string, props: PredictionApiProps) {
     super(scope, id);
     const c = props.config;
+    // /predict's cold start is on a caller's request path: no source maps at run time (ADR 0006).
+    props.predict.withoutRuntimeSourceMaps();
     this.api = new RestApi(this, 'Api', {
       restApiName: 'finml',
       description: 'FINML regime forecasts and dashboard reads',

@@ -1,8 +1,10 @@
 /**
  * ModelRegistry on one DynamoDB table (key schema in ./tables: `pk`, `sk`). Pointers move by a
  * single-item conditional PutItem on `revision` — no transactions (dynalite, the local server, has none).
+ * The same table keeps each version's serving model, gzip-compressed JSON.
  */
 import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
@@ -14,6 +16,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { PARTITION_KEY, SORT_KEY } from '#shared/aws/tables';
+import {
+  parseServingModel,
+  type ServingModelRecord,
+  serializeServingModel,
+} from '#shared/model/serving-model';
 import {
   type ModelPointer,
   type ModelRegistry,
@@ -35,7 +42,22 @@ export const REGISTRY_KEYS = {
   claimPartition: (id: string) => `CLAIM#${id}`,
   claimSortKey: 'CLAIM',
   recordPartition: (kind: RecordKind) => `RECORD#${kind}`,
+  servingPartition: 'SERVING',
 } as const;
+
+/**
+ * Largest compressed serving model written (DynamoDB items are at most 400 KB, names included).
+ * At 252 horizons a model of 200 symbols takes ~6 KB; see test/unit/aws/dynamo-registry.test.ts.
+ */
+export const MAX_SERVING_MODEL_BYTES = 380_000;
+
+/** Thrown by putServingModel when the compressed model would not fit in one item. */
+export class ServingModelTooLargeError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ServingModelTooLargeError';
+  }
+}
 
 /** Thrown by setStage when the version was never registered. */
 export class ModelVersionNotFoundError extends Error {
@@ -65,7 +87,10 @@ function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException;
 }
 
-/** ModelRegistry on DynamoDB: model versions, pointers, events, idempotency claims and history records. */
+/**
+ * ModelRegistry on DynamoDB: model versions, pointers, events, idempotency claims and history records;
+ * and the serving models of the versions.
+ */
 export class DynamoModelRegistry implements ModelRegistry {
   private readonly now: () => Date;
   private readonly randomSuffix: () => string;
@@ -308,6 +333,50 @@ export class DynamoModelRegistry implements ModelRegistry {
       limit,
     );
     return items as TimedRecord[];
+  }
+
+  /**
+   * Writes a serving model at `SERVING` / `<version>`: its JSON gzip-compressed into the binary
+   * attribute `model`. Throws ServingModelTooLargeError above MAX_SERVING_MODEL_BYTES compressed.
+   */
+  async putServingModel(model: ServingModelRecord): Promise<void> {
+    const json = serializeServingModel(model);
+    const body = gzipSync(json);
+    if (body.byteLength > MAX_SERVING_MODEL_BYTES) {
+      throw new ServingModelTooLargeError(
+        `The serving model of ${model.version} takes ${body.byteLength} bytes compressed ` +
+          `(${Object.keys(model.latest).length} symbols, ${model.markov.absorbing.maxHorizon} horizons), ` +
+          `more than the ${MAX_SERVING_MODEL_BYTES} a registry item holds: lower markov.maxHorizon in config/model.yaml or split the symbols`,
+      );
+    }
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          [PARTITION_KEY]: REGISTRY_KEYS.servingPartition,
+          [SORT_KEY]: model.version,
+          schemaVersion: model.schemaVersion,
+          encoding: 'json+gzip',
+          jsonBytes: Buffer.byteLength(json),
+          model: body,
+        },
+      }),
+    );
+  }
+
+  /** The serving model of a version (validated), or undefined when none was written. */
+  async getServingModel(version: string): Promise<ServingModelRecord | undefined> {
+    const response = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: REGISTRY_KEYS.servingPartition, [SORT_KEY]: version },
+        ConsistentRead: true,
+      }),
+    );
+    const body = response.Item?.model;
+    if (body === undefined) return undefined;
+    const source = `${REGISTRY_KEYS.servingPartition}/${version}`;
+    return parseServingModel(gunzipSync(body as Uint8Array).toString('utf8'), source);
   }
 
   /** Query in descending sort-key order over every page until `limit` items (all when undefined). */

@@ -41,7 +41,8 @@ export const SORT_KEY = 'sk';
  * - `POINTER` / `production` | `candidate`: the pointers;
  * - `EVENT` / `<at>#<random>`: registry events;
  * - `CLAIM#<id>` / `CLAIM`: idempotency claims;
- * - `RECORD#<kind>` / `<at>#<id>`: dashboard history records.
+ * - `RECORD#<kind>` / `<at>#<id>`: dashboard history records;
+ * - `SERVING` / `<version>`: each version's serving model (what /predict reads).
  */
 export const REGISTRY_TABLE: TableDefinition = {
   partitionKey: { name: PARTITION_KEY, type: 'S' },

@@ -2,11 +2,12 @@
  * Forecasts from a model artifact (DOMAIN §4): the regime distribution h days ahead (row i of P^h),
  * the predicted regime (argmax, ties to the lower state) and its confidence, and the probability of
  * reaching High within h days (absorbing view) with its posterior interval. A table look-up and one
- * small matrix power: fast enough for the API's hot path.
+ * small matrix power: fast enough for the API's hot path. Reads only the serving part of a model
+ * (./serving-model.ts), so a full artifact and a stored serving model answer alike.
  */
-import type { ModelArtifact } from './artifact.ts';
 import { matrixPower } from './linalg.ts';
 import { argmaxLowestTie } from './markov.ts';
+import type { ServingModel } from './serving-model.ts';
 
 export class PredictInputError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -44,7 +45,7 @@ export interface Prediction {
 }
 
 /** Answers a forecast request. Throws PredictInputError for an unknown symbol or regime or a bad horizon. */
-export function predict(model: ModelArtifact, request: PredictRequest): Prediction {
+export function predict(model: ServingModel, request: PredictRequest): Prediction {
   const { markov, labels } = model;
   const maxHorizon = markov.absorbing.maxHorizon;
   const h = request.horizon;
@@ -79,7 +80,7 @@ export function predict(model: ModelArtifact, request: PredictRequest): Predicti
   };
 }
 
-function startingPoint(model: ModelArtifact, request: PredictRequest): Prediction['from'] {
+function startingPoint(model: ServingModel, request: PredictRequest): Prediction['from'] {
   const symbol = request.symbol ?? null;
   const latest = symbol === null ? undefined : model.latest[symbol];
   if (symbol !== null && latest === undefined) {

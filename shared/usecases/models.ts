@@ -1,5 +1,9 @@
-/** Loading registered models. Artifacts are immutable per version, so they are cached by version. */
+/**
+ * Loading registered models, and their serving models. Artifacts are immutable per version, so they
+ * are cached by version.
+ */
 import { type ModelArtifact, parseArtifact } from '#shared/model/artifact';
+import { servingModelOf } from '#shared/model/serving-model';
 import type { ModelPointer, PointerName } from '#shared/ports';
 import { type Context, keys } from './lake.ts';
 
@@ -24,4 +28,22 @@ export async function pointedModel(
   const pointer = await ctx.registry.getPointer(name);
   if (pointer === undefined) return undefined;
   return { pointer, model: await loadArtifact(ctx, pointer.version) };
+}
+
+/**
+ * Writes the serving model of a registered version (its artifact's projection) into the registry,
+ * when the registry keeps serving models. Registration calls it for every new version.
+ */
+export async function writeServingModel(ctx: Context, model: ModelArtifact): Promise<void> {
+  await ctx.registry.putServingModel(servingModelOf(model));
+}
+
+/**
+ * Writes a version's serving model unless the registry has it already (versions registered before
+ * serving models existed). True when it wrote one.
+ */
+export async function ensureServingModel(ctx: Context, version: string): Promise<boolean> {
+  if ((await ctx.registry.getServingModel(version)) !== undefined) return false;
+  await writeServingModel(ctx, await loadArtifact(ctx, version));
+  return true;
 }

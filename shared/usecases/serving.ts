@@ -1,23 +1,105 @@
 /**
  * Serving forecasts: the production model answers, or — for a deterministic share of requests —
- * the A/B candidate. The models are cached in memory and the pointers re-read at most every
- * `cacheSeconds`, so a promotion or rollback is picked up within that time. Every answer is logged
- * (with the other arm's one-day forecast for the same request: shadow scoring) for live accuracy
- * and the A/B test.
+ * the A/B candidate. The models in service are kept in memory and the pointers re-read at most
+ * every `cacheSeconds`, so a promotion or rollback is picked up within that time. Every answer is
+ * logged (with the other arm's one-day forecast for the same request: shadow scoring) for live
+ * accuracy and the A/B test.
+ *
+ * A model is served from its serving model (shared/model/serving-model.ts: a few KiB, written by
+ * registration into the registry table), never from the full artifact when there is one. Models
+ * registered before serving models existed fall back to their artifact where the context has the
+ * artifacts bucket (the local runtime, tests); the /predict Lambda has no S3 client at all (cold
+ * start, docs/decisions/0006-predict-cold-start.md) and answers 503 for such a model until
+ * registration or an admin action writes its serving model (`ensureServingModel`, ./models.ts).
+ *
+ * This module is on the /predict cold-start path: it imports no schema library and no SDK.
  */
 import { createHash } from 'node:crypto';
-import { parseIsoDay } from '#shared/data/values';
-import type { ModelArtifact } from '#shared/model/artifact';
 import { matrixPower } from '#shared/model/linalg';
 import { PredictInputError, type Prediction, predict } from '#shared/model/predict';
-import type { ModelPointer } from '#shared/ports';
-import type { Context } from './lake.ts';
-import { loadArtifact } from './models.ts';
+import {
+  checkServingModel,
+  type ServingModel,
+  ServingModelError,
+  servingModelOf,
+} from '#shared/model/serving-model';
+import type { ModelPointer, ModelRegistry, ObjectStore, PredictionLog } from '#shared/ports';
+import { type Buckets, keys } from './lake.ts';
 
 export class NoModelError extends Error {
   constructor() {
     super('no model in production yet: drop a market CSV into the bronze bucket to train one');
     this.name = 'NoModelError';
+  }
+}
+
+/** A model in service has no serving model, and this context cannot read its artifact. */
+export class ServingModelMissingError extends Error {
+  constructor(version: string) {
+    super(
+      `model ${version} has no serving model (it was registered by an older FINML): register a model ` +
+        `again, or promote or roll back through /admin, to write it`,
+    );
+    this.name = 'ServingModelMissingError';
+  }
+}
+
+/**
+ * What serving needs: the pointers and serving models, the prediction log and a clock; `store` and
+ * `buckets` are the fallback to the artifacts for models without a serving model. A use-case Context is a ServingContext.
+ */
+export interface ServingContext {
+  registry: Pick<ModelRegistry, 'getPointer' | 'getServingModel'>;
+  predictions: Pick<PredictionLog, 'put'>;
+  now(): Date;
+  store?: Pick<ObjectStore, 'getText'>;
+  buckets?: Pick<Buckets, 'artifacts'>;
+}
+
+/**
+ * A version's serving model: from the registry's serving models, else projected from its artifact
+ * (when the context can read artifacts), else ServingModelMissingError.
+ */
+export async function loadServingModel(ctx: ServingContext, version: string): Promise<ServingModel> {
+  const stored = await ctx.registry.getServingModel(version);
+  if (stored) return stored;
+  if (ctx.store && ctx.buckets) {
+    const key = keys.model(version);
+    const text = await ctx.store.getText(ctx.buckets.artifacts, key);
+    if (text === undefined) throw new Error(`model ${version} is registered but ${key} is missing`);
+    return servingModelOfArtifactText(text, key);
+  }
+  throw new ServingModelMissingError(version);
+}
+
+/**
+ * The serving projection of an artifact's JSON (the artifact was validated when it was registered;
+ * the projection is checked again here). `source` is named in errors.
+ */
+export function servingModelOfArtifactText(text: string, source: string): ServingModel {
+  let artifact: unknown;
+  try {
+    artifact = JSON.parse(text, (_key, value) =>
+      value === 'Infinity'
+        ? Number.POSITIVE_INFINITY
+        : value === '-Infinity'
+          ? Number.NEGATIVE_INFINITY
+          : value,
+    );
+  } catch (cause) {
+    throw new ServingModelError(`${source}: not JSON (${(cause as Error).message})`, { cause });
+  }
+  // ARTIFACT_KIND of shared/model/artifact.ts, whose zod schema this module does not load.
+  if ((artifact as { kind?: unknown } | null)?.kind !== 'finml-regime-model') {
+    throw new ServingModelError(`${source}: not a FINML model artifact`);
+  }
+  try {
+    return checkServingModel(servingModelOf(artifact as ServingModel), source);
+  } catch (error) {
+    if (error instanceof ServingModelError) throw error;
+    throw new ServingModelError(`${source}: not a servable model (${(error as Error).message})`, {
+      cause: error,
+    });
   }
 }
 
@@ -27,15 +109,18 @@ export interface ServedPrediction extends Prediction {
 }
 
 interface Served {
-  production: { pointer: ModelPointer; model: ModelArtifact };
-  candidate?: { pointer: ModelPointer; model: ModelArtifact };
+  production: { pointer: ModelPointer; model: ServingModel };
+  candidate?: { pointer: ModelPointer; model: ServingModel };
   checkedAt: number;
 }
 
 let served: Served | undefined;
 
-/** The models in service, re-reading the pointers at most every `cacheSeconds`. */
-export async function modelsInService(ctx: Context, cacheSeconds: number): Promise<Served> {
+/**
+ * The models in service, re-reading the pointers at most every `cacheSeconds`. A version already in
+ * service is not loaded again (serving models are immutable per version).
+ */
+export async function modelsInService(ctx: ServingContext, cacheSeconds: number): Promise<Served> {
   const now = ctx.now().getTime();
   if (served && now - served.checkedAt < cacheSeconds * 1000) return served;
   const [production, candidate] = await Promise.all([
@@ -43,17 +128,22 @@ export async function modelsInService(ctx: Context, cacheSeconds: number): Promi
     ctx.registry.getPointer('candidate'),
   ]);
   if (production === undefined) throw new NoModelError();
+  const inService = [served?.production.model, served?.candidate?.model];
+  const load = (version: string) =>
+    inService.find((m) => m?.version === version) ?? loadServingModel(ctx, version);
+  const [productionModel, candidateModel] = await Promise.all([
+    load(production.version),
+    candidate ? load(candidate.version) : undefined,
+  ]);
   served = {
-    production: { pointer: production, model: await loadArtifact(ctx, production.version) },
-    ...(candidate
-      ? { candidate: { pointer: candidate, model: await loadArtifact(ctx, candidate.version) } }
-      : {}),
+    production: { pointer: production, model: productionModel },
+    ...(candidate && candidateModel ? { candidate: { pointer: candidate, model: candidateModel } } : {}),
     checkedAt: now,
   };
   return served;
 }
 
-/** Forgets the cached pointers (tests, and after an admin change in the same process). */
+/** Forgets the models in service (tests, and after an admin change in the same process). */
 export function resetServingCache(): void {
   served = undefined;
 }
@@ -71,9 +161,12 @@ export interface PredictRequestBody {
   horizon: number;
 }
 
-/** Answers one request and logs it. Throws PredictInputError (→ 4xx) or NoModelError (→ 503). */
+/**
+ * Answers one request and logs it. Throws PredictInputError (→ 4xx), NoModelError or
+ * ServingModelMissingError (→ 503).
+ */
 export async function servePrediction(
-  ctx: Context,
+  ctx: ServingContext,
   request: PredictRequestBody,
   requestId: string,
   options: { cacheSeconds: number; ttlDays: number },
@@ -106,12 +199,12 @@ export async function servePrediction(
   return { ...prediction, requestId, arm };
 }
 
-function knows(model: ModelArtifact, request: PredictRequestBody): boolean {
+function knows(model: ServingModel, request: PredictRequestBody): boolean {
   return request.regime !== undefined || model.latest[request.symbol] !== undefined;
 }
 
-function oneDay(model: ModelArtifact, state: number): number[] {
+function oneDay(model: ServingModel, state: number): number[] {
   return matrixPower(model.markov.transitionMatrix, 1)[state]!;
 }
 
-export { PredictInputError, parseIsoDay };
+export { PredictInputError };

@@ -2,6 +2,7 @@
  * Training from the lake and registering the result: the first model becomes production; later
  * ones become the A/B candidate. The production pointer only moves by a conditional write on its
  * revision, so two registrations racing for "first model" end with exactly one production.
+ * Registration writes the version's serving model (what /predict reads) before any pointer names it.
  */
 
 import { type GoldTable, readGoldCsv } from '#shared/data/tables';
@@ -11,7 +12,7 @@ import { trainModel } from '#shared/model/train';
 import { PointerConflictError } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
 import { type Context, keys } from './lake.ts';
-import { loadArtifact } from './models.ts';
+import { ensureServingModel, loadArtifact, writeServingModel } from './models.ts';
 
 /** Every gold partition in the lake, with its hash for lineage. */
 export async function readGoldLake(
@@ -53,7 +54,11 @@ export async function trainFromLake(ctx: Context, codeVersion: string) {
   return { version: artifact.version, artifactKey };
 }
 
-/** Records a trained version and makes it production (first model) or the A/B candidate. */
+/**
+ * Records a trained version and its serving model, and makes it production (first model) or the
+ * A/B candidate. A production model registered before serving models existed gets its serving model
+ * written here too.
+ */
 export async function registerModel(ctx: Context, version: string, reason: string) {
   const model = await loadArtifact(ctx, version);
   const at = ctx.now().toISOString();
@@ -84,8 +89,10 @@ export async function registerModel(ctx: Context, version: string, reason: strin
       codeVersion: model.lineage.codeVersion,
     },
   });
+  await writeServingModel(ctx, model);
   await ctx.registry.appendEvent({ at, kind: 'registered', version, previousVersion: null, reason });
   const production = await ctx.registry.getPointer('production');
+  if (production !== undefined) await ensureServingModel(ctx, production.version);
   if (production === undefined) {
     try {
       await ctx.registry.movePointer('production', { version, reason: `first model: ${reason}` }, undefined);

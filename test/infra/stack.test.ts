@@ -188,6 +188,15 @@ describe('functions', () => {
     }
   });
 
+  test('source maps apply to stack traces at run time everywhere but in the /predict function', () => {
+    const fns = ofType('AWS::Lambda::Function').filter(([, f]) => f.Metadata?.['finml:entry']);
+    for (const [id, f] of fns) {
+      const variables = (f.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      if (f.Metadata?.['finml:export'] === 'predict') expect(variables.NODE_OPTIONS, id).toBeUndefined();
+      else expect(variables.NODE_OPTIONS, id).toBe('--enable-source-maps');
+    }
+  });
+
   test('least privilege: no IAM statement grants a wildcard action', () => {
     for (const [id, p] of ofType('AWS::IAM::Policy')) {
       if (id.startsWith('BucketNotificationsHandler')) continue; // CDK's own custom resource

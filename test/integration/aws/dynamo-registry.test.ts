@@ -3,8 +3,10 @@ import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { DynamoModelRegistry, ModelVersionNotFoundError } from '#shared/aws/dynamo-registry';
 import { REGISTRY_TABLE } from '#shared/aws/tables';
+import { servingModelOf } from '#shared/model/serving-model';
 import { type ModelVersionRecord, PointerConflictError, type RegistryEvent } from '#shared/ports';
 import { type LocalDynamo, startLocalDynamo } from '../../helpers/local-aws.ts';
+import { artifactLike } from '../../helpers/serving-model.ts';
 
 let dynamo: LocalDynamo;
 let registry: DynamoModelRegistry;
@@ -216,5 +218,14 @@ describe('DynamoModelRegistry against dynalite', () => {
       { id: 'd2', at: '2024-01-03T00:00:00Z', psi: 0.3 },
     ]);
     expect(await registry.listRecords('run')).toEqual([]);
+  });
+
+  test('a serving model round-trips through its binary item, and stays out of the version list', async () => {
+    const model = servingModelOf(artifactLike('2024-01-01T00:00:00Z-a'));
+    await registry.putVersion(versionRecord(model.version));
+    await registry.putServingModel(model);
+    expect(await registry.getServingModel(model.version)).toEqual(model);
+    expect(await registry.getServingModel('2099-unknown')).toBeUndefined();
+    expect((await registry.listVersions()).map((r) => r.version)).toEqual([model.version]);
   });
 });

@@ -4,6 +4,7 @@
  * races, quarantine — what the state machine and API run in AWS.
  */
 import { readFileSync } from 'node:fs';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
@@ -19,7 +20,8 @@ import { checkDrift } from '#shared/usecases/monitoring';
 import { promote } from '#shared/usecases/reads';
 import { resetServingCache } from '#shared/usecases/serving';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
-import { predict as predictHandler } from '../../../functions/api/handlers.ts';
+import { admin as adminHandler } from '../../../functions/api/admin.ts';
+import { predict as predictHandler } from '../../../functions/api/predict.ts';
 import { setContext } from '../../../functions/lib/context.ts';
 import {
   claim as claimHandler,
@@ -112,6 +114,9 @@ describe('pipeline steps on local S3 and DynamoDB', () => {
       version: trained.version,
     });
     expect((await ctx.registry.getPointer('production'))?.version).toBe(trained.version);
+    expect((await (ctx.registry as DynamoModelRegistry).getServingModel(trained.version))?.version).toBe(
+      trained.version,
+    );
     expect(published.some((m) => m.subject.includes('First model'))).toBe(false); // low severity: dashboard only
     expect((await ctx.registry.listRecords('alert')).map((a) => a.kind)).toContain('modelPromoted');
   }, 60_000);
@@ -204,6 +209,24 @@ describe('the prediction API handler', () => {
     expect(JSON.stringify(r.body)).not.toMatch(/\n\s+at /);
   });
 
+  test('answers from the serving model: the model artifact is not read', async () => {
+    resetServingCache();
+    const store = {
+      ...ctx.store,
+      getText: async (bucket: string, key: string) => {
+        if (key.startsWith('models/')) throw new Error(`read ${key}`);
+        return ctx.store.getText(bucket, key);
+      },
+    };
+    setContext({ ...ctx, store });
+    try {
+      expect((await call(JSON.stringify({ symbol: 'SPX', horizon: 1 }))).status).toBe(200);
+    } finally {
+      setContext(ctx);
+      resetServingCache();
+    }
+  });
+
   test('a batch answers each request, with per-item errors', async () => {
     const r = await call(
       JSON.stringify({
@@ -218,6 +241,34 @@ describe('the prediction API handler', () => {
     expect(r.body.results.map((x: { ok: boolean }) => x.ok)).toEqual([true, false]);
     expect(r.body.results[1]).toMatchObject({ status: 404, index: 1 });
   });
+});
+
+test('a production model without a serving model is served from its artifact, and gets one at the next registration', async () => {
+  const registry = ctx.registry as DynamoModelRegistry;
+  const production = (await registry.getPointer('production'))!;
+  await dynamo.documentClient.send(
+    new DeleteCommand({ TableName: dynamo.tables.registry, Key: { pk: 'SERVING', sk: production.version } }),
+  );
+  resetServingCache();
+  const r = await predictHandler(apiEvent(JSON.stringify({ symbol: 'SPX', horizon: 1 })), lambdaContext);
+  expect(r.statusCode).toBe(200);
+  const trained = await trainFromLake({ ...ctx, now: () => new Date(Date.now() + 2000) }, 'test');
+  await registerModel(ctx, trained.version, 'backfill');
+  expect((await registry.getServingModel(production.version))?.version).toBe(production.version);
+  expect((await registry.getServingModel(trained.version))?.version).toBe(trained.version);
+}, 60_000);
+
+test('an admin promotion first writes the serving model the promoted version lacks', async () => {
+  const registry = ctx.registry as DynamoModelRegistry;
+  const candidate = (await registry.getPointer('candidate'))!;
+  await dynamo.documentClient.send(
+    new DeleteCommand({ TableName: dynamo.tables.registry, Key: { pk: 'SERVING', sk: candidate.version } }),
+  );
+  const body = JSON.stringify({ version: candidate.version, reason: 'promote by hand' });
+  const r = await adminHandler(apiEvent(body, '/admin/promote'), lambdaContext);
+  expect(r.statusCode).toBe(200);
+  expect((await registry.getPointer('production'))?.version).toBe(candidate.version);
+  expect((await registry.getServingModel(candidate.version))?.version).toBe(candidate.version);
 });
 
 test('two promotions at once leave exactly one production version', async () => {

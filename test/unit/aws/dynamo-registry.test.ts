@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   ConditionalCheckFailedException,
   DynamoDBClient,
@@ -13,8 +14,15 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, test } from 'vitest';
-import { DynamoModelRegistry, ModelVersionNotFoundError } from '#shared/aws/dynamo-registry';
+import {
+  DynamoModelRegistry,
+  MAX_SERVING_MODEL_BYTES,
+  ModelVersionNotFoundError,
+  ServingModelTooLargeError,
+} from '#shared/aws/dynamo-registry';
+import { ServingModelError, servingModelOf } from '#shared/model/serving-model';
 import { PointerConflictError } from '#shared/ports';
+import { artifactLike } from '../../helpers/serving-model.ts';
 
 const dynamoMock = mockClient(DynamoDBDocumentClient);
 const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -261,5 +269,67 @@ describe('events and records', () => {
       pk: 'RECORD#drift',
       sk: '2024-01-01T00:00:00Z#d1',
     });
+  });
+});
+
+describe('serving models', () => {
+  const model = servingModelOf(artifactLike('v7'));
+
+  test('are written gzip-compressed at SERVING / <version>', async () => {
+    dynamoMock.on(PutCommand).resolves({});
+    await registry().putServingModel(model);
+    const item = dynamoMock.commandCalls(PutCommand)[0]?.args[0].input.Item;
+    expect(item).toMatchObject({ pk: 'SERVING', sk: 'v7', schemaVersion: 1, encoding: 'json+gzip' });
+    const json = gunzipSync(item?.model as Uint8Array).toString('utf8');
+    expect(JSON.parse(json)).toEqual(JSON.parse(JSON.stringify(model)));
+    expect(item?.jsonBytes).toBe(Buffer.byteLength(json));
+  });
+
+  test('are read back as written, with a consistent read', async () => {
+    dynamoMock.on(PutCommand).resolves({});
+    await registry().putServingModel(model);
+    const item = dynamoMock.commandCalls(PutCommand)[0]?.args[0].input.Item;
+    dynamoMock.on(GetCommand).resolves({ Item: item });
+    expect(await registry().getServingModel('v7')).toEqual(model);
+    expect(dynamoMock.commandCalls(GetCommand)[0]?.args[0].input).toEqual({
+      TableName: TABLE,
+      Key: { pk: 'SERVING', sk: 'v7' },
+      ConsistentRead: true,
+    });
+  });
+
+  test('are undefined for a version without one', async () => {
+    dynamoMock.on(GetCommand).resolves({});
+    expect(await registry().getServingModel('v1')).toBeUndefined();
+  });
+
+  test('a damaged one fails naming its item', async () => {
+    dynamoMock.on(GetCommand).resolves({
+      Item: { pk: 'SERVING', sk: 'v7', model: new Uint8Array(gzipSync('{"kind":"other"}')) },
+    });
+    await expect(registry().getServingModel('v7')).rejects.toThrowError(ServingModelError);
+    await expect(registry().getServingModel('v7')).rejects.toThrowError(/^SERVING\/v7: kind/);
+  });
+
+  test('one that would not fit in an item is refused before anything is written', async () => {
+    dynamoMock.on(PutCommand).resolves({});
+    const latest: typeof model.latest = {};
+    // Random names hardly compress: ~15 bytes per symbol, ~600 KB in all.
+    const name = () => Math.random().toString(36).slice(2, 13);
+    for (let i = 0; i < 40_000; i++) {
+      latest[`${name()}${name()}`] = { date: '2020-04-17', state: 0, regime: 'Low' };
+    }
+    await expect(registry().putServingModel({ ...model, latest })).rejects.toThrowError(
+      ServingModelTooLargeError,
+    );
+    expect(dynamoMock.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  test('of 200 symbols at the configured horizons take a few percent of an item', async () => {
+    dynamoMock.on(PutCommand).resolves({});
+    const symbols = Array.from({ length: 200 }, (_, i) => `SYM${String(i).padStart(4, '0')}`);
+    await registry().putServingModel(servingModelOf(artifactLike('v8', symbols)));
+    const body = dynamoMock.commandCalls(PutCommand)[0]?.args[0].input.Item?.model as Uint8Array;
+    expect(body.byteLength).toBeLessThan(MAX_SERVING_MODEL_BYTES / 10);
   });
 });

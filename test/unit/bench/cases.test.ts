@@ -6,11 +6,13 @@ import { readFileSync } from 'node:fs';
 import type { Metafile } from 'esbuild';
 import { describe, expect, test } from 'vitest';
 import {
+  BUNDLE_ALIASES,
   bytesByPackage,
   LAMBDA_ENTRIES,
   lambdaBuildOptions,
   lambdaEnvironment,
   REPO_ROOT,
+  RUNTIME_SOURCE_MAPS,
 } from '../../../bench/cases/coldstart-bundle.ts';
 import { scaledLogReturns } from '../../../bench/cases/hmm.measure.ts';
 import { CASES } from '../../../bench/cases/index.ts';
@@ -25,13 +27,13 @@ const finmlFunctionSource = readFileSync(
 
 describe('coldstart bundles', () => {
   test('use the banner FinmlFunction gives its bundles, verbatim', () => {
-    const banner = lambdaBuildOptions(LAMBDA_ENTRIES.api, '/tmp/out').banner?.js;
+    const banner = lambdaBuildOptions(LAMBDA_ENTRIES.read, '/tmp/out').banner?.js;
     expect(banner).toBeDefined();
     expect(finmlFunctionSource).toContain(JSON.stringify(banner).slice(1, -1).replaceAll('\\"', '"'));
   });
 
   test('target the runtime, format and main fields of FinmlFunction', () => {
-    const options = lambdaBuildOptions(LAMBDA_ENTRIES.api, '/tmp/out');
+    const options = lambdaBuildOptions(LAMBDA_ENTRIES.read, '/tmp/out');
     expect(finmlFunctionSource).toContain(`target: '${options.target}'`);
     expect(finmlFunctionSource).toContain('format: OutputFormat.ESM');
     expect(options.format).toBe('esm');
@@ -43,28 +45,35 @@ describe('coldstart bundles', () => {
     expect(options.minify && options.sourcemap && options.bundle).toBe(true);
   });
 
-  test('bundle the handler modules the stack deploys', () => {
+  test('bundle every handler module the stack deploys, and only existing modules', () => {
     const stack = readFileSync(new URL('../../../infra/stack.ts', import.meta.url), 'utf8');
+    const deployed = [...stack.matchAll(/'(functions\/[^']+\.ts)'/g)].map((m) => m[1]);
+    expect(deployed.length).toBeGreaterThan(0);
+    for (const entry of deployed) expect(Object.values(LAMBDA_ENTRIES)).toContain(entry);
     for (const entry of Object.values(LAMBDA_ENTRIES)) {
-      expect(stack).toContain(`'${entry}'`);
       expect(() => readFileSync(`${REPO_ROOT}${entry}`)).not.toThrow();
+    }
+  });
+
+  test('alias the modules FinmlFunction aliases, to the same files', () => {
+    const options = lambdaBuildOptions(LAMBDA_ENTRIES.predict, '/tmp/out');
+    expect(options.alias).toEqual(BUNDLE_ALIASES);
+    for (const [from, to] of Object.entries(BUNDLE_ALIASES)) {
+      expect(finmlFunctionSource).toContain(`'${from}': '${to}'`);
+      expect(() => readFileSync(`${REPO_ROOT}${to}`)).not.toThrow();
     }
   });
 });
 
 describe('lambdaEnvironment', () => {
-  const env = lambdaEnvironment('api', '/tmp/bundle');
+  const env = lambdaEnvironment('read', '/tmp/bundle');
 
   test('sets every application variable the handlers read', () => {
     for (const name of Object.values(ENV)) expect(env[name], name).toMatch(/\S/);
   });
 
   test('sets the environment FinmlFunction adds, with the config folder beside the bundle', () => {
-    for (const name of [
-      'NODE_OPTIONS',
-      'POWERTOOLS_SERVICE_NAME',
-      'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED',
-    ]) {
+    for (const name of ['POWERTOOLS_SERVICE_NAME', 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED']) {
       const value = new RegExp(`${name}: '([^']*)'`).exec(finmlFunctionSource)?.[1];
       expect(value, name).toBeDefined();
       expect(env[name]).toBe(value);
@@ -72,12 +81,21 @@ describe('lambdaEnvironment', () => {
     expect(env.FINML_CONFIG_DIR).toBe('/tmp/bundle/config');
   });
 
+  test('applies source maps at run time as the stack does: everywhere but /predict', () => {
+    expect(finmlFunctionSource).toContain(`RUNTIME_SOURCE_MAPS = '${RUNTIME_SOURCE_MAPS}'`);
+    expect(env.NODE_OPTIONS).toBe(RUNTIME_SOURCE_MAPS);
+    expect(lambdaEnvironment('pipeline', '/tmp/bundle').NODE_OPTIONS).toBe(RUNTIME_SOURCE_MAPS);
+    expect(lambdaEnvironment('predict', '/tmp/bundle').NODE_OPTIONS).toBe('');
+    const api = readFileSync(new URL('../../../infra/constructs/prediction-api.ts', import.meta.url), 'utf8');
+    expect(api).toContain('props.predict.withoutRuntimeSourceMaps()');
+  });
+
   test('inherits nothing from the benchmark process but PATH (no local AWS profile or endpoint)', () => {
     const saved = { ...process.env };
     try {
       process.env.AWS_PROFILE = 'developer';
       process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:4566';
-      const fresh = lambdaEnvironment('api', '/tmp/bundle');
+      const fresh = lambdaEnvironment('read', '/tmp/bundle');
       expect(fresh.AWS_PROFILE).toBeUndefined();
       expect(fresh.AWS_ENDPOINT_URL).toBeUndefined();
       expect(fresh.PATH).toBe(process.env.PATH);

@@ -1,0 +1,50 @@
+/**
+ * The admin routes: POST /admin/promote {version, reason} and POST /admin/rollback {reason}. Before
+ * the production pointer moves, the versions involved get their serving models (models registered
+ * before serving models existed have none, and /predict reads nothing else).
+ */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import { ensureServingModel } from '#shared/usecases/models';
+import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
+import { resetServingCache } from '#shared/usecases/serving';
+import { context } from '../lib/context.ts';
+import { errorResponse, json, parseBody } from '../lib/http.ts';
+import { instrumented } from '../lib/observability.ts';
+
+const adminBody = z.strictObject({
+  version: z.string().min(1).optional(),
+  reason: z.string().min(3).max(500),
+});
+
+/** Serving models for the versions in service and the one about to be, where they are missing. */
+async function ensureServingModels(ctx: ReturnType<typeof context>, target: string | undefined) {
+  const [production, candidate] = await Promise.all([
+    ctx.registry.getPointer('production'),
+    ctx.registry.getPointer('candidate'),
+  ]);
+  const versions = new Set([production?.version, production?.previousVersion, candidate?.version, target]);
+  for (const version of versions) {
+    if (version != null && (await ctx.registry.getVersion(version)) !== undefined) {
+      await ensureServingModel(ctx, version);
+    }
+  }
+}
+
+/** POST /admin/promote {version, reason} and POST /admin/rollback {reason}. */
+export const admin = instrumented(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  try {
+    const body = adminBody.parse(parseBody(event, context().config.platform.api.maxBodyBytes));
+    const ctx = context();
+    resetServingCache();
+    if (event.resource === '/admin/promote') {
+      if (body.version === undefined) return json(400, { message: 'name the version to promote' });
+      await ensureServingModels(ctx, body.version);
+      return json(200, await promote(ctx, body.version, body.reason));
+    }
+    await ensureServingModels(ctx, undefined);
+    return json(200, await rollback(ctx, body.reason));
+  } catch (error) {
+    return errorResponse(error, [NotFoundError]);
+  }
+});

@@ -1,0 +1,59 @@
+/** The dashboard's read endpoints (GET): each route validates its query with zod and calls one use case. */
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import * as z from 'zod';
+import {
+  currentRegimes,
+  history,
+  listModels,
+  modelDetails,
+  NotFoundError,
+  status,
+  timeline,
+} from '#shared/usecases/reads';
+import { context } from '../lib/context.ts';
+import { errorResponse, json } from '../lib/http.ts';
+import { instrumented } from '../lib/observability.ts';
+
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const limit = z.coerce.number().int().min(1).max(500).default(50);
+const HISTORY = {
+  '/alerts': 'alert',
+  '/drift': 'drift',
+  '/quality': 'quality',
+  '/abtests': 'abtest',
+  '/jobs': 'job',
+  '/events': 'events',
+} as const;
+
+/** GET routes of the dashboard. */
+export const read = instrumented(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+  try {
+    const ctx = context();
+    const q = event.queryStringParameters ?? {};
+    switch (event.resource) {
+      case '/status':
+        return json(200, await status(ctx));
+      case '/regimes':
+        return json(200, await currentRegimes(ctx));
+      case '/timeline': {
+        const p = z
+          .object({ symbol: z.string().min(1), from: isoDate.optional(), to: isoDate.optional() })
+          .parse(q);
+        return json(200, await timeline(ctx, p.symbol, p.from, p.to));
+      }
+      case '/models':
+        return json(200, await listModels(ctx));
+      case '/models/{version}':
+        return json(200, await modelDetails(ctx, z.string().min(1).parse(event.pathParameters?.version)));
+      case '/config':
+        return json(200, { config: ctx.config, configHash: ctx.configHash });
+      default: {
+        const kind = HISTORY[event.resource as keyof typeof HISTORY];
+        if (kind === undefined) return json(404, { message: `no route ${event.resource}` });
+        return json(200, await history(ctx, kind, limit.parse(q.limit)));
+      }
+    }
+  } catch (error) {
+    return errorResponse(error, [NotFoundError]);
+  }
+});

@@ -1,0 +1,216 @@
+/**
+ * The serving model: the part of a model artifact that forecasts need (DOMAIN §4) — the fitted
+ * transition matrix, the absorbing view with its posterior intervals, and each symbol's latest
+ * regime — and nothing else. The full artifact (shared/model/artifact.ts) stays the source of
+ * truth; registration writes this projection beside it so that the API's cold start reads a few
+ * KiB instead of the artifact's tens of MiB (its reference samples are for the data pipeline).
+ *
+ * Plain data, validated by hand (no schema library: this module is on the API's cold-start path).
+ * JSON has no Infinity: expected steps may be infinite, and are written as the string "Infinity".
+ */
+
+export const SERVING_MODEL_KIND = 'finml-serving-model';
+export const SERVING_MODEL_SCHEMA_VERSION = 1;
+
+/** What `predict` and the serving use case read from a model. A ModelArtifact is one, too. */
+export interface ServingModel {
+  version: string;
+  /** Regime names by state. */
+  labels: string[];
+  markov: {
+    /** Fitted P (K×K, rows sum to 1). */
+    transitionMatrix: number[][];
+    absorbing: {
+      state: number;
+      /** Expected steps to the absorbing state per start state (Infinity if never reached). */
+      expectedSteps: number[];
+      /** reachWithin[i][h − 1] = P(reach the absorbing state within h steps | start i), h = 1..maxHorizon. */
+      reachWithin: number[][];
+      maxHorizon: number;
+    };
+    posterior: {
+      mass: number;
+      /** The horizons of the reachWithin intervals. */
+      horizons: number[];
+      reachWithin: { lower: number[][]; upper: number[][] };
+      expectedSteps: { lower: number[]; upper: number[] };
+    };
+  };
+  /** Each symbol's last gold date and regime at training time. */
+  latest: Record<string, { date: string; state: number; regime: string }>;
+}
+
+/** A serving model as stored: tagged with its kind and schema version. */
+export interface ServingModelRecord extends ServingModel {
+  kind: typeof SERVING_MODEL_KIND;
+  schemaVersion: typeof SERVING_MODEL_SCHEMA_VERSION;
+}
+
+export class ServingModelError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ServingModelError';
+  }
+}
+
+/**
+ * The serving projection of a model (an artifact or a serving model): copies exactly the fields
+ * of {@link ServingModel}, dropping everything else (reference samples, evaluation, lineage …).
+ */
+export function servingModelOf(model: ServingModel): ServingModelRecord {
+  const { transitionMatrix, absorbing, posterior } = model.markov;
+  return {
+    kind: SERVING_MODEL_KIND,
+    schemaVersion: SERVING_MODEL_SCHEMA_VERSION,
+    version: model.version,
+    labels: [...model.labels],
+    markov: {
+      transitionMatrix: transitionMatrix.map((row) => [...row]),
+      absorbing: {
+        state: absorbing.state,
+        expectedSteps: [...absorbing.expectedSteps],
+        reachWithin: absorbing.reachWithin.map((row) => [...row]),
+        maxHorizon: absorbing.maxHorizon,
+      },
+      posterior: {
+        mass: posterior.mass,
+        horizons: [...posterior.horizons],
+        reachWithin: {
+          lower: posterior.reachWithin.lower.map((row) => [...row]),
+          upper: posterior.reachWithin.upper.map((row) => [...row]),
+        },
+        expectedSteps: {
+          lower: [...posterior.expectedSteps.lower],
+          upper: [...posterior.expectedSteps.upper],
+        },
+      },
+    },
+    latest: Object.fromEntries(
+      Object.entries(model.latest).map(([symbol, l]) => [
+        symbol,
+        { date: l.date, state: l.state, regime: l.regime },
+      ]),
+    ),
+  };
+}
+
+/** The serving model as JSON text, with ±Infinity written as strings (as the artifact does). */
+export function serializeServingModel(model: ServingModelRecord): string {
+  return JSON.stringify(model, (_key, value) =>
+    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
+  );
+}
+
+/**
+ * Parses and validates a stored serving model; `source` (e.g. the registry item) is named in every
+ * error, e.g. `SERVING/v1: markov.absorbing.reachWithin.2: must have 252 entries`.
+ */
+export function parseServingModel(text: string, source: string): ServingModelRecord {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text, (_key, value) =>
+      value === 'Infinity'
+        ? Number.POSITIVE_INFINITY
+        : value === '-Infinity'
+          ? Number.NEGATIVE_INFINITY
+          : value,
+    );
+  } catch (cause) {
+    throw new ServingModelError(`${source}: not JSON (${(cause as Error).message})`, { cause });
+  }
+  return checkServingModel(raw, source);
+}
+
+/** Checks the shape of a serving model (sizes agree with the number of labels and horizons). */
+export function checkServingModel(raw: unknown, source: string): ServingModelRecord {
+  const fail = (path: string, message: string): never => {
+    throw new ServingModelError(`${source}: ${path}: ${message}`);
+  };
+  const r = record(raw) ?? fail('(root)', 'expected an object');
+  if (r.kind !== SERVING_MODEL_KIND) fail('kind', `expected "${SERVING_MODEL_KIND}"`);
+  if (r.schemaVersion !== SERVING_MODEL_SCHEMA_VERSION) {
+    fail(
+      'schemaVersion',
+      `version ${JSON.stringify(r.schemaVersion)} is not supported (this FINML reads ${SERVING_MODEL_SCHEMA_VERSION})`,
+    );
+  }
+  if (typeof r.version !== 'string' || r.version === '') fail('version', 'expected a non-empty string');
+  const labels = r.labels;
+  if (
+    !Array.isArray(labels) ||
+    labels.length < 2 ||
+    !labels.every((l) => typeof l === 'string' && l !== '')
+  ) {
+    fail('labels', 'expected at least two non-empty strings');
+  }
+  const k = (labels as string[]).length;
+  const markov = record(r.markov) ?? fail('markov', 'expected an object');
+  const p = matrix(markov.transitionMatrix, k, k) ?? fail('markov.transitionMatrix', `must be ${k}×${k}`);
+  p.forEach((row, i) => {
+    const sum = row.reduce((a, b) => a + b, 0);
+    if (row.some((v) => !(v >= 0 && v <= 1)) || Math.abs(sum - 1) > 1e-9) {
+      fail(`markov.transitionMatrix.${i}`, `row ${i} is not a probability distribution`);
+    }
+  });
+  const absorbing = record(markov.absorbing) ?? fail('markov.absorbing', 'expected an object');
+  const state = absorbing.state;
+  if (!isIndex(state, k)) fail('markov.absorbing.state', `must be in 0..${k - 1}`);
+  const maxHorizon = absorbing.maxHorizon;
+  if (!Number.isInteger(maxHorizon) || (maxHorizon as number) < 1) {
+    fail('markov.absorbing.maxHorizon', 'must be a positive integer');
+  }
+  if (!vector(absorbing.expectedSteps, k)) fail('markov.absorbing.expectedSteps', `must have ${k} numbers`);
+  if (!matrix(absorbing.reachWithin, k, maxHorizon as number)) {
+    fail('markov.absorbing.reachWithin', `must be ${k}×${maxHorizon}`);
+  }
+  const posterior = record(markov.posterior) ?? fail('markov.posterior', 'expected an object');
+  if (typeof posterior.mass !== 'number') fail('markov.posterior.mass', 'expected a number');
+  const horizons = posterior.horizons;
+  if (!Array.isArray(horizons) || !horizons.every((h) => Number.isInteger(h) && h >= 1)) {
+    fail('markov.posterior.horizons', 'expected positive integers');
+  }
+  const reach = record(posterior.reachWithin) ?? fail('markov.posterior.reachWithin', 'expected an object');
+  const steps =
+    record(posterior.expectedSteps) ?? fail('markov.posterior.expectedSteps', 'expected an object');
+  for (const bound of ['lower', 'upper'] as const) {
+    if (!matrix(reach[bound], k, (horizons as number[]).length)) {
+      fail(`markov.posterior.reachWithin.${bound}`, `must be ${k}×${(horizons as number[]).length}`);
+    }
+    if (!vector(steps[bound], k)) fail(`markov.posterior.expectedSteps.${bound}`, `must have ${k} numbers`);
+  }
+  const latest = record(r.latest) ?? fail('latest', 'expected an object');
+  for (const [symbol, value] of Object.entries(latest)) {
+    const l = record(value) ?? fail(`latest.${symbol}`, 'expected an object');
+    if (typeof l.date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(l.date)) {
+      fail(`latest.${symbol}.date`, 'must be YYYY-MM-DD');
+    }
+    if (!isIndex(l.state, k)) fail(`latest.${symbol}.state`, `must be in 0..${k - 1}`);
+    if (typeof l.regime !== 'string') fail(`latest.${symbol}.regime`, 'expected a string');
+  }
+  return raw as ServingModelRecord;
+}
+
+function record(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}
+
+function isIndex(v: unknown, k: number): boolean {
+  return Number.isInteger(v) && (v as number) >= 0 && (v as number) < k;
+}
+
+/** A number that may be ±Infinity, never NaN. */
+function isNumber(v: unknown): v is number {
+  return typeof v === 'number' && !Number.isNaN(v);
+}
+
+function vector(v: unknown, n: number): v is number[] {
+  return Array.isArray(v) && v.length === n && v.every(isNumber);
+}
+
+function matrix(v: unknown, rows: number, cols: number): number[][] | undefined {
+  return Array.isArray(v) && v.length === rows && v.every((row) => vector(row, cols))
+    ? (v as number[][])
+    : undefined;
+}

@@ -1,0 +1,48 @@
+/** The API's error mapping: by class, never by message text; a client never sees a stack trace. */
+import { describe, expect, test } from 'vitest';
+import * as zc from 'zod';
+import * as zm from 'zod/mini';
+import { PointerConflictError } from '#shared/ports';
+import { NoModelError, ServingModelMissingError } from '#shared/usecases/serving';
+import { BadRequestError, errorResponse } from '../../../functions/lib/http.ts';
+
+const body = (r: { body: string }) => JSON.parse(r.body) as { message: string; issues?: unknown[] };
+
+class GoneError extends Error {}
+
+describe('errorResponse', () => {
+  test('a validation error of classic or mini zod is a 400 listing the issues', () => {
+    for (const schema of [zc.object({ n: zc.number() }), zm.object({ n: zm.number() })]) {
+      const error = schema.safeParse({ n: 'x' }).error;
+      const response = errorResponse(error);
+      expect(response.statusCode).toBe(400);
+      expect(body(response)).toMatchObject({ message: 'invalid request', issues: [{ path: 'n' }] });
+    }
+  });
+
+  test('a bad request is a 400', () => {
+    expect(errorResponse(new BadRequestError('no body')).statusCode).toBe(400);
+  });
+
+  test('the handler’s own not-found classes are 404s; others are not', () => {
+    expect(errorResponse(new GoneError('gone'), [GoneError]).statusCode).toBe(404);
+    expect(errorResponse(new GoneError('gone')).statusCode).toBe(500);
+  });
+
+  test('a lost pointer race is a 409', () => {
+    expect(errorResponse(new PointerConflictError('moved')).statusCode).toBe(409);
+  });
+
+  test('no model, or a model without its serving model, is a 503 saying why', () => {
+    expect(errorResponse(new NoModelError()).statusCode).toBe(503);
+    const missing = errorResponse(new ServingModelMissingError('v1'));
+    expect(missing.statusCode).toBe(503);
+    expect(body(missing).message).toMatch(/model v1 has no serving model/);
+  });
+
+  test('anything else is a 500 without details', () => {
+    const response = errorResponse(new Error('secret detail'));
+    expect(response.statusCode).toBe(500);
+    expect(response.body).not.toContain('secret');
+  });
+});

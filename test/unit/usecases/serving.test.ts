@@ -1,0 +1,153 @@
+/**
+ * Serving: where a model in service comes from (its serving model, else its artifact where the
+ * context reads artifacts, else a clear 503 error), and that a version in service is not read again.
+ */
+import { afterEach, describe, expect, test } from 'vitest';
+import { serializeArtifact } from '#shared/model/artifact';
+import { ServingModelError, type ServingModelRecord, servingModelOf } from '#shared/model/serving-model';
+import type { ModelPointer, PointerName, PredictionLogEntry } from '#shared/ports';
+import { keys } from '#shared/usecases/lake';
+import {
+  loadServingModel,
+  modelsInService,
+  NoModelError,
+  resetServingCache,
+  type ServingContext,
+  ServingModelMissingError,
+  servePrediction,
+  servingModelOfArtifactText,
+} from '#shared/usecases/serving';
+import { artifactLike } from '../../helpers/serving-model.ts';
+
+const V1 = '20260101T000000-aaaaaaaa';
+const V2 = '20260102T000000-bbbbbbbb';
+
+const pointer = (version: string): ModelPointer => ({
+  version,
+  revision: 1,
+  previousVersion: null,
+  updatedAt: '2026-01-01T00:00:00.000Z',
+  reason: 'test',
+});
+
+/** Pointers, serving models and artifacts in memory, counting the reads. */
+function memoryContext(options: { servingModels?: ServingModelRecord[]; artifacts?: string[] }) {
+  const pointers = new Map<PointerName, ModelPointer>([['production', pointer(V1)]]);
+  const serving = new Map((options.servingModels ?? []).map((m) => [m.version, m]));
+  const reads = { servingModels: 0, artifacts: 0 };
+  const logged: PredictionLogEntry[] = [];
+  const registry = {
+    getPointer: async (name: PointerName) => pointers.get(name),
+    getServingModel: async (version: string) => {
+      reads.servingModels++;
+      return serving.get(version);
+    },
+    putServingModel: async (model: ServingModelRecord) => void serving.set(model.version, model),
+  };
+  const objects = new Map(
+    (options.artifacts ?? []).map((v) => [keys.model(v), serializeArtifact(artifactLike(v) as never)]),
+  );
+  let now = new Date('2026-01-10T00:00:00.000Z');
+  const ctx: ServingContext = {
+    registry,
+    predictions: { put: async (entry) => void logged.push(entry) },
+    now: () => now,
+    ...(options.artifacts
+      ? {
+          store: {
+            getText: async (_bucket: string, key: string) => {
+              reads.artifacts++;
+              return objects.get(key);
+            },
+          },
+          buckets: { artifacts: 'artifacts' },
+        }
+      : {}),
+  };
+  const advance = (seconds: number) => {
+    now = new Date(now.getTime() + seconds * 1000);
+  };
+  return { ctx, pointers, reads, logged, advance };
+}
+
+afterEach(() => resetServingCache());
+
+describe('loadServingModel', () => {
+  test('reads the registry’s serving model, not the artifact', async () => {
+    const stored = servingModelOf(artifactLike(V1));
+    const { ctx, reads } = memoryContext({ servingModels: [stored], artifacts: [V1] });
+    expect(await loadServingModel(ctx, V1)).toEqual(stored);
+    expect(reads).toEqual({ servingModels: 1, artifacts: 0 });
+  });
+
+  test('projects the artifact when the version has no serving model and the context reads artifacts', async () => {
+    const { ctx, reads } = memoryContext({ artifacts: [V1] });
+    expect(await loadServingModel(ctx, V1)).toEqual(
+      JSON.parse(JSON.stringify(servingModelOf(artifactLike(V1)))),
+    );
+    expect(reads.artifacts).toBe(1);
+  });
+
+  test('without a serving model or access to artifacts, says what to do (a 503 for the API)', async () => {
+    const { ctx } = memoryContext({});
+    await expect(loadServingModel(ctx, V1)).rejects.toThrowError(ServingModelMissingError);
+    await expect(loadServingModel(ctx, V1)).rejects.toThrowError(/register a model again/);
+  });
+
+  test('a registered version whose artifact is missing is an error naming the key', async () => {
+    const { ctx } = memoryContext({ artifacts: [] });
+    await expect(loadServingModel(ctx, V1)).rejects.toThrowError(`models/${V1}/model.json is missing`);
+  });
+});
+
+describe('modelsInService', () => {
+  test('without a production pointer there is no model', async () => {
+    const { ctx, pointers } = memoryContext({});
+    pointers.clear();
+    await expect(modelsInService(ctx, 5)).rejects.toThrowError(NoModelError);
+  });
+
+  test('re-reads the pointers after cacheSeconds but not a version already in service', async () => {
+    const { ctx, pointers, reads, advance } = memoryContext({
+      servingModels: [servingModelOf(artifactLike(V1)), servingModelOf(artifactLike(V2))],
+    });
+    await modelsInService(ctx, 5);
+    advance(6);
+    pointers.set('candidate', { ...pointer(V2), trafficShare: 0.1 });
+    const served = await modelsInService(ctx, 5);
+    expect(served.candidate?.model.version).toBe(V2);
+    expect(reads.servingModels).toBe(2);
+    advance(6);
+    await modelsInService(ctx, 5);
+    expect(reads.servingModels).toBe(2);
+  });
+});
+
+describe('servePrediction', () => {
+  test('answers from the serving model and logs the one-day forecast', async () => {
+    const { ctx, logged } = memoryContext({ servingModels: [servingModelOf(artifactLike(V1))] });
+    const served = await servePrediction(ctx, { symbol: 'SPX', horizon: 3 }, 'r1', {
+      cacheSeconds: 5,
+      ttlDays: 1,
+    });
+    expect(served).toMatchObject({ modelVersion: V1, arm: 'production', requestId: 'r1', horizon: 3 });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ symbol: 'SPX', modelVersion: V1, horizon: 3, fromState: 0 });
+    expect(logged[0]!.nextDay).toEqual(artifactLike(V1).markov.transitionMatrix[0]);
+  });
+});
+
+describe('servingModelOfArtifactText', () => {
+  test.each([
+    ['text that is not JSON', '{"kind":', /models\/x: not JSON/],
+    ['another kind of document', '{"kind":"other"}', /models\/x: not a FINML model artifact/],
+    [
+      'an artifact without its chain',
+      '{"kind":"finml-regime-model","latest":{}}',
+      /models\/x: not a servable model/,
+    ],
+  ])('refuses %s, naming the key', (_what, text, message) => {
+    expect(() => servingModelOfArtifactText(text, 'models/x')).toThrowError(ServingModelError);
+    expect(() => servingModelOfArtifactText(text, 'models/x')).toThrowError(message);
+  });
+});
