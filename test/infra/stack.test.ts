@@ -197,6 +197,15 @@ describe('functions', () => {
     }
   });
 
+  test('the /predict function starts from its own entry and its role reaches no bucket', () => {
+    const [, fn] = ofType('AWS::Lambda::Function').find(
+      ([, f]) => f.Metadata?.['finml:export'] === 'predict',
+    )!;
+    expect(fn.Metadata?.['finml:entry']).toBe('functions/api/predict.ts');
+    const [, policy] = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('PredictRole'))!;
+    expect(JSON.stringify(policy.Properties?.PolicyDocument)).not.toMatch(/s3:/);
+  });
+
   test('least privilege: no IAM statement grants a wildcard action', () => {
     for (const [id, p] of ofType('AWS::IAM::Policy')) {
       if (id.startsWith('BucketNotificationsHandler')) continue; // CDK's own custom resource
