@@ -12,6 +12,7 @@ import type { WalkForwardReport } from '#shared/evaluation/index';
 import type { GaussianHmmParams } from './hmm.ts';
 import type { HmmEvaluation } from './hmm-evaluation.ts';
 import type { ChainAnalysis } from './markov.ts';
+import { parseModelJson, stringifyModelJson } from './model-json.ts';
 
 export const ARTIFACT_KIND = 'finml-regime-model';
 export const ARTIFACT_SCHEMA_VERSION = 1;
@@ -217,7 +218,7 @@ export function modelReferences(artifact: ModelArtifact): Map<string, ReferenceS
 
 /** The artifact as JSON text, with ±Infinity written as strings. */
 export function serializeArtifact(artifact: ModelArtifact): string {
-  return `${JSON.stringify(artifact, (_key, value) => (typeof value === 'number' && !Number.isFinite(value) ? String(value) : value))}\n`;
+  return `${stringifyModelJson(artifact)}\n`;
 }
 
 /**
@@ -227,13 +228,7 @@ export function serializeArtifact(artifact: ModelArtifact): string {
 export function parseArtifact(text: string, source: string): ModelArtifact {
   let raw: unknown;
   try {
-    raw = JSON.parse(text, (_key, value) =>
-      value === 'Infinity'
-        ? Number.POSITIVE_INFINITY
-        : value === '-Infinity'
-          ? Number.NEGATIVE_INFINITY
-          : value,
-    );
+    raw = parseModelJson(text);
   } catch (cause) {
     throw new ModelArtifactError(`${source}: not JSON (${(cause as Error).message})`, { cause });
   }

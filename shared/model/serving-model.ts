@@ -8,6 +8,7 @@
  * Plain data, validated by hand (no schema library: this module is on the API's cold-start path).
  * JSON has no Infinity: expected steps may be infinite, and are written as the string "Infinity".
  */
+import { parseModelJson, stringifyModelJson } from './model-json.ts';
 
 export const SERVING_MODEL_KIND = 'finml-serving-model';
 export const SERVING_MODEL_SCHEMA_VERSION = 1;
@@ -96,9 +97,7 @@ export function servingModelOf(model: ServingModel): ServingModelRecord {
 
 /** The serving model as JSON text, with ±Infinity written as strings (as the artifact does). */
 export function serializeServingModel(model: ServingModelRecord): string {
-  return JSON.stringify(model, (_key, value) =>
-    typeof value === 'number' && !Number.isFinite(value) ? String(value) : value,
-  );
+  return stringifyModelJson(model);
 }
 
 /**
@@ -108,13 +107,7 @@ export function serializeServingModel(model: ServingModelRecord): string {
 export function parseServingModel(text: string, source: string): ServingModelRecord {
   let raw: unknown;
   try {
-    raw = JSON.parse(text, (_key, value) =>
-      value === 'Infinity'
-        ? Number.POSITIVE_INFINITY
-        : value === '-Infinity'
-          ? Number.NEGATIVE_INFINITY
-          : value,
-    );
+    raw = parseModelJson(text);
   } catch (cause) {
     throw new ServingModelError(`${source}: not JSON (${(cause as Error).message})`, { cause });
   }
