@@ -7,7 +7,7 @@
  * the rest waits in a temporary file until the symbol is cleaned and scored (one at a time).
  *
  * `OverflowSpill`, the default, keeps the first `memoryBytes` in memory — a small file never
- * touches the disk — and appends the rest to one temporary file, deleted on `dispose()`.
+ * touches the disk — and appends the rest to one nameless temporary file, freed on `dispose()`.
  * (This module is the one place in shared/data that touches the file system: the temporary file
  * is scratch space of the process, like memory, not a place where data is kept.)
  */
@@ -58,7 +58,11 @@ export class MemorySpill implements BlockSpill {
   }
 }
 
-/** Appends blocks to one temporary file (created on the first `put`, deleted by `dispose`). */
+/**
+ * Appends blocks to one temporary file, created on the first `put` and unlinked at once: it has no
+ * name while in use, so nothing is left behind even if the process dies mid-run (the space is freed
+ * when `dispose` closes it, or with the process).
+ */
 export class TempFileSpill implements BlockSpill {
   private fd: number | undefined;
   private path: string | undefined;
@@ -76,6 +80,7 @@ export class TempFileSpill implements BlockSpill {
     if (this.fd === undefined) {
       this.path = join(this.dir, `finml-spill-${process.pid}-${Date.now()}-${spillCount++}.bin`);
       this.fd = openSync(this.path, 'wx+', 0o600);
+      unlinkSync(this.path);
     }
     this.offsets.push(this.bytes);
     for (const p of parts) {
@@ -104,10 +109,7 @@ export class TempFileSpill implements BlockSpill {
   }
 
   dispose(): void {
-    if (this.fd !== undefined) {
-      closeSync(this.fd);
-      unlinkSync(this.path!);
-    }
+    if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
     this.offsets.length = 0;
   }

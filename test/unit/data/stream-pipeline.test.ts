@@ -23,6 +23,9 @@ import { TempFileSpill } from '#shared/data/spill';
 import { bronzeCsvChunks } from '../../../bench/generate.ts';
 import { bronze, dataConfig, RUN_DAY } from '../../helpers/data.ts';
 
+/** File descriptors open in this process (spill files hold one each until disposed). */
+const openFiles = () => readdirSync('/proc/self/fd').length;
+
 const generated = (symbols: number, days: number, seed: number, startDate: string) =>
   [...bronzeCsvChunks({ symbols, days, seed, startDate })].join('');
 
@@ -70,6 +73,7 @@ describe('streamDataPipeline', () => {
     const existing = await existingSilver();
     const expected = await inMemory(existing);
     const dir = mkdtempSync(join(tmpdir(), 'finml-stream-test-'));
+    const fdsBefore = openFiles();
     const silver: SilverSeries[] = [];
     const gold: [GoldSeries, GoldReference][] = [];
     const result = await streamDataPipeline(
@@ -97,7 +101,8 @@ describe('streamDataPipeline', () => {
     }
     expect(result.gold.quality).toEqual(expected.gold.quality);
     expect(result.gold.symbols).toEqual(expected.gold.symbols);
-    // The spill files are gone.
+    // The spill files are closed (and never had a name).
+    expect(openFiles()).toBe(fdsBefore);
     expect(readdirSync(dir)).toEqual([]);
   });
 
@@ -114,6 +119,7 @@ describe('streamDataPipeline', () => {
 
   test('a rejected file adds nothing, and its spill is disposed at once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'finml-stream-test-'));
+    const fdsBefore = openFiles();
     const silver: string[] = [];
     const result = await streamDataPipeline(
       [bronze('bad.csv', 'date,close\n2020-01-01,x\n2020-01-02,y\n2020-01-03,z\n'), bronze('a.csv', fileA())],
@@ -128,7 +134,7 @@ describe('streamDataPipeline', () => {
     expect(result.outcomes.map((o) => o.status)).toEqual(['rejected', 'accepted']);
     expect(silver).not.toContain('BAD');
     expect(silver).toHaveLength(6);
-    expect(readdirSync(dir)).toEqual([]);
+    expect(openFiles()).toBe(fdsBefore);
   });
 
   test('gold below its gate rejects the run after the sink saw the symbols (the sink must stage)', async () => {
