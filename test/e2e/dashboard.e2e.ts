@@ -286,6 +286,16 @@ describe('with the S&P 500 sample', () => {
     });
   });
 
+  test('a timeline link to a symbol without gold shows an empty state with the symbol picker, not an error', async () => {
+    await inTab(async ({ page }) => {
+      await visit(page, siteOf(rt), 'timeline', 'symbol=NOSUCH');
+      const main = page.locator('#main');
+      expect(await main.locator('.notice-error').count()).toBe(0);
+      expect(await main.locator('.notice-empty').textContent()).toContain('No gold for NOSUCH');
+      expect(await main.locator('select').count()).toBeGreaterThan(0);
+    });
+  });
+
   test('Tab reaches the navigation links, and the focused link has a visible outline', async () => {
     await inTab(async ({ page }) => {
       await visit(page, siteOf(rt), 'home');

@@ -1,4 +1,5 @@
 /** Regime timeline: price with regime bands, the risk score beneath, date range and drag-to-zoom in the URL. */
+import { ApiError } from '../lib/api.ts';
 import { configNumber } from '../lib/config-view.ts';
 import { timelineEmptyState } from '../lib/empty.ts';
 import { formatCount, formatPercent } from '../lib/format.ts';
@@ -174,7 +175,28 @@ export const timelinePage: Page = async (ctx) => {
     const empty = timelineEmptyState(symbols, null, state, ctx.status)!;
     return h('div', null, heading, notice('empty', 'No symbol yet', empty.message));
   }
-  const timeline = await ctx.api.timeline(symbol, state.from ?? undefined, state.to ?? undefined);
+  // A symbol without gold (a link from elsewhere, or a typo): say so, and keep the symbol picker.
+  const noGold = () =>
+    h(
+      'div',
+      null,
+      heading,
+      controls(ctx, symbols, symbol),
+      notice(
+        'empty',
+        `No gold for ${symbol}`,
+        `There are no regimes for "${symbol}" yet. Pick another symbol above, or drop a market CSV with ` +
+          'this symbol into the bronze bucket (under market_data/) and wait for the pipeline run.',
+      ),
+    );
+  if (!known.includes(symbol)) return noGold();
+  let timeline: TimelineResponse;
+  try {
+    timeline = await ctx.api.timeline(symbol, state.from ?? undefined, state.to ?? undefined);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return noGold(); // gold removed meanwhile
+    throw error;
+  }
   const empty = timelineEmptyState(symbols, timeline, state, ctx.status);
   return h(
     'div',
