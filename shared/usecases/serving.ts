@@ -16,6 +16,7 @@
  */
 import { createHash } from 'node:crypto';
 import { matrixPower } from '#shared/model/linalg';
+import { parseModelJson } from '#shared/model/model-json';
 import { PredictInputError, type Prediction, predict } from '#shared/model/predict';
 import {
   checkServingModel,
@@ -79,13 +80,7 @@ export async function loadServingModel(ctx: ServingContext, version: string): Pr
 export function servingModelOfArtifactText(text: string, source: string): ServingModel {
   let artifact: unknown;
   try {
-    artifact = JSON.parse(text, (_key, value) =>
-      value === 'Infinity'
-        ? Number.POSITIVE_INFINITY
-        : value === '-Infinity'
-          ? Number.NEGATIVE_INFINITY
-          : value,
-    );
+    artifact = parseModelJson(text);
   } catch (cause) {
     throw new ServingModelError(`${source}: not JSON (${(cause as Error).message})`, { cause });
   }
