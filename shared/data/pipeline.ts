@@ -355,6 +355,7 @@ export async function streamDataPipeline(
       else spill.dispose();
     }
     const touched = new Set(admitted.flatMap((f) => f.symbols));
+    const inFile = admitted.map((f) => new Set(f.symbols));
     const symbols = [...new Set([...existing.symbols, ...touched])].sort(compareSymbols);
     const goldOptions = { ...options, ...(indicators ? { indicators } : {}) };
     const summaries: GoldSymbolSummary[] = [];
@@ -362,9 +363,9 @@ export async function streamDataPipeline(
     for (const symbol of symbols) {
       let history = await existing.read(symbol);
       if (touched.has(symbol)) {
-        for (const file of admitted) {
-          if (file.symbols.includes(symbol)) history = mergeSilver(history, file.cleaned(symbol));
-        }
+        admitted.forEach((file, k) => {
+          if (inFile[k]!.has(symbol)) history = mergeSilver(history, file.cleaned(symbol));
+        });
         await sink.silver?.(history!);
       }
       if (history === undefined) continue;
