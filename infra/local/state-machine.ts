@@ -1,32 +1,23 @@
 /**
- * Step Functions on one machine: the synthesized definition run by aws-local-stepfunctions, each
+ * Step Functions on one machine: the synthesized definition run by the ASL interpreter (./asl.ts), each
  * Lambda task calling the local handler. A handler error keeps its name, so the definition's Retry
  * (TransientAwsError, with its interval, backoff and jitter) and Catch (DataRejectedError) apply as in
  * AWS; the Cause is Lambda's JSON {errorType, errorMessage, trace}.
  *
- * The Distributed Map runs its ItemProcessor once per item in this process (the interpreter treats it
- * as an inline Map: same ItemSelector, MaxConcurrency and per-item retries; no child executions).
+ * The Distributed Map runs its ItemProcessor once per item in this process (as an inline Map: same
+ * ItemSelector, MaxConcurrency and per-item retries; no child executions).
  */
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
-import { StateMachine } from 'aws-local-stepfunctions';
+import {
+  type AslEvent,
+  AslStateMachine,
+  ExecutionAbortedError,
+  ExecutionFailedError,
+  ExecutionTimedOutError,
+} from './asl.ts';
 import type { LocalStateMachineSpec } from './deployment.ts';
 import { LambdaFunctionError, type LocalLambda } from './lambda.ts';
-
-/** Node 20 lacks Promise.withResolvers, which the interpreter's Task timeout uses. */
-function polyfillWithResolvers(): void {
-  const P = Promise as unknown as { withResolvers?: unknown };
-  if (typeof P.withResolvers === 'function') return;
-  P.withResolvers = <T>() => {
-    let resolve!: (value: T | PromiseLike<T>) => void;
-    let reject!: (reason?: unknown) => void;
-    const promise = new Promise<T>((res, rej) => {
-      resolve = res;
-      reject = rej;
-    });
-    return { promise, resolve, reject };
-  };
-}
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'ABORTED' | 'TIMED_OUT';
 
@@ -91,7 +82,7 @@ function taskStates(states: Record<string, AslState> | undefined, out = new Map<
 
 const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
 
-/** The error the interpreter sees: Step Functions' Error (the name) and Cause (Lambda's JSON). */
+/** The error the interpreter sees: Step Functions' Error (its name) and Cause (Lambda's JSON). */
 function taskError(error: unknown): Error {
   if (error instanceof LambdaFunctionError) {
     const e = new Error(JSON.stringify(error.payload));
@@ -111,8 +102,9 @@ export interface LocalStateMachineOptions {
 }
 
 export class LocalStateMachine {
-  private readonly machine: StateMachine;
-  private readonly handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+  private readonly machine: AslStateMachine;
+  /** Each Task state's call: its Lambda function through the local Lambda service. */
+  private readonly handlers = new Map<string, (input: unknown) => Promise<unknown>>();
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
   private readonly listeners = new Set<ExecutionListener>();
   readonly executions: ExecutionRecord[] = [];
@@ -122,14 +114,11 @@ export class LocalStateMachine {
     lambda: LocalLambda,
     private readonly options: LocalStateMachineOptions = {},
   ) {
-    polyfillWithResolvers();
-    this.machine = new StateMachine(spec.definition as never, {
-      validationOptions: { checkPaths: true, checkArn: true },
-    });
+    this.machine = new AslStateMachine(spec.definition);
     for (const [state, resource] of taskStates(spec.definition.States as Record<string, AslState>)) {
       if (LAMBDA_INVOKE.test(resource)) {
         // LambdaInvoke without payloadResponseOnly: Parameters name the function, the result is wrapped.
-        this.handlers[state] = async (input) => {
+        this.handlers.set(state, async (input) => {
           const { FunctionName, Payload } = input as { FunctionName: string; Payload?: unknown };
           try {
             const result = await lambda.invoke(FunctionName, Payload ?? {});
@@ -137,16 +126,16 @@ export class LocalStateMachine {
           } catch (error) {
             throw taskError(error);
           }
-        };
+        });
       } else {
         lambda.spec(resource); // fails now, at deploy time, for a Task the runtime cannot run
-        this.handlers[state] = async (input) => {
+        this.handlers.set(state, async (input) => {
           try {
             return await lambda.invoke(resource, input);
           } catch (error) {
             throw taskError(error);
           }
-        };
+        });
       }
     }
   }
@@ -188,34 +177,42 @@ export class LocalStateMachine {
     this.executions.push(record);
     const keep = this.options.keep ?? 500;
     if (this.executions.length > keep) this.executions.splice(0, this.executions.length - keep);
-    const execution = this.machine.run(input as never, {
-      overrides: { taskResourceLocalHandlers: this.handlers as never },
-      context: {
-        Execution: { Id: record.executionArn, Name: name },
-        StateMachine: { Id: this.spec.arn, Name: this.spec.name },
-      } as never,
-    });
+    const controller = new AbortController();
+    const open = new Map<string, StateRecord>();
     this.emit({ type: 'started', execution: record });
-    const follow = this.follow(record, execution.eventLogs as AsyncIterable<Record<string, unknown>>);
-    const done = execution.result.then(
-      (output: unknown) => {
-        record.status = 'SUCCEEDED';
-        record.output = output;
-      },
-      (error: unknown) => {
-        const cause = (error as { cause?: Error }).cause;
-        const name = (error as Error).name;
-        record.status =
-          name === 'ExecutionAbortedError'
-            ? 'ABORTED'
-            : name === 'ExecutionTimeoutError'
-              ? 'TIMED_OUT'
-              : 'FAILED';
-        record.error = cause?.name ?? name;
-        record.cause = cause?.message ?? (error as Error).message;
-      },
-    );
-    const finished = Promise.all([done, follow.catch(() => undefined)]).then(async () => {
+    const done = this.machine
+      .run(input, {
+        task: (state, _resource, taskInput) => this.handlers.get(state)!(taskInput),
+        onEvent: (event) => this.track(record, open, event),
+        signal: controller.signal,
+        context: {
+          Execution: { Id: record.executionArn, Name: name, StartTime: record.startDate },
+          StateMachine: { Id: this.spec.arn, Name: this.spec.name },
+        },
+      })
+      .then(
+        (output: unknown) => {
+          record.status = 'SUCCEEDED';
+          record.output = output;
+        },
+        (error: unknown) => {
+          record.status =
+            error instanceof ExecutionAbortedError
+              ? 'ABORTED'
+              : error instanceof ExecutionTimedOutError
+                ? 'TIMED_OUT'
+                : 'FAILED';
+          record.error = error instanceof ExecutionFailedError ? error.error : (error as Error).name;
+          record.cause = error instanceof ExecutionFailedError ? error.causeText : (error as Error).message;
+        },
+      );
+    const finished = done.then(async () => {
+      for (const s of open.values()) {
+        if (s.status !== 'running') continue;
+        s.status = 'failed';
+        s.exitedAt = new Date().toISOString();
+        this.emit({ type: 'state', execution: record, state: s });
+      }
       record.stopDate = new Date().toISOString();
       this.running.delete(name);
       if (this.options.historyFile) {
@@ -223,7 +220,7 @@ export class LocalStateMachine {
       }
       this.emit({ type: 'finished', execution: record });
     });
-    this.running.set(name, { abort: execution.abort, done: finished });
+    this.running.set(name, { abort: () => controller.abort(), done: finished });
     return record;
   }
 
@@ -233,61 +230,50 @@ export class LocalStateMachine {
     return record;
   }
 
-  /** Mirrors the interpreter's event log into the record's state list. */
-  private async follow(record: ExecutionRecord, events: AsyncIterable<Record<string, unknown>>) {
-    const open = new Map<string, StateRecord>();
-    for await (const e of events) {
-      const state = e.state as { name: string; type: string } | undefined;
-      if (state === undefined) continue;
-      const index = typeof e.index === 'number' ? e.index : undefined;
-      const key = `${state.name}#${index ?? ''}`;
-      const at = new Date(Number(e.timestamp)).toISOString();
-      switch (e.type) {
-        case 'StateEntered': {
-          const s: StateRecord = {
-            name: state.name,
-            type: state.type,
-            ...(index === undefined ? {} : { index }),
-            status: 'running',
-            retries: 0,
-            enteredAt: at,
-          };
-          open.set(key, s);
-          record.states.push(s);
-          this.emit({ type: 'state', execution: record, state: s });
-          break;
-        }
-        case 'StateRetried': {
-          const s = open.get(key);
-          if (s) {
-            s.retries++;
-            this.emit({ type: 'state', execution: record, state: s, retrying: true });
-          }
-          break;
-        }
-        case 'StateFailed': {
-          const s = open.get(key);
-          if (s) s.error = String(e.Error ?? 'Error');
-          break;
-        }
-        case 'StateCaught':
-        case 'StateExited': {
-          const s = open.get(key);
-          if (s && s.status === 'running') {
-            s.status = e.type === 'StateCaught' ? 'caught' : 'succeeded';
-            s.exitedAt = at;
-            if (s.status === 'succeeded') delete s.error;
-            this.emit({ type: 'state', execution: record, state: s });
-          }
-          break;
-        }
-      }
-    }
-    for (const s of open.values()) {
-      if (s.status === 'running') {
-        s.status = 'failed';
-        s.exitedAt = new Date().toISOString();
+  /** Mirrors the interpreter's events into the record's state list. */
+  private track(record: ExecutionRecord, open: Map<string, StateRecord>, e: AslEvent): void {
+    const key = `${e.state}#${e.index ?? ''}`;
+    const at = new Date(e.at).toISOString();
+    switch (e.type) {
+      case 'entered': {
+        const s: StateRecord = {
+          name: e.state,
+          type: e.stateType,
+          ...(e.index === undefined ? {} : { index: e.index }),
+          status: 'running',
+          retries: 0,
+          enteredAt: at,
+        };
+        open.set(key, s);
+        record.states.push(s);
         this.emit({ type: 'state', execution: record, state: s });
+        break;
+      }
+      case 'retried': {
+        const s = open.get(key);
+        if (s) {
+          s.retries++;
+          if (e.error !== undefined) s.error = e.error;
+          this.emit({ type: 'state', execution: record, state: s, retrying: true });
+        }
+        break;
+      }
+      case 'failed': {
+        const s = open.get(key);
+        if (s && e.error !== undefined) s.error = e.error;
+        break;
+      }
+      case 'caught':
+      case 'exited': {
+        const s = open.get(key);
+        if (s && s.status === 'running') {
+          s.status = e.type === 'caught' ? 'caught' : 'succeeded';
+          s.exitedAt = at;
+          if (s.status === 'succeeded') delete s.error;
+          else if (e.error !== undefined) s.error = e.error;
+          this.emit({ type: 'state', execution: record, state: s });
+        }
+        break;
       }
     }
   }
