@@ -15,6 +15,7 @@ import {
   type LocalRuntimeOptions,
   startLocalRuntime,
 } from '../../../infra/local/runtime.ts';
+import type { ScheduleRun } from '../../../infra/local/schedules.ts';
 import type { ExecutionRecord } from '../../../infra/local/state-machine.ts';
 import { resourcesOfType, type SynthesizedStack, synthesizeStack } from '../../../infra/local/template.ts';
 import { shiftedSample } from '../../helpers/data.ts';
@@ -272,17 +273,26 @@ describe('the local runtime', () => {
   }, 60_000);
 
   test('the hourly drift schedule fires and records a drift report', async () => {
+    // Self-contained when run alone: the drift check needs a production model.
+    if ((await api('/models')).body.production === null)
+      expect((await drop(SAMPLE_KEY, sample)).status).toBe('SUCCEEDED');
     const before = ((await api('/drift?limit=500')).body.items as unknown[]).length;
-    rt.schedules.start(0.0005); // 2000× faster: the hourly drift check every 1.8 s
-    const deadline = Date.now() + 20_000;
-    let after = before;
-    while (after === before && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      after = ((await api('/drift?limit=500')).body.items as unknown[]).length;
-    }
+    // Wait for the drift rule's first timer run to finish (an event, not a wall-clock deadline).
+    const fired = new Promise<ScheduleRun>((resolve) => {
+      const off = rt.schedules.onRun((run, phase) => {
+        if (phase === 'finished' && run.rule.endsWith('MonitoringDriftCheck') && run.trigger === 'timer') {
+          off();
+          resolve(run);
+        }
+      });
+    });
+    rt.schedules.start(0.0005); // 2000× faster: the hourly drift check after 1.8 s (the daily rule after 43 s)
+    const run = await fired;
+    rt.schedules.stop();
+    await rt.schedules.idle();
 
-    expect(after).toBeGreaterThan(before);
-    const run = rt.schedules.history.find((r) => r.rule.endsWith('MonitoringDriftCheck'));
     expect(run).toMatchObject({ trigger: 'timer', results: [expect.objectContaining({ ok: true })] });
-  }, 30_000);
+    const after = ((await api('/drift?limit=500')).body.items as unknown[]).length;
+    expect(after).toBeGreaterThan(before);
+  }, 60_000);
 });
