@@ -23,6 +23,8 @@ export interface FrontDoorOptions {
   readonly apiKey: string;
   /** Folder of the dashboard's static build (served when it has an index.html). */
   readonly dashboardDir: string;
+  /** Why the dashboard cannot be served (a failed build): every page then says so and what to run. */
+  readonly dashboardUnavailable?: string;
   readonly admin: AdminHandler;
 }
 
@@ -79,18 +81,39 @@ export function configScript(apiKey: string): string {
   return `// Written by the FINML local runtime (npm start).\nwindow.FINML_CONFIG = ${JSON.stringify({ apiUrl: API_PREFIX, apiKey })};\n`;
 }
 
-async function serveStatic(dir: string, pathname: string, response: ServerResponse): Promise<void> {
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
+
+/** The page served instead of the dashboard when there is no build to serve, saying what to run. */
+export function dashboardUnavailablePage(reason: string): string {
+  return [
+    '<!doctype html><html lang="en"><meta charset="utf-8"><title>FINML — dashboard not built</title>',
+    '<main><h1>The dashboard is not built</h1>',
+    `<p>${escapeHtml(reason)}</p>`,
+    '<p>Run <code>npm ci</code>, then <code>npm run build -w dashboard</code> to see the whole error, and start again with <code>npm start</code>.</p>',
+    '<p>The API runs meanwhile: <a href="/api/status">/api/status</a> (header <code>x-api-key</code>).</p></main></html>',
+  ].join('');
+}
+
+async function serveStatic(
+  dir: string,
+  unavailable: string | undefined,
+  pathname: string,
+  response: ServerResponse,
+): Promise<void> {
   const index = join(dir, 'index.html');
-  const hasSite = await stat(index).then(
-    (s) => s.isFile(),
-    () => false,
-  );
+  const hasSite =
+    unavailable === undefined &&
+    (await stat(index).then(
+      (s) => s.isFile(),
+      () => false,
+    ));
   if (!hasSite) {
     send(
       response,
-      200,
-      { 'content-type': 'text/html; charset=utf-8' },
-      '<!doctype html><title>FINML</title><p>The dashboard is not built (<code>npm --prefix dashboard run build</code>). The API is at <a href="/api/status">/api/status</a> (header <code>x-api-key</code>).</p>',
+      503,
+      { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' },
+      dashboardUnavailablePage(unavailable ?? `There is no build in ${dir}.`),
     );
     return;
   }
@@ -151,7 +174,7 @@ export async function startFrontDoor(options: FrontDoorOptions, port: number, ho
             configScript(options.apiKey),
           );
         }
-        return await serveStatic(options.dashboardDir, pathname, response);
+        return await serveStatic(options.dashboardDir, options.dashboardUnavailable, pathname, response);
       } catch (error) {
         if (!response.headersSent)
           sendJson(response, 500, { message: `local runtime error: ${(error as Error).message}` });

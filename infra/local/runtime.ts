@@ -59,6 +59,8 @@ export interface LocalRuntimeOptions {
   readonly scheduleScale?: number;
   /** The dashboard's static build. @default <repo>/dashboard/dist */
   readonly dashboardDir?: string;
+  /** Why the dashboard cannot be served (its build failed): the site then says so. @default none */
+  readonly dashboardUnavailable?: string;
   /** Progress lines (pipeline runs, schedules). @default none */
   readonly print?: (line: string) => void;
   /** The use cases' clock. @default the system clock */
@@ -207,6 +209,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         },
         apiKey,
         dashboardDir: options.dashboardDir ?? join(REPO_ROOT, 'dashboard', 'dist'),
+        ...(options.dashboardUnavailable === undefined
+          ? {}
+          : { dashboardUnavailable: options.dashboardUnavailable }),
         admin: (...args) => admin(...args),
       },
       ports.api,

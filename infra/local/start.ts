@@ -6,12 +6,12 @@
  * Environment: FINML_PORT (3000), FINML_S3_PORT (4569), FINML_DYNAMODB_PORT (4567), FINML_HOST
  * (127.0.0.1), FINML_STATE_DIR (.finml), FINML_SCHEDULE_SCALE (1; 0 turns the timers off).
  */
-import { spawnSync } from 'node:child_process';
 import { createCipheriv } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ensureDashboardBuilt } from './dashboard-build.ts';
 import { displayPath, pidFile, REPO_ROOT, runningPid, stateDirFromEnv } from './paths.ts';
 
 // Lambda's Node.js 22 has no such warning; on Node 20 the SDK prints one per client.
@@ -42,12 +42,15 @@ function desAvailable(): boolean {
   }
 }
 
-function buildDashboardIfMissing(): void {
-  const dir = join(REPO_ROOT, 'dashboard');
-  if (!existsSync(join(dir, 'package.json')) || existsSync(join(dir, 'dist', 'index.html'))) return;
-  say('Building the dashboard (npm --prefix dashboard run build)…');
-  const r = spawnSync('npm', ['--prefix', dir, 'run', 'build'], { stdio: 'inherit' });
-  if (r.status !== 0) say('  the dashboard build failed; the API still runs (see above).');
+/** Builds the dashboard when its build is missing or stale; the reason it cannot be served, if any. */
+function buildDashboard(): string | undefined {
+  const build = ensureDashboardBuilt();
+  if (build.status === 'built') say(`Built the dashboard (${relative(REPO_ROOT, build.dir)}).`);
+  if (build.status !== 'failed') return undefined;
+  say(
+    `✘ The dashboard could not be built (${build.reason}); the API runs, and the site says what to run (npm run build -w dashboard shows the whole error).`,
+  );
+  return `The build failed: ${build.reason}.`;
 }
 
 async function main(): Promise<void> {
@@ -59,7 +62,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
-  buildDashboardIfMissing();
+  const dashboardUnavailable = buildDashboard();
   say('Synthesizing the FINML stack and deploying it onto this machine…');
   const { startLocalRuntime, causeMessage } = await import('./runtime.ts');
   const scale = Number(process.env.FINML_SCHEDULE_SCALE ?? '1');
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
       dynamodb: port('FINML_DYNAMODB_PORT', 4567),
     },
     scheduleScale: Number.isFinite(scale) ? scale : 1,
+    ...(dashboardUnavailable === undefined ? {} : { dashboardUnavailable }),
     print: say,
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'EADDRINUSE') {
