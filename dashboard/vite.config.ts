@@ -12,7 +12,16 @@ export default defineConfig({
   },
   server: {
     port: 5173,
-    // `npm run dev` against a local API: FINML_API=http://localhost:3000 npm run dev
-    proxy: process.env.FINML_API ? { '/api': { target: process.env.FINML_API, changeOrigin: true } } : {},
+    // `npm run dev` against a local API: FINML_API=http://localhost:3000 npm run dev. The local API
+    // refuses other origins' pages, so the proxy (itself on this machine) forwards no Origin header.
+    proxy: process.env.FINML_API
+      ? {
+          '/api': {
+            target: process.env.FINML_API,
+            changeOrigin: true,
+            configure: (proxy) => proxy.on('proxyReq', (request) => request.removeHeader('origin')),
+          },
+        }
+      : {},
   },
 });

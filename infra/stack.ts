@@ -207,6 +207,7 @@ export class FinmlStack extends Stack {
     });
     const api = new PredictionApi(this, 'PredictionApi', {
       config: p.api,
+      allowOrigins: [`https://${site.distribution.distributionDomainName}`],
       predict,
       read,
       admin,

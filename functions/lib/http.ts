@@ -8,7 +8,21 @@ import { $ZodError } from 'zod/v4/core';
 import { PredictInputError } from '#shared/model/predict';
 import { PointerConflictError } from '#shared/ports';
 import { NoModelError, ServingModelMissingError } from '#shared/usecases/serving';
+import { ENV } from './env.ts';
 import { logger } from './observability.ts';
+
+/**
+ * The one origin browsers may call the API from: the dashboard's (the stack's DASHBOARD_URL). Without
+ * it no cross-origin page may read an answer. Read once at cold start.
+ */
+const DASHBOARD_ORIGIN = (() => {
+  const url = process.env[ENV.dashboardUrl];
+  try {
+    return url ? new URL(url).origin : undefined;
+  } catch {
+    return undefined;
+  }
+})();
 
 export class BadRequestError extends Error {
   constructor(message: string) {
@@ -20,11 +34,13 @@ export class BadRequestError extends Error {
 export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return {
     statusCode,
-    // The dashboard calls the API from its own (CloudFront) origin; the API key still guards every call.
+    // The dashboard calls the API from its own (CloudFront) origin, and only it may read the answers.
     headers: {
       'content-type': 'application/json',
       'cache-control': 'no-store',
-      'access-control-allow-origin': '*',
+      ...(DASHBOARD_ORIGIN === undefined
+        ? {}
+        : { 'access-control-allow-origin': DASHBOARD_ORIGIN, vary: 'Origin' }),
     },
     body: JSON.stringify(body, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)),
   };

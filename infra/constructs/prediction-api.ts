@@ -8,7 +8,6 @@ import { Validations } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
   ApiKeySourceType,
-  Cors,
   JsonSchemaType,
   LambdaIntegration,
   LogGroupLogDestination,
@@ -33,8 +32,8 @@ export interface PredictionApiProps {
   readonly read: FinmlFunction;
   readonly admin: FinmlFunction;
   readonly logRetention: RetentionDays;
-  /** Origins allowed to call the API from a browser (the dashboard). @default all origins */
-  readonly allowOrigins?: string[];
+  /** Origins allowed to call the API from a browser: the dashboard's. */
+  readonly allowOrigins: readonly string[];
 }
 
 /** The dashboard's read routes (GET), served by one function. */
@@ -67,7 +66,7 @@ export class PredictionApi extends Construct {
       apiKeySourceType: ApiKeySourceType.HEADER,
       defaultMethodOptions: { apiKeyRequired: true },
       defaultCorsPreflightOptions: {
-        allowOrigins: props.allowOrigins ?? Cors.ALL_ORIGINS,
+        allowOrigins: [...props.allowOrigins],
         allowHeaders: ['content-type', 'x-api-key'],
         allowMethods: ['GET', 'POST', 'OPTIONS'],
       },

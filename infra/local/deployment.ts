@@ -142,6 +142,8 @@ export interface PlanOptions {
   readonly environmentOverrides?: Readonly<Record<string, string>>;
   /** Template environment variables that have no meaning in-process (e.g. NODE_OPTIONS). */
   readonly environmentDropped?: readonly string[];
+  /** What a CloudFront distribution's DomainName is here: the local site's host:port. @default localhost */
+  readonly siteDomain?: string;
 }
 
 /** A template the local runtime cannot deploy (it names the resource and the reason). */
@@ -185,7 +187,11 @@ function uniqueNames(ids: string[], make: (base: string) => string): Map<string,
 }
 
 /** Physical ids of the emulated resources (Ref and GetAtt values). */
-function physicalResources(template: CfnTemplate, stackName: string): Map<string, PhysicalResource> {
+function physicalResources(
+  template: CfnTemplate,
+  stackName: string,
+  siteDomain: string,
+): Map<string, PhysicalResource> {
   const region = LOCAL_REGION;
   const account = LOCAL_ACCOUNT;
   const stack = stackName.toLowerCase();
@@ -218,6 +224,10 @@ function physicalResources(template: CfnTemplate, stackName: string): Map<string
   }
   for (const [id, name] of uniqueNames(ids('AWS::Events::Rule'), (b) => `${stackName}-${b}`)) {
     out.set(id, { ref: name, attributes: { Arn: `arn:aws:events:${region}:${account}:rule/${name}` } });
+  }
+  // The dashboard's CDN is the local front door (e.g. the API's CORS origin names it).
+  for (const id of ids('AWS::CloudFront::Distribution')) {
+    out.set(id, { ref: id, attributes: { DomainName: siteDomain } });
   }
   for (const id of ids('AWS::ApiGateway::RestApi')) {
     out.set(id, { ref: id, attributes: { RootResourceId: `${id}/` } });
@@ -355,10 +365,10 @@ function planApi(template: CfnTemplate, strict: ResolveScope, lenient: ResolveSc
     } else if (integration.Type === 'MOCK') {
       const response = ((integration.IntegrationResponses as Record<string, unknown>[] | undefined) ?? [])[0];
       const headers: Record<string, string> = {};
-      const parameters = (response?.ResponseParameters as Record<string, string> | undefined) ?? {};
+      const parameters = (response?.ResponseParameters as Record<string, unknown> | undefined) ?? {};
       for (const [k, v] of Object.entries(parameters)) {
         const header = /^method\.response\.header\.(.+)$/.exec(k)?.[1];
-        if (header) headers[header] = v.replace(/^'(.*)'$/s, '$1');
+        if (header) headers[header] = String(resolve(v, lenient)).replace(/^'(.*)'$/s, '$1');
       }
       planned = { type: 'MOCK', statusCode: Number(response?.StatusCode ?? 200), headers };
     } else {
@@ -410,7 +420,7 @@ export function planDeployment(
   stackName: string,
   options: PlanOptions = {},
 ): LocalDeployment {
-  const physical = physicalResources(template, stackName);
+  const physical = physicalResources(template, stackName, options.siteDomain ?? 'localhost');
   const { strict, lenient } = scopes(template, stackName, physical);
   const ref = (id: string) => physical.get(id)!;
 

@@ -2,6 +2,11 @@
  * The one local HTTP server: the API under `/api/…` (API Gateway rules), the dashboard's static
  * build at `/` with a generated `/config.js`, and the local runtime's own admin routes under
  * `/local/…` (executions, schedules, outbox; they need the API key too).
+ *
+ * The API key is in `/config.js`, so the server answers only its own pages (see {@link refusal}): a
+ * request must be addressed to this machine by a loopback name or the host it listens on (no DNS
+ * rebinding), a browser request from another origin is refused, and `/config.js` is served only to
+ * a same-origin page or a direct visit — another site cannot read the key with a `<script>` tag.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -19,6 +24,8 @@ export type AdminHandler = (
 ) => Promise<{ statusCode: number; body: unknown } | undefined>;
 
 export interface FrontDoorOptions {
+  /** Host names a request may be addressed to besides loopback ones (the host the server listens on). */
+  readonly hostNames?: readonly string[];
   readonly gateway?: LocalApiGateway;
   readonly apiKey: string;
   /** Folder of the dashboard's static build (served when it has an index.html). */
@@ -75,6 +82,34 @@ function sendJson(response: ServerResponse, statusCode: number, value: unknown) 
     { 'content-type': 'application/json', 'cache-control': 'no-store' },
     JSON.stringify(value, null, 2),
   );
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * Why a request is refused before any route answers, or undefined: a Host that is not this machine
+ * (a rebound DNS name), an Origin other than the page's own (another site's script), or a
+ * cross-site fetch of `/config.js` (`Sec-Fetch-Site`, sent by every current browser).
+ */
+export function refusal(
+  headers: IncomingMessage['headers'],
+  pathname: string,
+  hostNames: readonly string[] = [],
+): string | undefined {
+  const host = headers.host ?? '';
+  const hostName = host.replace(/:\d+$/, '').toLowerCase();
+  if (!LOOPBACK_NAMES.has(hostName) && !hostNames.includes(hostName)) {
+    return `FINML's local server answers requests to localhost only, not to "${host}"`;
+  }
+  const origin = headers.origin;
+  if (origin !== undefined && origin !== `http://${host}`) {
+    return `cross-origin request from ${origin} refused: the local API serves its own dashboard only`;
+  }
+  const site = headers['sec-fetch-site'];
+  if (pathname === '/config.js' && site !== undefined && site !== 'same-origin' && site !== 'none') {
+    return `/config.js holds the API key and is served to FINML's own pages only (Sec-Fetch-Site: ${site})`;
+  }
+  return undefined;
 }
 
 export function configScript(apiKey: string): string {
@@ -142,6 +177,8 @@ export async function startFrontDoor(options: FrontDoorOptions, port: number, ho
       const url = new URL(request.url ?? '/', 'http://local');
       const { pathname } = url;
       try {
+        const refused = refusal(request.headers, pathname, options.hostNames);
+        if (refused !== undefined) return sendJson(response, 403, { message: refused });
         if (pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`)) {
           const { body, tooLarge } = await readBody(request, MAX_PAYLOAD_BYTES);
           if (options.gateway === undefined)

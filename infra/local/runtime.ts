@@ -208,6 +208,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           return gatewayRef;
         },
         apiKey,
+        hostNames: [host.toLowerCase()],
         dashboardDir: options.dashboardDir ?? join(REPO_ROOT, 'dashboard', 'dist'),
         ...(options.dashboardUnavailable === undefined
           ? {}
@@ -224,6 +225,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const deployment = planDeployment(stack.template, stack.stackName, {
       environmentOverrides: overrides(app),
       environmentDropped: ['NODE_OPTIONS'],
+      siteDomain: new URL(app).host,
     });
     const env = mergedEnvironment(deployment);
 

@@ -8,6 +8,8 @@
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
@@ -112,4 +114,30 @@ test.each(PAGES.map((p) => p.id))('the %s page renders its own text with no erro
     await watched.page.close();
   }
   expect(watched.errors).toEqual([]);
+});
+
+test("another site's page cannot read the API key or call the API", async () => {
+  // Another origin on this machine (another port), as any web page the analyst opens would be.
+  const evil = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/html' });
+    res.end(
+      `<!doctype html><script src="${appUrl}/config.js"></script><script>
+        window.result = fetch('${appUrl}/api/status', { headers: { 'x-api-key': 'guess' } })
+          .then((r) => 'status ' + r.status, (e) => 'blocked: ' + e.message);
+      </script>`,
+    );
+  });
+  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  const page = await browser.newPage();
+  try {
+    await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
+    expect(await page.evaluate(() => (window as { FINML_CONFIG?: unknown }).FINML_CONFIG)).toBeUndefined();
+    expect(await page.evaluate(() => (window as unknown as { result: Promise<string> }).result)).toMatch(
+      /^blocked/,
+    );
+  } finally {
+    await page.close();
+    evil.closeAllConnections();
+    await new Promise((resolve) => evil.close(resolve));
+  }
 });

@@ -233,6 +233,34 @@ describe('functions', () => {
 });
 
 describe('prediction API', () => {
+  test("browsers may call the API from the dashboard's origin only (CORS preflight and the handlers' header)", () => {
+    const cdn = ofType('AWS::CloudFront::Distribution').map(([id]) => id);
+    expect(cdn).toHaveLength(1);
+    const dashboardOrigin = {
+      'Fn::Join': ['', ["'https://", { 'Fn::GetAtt': [cdn[0], 'DomainName'] }, "'"]],
+    };
+    const preflights = ofType('AWS::ApiGateway::Method').filter(
+      ([, r]) => r.Properties?.HttpMethod === 'OPTIONS',
+    );
+    expect(preflights.length).toBeGreaterThan(0);
+    for (const [, m] of preflights) {
+      const response = (
+        m.Properties?.Integration as { IntegrationResponses: { ResponseParameters: object }[] }
+      ).IntegrationResponses[0]!;
+      expect(response.ResponseParameters).toMatchObject({
+        'method.response.header.Access-Control-Allow-Origin': dashboardOrigin,
+      });
+    }
+    // The handlers put the same origin on every answer: they get the dashboard's URL.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DASHBOARD_URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [cdn[0], 'DomainName'] }]] },
+        }),
+      },
+    });
+  });
+
   test('every method except CORS preflight requires an API key', () => {
     const methods = ofType('AWS::ApiGateway::Method');
     expect(methods.length).toBeGreaterThan(10);

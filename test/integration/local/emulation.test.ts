@@ -204,12 +204,15 @@ describe('the deployment plan', () => {
         Properties: {
           Timeout: 30,
           Environment: {
-            Variables: { BUCKET: { Ref: 'BronzeAAAAAAAA' }, URL: { 'Fn::GetAtt': ['Cdn', 'DomainName'] } },
+            Variables: {
+              BUCKET: { Ref: 'BronzeAAAAAAAA' },
+              URL: { 'Fn::GetAtt': ['Cache', 'RedisEndpoint.Address'] },
+            },
           },
         },
         Metadata: { 'finml:entry': 'functions/x.ts', 'finml:export': 'work' },
       },
-      Cdn: { Type: 'AWS::CloudFront::Distribution' },
+      Cache: { Type: 'AWS::ElastiCache::CacheCluster' },
       HourlyDDDDDDDD: {
         Type: 'AWS::Events::Rule',
         Properties: {
@@ -239,10 +242,32 @@ describe('the deployment plan', () => {
       expression: 'rate(1 hour)',
       targets: [{ arn: plan.functions[0]!.arn, input: { kind: 'event' } }],
     });
-    expect(plan.notEmulated).toEqual(['AWS::CloudFront::Distribution', 'Custom::S3BucketNotifications']);
+    expect(plan.notEmulated).toEqual(['AWS::ElastiCache::CacheCluster', 'Custom::S3BucketNotifications']);
   });
 
   test('an environment value that needs a resource not emulated here fails, naming it', () => {
-    expect(() => planDeployment(template, 'Finml')).toThrow(/WorkCCCCCCCC environment URL: .*Cdn/);
+    expect(() => planDeployment(template, 'Finml')).toThrow(/WorkCCCCCCCC environment URL: .*Cache/);
+  });
+
+  test("a CloudFront distribution's domain is the local site's (the API's CORS origin names it)", () => {
+    const withCdn: CfnTemplate = {
+      Resources: {
+        ...template.Resources,
+        Cdn: { Type: 'AWS::CloudFront::Distribution' },
+        WorkCCCCCCCC: {
+          ...template.Resources.WorkCCCCCCCC!,
+          Properties: {
+            ...template.Resources.WorkCCCCCCCC!.Properties,
+            Environment: {
+              Variables: { URL: { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': ['Cdn', 'DomainName'] }]] } },
+            },
+          },
+        },
+      },
+    };
+    const planned = planDeployment(withCdn, 'Finml', { siteDomain: 'localhost:3000' });
+    expect(planned.functions.find((f) => f.logicalId === 'WorkCCCCCCCC')?.environment.URL).toBe(
+      'https://localhost:3000',
+    );
   });
 });

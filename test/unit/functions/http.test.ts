@@ -1,5 +1,5 @@
 /** The API's error mapping: by class, never by message text; a client never sees a stack trace. */
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import * as zc from 'zod';
 import * as zm from 'zod/mini';
 import { PointerConflictError } from '#shared/ports';
@@ -44,5 +44,28 @@ describe('errorResponse', () => {
     const response = errorResponse(new Error('secret detail'));
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('secret');
+  });
+});
+
+describe('json', () => {
+  test("answers carry the dashboard's origin as the only CORS origin, and none without a dashboard", async () => {
+    const previous = process.env.DASHBOARD_URL;
+    try {
+      process.env.DASHBOARD_URL = 'https://d111.cloudfront.net/';
+      vi.resetModules();
+      const withSite = await import('../../../functions/lib/http.ts');
+      expect(withSite.json(200, {}).headers).toMatchObject({
+        'access-control-allow-origin': 'https://d111.cloudfront.net',
+        vary: 'Origin',
+      });
+      delete process.env.DASHBOARD_URL;
+      vi.resetModules();
+      const without = await import('../../../functions/lib/http.ts');
+      expect(without.json(200, {}).headers).not.toHaveProperty('access-control-allow-origin');
+    } finally {
+      if (previous === undefined) delete process.env.DASHBOARD_URL;
+      else process.env.DASHBOARD_URL = previous;
+      vi.resetModules();
+    }
   });
 });

@@ -1,0 +1,95 @@
+/**
+ * The local front door answers FINML's own pages only: the API key in /config.js must not be readable
+ * by another site (a <script> tag, a rebound DNS name) and the API must refuse other origins' calls.
+ */
+import { request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { refusal, startFrontDoor } from '../../../infra/local/http-server.ts';
+
+let port: number;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const server = await startFrontDoor(
+    {
+      apiKey: 'secret-key-0123456789',
+      dashboardDir: '/nonexistent',
+      admin: async () => ({ statusCode: 200, body: { ok: true } }),
+    },
+    0,
+    '127.0.0.1',
+  );
+  port = (server.address() as AddressInfo).port;
+  close = () => new Promise((resolve) => server.close(() => resolve()));
+});
+afterAll(() => close?.());
+
+/** A raw request (node:http lets a test set Host, Origin and Sec-Fetch-Site as a browser would). */
+function get(path: string, headers: Record<string, string>): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => {
+        body += c.toString();
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('the local front door', () => {
+  test('serves config.js to its own page and to a direct visit', async () => {
+    const own = await get('/config.js', {
+      host: `localhost:${port}`,
+      'sec-fetch-site': 'same-origin',
+      'sec-fetch-dest': 'script',
+    });
+    expect(own.status).toBe(200);
+    expect(own.body).toContain('secret-key-0123456789');
+    expect((await get('/config.js', { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'none' })).status).toBe(
+      200,
+    );
+    expect((await get('/config.js', { host: `127.0.0.1:${port}` })).status).toBe(200); // curl
+  });
+
+  test("refuses config.js to another site's <script> tag", async () => {
+    for (const site of ['cross-site', 'same-site']) {
+      const r = await get('/config.js', { host: `localhost:${port}`, 'sec-fetch-site': site });
+      expect(r.status).toBe(403);
+      expect(r.body).not.toContain('secret-key');
+    }
+  });
+
+  test('refuses a request addressed to another host name (DNS rebinding)', async () => {
+    const r = await get('/config.js', { host: `attacker.example:${port}` });
+    expect(r.status).toBe(403);
+    expect(r.body).toContain('localhost only');
+    expect(r.body).not.toContain('secret-key');
+  });
+
+  test("refuses another origin's calls to the API and the local admin routes, even with the key", async () => {
+    const headers = {
+      host: `localhost:${port}`,
+      origin: 'https://attacker.example',
+      'x-api-key': 'secret-key-0123456789',
+    };
+    for (const path of ['/api/status', '/local/executions']) {
+      const r = await get(path, headers);
+      expect(r.status).toBe(403);
+      expect(r.body).toContain('cross-origin request from https://attacker.example refused');
+    }
+    const own = await get('/local/executions', { ...headers, origin: `http://localhost:${port}` });
+    expect(own.status).toBe(200);
+  });
+
+  test('refusal() accepts loopback names and the listening host, with or without a port', () => {
+    for (const host of ['localhost', 'localhost:3000', '127.0.0.1:3000', '[::1]:3000', 'LOCALHOST:1']) {
+      expect(refusal({ host }, '/')).toBeUndefined();
+    }
+    expect(refusal({ host: 'finml.lan:3000' }, '/')).toMatch(/localhost only/);
+    expect(refusal({ host: 'finml.lan:3000' }, '/', ['finml.lan'])).toBeUndefined();
+  });
+});
