@@ -245,7 +245,7 @@ describe('prediction API', () => {
     expect(preflights.length).toBeGreaterThan(0);
     for (const [, m] of preflights) {
       const response = (
-        m.Properties?.Integration as { IntegrationResponses: { ResponseParameters: object }[] }
+        m.Properties!.Integration as { IntegrationResponses: { ResponseParameters: object }[] }
       ).IntegrationResponses[0]!;
       expect(response.ResponseParameters).toMatchObject({
         'method.response.header.Access-Control-Allow-Origin': dashboardOrigin,
