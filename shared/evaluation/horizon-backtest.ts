@@ -11,12 +11,7 @@
  */
 import type { ModelConfig } from '#config/schema';
 import { formatIsoDay } from '#shared/data/values';
-import {
-  binaryReliabilityTable,
-  type ClassReliabilityTable,
-  type ReliabilityTable,
-  reliabilityTable,
-} from './calibration.ts';
+import { binaryReliabilityTable, type ClassReliabilityTable, type ReliabilityTable } from './calibration.ts';
 import { EvaluationInputError } from './errors.ts';
 import type { IndexRange } from './folds.ts';
 import {
@@ -340,7 +335,7 @@ function scoreHorizon(
   windows: readonly ReturnType<typeof trainingWindow>[],
   settings: ScoreSettings,
 ): HorizonResult {
-  const { numStates: K, highState, states, ages, symbolOf, stepsToChange, stepsToHigh } = history;
+  const { numStates: K, highState, states, stepsToChange, stepsToHigh } = history;
   const { rows, foldRows } = origins;
   const n = rows.length;
   const y = new Int32Array(n);
@@ -358,55 +353,44 @@ function scoreHorizon(
     if (states[r] !== highState) reached[m++] = stepsToHigh[r]! <= h ? 1 : 0;
   }
 
+  // Per state c: the outcome "regime at t+h = c" (the reliability table of P(regime = c)).
+  const classIndicators = Array.from({ length: K }, (_, c) => {
+    const indicator = new Uint8Array(n);
+    for (let k = 0; k < n; k++) indicator[k] = y[k] === c ? 1 : 0;
+    return indicator;
+  });
+  const column = new Float64Array(n);
   const scores = forecasters.map((forecaster, m) => {
-    const regime = new Float64Array(n * K);
-    const reach = new Float64Array(nonHigh);
-    const leave = new Float64Array(n);
-    const origin = { symbol: 0, row: 0, state: 0, age: 0 };
-    let j = 0;
-    foldRows.forEach((range, fold) => {
-      const model = fitted[m]![fold]!;
-      for (let k = range.start; k < range.end; k++) {
-        const r = rows[k]!;
-        origin.symbol = symbolOf[r]!;
-        origin.row = r;
-        origin.state = states[r]!;
-        origin.age = ages[r]!;
-        const f = model.forecast(origin, h);
-        const problem = copyRegime(f.regime, regime, k, K) ?? checkProbability(f.leave, 'P(leave)');
-        if (problem !== null) throw forecastError(forecaster, fold, history, r, h, problem);
-        leave[k] = f.leave;
-        if (origin.state !== highState) {
-          const reachProblem = checkProbability(f.reachHigh, 'P(reach High)');
-          if (reachProblem !== null) throw forecastError(forecaster, fold, history, r, h, reachProblem);
-          reach[j++] = f.reachHigh;
-        }
-      }
-    });
+    const { regime, reach, leave } = forecastOrigins(history, origins, h, forecaster, fitted[m]!, nonHigh);
     const matrix: ProbabilityMatrix = { samples: n, classes: K, values: regime };
+    // Log loss fold by fold; the out-of-fold log loss is their origin-weighted mean.
+    let lossTotal = 0;
+    const foldLogLoss = foldRows.map((range) => {
+      const m = range.end - range.start;
+      if (m === 0) return null;
+      const values = regime.subarray(range.start * K, range.end * K);
+      const loss = logLoss(
+        y.subarray(range.start, range.end),
+        { samples: m, classes: K, values },
+        settings.epsilon,
+      );
+      lossTotal += loss * m;
+      return loss;
+    });
     return {
       name: forecaster.name,
       baseline: forecaster.baseline,
       regime: {
         n,
-        logLoss: logLoss(y, matrix, settings.epsilon),
+        logLoss: lossTotal / n,
         brier: multiclassBrier(y, matrix),
         accuracy: accuracy(y, argmaxPredictions(matrix)),
         brierSkill: null as number | null,
-        foldLogLoss: foldRows.map((range) =>
-          range.end > range.start
-            ? logLoss(
-                y.subarray(range.start, range.end),
-                {
-                  samples: range.end - range.start,
-                  classes: K,
-                  values: regime.subarray(range.start * K, range.end * K),
-                },
-                settings.epsilon,
-              )
-            : null,
-        ),
-        reliability: Array.from({ length: K }, (_, c) => reliabilityTable(y, matrix, c, settings.bins)),
+        foldLogLoss,
+        reliability: classIndicators.map((indicator, c) => {
+          copyColumn(regime, K, c, column);
+          return { classIndex: c, ...binaryReliabilityTable(indicator, column, settings.bins) };
+        }),
       },
       reachHigh: nonHigh > 0 ? eventScores(reached, reach, settings) : null,
       leave: eventScores(left, leave, settings),
@@ -446,6 +430,50 @@ function scoreHorizon(
     forecasters: withSkill,
     winner: { name: best.name, logLoss: best.regime.logLoss, margins },
   };
+}
+
+/** Column c of a row-major matrix with K columns, into `out`. */
+function copyColumn(values: Float64Array, K: number, c: number, out: Float64Array): void {
+  for (let k = 0, i = c; k < out.length; k++, i += K) out[k] = values[i]!;
+}
+
+/** Every out-of-fold forecast of one forecaster at horizon h, each made by the fit of its fold. */
+function forecastOrigins(
+  history: RegimeHistory,
+  origins: TestOrigins,
+  h: number,
+  forecaster: HorizonForecaster,
+  fits: readonly FittedHorizonForecaster[],
+  nonHigh: number,
+): { regime: Float64Array; reach: Float64Array; leave: Float64Array } {
+  const { numStates: K, highState, states, ages, symbolOf } = history;
+  const { rows, foldRows } = origins;
+  const regime = new Float64Array(rows.length * K);
+  const reach = new Float64Array(nonHigh);
+  const leave = new Float64Array(rows.length);
+  const origin = { symbol: 0, row: 0, state: 0, age: 0 };
+  let j = 0;
+  for (let fold = 0; fold < foldRows.length; fold++) {
+    const model = fits[fold]!;
+    const end = foldRows[fold]!.end;
+    for (let k = foldRows[fold]!.start; k < end; k++) {
+      const r = rows[k]!;
+      origin.symbol = symbolOf[r]!;
+      origin.row = r;
+      origin.state = states[r]!;
+      origin.age = ages[r]!;
+      const f = model.forecast(origin, h);
+      const problem = copyRegime(f.regime, regime, k, K) ?? checkProbability(f.leave, 'P(leave)');
+      if (problem !== null) throw forecastError(forecaster, fold, history, r, h, problem);
+      leave[k] = f.leave;
+      if (origin.state !== highState) {
+        const reachProblem = checkProbability(f.reachHigh, 'P(reach High)');
+        if (reachProblem !== null) throw forecastError(forecaster, fold, history, r, h, reachProblem);
+        reach[j++] = f.reachHigh;
+      }
+    }
+  }
+  return { regime, reach, leave };
 }
 
 /** Scores of one event's forecasts; the log loss is computed block by block with metrics.ts `logLoss`. */

@@ -240,11 +240,18 @@ function tableForecaster(K: number, definitions: readonly StateTableDefinition[]
       })),
     );
   }
+  // The backtest asks for one horizon many times in a row: keep the last table at hand.
+  let lastHorizon = Number.NaN;
+  let lastTable: HorizonForecast[] = [];
   return {
     forecast(origin, horizon) {
-      const table = byHorizon.get(horizon);
-      if (table === undefined) throw new EvaluationInputError(`not fitted for horizon ${horizon}`);
-      return table[origin.state]!;
+      if (horizon !== lastHorizon) {
+        const table = byHorizon.get(horizon);
+        if (table === undefined) throw new EvaluationInputError(`not fitted for horizon ${horizon}`);
+        lastHorizon = horizon;
+        lastTable = table;
+      }
+      return lastTable[origin.state]!;
     },
   };
 }
