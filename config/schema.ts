@@ -79,6 +79,11 @@ export const modelConfigSchema = z.strictObject({
   }),
   evaluation: z.strictObject({
     folds: z.number().int().min(2),
+    gap: z.number().int().min(0),
+    horizons: z
+      .array(positiveInt)
+      .min(1)
+      .refine((hs) => new Set(hs).size === hs.length, 'must not list a horizon twice'),
     persistenceEpsilon: z.number().gt(0).lt(0.5),
     calibrationBins: z.number().int().min(2),
   }),

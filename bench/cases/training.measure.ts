@@ -9,7 +9,12 @@ import { type LoadedConfig, loadConfig, withOverrides } from '#config/load';
 import type { FinmlConfig } from '#config/schema';
 import type { GoldTable } from '#shared/data/tables';
 import { readGoldCsv } from '#shared/data/tables';
-import { buildPredictionPairs, evaluateWalkForward, markovFit } from '#shared/evaluation/index';
+import {
+  buildPredictionPairs,
+  evaluateWalkForward,
+  horizonBacktestFromConfig,
+  markovFit,
+} from '#shared/evaluation/index';
 import { type ModelArtifact, parseArtifact, serializeArtifact } from '#shared/model/artifact';
 import { analyseChain, transitionCounts } from '#shared/model/markov';
 import { chainOptions, trainModel } from '#shared/model/train';
@@ -76,6 +81,15 @@ function fitAndEvaluate(tables: readonly GoldTable[], config: FinmlConfig): Figu
   };
 }
 
+/** The horizon backtest with the config's horizons, folds and gap (out-of-fold origins summed over h). */
+function horizonBacktest(tables: readonly GoldTable[], config: FinmlConfig): Figures {
+  const table = horizonBacktestFromConfig(tables, config.model, config.data.regimes.labels);
+  if (table.results.length + table.skipped.length !== config.model.evaluation.horizons.length) {
+    throw new Error('the horizon backtest did not use the config');
+  }
+  return { horizonOrigins: table.results.reduce((n, r) => n + r.origins, 0) };
+}
+
 /** trainModel with the HMM disabled. */
 function trainWithoutHmm(tables: readonly GoldTable[], params: TrainingParams, loaded: LoadedConfig) {
   const config = withOverrides(loaded.config, 'model', { hmm: { enabled: false } });
@@ -128,6 +142,8 @@ export const measure: Measure<TrainingParams> = async (params) => {
   let figures: Figures;
   if (params.work === 'fit+eval') {
     figures = fitAndEvaluate(tables, loaded.config);
+  } else if (params.work === 'horizons') {
+    figures = horizonBacktest(tables, loaded.config);
   } else if (trained !== undefined) {
     figures = serializeAndParse(trained);
   } else {

@@ -10,7 +10,10 @@
  *   samples, latest regimes and lineage of the artifact);
  * - `artifact`: after an untimed trainModel (HMM disabled), `serializeArtifact` (what training
  *   writes to S3) and `parseArtifact` (what the API does on its first /predict with a new model):
- *   the artifact embeds every gold value of the reference samples, so it grows with the gold.
+ *   the artifact embeds every gold value of the reference samples, so it grows with the gold;
+ * - `horizons`: the horizon backtest of DOMAIN §5 v2 (`horizonBacktestFromConfig`: date-level
+ *   TimeSeriesSplit(5, gap 21), horizons 1/5/21/63, chain, direct table, climatology and fitted
+ *   persistence fitted per fold and scored out of fold), not yet part of trainModel.
  *
  * Peak RSS counts from the start of the timed work (the high-water mark is reset after reading the
  * gold, where Linux allows it): the gold tables are then in memory, as in the training Lambda.
@@ -19,7 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { defineCase } from '../lib/types.ts';
 import { generatedGoldFile } from './training-gold.ts';
 
-export type TrainingWork = 'fit+eval' | 'trainModel' | 'artifact';
+export type TrainingWork = 'fit+eval' | 'trainModel' | 'artifact' | 'horizons';
 
 export type TrainingVariant = { work: TrainingWork; symbols: number; days: number; seed: number };
 
@@ -42,9 +45,11 @@ export const trainingCase = defineCase<TrainingVariant, TrainingParams>({
     variant('fit+eval', '100k'),
     variant('trainModel', '100k'),
     variant('artifact', '100k'),
+    variant('horizons', '100k'),
     variant('fit+eval', '1M'),
     variant('trainModel', '1M'),
     variant('artifact', '1M'),
+    variant('horizons', '1M'),
   ],
   async prepare(v, context) {
     const gold = await generatedGoldFile(v, CONFIG_DIR, context);
@@ -56,6 +61,7 @@ export const trainingCase = defineCase<TrainingVariant, TrainingParams>({
     { key: 'cpuSeconds', label: 'CPU', unit: 's', digits: 2 },
     { key: 'chainSeconds', label: 'analyseChain', unit: 's', digits: 2 },
     { key: 'evaluationSeconds', label: 'walk-forward', unit: 's', digits: 2 },
+    { key: 'horizonOrigins', label: 'horizon origins', unit: '', digits: 0 },
     { key: 'artifactMiB', label: 'artifact', unit: 'MiB', digits: 1 },
     { key: 'parseSeconds', label: 'artifact parse', unit: 's', digits: 2 },
     { key: 'peakRssMiB', label: 'peak RSS', unit: 'MiB', digits: 0 },
