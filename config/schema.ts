@@ -111,6 +111,21 @@ export const modelConfigSchema = z.strictObject({
       minRowTransitions: z.number().int().min(0),
     }),
   }),
+  semiMarkov: z.strictObject({
+    alpha: z.number().min(0),
+    minAtRisk: positiveInt,
+    hazardPrior: z.number().positive(),
+    bootstrapSamples: positiveInt,
+    intervalMass: z.number().gt(0).lt(1),
+    seed: z.number().int(),
+  }),
+  risk: z.strictObject({
+    levels: z.array(z.number().gt(0).lt(1)).min(1),
+    quantiles: z.array(probability).min(1),
+    simulationDraws: positiveInt,
+    seed: z.number().int(),
+    historicalWindow: z.number().int().min(2),
+  }),
 });
 
 export type ModelConfig = z.infer<typeof modelConfigSchema>;

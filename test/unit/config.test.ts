@@ -55,3 +55,25 @@ describe('config', () => {
     );
   });
 });
+
+describe('config: semiMarkov and risk (DOMAIN §4.2, §4.4, §5)', () => {
+  const MODEL = readFileSync(new URL('../../config/model.yaml', import.meta.url), 'utf8');
+
+  test('ship the DOMAIN defaults', () => {
+    const { semiMarkov, risk } = loadConfig().config.model;
+    expect(semiMarkov).toMatchObject({ alpha: 1, minAtRisk: 20, hazardPrior: 10, intervalMass: 0.95 });
+    expect(risk).toMatchObject({ levels: [0.95, 0.99], historicalWindow: 250 });
+  });
+
+  test('an unknown key or a bad value is an error naming it', () => {
+    expect(() =>
+      parseConfig('model', MODEL.replace('  hazardPrior: 10', '  hazardPrior: 10\n  hazardPrio: 3'), 'm'),
+    ).toThrowError(/semiMarkov: .*hazardPrio/);
+    expect(() =>
+      parseConfig('model', MODEL.replace('  hazardPrior: 10', '  hazardPrior: 0'), 'm'),
+    ).toThrowError(/semiMarkov\.hazardPrior/);
+    expect(() =>
+      parseConfig('model', MODEL.replace('levels: [0.95, 0.99]', 'levels: [0.95, 1]'), 'm'),
+    ).toThrowError(/risk\.levels\.1/);
+  });
+});
