@@ -5,6 +5,7 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
+import { MODEL_VERSION_PATTERN } from '#shared/identifiers';
 import { ensureServingModel } from '#shared/usecases/models';
 import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
 import { resetServingCache } from '#shared/usecases/serving';
@@ -13,7 +14,10 @@ import { errorResponse, json, parseBody } from '../lib/http.ts';
 import { instrumented } from '../lib/observability.ts';
 
 const adminBody = z.strictObject({
-  version: z.string().min(1).optional(),
+  version: z
+    .string()
+    .regex(MODEL_VERSION_PATTERN, 'must be a model version such as 20240102T030405-0a1b2c3d')
+    .optional(),
   reason: z.string().min(3).max(500),
 });
 

@@ -8,6 +8,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { SYMBOL_MAX_LENGTH, SYMBOL_PATTERN } from '#shared/identifiers';
 import { type PredictRequestBody, servePrediction } from '#shared/usecases/serving';
 import { errorResponse, json, parseBody } from '../lib/http.ts';
 import { instrumented, metrics } from '../lib/observability.ts';
@@ -17,7 +18,13 @@ import { servingContext } from '../lib/serving-context.ts';
 z.config(en());
 
 const predictBody = z.strictObject({
-  symbol: z.string().check(z.minLength(1), z.maxLength(64)),
+  symbol: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(SYMBOL_MAX_LENGTH),
+      z.regex(SYMBOL_PATTERN, 'must have no control character, slash or edge space'),
+    ),
   regime: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
   horizon: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(252)), 1),
 });

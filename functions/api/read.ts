@@ -1,6 +1,8 @@
 /** The dashboard's read endpoints (GET): each route validates its query with zod and calls one use case. */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
+import { parseIsoDay } from '#shared/data/values';
+import { MODEL_VERSION_PATTERN, SYMBOL_MAX_LENGTH, SYMBOL_PATTERN } from '#shared/identifiers';
 import {
   currentRegimes,
   history,
@@ -14,7 +16,15 @@ import { context } from '../lib/context.ts';
 import { errorResponse, json } from '../lib/http.ts';
 import { instrumented } from '../lib/observability.ts';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+const isoDate = z.string().refine((d) => parseIsoDay(d) !== undefined, 'must be a calendar day YYYY-MM-DD');
+const symbol = z
+  .string()
+  .min(1)
+  .max(SYMBOL_MAX_LENGTH)
+  .regex(SYMBOL_PATTERN, 'must have no control character, slash or edge space');
+const version = z
+  .string()
+  .regex(MODEL_VERSION_PATTERN, 'must be a model version such as 20240102T030405-0a1b2c3d');
 const limit = z.coerce.number().int().min(1).max(500).default(50);
 const HISTORY = {
   '/alerts': 'alert',
@@ -37,14 +47,21 @@ export const read = instrumented(async (event: APIGatewayProxyEvent): Promise<AP
         return json(200, await currentRegimes(ctx));
       case '/timeline': {
         const p = z
-          .object({ symbol: z.string().min(1), from: isoDate.optional(), to: isoDate.optional() })
+          .object({ symbol, from: isoDate.optional(), to: isoDate.optional() })
+          .refine((x) => x.from === undefined || x.to === undefined || x.from <= x.to, {
+            message: 'from must not be after to',
+            path: ['from'],
+          })
           .parse(q);
         return json(200, await timeline(ctx, p.symbol, p.from, p.to));
       }
       case '/models':
         return json(200, await listModels(ctx));
       case '/models/{version}':
-        return json(200, await modelDetails(ctx, z.string().min(1).parse(event.pathParameters?.version)));
+        return json(
+          200,
+          await modelDetails(ctx, z.object({ version }).parse(event.pathParameters ?? {}).version),
+        );
       case '/config':
         return json(200, { config: ctx.config, configHash: ctx.configHash });
       default: {

@@ -5,6 +5,8 @@
  * small matrix power: fast enough for the API's hot path. Reads only the serving part of a model
  * (./serving-model.ts), so a full artifact and a stored serving model answer alike.
  */
+
+import { ownEntry } from '#shared/identifiers';
 import { matrixPower } from './linalg.ts';
 import { argmaxLowestTie } from './markov.ts';
 import type { ServingModel } from './serving-model.ts';
@@ -82,7 +84,7 @@ export function predict(model: ServingModel, request: PredictRequest): Predictio
 
 function startingPoint(model: ServingModel, request: PredictRequest): Prediction['from'] {
   const symbol = request.symbol ?? null;
-  const latest = symbol === null ? undefined : model.latest[symbol];
+  const latest = symbol === null ? undefined : ownEntry(model.latest, symbol);
   if (symbol !== null && latest === undefined) {
     const known = Object.keys(model.latest);
     throw new PredictInputError(

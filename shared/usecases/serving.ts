@@ -15,6 +15,7 @@
  * This module is on the /predict cold-start path: it imports no schema library and no SDK.
  */
 import { createHash } from 'node:crypto';
+import { ownEntry } from '#shared/identifiers';
 import { matrixPower } from '#shared/model/linalg';
 import { parseModelJson } from '#shared/model/model-json';
 import { PredictInputError, type Prediction, predict } from '#shared/model/predict';
@@ -195,7 +196,7 @@ export async function servePrediction(
 }
 
 function knows(model: ServingModel, request: PredictRequestBody): boolean {
-  return request.regime !== undefined || model.latest[request.symbol] !== undefined;
+  return request.regime !== undefined || ownEntry(model.latest, request.symbol) !== undefined;
 }
 
 function oneDay(model: ServingModel, state: number): number[] {

@@ -133,10 +133,38 @@ describe('the local runtime', () => {
       status: 403,
       body: { message: 'Forbidden' },
     });
-    expect(await api('/predict', { body: { symbol: 'SPX', colour: 'red' } })).toEqual({
-      status: 400,
-      body: { message: 'Invalid request body' },
-    });
+    const extra = await api('/predict', { body: { symbol: 'SPX', colour: 'red' } });
+    expect(extra.status).toBe(400);
+    expect(JSON.stringify(extra.body.issues)).toContain('colour');
+    expect((await api('/predict', { body: [1, 2] })).body).toEqual({ message: 'Invalid request body' });
+  });
+
+  test('hostile identifiers are 400s naming the field or 404s, never a 500', async () => {
+    // Prototype keys are symbols the model does not know, not properties of an object.
+    for (const symbol of ['constructor', '__proto__', 'hasOwnProperty', 'toString']) {
+      const r = await api('/predict', { body: { symbol, horizon: 5 } });
+      expect(r.status, symbol).toBe(404);
+      expect(r.body.message).toMatch(/unknown symbol/);
+    }
+    const long = await api('/predict', { body: { symbol: 'X'.repeat(300) } });
+    expect(long.status).toBe(400);
+    expect(long.body.issues).toEqual([expect.objectContaining({ path: 'symbol' })]);
+    const timeline = await api(`/timeline?symbol=${'Y'.repeat(300)}`);
+    expect(timeline.status).toBe(400);
+    expect(timeline.body.issues).toEqual([expect.objectContaining({ path: 'symbol' })]);
+    const version = await api(`/models/${'v'.repeat(1100)}`);
+    expect(version.status).toBe(400);
+    expect(version.body.issues).toEqual([expect.objectContaining({ path: 'version' })]);
+    expect((await api('/models/20240102T030405-0a1b2c3d')).status).toBe(404); // well-formed, unknown
+    const badDate = await api('/timeline?symbol=SPX&from=2020-02-30');
+    expect(badDate.status).toBe(400);
+    expect(badDate.body.issues).toEqual([expect.objectContaining({ path: 'from' })]);
+    const reversed = await api('/timeline?symbol=SPX&from=2020-03-01&to=2020-02-01');
+    expect(reversed.status).toBe(400);
+    // A missing horizon is the documented default, one day.
+    const noHorizon = await api('/predict', { body: { symbol: 'SPX' } });
+    expect(noHorizon.status).toBe(200);
+    expect(noHorizon.body.horizon).toBe(1);
   });
 
   test('a semicolon-separated file is quarantined with its report and an alert, and nothing reaches silver', async () => {

@@ -1,0 +1,23 @@
+/**
+ * The identifiers the API takes from a caller, checked before any storage call: a symbol and a
+ * model version. A request naming something that cannot exist is a 400 that says why, never a
+ * storage error (an over-long DynamoDB key) or a prototype property (`constructor`).
+ */
+
+/** Longest symbol the API accepts (the request models say the same). */
+export const SYMBOL_MAX_LENGTH = 64;
+
+/**
+ * The characters of a symbol (its length, 1 to {@link SYMBOL_MAX_LENGTH}, is checked apart): no
+ * control character, slash or backslash, no space at either end. Tickers such as `BRK.B`, `^GSPC`,
+ * `EURUSD=X` and file-stem names such as `SP500-2000` pass.
+ */
+export const SYMBOL_PATTERN = /^(?! )[^\p{Cc}/\\]*(?<! )$/u;
+
+/** A model version as training names it: `<UTC yyyymmddThhmmss>-<8 hex digits of its fingerprint>`. */
+export const MODEL_VERSION_PATTERN = /^\d{8}T\d{6}-[0-9a-f]{8}$/;
+
+/** `record[key]` when `key` is the record's own property (never a prototype one such as `constructor`). */
+export function ownEntry<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}

@@ -1,0 +1,34 @@
+/** The identifiers the API takes from callers: symbols, versions, and own-property lookups. */
+import { describe, expect, test } from 'vitest';
+import { MODEL_VERSION_PATTERN, ownEntry, SYMBOL_PATTERN } from '#shared/identifiers';
+
+describe('identifiers', () => {
+  test('ownEntry never returns a prototype property', () => {
+    const latest: Record<string, { regime: string }> = { SPX: { regime: 'Low' } };
+    expect(ownEntry(latest, 'SPX')).toEqual({ regime: 'Low' });
+    for (const key of ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf']) {
+      expect(ownEntry(latest, key), key).toBeUndefined();
+    }
+  });
+
+  test('symbols: tickers and file stems pass; control characters, slashes and edge spaces do not', () => {
+    for (const s of ['SPX', 'BRK.B', '^GSPC', 'EURUSD=X', 'SP500-2000', 'MSCI WORLD', 'ÖMX']) {
+      expect(SYMBOL_PATTERN.test(s), s).toBe(true);
+    }
+    for (const s of [' SPX', 'SPX ', 'a/b', 'a\\b', 'x\u0000', 'tab\there', 'new\nline']) {
+      expect(SYMBOL_PATTERN.test(s), JSON.stringify(s)).toBe(false);
+    }
+  });
+
+  test('versions are what training names them', () => {
+    expect(MODEL_VERSION_PATTERN.test('20261202T184751-603fc533')).toBe(true);
+    for (const v of [
+      'latest',
+      '20261202T184751-603FC533',
+      '20261202T184751-603fc53',
+      `${'v'.repeat(1100)}`,
+    ]) {
+      expect(MODEL_VERSION_PATTERN.test(v), v.slice(0, 30)).toBe(false);
+    }
+  });
+});
