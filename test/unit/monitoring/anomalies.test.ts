@@ -115,3 +115,26 @@ describe('unusualTransitions', () => {
     expect(() => unusualTransitions([0, 1], [[1, 0]])).toThrow(AnomalyInputError);
   });
 });
+
+describe('the default unusual-transition threshold on the sample', () => {
+  it('flags only the rare jumps of a Laplace-smoothed chain, not every regime change (DOMAIN §6: < 0.01)', async () => {
+    const { loadConfig } = await import('#config/load');
+    const { sampleModel } = await import('../../helpers/model.ts');
+    const threshold = loadConfig().config.monitoring.anomalies.unusualTransitionProbability;
+    const { model } = await sampleModel({ hmm: false });
+    const P = model.markov.transitionMatrix;
+    const changes = P.flatMap((row, i) => row.filter((_, j) => j !== i));
+    // Every change of regime is below the first version's 0.05 — so 0.05 called them all unusual…
+    expect(changes.every((p) => p < 0.05)).toBe(true);
+    // …while 0.01 keeps the adjacent changes (Low ↔ Medium ↔ High) ordinary.
+    expect(threshold).toBe(0.01);
+    for (const [i, j] of [
+      [0, 1],
+      [1, 0],
+      [1, 2],
+      [2, 1],
+    ] as const) {
+      expect(P[i]![j]!, `P[${i}][${j}]`).toBeGreaterThanOrEqual(threshold);
+    }
+  }, 30_000);
+});
