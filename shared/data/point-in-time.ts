@@ -1,0 +1,110 @@
+/**
+ * Point-in-time regime scores (DOMAIN §3 v2): a day is scored only against the symbol's own history
+ * up to and including that day, so a label never depends on later data and appending data never
+ * changes an earlier gold row.
+ *
+ *   score_f(t) = #{s ≤ t : v_s ≤ v_t} / #{s ≤ t}     (s over the symbol's post-warm-up rows)
+ *
+ * — pandas `Series.expanding().rank(method="max") / Series.expanding().count()`. Rows with
+ * #{s ≤ t} < minHistory are burn-in: scored (they are part of later days' history) but not in gold.
+ * `regime_age` counts the consecutive gold days, up to and including t, in the current regime.
+ *
+ * Cost: O(n log n) per feature with a Fenwick tree over the ranks of the symbol's values.
+ */
+import type { DataConfig } from '#config/schema';
+import { type Feature, type GoldFeatures, type GoldSeries, regimeOf, weightedFeatures } from './gold.ts';
+
+/**
+ * Expanding empirical-CDF scores of `values` in time order: out[t] = #{s ≤ t : v_s ≤ v_t} / (t + 1).
+ * A NaN value scores NaN and is not part of any later day's history (it compares false, as in ecdf).
+ */
+export function expandingEcdf(values: ArrayLike<number>): Float64Array {
+  const n = values.length;
+  const out = new Float64Array(n);
+  // Ranks 1..m of the distinct non-NaN values (equal values share a rank).
+  const order = new Int32Array(n);
+  let finite = 0;
+  for (let i = 0; i < n; i++) if (!Number.isNaN(values[i]!)) order[finite++] = i;
+  const sorted = order.subarray(0, finite).sort((a, b) => values[a]! - values[b]!);
+  const rank = new Int32Array(n);
+  let m = 0;
+  for (let k = 0; k < finite; k++) {
+    if (k === 0 || values[sorted[k]!]! !== values[sorted[k - 1]!]!) m++;
+    rank[sorted[k]!] = m;
+  }
+  const tree = new Int32Array(m + 1); // Fenwick tree: counts of the ranks seen so far
+  let seen = 0;
+  for (let t = 0; t < n; t++) {
+    const r = rank[t]!;
+    if (r === 0) {
+      out[t] = Number.NaN;
+      continue;
+    }
+    for (let j = r; j <= m; j += j & -j) tree[j]!++;
+    seen++;
+    let atOrBelow = 0;
+    for (let j = r; j > 0; j -= j & -j) atOrBelow += tree[j]!;
+    out[t] = atOrBelow / seen;
+  }
+  return out;
+}
+
+/** Consecutive days in the current state, up to and including each day (1 on the day it entered). */
+export function regimeAges(states: ArrayLike<number>): Int32Array {
+  const age = new Int32Array(states.length);
+  for (let t = 0; t < states.length; t++) {
+    age[t] = t > 0 && states[t] === states[t - 1] ? age[t - 1]! + 1 : 1;
+  }
+  return age;
+}
+
+/** A point-in-time gold series: the rows after burn-in, with each row's age in its regime. */
+export interface PointInTimeSeries extends GoldSeries {
+  regime_age: Int32Array;
+  /** Post-warm-up rows left out of gold because fewer than minHistory days were behind them. */
+  burnInRows: number;
+}
+
+/**
+ * Scores a symbol's features point in time and labels its regimes; the first `minHistory − 1`
+ * post-warm-up rows are burn-in. A symbol with fewer than `minHistory` rows gets an empty series
+ * (its `burnInRows` says how many it has).
+ */
+export function scorePointInTime(f: GoldFeatures, config: DataConfig, minHistory: number): PointInTimeSeries {
+  if (!Number.isInteger(minHistory) || minHistory < 1) {
+    throw new RangeError(`minHistory must be an integer ≥ 1, got ${minHistory}`);
+  }
+  const n = f.length;
+  const burnIn = Math.min(n, minHistory - 1);
+  const kept = n - burnIn;
+  const risk = new Float64Array(kept);
+  const scores: Partial<Record<Feature, Float64Array>> = {};
+  let totalWeight = 0;
+  for (const feature of weightedFeatures(config)) {
+    const w = config.regimes.weights[feature]!;
+    totalWeight += w;
+    const score = expandingEcdf(f[feature]).slice(burnIn);
+    for (let i = 0; i < kept; i++) risk[i]! += w * score[i]!;
+    scores[feature] = score;
+  }
+  const state = new Uint8Array(kept);
+  for (let i = 0; i < kept; i++) {
+    risk[i] = risk[i]! / totalWeight;
+    state[i] = regimeOf(risk[i]!, config.regimes.thresholds);
+  }
+  return {
+    symbol: f.symbol,
+    length: kept,
+    day: f.day.slice(burnIn),
+    price: f.price.slice(burnIn),
+    log_return: f.log_return.slice(burnIn),
+    realized_vol_21d: f.realized_vol_21d.slice(burnIn),
+    drawdown: f.drawdown.slice(burnIn),
+    warmupRows: f.warmupRows,
+    burnInRows: burnIn,
+    scores,
+    risk_score: risk,
+    markov_state: state,
+    regime_age: regimeAges(state),
+  };
+}
