@@ -39,7 +39,7 @@ import { errorBox, h, loading, notice, pageHeading } from './ui/dom.ts';
 
 declare global {
   interface Window {
-    /** Injected by the server's config.js: where the API is and (locally) its key. */
+    /** Injected by the server's config.js (where the API is) and, locally, /config.json (its key). */
     FINML_CONFIG?: { apiUrl?: string; apiKey?: string } | null;
   }
 }
@@ -370,5 +370,32 @@ class Shell {
   }
 }
 
+/** The header the local server's /config.json requires: a page of another origin cannot send it
+ * without a CORS preflight, which the server refuses, and a <script> tag cannot send it at all. */
+const CONFIG_REQUEST_HEADER = 'x-finml-dashboard';
+
+/**
+ * The local runtime's API key (`npm start`), read from the same origin's /config.json. Elsewhere (a
+ * deployed site) there is none: the answer is not FINML's JSON, and the key comes from Settings.
+ */
+async function loadServerKey(): Promise<void> {
+  try {
+    const response = await fetch('./config.json', {
+      headers: { [CONFIG_REQUEST_HEADER]: '1' },
+      cache: 'no-store',
+    });
+    if (!response.ok || !(response.headers.get('content-type') ?? '').includes('application/json')) return;
+    const body = (await response.json()) as { apiKey?: unknown; apiUrl?: unknown };
+    if (typeof body.apiKey !== 'string') return;
+    window.FINML_CONFIG = {
+      ...(window.FINML_CONFIG ?? {}),
+      apiKey: body.apiKey,
+      ...(typeof body.apiUrl === 'string' ? { apiUrl: body.apiUrl } : {}),
+    };
+  } catch {
+    // No local server behind this page: nothing to read.
+  }
+}
+
 const root = document.getElementById('app');
-if (root) new Shell(root).start();
+if (root) void loadServerKey().then(() => new Shell(root).start());

@@ -181,21 +181,28 @@ function render(template: unknown, input: unknown, context: unknown): unknown {
   return out;
 }
 
-/** ResultPath: where the result goes in (a copy of) the state's input. */
+/**
+ * ResultPath: where the result goes in (a copy of) the state's input. Missing objects on the path are
+ * created; a path through a value that is not an object is States.ResultPathMatchFailure.
+ */
 function place(path: string | null | undefined, input: unknown, result: unknown): unknown {
   if (path === null) return input;
   if (path === undefined || path === '$') return result;
   const { context, steps } = parsePath(path);
   if (context)
     throw new StatesError('States.Runtime', `ResultPath "${path}" cannot write the context object`);
-  const root: unknown = structuredClone(isObj(input) ? input : {});
-  let at = root as Obj;
+  const mismatch = () =>
+    new StatesError('States.ResultPathMatchFailure', `ResultPath "${path}" does not fit the state's input`);
+  if (!isObj(input)) throw mismatch();
+  const root = structuredClone(input);
+  let at: Obj = root;
   steps.forEach((step, n) => {
     if (n === steps.length - 1) {
       at[step] = result;
       return;
     }
-    if (!isObj(at[step])) at[step] = {};
+    if (at[step] === undefined) at[step] = {};
+    if (!isObj(at[step])) throw mismatch();
     at = at[step] as Obj;
   });
   return root;
@@ -224,11 +231,20 @@ const COMPARE: Record<string, (a: unknown, b: unknown) => boolean> = {
   TimestampGreaterThan: (a, b) => timestamps(a, b, (x, y) => x > y),
   TimestampLessThanEquals: (a, b) => timestamps(a, b, (x, y) => x <= y),
   TimestampGreaterThanEquals: (a, b) => timestamps(a, b, (x, y) => x >= y),
-  StringMatches: (a, b) =>
-    typeof a === 'string' &&
-    typeof b === 'string' &&
-    new RegExp(`^${b.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`, 's').test(a),
+  StringMatches: (a, b) => typeof a === 'string' && typeof b === 'string' && wildcard(b).test(a),
 };
+/** StringMatches' pattern: `*` matches any run of characters, `\\*` a literal star, `\\\\` a backslash. */
+function wildcard(pattern: string): RegExp {
+  let source = '';
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && (pattern[i + 1] === '*' || pattern[i + 1] === '\\')) source += `\\${pattern[++i]}`;
+    else if (c === '*') source += '.*';
+    else source += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`, 's');
+}
+
 function timestamps(a: unknown, b: unknown, cmp: (x: number, y: number) => boolean): boolean {
   return (
     typeof a === 'string' &&
@@ -302,6 +318,17 @@ const FIELDS: Record<string, string[]> = {
   Fail: ['Type', 'Comment', 'QueryLanguage', 'Error', 'Cause', 'ErrorPath', 'CausePath'],
 };
 
+const RETRIER_FIELDS = [
+  'ErrorEquals',
+  'IntervalSeconds',
+  'MaxAttempts',
+  'BackoffRate',
+  'MaxDelaySeconds',
+  'JitterStrategy',
+  'Comment',
+];
+const CATCHER_FIELDS = ['ErrorEquals', 'Next', 'ResultPath', 'Comment'];
+
 function checkTemplate(template: unknown, where: string): void {
   if (Array.isArray(template)) {
     for (const t of template) checkTemplate(t, where);
@@ -341,6 +368,29 @@ function checkMachine(machine: Machine, where: string): void {
     if (state.QueryLanguage !== undefined && state.QueryLanguage !== 'JSONPath') {
       throw new UnsupportedDefinitionError(
         `${at}: the ${String(state.QueryLanguage)} query language is not supported locally`,
+      );
+    }
+    for (const r of (state.Retry ?? []) as unknown as Obj[]) {
+      for (const field of Object.keys(r)) {
+        if (!RETRIER_FIELDS.includes(field)) {
+          throw new UnsupportedDefinitionError(`${at}.Retry: ${field} is not supported locally`);
+        }
+      }
+    }
+    for (const c of (state.Catch ?? []) as unknown as Obj[]) {
+      for (const field of Object.keys(c)) {
+        if (!CATCHER_FIELDS.includes(field)) {
+          throw new UnsupportedDefinitionError(`${at}.Catch: ${field} is not supported locally`);
+        }
+      }
+    }
+    if (
+      state.Type === 'Task' &&
+      typeof state.Resource === 'string' &&
+      /\.(waitForTaskToken|sync)(:\d+)?$/.test(state.Resource)
+    ) {
+      throw new UnsupportedDefinitionError(
+        `${at}: the ${state.Resource} integration pattern is not supported locally`,
       );
     }
     const allowed = FIELDS[state.Type];
@@ -452,7 +502,7 @@ export class AslStateMachine {
     const onAbort = () => controller.abort();
     options.signal?.addEventListener('abort', onAbort, { once: true });
     if (options.signal?.aborted) controller.abort();
-    const runner = new Runner(options, controller.signal, {
+    const runner = new Runner(options, {
       Execution: { Input: input, StartTime: new Date().toISOString(), ...options.context?.Execution },
       StateMachine: { ...options.context?.StateMachine },
     });
@@ -468,8 +518,9 @@ export class AslStateMachine {
             }, seconds * 1000);
           });
     try {
-      const run = runner.machine(this.machine, input, undefined);
+      const run = runner.machine(this.machine, input, controller.signal);
       const output = await (timeout ? Promise.race([run, timeout]) : run);
+      if (controller.signal.aborted) throw new ExecutionAbortedError();
       return output;
     } catch (error) {
       if (error instanceof ExecutionTimedOutError || error instanceof ExecutionAbortedError) throw error;
@@ -483,14 +534,71 @@ export class AslStateMachine {
   }
 }
 
-/** One execution's interpreter: the options, the abort signal and the context object it runs with. */
+/** Rejects when `signal` aborts: a task, wait or branch stops at once when its scope is cancelled. */
+function untilAborted(signal: AbortSignal): { promise: Promise<never>; dispose: () => void } {
+  let onAbort = () => undefined as void;
+  const promise = new Promise<never>((_, reject) => {
+    if (signal.aborted) return reject(new ExecutionAbortedError());
+    onAbort = () => reject(new ExecutionAbortedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => undefined); // raced, never awaited alone
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+/** A cancellation scope inside `parent`: aborted with it, or on its own (a failed sibling). */
+function childScope(parent: AbortSignal): { controller: AbortController; dispose: () => void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  if (parent.aborted) controller.abort();
+  else parent.addEventListener('abort', onAbort, { once: true });
+  return { controller, dispose: () => parent.removeEventListener('abort', onAbort) };
+}
+
+/** Runs `work` for each item with at most `limit` at once; the first failure cancels the rest. */
+async function forEachCancellable<T>(
+  items: readonly T[],
+  limit: number,
+  parent: AbortSignal,
+  work: (item: T, index: number, signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const { controller, dispose } = childScope(parent);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !controller.signal.aborted) {
+      const index = next++;
+      try {
+        await work(items[index]!, index, controller.signal);
+      } catch (error) {
+        // The first error that is not the cancellation it caused ends the scope.
+        if (failure === undefined && !(error instanceof ExecutionAbortedError && controller.signal.aborted)) {
+          failure = { error };
+        }
+        controller.abort();
+      }
+    }
+  };
+  try {
+    await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  } finally {
+    dispose();
+  }
+  if (failure !== undefined) throw failure.error;
+  if (parent.aborted) throw new ExecutionAbortedError();
+}
+
+/**
+ * One execution's interpreter: the options and the context object it runs with. Every method takes
+ * the cancellation signal of its scope — the execution's, or a Map's or Parallel's, which a failed
+ * iteration or branch aborts so its siblings stop (as Step Functions stops them).
+ */
 class Runner {
   private readonly sleep: NonNullable<RunOptions['sleep']>;
   private readonly random: () => number;
 
   constructor(
     private readonly options: RunOptions,
-    private readonly signal: AbortSignal,
     private readonly context: Obj,
   ) {
     this.sleep = options.sleep ?? defaultSleep;
@@ -501,28 +609,32 @@ class Runner {
     this.options.onEvent?.({ ...event, at: Date.now() });
   }
 
-  private checkAbort(): void {
-    if (this.signal.aborted) throw new ExecutionAbortedError();
-  }
-
-  /** Runs a machine (the top level, a Map iteration or a Parallel branch) from StartAt to its end. */
-  async machine(machine: Machine, input: unknown, mapItem: { Index: number; Value: unknown } | undefined) {
+  /**
+   * Runs a machine (the top level, a Map iteration or a Parallel branch) from StartAt to its end.
+   * `mapItem` is the context object's $$.Map.Item; `index` the iteration events are marked with.
+   */
+  async machine(
+    machine: Machine,
+    input: unknown,
+    signal: AbortSignal,
+    mapItem?: { Index: number; Value: unknown },
+    index: number | undefined = mapItem?.Index,
+  ): Promise<unknown> {
     let name: string | undefined = machine.StartAt;
     let data = input;
     while (name !== undefined) {
-      this.checkAbort();
+      if (signal.aborted) throw new ExecutionAbortedError();
       const state: State = machine.States[name]!;
       const context = {
         ...this.context,
         State: { Name: name, EnteredTime: new Date().toISOString(), RetryCount: 0 },
         ...(mapItem ? { Map: { Item: mapItem } } : {}),
       };
-      const index = mapItem?.Index;
       const base = { state: name, stateType: state.Type, ...(index === undefined ? {} : { index }) };
       this.emit({ type: 'entered', ...base });
       let next: string | undefined;
       try {
-        ({ output: data, next } = await this.withRetryAndCatch(state, data, context, base));
+        ({ output: data, next } = await this.withRetryAndCatch(state, data, context, base, signal, index));
       } catch (error) {
         this.emit({ type: 'failed', ...base, error: asStatesError(error).error });
         throw error;
@@ -539,15 +651,20 @@ class Runner {
     input: unknown,
     context: Obj,
     base: Omit<AslEvent, 'at' | 'type'>,
+    signal: AbortSignal,
+    index: number | undefined,
   ): Promise<{ output: unknown; next: string | undefined }> {
     const attempts = new Map<Retrier, number>();
     for (;;) {
       try {
-        const done = await this.execute(state, input, context);
+        const done = await this.execute(state, input, context, signal, index);
+        if (signal.aborted) throw new ExecutionAbortedError(); // a result that came after an abort
         return { output: done.output, next: done.next ?? state.Next };
       } catch (thrown) {
-        if (thrown instanceof ExecutionAbortedError || this.signal.aborted) throw new ExecutionAbortedError();
+        if (thrown instanceof ExecutionAbortedError || signal.aborted) throw new ExecutionAbortedError();
         const error = asStatesError(thrown);
+        // States.Runtime is neither retried nor caught, not even by States.ALL (as in Step Functions).
+        if (error.error === 'States.Runtime') throw error;
         const fromTask = state.Type === 'Task';
         const retrier = state.Retry?.find((r) => covers(r.ErrorEquals, error.error, fromTask));
         const made = retrier ? (attempts.get(retrier) ?? 0) : 0;
@@ -558,7 +675,7 @@ class Runner {
           if (retrier.JitterStrategy === 'FULL') delay *= this.random();
           this.emit({ type: 'retried', ...base, error: error.error });
           (context.State as Obj).RetryCount = made + 1;
-          await this.sleep(delay * 1000, this.signal);
+          await this.sleep(delay * 1000, signal);
           continue;
         }
         const catcher = state.Catch?.find((c) => covers(c.ErrorEquals, error.error, fromTask));
@@ -577,6 +694,8 @@ class Runner {
     state: State,
     raw: unknown,
     context: Obj,
+    signal: AbortSignal,
+    index: number | undefined,
   ): Promise<{ output: unknown; next?: string }> {
     const input = select(state.InputPath, raw, context, 'InputPath');
     const out = (value: unknown) => ({ output: select(state.OutputPath, value, context, 'OutputPath') });
@@ -609,30 +728,18 @@ class Runner {
         return { ...out(input), next };
       }
       case 'Wait': {
-        const seconds =
-          typeof state.SecondsPath === 'string'
-            ? Number(lookup(state.SecondsPath, input, context).value)
-            : typeof state.Seconds === 'number'
-              ? state.Seconds
-              : (Date.parse(
-                  String(
-                    typeof state.TimestampPath === 'string'
-                      ? lookup(state.TimestampPath, input, context).value
-                      : state.Timestamp,
-                  ),
-                ) -
-                  Date.now()) /
-                1000;
-        await this.sleep(Math.max(0, seconds) * 1000, this.signal);
+        await this.sleep(Math.max(0, waitSeconds(state, input, context)) * 1000, signal);
         return out(input);
       }
       case 'Task':
-        return finish(await this.task(state, parameters(input), context));
+        return finish(await this.task(state, parameters(input), context, signal));
       case 'Parallel': {
         const branchInput = parameters(input);
-        const results = await Promise.all(
-          (state.Branches as Machine[]).map((b) => this.machine(b, branchInput, undefined)),
-        );
+        const branches = state.Branches as Machine[];
+        const results = new Array<unknown>(branches.length);
+        await forEachCancellable(branches, branches.length, signal, async (branch, b, scope) => {
+          results[b] = await this.machine(branch, branchInput, scope, undefined, index);
+        });
         return finish(results);
       }
       case 'Map': {
@@ -641,22 +748,14 @@ class Runner {
           throw new StatesError('States.Runtime', 'ItemsPath did not select an array');
         const selector = (state.ItemSelector ?? state.Parameters) as unknown;
         const processor = (state.ItemProcessor ?? state.Iterator) as Machine;
-        const limit = Number(state.MaxConcurrency ?? 0) || items.length || 1;
+        const limit = Number(state.MaxConcurrency ?? 0) || items.length;
         const results = new Array<unknown>(items.length);
-        let nextIndex = 0;
-        const worker = async () => {
-          while (nextIndex < items.length) {
-            this.checkAbort();
-            const index = nextIndex++;
-            const item = { Index: index, Value: items[index] };
-            const itemInput =
-              selector === undefined
-                ? items[index]
-                : render(selector, input, { ...context, Map: { Item: item } });
-            results[index] = await this.machine(processor, itemInput, item);
-          }
-        };
-        await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+        await forEachCancellable(items, limit, signal, async (value, i, scope) => {
+          const item = { Index: i, Value: value };
+          const itemInput =
+            selector === undefined ? value : render(selector, input, { ...context, Map: { Item: item } });
+          results[i] = await this.machine(processor, itemInput, scope, item);
+        });
         return finish(results);
       }
       default:
@@ -664,24 +763,57 @@ class Runner {
     }
   }
 
-  private async task(state: State, input: unknown, context: Obj): Promise<unknown> {
+  /** A Task: its resource, raced against TimeoutSeconds and the scope's cancellation. */
+  private async task(state: State, input: unknown, context: Obj, signal: AbortSignal): Promise<unknown> {
     const name = (context.State as Obj).Name as string;
-    const call = this.options.task(name, state.Resource as string, input);
+    const aborted = untilAborted(signal);
     const seconds = state.TimeoutSeconds as number | undefined;
-    if (seconds === undefined) return call;
     let timer: NodeJS.Timeout | undefined;
-    try {
-      return await Promise.race([
-        call,
+    const racers: Promise<unknown>[] = [
+      this.options.task(name, state.Resource as string, input),
+      aborted.promise,
+    ];
+    if (seconds !== undefined) {
+      racers.push(
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new StatesError('States.Timeout', `the task ran longer than ${seconds} s`)),
             seconds * 1000,
           );
         }),
-      ]);
+      );
+    }
+    try {
+      return await Promise.race(racers);
     } finally {
       clearTimeout(timer);
+      aborted.dispose();
     }
   }
+}
+
+/** A Wait state's seconds (Seconds, SecondsPath, Timestamp or TimestampPath); States.Runtime if unusable. */
+function waitSeconds(state: State, input: unknown, context: Obj): number {
+  if (typeof state.Seconds === 'number') return state.Seconds;
+  if (typeof state.SecondsPath === 'string') {
+    const value = lookup(state.SecondsPath, input, context).value;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) {
+      throw new StatesError(
+        'States.Runtime',
+        `SecondsPath "${state.SecondsPath}" is not a non-negative integer`,
+      );
+    }
+    return value;
+  }
+  const stamp =
+    typeof state.TimestampPath === 'string'
+      ? lookup(state.TimestampPath, input, context).value
+      : state.Timestamp;
+  if (typeof stamp !== 'string' || !TIMESTAMP.test(stamp)) {
+    throw new StatesError(
+      'States.Runtime',
+      `the Wait timestamp ${JSON.stringify(stamp)} is not an ISO 8601 time`,
+    );
+  }
+  return (Date.parse(stamp) - Date.now()) / 1000;
 }

@@ -35,10 +35,13 @@ function filesOf(root: string, path: string): string[] {
     .sort();
 }
 
-/** SHA-256 over the dashboard's source files (names and contents). */
+/**
+ * SHA-256 over the dashboard's source files (names and contents) and the workspace's lock file (the
+ * Vite and uPlot that build it: an `npm ci` with a new lock file makes the build stale).
+ */
 export function dashboardSourceHash(dir: string = DASHBOARD_DIR): string {
   const hash = createHash('sha256');
-  for (const file of SOURCES.flatMap((source) => filesOf(dir, source))) {
+  for (const file of [...SOURCES.flatMap((source) => filesOf(dir, source)), ...filesOf(dir, '../package-lock.json')]) {
     hash.update(`${file}\0`);
     hash.update(readFileSync(join(dir, file)));
     hash.update('\0');
@@ -113,7 +116,13 @@ export function ensureDashboardBuilt(dir: string = DASHBOARD_DIR): DashboardBuil
     join(staging, STAMP),
     `${JSON.stringify({ sourceHash: hash, builtAt: new Date().toISOString() })}\n`,
   );
-  rmSync(dist, { recursive: true, force: true });
-  renameSync(staging, dist);
+  try {
+    rmSync(dist, { recursive: true, force: true });
+    renameSync(staging, dist);
+  } catch (error) {
+    // Another process published a build between the two calls: report, never throw.
+    rmSync(staging, { recursive: true, force: true });
+    return { status: 'failed', reason: `could not replace dist/: ${(error as Error).message}`, output };
+  }
   return { status: 'built', dir: dist, hash };
 }

@@ -3,10 +3,13 @@
  * build at `/` with a generated `/config.js`, and the local runtime's own admin routes under
  * `/local/…` (executions, schedules, outbox; they need the API key too).
  *
- * The API key is in `/config.js`, so the server answers only its own pages (see {@link refusal}): a
- * request must be addressed to this machine by a loopback name or the host it listens on (no DNS
- * rebinding), a browser request from another origin is refused, and `/config.js` is served only to
- * a same-origin page or a direct visit — another site cannot read the key with a `<script>` tag.
+ * The dashboard gets the API key from `/config.json`, so the server answers only its own pages (see
+ * {@link refusal}): a request must come from this machine (a loopback socket) and be addressed to it by
+ * a loopback name or the host it listens on (no DNS rebinding); a browser request from another origin
+ * is refused; and `/config.json` answers only a request that carries the `x-finml-dashboard` header —
+ * which a `<script>` tag cannot send and another origin's fetch cannot send without a CORS preflight,
+ * which this server never grants. `/config.js` (a classic script, readable by any page) holds only
+ * the API's URL.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -85,17 +88,30 @@ function sendJson(response: ServerResponse, statusCode: number, value: unknown) 
 }
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]']);
+/** The header /config.json requires (the dashboard's fetch sends it; see dashboard/src/main.ts). */
+export const CONFIG_REQUEST_HEADER = 'x-finml-dashboard';
+
+/** Whether a socket address is this machine's loopback (IPv4, IPv6, or IPv4-mapped IPv6). */
+export function isLoopbackAddress(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return v4 === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
+}
 
 /**
- * Why a request is refused before any route answers, or undefined: a Host that is not this machine
- * (a rebound DNS name), an Origin other than the page's own (another site's script), or a
- * cross-site fetch of `/config.js` (`Sec-Fetch-Site`, sent by every current browser).
+ * Why a request is refused before any route answers, or undefined: a client that is not on this
+ * machine, a Host that is not this machine (a rebound DNS name), an Origin other than the page's own
+ * (another site's script), or a `/config.json` request without the dashboard's header.
  */
 export function refusal(
   headers: IncomingMessage['headers'],
   pathname: string,
   hostNames: readonly string[] = [],
+  remoteAddress: string | undefined = '127.0.0.1',
 ): string | undefined {
+  if (!isLoopbackAddress(remoteAddress)) {
+    return `FINML's local server answers this machine only, not ${remoteAddress ?? 'an unknown address'}`;
+  }
   const host = headers.host ?? '';
   const hostName = host.replace(/:\d+$/, '').toLowerCase();
   if (!LOOPBACK_NAMES.has(hostName) && !hostNames.includes(hostName)) {
@@ -105,15 +121,15 @@ export function refusal(
   if (origin !== undefined && origin !== `http://${host}`) {
     return `cross-origin request from ${origin} refused: the local API serves its own dashboard only`;
   }
-  const site = headers['sec-fetch-site'];
-  if (pathname === '/config.js' && site !== undefined && site !== 'same-origin' && site !== 'none') {
-    return `/config.js holds the API key and is served to FINML's own pages only (Sec-Fetch-Site: ${site})`;
+  if (pathname === '/config.json' && headers[CONFIG_REQUEST_HEADER] === undefined) {
+    return `/config.json holds the API key and answers FINML's dashboard only (header ${CONFIG_REQUEST_HEADER})`;
   }
   return undefined;
 }
 
-export function configScript(apiKey: string): string {
-  return `// Written by the FINML local runtime (npm start).\nwindow.FINML_CONFIG = ${JSON.stringify({ apiUrl: API_PREFIX, apiKey })};\n`;
+/** The dashboard's config.js: where the API is (the key is in /config.json, see above). */
+export function configScript(): string {
+  return `// Written by the FINML local runtime (npm start); the API key is served by /config.json.\nwindow.FINML_CONFIG = ${JSON.stringify({ apiUrl: API_PREFIX })};\n`;
 }
 
 const escapeHtml = (text: string) =>
@@ -177,7 +193,7 @@ export async function startFrontDoor(options: FrontDoorOptions, port: number, ho
       const url = new URL(request.url ?? '/', 'http://local');
       const { pathname } = url;
       try {
-        const refused = refusal(request.headers, pathname, options.hostNames);
+        const refused = refusal(request.headers, pathname, options.hostNames, request.socket.remoteAddress);
         if (refused !== undefined) return sendJson(response, 403, { message: refused });
         if (pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`)) {
           const { body, tooLarge } = await readBody(request, MAX_PAYLOAD_BYTES);
@@ -208,9 +224,11 @@ export async function startFrontDoor(options: FrontDoorOptions, port: number, ho
             response,
             200,
             { 'content-type': TYPES['.js']!, 'cache-control': 'no-store' },
-            configScript(options.apiKey),
+            configScript(),
           );
         }
+        if (pathname === '/config.json')
+          return sendJson(response, 200, { apiUrl: API_PREFIX, apiKey: options.apiKey });
         return await serveStatic(options.dashboardDir, options.dashboardUnavailable, pathname, response);
       } catch (error) {
         if (!response.headersSent)

@@ -208,7 +208,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           return gatewayRef;
         },
         apiKey,
-        hostNames: [host.toLowerCase()],
+        hostNames: [host.includes(':') ? `[${host.toLowerCase()}]` : host.toLowerCase()],
         dashboardDir: options.dashboardDir ?? join(REPO_ROOT, 'dashboard', 'dist'),
         ...(options.dashboardUnavailable === undefined
           ? {}
@@ -220,7 +220,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     );
     cleanup.push(() => closeServer(frontDoor));
     const appPort = (frontDoor.address() as AddressInfo).port;
-    const app = `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${appPort}`;
+    const hostName =
+      host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+    const app = `http://${hostName}:${appPort}`;
 
     const deployment = planDeployment(stack.template, stack.stackName, {
       environmentOverrides: overrides(app),

@@ -80,7 +80,7 @@ function taskStates(states: Record<string, AslState> | undefined, out = new Map<
   return out;
 }
 
-const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
+const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke$/;
 
 /** The error the interpreter sees: Step Functions' Error (its name) and Cause (Lambda's JSON). */
 function taskError(error: unknown): Error {
@@ -260,7 +260,12 @@ export class LocalStateMachine {
       }
       case 'failed': {
         const s = open.get(key);
-        if (s && e.error !== undefined) s.error = e.error;
+        if (s && s.status === 'running') {
+          s.status = 'failed';
+          s.exitedAt = at;
+          if (e.error !== undefined) s.error = e.error;
+          this.emit({ type: 'state', execution: record, state: s });
+        }
         break;
       }
       case 'caught':

@@ -121,7 +121,9 @@ test("another site's page cannot read the API key or call the API", async () => 
   const evil = createServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'text/html' });
     res.end(
-      `<!doctype html><script src="${appUrl}/config.js"></script><script>
+      `<!doctype html><script src="${appUrl}/config.js"></script><script src="${appUrl}/config.json"></script><script>
+        window.key = fetch('${appUrl}/config.json', { headers: { 'x-finml-dashboard': '1' } })
+          .then((r) => r.text(), (e) => 'blocked: ' + e.message);
         window.result = fetch('${appUrl}/api/status', { headers: { 'x-api-key': 'guess' } })
           .then((r) => 'status ' + r.status, (e) => 'blocked: ' + e.message);
       </script>`,
@@ -131,7 +133,11 @@ test("another site's page cannot read the API key or call the API", async () => 
   const page = await browser.newPage();
   try {
     await page.goto(`http://127.0.0.1:${(evil.address() as AddressInfo).port}/`);
-    expect(await page.evaluate(() => (window as { FINML_CONFIG?: unknown }).FINML_CONFIG)).toBeUndefined();
+    const config = await page.evaluate(() => (window as { FINML_CONFIG?: { apiKey?: string } }).FINML_CONFIG);
+    expect(config?.apiKey).toBeUndefined();
+    expect(await page.evaluate(() => (window as unknown as { key: Promise<string> }).key)).toMatch(
+      /^blocked/,
+    );
     expect(await page.evaluate(() => (window as unknown as { result: Promise<string> }).result)).toMatch(
       /^blocked/,
     );

@@ -440,3 +440,201 @@ describe('definitions it will not run', () => {
     expect(() => new AslStateMachine(definition)).toThrow(message);
   });
 });
+
+describe('cancellation and the errors Step Functions never retries (review findings)', () => {
+  test('a failed Map item stops the Map: no further item starts and the running ones are cancelled', async () => {
+    const machine = new AslStateMachine({
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          MaxConcurrency: 2,
+          ItemProcessor: { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: ARN, End: true } } },
+          Catch: [{ ErrorEquals: ['BadItem'], ResultPath: '$.error', Next: 'Caught' }],
+          ResultPath: '$.results',
+          End: true,
+        },
+        Caught: { Type: 'Pass', End: true },
+      },
+    });
+    const started: number[] = [];
+    let finishedAfterFailure = 0;
+    let failed = false;
+    const out = await machine
+      .run(
+        { items: [0, 1, 2, 3] },
+        options(async (_s, _r, item) => {
+          started.push(item as number);
+          if (item === 0) {
+            failed = true;
+            throw named('BadItem', 'zero');
+          }
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          if (failed) finishedAfterFailure++;
+          return item;
+        }),
+      )
+      .catch((e) => e);
+    // Items 0 and 1 started together; 0 failed; 2 and 3 never started. The Map was caught.
+    expect(started).toEqual([0, 1]);
+    expect(out).toMatchObject({ error: { Error: 'BadItem', Cause: 'zero' } });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(finishedAfterFailure).toBe(1); // item 1's own Lambda ran on, as in AWS; its result was dropped
+  });
+
+  test('an abort during a running task ends the execution ABORTED at once, even on the last state', async () => {
+    const machine = new AslStateMachine({
+      StartAt: 'T',
+      States: { T: { Type: 'Task', Resource: ARN, End: true } },
+    });
+    const controller = new AbortController();
+    const started = Date.now();
+    setTimeout(() => controller.abort(), 30);
+    await expect(
+      machine.run(
+        {},
+        {
+          task: () => new Promise((resolve) => setTimeout(() => resolve('late'), 1500)),
+          signal: controller.signal,
+        },
+      ),
+    ).rejects.toBeInstanceOf(ExecutionAbortedError);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  test('States.Runtime (a path that matches nothing) is neither retried nor caught, even by States.ALL', async () => {
+    const machine = new AslStateMachine({
+      StartAt: 'T',
+      States: {
+        T: {
+          Type: 'Task',
+          Resource: ARN,
+          OutputPath: '$.missing',
+          Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 3 }],
+          Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+          End: true,
+        },
+        Caught: { Type: 'Succeed' },
+      },
+    });
+    let calls = 0;
+    await expect(
+      machine.run(
+        {},
+        options(async () => {
+          calls++;
+          return { present: true };
+        }),
+      ),
+    ).rejects.toMatchObject({ error: 'States.Runtime' });
+    expect(calls).toBe(1);
+  });
+
+  test('a ResultPath through a value that is not an object is States.ResultPathMatchFailure', async () => {
+    const machine = new AslStateMachine({
+      StartAt: 'P',
+      States: { P: { Type: 'Pass', Result: 1, ResultPath: '$.a.b', End: true } },
+    });
+    await expect(
+      machine.run(
+        { a: 'text' },
+        options(async () => null),
+      ),
+    ).rejects.toMatchObject({
+      error: 'States.ResultPathMatchFailure',
+    });
+    await expect(
+      machine.run(
+        [1, 2],
+        options(async () => null),
+      ),
+    ).rejects.toMatchObject({
+      error: 'States.ResultPathMatchFailure',
+    });
+    expect(
+      await machine.run(
+        { a: { c: 2 } },
+        options(async () => null),
+      ),
+    ).toEqual({ a: { c: 2, b: 1 } });
+  });
+
+  test('a Wait whose SecondsPath is not a number fails instead of not waiting', async () => {
+    const machine = new AslStateMachine({
+      StartAt: 'W',
+      States: { W: { Type: 'Wait', SecondsPath: '$.s', End: true } },
+    });
+    await expect(
+      machine.run(
+        { s: 'ten' },
+        options(async () => null),
+      ),
+    ).rejects.toMatchObject({
+      error: 'States.Runtime',
+    });
+  });
+
+  test('StringMatches: * is a wildcard, \\* a literal star', async () => {
+    const machine = new AslStateMachine({
+      StartAt: 'C',
+      States: {
+        C: {
+          Type: 'Choice',
+          Choices: [{ Variable: '$.key', StringMatches: 'market_data/*\\*.csv', Next: 'Yes' }],
+          Default: 'No',
+        },
+        Yes: { Type: 'Pass', Result: 'yes', End: true },
+        No: { Type: 'Pass', Result: 'no', End: true },
+      },
+    });
+    expect(
+      await machine.run(
+        { key: 'market_data/a*.csv' },
+        options(async () => null),
+      ),
+    ).toBe('yes');
+    expect(
+      await machine.run(
+        { key: 'market_data/ab.csv' },
+        options(async () => null),
+      ),
+    ).toBe('no');
+  });
+
+  test.each([
+    [
+      'a waitForTaskToken task',
+      {
+        StartAt: 'T',
+        States: {
+          T: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+            Parameters: { FunctionName: ARN },
+            End: true,
+          },
+        },
+      },
+      /integration pattern is not supported/,
+    ],
+    [
+      'a Catch with Assign',
+      {
+        StartAt: 'T',
+        States: {
+          T: {
+            Type: 'Task',
+            Resource: ARN,
+            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'E', Assign: { x: 1 } }],
+            End: true,
+          },
+          E: { Type: 'Succeed' },
+        },
+      },
+      /T\.Catch: Assign is not supported/,
+    ],
+  ])('refuses %s', (_what, definition, message) => {
+    expect(() => new AslStateMachine(definition)).toThrow(message);
+  });
+});

@@ -41,30 +41,32 @@ function get(path: string, headers: Record<string, string>): Promise<{ status: n
 }
 
 describe('the local front door', () => {
-  test('serves config.js to its own page and to a direct visit', async () => {
-    const own = await get('/config.js', {
-      host: `localhost:${port}`,
-      'sec-fetch-site': 'same-origin',
-      'sec-fetch-dest': 'script',
-    });
+  test("serves the key in /config.json to the dashboard's own fetch only; config.js holds no key", async () => {
+    const own = await get('/config.json', { host: `localhost:${port}`, 'x-finml-dashboard': '1' });
     expect(own.status).toBe(200);
-    expect(own.body).toContain('secret-key-0123456789');
-    expect((await get('/config.js', { host: `127.0.0.1:${port}`, 'sec-fetch-site': 'none' })).status).toBe(
-      200,
-    );
-    expect((await get('/config.js', { host: `127.0.0.1:${port}` })).status).toBe(200); // curl
+    expect(JSON.parse(own.body)).toEqual({ apiUrl: '/api', apiKey: 'secret-key-0123456789' });
+    const script = await get('/config.js', { host: `localhost:${port}`, 'sec-fetch-site': 'cross-site' });
+    expect(script.status).toBe(200);
+    expect(script.body).not.toContain('secret-key');
   });
 
-  test("refuses config.js to another site's <script> tag", async () => {
-    for (const site of ['cross-site', 'same-site']) {
-      const r = await get('/config.js', { host: `localhost:${port}`, 'sec-fetch-site': site });
+  test("refuses /config.json without the dashboard's header (another site's <script> tag, any browser)", async () => {
+    for (const headers of [
+      {},
+      { 'sec-fetch-site': 'cross-site' },
+      { referer: 'https://attacker.example/' },
+    ]) {
+      const r = await get('/config.json', {
+        host: `localhost:${port}`,
+        ...(headers as Record<string, string>),
+      });
       expect(r.status).toBe(403);
       expect(r.body).not.toContain('secret-key');
     }
   });
 
   test('refuses a request addressed to another host name (DNS rebinding)', async () => {
-    const r = await get('/config.js', { host: `attacker.example:${port}` });
+    const r = await get('/config.json', { host: `attacker.example:${port}`, 'x-finml-dashboard': '1' });
     expect(r.status).toBe(403);
     expect(r.body).toContain('localhost only');
     expect(r.body).not.toContain('secret-key');
@@ -83,6 +85,16 @@ describe('the local front door', () => {
     }
     const own = await get('/local/executions', { ...headers, origin: `http://localhost:${port}` });
     expect(own.status).toBe(200);
+  });
+
+  test('refusal() answers loopback clients only, whatever Host they claim', () => {
+    expect(refusal({ host: 'localhost:3000' }, '/config.json', [], '192.168.1.20')).toMatch(
+      /this machine only/,
+    );
+    expect(refusal({ host: 'localhost:3000' }, '/', [], '::ffff:10.0.0.2')).toMatch(/this machine only/);
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1', '127.8.9.10']) {
+      expect(refusal({ host: 'localhost:3000' }, '/', [], address), address).toBeUndefined();
+    }
   });
 
   test('refusal() accepts loopback names and the listening host, with or without a port', () => {
