@@ -41,7 +41,10 @@ function filesOf(root: string, path: string): string[] {
  */
 export function dashboardSourceHash(dir: string = DASHBOARD_DIR): string {
   const hash = createHash('sha256');
-  for (const file of [...SOURCES.flatMap((source) => filesOf(dir, source)), ...filesOf(dir, '../package-lock.json')]) {
+  for (const file of [
+    ...SOURCES.flatMap((source) => filesOf(dir, source)),
+    ...filesOf(dir, '../package-lock.json'),
+  ]) {
     hash.update(`${file}\0`);
     hash.update(readFileSync(join(dir, file)));
     hash.update('\0');

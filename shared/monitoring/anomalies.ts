@@ -95,7 +95,7 @@ export interface UnusualTransitions {
 
 /**
  * Flags consecutive pairs (s_t, s_{t+1}) of one symbol's state sequence whose model probability
- * P[s_t][s_{t+1}] is below `threshold` (strict; default 0.05, DOMAIN.md §6). Pass one symbol's
+ * P[s_t][s_{t+1}] is below `threshold` (strict; config `anomalies.unusualTransitionProbability`, DOMAIN §6). Pass one symbol's
  * sequence at a time: pairs must not span two symbols.
  *
  * @throws AnomalyInputError if P is not square, a state is not an integer in 0 … K − 1, or the
@@ -104,7 +104,7 @@ export interface UnusualTransitions {
 export function unusualTransitions(
   states: ArrayLike<number>,
   modelP: ReadonlyArray<ArrayLike<number>>,
-  threshold = 0.05,
+  threshold: number,
 ): UnusualTransitions {
   const k = modelP.length;
   for (let i = 0; i < k; i++) {

@@ -88,7 +88,7 @@ describe('zScoreAnomalies', () => {
 
 describe('unusualTransitions', () => {
   it('flags pairs whose model probability is below 0.05, indexed by the first state', () => {
-    const result = unusualTransitions([0, 0, 2, 2, 0, 1, 1], P);
+    const result = unusualTransitions([0, 0, 2, 2, 0, 1, 1], P, 0.05);
     expect(result).toEqual({ indices: [1, 3], from: [0, 2], to: [2, 0], probabilities: [0.02, 0.03] });
   });
 
@@ -97,7 +97,7 @@ describe('unusualTransitions', () => {
       [0.95, 0.05],
       [0.5, 0.5],
     ];
-    expect(unusualTransitions([0, 1, 0, 0], p).indices).toEqual([]);
+    expect(unusualTransitions([0, 1, 0, 0], p, 0.05).indices).toEqual([]);
   });
 
   it('takes the threshold as a parameter', () => {
@@ -105,14 +105,14 @@ describe('unusualTransitions', () => {
   });
 
   it('finds nothing in sequences shorter than two states', () => {
-    expect(unusualTransitions([], P).indices).toEqual([]);
-    expect(unusualTransitions([2], P).indices).toEqual([]);
+    expect(unusualTransitions([], P, 0.05).indices).toEqual([]);
+    expect(unusualTransitions([2], P, 0.05).indices).toEqual([]);
   });
 
   it('rejects a state outside the model and a non-square matrix', () => {
-    expect(() => unusualTransitions([0, 3], P)).toThrow(AnomalyInputError);
-    expect(() => unusualTransitions([0, 1.5], P)).toThrow(AnomalyInputError);
-    expect(() => unusualTransitions([0, 1], [[1, 0]])).toThrow(AnomalyInputError);
+    expect(() => unusualTransitions([0, 3], P, 0.05)).toThrow(AnomalyInputError);
+    expect(() => unusualTransitions([0, 1.5], P, 0.05)).toThrow(AnomalyInputError);
+    expect(() => unusualTransitions([0, 1], [[1, 0]], 0.05)).toThrow(AnomalyInputError);
   });
 });
 
