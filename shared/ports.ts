@@ -147,6 +147,19 @@ export interface PredictionLog {
   withOutcomes(limit: number, filter?: { modelVersion?: string }): Promise<PredictionLogEntry[]>;
 }
 
+/**
+ * Named leases with an expiry, taken by conditional writes (DynamoDB): one holder at a time across
+ * processes and Lambda containers. A holder that dies frees the lease when it expires.
+ */
+export interface LeaseStore {
+  /** Takes the lease when nobody holds it or the holder's lease expired; false when it is held. */
+  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends a lease `owner` still holds; false when it was lost (expired and taken by someone else). */
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Frees a lease `owner` holds (nothing happens when it was lost). */
+  release(name: string, owner: string): Promise<void>;
+}
+
 /** Where alerts go (SNS e-mail topic in AWS; a local outbox folder on one machine). */
 export interface AlertPublisher {
   publish(message: { subject: string; body: string; severity: string; fingerprint: string }): Promise<void>;

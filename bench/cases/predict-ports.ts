@@ -15,6 +15,7 @@ import type {
   PredictionLogEntry,
 } from '#shared/ports';
 import { type Context, keys } from '#shared/usecases/lake';
+import { ProcessLeaseStore } from '#shared/usecases/leases';
 
 const notUsed = (what: string) => (): never => {
   throw new Error(`${what} is not used by the predict benchmark`);
@@ -141,6 +142,7 @@ export function memoryContext(
     registry,
     predictions: log,
     alerts: noAlerts,
+    leases: new ProcessLeaseStore(),
     buckets,
     config,
     configHash: 'benchmark',

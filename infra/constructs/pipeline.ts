@@ -58,6 +58,8 @@ export interface PipelineProps {
 export const DATA_ERROR = 'DataRejectedError';
 /** Error name of a retryable AWS failure (shared/aws/errors.ts TransientAwsError). */
 export const TRANSIENT_ERROR = 'TransientAwsError';
+/** Error name of a symbol that stayed busy (shared/usecases/leases.ts LeaseBusyError): retried too. */
+export const LEASE_BUSY_ERROR = 'LeaseBusyError';
 
 export class Pipeline extends Construct {
   readonly stateMachine: StateMachine;
@@ -82,6 +84,7 @@ export class Pipeline extends Construct {
       t.addRetry({
         errors: [
           TRANSIENT_ERROR,
+          LEASE_BUSY_ERROR,
           'Lambda.ServiceException',
           'Lambda.AWSLambdaException',
           'Lambda.SdkClientException',

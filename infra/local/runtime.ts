@@ -16,6 +16,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '#config/load';
 import { createDynamoClient, createDynamoDocumentClient, createS3Client } from '#shared/aws/clients';
+import { DynamoLeaseStore } from '#shared/aws/dynamo-leases';
 import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
@@ -274,6 +275,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       store: new S3ObjectStore(s3),
       registry: new DynamoModelRegistry(documentClient, required(env, ENV.registryTable), clock),
       predictions: new DynamoPredictionLog(documentClient, required(env, ENV.predictionsTable), clock),
+      leases: new DynamoLeaseStore(documentClient, required(env, ENV.registryTable)),
       alerts: new OutboxAlertPublisher(outboxDir, topicArn, options.now),
       buckets: {
         bronze: required(env, ENV.bronzeBucket),

@@ -12,6 +12,7 @@ import { formatIsoDay, utcDay } from '#shared/data/values';
 import { modelReferences } from '#shared/model/artifact';
 import { transitionCounts } from '#shared/model/markov';
 import { type Context, keys } from './lake.ts';
+import { symbolLease, withLease } from './leases.ts';
 import { pointedModel } from './models.ts';
 
 export interface SymbolGoldResult {
@@ -56,7 +57,16 @@ export async function symbolResults(ctx: Context, runId: string): Promise<Symbol
   return out;
 }
 
-async function symbolGold(ctx: Context, symbol: string): Promise<SymbolGoldResult> {
+/** Under the symbol's lease, so the last gold written is built from the last silver merged. */
+function symbolGold(ctx: Context, symbol: string): Promise<SymbolGoldResult> {
+  return withLease(ctx, symbolLease(symbol), (fence) => symbolGoldHeld(ctx, symbol, fence));
+}
+
+async function symbolGoldHeld(
+  ctx: Context,
+  symbol: string,
+  fence: () => Promise<void>,
+): Promise<SymbolGoldResult> {
   const silverKey = keys.silver(symbol);
   const body = await ctx.store.get(ctx.buckets.silver, silverKey);
   if (body === undefined) throw new Error(`no silver partition for ${symbol} (${silverKey})`);
@@ -71,6 +81,7 @@ async function symbolGold(ctx: Context, symbol: string): Promise<SymbolGoldResul
   const series = gold.series[0]!;
   const K = ctx.config.data.regimes.labels.length;
   const goldKey = keys.gold(symbol);
+  await fence();
   await ctx.store.put(ctx.buckets.gold, goldKey, goldCsv(series, ctx.config.data.regimes.labels), 'text/csv');
   const regimeCounts = new Array<number>(K).fill(0);
   for (const s of series.markov_state) regimeCounts[s]!++;

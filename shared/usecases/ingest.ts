@@ -13,6 +13,7 @@ import { utcDay } from '#shared/data/values';
 import { dataRejectedAlert, qualityGateFailedAlert } from '#shared/monitoring/alerts';
 import { raiseAlert } from './alerting.ts';
 import { type Context, keys } from './lake.ts';
+import { symbolLease, withLease } from './leases.ts';
 
 export interface BronzeObject {
   bucket: string;
@@ -87,7 +88,7 @@ function newSpill(ctx: Context): BlockSpill {
 
 /**
  * Cleans the object into silver and merges each symbol into its partition (a later file wins a
- * clash), one symbol at a time. Returns the touched symbols — the items of the gold Map.
+ * clash), one symbol at a time, each under the symbol's lease (./leases.ts). Returns the touched symbols — the items of the gold Map.
  */
 export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: string) {
   const spill = newSpill(ctx);
@@ -102,11 +103,15 @@ export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: stri
       symbols: outcome.silver.symbols,
     });
     for (const symbol of admitted.symbols) {
-      const key = keys.silver(symbol);
-      const existing = await ctx.store.get(ctx.buckets.silver, key);
-      const history = existing === undefined ? undefined : await readSilverCsv(existing, key);
-      const merged = mergeSilver(history, admitted.cleaned(symbol));
-      await ctx.store.put(ctx.buckets.silver, key, silverCsv(merged), 'text/csv');
+      // Under the symbol's lease: a concurrent file of the same symbol waits, and merges after this one.
+      await withLease(ctx, symbolLease(symbol), async (fence) => {
+        const key = keys.silver(symbol);
+        const existing = await ctx.store.get(ctx.buckets.silver, key);
+        const history = existing === undefined ? undefined : await readSilverCsv(existing, key);
+        const merged = mergeSilver(history, admitted.cleaned(symbol));
+        await fence();
+        await ctx.store.put(ctx.buckets.silver, key, silverCsv(merged), 'text/csv');
+      });
     }
     return { symbols: [...admitted.symbols].sort(), score: outcome.silver.quality.score };
   } finally {

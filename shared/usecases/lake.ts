@@ -3,7 +3,7 @@
  * the context every use case gets: the ports and the config.
  */
 import type { FinmlConfig } from '#config/schema';
-import type { AlertPublisher, ModelRegistry, ObjectStore, PredictionLog } from '#shared/ports';
+import type { AlertPublisher, LeaseStore, ModelRegistry, ObjectStore, PredictionLog } from '#shared/ports';
 
 export interface Buckets {
   bronze: string;
@@ -18,6 +18,8 @@ export interface Context {
   registry: ModelRegistry;
   predictions: PredictionLog;
   alerts: AlertPublisher;
+  /** Per-symbol leases (./leases.ts). */
+  leases: LeaseStore;
   buckets: Buckets;
   config: FinmlConfig;
   configHash: string;
