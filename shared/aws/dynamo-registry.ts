@@ -15,6 +15,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { decodeNumbers, encodeNumbers } from '#shared/aws/dynamo-numbers';
 import { PARTITION_KEY, SORT_KEY } from '#shared/aws/tables';
 import {
   parseServingModel,
@@ -77,10 +78,10 @@ export interface DynamoModelRegistryOptions {
 type Item = Record<string, unknown>;
 type TimedRecord = { id: string; at: string } & Record<string, unknown>;
 
-/** The item without its key attributes. */
+/** The item without its key attributes, its numbers decoded (./dynamo-numbers.ts). */
 function withoutKeys(item: Item): Item {
   const { [PARTITION_KEY]: _pk, [SORT_KEY]: _sk, ...rest } = item;
-  return rest;
+  return decodeNumbers(rest);
 }
 
 function isConditionFailure(error: unknown): boolean {
@@ -110,7 +111,7 @@ export class DynamoModelRegistry implements ModelRegistry {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...record,
+          ...encodeNumbers(record),
           [PARTITION_KEY]: REGISTRY_KEYS.modelPartition,
           [SORT_KEY]: REGISTRY_KEYS.versionSortKey(record.version),
         },
@@ -263,7 +264,7 @@ export class DynamoModelRegistry implements ModelRegistry {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...event,
+          ...encodeNumbers(event),
           [PARTITION_KEY]: REGISTRY_KEYS.eventPartition,
           [SORT_KEY]: `${event.at}#${this.randomSuffix()}`,
         },
@@ -295,7 +296,7 @@ export class DynamoModelRegistry implements ModelRegistry {
             [SORT_KEY]: REGISTRY_KEYS.claimSortKey,
             id,
             claimedAt: this.now().toISOString(),
-            details,
+            details: encodeNumbers(details),
           },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY },
@@ -314,7 +315,7 @@ export class DynamoModelRegistry implements ModelRegistry {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...record,
+          ...encodeNumbers(record),
           [PARTITION_KEY]: REGISTRY_KEYS.recordPartition(kind),
           [SORT_KEY]: `${record.at}#${record.id}`,
         },
