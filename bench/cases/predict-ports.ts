@@ -45,6 +45,7 @@ export class MemoryObjectStore implements ObjectStore {
     this.objects.set(`${bucket}/${key}`, text);
   }
   copy = notUsed('ObjectStore.copy');
+  head = notUsed('ObjectStore.head');
   list = notUsed('ObjectStore.list');
 }
 
@@ -70,6 +71,8 @@ export class MemoryRegistry implements ModelRegistry {
   appendEvent = notUsed('ModelRegistry.appendEvent');
   listEvents = notUsed('ModelRegistry.listEvents');
   claim = notUsed('ModelRegistry.claim');
+  failClaim = notUsed('ModelRegistry.failClaim');
+  getClaim = notUsed('ModelRegistry.getClaim');
   putRecord = notUsed('ModelRegistry.putRecord');
   listRecords = notUsed('ModelRegistry.listRecords');
 }

@@ -134,6 +134,19 @@ export class PredictionApi extends Construct {
         },
       },
     });
+    const retryModel = new Model(this, 'AdminRetryRequest', {
+      restApi: this.api,
+      contentType: 'application/json',
+      schema: {
+        type: JsonSchemaType.OBJECT,
+        required: ['key', 'reason'],
+        additionalProperties: false,
+        properties: {
+          key: { type: JsonSchemaType.STRING, minLength: 1 },
+          reason: { type: JsonSchemaType.STRING, minLength: 3 },
+        },
+      },
+    });
     const post = (path: string, fn: FinmlFunction, model: Model) => {
       const resource = this.api.root.resourceForPath(path);
       resource.addMethod('POST', new LambdaIntegration(fn), {
@@ -145,6 +158,7 @@ export class PredictionApi extends Construct {
     post('predict/batch', props.predict, batchModel);
     post('admin/promote', props.admin, adminModel);
     post('admin/rollback', props.admin, adminModel);
+    post('admin/retry', props.admin, retryModel);
     const read = new LambdaIntegration(props.read);
     for (const route of READ_ROUTES)
       this.api.root.resourceForPath(route).addMethod('GET', read, { requestValidator: validator });

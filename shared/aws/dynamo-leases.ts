@@ -4,7 +4,13 @@
  * milliseconds of the writer's clock; a lease past it may be taken by anyone.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { PARTITION_KEY, SORT_KEY } from '#shared/aws/tables';
 import type { LeaseStore } from '#shared/ports';
 
@@ -84,6 +90,38 @@ export class DynamoLeaseStore implements LeaseStore {
       ),
     );
   }
+}
+
+/**
+ * Deletes every lease of the table (a Scan of the `LEASE#` items). Only for a single-process runtime
+ * restarting after it was killed: it was the only holder, so its leases are known dead. Never on AWS,
+ * where other Lambdas may hold leases. Returns how many were deleted.
+ */
+export async function clearLeases(client: DynamoDBDocumentClient, tableName: string): Promise<number> {
+  let deleted = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        FilterExpression: 'begins_with(#pk, :lease)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':lease': LEASE_KEYS.partition('') },
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      await client.send(
+        new DeleteCommand({
+          TableName: tableName,
+          Key: { [PARTITION_KEY]: item[PARTITION_KEY], [SORT_KEY]: item[SORT_KEY] },
+        }),
+      );
+      deleted++;
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return deleted;
 }
 
 /** true when the write went through, false when its condition failed; other errors are thrown. */

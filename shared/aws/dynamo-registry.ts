@@ -25,12 +25,12 @@ import {
 import {
   type ModelPointer,
   type ModelRegistry,
-  type ModelStage,
   type ModelVersionRecord,
   PointerConflictError,
   type PointerName,
   type RecordKind,
   type RegistryEvent,
+  type StoredStage,
 } from '#shared/ports';
 
 /** Partition and sort key values of the registry's item types. */
@@ -152,7 +152,7 @@ export class DynamoModelRegistry implements ModelRegistry {
   }
 
   /** Sets a version's stage; throws ModelVersionNotFoundError when it is not registered. */
-  async setStage(version: string, stage: ModelStage): Promise<void> {
+  async setStage(version: string, stage: Exclude<StoredStage, 'registered'>): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -285,7 +285,10 @@ export class DynamoModelRegistry implements ModelRegistry {
     return items as unknown as RegistryEvent[];
   }
 
-  /** Conditional put of `CLAIM#<id>` / `CLAIM`: true for the first claim of an id, false afterwards. */
+  /**
+   * Conditional put of `CLAIM#<id>` / `CLAIM` with status `claimed`: true for the first claim of an id and
+   * for a claim whose run failed (status `failed`, see failClaim), false otherwise.
+   */
   async claim(id: string, details: Record<string, unknown>): Promise<boolean> {
     try {
       await this.client.send(
@@ -295,11 +298,13 @@ export class DynamoModelRegistry implements ModelRegistry {
             [PARTITION_KEY]: REGISTRY_KEYS.claimPartition(id),
             [SORT_KEY]: REGISTRY_KEYS.claimSortKey,
             id,
+            status: 'claimed',
             claimedAt: this.now().toISOString(),
             details: encodeNumbers(details),
           },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #status = :failed',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#status': 'status' },
+          ExpressionAttributeValues: { ':failed': 'failed' },
         }),
       );
       return true;
@@ -307,6 +312,47 @@ export class DynamoModelRegistry implements ModelRegistry {
       if (isConditionFailure(error)) return false;
       throw error;
     }
+  }
+
+  /** Marks an existing claim `failed` (with why), so the same object version may be claimed again. */
+  async failClaim(id: string, failure: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PARTITION_KEY]: REGISTRY_KEYS.claimPartition(id), [SORT_KEY]: REGISTRY_KEYS.claimSortKey },
+          UpdateExpression: 'SET #status = :failed, #failure = :failure, #failedAt = :at',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: {
+            '#pk': PARTITION_KEY,
+            '#status': 'status',
+            '#failure': 'failure',
+            '#failedAt': 'failedAt',
+          },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':failure': encodeNumbers(failure),
+            ':at': this.now().toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The claim of an id (status claimed | failed), or undefined. */
+  async getClaim(id: string): Promise<Record<string, unknown> | undefined> {
+    const response = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: REGISTRY_KEYS.claimPartition(id), [SORT_KEY]: REGISTRY_KEYS.claimSortKey },
+        ConsistentRead: true,
+      }),
+    );
+    return response.Item === undefined ? undefined : withoutKeys(response.Item);
   }
 
   /** Writes a record at `RECORD#<kind>` / `<at>#<id>` (same id and time = overwrite). */

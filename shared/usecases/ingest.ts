@@ -22,14 +22,21 @@ export interface BronzeObject {
   etag?: string;
 }
 
-/** Idempotency: the same object version is processed once, however many events arrive. */
+/** The claim id of an object version: `<bucket>/<key>#<versionId, else ETag>`. */
+export function claimId(obj: BronzeObject): string {
+  return `${obj.bucket}/${obj.key}#${obj.versionId ?? obj.etag ?? 'unversioned'}`;
+}
+
+/**
+ * Idempotency: the same object version is processed once, however many events arrive — unless its
+ * run failed (the claim then says so, see ./failures.ts), when it may run again.
+ */
 export async function claimObject(
   ctx: Context,
   obj: BronzeObject,
   runId: string,
 ): Promise<{ claimed: boolean }> {
-  const id = `${obj.bucket}/${obj.key}#${obj.versionId ?? obj.etag ?? 'unversioned'}`;
-  const claimed = await ctx.registry.claim(id, { runId, at: ctx.now().toISOString() });
+  const claimed = await ctx.registry.claim(claimId(obj), { runId, at: ctx.now().toISOString() });
   return { claimed };
 }
 
