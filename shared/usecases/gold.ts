@@ -5,12 +5,14 @@
  * symbols and the run's metadata, with the transition counts summed (counts are additive).
  */
 import { DataRejectedError } from '#shared/data/errors';
+import { readIndicatorsCsv } from '#shared/data/indicators';
 import { buildGold, combineQuality } from '#shared/data/pipeline';
 import type { LayerQuality } from '#shared/data/quality';
 import { goldCsv, readSilverCsv } from '#shared/data/tables';
 import { formatIsoDay, utcDay } from '#shared/data/values';
 import { modelReferences } from '#shared/model/artifact';
 import { transitionCounts } from '#shared/model/markov';
+import { INDICATORS_LEASE } from './ingest.ts';
 import { type Context, keys } from './lake.ts';
 import { symbolLease, withLease } from './leases.ts';
 import { pointedModel } from './models.ts';
@@ -73,10 +75,15 @@ async function symbolGoldHeld(
   const history = await readSilverCsv(body, silverKey);
   const production = await pointedModel(ctx, 'production');
   const references = production ? modelReferences(production.model) : undefined;
+  const indicators = await withLease(ctx, INDICATORS_LEASE, async () => {
+    const table = await ctx.store.get(ctx.buckets.silver, keys.indicators);
+    return table === undefined ? undefined : readIndicatorsCsv(table, keys.indicators);
+  });
   const gold = buildGold([history], {
     config: ctx.config.data,
     runDay: utcDay(ctx.now()),
     ...(references ? { modelReferences: references } : {}),
+    ...(indicators ? { indicators } : {}),
   });
   const series = gold.series[0]!;
   const K = ctx.config.data.regimes.labels.length;

@@ -35,6 +35,8 @@ export const keys = {
   /** One silver partition per symbol, merging every accepted file. */
   silver: (symbol: string) => `market/symbol=${part(symbol)}/silver.csv`,
   silverPrefix: 'market/',
+  /** The risk-indicator table (silver bucket), merging every risk_indicators/ file (DOMAIN §1). */
+  indicators: 'indicators/risk_indicators.csv',
   /** One gold partition per symbol, rebuilt from its silver history. */
   gold: (symbol: string) => `features/symbol=${part(symbol)}/gold.csv`,
   goldPrefix: 'features/',

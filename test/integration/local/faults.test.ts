@@ -144,6 +144,26 @@ describe('the fault suite', () => {
     expect(pValues.every((p) => p >= 0 && p <= 1)).toBe(true);
   }, 180_000);
 
+  test('a risk_indicators/ file is merged into silver and joined to every symbol’s gold by date, forward-filled', async () => {
+    const run = await drop('risk_indicators/vix.csv', 'date,vix\n2000-01-03,24.2\n2020-03-16,82.7\n');
+
+    expect(run.status).toBe('SUCCEEDED');
+    expect(await text(silverBucket(), 'indicators/risk_indicators.csv')).toBe(
+      'date,vix\n2000-01-03,24.2\n2020-03-16,82.7\n',
+    );
+    const gold = (await text(goldBucket(), goldKey('SPX')))!.trimEnd().split('\n');
+    const header = gold[0]!.split(',');
+    const vix = header.indexOf('vix');
+    expect(vix).toBe(header.length - 1);
+    const cell = (date: string) => gold.find((l) => l.startsWith(`${date},`))?.split(',')[vix];
+    expect([cell('2020-03-13'), cell('2020-03-16'), cell('2020-03-17'), cell('2020-04-17')]).toEqual([
+      '24.2',
+      '82.7',
+      '82.7',
+      '82.7',
+    ]);
+  }, 60_000);
+
   test('a failed run raises exactly one alert, marks its claim failed, and runs again on a re-upload and on POST /admin/retry', async () => {
     const key = 'market_data/fail.csv';
     const body = file('FAIL', SAMPLE_LINES.slice(-300));
