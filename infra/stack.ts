@@ -101,10 +101,18 @@ export class FinmlStack extends Stack {
         artifacts: 'read',
         registry: 'readWrite', // the symbol's lease
       }),
-      finish: fn('ValidateGold', PIPE, 'finish', 'Gold gate and run metadata', t.task, {
-        gold: 'readWrite',
-        registry: 'readWrite',
-      }),
+      finish: fn(
+        'ValidateGold',
+        PIPE,
+        'finish',
+        'Gold gate, publishing the staged gold, run metadata',
+        t.task,
+        {
+          silver: 'read', // publishing checks the silver the gold was built from
+          gold: 'readWrite',
+          registry: 'readWrite',
+        },
+      ),
       outcomes: fn('RecordOutcomes', PIPE, 'outcomes', 'Realised outcomes of logged predictions', t.task, {
         gold: 'read',
         predictions: 'readWrite',

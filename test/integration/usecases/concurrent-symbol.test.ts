@@ -11,7 +11,7 @@ import { DynamoLeaseStore } from '#shared/aws/dynamo-leases';
 import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
-import { buildSymbolGold } from '#shared/usecases/gold';
+import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
 import { cleanToSilver } from '#shared/usecases/ingest';
 import { type Context, keys } from '#shared/usecases/lake';
 import { LeaseBusyError, withLease } from '#shared/usecases/leases';
@@ -91,8 +91,15 @@ describe('per-symbol serialisation on the local servers', () => {
     expect(silver).toBe(expected);
 
     // Gold rebuilt by the ten runs at once (each under the lease) equals the union's gold.
-    await Promise.all(objects.map((_, i) => buildSymbolGold(ctx, 'TEN', `run-${i}`)));
+    // (each staged, then published after its run's gate when silver is still the one it was built from)
+    await Promise.all(
+      objects.map(async (o, i) => {
+        await buildSymbolGold(ctx, 'TEN', `run-${i}`);
+        await finishGold(ctx, `run-${i}`, o.key);
+      }),
+    );
     await buildSymbolGold(union, 'TEN', 'union-ten');
+    await finishGold(union, 'union-ten', 'union/ten.csv');
     expect(await ctx.store.getText(BUCKETS.gold, keys.gold('TEN'))).toBe(
       await union.store.getText('gold-union', keys.gold('TEN')),
     );
@@ -126,6 +133,36 @@ describe('per-symbol serialisation on the local servers', () => {
       { numRuns: 8 },
     );
   }, 120_000);
+});
+
+describe('gold staging', () => {
+  test('a run whose gold gate fails publishes no gold: the partition stays as it was', async () => {
+    const first = await put('market_data/staged.csv', file('STAGED', ROWS.slice(0, 400)));
+    await cleanToSilver(ctx, first, 'staged-1');
+    await buildSymbolGold(ctx, 'STAGED', 'staged-1');
+    await finishGold(ctx, 'staged-1', first.key);
+    const before = await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED'));
+    expect(before?.trimEnd().split('\n')).toHaveLength(1 + 400 - 21);
+
+    const strict = {
+      ...ctx,
+      config: {
+        ...config,
+        data: {
+          ...config.data,
+          quality: { ...config.data.quality, gates: { ...config.data.quality.gates, gold: 101 } },
+        },
+      },
+    };
+    const second = await put('market_data/staged-2.csv', file('STAGED', ROWS.slice(400, 800)));
+    await cleanToSilver(strict, second, 'staged-2');
+    expect(await buildSymbolGold(strict, 'STAGED', 'staged-2')).toEqual({ symbol: 'STAGED', rows: 800 - 21 });
+    const error = await finishGold(strict, 'staged-2', second.key).catch((e: Error) => e);
+
+    expect((error as Error).name).toBe('DataRejectedError');
+    expect((error as Error).message).toContain('no gold was published');
+    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED'))).toBe(before);
+  });
 });
 
 describe('DynamoLeaseStore on dynalite', () => {
