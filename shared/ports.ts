@@ -29,6 +29,8 @@ export interface ObjectStore {
   ): Promise<void>;
   /** The current version's ETag (no quotes) and version id, or undefined when there is no such object. */
   head(bucket: string, key: string): Promise<{ etag: string; versionId?: string } | undefined>;
+  /** Deletes an object (nothing happens when there is none). */
+  delete(bucket: string, key: string): Promise<void>;
   /** Keys under a prefix, in key order. */
   list(bucket: string, prefix: string): Promise<string[]>;
 }

@@ -46,6 +46,7 @@ export class MemoryObjectStore implements ObjectStore {
   }
   copy = notUsed('ObjectStore.copy');
   head = notUsed('ObjectStore.head');
+  delete = notUsed('ObjectStore.delete');
   list = notUsed('ObjectStore.list');
 }
 

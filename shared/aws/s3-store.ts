@@ -6,6 +6,7 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -180,6 +181,11 @@ export class S3ObjectStore implements ObjectStore {
         ...(metadata === undefined ? {} : { MetadataDirective: 'REPLACE', Metadata: metadata }),
       }),
     );
+  }
+
+  /** DeleteObject (a delete marker in a versioned bucket; the old version expires by the lifecycle rule). */
+  async delete(bucket: string, key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
   }
 
   /** HeadObject: the ETag without its quotes and the VersionId; undefined when missing. */

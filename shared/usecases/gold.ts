@@ -137,6 +137,7 @@ async function publishGold(ctx: Context, results: SymbolGoldResult[]) {
         { bucket: ctx.buckets.gold, key: r.goldKey },
       );
     });
+    await ctx.store.delete(ctx.buckets.gold, r.stagedKey); // published or superseded: not needed any more
   }
   return { published: results.length - skipped.length, supersededBySilver: skipped };
 }

@@ -162,6 +162,11 @@ describe('gold staging', () => {
     expect((error as Error).name).toBe('DataRejectedError');
     expect((error as Error).message).toContain('no gold was published');
     expect(await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED'))).toBe(before);
+    // The failed run's gold stays staged beside it (for inspection); a published run's is removed.
+    expect(await ctx.store.list(BUCKETS.gold, keys.run('staged-2', 'staged/'))).toEqual([
+      keys.run('staged-2', `staged/${keys.gold('STAGED')}`),
+    ]);
+    expect(await ctx.store.list(BUCKETS.gold, keys.run('staged-1', 'staged/'))).toEqual([]);
   });
 });
 
