@@ -65,6 +65,10 @@ export const monitoringConfigSchema = z
         high: z.enum(['email', 'dashboard']),
         critical: z.enum(['email', 'dashboard']),
       }),
+      delivery: z.strictObject({
+        attempts: z.number().int().min(1),
+        firstDelayMs: z.number().int().min(0),
+      }),
     }),
     abTest: z.strictObject({
       candidateTrafficShare: openUnit,

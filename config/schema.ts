@@ -162,6 +162,7 @@ export const platformConfigSchema = z.strictObject({
     taskTimeoutMarginSeconds: positiveInt,
     mapMaxConcurrency: positiveInt,
     timeoutMinutes: positiveInt,
+    symbolLease: z.strictObject({ ttlSeconds: positiveInt, waitSeconds: positiveInt }),
   }),
   schedules: z.strictObject({
     drift: schedule,

@@ -99,12 +99,20 @@ export class FinmlStack extends Stack {
         silver: 'read',
         gold: 'readWrite',
         artifacts: 'read',
-        registry: 'read',
+        registry: 'readWrite', // the symbol's lease
       }),
-      finish: fn('ValidateGold', PIPE, 'finish', 'Gold gate and run metadata', t.task, {
-        gold: 'readWrite',
-        registry: 'readWrite',
-      }),
+      finish: fn(
+        'ValidateGold',
+        PIPE,
+        'finish',
+        'Gold gate, publishing the staged gold, run metadata',
+        t.task,
+        {
+          silver: 'read', // publishing checks the silver the gold was built from
+          gold: 'readWrite',
+          registry: 'readWrite',
+        },
+      ),
       outcomes: fn('RecordOutcomes', PIPE, 'outcomes', 'Realised outcomes of logged predictions', t.task, {
         gold: 'read',
         predictions: 'readWrite',
@@ -132,6 +140,14 @@ export class FinmlStack extends Stack {
         publish: true,
       }),
     };
+    const onFailure = fn(
+      'PipelineFailed',
+      PIPE,
+      'failed',
+      'A failed, timed-out or aborted execution: one alert, claim marked failed',
+      t.task,
+      { registry: 'readWrite', publish: true },
+    );
     // One entry per API function: /predict's bundle holds only what a forecast needs (decision 6).
     const predict = fn(
       'Predict',
@@ -149,7 +165,8 @@ export class FinmlStack extends Stack {
       artifacts: 'read',
       registry: 'read',
     });
-    const admin = fn('Admin', 'functions/api/admin.ts', 'admin', 'Promote and roll back', t.api, {
+    const admin = fn('Admin', 'functions/api/admin.ts', 'admin', 'Promote, roll back, retry a file', t.api, {
+      bronze: 'readWrite', // POST /admin/retry copies an object onto itself (same bytes)
       artifacts: 'read',
       registry: 'readWrite',
     });
@@ -204,6 +221,7 @@ export class FinmlStack extends Stack {
       tasks,
       logRetention,
       deadLetters,
+      onFailure,
     });
     const api = new PredictionApi(this, 'PredictionApi', {
       config: p.api,

@@ -18,22 +18,37 @@ export interface ObjectStore {
     body: string | Uint8Array | Iterable<string>,
     contentType?: string,
   ): Promise<void>;
-  /** Server-side copy (the source is not modified). */
+  /**
+   * Server-side copy (the source is not modified). With `metadata`, the copy gets that user metadata
+   * instead of the source's (what lets an object be copied onto itself).
+   */
   copy(
     from: { bucket: string; key: string; versionId?: string },
     to: { bucket: string; key: string },
+    metadata?: Record<string, string>,
   ): Promise<void>;
+  /** The current version's ETag (no quotes) and version id, or undefined when there is no such object. */
+  head(bucket: string, key: string): Promise<{ etag: string; versionId?: string } | undefined>;
+  /** Deletes an object (nothing happens when there is none). */
+  delete(bucket: string, key: string): Promise<void>;
   /** Keys under a prefix, in key order. */
   list(bucket: string, prefix: string): Promise<string[]>;
 }
 
-/** Lifecycle stage of a registered model version. */
+/** Lifecycle stage of a registered model version, as the API shows it (derived: see StoredStage). */
 export type ModelStage = 'production' | 'candidate' | 'archived' | 'rejected';
+
+/**
+ * What a version record stores of its stage: only what the pointers cannot say. Whether a version is
+ * production or candidate is the pointers' business alone (shared/usecases/models.ts derivedStage).
+ */
+export type StoredStage = 'registered' | 'archived' | 'rejected';
 
 export interface ModelVersionRecord {
   version: string;
   createdAt: string;
-  stage: ModelStage;
+  /** Stored: a StoredStage; read through the use cases: the derived ModelStage. */
+  stage: ModelStage | StoredStage;
   artifactKey: string;
   /** Headline metrics (out-of-fold accuracy, log loss, …) for lists and comparisons. */
   metrics: Record<string, number | null>;
@@ -48,6 +63,9 @@ export interface ModelVersionRecord {
     codeVersion: string;
   };
 }
+
+/** A version record as the API shows it: with its derived stage. */
+export type ServedVersionRecord = Omit<ModelVersionRecord, 'stage'> & { stage: ModelStage };
 
 /** The production (or candidate) pointer: changed only by a conditional write on `revision`. */
 export interface ModelPointer {
@@ -85,7 +103,8 @@ export interface ModelRegistry {
   putVersion(record: ModelVersionRecord): Promise<void>;
   getVersion(version: string): Promise<ModelVersionRecord | undefined>;
   listVersions(limit?: number): Promise<ModelVersionRecord[]>;
-  setStage(version: string, stage: ModelStage): Promise<void>;
+  /** Records what the pointers cannot say: the version was archived (replaced) or rejected. */
+  setStage(version: string, stage: Exclude<StoredStage, 'registered'>): Promise<void>;
   getPointer(name: PointerName): Promise<ModelPointer | undefined>;
   /** Writes (or overwrites) the serving model of `model.version` (what /predict reads). */
   putServingModel(model: ServingModelRecord): Promise<void>;
@@ -105,8 +124,12 @@ export interface ModelRegistry {
   clearPointer(name: PointerName, expectedRevision: number): Promise<void>;
   appendEvent(event: RegistryEvent): Promise<void>;
   listEvents(limit?: number): Promise<RegistryEvent[]>;
-  /** Idempotency: records a claim; false when the same id was claimed before. */
+  /** Idempotency: records a claim; false when the same id was claimed before (and its run did not fail). */
   claim(id: string, details: Record<string, unknown>): Promise<boolean>;
+  /** Marks a claim failed (its run failed, timed out or was aborted): the id may be claimed again. False when there is no such claim. */
+  failClaim(id: string, failure: Record<string, unknown>): Promise<boolean>;
+  /** A claim (`status`: claimed | failed), or undefined. */
+  getClaim(id: string): Promise<Record<string, unknown> | undefined>;
   /** Generic time-ordered records of the dashboard's history views (drift reports, quality reports, runs, jobs, A/B tests). */
   putRecord(kind: RecordKind, record: { id: string; at: string } & Record<string, unknown>): Promise<void>;
   listRecords(
@@ -145,6 +168,19 @@ export interface PredictionLog {
   setOutcome(entry: PredictionLogEntry, outcome: { state: number; date: string }): Promise<void>;
   /** Entries with an outcome, newest first (expired entries are never returned). */
   withOutcomes(limit: number, filter?: { modelVersion?: string }): Promise<PredictionLogEntry[]>;
+}
+
+/**
+ * Named leases with an expiry, taken by conditional writes (DynamoDB): one holder at a time across
+ * processes and Lambda containers. A holder that dies frees the lease when it expires.
+ */
+export interface LeaseStore {
+  /** Takes the lease when nobody holds it or the holder's lease expired; false when it is held. */
+  acquire(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Extends a lease `owner` still holds; false when it was lost (expired and taken by someone else). */
+  renew(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  /** Frees a lease `owner` holds (nothing happens when it was lost). */
+  release(name: string, owner: string): Promise<void>;
 }
 
 /** Where alerts go (SNS e-mail topic in AWS; a local outbox folder on one machine). */

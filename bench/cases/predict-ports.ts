@@ -15,6 +15,7 @@ import type {
   PredictionLogEntry,
 } from '#shared/ports';
 import { type Context, keys } from '#shared/usecases/lake';
+import { ProcessLeaseStore } from '#shared/usecases/leases';
 
 const notUsed = (what: string) => (): never => {
   throw new Error(`${what} is not used by the predict benchmark`);
@@ -44,6 +45,8 @@ export class MemoryObjectStore implements ObjectStore {
     this.objects.set(`${bucket}/${key}`, text);
   }
   copy = notUsed('ObjectStore.copy');
+  head = notUsed('ObjectStore.head');
+  delete = notUsed('ObjectStore.delete');
   list = notUsed('ObjectStore.list');
 }
 
@@ -69,6 +72,8 @@ export class MemoryRegistry implements ModelRegistry {
   appendEvent = notUsed('ModelRegistry.appendEvent');
   listEvents = notUsed('ModelRegistry.listEvents');
   claim = notUsed('ModelRegistry.claim');
+  failClaim = notUsed('ModelRegistry.failClaim');
+  getClaim = notUsed('ModelRegistry.getClaim');
   putRecord = notUsed('ModelRegistry.putRecord');
   listRecords = notUsed('ModelRegistry.listRecords');
 }
@@ -141,6 +146,7 @@ export function memoryContext(
     registry,
     predictions: log,
     alerts: noAlerts,
+    leases: new ProcessLeaseStore(),
     buckets,
     config,
     configHash: 'benchmark',

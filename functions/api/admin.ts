@@ -1,11 +1,13 @@
 /**
- * The admin routes: POST /admin/promote {version, reason} and POST /admin/rollback {reason}. Before
+ * The admin routes: POST /admin/promote {version, reason}, POST /admin/rollback {reason} and POST
+ * /admin/retry {key, reason} (runs a bronze object again, ../../shared/usecases/failures.ts). Before
  * the production pointer moves, the versions involved get their serving models (models registered
  * before serving models existed have none, and /predict reads nothing else).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { MODEL_VERSION_PATTERN } from '#shared/identifiers';
+import { retryObject } from '#shared/usecases/failures';
 import { ensureServingModel } from '#shared/usecases/models';
 import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
 import { resetServingCache } from '#shared/usecases/serving';
@@ -20,6 +22,7 @@ const adminBody = z.strictObject({
     .optional(),
   reason: z.string().min(3).max(500),
 });
+const retryBody = z.strictObject({ key: z.string().min(1).max(1024), reason: z.string().min(3).max(500) });
 
 /** Serving models for the versions in service and the one about to be, where they are missing. */
 async function ensureServingModels(ctx: ReturnType<typeof context>, target: string | undefined) {
@@ -35,11 +38,16 @@ async function ensureServingModels(ctx: ReturnType<typeof context>, target: stri
   }
 }
 
-/** POST /admin/promote {version, reason} and POST /admin/rollback {reason}. */
+/** POST /admin/promote {version, reason}, POST /admin/rollback {reason}, POST /admin/retry {key, reason}. */
 export const admin = instrumented(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
   try {
-    const body = adminBody.parse(parseBody(event, context().config.platform.api.maxBodyBytes));
+    const raw = parseBody(event, context().config.platform.api.maxBodyBytes);
     const ctx = context();
+    if (event.resource === '/admin/retry') {
+      const { key, reason } = retryBody.parse(raw);
+      return json(202, await retryObject(ctx, key, reason));
+    }
+    const body = adminBody.parse(raw);
     resetServingCache();
     if (event.resource === '/admin/promote') {
       if (body.version === undefined) return json(400, { message: 'name the version to promote' });

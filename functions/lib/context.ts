@@ -6,6 +6,7 @@
  */
 import { loadConfig } from '#config/load';
 import { createDynamoDocumentClient } from '#shared/aws/dynamo-client';
+import { DynamoLeaseStore } from '#shared/aws/dynamo-leases';
 import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { createS3Client } from '#shared/aws/s3-client';
@@ -37,6 +38,7 @@ export function context(): Context {
     store: new S3ObjectStore(s3Client),
     registry: new DynamoModelRegistry(dynamoDocumentClient, requiredEnv(ENV.registryTable)),
     predictions: new DynamoPredictionLog(dynamoDocumentClient, requiredEnv(ENV.predictionsTable)),
+    leases: new DynamoLeaseStore(dynamoDocumentClient, requiredEnv(ENV.registryTable)),
     alerts: new SnsAlertPublisher(snsClient, requiredEnv(ENV.alertTopic)),
     buckets: {
       bronze: requiredEnv(ENV.bronzeBucket),

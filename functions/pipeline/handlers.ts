@@ -3,6 +3,7 @@
  * its export). Each parses its input with zod, calls one use case, and returns a small JSON result.
  */
 
+import { executionFailed } from '#shared/usecases/failures';
 import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
 import {
   claimObject,
@@ -16,7 +17,14 @@ import { recordOutcomes } from '#shared/usecases/outcomes';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
 import { codeVersion, context } from '../lib/context.ts';
 import { asTask, instrumented } from '../lib/observability.ts';
-import { failedState, objectInput, symbolItem, symbolsState, trainedState } from './schemas.ts';
+import {
+  executionStatusChange,
+  failedState,
+  objectInput,
+  symbolItem,
+  symbolsState,
+  trainedState,
+} from './schemas.ts';
 
 export const claim = instrumented(async (event: unknown) => {
   const input = objectInput.parse(event);
@@ -84,6 +92,34 @@ export const quarantine = instrumented(async (event: unknown) => {
     });
   });
 });
+
+/**
+ * The target of the rule on the state machine's status changes (FAILED, TIMED_OUT, ABORTED): marks the
+ * object's claim failed (so it can run again) and raises the run's one alert.
+ */
+export const failed = instrumented(async (event: unknown) => {
+  const { detail } = executionStatusChange.parse(event);
+  const input = parseInput(detail.input);
+  return asTask(() =>
+    executionFailed(context(), {
+      executionName: detail.name,
+      status: detail.status,
+      ...(detail.error ? { error: detail.error } : {}),
+      ...(detail.cause ? { cause: detail.cause } : {}),
+      ...(input ? { input } : {}),
+    }),
+  );
+});
+
+/** The execution's input (JSON text) as the object it names, when it names one. */
+function parseInput(text: string | null | undefined) {
+  try {
+    const parsed = objectInput.safeParse(JSON.parse(text ?? 'null'));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined; // not JSON: an execution started by hand with some other input
+  }
+}
 
 /** The errorMessage of a Lambda error Cause (JSON), when there is one. */
 function errorMessage(cause: string | undefined): string | undefined {

@@ -20,3 +20,15 @@ export const symbolsState = z.object({ silver: z.object({ symbols: z.array(z.str
 export const symbolItem = z.object({ symbol: z.string().min(1), runId: z.string().min(1) });
 export const trainedState = z.object({ key: z.string(), trained: z.object({ version: z.string() }) });
 export const failedState = z.object({ error: z.object({ Error: z.string(), Cause: z.string().optional() }) });
+
+/** The EventBridge "Step Functions Execution Status Change" event of a failed, timed-out or aborted execution. */
+export const executionStatusChange = z.object({
+  'detail-type': z.literal('Step Functions Execution Status Change'),
+  detail: z.object({
+    name: z.string().min(1),
+    status: z.enum(['FAILED', 'TIMED_OUT', 'ABORTED']),
+    input: z.string().nullish(),
+    error: z.string().nullish(),
+    cause: z.string().nullish(),
+  }),
+});

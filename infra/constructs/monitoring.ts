@@ -90,7 +90,8 @@ export class Monitoring extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const pipelineFailures = new Alarm(this, 'PipelineFailures', {
-      alarmDescription: 'Pipeline runs failed (a rejected file also fails its run; its own alert says why)',
+      alarmDescription:
+        'Pipeline runs failed (no alarm action: each failed run raises its own one alert through the pipeline’s status-change rule)',
       metric: props.stateMachine.metricFailed({ period, statistic: 'Sum' }),
       threshold: config.alarms.pipelineFailures,
       evaluationPeriods: 1,
@@ -98,6 +99,6 @@ export class Monitoring extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     this.alarms = [latency, errorRate, pipelineFailures];
-    for (const alarm of this.alarms) alarm.addAlarmAction(action);
+    for (const alarm of [latency, errorRate]) alarm.addAlarmAction(action);
   }
 }

@@ -8,7 +8,7 @@
  */
 import { Duration, Validations } from 'aws-cdk-lib';
 import { EventField, Match, Rule, RuleTargetInput } from 'aws-cdk-lib/aws-events';
-import { SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SfnStateMachine } from 'aws-cdk-lib/aws-events-targets';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -50,18 +50,26 @@ export interface PipelineProps {
   readonly bronze: IBucket;
   readonly tasks: PipelineTasks;
   readonly logRetention: RetentionDays;
-  /** Dead-letter queue of the EventBridge target. */
+  /** Dead-letter queue of the EventBridge targets. */
   readonly deadLetters: IQueue;
+  /** Called with every failed, timed-out or aborted execution's status-change event (one alert, claim marked failed). */
+  readonly onFailure: FinmlFunction;
 }
+
+/** The execution statuses that raise the failure alert. */
+export const FAILED_STATUSES = ['FAILED', 'TIMED_OUT', 'ABORTED'] as const;
 
 /** Error name of a rejected input (shared/data/errors.ts DataRejectedError). */
 export const DATA_ERROR = 'DataRejectedError';
 /** Error name of a retryable AWS failure (shared/aws/errors.ts TransientAwsError). */
 export const TRANSIENT_ERROR = 'TransientAwsError';
+/** Error name of a symbol that stayed busy (shared/usecases/leases.ts LeaseBusyError): retried too. */
+export const LEASE_BUSY_ERROR = 'LeaseBusyError';
 
 export class Pipeline extends Construct {
   readonly stateMachine: StateMachine;
   readonly rule: Rule;
+  readonly failureRule: Rule;
 
   constructor(scope: Construct, id: string, props: PipelineProps) {
     super(scope, id);
@@ -82,6 +90,7 @@ export class Pipeline extends Construct {
       t.addRetry({
         errors: [
           TRANSIENT_ERROR,
+          LEASE_BUSY_ERROR,
           'Lambda.ServiceException',
           'Lambda.AWSLambdaException',
           'Lambda.SdkClientException',
@@ -191,6 +200,26 @@ export class Pipeline extends Construct {
             etag: EventField.fromPath('$.detail.object.etag'),
             runId: EventField.fromPath('$.id'),
           }),
+        }),
+      ],
+    });
+
+    this.failureRule = new Rule(this, 'OnExecutionFailed', {
+      description:
+        'Every failed, timed-out or aborted FINML pipeline execution: one alert, and its claim marked failed',
+      eventPattern: {
+        source: ['aws.states'],
+        detailType: ['Step Functions Execution Status Change'],
+        detail: {
+          stateMachineArn: [this.stateMachine.stateMachineArn],
+          status: [...FAILED_STATUSES],
+        },
+      },
+      targets: [
+        new LambdaFunction(props.onFailure, {
+          deadLetterQueue: props.deadLetters,
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(24),
         }),
       ],
     });

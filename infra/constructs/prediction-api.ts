@@ -100,6 +100,7 @@ export class PredictionApi extends Construct {
     const predictModel = jsonObject('PredictRequest');
     const batchModel = jsonObject('PredictBatchRequest');
     const adminModel = jsonObject('AdminRequest');
+    const retryModel = jsonObject('AdminRetryRequest');
     const post = (path: string, fn: FinmlFunction, model: Model) => {
       const resource = this.api.root.resourceForPath(path);
       resource.addMethod('POST', new LambdaIntegration(fn), {
@@ -111,6 +112,7 @@ export class PredictionApi extends Construct {
     post('predict/batch', props.predict, batchModel);
     post('admin/promote', props.admin, adminModel);
     post('admin/rollback', props.admin, adminModel);
+    post('admin/retry', props.admin, retryModel);
     const read = new LambdaIntegration(props.read);
     for (const route of READ_ROUTES)
       this.api.root.resourceForPath(route).addMethod('GET', read, { requestValidator: validator });

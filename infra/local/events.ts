@@ -74,6 +74,46 @@ export function s3EventToEventBridge(
   };
 }
 
+/** The "Step Functions Execution Status Change" event Step Functions sends for an execution. */
+export function executionStatusEvent(
+  x: {
+    executionArn: string;
+    name: string;
+    status: string;
+    startDate: string;
+    stopDate?: string;
+    input: unknown;
+    output?: unknown;
+    error?: string;
+    cause?: string;
+  },
+  stateMachineArn: string,
+  options: { account: string; region: string } = { account: '000000000000', region: 'us-east-1' },
+): EventBridgeEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Step Functions Execution Status Change',
+    source: 'aws.states',
+    account: options.account,
+    time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: options.region,
+    resources: [x.executionArn],
+    detail: {
+      executionArn: x.executionArn,
+      stateMachineArn,
+      name: x.name,
+      status: x.status,
+      startDate: Date.parse(x.startDate),
+      stopDate: x.stopDate ? Date.parse(x.stopDate) : null,
+      input: JSON.stringify(x.input),
+      output: x.output === undefined ? null : JSON.stringify(x.output),
+      error: x.error ?? null,
+      cause: x.cause ?? null,
+    },
+  };
+}
+
 function wildcardRegExp(pattern: string): RegExp {
   let source = '';
   for (let i = 0; i < pattern.length; i++) {

@@ -16,6 +16,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { loadConfig } from '#config/load';
 import { createDynamoClient, createDynamoDocumentClient, createS3Client } from '#shared/aws/clients';
+import { clearLeases, DynamoLeaseStore } from '#shared/aws/dynamo-leases';
 import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
@@ -23,7 +24,13 @@ import { resetServingCache } from '#shared/usecases/serving';
 import { ENV, setContext } from '../../functions/lib/context.ts';
 import { LocalApiGateway } from './api-gateway.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalDeployment, planDeployment } from './deployment.ts';
-import { matchesPattern, s3EventToEventBridge, targetInputFor } from './events.ts';
+import {
+  type EventBridgeEvent,
+  executionStatusEvent,
+  matchesPattern,
+  s3EventToEventBridge,
+  targetInputFor,
+} from './events.ts';
 import { type AdminHandler, startFrontDoor } from './http-server.ts';
 import { LocalLambda } from './lambda.ts';
 import { FunctionLogs } from './logs.ts';
@@ -93,6 +100,8 @@ export interface LocalRuntime {
   readonly schedules: LocalSchedules;
   readonly outboxDir: string;
   readonly logsDir: string;
+  /** Executions an earlier process left in flight (now ABORTED, reported) and their re-runs. */
+  readonly recovered: { readonly interrupted: ExecutionRecord[]; readonly reruns: ExecutionRecord[] };
   /** Resolves when no execution, invocation or scheduled run is in progress. */
   idle(): Promise<void>;
   /** Stops timers and servers (waiting up to `graceMs` for running work, then aborting it). */
@@ -179,6 +188,18 @@ function reportExecutions(pipeline: LocalStateMachine, print: (line: string) => 
         );
     }
   });
+}
+
+/** Invokes a function, retrying a failure up to `retries` times (backoff doubling from 100 ms). */
+async function invokeWithRetries(lambda: LocalLambda, arn: string, input: unknown, retries: number) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await lambda.invoke(arn, input);
+    } catch (error) {
+      if (attempt >= retries) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
 }
 
 /** Deploys the stack onto this machine and starts everything. */
@@ -283,6 +304,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       store: new S3ObjectStore(s3),
       registry: new DynamoModelRegistry(documentClient, required(env, ENV.registryTable), clock),
       predictions: new DynamoPredictionLog(documentClient, required(env, ENV.predictionsTable), clock),
+      leases: new DynamoLeaseStore(documentClient, required(env, ENV.registryTable)),
       alerts: new OutboxAlertPublisher(outboxDir, topicArn, options.now),
       buckets: {
         bronze: required(env, ENV.bronzeBucket),
@@ -333,12 +355,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }
     });
 
-    // EventBridge: object events of buckets that send them, matched against the rules.
+    // EventBridge: events matched against the rules; a state machine target starts an execution, a
+    // function target is invoked (retried with backoff up to its RetryPolicy's attempts, as EventBridge does).
     let accepting = true;
-    const eventBuckets = new Set(deployment.buckets.filter((b) => b.eventBridge).map((b) => b.name));
-    s3server.onRecord((record) => {
-      if (!accepting || !eventBuckets.has(record.s3.bucket.name)) return;
-      const event = s3EventToEventBridge(record, { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+    const route = (event: EventBridgeEvent): Promise<void> => {
+      const invocations: Promise<void>[] = [];
       for (const rule of deployment.eventRules) {
         if (!rule.enabled || !matchesPattern(rule.pattern, event)) continue;
         for (const target of rule.targets) {
@@ -348,13 +369,39 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             const taken = machine.executions.some((x) => x.name === event.id);
             machine.start(input, taken ? `${event.id}-${rule.logicalId}` : event.id);
           } else {
-            lambda
-              .invoke(target.arn, input)
-              .catch((error: Error) => print(`✘ ${rule.name}: ${error.name} ${error.message}`));
+            invocations.push(
+              invokeWithRetries(lambda, target.arn, input, target.maximumRetryAttempts ?? 2).then(
+                () => undefined,
+                (error: Error) => print(`✘ ${rule.name}: ${error.name} ${error.message}`),
+              ),
+            );
           }
         }
       }
+      return Promise.all(invocations).then(() => undefined);
+    };
+    const eventBuckets = new Set(deployment.buckets.filter((b) => b.eventBridge).map((b) => b.name));
+    s3server.onRecord((record) => {
+      if (!accepting || !eventBuckets.has(record.s3.bucket.name)) return;
+      void route(s3EventToEventBridge(record, { account: LOCAL_ACCOUNT, region: LOCAL_REGION }));
     });
+    // Step Functions sends every execution's status change to EventBridge; the stack's rule picks the failed ones.
+    pipeline.onEvent((e) => {
+      if (e.type === 'finished' && e.execution.status !== 'SUCCEEDED') {
+        void route(executionStatusEvent(e.execution, pipeline.spec.arn));
+      }
+    });
+
+    // Executions in flight when an earlier process died: reported like any failed execution (one alert,
+    // claim marked failed), then run again from their input.
+    await clearLeases(documentClient, required(env, ENV.registryTable));
+    const interrupted = pipeline.restore();
+    const reruns: ExecutionRecord[] = [];
+    for (const x of interrupted) {
+      await route(executionStatusEvent(x, pipeline.spec.arn));
+      reruns.push(pipeline.start(x.input, `${x.name}-rerun`));
+      print(`↻ ${x.name.slice(0, 8)}  interrupted by a stop of the runtime: reported and re-run`);
+    }
 
     gatewayRef = deployment.api
       ? new LocalApiGateway(deployment.api, lambda, apiKey, {
@@ -405,6 +452,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       schedules,
       outboxDir,
       logsDir,
+      recovered: { interrupted, reruns },
       idle,
       async stop(graceMs = 30_000) {
         if (stopped) return;

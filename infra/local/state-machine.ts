@@ -8,6 +8,7 @@
  * ItemSelector, MaxConcurrency and per-item retries; no child executions).
  */
 import { randomUUID } from 'node:crypto';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
 import {
   type AslEvent,
@@ -95,7 +96,11 @@ function taskError(error: unknown): Error {
 }
 
 export interface LocalStateMachineOptions {
-  /** File that gets one JSON line per finished execution. */
+  /**
+   * The journal: one JSON line when an execution starts (status RUNNING, written synchronously, so it is
+   * on disk before any task runs) and one when it finishes. An execution whose last line is RUNNING was
+   * in flight when the process died (see restore()).
+   */
   readonly historyFile?: string;
   /** How many finished executions to keep in memory. */
   readonly keep?: number;
@@ -179,6 +184,8 @@ export class LocalStateMachine {
     if (this.executions.length > keep) this.executions.splice(0, this.executions.length - keep);
     const controller = new AbortController();
     const open = new Map<string, StateRecord>();
+    // Journaled before any task runs, so a kill at any point leaves the execution's RUNNING line.
+    if (this.options.historyFile) appendFileSync(this.options.historyFile, `${JSON.stringify(record)}\n`);
     this.emit({ type: 'started', execution: record });
     const done = this.machine
       .run(input, {
@@ -222,6 +229,44 @@ export class LocalStateMachine {
     });
     this.running.set(name, { abort: () => controller.abort(), done: finished });
     return record;
+  }
+
+  /**
+   * Reads the journal of an earlier process: its finished executions join the list (oldest first), and
+   * the ones still RUNNING — in flight when that process died — are marked ABORTED (`RuntimeInterrupted`),
+   * journaled as such, listed, and returned so the caller can report and re-run them.
+   */
+  restore(): ExecutionRecord[] {
+    const file = this.options.historyFile;
+    if (file === undefined || !existsSync(file)) return [];
+    const latest = new Map<string, ExecutionRecord>();
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        const r = JSON.parse(line) as ExecutionRecord;
+        latest.delete(r.name); // keep the order of the last line
+        latest.set(r.name, r);
+      } catch {
+        // A line cut short by the kill itself: the started line before it (if any) still counts.
+      }
+    }
+    const interrupted: ExecutionRecord[] = [];
+    const stoppedAt = new Date().toISOString();
+    for (const r of latest.values()) {
+      if (r.status === 'RUNNING') {
+        r.status = 'ABORTED';
+        r.error = 'RuntimeInterrupted';
+        r.cause = 'the local runtime stopped (killed) while this execution was running';
+        r.stopDate = stoppedAt;
+        for (const s of r.states) if (s.status === 'running') s.status = 'failed';
+        appendFileSync(file, `${JSON.stringify(r)}\n`);
+        interrupted.push(r);
+      }
+      this.executions.push(r);
+    }
+    const keep = this.options.keep ?? 500;
+    if (this.executions.length > keep) this.executions.splice(0, this.executions.length - keep);
+    return interrupted;
   }
 
   /** Waits for an execution to finish. */

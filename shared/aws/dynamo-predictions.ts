@@ -22,6 +22,7 @@ import {
   SORT_KEY,
 } from '#shared/aws/tables';
 import type { PredictionLog, PredictionLogEntry } from '#shared/ports';
+import { decodeNumbers, encodeNumbers } from './dynamo-numbers.ts';
 
 /** Thrown by setOutcome when the entry is not in the table (never written, deleted or expired). */
 export class PredictionNotFoundError extends Error {
@@ -51,7 +52,7 @@ export function predictionSortKey(entry: Pick<PredictionLogEntry, 'at' | 'reques
 /** The entry without the table's key and index attributes. */
 function toEntry(item: Item): PredictionLogEntry {
   const { [PARTITION_KEY]: _pk, [SORT_KEY]: _sk, [OUTCOME_PARTITION_KEY]: _opk, ...entry } = item;
-  return entry as unknown as PredictionLogEntry;
+  return decodeNumbers(entry) as unknown as PredictionLogEntry;
 }
 
 /** PredictionLog on DynamoDB; expired entries are never returned nor updated. */
@@ -74,7 +75,7 @@ export class DynamoPredictionLog implements PredictionLog {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...entry,
+          ...encodeNumbers(entry),
           [PARTITION_KEY]: entry.symbol,
           [SORT_KEY]: predictionSortKey(entry),
           ...(entry.outcome === undefined ? {} : { [OUTCOME_PARTITION_KEY]: OUTCOME_PARTITION_VALUE }),

@@ -15,6 +15,7 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { decodeNumbers, encodeNumbers } from '#shared/aws/dynamo-numbers';
 import { PARTITION_KEY, SORT_KEY } from '#shared/aws/tables';
 import {
   parseServingModel,
@@ -24,12 +25,12 @@ import {
 import {
   type ModelPointer,
   type ModelRegistry,
-  type ModelStage,
   type ModelVersionRecord,
   PointerConflictError,
   type PointerName,
   type RecordKind,
   type RegistryEvent,
+  type StoredStage,
 } from '#shared/ports';
 
 /** Partition and sort key values of the registry's item types. */
@@ -77,10 +78,10 @@ export interface DynamoModelRegistryOptions {
 type Item = Record<string, unknown>;
 type TimedRecord = { id: string; at: string } & Record<string, unknown>;
 
-/** The item without its key attributes. */
+/** The item without its key attributes, its numbers decoded (./dynamo-numbers.ts). */
 function withoutKeys(item: Item): Item {
   const { [PARTITION_KEY]: _pk, [SORT_KEY]: _sk, ...rest } = item;
-  return rest;
+  return decodeNumbers(rest);
 }
 
 function isConditionFailure(error: unknown): boolean {
@@ -110,7 +111,7 @@ export class DynamoModelRegistry implements ModelRegistry {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...record,
+          ...encodeNumbers(record),
           [PARTITION_KEY]: REGISTRY_KEYS.modelPartition,
           [SORT_KEY]: REGISTRY_KEYS.versionSortKey(record.version),
         },
@@ -151,7 +152,7 @@ export class DynamoModelRegistry implements ModelRegistry {
   }
 
   /** Sets a version's stage; throws ModelVersionNotFoundError when it is not registered. */
-  async setStage(version: string, stage: ModelStage): Promise<void> {
+  async setStage(version: string, stage: Exclude<StoredStage, 'registered'>): Promise<void> {
     try {
       await this.client.send(
         new UpdateCommand({
@@ -263,7 +264,7 @@ export class DynamoModelRegistry implements ModelRegistry {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...event,
+          ...encodeNumbers(event),
           [PARTITION_KEY]: REGISTRY_KEYS.eventPartition,
           [SORT_KEY]: `${event.at}#${this.randomSuffix()}`,
         },
@@ -284,7 +285,10 @@ export class DynamoModelRegistry implements ModelRegistry {
     return items as unknown as RegistryEvent[];
   }
 
-  /** Conditional put of `CLAIM#<id>` / `CLAIM`: true for the first claim of an id, false afterwards. */
+  /**
+   * Conditional put of `CLAIM#<id>` / `CLAIM` with status `claimed`: true for the first claim of an id and
+   * for a claim whose run failed (status `failed`, see failClaim), false otherwise.
+   */
   async claim(id: string, details: Record<string, unknown>): Promise<boolean> {
     try {
       await this.client.send(
@@ -294,11 +298,13 @@ export class DynamoModelRegistry implements ModelRegistry {
             [PARTITION_KEY]: REGISTRY_KEYS.claimPartition(id),
             [SORT_KEY]: REGISTRY_KEYS.claimSortKey,
             id,
+            status: 'claimed',
             claimedAt: this.now().toISOString(),
-            details,
+            details: encodeNumbers(details),
           },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #status = :failed',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#status': 'status' },
+          ExpressionAttributeValues: { ':failed': 'failed' },
         }),
       );
       return true;
@@ -308,13 +314,54 @@ export class DynamoModelRegistry implements ModelRegistry {
     }
   }
 
+  /** Marks an existing claim `failed` (with why), so the same object version may be claimed again. */
+  async failClaim(id: string, failure: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { [PARTITION_KEY]: REGISTRY_KEYS.claimPartition(id), [SORT_KEY]: REGISTRY_KEYS.claimSortKey },
+          UpdateExpression: 'SET #status = :failed, #failure = :failure, #failedAt = :at',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: {
+            '#pk': PARTITION_KEY,
+            '#status': 'status',
+            '#failure': 'failure',
+            '#failedAt': 'failedAt',
+          },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':failure': encodeNumbers(failure),
+            ':at': this.now().toISOString(),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  /** The claim of an id (status claimed | failed), or undefined. */
+  async getClaim(id: string): Promise<Record<string, unknown> | undefined> {
+    const response = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: REGISTRY_KEYS.claimPartition(id), [SORT_KEY]: REGISTRY_KEYS.claimSortKey },
+        ConsistentRead: true,
+      }),
+    );
+    return response.Item === undefined ? undefined : withoutKeys(response.Item);
+  }
+
   /** Writes a record at `RECORD#<kind>` / `<at>#<id>` (same id and time = overwrite). */
   async putRecord(kind: RecordKind, record: TimedRecord): Promise<void> {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...record,
+          ...encodeNumbers(record),
           [PARTITION_KEY]: REGISTRY_KEYS.recordPartition(kind),
           [SORT_KEY]: `${record.at}#${record.id}`,
         },

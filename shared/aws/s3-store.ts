@@ -6,7 +6,9 @@ import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
@@ -165,18 +167,39 @@ export class S3ObjectStore implements ObjectStore {
     await this.putChunks(bucket, key, body, contentType);
   }
 
-  /** CopyObject (with the source VersionId when given). */
+  /** CopyObject (with the source VersionId when given; with `metadata`, MetadataDirective REPLACE). */
   async copy(
     from: { bucket: string; key: string; versionId?: string },
     to: { bucket: string; key: string },
+    metadata?: Record<string, string>,
   ): Promise<void> {
     await this.client.send(
       new CopyObjectCommand({
         Bucket: to.bucket,
         Key: to.key,
         CopySource: copySource(from.bucket, from.key, from.versionId),
+        ...(metadata === undefined ? {} : { MetadataDirective: 'REPLACE', Metadata: metadata }),
       }),
     );
+  }
+
+  /** DeleteObject (a delete marker in a versioned bucket; the old version expires by the lifecycle rule). */
+  async delete(bucket: string, key: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  }
+
+  /** HeadObject: the ETag without its quotes and the VersionId; undefined when missing. */
+  async head(bucket: string, key: string): Promise<{ etag: string; versionId?: string } | undefined> {
+    try {
+      const r = await this.client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return {
+        etag: (r.ETag ?? '').replace(/^"|"$/g, ''),
+        ...(r.VersionId === undefined || r.VersionId === 'null' ? {} : { versionId: r.VersionId }),
+      };
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
   }
 
   /** ListObjectsV2 over every page; keys in S3's (UTF-8 binary) key order. */

@@ -678,7 +678,9 @@ export function pipelineFailedAlert(
 ): Alert {
   const on = facts.input ? ` on ${facts.input}` : '';
   const after = facts.attempts ? ` after ${facts.attempts} attempts` : '';
-  return makeAlert('pipelineFailed', facts.stage, config.alerts.severity.pipelineFailed, facts.since, now, {
+  // One alert per failed execution: the execution is part of the subject (and so of the fingerprint).
+  const subject = facts.executionId ? `${facts.stage}:${facts.executionId}` : facts.stage;
+  return makeAlert('pipelineFailed', subject, config.alerts.severity.pipelineFailed, facts.since, now, {
     title: `Pipeline step "${facts.stage}" failed${on}`,
     whatHappened: `The pipeline step "${facts.stage}" failed${on}${after}: ${facts.error}`,
     measures: [
@@ -687,7 +689,7 @@ export function pipelineFailedAlert(
       ...(facts.executionId ? [measure('execution', facts.executionId)] : []),
     ],
     systemAction:
-      'The run stopped; nothing after the failing step was published, so forecasts keep using the last good data and model. The next file or scheduled run tries again.',
+      'The run stopped; nothing after the failing step was published, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
     userActions: [
       action('Open the failed run to see the error and the step input', {
         dashboardPath: facts.executionId

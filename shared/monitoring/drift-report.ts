@@ -104,7 +104,8 @@ export function driftReport(options: DriftOptions): DriftReport {
       });
       continue;
     }
-    const report = symbolDrift(table, options);
+    // One symbol's failed statistic is that symbol's skip reason: it never fails the other symbols.
+    const report = isolated(table, options);
     if (typeof report === 'string') skipped.push({ symbol: table.symbol, reason: report });
     else symbols.push(report);
   }
@@ -170,6 +171,15 @@ export function driftReport(options: DriftOptions): DriftReport {
     reasons: [...retraining.reasons.map((r) => r.detail), ...warnings],
     retraining,
   };
+}
+
+/** symbolDrift, with a thrown error turned into the symbol's skip reason. */
+function isolated(table: GoldTable, options: DriftOptions): SymbolDriftReport | string {
+  try {
+    return symbolDrift(table, options);
+  } catch (error) {
+    return `the drift statistics failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+  }
 }
 
 function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport | string {

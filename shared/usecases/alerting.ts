@@ -3,6 +3,10 @@
  * not e-mailed within the cool-down (or its severity rose); it is recorded for the dashboard unless
  * the same fingerprint was already recorded within the cool-down at the same or a higher severity
  * (so an hourly drift check lists a lasting breach once a day, not every hour).
+ *
+ * Sending is retried with backoff (monitoring.alerts.delivery). An e-mail that still cannot be sent is
+ * recorded as undelivered (`deliveryFailed`) and sent again when the next alert is raised: an alert is
+ * never dropped, and a failed send never fails the step that raised it.
  */
 import {
   type Alert,
@@ -15,14 +19,61 @@ import type { Context } from './lake.ts';
 
 const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
 
-export async function raiseAlert(
-  ctx: Context,
-  alert: Alert,
-): Promise<{ emailed: boolean; recorded: boolean; reason: string }> {
+/** What became of an alert. */
+export interface AlertOutcome {
+  /** The e-mail went out (now). */
+  emailed: boolean;
+  /** The alert was written to the dashboard's alert history. */
+  recorded: boolean;
+  /** sent; not-routed (dashboard only, or within the cool-down); failed (recorded as undelivered, sent again later). */
+  delivery: 'sent' | 'not-routed' | 'failed';
+  reason: string;
+  /** Undelivered alerts of earlier calls that were sent now. */
+  redelivered: number;
+}
+
+type RecordedAlert = Alert & { id: string; at: string; notified: boolean; deliveryFailed?: boolean };
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Publishes with retries; the last error when every attempt failed. */
+async function send(ctx: Context, alert: Alert): Promise<{ ok: true } | { ok: false; error: string }> {
+  const { attempts, firstDelayMs } = ctx.config.monitoring.alerts.delivery;
+  const email = formatEmail(alert, ctx.config.monitoring.alerts, ctx.dashboardUrl);
+  let last = '';
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    if (attempt > 0) await sleep(Math.random() * firstDelayMs * 2 ** (attempt - 1));
+    try {
+      await ctx.alerts.publish({ ...email, severity: alert.severity, fingerprint: alert.fingerprint });
+      return { ok: true };
+    } catch (error) {
+      last = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    }
+  }
+  return { ok: false, error: `${attempts} attempt(s) failed, last: ${last}` };
+}
+
+/** Sends the undelivered alerts among `recent` again; the ones sent are recorded as notified. */
+async function redeliver(ctx: Context, recent: RecordedAlert[]): Promise<number> {
+  let sent = 0;
+  for (const a of recent.filter((r) => r.deliveryFailed === true)) {
+    const result = await send(ctx, a);
+    if (!result.ok) break; // still down: keep them for the next call
+    await ctx.registry.putRecord('alert', {
+      ...a,
+      notified: true,
+      deliveryFailed: false,
+      delivery: 'sent again after a failed send',
+    });
+    sent++;
+  }
+  return sent;
+}
+
+export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutcome> {
   const cfg = ctx.config.monitoring.alerts;
-  const recent = (await ctx.registry.listRecords('alert', 500)) as unknown as (Alert & {
-    notified: boolean;
-  })[];
+  const recent = (await ctx.registry.listRecords('alert', 500)) as unknown as RecordedAlert[];
+  const redelivered = await redeliver(ctx, recent);
   const previous: PreviousAlert[] = recent
     .filter((a) => a.fingerprint === alert.fingerprint)
     .map((a) => ({
@@ -32,22 +83,35 @@ export async function raiseAlert(
       notified: a.notified,
     }));
   const plan = planDelivery(alert, previous, alert.raisedAt, cfg);
-  if (plan.email) {
-    const email = formatEmail(alert, cfg, ctx.dashboardUrl);
-    await ctx.alerts.publish({ ...email, severity: alert.severity, fingerprint: alert.fingerprint });
-  }
+  const sent = plan.email ? await send(ctx, alert) : undefined;
   const since = Date.parse(alert.raisedAt) - cfg.cooldownHours * 3_600_000;
   const shown = previous.some(
     (p) => Date.parse(p.raisedAt) > since && RANK[p.severity] >= RANK[alert.severity],
   );
-  if (shown && !plan.email)
-    return { emailed: false, recorded: false, reason: `already shown: ${plan.reason}` };
+  if (shown && !plan.email) {
+    return {
+      emailed: false,
+      recorded: false,
+      delivery: 'not-routed',
+      reason: `already shown: ${plan.reason}`,
+      redelivered,
+    };
+  }
+  const failed = sent !== undefined && !sent.ok;
+  const reason = failed ? `${plan.reason}; the e-mail failed (${sent.error}), sent again later` : plan.reason;
   await ctx.registry.putRecord('alert', {
     ...alert,
     id: alert.fingerprint.slice(0, 16),
     at: alert.raisedAt,
-    notified: plan.email,
-    delivery: plan.reason,
+    notified: sent?.ok === true,
+    ...(failed ? { deliveryFailed: true } : {}),
+    delivery: reason,
   });
-  return { emailed: plan.email, recorded: true, reason: plan.reason };
+  return {
+    emailed: sent?.ok === true,
+    recorded: true,
+    delivery: sent === undefined ? 'not-routed' : sent.ok ? 'sent' : 'failed',
+    reason,
+    redelivered,
+  };
 }

@@ -5,14 +5,16 @@
  */
 import { type BronzeScan, scanBronzeMarketFile } from '#shared/data/bronze';
 import { DataRejectedError } from '#shared/data/errors';
-import { admitMarketFile } from '#shared/data/pipeline';
+import { indicatorsCsv, isIndicatorFile, mergeIndicators, readIndicatorsCsv } from '#shared/data/indicators';
+import { admitMarketFile, ingestIndicatorFile } from '#shared/data/pipeline';
 import { mergeSilver } from '#shared/data/silver';
 import { type BlockSpill, OverflowSpill } from '#shared/data/spill';
 import { readSilverCsv, silverCsv } from '#shared/data/tables';
 import { utcDay } from '#shared/data/values';
 import { dataRejectedAlert, qualityGateFailedAlert } from '#shared/monitoring/alerts';
 import { raiseAlert } from './alerting.ts';
-import { type Context, keys } from './lake.ts';
+import { type Context, keys, symbolOfKey } from './lake.ts';
+import { symbolLease, withLease } from './leases.ts';
 
 export interface BronzeObject {
   bucket: string;
@@ -21,14 +23,21 @@ export interface BronzeObject {
   etag?: string;
 }
 
-/** Idempotency: the same object version is processed once, however many events arrive. */
+/** The claim id of an object version: `<bucket>/<key>#<versionId, else ETag>`. */
+export function claimId(obj: BronzeObject): string {
+  return `${obj.bucket}/${obj.key}#${obj.versionId ?? obj.etag ?? 'unversioned'}`;
+}
+
+/**
+ * Idempotency: the same object version is processed once, however many events arrive — unless its
+ * run failed (the claim then says so, see ./failures.ts), when it may run again.
+ */
 export async function claimObject(
   ctx: Context,
   obj: BronzeObject,
   runId: string,
 ): Promise<{ claimed: boolean }> {
-  const id = `${obj.bucket}/${obj.key}#${obj.versionId ?? obj.etag ?? 'unversioned'}`;
-  const claimed = await ctx.registry.claim(id, { runId, at: ctx.now().toISOString() });
+  const claimed = await ctx.registry.claim(claimId(obj), { runId, at: ctx.now().toISOString() });
   return { claimed };
 }
 
@@ -44,8 +53,41 @@ async function open(ctx: Context, obj: BronzeObject): Promise<AsyncIterable<Uint
   return body;
 }
 
+/** The lease of the silver risk-indicator table. */
+export const INDICATORS_LEASE = 'indicators';
+
+const isIndicators = (ctx: Context, obj: BronzeObject) => isIndicatorFile(obj.key, ctx.config.data);
+
+/** A risk-indicator object → its validated table; a rejection becomes its DataRejectedError. */
+async function indicatorsOrThrow(ctx: Context, obj: BronzeObject) {
+  const { outcome, table } = await ingestIndicatorFile(
+    { name: obj.key, chunks: await open(ctx, obj) },
+    { config: ctx.config.data, runDay: utcDay(ctx.now()) },
+  );
+  if (outcome.status === 'rejected') {
+    const r = outcome.rejection;
+    throw new DataRejectedError({
+      file: r.file,
+      code: r.code,
+      reason: r.reason,
+      ...(r.line === undefined ? {} : { line: r.line }),
+    });
+  }
+  return { outcome, table: table! };
+}
+
 /** Validates a bronze object (throws DataRejectedError) and records its quality report. */
 export async function validateBronze(ctx: Context, obj: BronzeObject, runId: string) {
+  if (isIndicators(ctx, obj)) {
+    const { outcome } = await indicatorsOrThrow(ctx, obj);
+    await recordBronze(ctx, obj, runId, outcome.bronze);
+    return {
+      rowsIn: outcome.bronze.rowsIn,
+      rowsAccepted: outcome.bronze.rowsAccepted,
+      score: outcome.bronze.quality.score,
+      symbols: [] as string[],
+    };
+  }
   const spill = newSpill(ctx);
   let scan: BronzeScan;
   try {
@@ -57,6 +99,22 @@ export async function validateBronze(ctx: Context, obj: BronzeObject, runId: str
     spill.dispose();
   }
   const { series: _rows, symbols, ...summary } = scan;
+  await recordBronze(ctx, obj, runId, summary);
+  return {
+    rowsIn: summary.rowsIn,
+    rowsAccepted: summary.rowsAccepted,
+    score: summary.quality.score,
+    symbols,
+  };
+}
+
+/** The bronze quality report beside the run, and its record. */
+async function recordBronze(
+  ctx: Context,
+  obj: BronzeObject,
+  runId: string,
+  summary: Omit<BronzeScan, 'series' | 'symbols'>,
+) {
   await ctx.store.put(
     ctx.buckets.gold,
     keys.run(runId, 'quality-bronze.json'),
@@ -72,12 +130,33 @@ export async function validateBronze(ctx: Context, obj: BronzeObject, runId: str
     dropped: summary.dropped,
     rowsIn: summary.rowsIn,
   });
-  return {
-    rowsIn: summary.rowsIn,
-    rowsAccepted: summary.rowsAccepted,
-    score: summary.quality.score,
-    symbols,
-  };
+}
+
+/**
+ * A risk-indicator object merged into the silver indicator table (under its lease). The gold of every
+ * symbol joins the table, so every symbol in silver is returned for the gold Map to rebuild.
+ */
+async function indicatorsToSilver(ctx: Context, obj: BronzeObject, runId: string) {
+  const { outcome, table } = await indicatorsOrThrow(ctx, obj);
+  await ctx.registry.putRecord('quality', {
+    id: `${runId}-silver`,
+    at: ctx.now().toISOString(),
+    runId,
+    file: obj.key,
+    ...outcome.silver.quality,
+    symbols: [],
+  });
+  await withLease(ctx, INDICATORS_LEASE, async (fence) => {
+    const existing = await ctx.store.get(ctx.buckets.silver, keys.indicators);
+    const history = existing === undefined ? undefined : await readIndicatorsCsv(existing, keys.indicators);
+    const merged = mergeIndicators(history, table);
+    await fence();
+    await ctx.store.put(ctx.buckets.silver, keys.indicators, indicatorsCsv(merged), 'text/csv');
+  });
+  const symbols = (await ctx.store.list(ctx.buckets.silver, keys.silverPrefix))
+    .map(symbolOfKey)
+    .filter((s): s is string => s !== undefined);
+  return { symbols: [...new Set(symbols)].sort(), score: outcome.silver.quality.score };
 }
 
 /** Rows of a large object wait in a temporary file (Lambda /tmp) beyond the configured memory. */
@@ -87,9 +166,10 @@ function newSpill(ctx: Context): BlockSpill {
 
 /**
  * Cleans the object into silver and merges each symbol into its partition (a later file wins a
- * clash), one symbol at a time. Returns the touched symbols — the items of the gold Map.
+ * clash), one symbol at a time, each under the symbol's lease (./leases.ts). Returns the touched symbols — the items of the gold Map.
  */
 export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: string) {
+  if (isIndicators(ctx, obj)) return indicatorsToSilver(ctx, obj, runId);
   const spill = newSpill(ctx);
   try {
     const { outcome, admitted } = await ingestOrThrow(ctx, obj, spill);
@@ -102,11 +182,15 @@ export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: stri
       symbols: outcome.silver.symbols,
     });
     for (const symbol of admitted.symbols) {
-      const key = keys.silver(symbol);
-      const existing = await ctx.store.get(ctx.buckets.silver, key);
-      const history = existing === undefined ? undefined : await readSilverCsv(existing, key);
-      const merged = mergeSilver(history, admitted.cleaned(symbol));
-      await ctx.store.put(ctx.buckets.silver, key, silverCsv(merged), 'text/csv');
+      // Under the symbol's lease: a concurrent file of the same symbol waits, and merges after this one.
+      await withLease(ctx, symbolLease(symbol), async (fence) => {
+        const key = keys.silver(symbol);
+        const existing = await ctx.store.get(ctx.buckets.silver, key);
+        const history = existing === undefined ? undefined : await readSilverCsv(existing, key);
+        const merged = mergeSilver(history, admitted.cleaned(symbol));
+        await fence();
+        await ctx.store.put(ctx.buckets.silver, key, silverCsv(merged), 'text/csv');
+      });
     }
     return { symbols: [...admitted.symbols].sort(), score: outcome.silver.quality.score };
   } finally {
@@ -125,7 +209,7 @@ export async function diagnoseRejection(
   const spill = newSpill(ctx);
   try {
     await validateBronze(ctx, obj, 'diagnosis');
-    await ingestOrThrow(ctx, obj, spill);
+    if (!isIndicators(ctx, obj)) await ingestOrThrow(ctx, obj, spill);
   } catch (error) {
     if (error instanceof DataRejectedError) return error;
     throw error;

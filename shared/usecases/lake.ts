@@ -3,7 +3,7 @@
  * the context every use case gets: the ports and the config.
  */
 import type { FinmlConfig } from '#config/schema';
-import type { AlertPublisher, ModelRegistry, ObjectStore, PredictionLog } from '#shared/ports';
+import type { AlertPublisher, LeaseStore, ModelRegistry, ObjectStore, PredictionLog } from '#shared/ports';
 
 export interface Buckets {
   bronze: string;
@@ -18,6 +18,8 @@ export interface Context {
   registry: ModelRegistry;
   predictions: PredictionLog;
   alerts: AlertPublisher;
+  /** Per-symbol leases (./leases.ts). */
+  leases: LeaseStore;
   buckets: Buckets;
   config: FinmlConfig;
   configHash: string;
@@ -33,6 +35,8 @@ export const keys = {
   /** One silver partition per symbol, merging every accepted file. */
   silver: (symbol: string) => `market/symbol=${part(symbol)}/silver.csv`,
   silverPrefix: 'market/',
+  /** The risk-indicator table (silver bucket), merging every risk_indicators/ file (DOMAIN §1). */
+  indicators: 'indicators/risk_indicators.csv',
   /** One gold partition per symbol, rebuilt from its silver history. */
   gold: (symbol: string) => `features/symbol=${part(symbol)}/gold.csv`,
   goldPrefix: 'features/',

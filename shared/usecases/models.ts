@@ -4,7 +4,7 @@
  */
 import { type ModelArtifact, parseArtifact } from '#shared/model/artifact';
 import { servingModelOf } from '#shared/model/serving-model';
-import type { ModelPointer, PointerName } from '#shared/ports';
+import type { ModelPointer, ModelStage, ModelVersionRecord, PointerName } from '#shared/ports';
 import { type Context, keys } from './lake.ts';
 
 const cache = new Map<string, ModelArtifact>();
@@ -46,4 +46,18 @@ export async function ensureServingModel(ctx: Context, version: string): Promise
   if ((await ctx.registry.getServingModel(version)) !== undefined) return false;
   await writeServingModel(ctx, await loadArtifact(ctx, version));
   return true;
+}
+
+/**
+ * A version's stage, derived: production or candidate when a pointer names it (the pointers alone
+ * say so), else rejected when it was rejected, else archived (replaced, or registered and never served).
+ */
+export function derivedStage(
+  record: Pick<ModelVersionRecord, 'version' | 'stage'>,
+  production: ModelPointer | undefined,
+  candidate: ModelPointer | undefined,
+): ModelStage {
+  if (production?.version === record.version) return 'production';
+  if (candidate?.version === record.version) return 'candidate';
+  return record.stage === 'rejected' ? 'rejected' : 'archived';
 }

@@ -98,26 +98,24 @@ export async function checkDrift(ctx: Context) {
   const cfg = ctx.config.monitoring;
   for (const s of report.symbols) {
     for (const f of s.features) {
+      // f.drift is exactly a KS or PSI breach, so there is an alert to raise (dataDriftAlert
+      // throws only without one); a send that fails is recorded and retried by raiseAlert.
       if (!f.drift) continue;
-      try {
-        await raiseAlert(
-          ctx,
-          dataDriftAlert(
-            {
-              symbol: s.symbol,
-              feature: f.feature,
-              ks: { d: f.ks.d, pValue: f.ks.pValue },
-              psi: { psi: f.psi.value },
-              windowRows: s.window.rows,
-              since: s.window.from,
-            },
-            cfg,
-            at,
-          ),
-        );
-      } catch {
-        // A moderate PSI below every alert threshold: shown in the report, not alerted.
-      }
+      await raiseAlert(
+        ctx,
+        dataDriftAlert(
+          {
+            symbol: s.symbol,
+            feature: f.feature,
+            ks: { d: f.ks.d, pValue: f.ks.pValue },
+            psi: { psi: f.psi.value },
+            windowRows: s.window.rows,
+            since: s.window.from,
+          },
+          cfg,
+          at,
+        ),
+      );
     }
     if (s.transitions.drift) {
       await raiseAlert(

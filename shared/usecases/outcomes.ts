@@ -2,6 +2,7 @@
 import { readGoldCsv } from '#shared/data/tables';
 import { formatIsoDay, parseIsoDay } from '#shared/data/values';
 import { type Context, keys } from './lake.ts';
+import { symbolLease, withLease } from './leases.ts';
 
 export async function recordOutcomes(
   ctx: Context,
@@ -9,9 +10,11 @@ export async function recordOutcomes(
 ): Promise<{ recorded: number }> {
   let recorded = 0;
   for (const symbol of symbols) {
-    const body = await ctx.store.get(ctx.buckets.gold, keys.gold(symbol));
-    if (body === undefined) continue;
-    const [table] = await readGoldCsv(body, keys.gold(symbol));
+    // Read under the symbol's lease: never a partition half rewritten by a concurrent run.
+    const [table] = await withLease(ctx, symbolLease(symbol), async () => {
+      const body = await ctx.store.get(ctx.buckets.gold, keys.gold(symbol));
+      return body === undefined ? [] : readGoldCsv(body, keys.gold(symbol));
+    });
     if (table === undefined || table.length < 2) continue;
     const lastDate = formatIsoDay(table.day[table.length - 1]!);
     for (const entry of await ctx.predictions.pendingOutcomes(symbol, lastDate)) {

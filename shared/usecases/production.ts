@@ -20,8 +20,8 @@ export async function switchProduction(
   const moved = await ctx.registry.movePointer('production', { version: to, reason }, from?.revision);
   const candidate = await ctx.registry.getPointer('candidate');
   if (candidate?.version === to) await ctx.registry.clearPointer('candidate', candidate.revision);
-  await ctx.registry.setStage(to, 'production');
-  if (from) await ctx.registry.setStage(from.version, 'archived');
+  // `to` is production because the pointer says so (derivedStage); the replaced version is archived.
+  if (from && from.version !== to) await ctx.registry.setStage(from.version, 'archived');
   await ctx.registry.appendEvent({
     at: ctx.now().toISOString(),
     kind,

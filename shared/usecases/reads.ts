@@ -5,7 +5,7 @@ import { predict } from '#shared/model/predict';
 import { modelReport } from '#shared/model/report';
 import type { RecordKind } from '#shared/ports';
 import { type Context, keys, symbolOfKey } from './lake.ts';
-import { loadArtifact, pointedModel } from './models.ts';
+import { derivedStage, loadArtifact, pointedModel } from './models.ts';
 import { switchProduction } from './production.ts';
 
 export class NotFoundError extends Error {
@@ -90,12 +90,21 @@ export async function listModels(ctx: Context) {
     ctx.registry.getPointer('production'),
     ctx.registry.getPointer('candidate'),
   ]);
-  return { production: production?.version ?? null, candidate: candidate?.version ?? null, versions };
+  return {
+    production: production?.version ?? null,
+    candidate: candidate?.version ?? null,
+    versions: versions.map((v) => ({ ...v, stage: derivedStage(v, production, candidate) })),
+  };
 }
 
 export async function modelDetails(ctx: Context, version: string) {
-  const record = await ctx.registry.getVersion(version);
-  if (record === undefined) throw new NotFoundError(`no model version "${version}"`);
+  const [stored, production, candidate] = await Promise.all([
+    ctx.registry.getVersion(version),
+    ctx.registry.getPointer('production'),
+    ctx.registry.getPointer('candidate'),
+  ]);
+  if (stored === undefined) throw new NotFoundError(`no model version "${version}"`);
+  const record = { ...stored, stage: derivedStage(stored, production, candidate) };
   return { record, report: modelReport(await loadArtifact(ctx, version)) };
 }
 

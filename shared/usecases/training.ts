@@ -11,10 +11,15 @@ import { serializeArtifact } from '#shared/model/artifact';
 import { trainModel } from '#shared/model/train';
 import { PointerConflictError } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
-import { type Context, keys } from './lake.ts';
+import { type Context, keys, symbolOfKey } from './lake.ts';
+import { symbolLease, withLease } from './leases.ts';
 import { ensureServingModel, loadArtifact, writeServingModel } from './models.ts';
 
-/** Every gold partition in the lake, with its hash for lineage. */
+/**
+ * Every gold partition in the lake, with its hash for lineage. Each partition is read under its
+ * symbol's lease, so a read never meets a partition being rewritten (S3 puts are atomic; the local
+ * S3 server's are not).
+ */
 export async function readGoldLake(
   ctx: Context,
 ): Promise<{ tables: GoldTable[]; sources: { file: string; sha256: string; rows: number }[] }> {
@@ -22,7 +27,10 @@ export async function readGoldLake(
   const sources: { file: string; sha256: string; rows: number }[] = [];
   for (const key of await ctx.store.list(ctx.buckets.gold, keys.goldPrefix)) {
     if (!key.endsWith('.csv')) continue;
-    const text = await ctx.store.getText(ctx.buckets.gold, key);
+    const symbol = symbolOfKey(key);
+    const readText = () => ctx.store.getText(ctx.buckets.gold, key);
+    const text =
+      symbol === undefined ? await readText() : await withLease(ctx, symbolLease(symbol), readText);
     if (text === undefined) continue;
     const bytes = new TextEncoder().encode(text);
     const read = await readGoldCsv(
@@ -66,7 +74,7 @@ export async function registerModel(ctx: Context, version: string, reason: strin
   await ctx.registry.putVersion({
     version,
     createdAt: model.createdAt,
-    stage: 'candidate',
+    stage: 'registered', // production / candidate: the pointers say (derivedStage)
     artifactKey: keys.model(version),
     metrics: {
       accuracy: overall.accuracy,
@@ -96,7 +104,6 @@ export async function registerModel(ctx: Context, version: string, reason: strin
   if (production === undefined) {
     try {
       await ctx.registry.movePointer('production', { version, reason: `first model: ${reason}` }, undefined);
-      await ctx.registry.setStage(version, 'production');
       await ctx.registry.appendEvent({
         at,
         kind: 'promoted',
@@ -111,10 +118,12 @@ export async function registerModel(ctx: Context, version: string, reason: strin
       // Another run registered the first model at the same moment: this one becomes the candidate.
     }
   }
-  const candidate = await ctx.registry.getPointer('candidate');
+  // One candidate: the newest registration replaces the one under test. Concurrent registrations race
+  // on the candidate pointer's revision; a loser reads it again and replaces the winner (retried with
+  // jittered backoff), so the last to write is the candidate and every other one is rejected.
   const share = ctx.config.monitoring.abTest.candidateTrafficShare;
-  await ctx.registry.movePointer('candidate', { version, reason, trafficShare: share }, candidate?.revision);
-  if (candidate) await ctx.registry.setStage(candidate.version, 'rejected');
+  const candidate = await moveCandidate(ctx, { version, reason, trafficShare: share });
+  if (candidate && candidate.version !== version) await ctx.registry.setStage(candidate.version, 'rejected');
   await ctx.registry.appendEvent({
     at,
     kind: 'candidate-started',
@@ -123,6 +132,22 @@ export async function registerModel(ctx: Context, version: string, reason: strin
     reason: `A/B test against production with ${Math.round(share * 100)} % of requests: ${reason}`,
   });
   return { stage: 'candidate' as const, version };
+}
+
+const POINTER_ATTEMPTS = 8;
+
+/** Moves the candidate pointer to `next`, re-reading it after a lost race; returns the pointer it replaced. */
+async function moveCandidate(ctx: Context, next: { version: string; reason: string; trafficShare: number }) {
+  for (let attempt = 1; ; attempt++) {
+    const current = await ctx.registry.getPointer('candidate');
+    try {
+      await ctx.registry.movePointer('candidate', next, current?.revision);
+      return current;
+    } catch (error) {
+      if (!(error instanceof PointerConflictError) || attempt >= POINTER_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
+    }
+  }
 }
 
 /** The first production model has no A/B test to report: a plain, low-severity notice. */

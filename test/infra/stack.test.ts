@@ -172,7 +172,7 @@ describe('pipeline state machine', () => {
 describe('functions', () => {
   test('Node.js 22 on ARM64 with tracing, a log group, and the config directory', () => {
     const fns = ofType('AWS::Lambda::Function').filter(([, f]) => f.Metadata?.['finml:entry']);
-    expect(fns).toHaveLength(16);
+    expect(fns).toHaveLength(17);
     for (const [, f] of fns) {
       expect(f.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -313,8 +313,37 @@ describe('monitoring', () => {
         ]),
       },
     });
-    expect(ofType('AWS::CloudWatch::Alarm')).toHaveLength(3);
-    for (const [, a] of ofType('AWS::CloudWatch::Alarm')) expect(a.Properties?.AlarmActions).toHaveLength(1);
+    const alarms = ofType('AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(3);
+    // The API alarms publish; pipeline failures alert once per run through the status-change rule instead.
+    for (const [id, a] of alarms) {
+      expect(a.Properties?.AlarmActions ?? [], id).toHaveLength(id.includes('PipelineFailures') ? 0 : 1);
+    }
+  });
+
+  test('every failed, timed-out or aborted execution goes to the PipelineFailed function (one alert, claim marked failed)', () => {
+    const rules = ofType('AWS::Events::Rule').filter(
+      ([, r]) => (r.Properties?.EventPattern as { source?: string[] })?.source?.[0] === 'aws.states',
+    );
+    expect(rules).toHaveLength(1);
+    const [, rule] = rules[0]!;
+    const machine = ofType('AWS::StepFunctions::StateMachine')[0]![0];
+    expect(rule.Properties?.EventPattern).toEqual({
+      source: ['aws.states'],
+      'detail-type': ['Step Functions Execution Status Change'],
+      detail: { stateMachineArn: [{ Ref: machine }], status: ['FAILED', 'TIMED_OUT', 'ABORTED'] },
+    });
+    const targets = rule.Properties?.Targets as {
+      Arn: { 'Fn::GetAtt': string[] };
+      DeadLetterConfig?: unknown;
+    }[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]!.DeadLetterConfig).toBeDefined();
+    const target = resources[targets[0]!.Arn['Fn::GetAtt'][0]!]!;
+    expect(target.Metadata).toMatchObject({
+      'finml:entry': 'functions/pipeline/handlers.ts',
+      'finml:export': 'failed',
+    });
   });
 
   test('an e-mail subscription exists only when alertEmail is given', () => {

@@ -98,8 +98,8 @@ describe('DynamoModelRegistry against dynalite', () => {
 
   test('setStage changes the stage of a registered version and rejects an unknown one', async () => {
     await registry.putVersion(versionRecord('2024-01-01T00:00:00Z-a'));
-    await registry.setStage('2024-01-01T00:00:00Z-a', 'production');
-    expect((await registry.getVersion('2024-01-01T00:00:00Z-a'))?.stage).toBe('production');
+    await registry.setStage('2024-01-01T00:00:00Z-a', 'rejected');
+    expect((await registry.getVersion('2024-01-01T00:00:00Z-a'))?.stage).toBe('rejected');
     await expect(registry.setStage('nope', 'archived')).rejects.toBeInstanceOf(ModelVersionNotFoundError);
     expect(await registry.getVersion('nope')).toBeUndefined();
   });

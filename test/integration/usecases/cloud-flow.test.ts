@@ -8,6 +8,7 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
+import { DynamoLeaseStore } from '#shared/aws/dynamo-leases';
 import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
@@ -51,6 +52,7 @@ beforeAll(async () => {
     store: new S3ObjectStore(s3.client),
     registry: new DynamoModelRegistry(dynamo.documentClient, dynamo.tables.registry),
     predictions: new DynamoPredictionLog(dynamo.documentClient, dynamo.tables.predictions),
+    leases: new DynamoLeaseStore(dynamo.documentClient, dynamo.tables.registry),
     alerts: { publish: async (m) => void published.push(m) },
     buckets: BUCKETS,
     config,

@@ -169,11 +169,14 @@ describe('claim', () => {
         pk: 'CLAIM#file-1',
         sk: 'CLAIM',
         id: 'file-1',
+        status: 'claimed',
         claimedAt: NOW.toISOString(),
         details: { size: 10 },
       },
-      ConditionExpression: 'attribute_not_exists(#pk)',
-      ExpressionAttributeNames: { '#pk': 'pk' },
+      // A claim whose run failed may be taken again (failClaim).
+      ConditionExpression: 'attribute_not_exists(#pk) OR #status = :failed',
+      ExpressionAttributeNames: { '#pk': 'pk', '#status': 'status' },
+      ExpressionAttributeValues: { ':failed': 'failed' },
     });
   });
 

@@ -10,7 +10,7 @@ import type { ModelArtifact } from '#shared/model/artifact';
 import { modelReport } from '#shared/model/report';
 import type { AbTestResult } from '#shared/monitoring/ab';
 import type { Alert } from '#shared/monitoring/alerts';
-import type { ModelPointer, ModelVersionRecord, RegistryEvent } from '#shared/ports';
+import type { ModelPointer, RegistryEvent, ServedVersionRecord } from '#shared/ports';
 import {
   calibrationSeries,
   foldSeries,
@@ -34,7 +34,7 @@ type WireContract = [
   Expect<Fits<Alert, Omit<Wire.AlertRecord, 'id' | 'at' | 'notified' | 'delivery'>>>,
   Expect<Fits<LayerQuality, Omit<Wire.QualityRecord, 'id' | 'at' | 'runId' | 'file'>>>,
   Expect<Fits<RegistryEvent, Wire.RegistryEvent>>,
-  Expect<Fits<ModelVersionRecord, Wire.ModelVersionRecord>>,
+  Expect<Fits<ServedVersionRecord, Wire.ModelVersionRecord>>,
   Expect<Fits<ModelPointer, Wire.ModelPointer>>,
 ];
 

@@ -95,6 +95,18 @@ describe('drift report', () => {
     expect(r.skipped).toEqual([{ symbol: 'TINY', reason: 'only 10 gold rows; the window needs 63' }]);
   });
 
+  test('one symbol whose statistics fail is skipped with the reason; the other symbols are reported', () => {
+    const t = gold[0]!;
+    const broken = { ...slice(t, 0, 400), symbol: 'BROKEN' };
+    broken.markov_state[399] = 7; // not a regime of the model: the transition counts refuse it
+    const fine = { ...slice(t, 0, 400), symbol: 'FINE' };
+    const r = run([broken, fine]);
+    expect(r.symbols.map((s) => s.symbol)).toEqual(['FINE']);
+    expect(r.skipped).toHaveLength(1);
+    expect(r.skipped[0]!.symbol).toBe('BROKEN');
+    expect(r.skipped[0]!.reason).toMatch(/^the drift statistics failed: \w*Error: /);
+  });
+
   test('a quiet window drifts in regime mix (all Low) against the model’s long-run shares', () => {
     const t = gold[0]!;
     // 2017 was the calmest year of the sample: its last 63 rows are almost all Low.

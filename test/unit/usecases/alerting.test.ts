@@ -5,12 +5,13 @@ import type { ModelRegistry, RecordKind } from '#shared/ports';
 import { raiseAlert } from '#shared/usecases/alerting';
 import type { Context } from '#shared/usecases/lake';
 
-/** A registry that keeps only records (all raiseAlert needs), newest first like the adapter. */
+/** A registry that keeps only records (all raiseAlert needs), newest first; same id and time = overwrite, like the adapter. */
 function recordsOnly(): ModelRegistry {
   const records: Record<string, ({ id: string; at: string } & Record<string, unknown>)[]> = {};
   return {
     putRecord: async (kind: RecordKind, r: { id: string; at: string } & Record<string, unknown>) => {
-      records[kind] = [r, ...(records[kind] ?? [])];
+      const others = (records[kind] ?? []).filter((x) => x.id !== r.id || x.at !== r.at);
+      records[kind] = [r, ...others];
     },
     listRecords: async (kind: RecordKind) => records[kind] ?? [],
   } as unknown as ModelRegistry;
@@ -68,5 +69,49 @@ describe('raiseAlert', () => {
       recorded: false,
     });
     expect(emails.length).toBe(before);
+  });
+});
+
+describe('an alert that cannot be sent', () => {
+  test('is retried, then recorded as undelivered and sent with the next alert raised — never dropped', async () => {
+    const sent: string[] = [];
+    let down = true;
+    let tries = 0;
+    const flaky = {
+      ...ctx,
+      registry: recordsOnly(),
+      alerts: {
+        publish: async (m: { subject: string }) => {
+          tries++;
+          if (down) throw Object.assign(new Error('SNS is down'), { name: 'InternalErrorException' });
+          sent.push(m.subject);
+        },
+      },
+      config: {
+        ...config,
+        monitoring: {
+          ...config.monitoring,
+          alerts: { ...config.monitoring.alerts, delivery: { attempts: 3, firstDelayMs: 1 } },
+        },
+      },
+    } as unknown as Context;
+
+    const first = await raiseAlert(flaky, drift('2026-03-01T00:00:00Z', 0.3));
+
+    expect(first).toMatchObject({ emailed: false, recorded: true, delivery: 'failed' });
+    expect(first.reason).toContain('3 attempt(s) failed, last: InternalErrorException: SNS is down');
+    expect(tries).toBe(3);
+    const [stored] = await flaky.registry.listRecords('alert');
+    expect(stored).toMatchObject({ notified: false, deliveryFailed: true });
+
+    down = false;
+    const other = { ...drift('2026-03-01T01:00:00Z', 0.3), fingerprint: 'other', subject: 'QQQ' };
+    const second = await raiseAlert(flaky, other);
+
+    expect(second).toMatchObject({ emailed: true, delivery: 'sent', redelivered: 1 });
+    expect(sent).toHaveLength(2);
+    const records = await flaky.registry.listRecords('alert');
+    expect(records.filter((r) => r.deliveryFailed === true)).toEqual([]);
+    expect(records.find((r) => r.fingerprint === stored!.fingerprint)).toMatchObject({ notified: true });
   });
 });

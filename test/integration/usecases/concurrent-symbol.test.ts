@@ -1,0 +1,214 @@
+/**
+ * Per-symbol serialisation on the real local servers (s3rver, dynalite) through the real adapters:
+ * files touching one symbol, cleaned at the same time, merge one at a time under the symbol's lease,
+ * so N concurrent files give exactly the silver (and gold) of one file holding their union.
+ */
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadConfig } from '#config/load';
+import { DynamoLeaseStore } from '#shared/aws/dynamo-leases';
+import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
+import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
+import { S3ObjectStore } from '#shared/aws/s3-store';
+import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
+import { cleanToSilver } from '#shared/usecases/ingest';
+import { type Context, keys } from '#shared/usecases/lake';
+import { LeaseBusyError, withLease } from '#shared/usecases/leases';
+import { type LocalDynamo, type LocalS3, startLocalDynamo, startLocalS3 } from '../../helpers/local-aws.ts';
+
+const BUCKETS = {
+  bronze: 'bronze',
+  silver: 'silver',
+  gold: 'gold',
+  artifacts: 'artifacts',
+  quarantine: 'quarantine',
+};
+/** The sample's header and its last 1,860 rows (the issue's ten chunks of 186 rows). */
+const SAMPLE_LINES = readFileSync('data/samples/sp500-2000.csv', 'utf8').trimEnd().split('\n');
+const HEADER = `symbol,${SAMPLE_LINES[0]}`;
+const ROWS = SAMPLE_LINES.slice(-1860);
+
+let s3: LocalS3;
+let dynamo: LocalDynamo;
+let ctx: Context;
+const { config, hash } = loadConfig();
+
+beforeAll(async () => {
+  s3 = await startLocalS3([...Object.values(BUCKETS), 'silver-union', 'gold-union']);
+  dynamo = await startLocalDynamo();
+  ctx = {
+    store: new S3ObjectStore(s3.client),
+    registry: new DynamoModelRegistry(dynamo.documentClient, dynamo.tables.registry),
+    predictions: new DynamoPredictionLog(dynamo.documentClient, dynamo.tables.predictions),
+    alerts: { publish: async () => undefined },
+    leases: new DynamoLeaseStore(dynamo.documentClient, dynamo.tables.registry),
+    buckets: BUCKETS,
+    config,
+    configHash: hash,
+    now: () => new Date('2020-06-01T00:00:00.000Z'),
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await s3?.stop();
+  await dynamo?.stop();
+});
+
+/** A bronze file of `symbol` holding `rows` of the sample. */
+function file(symbol: string, rows: readonly string[]): string {
+  return `${[HEADER, ...rows.map((r) => `${symbol},${r}`)].join('\n')}\n`;
+}
+
+async function put(key: string, body: string) {
+  await ctx.store.put(BUCKETS.bronze, key, body);
+  return { bucket: BUCKETS.bronze, key };
+}
+
+const silverOf = async (c: Context, symbol: string) =>
+  (await c.store.getText(c.buckets.silver, keys.silver(symbol))) ?? '';
+
+/** The same symbol's silver from one file holding `rows`, in the union buckets. */
+async function unionSilver(symbol: string, rows: readonly string[], name: string) {
+  const union = { ...ctx, buckets: { ...BUCKETS, silver: 'silver-union', gold: 'gold-union' } };
+  await cleanToSilver(union, await put(`union/${name}.csv`, file(symbol, rows)), `union-${name}`);
+  return { union, silver: await silverOf(union, symbol) };
+}
+
+describe('per-symbol serialisation on the local servers', () => {
+  test('ten chunks of one symbol cleaned at once give the silver and gold of one file holding them all', async () => {
+    const chunks = Array.from({ length: 10 }, (_, i) => ROWS.slice(i * 186, (i + 1) * 186));
+    const objects = await Promise.all(
+      chunks.map((rows, i) => put(`market_data/chunk-${i}.csv`, file('TEN', rows))),
+    );
+
+    const results = await Promise.all(objects.map((o, i) => cleanToSilver(ctx, o, `run-${i}`)));
+
+    expect(results.map((r) => r.symbols)).toEqual(Array(10).fill(['TEN']));
+    const silver = await silverOf(ctx, 'TEN');
+    expect(silver.trimEnd().split('\n')).toHaveLength(1 + 1860);
+    const { union, silver: expected } = await unionSilver('TEN', ROWS, 'ten');
+    expect(silver).toBe(expected);
+
+    // Gold rebuilt by the ten runs at once (each under the lease) equals the union's gold.
+    // (each staged, then published after its run's gate when silver is still the one it was built from)
+    await Promise.all(
+      objects.map(async (o, i) => {
+        await buildSymbolGold(ctx, 'TEN', `run-${i}`);
+        await finishGold(ctx, `run-${i}`, o.key);
+      }),
+    );
+    await buildSymbolGold(union, 'TEN', 'union-ten');
+    await finishGold(union, 'union-ten', 'union/ten.csv');
+    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('TEN'))).toBe(
+      await union.store.getText('gold-union', keys.gold('TEN')),
+    );
+  }, 60_000);
+
+  test('property: N files of one symbol, cleaned concurrently in any order, give the union’s silver', async () => {
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        // Cut points into the last 600 rows, and how far each file reaches back into the one before
+        // (an overlap repeats identical rows), and a start order.
+        fc.uniqueArray(fc.integer({ min: 1, max: 599 }), { minLength: 1, maxLength: 5 }),
+        fc.nat({ max: 30 }),
+        fc.infiniteStream(fc.nat()),
+        async (cuts, overlap, order) => {
+          const rows = ROWS.slice(-600);
+          const bounds = [0, ...[...cuts].sort((a, b) => a - b), rows.length];
+          const files = bounds.slice(1).map((end, i) => rows.slice(Math.max(0, bounds[i]! - overlap), end));
+          const symbol = `P${++run}`;
+          const started = files
+            .map((rows, i) => ({ rows, i, rank: order.next().value as number }))
+            .sort((a, b) => a.rank - b.rank);
+          const objects = await Promise.all(
+            started.map(({ rows, i }) => put(`market_data/${symbol}-${i}.csv`, file(symbol, rows))),
+          );
+          await Promise.all(objects.map((o, k) => cleanToSilver(ctx, o, `${symbol}-${k}`)));
+          const { silver } = await unionSilver(symbol, rows, symbol);
+          expect(await silverOf(ctx, symbol)).toBe(silver);
+        },
+      ),
+      { numRuns: 8 },
+    );
+  }, 120_000);
+});
+
+describe('gold staging', () => {
+  test('a run whose gold gate fails publishes no gold: the partition stays as it was', async () => {
+    const first = await put('market_data/staged.csv', file('STAGED', ROWS.slice(0, 400)));
+    await cleanToSilver(ctx, first, 'staged-1');
+    await buildSymbolGold(ctx, 'STAGED', 'staged-1');
+    await finishGold(ctx, 'staged-1', first.key);
+    const before = await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED'));
+    expect(before?.trimEnd().split('\n')).toHaveLength(1 + 400 - 21);
+
+    const strict = {
+      ...ctx,
+      config: {
+        ...config,
+        data: {
+          ...config.data,
+          quality: { ...config.data.quality, gates: { ...config.data.quality.gates, gold: 101 } },
+        },
+      },
+    };
+    const second = await put('market_data/staged-2.csv', file('STAGED', ROWS.slice(400, 800)));
+    await cleanToSilver(strict, second, 'staged-2');
+    expect(await buildSymbolGold(strict, 'STAGED', 'staged-2')).toEqual({ symbol: 'STAGED', rows: 800 - 21 });
+    const error = await finishGold(strict, 'staged-2', second.key).catch((e: Error) => e);
+
+    expect((error as Error).name).toBe('DataRejectedError');
+    expect((error as Error).message).toContain('no gold was published');
+    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED'))).toBe(before);
+    // The failed run's gold stays staged beside it (for inspection); a published run's is removed.
+    expect(await ctx.store.list(BUCKETS.gold, keys.run('staged-2', 'staged/'))).toEqual([
+      keys.run('staged-2', `staged/${keys.gold('STAGED')}`),
+    ]);
+    expect(await ctx.store.list(BUCKETS.gold, keys.run('staged-1', 'staged/'))).toEqual([]);
+  });
+});
+
+describe('DynamoLeaseStore on dynalite', () => {
+  test('one holder at a time; an expired lease can be taken; a lost lease cannot be renewed or released', async () => {
+    let now = 1_000_000;
+    const leases = new DynamoLeaseStore(dynamo.documentClient, dynamo.tables.registry, { nowMs: () => now });
+
+    expect(await leases.acquire('symbol/X', 'a', 1000)).toBe(true);
+    expect(await leases.acquire('symbol/X', 'b', 1000)).toBe(false);
+    expect(await leases.renew('symbol/X', 'b', 1000)).toBe(false);
+    now += 999;
+    expect(await leases.acquire('symbol/X', 'b', 1000)).toBe(false);
+    now += 2; // past a's expiry
+    expect(await leases.acquire('symbol/X', 'b', 1000)).toBe(true);
+    expect(await leases.renew('symbol/X', 'a', 1000)).toBe(false);
+    await leases.release('symbol/X', 'a'); // not a's any more: b keeps it
+    expect(await leases.acquire('symbol/X', 'c', 1000)).toBe(false);
+    await leases.release('symbol/X', 'b');
+    expect(await leases.acquire('symbol/X', 'c', 1000)).toBe(true);
+  });
+
+  test('a symbol busy for the whole wait fails with the retryable LeaseBusyError; the work never ran', async () => {
+    await ctx.leases.acquire('symbol/BUSY', 'someone-else', 60_000);
+    const impatient = {
+      ...ctx,
+      config: {
+        ...config,
+        platform: {
+          ...config.platform,
+          pipeline: { ...config.platform.pipeline, symbolLease: { ttlSeconds: 60, waitSeconds: 1 } },
+        },
+      },
+    };
+    let ran = false;
+
+    const error = await withLease(impatient, 'symbol/BUSY', async () => {
+      ran = true;
+    }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(LeaseBusyError);
+    expect((error as Error).name).toBe('LeaseBusyError');
+    expect(ran).toBe(false);
+  });
+});
