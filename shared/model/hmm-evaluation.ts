@@ -66,7 +66,7 @@ export function evaluateHmmOnFolds(
       const at = upperBound(s.day, pairs.dates[t] as number) - 1;
       const next = vectorTimesMatrix(filtered[at]!, fit.params.transition);
       yTrue.push(pairs.to[t]!);
-      proba.push(...next);
+      for (const p of next) proba.push(p);
     }
     const matrix = { samples: yTrue.length, classes: K, values: Float64Array.from(proba) };
     reports.push({
@@ -75,8 +75,8 @@ export function evaluateHmmOnFolds(
       metrics: classificationMetrics(Int32Array.from(yTrue), matrix),
       degenerate: fit.degenerate,
     });
-    allTrue.push(...yTrue);
-    allProba.push(...proba);
+    for (const y of yTrue) allTrue.push(y);
+    for (const p of proba) allProba.push(p);
   });
   const matrix = { samples: allTrue.length, classes: K, values: Float64Array.from(allProba) };
   return {

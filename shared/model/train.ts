@@ -92,8 +92,12 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
   });
 
   const hmm = cfg.hmm.enabled ? trainHmm(tables, pairs, cfg) : null;
-  const first = Math.min(...tables.map((t) => t.day[0]!));
-  const last = Math.max(...tables.map((t) => t.day[t.length - 1]!));
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of tables) {
+    first = Math.min(first, t.day[0]!);
+    last = Math.max(last, t.day[t.length - 1]!);
+  }
   const rows = tables.reduce((n, t) => n + t.length, 0);
   const lineage = {
     gold: [...input.sources],
