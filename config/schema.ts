@@ -89,9 +89,14 @@ export const modelConfigSchema = z.strictObject({
     seed: z.number().int(),
     maxIterations: positiveInt,
     tolerance: z.number().positive(),
+    screenObservations: positiveInt,
+    minSymbolRows: z.number().int().min(2),
     varianceFloorRatio: z.number().positive(),
     returnScale: z.number().positive(),
     evaluate: z.boolean(),
+  }),
+  reference: z.strictObject({
+    quantiles: z.number().int().min(2).max(1000),
   }),
   experiments: z.strictObject({
     sensitivity: z.strictObject({

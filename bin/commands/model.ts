@@ -1,12 +1,13 @@
 /** `finml train`, `finml report`, `finml predict`: the regime model on local files. */
-import { statSync } from 'node:fs';
+
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#config/load';
 import { codeVersion } from '#config/version';
 import { readGoldCsv } from '#shared/data/tables';
-import { sha256Hex } from '#shared/hash';
 import { type ModelArtifact, parseArtifact, serializeArtifact } from '#shared/model/artifact';
 import { predict } from '#shared/model/predict';
 import { modelReport } from '#shared/model/report';
@@ -41,13 +42,14 @@ writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
     if (!isFile(file)) throw new UsageError(`no gold file at ${file}: run "finml pipeline" first`);
     const { config, hash } = loadConfig(values.config);
     const tables = await readGoldCsv(fileChunks(file), file);
-    const sha256 = sha256Hex(await readFile(file));
+    const sha256 = await fileSha256(file); // streamed: the gold file can be gigabytes
     const rows = tables.reduce((n, t) => n + t.length, 0);
     const artifact = trainModel(
       { tables, sources: [{ file, sha256, rows }] },
       {
         data: config.data,
         model: config.model,
+        psiBins: config.monitoring.drift.psi.bins,
         configHash: hash,
         codeVersion: codeVersion(),
         now: new Date(),
@@ -136,4 +138,11 @@ function isDirectory(path: string): boolean {
 }
 function isFile(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/** sha256 of a file, read in chunks (never the whole file in memory). */
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -11,8 +11,12 @@ import {
   type PredictionPairs,
   timeSeriesSplit,
 } from '#shared/evaluation/index';
-import { fitGaussianHmm, type GaussianHmmFitOptions, scoreGaussianHmm } from './hmm.ts';
-import { vectorTimesMatrix } from './linalg.ts';
+import {
+  filterGaussianHmm,
+  fitGaussianHmm,
+  type GaussianHmmFitOptions,
+  type GaussianHmmParams,
+} from './hmm.ts';
 
 export interface HmmSeries {
   symbol: string;
@@ -34,7 +38,14 @@ export interface HmmEvaluation {
   overall: { n: number; metrics: ClassificationMetrics };
 }
 
-/** Pairs must carry day numbers as dates (buildPredictionPairs with numeric dates). */
+/**
+ * Pairs must carry day numbers as dates (buildPredictionPairs with numeric dates).
+ *
+ * The folds' training sets grow in time (each is a prefix of the next), so only the first fold is
+ * fitted from the configured starts; each later fold starts EM from the previous fold's fit (a warm
+ * start on data that contains the previous fold's): no fold sees a later fold's data. Memory is one
+ * fold's filtered probabilities at a time, in flat arrays.
+ */
 export function evaluateHmmOnFolds(
   pairs: PredictionPairs,
   series: readonly HmmSeries[],
@@ -42,46 +53,64 @@ export function evaluateHmmOnFolds(
 ): HmmEvaluation {
   const folds = timeSeriesSplit(pairs.from.length, { nSplits: options.nSplits });
   const bySymbol = new Map(series.map((s) => [s.symbol, s]));
-  const allTrue: number[] = [];
-  const allProba: number[] = [];
-  const reports: HmmFoldReport[] = [];
   const K = options.fit.states ?? 3;
+  let total = 0;
+  for (const fold of folds) total += fold.test.end - fold.test.start;
+  const allTrue = new Int32Array(total);
+  const allProba = new Float64Array(total * K);
+  let written = 0;
+  const reports: HmmFoldReport[] = [];
+  let previous: GaussianHmmParams | undefined;
   folds.forEach((fold, index) => {
     const cutoff = pairs.dates[fold.train.end - 1] as number;
     const training = series
       .map((s) => s.returns.subarray(0, upperBound(s.day, cutoff)))
       .filter((r) => r.length > 1);
-    const fit = fitGaussianHmm(training, options.fit);
-    const filteredBySymbol = new Map<string, number[][]>();
-    const yTrue: number[] = [];
-    const proba: number[] = [];
+    const fit = fitGaussianHmm(
+      training,
+      previous === undefined ? options.fit : { ...options.fit, init: previous },
+    );
+    previous = fit.params;
+    // Each symbol is filtered up to its last test date of this fold only (the filter is causal).
+    const needed = new Map<string, number>();
+    for (let t = fold.test.start; t < fold.test.end; t++) {
+      const symbol = pairs.symbols[t]!;
+      const at = upperBound(bySymbol.get(symbol)!.day, pairs.dates[t] as number);
+      if (at > (needed.get(symbol) ?? 0)) needed.set(symbol, at);
+    }
+    const filteredBySymbol = new Map<string, Float64Array>();
+    const from = written;
     for (let t = fold.test.start; t < fold.test.end; t++) {
       const symbol = pairs.symbols[t]!;
       const s = bySymbol.get(symbol)!;
       let filtered = filteredBySymbol.get(symbol);
       if (filtered === undefined) {
-        filtered = scoreGaussianHmm(fit.params, s.returns).filtered;
+        filtered = filterGaussianHmm(fit.params, s.returns, { length: needed.get(symbol)! });
         filteredBySymbol.set(symbol, filtered);
       }
       const at = upperBound(s.day, pairs.dates[t] as number) - 1;
-      const next = vectorTimesMatrix(filtered[at]!, fit.params.transition);
-      yTrue.push(pairs.to[t]!);
-      for (const p of next) proba.push(p);
+      const A = fit.params.transition;
+      for (let j = 0; j < K; j++) {
+        let p = 0;
+        for (let i = 0; i < K; i++) p += filtered[at * K + i]! * A[i]![j]!;
+        allProba[written * K + j] = p;
+      }
+      allTrue[written] = pairs.to[t]!;
+      written++;
     }
-    const matrix = { samples: yTrue.length, classes: K, values: Float64Array.from(proba) };
+    const n = written - from;
+    const matrix = { samples: n, classes: K, values: allProba.subarray(from * K, written * K) };
     reports.push({
       fold: index,
-      n: yTrue.length,
-      metrics: classificationMetrics(Int32Array.from(yTrue), matrix),
+      n,
+      metrics: classificationMetrics(allTrue.subarray(from, written), matrix),
       degenerate: fit.degenerate,
     });
-    for (const y of yTrue) allTrue.push(y);
-    for (const p of proba) allProba.push(p);
   });
-  const matrix = { samples: allTrue.length, classes: K, values: Float64Array.from(allProba) };
+  const matrix = { samples: total, classes: K, values: allProba };
   return {
     folds: reports,
-    overall: { n: allTrue.length, metrics: classificationMetrics(Int32Array.from(allTrue), matrix) },
+    overall: { n: total, metrics: classificationMetrics(allTrue, matrix) },
   };
 }
 

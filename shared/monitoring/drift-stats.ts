@@ -65,7 +65,8 @@ function ksStatisticSorted(a: Float64Array, b: Float64Array): number {
   return d;
 }
 
-function ksAsymptoticPValue(d: number, n1: number, n2: number): number {
+/** The asymptotic p-value of {@link ksTwoSample} for a statistic D and sample sizes n1, n2. */
+export function ksAsymptoticPValue(d: number, n1: number, n2: number): number {
   const m = Math.max(n1, n2);
   const n = Math.min(n1, n2);
   const effectiveSize = roundHalfToEven((m * n) / (m + n));
@@ -258,10 +259,37 @@ export function psi(
   requirePositiveInteger(bins, 'bins');
   if (!(floor > 0 && floor < 1)) throw new DriftInputError(`floor must be in (0, 1), got ${floor}`);
   const ref = sortedCopy(reference, 'reference');
-  requireFiniteSample(current, 'current');
+  return psiAgainstBins(psiReferenceBins(ref, bins), current, floor);
+}
 
-  const innerEdges = distinctInnerQuantiles(ref, bins);
-  const referenceShares = binShares(ref, innerEdges, floor);
+/** A reference's PSI bins: the interior edges of {@link psi} and the reference count in each bin. */
+export interface PsiReferenceBins {
+  readonly bins: number;
+  readonly n: number;
+  readonly innerEdges: readonly number[];
+  readonly counts: readonly number[];
+}
+
+/** The bins {@link psi} puts an ascending reference sample into (numpy quantile edges, pandas cut). */
+export function psiReferenceBins(sorted: Float64Array, bins: number): PsiReferenceBins {
+  requirePositiveInteger(bins, 'bins');
+  const innerEdges = distinctInnerQuantiles(sorted, bins);
+  return { bins, n: sorted.length, innerEdges, counts: binCounts(sorted, innerEdges) };
+}
+
+/**
+ * PSI of `current` against stored reference bins — equal to {@link psi} of the reference sample
+ * the bins were made from.
+ */
+export function psiAgainstBins(
+  reference: PsiReferenceBins,
+  current: ArrayLike<number>,
+  floor = 1e-4,
+): PsiResult {
+  if (!(floor > 0 && floor < 1)) throw new DriftInputError(`floor must be in (0, 1), got ${floor}`);
+  requireFiniteSample(current, 'current');
+  const innerEdges = [...reference.innerEdges];
+  const referenceShares = reference.counts.map((count) => Math.max(count / reference.n, floor));
   const currentShares = binShares(current, innerEdges, floor);
   let value = 0;
   for (let k = 0; k < referenceShares.length; k++) {
@@ -302,9 +330,13 @@ export function numpyLinearQuantile(sorted: ArrayLike<number>, probability: numb
 
 /** Floored shares per bin; bin k holds e_{k−1} < x ≤ e_k (bin 0 and the last are open-ended). */
 function binShares(values: ArrayLike<number>, innerEdges: readonly number[], floor: number): number[] {
-  const counts = new Float64Array(innerEdges.length + 1);
+  return binCounts(values, innerEdges).map((count) => Math.max(count / values.length, floor));
+}
+
+function binCounts(values: ArrayLike<number>, innerEdges: readonly number[]): number[] {
+  const counts = new Array<number>(innerEdges.length + 1).fill(0);
   for (let k = 0; k < values.length; k++) counts[countEdgesBelow(innerEdges, values[k]!)]!++;
-  return Array.from(counts, (count) => Math.max(count / values.length, floor));
+  return counts;
 }
 
 /** Number of edges strictly below x (binary search; edges ascending). */

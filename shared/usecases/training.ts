@@ -31,7 +31,7 @@ export async function readGoldLake(
       })(),
       key,
     );
-    tables.push(...read);
+    for (const table of read) tables.push(table);
     sources.push({ file: key, sha256: sha256Hex(bytes), rows: read.reduce((n, t) => n + t.length, 0) });
   }
   return { tables, sources };
@@ -44,6 +44,7 @@ export async function trainFromLake(ctx: Context, codeVersion: string) {
     {
       data: ctx.config.data,
       model: ctx.config.model,
+      psiBins: ctx.config.monitoring.drift.psi.bins,
       configHash: ctx.configHash,
       codeVersion,
       now: ctx.now(),

@@ -77,8 +77,14 @@ describe('walk-forward evaluation on the sample equals scikit-learn', () => {
 describe('the artifact', () => {
   test('carries references, latest regimes, lineage and scoring config', () => {
     const ref = model.scoring.references[gold[0]!.symbol]!;
-    expect(ref.realized_vol_21d).toHaveLength(gold[0]!.length);
-    expect([...ref.drawdown!].sort((a, b) => a - b)).toEqual(ref.drawdown);
+    const m = loadConfig().config.model.reference.quantiles;
+    const vol = ref.realized_vol_21d!;
+    expect(vol.n).toBe(gold[0]!.length);
+    expect(vol.quantiles).toHaveLength(m + 1);
+    const sorted = Float64Array.from(gold[0]!.realized_vol_21d).sort();
+    expect(vol.quantiles[0]).toBe(sorted[0]);
+    expect(vol.quantiles[m]).toBe(sorted[sorted.length - 1]);
+    expect([...ref.drawdown!.quantiles].sort((a, b) => a - b)).toEqual(ref.drawdown!.quantiles);
     expect(model.latest[gold[0]!.symbol]).toEqual({ date: '2020-04-17', state: 2, regime: 'High' });
     expect(model.lineage).toMatchObject({
       rows: 5084,
@@ -98,9 +104,9 @@ describe('the artifact', () => {
   });
 
   test('a wrong schema version fails with a clear message', () => {
-    const text = serializeArtifact({ ...model, schemaVersion: 99 as 1 });
+    const text = serializeArtifact({ ...model, schemaVersion: 99 as 2 });
     expect(() => parseArtifact(text, 'old/model.json')).toThrowError(
-      /old\/model\.json: artifact schema version 99 is not supported \(this FINML reads version 1\)/,
+      /old\/model\.json: artifact schema version 99 is not supported \(this FINML reads versions 1 and 2\)/,
     );
   });
 
