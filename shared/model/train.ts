@@ -70,12 +70,13 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
   const K = labels.length;
   const tables = input.tables.filter((t) => t.length > 0);
   if (tables.length === 0)
-    throw new TrainingInputError('no gold rows to train on: run the data pipeline first');
+    throw new TrainingInputError('no gold rows to train on (the gold is empty): run the data pipeline first');
   const sequences = tables.map((t) => t.markov_state);
   const pairsCount = sequences.reduce((n, s) => n + Math.max(0, s.length - 1), 0);
   if (pairsCount < cfg.evaluation.folds + 1) {
+    const rows = tables.reduce((n, t) => n + t.length, 0);
     throw new TrainingInputError(
-      `${pairsCount} transition pairs are too few for ${cfg.evaluation.folds}-fold evaluation (need ≥ ${cfg.evaluation.folds + 1})`,
+      `${rows} gold row(s) in ${tables.length} symbol(s) give ${pairsCount} transition pair(s): too few for ${cfg.evaluation.folds}-fold evaluation (need ≥ ${cfg.evaluation.folds + 1}); nothing was trained`,
     );
   }
   const absorbingState = labels.indexOf(cfg.markov.absorbingRegime);
@@ -95,6 +96,12 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
   });
 
   const notes: string[] = [];
+  const unseen = labels.filter((_, i) => counts[i]!.every((c) => c === 0));
+  if (unseen.length > 0) {
+    notes.push(
+      `no transition from ${unseen.join(', ')} in the gold: ${unseen.length === 1 ? 'its row' : 'their rows'} of P ${unseen.length === 1 ? 'is' : 'are'} the prior only (α = ${cfg.markov.alpha}), and ROC AUC is undefined for a regime never observed`,
+    );
+  }
   const hmm = cfg.hmm.enabled ? trainHmm(tables, pairs, cfg, notes) : null;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;

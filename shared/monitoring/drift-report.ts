@@ -238,6 +238,7 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
             blockLength: cfg.drift.bootstrap.blockLength,
             resamples: cfg.drift.bootstrap.resamples,
             seed: cfg.drift.bootstrap.seed,
+            stopAfterExceedances: cfg.drift.bootstrap.stopAfterExceedances,
           })
         : { ...ksTwoSample(ref, cur), bootstrapPValue: null, blockLength: null };
       p = psi(ref, cur, { bins: cfg.drift.psi.bins, floor: cfg.drift.psi.floor });
