@@ -196,18 +196,25 @@ function pooledRanks(
   const values = new Float64Array(total);
   for (let k = 0; k < m; k++) values[k] = reference[k]!;
   for (let k = m; k < total; k++) values[k] = current[k - m]!;
-  const order = Array.from({ length: total }, (_, k) => k).sort((p, q) => values[p]! - values[q]!);
+  // The distinct values in order (a typed sort), then each value's rank by bisection.
+  const sorted = values.slice().sort();
+  let distinct = 0;
+  for (let k = 0; k < total; k++)
+    if (k === 0 || sorted[k] !== sorted[distinct - 1]) sorted[distinct++] = sorted[k]!;
+  const unique = sorted.subarray(0, distinct);
   const ranks = new Int32Array(total);
-  let rank = -1;
-  let previous = Number.NaN;
-  for (const k of order) {
-    if (values[k] !== previous) {
-      rank++;
-      previous = values[k]!;
+  for (let k = 0; k < total; k++) {
+    const v = values[k]!;
+    let lo = 0;
+    let hi = distinct;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (unique[mid]! < v) lo = mid + 1;
+      else hi = mid;
     }
-    ranks[k] = rank;
+    ranks[k] = lo;
   }
-  return { ranks, distinct: rank + 1 };
+  return { ranks, distinct };
 }
 
 /**

@@ -195,7 +195,9 @@ describe('bad input: trains what can be trained and says what was skipped', () =
   test('a symbol with fewer rows than the HMM needs is left out of the HMM only, and named', () => {
     const tiny = sliceTable(gold[0]!, 100, 105, 'TINY');
     const m = trainModel({ tables: [gold[0]!, tiny], sources: [] }, ctx);
-    expect(m.notes?.join(' ')).toMatch(/HMM: 1 symbol\(s\) with fewer than 10 gold rows left out of the fit and its evaluation: TINY \(5\)/);
+    expect(m.notes?.join(' ')).toMatch(
+      /HMM: 1 symbol\(s\) with fewer than 10 gold rows left out of the fit and its evaluation: TINY \(5\)/,
+    );
     expect(m.hmm?.observationCount).toBe(gold[0]!.length);
     expect(m.latest.TINY).toBeDefined();
     expect(m.scoring.references.TINY?.realized_vol_21d?.n).toBe(5);
@@ -220,7 +222,9 @@ describe('bad input: trains what can be trained and says what was skipped', () =
     const m = trainModel({ tables: [one], sources: [] }, ctx);
     expect(m.markov.counts[1]![1]).toBe(t.length - 1);
     expect(m.markov.transitionMatrix[0]).toEqual([1 / 3, 1 / 3, 1 / 3]);
-    expect(m.notes?.join(' ')).toMatch(/no transition from Low, High in the gold: their rows of P are the prior only/);
+    expect(m.notes?.join(' ')).toMatch(
+      /no transition from Low, High in the gold: their rows of P are the prior only/,
+    );
     expect(m.evaluation.markov.overall.metrics.model.accuracy).toBe(1);
   });
 });
@@ -237,7 +241,10 @@ describe('the reference summary in the artifact', () => {
     const t = gold[0]!;
     v1.scoring.references = {
       [t.symbol]: Object.fromEntries(
-        (['log_return', 'realized_vol_21d', 'drawdown'] as const).map((f) => [f, Array.from(t[f].slice().sort())]),
+        (['log_return', 'realized_vol_21d', 'drawdown'] as const).map((f) => [
+          f,
+          Array.from(t[f].slice().sort()),
+        ]),
       ),
     };
     const back = parseArtifact(JSON.stringify(v1), 'old.json');

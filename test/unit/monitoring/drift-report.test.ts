@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
+import { FEATURES } from '#shared/data/gold';
 import type { GoldTable } from '#shared/data/tables';
 import type { ModelArtifact } from '#shared/model/artifact';
+import { featureReference, type ModelReferences } from '#shared/model/reference';
 import { driftReport } from '#shared/monitoring/drift-report';
 import { ksTwoSample, psi } from '#shared/monitoring/drift-stats';
-import { featureReference, type ModelReferences } from '#shared/model/reference';
-import { FEATURES } from '#shared/data/gold';
 import { sampleModel } from '../../helpers/model.ts';
 
 const { config } = loadConfig();
@@ -113,7 +113,10 @@ describe('the model’s reference summary against the full training sample (new 
     const references: ModelReferences = {};
     for (const t of gold) {
       references[t.symbol] = Object.fromEntries(
-        FEATURES.map((f) => [f, featureReference(t[f], { quantiles: t.length, psiBins: config.monitoring.drift.psi.bins })]),
+        FEATURES.map((f) => [
+          f,
+          featureReference(t[f], { quantiles: t.length, psiBins: config.monitoring.drift.psi.bins }),
+        ]),
       );
     }
     return { ...model, scoring: { ...model.scoring, references } };

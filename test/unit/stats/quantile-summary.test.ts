@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ecdf } from '#shared/data/gold';
-import { ksTwoSample } from '#shared/monitoring/drift-stats';
+import { ksTwoSample, numpyLinearQuantile } from '#shared/monitoring/drift-stats';
 import {
   ksDistanceToSummary,
   pseudoSample,
@@ -17,14 +17,11 @@ import {
   summaryQuantile,
   upperBound,
 } from '#shared/stats/quantile-summary';
-import { numpyLinearQuantile } from '#shared/monitoring/drift-stats';
 
 /** Sorted sample with many ties (values on a coarse grid) or none. */
 const sampleArb = fc
   .tuple(fc.array(fc.integer({ min: -40, max: 40 }), { minLength: 1, maxLength: 600 }), fc.boolean())
-  .map(([ints, ties]) =>
-    Float64Array.from(ints, (v, i) => (ties ? v / 8 : v + i * 1e-3)).sort(),
-  );
+  .map(([ints, ties]) => Float64Array.from(ints, (v, i) => (ties ? v / 8 : v + i * 1e-3)).sort());
 
 /** Every point where a CDF can change, and a point between each pair. */
 function probePoints(sorted: Float64Array, extra: readonly number[]): number[] {
