@@ -527,42 +527,25 @@ function backwardAccumulate(
 
 /**
  * {@link forwardSequence} for K = 3 with the state vectors in locals (the common case: about 3×
- * faster than the general loops). Same arithmetic, state by state.
+ * faster than the general loops). Same recursion; it stores b_t / c_t (what the backward pass
+ * needs) instead of b_t and c_t.
  */
-function forwardSequence3(
-  p: WorkingParams,
-  data: Float64Array,
-  ws: Workspace,
-  from: number,
-  to: number,
-): number {
-  const { emission, alpha, scale, logNorm, invVar } = ws;
+function forwardSequence3(p: WorkingParams, data: Float64Array, ws: Workspace, from: number, to: number): number {
+  const { emission, alpha, logNorm, invVar } = ws;
   const A = p.transition;
-  const a00 = A[0]!,
-    a01 = A[1]!,
-    a02 = A[2]!,
-    a10 = A[3]!,
-    a11 = A[4]!,
-    a12 = A[5]!,
-    a20 = A[6]!,
-    a21 = A[7]!,
-    a22 = A[8]!;
-  const m0 = p.means[0]!,
-    m1 = p.means[1]!,
-    m2 = p.means[2]!;
-  const n0 = logNorm[0]!,
-    n1 = logNorm[1]!,
-    n2 = logNorm[2]!;
-  const v0 = invVar[0]!,
-    v1 = invVar[1]!,
-    v2 = invVar[2]!;
-  let f0 = 0;
-  let f1 = 0;
-  let f2 = 0;
+  const a00 = A[0]!, a01 = A[1]!, a02 = A[2]!, a10 = A[3]!, a11 = A[4]!, a12 = A[5]!, a20 = A[6]!, a21 = A[7]!, a22 = A[8]!;
+  const m0 = p.means[0]!, m1 = p.means[1]!, m2 = p.means[2]!;
+  const n0 = logNorm[0]!, n1 = logNorm[1]!, n2 = logNorm[2]!;
+  const v0 = invVar[0]!, v1 = invVar[1]!, v2 = invVar[2]!;
+  // The prior of the first step is the initial distribution; of every later one α̂_{t−1} A.
+  let p0 = p.initial[0]!;
+  let p1 = p.initial[1]!;
+  let p2 = p.initial[2]!;
   let shiftSum = 0;
   let logProductSum = 0;
   let product = 1;
-  for (let t = from; t < to; t++) {
+  let base = from * 3;
+  for (let t = from; t < to; t++, base += 3) {
     const x = data[t]!;
     const d0 = x - m0;
     const d1 = x - m1;
@@ -576,32 +559,21 @@ function forwardSequence3(
     const b0 = l0 === shift ? 1 : Math.exp(l0 - shift);
     const b1 = l1 === shift ? 1 : Math.exp(l1 - shift);
     const b2 = l2 === shift ? 1 : Math.exp(l2 - shift);
-    let p0: number;
-    let p1: number;
-    let p2: number;
-    if (t === from) {
-      p0 = p.initial[0]!;
-      p1 = p.initial[1]!;
-      p2 = p.initial[2]!;
-    } else {
-      p0 = f0 * a00 + f1 * a10 + f2 * a20;
-      p1 = f0 * a01 + f1 * a11 + f2 * a21;
-      p2 = f0 * a02 + f1 * a12 + f2 * a22;
-    }
-    const base = t * 3;
-    emission[base] = b0;
-    emission[base + 1] = b1;
-    emission[base + 2] = b2;
     const c = p0 * b0 + p1 * b1 + p2 * b2;
-    if (!(c > 0) || !Number.isFinite(c)) return Number.NEGATIVE_INFINITY;
+    if (!(c > 0 && c < Number.POSITIVE_INFINITY)) return Number.NEGATIVE_INFINITY;
     const inv = 1 / c;
-    f0 = p0 * b0 * inv;
-    f1 = p1 * b1 * inv;
-    f2 = p2 * b2 * inv;
+    const f0 = p0 * b0 * inv;
+    const f1 = p1 * b1 * inv;
+    const f2 = p2 * b2 * inv;
+    emission[base] = b0 * inv;
+    emission[base + 1] = b1 * inv;
+    emission[base + 2] = b2 * inv;
     alpha[base] = f0;
     alpha[base + 1] = f1;
     alpha[base + 2] = f2;
-    scale[t] = c;
+    p0 = f0 * a00 + f1 * a10 + f2 * a20;
+    p1 = f0 * a01 + f1 * a11 + f2 * a21;
+    p2 = f0 * a02 + f1 * a12 + f2 * a22;
     shiftSum += shift;
     product *= c;
     if (product < 1e-250 || product > 1e250) {
@@ -612,52 +584,65 @@ function forwardSequence3(
   return shiftSum + logProductSum + Math.log(product);
 }
 
-/** {@link backwardAccumulate} for K = 3, the statistics and β̂ in locals. */
-function backwardAccumulate3(
-  p: WorkingParams,
-  data: Float64Array,
-  ws: Workspace,
-  from: number,
-  to: number,
-): void {
-  const { emission, alpha, scale, weight, sum1, sum2, xi, first } = ws;
+/** {@link backwardAccumulate} for K = 3, the statistics and β̂ in locals (emission holds b_t / c_t). */
+function backwardAccumulate3(p: WorkingParams, data: Float64Array, ws: Workspace, from: number, to: number): void {
+  const { emission, alpha, weight, sum1, sum2, xi, first } = ws;
   const A = p.transition;
-  const a00 = A[0]!,
-    a01 = A[1]!,
-    a02 = A[2]!,
-    a10 = A[3]!,
-    a11 = A[4]!,
-    a12 = A[5]!,
-    a20 = A[6]!,
-    a21 = A[7]!,
-    a22 = A[8]!;
-  const m0 = p.means[0]!,
-    m1 = p.means[1]!,
-    m2 = p.means[2]!;
-  let w0 = 0,
-    w1 = 0,
-    w2 = 0;
-  let s10 = 0,
-    s11 = 0,
-    s12 = 0;
-  let s20 = 0,
-    s21 = 0,
-    s22 = 0;
-  let x00 = 0,
-    x01 = 0,
-    x02 = 0,
-    x10 = 0,
-    x11 = 0,
-    x12 = 0,
-    x20 = 0,
-    x21 = 0,
-    x22 = 0;
+  const a00 = A[0]!, a01 = A[1]!, a02 = A[2]!, a10 = A[3]!, a11 = A[4]!, a12 = A[5]!, a20 = A[6]!, a21 = A[7]!, a22 = A[8]!;
+  const m0 = p.means[0]!, m1 = p.means[1]!, m2 = p.means[2]!;
+  let w0 = 0, w1 = 0, w2 = 0;
+  let s10 = 0, s11 = 0, s12 = 0;
+  let s20 = 0, s21 = 0, s22 = 0;
+  let x00 = 0, x01 = 0, x02 = 0, x10 = 0, x11 = 0, x12 = 0, x20 = 0, x21 = 0, x22 = 0;
   let e0 = 1;
   let e1 = 1;
   let e2 = 1;
-  for (let t = to - 1; t >= from; t--) {
-    const base = t * 3;
+  let base = (to - 1) * 3;
+  for (let t = to - 1; t > from; t--, base -= 3) {
     const x = data[t]!;
+    const g0 = alpha[base]! * e0;
+    const g1 = alpha[base + 1]! * e1;
+    const g2 = alpha[base + 2]! * e2;
+    const d0 = x - m0;
+    const d1 = x - m1;
+    const d2 = x - m2;
+    const h0 = g0 * d0;
+    const h1 = g1 * d1;
+    const h2 = g2 * d2;
+    w0 += g0;
+    w1 += g1;
+    w2 += g2;
+    s10 += h0;
+    s11 += h1;
+    s12 += h2;
+    s20 += h0 * d0;
+    s21 += h1 * d1;
+    s22 += h2 * d2;
+    const t0 = emission[base]! * e0;
+    const t1 = emission[base + 1]! * e1;
+    const t2 = emission[base + 2]! * e2;
+    const q0 = alpha[base - 3]!;
+    const q1 = alpha[base - 2]!;
+    const q2 = alpha[base - 1]!;
+    const u00 = a00 * t0, u01 = a01 * t1, u02 = a02 * t2;
+    const u10 = a10 * t0, u11 = a11 * t1, u12 = a12 * t2;
+    const u20 = a20 * t0, u21 = a21 * t1, u22 = a22 * t2;
+    x00 += q0 * u00;
+    x01 += q0 * u01;
+    x02 += q0 * u02;
+    x10 += q1 * u10;
+    x11 += q1 * u11;
+    x12 += q1 * u12;
+    x20 += q2 * u20;
+    x21 += q2 * u21;
+    x22 += q2 * u22;
+    e0 = u00 + u01 + u02;
+    e1 = u10 + u11 + u12;
+    e2 = u20 + u21 + u22;
+  }
+  {
+    // t = from: γ only, and it is the sequence's first-state probability.
+    const x = data[from]!;
     const g0 = alpha[base]! * e0;
     const g1 = alpha[base + 1]! * e1;
     const g2 = alpha[base + 2]! * e2;
@@ -673,41 +658,9 @@ function backwardAccumulate3(
     s20 += g0 * d0 * d0;
     s21 += g1 * d1 * d1;
     s22 += g2 * d2 * d2;
-    if (t === from) {
-      first[0] = first[0]! + g0;
-      first[1] = first[1]! + g1;
-      first[2] = first[2]! + g2;
-      break;
-    }
-    const invC = 1 / scale[t]!;
-    const t0 = emission[base]! * e0 * invC;
-    const t1 = emission[base + 1]! * e1 * invC;
-    const t2 = emission[base + 2]! * e2 * invC;
-    const prev = base - 3;
-    const q0 = alpha[prev]!;
-    const q1 = alpha[prev + 1]!;
-    const q2 = alpha[prev + 2]!;
-    const u00 = a00 * t0,
-      u01 = a01 * t1,
-      u02 = a02 * t2;
-    const u10 = a10 * t0,
-      u11 = a11 * t1,
-      u12 = a12 * t2;
-    const u20 = a20 * t0,
-      u21 = a21 * t1,
-      u22 = a22 * t2;
-    x00 += q0 * u00;
-    x01 += q0 * u01;
-    x02 += q0 * u02;
-    x10 += q1 * u10;
-    x11 += q1 * u11;
-    x12 += q1 * u12;
-    x20 += q2 * u20;
-    x21 += q2 * u21;
-    x22 += q2 * u22;
-    e0 = u00 + u01 + u02;
-    e1 = u10 + u11 + u12;
-    e2 = u20 + u21 + u22;
+    first[0] = first[0]! + g0;
+    first[1] = first[1]! + g1;
+    first[2] = first[2]! + g2;
   }
   weight[0] = weight[0]! + w0;
   weight[1] = weight[1]! + w1;
