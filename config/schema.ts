@@ -129,6 +129,8 @@ export const platformConfigSchema = z.strictObject({
   }),
   functions: z.strictObject({
     memoryMb: z.number().int().min(128).max(10240),
+    trainMemoryMb: z.number().int().min(128).max(10240),
+    trainMaxGoldRows: positiveInt,
     timeoutSeconds: z.strictObject({
       task: positiveInt.max(900),
       train: positiveInt.max(900),

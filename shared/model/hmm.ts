@@ -530,13 +530,33 @@ function backwardAccumulate(
  * faster than the general loops). Same recursion; it stores b_t / c_t (what the backward pass
  * needs) instead of b_t and c_t.
  */
-function forwardSequence3(p: WorkingParams, data: Float64Array, ws: Workspace, from: number, to: number): number {
+function forwardSequence3(
+  p: WorkingParams,
+  data: Float64Array,
+  ws: Workspace,
+  from: number,
+  to: number,
+): number {
   const { emission, alpha, logNorm, invVar } = ws;
   const A = p.transition;
-  const a00 = A[0]!, a01 = A[1]!, a02 = A[2]!, a10 = A[3]!, a11 = A[4]!, a12 = A[5]!, a20 = A[6]!, a21 = A[7]!, a22 = A[8]!;
-  const m0 = p.means[0]!, m1 = p.means[1]!, m2 = p.means[2]!;
-  const n0 = logNorm[0]!, n1 = logNorm[1]!, n2 = logNorm[2]!;
-  const v0 = invVar[0]!, v1 = invVar[1]!, v2 = invVar[2]!;
+  const a00 = A[0]!,
+    a01 = A[1]!,
+    a02 = A[2]!,
+    a10 = A[3]!,
+    a11 = A[4]!,
+    a12 = A[5]!,
+    a20 = A[6]!,
+    a21 = A[7]!,
+    a22 = A[8]!;
+  const m0 = p.means[0]!,
+    m1 = p.means[1]!,
+    m2 = p.means[2]!;
+  const n0 = logNorm[0]!,
+    n1 = logNorm[1]!,
+    n2 = logNorm[2]!;
+  const v0 = invVar[0]!,
+    v1 = invVar[1]!,
+    v2 = invVar[2]!;
   // The prior of the first step is the initial distribution; of every later one α̂_{t−1} A.
   let p0 = p.initial[0]!;
   let p1 = p.initial[1]!;
@@ -585,15 +605,45 @@ function forwardSequence3(p: WorkingParams, data: Float64Array, ws: Workspace, f
 }
 
 /** {@link backwardAccumulate} for K = 3, the statistics and β̂ in locals (emission holds b_t / c_t). */
-function backwardAccumulate3(p: WorkingParams, data: Float64Array, ws: Workspace, from: number, to: number): void {
+function backwardAccumulate3(
+  p: WorkingParams,
+  data: Float64Array,
+  ws: Workspace,
+  from: number,
+  to: number,
+): void {
   const { emission, alpha, weight, sum1, sum2, xi, first } = ws;
   const A = p.transition;
-  const a00 = A[0]!, a01 = A[1]!, a02 = A[2]!, a10 = A[3]!, a11 = A[4]!, a12 = A[5]!, a20 = A[6]!, a21 = A[7]!, a22 = A[8]!;
-  const m0 = p.means[0]!, m1 = p.means[1]!, m2 = p.means[2]!;
-  let w0 = 0, w1 = 0, w2 = 0;
-  let s10 = 0, s11 = 0, s12 = 0;
-  let s20 = 0, s21 = 0, s22 = 0;
-  let x00 = 0, x01 = 0, x02 = 0, x10 = 0, x11 = 0, x12 = 0, x20 = 0, x21 = 0, x22 = 0;
+  const a00 = A[0]!,
+    a01 = A[1]!,
+    a02 = A[2]!,
+    a10 = A[3]!,
+    a11 = A[4]!,
+    a12 = A[5]!,
+    a20 = A[6]!,
+    a21 = A[7]!,
+    a22 = A[8]!;
+  const m0 = p.means[0]!,
+    m1 = p.means[1]!,
+    m2 = p.means[2]!;
+  let w0 = 0,
+    w1 = 0,
+    w2 = 0;
+  let s10 = 0,
+    s11 = 0,
+    s12 = 0;
+  let s20 = 0,
+    s21 = 0,
+    s22 = 0;
+  let x00 = 0,
+    x01 = 0,
+    x02 = 0,
+    x10 = 0,
+    x11 = 0,
+    x12 = 0,
+    x20 = 0,
+    x21 = 0,
+    x22 = 0;
   let e0 = 1;
   let e1 = 1;
   let e2 = 1;
@@ -624,9 +674,15 @@ function backwardAccumulate3(p: WorkingParams, data: Float64Array, ws: Workspace
     const q0 = alpha[base - 3]!;
     const q1 = alpha[base - 2]!;
     const q2 = alpha[base - 1]!;
-    const u00 = a00 * t0, u01 = a01 * t1, u02 = a02 * t2;
-    const u10 = a10 * t0, u11 = a11 * t1, u12 = a12 * t2;
-    const u20 = a20 * t0, u21 = a21 * t1, u22 = a22 * t2;
+    const u00 = a00 * t0,
+      u01 = a01 * t1,
+      u02 = a02 * t2;
+    const u10 = a10 * t0,
+      u11 = a11 * t1,
+      u12 = a12 * t2;
+    const u20 = a20 * t0,
+      u21 = a21 * t1,
+      u22 = a22 * t2;
     x00 += q0 * u00;
     x01 += q0 * u01;
     x02 += q0 * u02;
