@@ -12,7 +12,12 @@ import { fileURLToPath } from 'node:url';
 import { defineCase } from '../lib/types.ts';
 import { generatedGoldFile } from './training-gold.ts';
 
-export type AnchorVariant = { pooled: boolean; finmlIterations: number; statsmodelsIterations: number };
+export type AnchorVariant = {
+  days: number;
+  pooled: boolean;
+  finmlIterations: number;
+  statsmodelsIterations: number;
+};
 
 export type AnchorParams = AnchorVariant & { file: string; configDir: string; script: string };
 
@@ -24,14 +29,23 @@ export const hmmAnchorCase = defineCase<AnchorVariant, AnchorParams>({
   measureModule: new URL('./hmm-anchor.measure.ts', import.meta.url),
   variants: [
     {
+      name: '100k one symbol',
+      quick: true,
+      params: { days: 500, pooled: false, finmlIterations: 50, statsmodelsIterations: 10 },
+    },
+    {
       name: 'one symbol',
       quick: false,
-      params: { pooled: false, finmlIterations: 200, statsmodelsIterations: 50 },
+      params: { days: 5000, pooled: false, finmlIterations: 200, statsmodelsIterations: 50 },
     },
-    { name: 'pooled', quick: false, params: { pooled: true, finmlIterations: 10, statsmodelsIterations: 3 } },
+    {
+      name: 'pooled',
+      quick: false,
+      params: { days: 5000, pooled: true, finmlIterations: 10, statsmodelsIterations: 3 },
+    },
   ],
   async prepare(v, context) {
-    const gold = await generatedGoldFile({ symbols: 200, days: 5000, seed: 1 }, CONFIG_DIR, context);
+    const gold = await generatedGoldFile({ symbols: 200, days: v.days, seed: 1 }, CONFIG_DIR, context);
     return {
       ...v,
       file: gold.path,

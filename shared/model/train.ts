@@ -119,7 +119,12 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
     configHash: ctx.configHash,
     codeVersion: ctx.codeVersion,
   };
-  const fingerprint = hashJson({ counts, lineage, alpha: cfg.markov.alpha }).slice(0, 8);
+  // The training time is hashed too: two trainings on the same data within one second (training
+  // takes well under a second on a small gold) must not get the same version.
+  const fingerprint = hashJson({ counts, lineage, alpha: cfg.markov.alpha, at: ctx.now.toISOString() }).slice(
+    0,
+    8,
+  );
   return {
     kind: ARTIFACT_KIND,
     schemaVersion: ARTIFACT_SCHEMA_VERSION,
