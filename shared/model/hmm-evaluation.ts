@@ -43,8 +43,8 @@ export interface HmmEvaluation {
  *
  * The folds' training sets grow in time (each is a prefix of the next), so only the first fold is
  * fitted from the configured starts; each later fold starts EM from the previous fold's fit (a warm
- * start on data that contains the previous fold's): no fold sees a later fold's data. Memory is one
- * fold's filtered probabilities at a time, in flat arrays.
+ * start on data that contains the previous fold's): no fold sees a later fold's data. The filtered
+ * probabilities are not kept: each symbol's filter writes its forecasts as it passes the test dates.
  */
 export function evaluateHmmOnFolds(
   pairs: PredictionPairs,
@@ -71,33 +71,38 @@ export function evaluateHmmOnFolds(
       previous === undefined ? options.fit : { ...options.fit, init: previous },
     );
     previous = fit.params;
-    // Each symbol is filtered up to its last test date of this fold only (the filter is causal).
-    const needed = new Map<string, number>();
-    for (let t = fold.test.start; t < fold.test.end; t++) {
-      const symbol = pairs.symbols[t]!;
-      const at = upperBound(bySymbol.get(symbol)!.day, pairs.dates[t] as number);
-      if (at > (needed.get(symbol) ?? 0)) needed.set(symbol, at);
-    }
-    const filteredBySymbol = new Map<string, Float64Array>();
+    // The fold's test pairs of each symbol, in date order; each symbol is filtered once, up to its
+    // last test date (the filter is causal), writing the forecast filtered_t · A at each test pair.
     const from = written;
+    const pairsOf = new Map<string, number[]>();
     for (let t = fold.test.start; t < fold.test.end; t++) {
       const symbol = pairs.symbols[t]!;
-      const s = bySymbol.get(symbol)!;
-      let filtered = filteredBySymbol.get(symbol);
-      if (filtered === undefined) {
-        filtered = filterGaussianHmm(fit.params, s.returns, { length: needed.get(symbol)! });
-        filteredBySymbol.set(symbol, filtered);
-      }
-      const at = upperBound(s.day, pairs.dates[t] as number) - 1;
-      const A = fit.params.transition;
-      for (let j = 0; j < K; j++) {
-        let p = 0;
-        for (let i = 0; i < K; i++) p += filtered[at * K + i]! * A[i]![j]!;
-        allProba[written * K + j] = p;
-      }
-      allTrue[written] = pairs.to[t]!;
-      written++;
+      let list = pairsOf.get(symbol);
+      if (list === undefined) pairsOf.set(symbol, (list = []));
+      list.push(t);
     }
+    const A = fit.params.transition;
+    for (const [symbol, list] of pairsOf) {
+      const s = bySymbol.get(symbol)!;
+      const at = list.map((t) => upperBound(s.day, pairs.dates[t] as number) - 1);
+      let next = 0;
+      filterGaussianHmm(fit.params, s.returns, {
+        length: at[at.length - 1]! + 1,
+        onStep: (step, filtered) => {
+          while (next < list.length && at[next] === step) {
+            const row = from + list[next]! - fold.test.start;
+            for (let j = 0; j < K; j++) {
+              let p = 0;
+              for (let i = 0; i < K; i++) p += filtered[i]! * A[i]![j]!;
+              allProba[row * K + j] = p;
+            }
+            allTrue[row] = pairs.to[list[next]!]!;
+            next++;
+          }
+        },
+      });
+    }
+    written += fold.test.end - fold.test.start;
     const n = written - from;
     const matrix = { samples: n, classes: K, values: allProba.subarray(from * K, written * K) };
     reports.push({

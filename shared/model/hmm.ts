@@ -369,13 +369,13 @@ interface Pooled {
 }
 
 /**
- * Preallocated buffers for one fit: two T×K arrays and one of length T (5M observations, K = 3:
- * 280 MB). Nothing is allocated per step or per E-step.
+ * Preallocated buffers for one fit: two T×K arrays (5M observations, K = 3: 240 MB), and for
+ * K ≠ 3 one of length T. Nothing is allocated per step or per E-step.
  */
 interface Workspace {
   readonly emission: Float64Array; // T*K, exp(log b − shift_t)
   readonly alpha: Float64Array; // T*K, normalised forward
-  readonly scale: Float64Array; // T, c_t
+  readonly scale: Float64Array; // T, c_t (general K only)
   readonly betaNext: Float64Array; // K, scaled backward at t
   readonly betaPrev: Float64Array; // K, scaled backward at t − 1
   readonly pred: Float64Array; // K
@@ -394,7 +394,7 @@ function makeWorkspace(n: number, k: number): Workspace {
   return {
     emission: new Float64Array(n * k),
     alpha: new Float64Array(n * k),
-    scale: new Float64Array(n),
+    scale: new Float64Array(k === 3 ? 0 : n), // the K = 3 passes fold c_t into the emissions
     betaNext: new Float64Array(k),
     betaPrev: new Float64Array(k),
     pred: new Float64Array(k),
@@ -1312,7 +1312,13 @@ export function filterGaussianHmm(
   {
     initial = 'stationary',
     length = returns.length,
-  }: { readonly initial?: HmmInitialDistribution; readonly length?: number } = {},
+    onStep,
+  }: {
+    readonly initial?: HmmInitialDistribution;
+    readonly length?: number;
+    /** Called with each t and P(s_t | r_1..r_t) (a view valid during the call); nothing is stored then. */
+    readonly onStep?: (t: number, filtered: Float64Array) => void;
+  } = {},
 ): Float64Array {
   const n = Math.min(length, returns.length);
   for (let t = 0; t < n; t++) {
@@ -1332,7 +1338,7 @@ export function filterGaussianHmm(
   const prob = Float64Array.from(initialDistribution(params, initial));
   const next = new Float64Array(k);
   const logB = new Float64Array(k);
-  const out = new Float64Array(n * k);
+  const out = new Float64Array(onStep === undefined ? n * k : 0);
   for (let t = 0; t < n; t++) {
     if (t > 0) {
       next.fill(0);
@@ -1349,7 +1355,8 @@ export function filterGaussianHmm(
       logB[j] = logNorm[j]! - d * d * halfInvVar[j]!;
     }
     filterStep(prob, logB);
-    out.set(prob, t * k);
+    if (onStep === undefined) out.set(prob, t * k);
+    else onStep(t, prob);
   }
   return out;
 }
