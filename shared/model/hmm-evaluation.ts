@@ -77,9 +77,9 @@ export function evaluateHmmOnFolds(
     const pairsOf = new Map<string, number[]>();
     for (let t = fold.test.start; t < fold.test.end; t++) {
       const symbol = pairs.symbols[t]!;
-      let list = pairsOf.get(symbol);
-      if (list === undefined) pairsOf.set(symbol, (list = []));
-      list.push(t);
+      const list = pairsOf.get(symbol);
+      if (list === undefined) pairsOf.set(symbol, [t]);
+      else list.push(t);
     }
     const A = fit.params.transition;
     for (const [symbol, list] of pairsOf) {
