@@ -2,31 +2,52 @@
  * The `finml` command line. Each command lives in bin/commands/ and returns an exit code:
  * 0 success, 1 usage or config error, 2 input rejected (bad data, model file or request).
  */
-import { ConfigError } from '#config/load';
-import { DataRejectedError } from '#shared/data/errors';
-import { ModelArtifactError } from '#shared/model/artifact';
-import { PredictInputError } from '#shared/model/predict';
-import { TrainingInputError } from '#shared/model/train';
-import { driftCommand } from './commands/drift.ts';
-import { edaCommand } from './commands/eda.ts';
-import { experimentCommand } from './commands/experiment.ts';
-import { predictCommand, reportCommand, trainCommand } from './commands/model.ts';
-import { pipelineCommand } from './commands/pipeline.ts';
-
+/*
+ * Commands are loaded when run, not at start-up: `finml predict` loads the artifact reader and
+ * the forecast, not the pipeline, the HMM or the drift check (most of its wall time was module
+ * loading). Their summaries are here, for the help text.
+ */
 export interface Command {
   summary: string;
   usage: string;
   run(args: string[]): Promise<number>;
 }
 
-const commands: Record<string, Command> = {
-  pipeline: pipelineCommand,
-  train: trainCommand,
-  report: reportCommand,
-  predict: predictCommand,
-  experiment: experimentCommand,
-  drift: driftCommand,
-  eda: edaCommand,
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<Command>;
+}
+
+const commands: Record<string, CommandEntry> = {
+  pipeline: {
+    summary: 'bronze CSVs → silver → gold features and regimes, with quality gates',
+    load: async () => (await import('./commands/pipeline.ts')).pipelineCommand,
+  },
+  train: {
+    summary: 'fit and evaluate the regime model on gold data → model.json and a report',
+    load: async () => (await import('./commands/model.ts')).trainCommand,
+  },
+  report: {
+    summary: 'print a trained model’s report',
+    load: async () => (await import('./commands/model.ts')).reportCommand,
+  },
+  predict: {
+    summary: 'next-regime probabilities and P(reach High within h days)',
+    load: async () => (await import('./commands/model.ts')).predictCommand,
+  },
+  experiment: {
+    summary: 'sensitivity, ablation and stability experiments on the regime recipe',
+    load: async () => (await import('./commands/experiment.ts')).experimentCommand,
+  },
+  drift: {
+    summary: 'drift of new data against a model: KS, PSI, regime mix, chain test, anomalies, verdict',
+    load: async () => (await import('./commands/drift.ts')).driftCommand,
+  },
+  eda: {
+    summary:
+      'profile a bronze, silver or gold CSV (missing values, outliers, correlations, trend, stationarity)',
+    load: async () => (await import('./commands/eda.ts')).edaCommand,
+  },
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -35,11 +56,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(help());
     return name === undefined ? 1 : 0;
   }
-  const command = commands[name];
-  if (command === undefined) {
+  const entry = commands[name];
+  if (entry === undefined) {
     process.stderr.write(`finml: unknown command "${name}"\n\n${help()}`);
     return 1;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
@@ -55,11 +77,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`finml ${name}: ${error.message}\n\n${command.usage}\n`);
       return 1;
     }
-    if (error instanceof ConfigError) {
-      process.stderr.write(`finml: bad config\n${error.message}\n`);
+    if ((error as Error | null)?.name === 'ConfigError') {
+      process.stderr.write(`finml: bad config\n${(error as Error).message}\n`);
       return 1;
     }
-    if (INPUT_ERRORS.some((E) => error instanceof E)) {
+    if (INPUT_ERRORS.includes((error as Error | null)?.name ?? '')) {
       process.stderr.write(`finml ${name}: ${(error as Error).message}\n`);
       return 2;
     }
@@ -68,7 +90,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 /** Errors about the user's input (data, model file, request): a message and exit status 2, no stack. */
-const INPUT_ERRORS = [DataRejectedError, ModelArtifactError, PredictInputError, TrainingInputError];
+const INPUT_ERRORS = [
+  'DataRejectedError',
+  'ModelArtifactError',
+  'ServingModelError',
+  'PredictInputError',
+  'TrainingInputError',
+];
 
 export class UsageError extends Error {
   constructor(message: string) {

@@ -16,7 +16,12 @@ export const monitoringConfigSchema = z
       windowRows: z.number().int().min(2),
       features: z.array(z.enum(['log_return', 'realized_vol_21d', 'drawdown'])).min(1),
       ksThreshold: probability,
-      bootstrap: z.strictObject({ blockLength: positiveInt, resamples: positiveInt, seed: z.number().int() }),
+      bootstrap: z.strictObject({
+        blockLength: positiveInt,
+        resamples: positiveInt,
+        seed: z.number().int(),
+        stopAfterExceedances: positiveInt,
+      }),
       psi: z.strictObject({
         bins: z.number().int().min(2),
         floor: openUnit,

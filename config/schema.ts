@@ -94,9 +94,14 @@ export const modelConfigSchema = z.strictObject({
     seed: z.number().int(),
     maxIterations: positiveInt,
     tolerance: z.number().positive(),
+    screenObservations: positiveInt,
+    minSymbolRows: z.number().int().min(2),
     varianceFloorRatio: z.number().positive(),
     returnScale: z.number().positive(),
     evaluate: z.boolean(),
+  }),
+  reference: z.strictObject({
+    quantiles: z.number().int().min(2).max(1000),
   }),
   experiments: z.strictObject({
     sensitivity: z.strictObject({
@@ -144,6 +149,8 @@ export const platformConfigSchema = z.strictObject({
   }),
   functions: z.strictObject({
     memoryMb: z.number().int().min(128).max(10240),
+    trainMemoryMb: z.number().int().min(128).max(10240),
+    trainMaxGoldRows: positiveInt,
     timeoutSeconds: z.strictObject({
       task: positiveInt.max(900),
       train: positiveInt.max(900),

@@ -56,13 +56,14 @@ export class FinmlStack extends Stack {
       description: string,
       timeout: number,
       grants: Grants,
+      memoryMb = p.functions.memoryMb,
     ) => {
       const f = new FinmlFunction(this, id, {
         entry,
         export: exported,
         description,
         timeout: seconds(timeout),
-        memorySize: p.functions.memoryMb,
+        memorySize: memoryMb,
         logRetention,
         environment: {
           [ENV.codeVersion]: props.codeVersion,
@@ -124,10 +125,16 @@ export class FinmlStack extends Stack {
         predictions: 'read',
         publish: true,
       }),
-      train: fn('Train', PIPE, 'train', 'Fits and evaluates the regime model', t.train, {
-        gold: 'read',
-        artifacts: 'readWrite',
-      }),
+      // Training holds the gold in memory: its own memory size (platform functions.trainMemoryMb).
+      train: fn(
+        'Train',
+        PIPE,
+        'train',
+        'Fits and evaluates the regime model',
+        t.train,
+        { gold: 'read', artifacts: 'readWrite' },
+        p.functions.trainMemoryMb,
+      ),
       register: fn('Register', PIPE, 'register', 'Registers a model: production or A/B candidate', t.task, {
         artifacts: 'read',
         registry: 'readWrite',
@@ -185,6 +192,7 @@ export class FinmlStack extends Stack {
           predictions: 'read',
           publish: true,
         },
+        p.functions.trainMemoryMb, // retrains when the rules say so
       ),
       abEvaluation: fn(
         'ScheduledAbEvaluation',
@@ -194,12 +202,15 @@ export class FinmlStack extends Stack {
         t.scheduled,
         { artifacts: 'read', registry: 'readWrite', predictions: 'read', publish: true },
       ),
-      retraining: fn('ScheduledRetraining', SCHED, 'retraining', 'Weekly retraining', t.scheduled, {
-        gold: 'read',
-        artifacts: 'readWrite',
-        registry: 'readWrite',
-        publish: true,
-      }),
+      retraining: fn(
+        'ScheduledRetraining',
+        SCHED,
+        'retraining',
+        'Weekly retraining',
+        t.scheduled,
+        { gold: 'read', artifacts: 'readWrite', registry: 'readWrite', publish: true },
+        p.functions.trainMemoryMb,
+      ),
     };
 
     const deadLetters = new Queue(this, 'EventDeadLetters', {

@@ -14,15 +14,19 @@
 import type { BenchCase } from '../lib/types.ts';
 import { coldstartCase } from './coldstart.ts';
 import { hmmCase } from './hmm.ts';
+import { hmmAnchorCase } from './hmm-anchor.ts';
 import { httpCase } from './http.ts';
 import { pipelineCase } from './pipeline.ts';
 import { predictCase } from './predict.ts';
+import { trainCase } from './train.ts';
 import { trainingCase } from './training.ts';
 
 export const CASES: readonly BenchCase[] = [
   pipelineCase,
   trainingCase,
+  trainCase,
   hmmCase,
+  hmmAnchorCase,
   predictCase,
   coldstartCase,
   httpCase,

@@ -1,16 +1,20 @@
 /** `finml train`, `finml report`, `finml predict`: the regime model on local files. */
-import { statSync } from 'node:fs';
+
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '#config/load';
-import { codeVersion } from '#config/version';
-import { readGoldCsv } from '#shared/data/tables';
-import { sha256Hex } from '#shared/hash';
-import { type ModelArtifact, parseArtifact, serializeArtifact } from '#shared/model/artifact';
+import type { ModelArtifact } from '#shared/model/artifact';
+import { parseModelJson } from '#shared/model/model-json';
 import { predict } from '#shared/model/predict';
-import { modelReport } from '#shared/model/report';
-import { trainModel } from '#shared/model/train';
+import {
+  checkServingModel,
+  SERVING_MODEL_KIND,
+  SERVING_MODEL_SCHEMA_VERSION,
+  type ServingModel,
+  ServingModelError,
+} from '#shared/model/serving-model';
 import { type Command, UsageError } from '../cli.ts';
 import { fileChunks, writeAtomic } from '../files.ts';
 import { formatModelReport } from '../views/model-report.ts';
@@ -39,15 +43,25 @@ writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
     if (values.out === undefined) throw new UsageError('--out DIR is required');
     const file = isDirectory(input) ? join(input, 'features_final.csv') : input;
     if (!isFile(file)) throw new UsageError(`no gold file at ${file}: run "finml pipeline" first`);
+    // Loaded here, not at start-up: `finml predict` and `finml report` need none of it.
+    const [{ loadConfig }, { codeVersion }, { readGoldCsv }, { trainModel }] = await Promise.all([
+      import('#config/load'),
+      import('#config/version'),
+      import('#shared/data/tables'),
+      import('#shared/model/train'),
+    ]);
+    const { serializeArtifact } = await import('#shared/model/artifact');
+    const { modelReport } = await import('#shared/model/report');
     const { config, hash } = loadConfig(values.config);
     const tables = await readGoldCsv(fileChunks(file), file);
-    const sha256 = sha256Hex(await readFile(file));
+    const sha256 = await fileSha256(file); // streamed: the gold file can be gigabytes
     const rows = tables.reduce((n, t) => n + t.length, 0);
     const artifact = trainModel(
       { tables, sources: [{ file, sha256, rows }] },
       {
         data: config.data,
         model: config.model,
+        psiBins: config.monitoring.drift.psi.bins,
         configHash: hash,
         codeVersion: codeVersion(),
         now: new Date(),
@@ -75,6 +89,7 @@ export const reportCommand: Command = {
       options: { json: { type: 'boolean', default: false } },
     });
     const model = await loadModel(positionals[0]);
+    const { modelReport } = await import('#shared/model/report');
     const report = modelReport(model);
     process.stdout.write(
       values.json ? `${JSON.stringify(report, jsonNumbers, 2)}\n` : formatModelReport(report),
@@ -100,7 +115,7 @@ symbol). --horizon is in days (default 1, at most the model's maxHorizon).`,
         json: { type: 'boolean', default: false },
       },
     });
-    const model = await loadModel(values.model);
+    const model = await loadForecastView(values.model);
     const horizon = Number(values.horizon);
     const symbols = Object.keys(model.latest);
     const symbol =
@@ -120,9 +135,40 @@ symbol). --horizon is in days (default 1, at most the model's maxHorizon).`,
   },
 };
 
+/**
+ * The part of model.json a forecast reads, checked by hand (shared/model/serving-model.ts): no
+ * schema library to load, so `finml predict` starts in a fraction of the time `report` needs.
+ */
+async function loadForecastView(path: string | undefined): Promise<ServingModel> {
+  if (path === undefined) throw new UsageError('name the model file (e.g. --model out/model/model.json)');
+  if (!isFile(path)) throw new UsageError(`no model file at ${path}: run "finml train" first`);
+  let raw: unknown;
+  try {
+    raw = parseModelJson(await readFile(path, 'utf8'));
+  } catch (cause) {
+    throw new ServingModelError(`${path}: not JSON (${(cause as Error).message})`, { cause });
+  }
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  if (r.kind !== 'finml-regime-model') {
+    throw new ServingModelError(`${path}: not a FINML model artifact (kind is ${JSON.stringify(r.kind)})`);
+  }
+  return checkServingModel(
+    {
+      kind: SERVING_MODEL_KIND,
+      schemaVersion: SERVING_MODEL_SCHEMA_VERSION,
+      version: r.version,
+      labels: r.labels,
+      markov: r.markov,
+      latest: r.latest,
+    },
+    path,
+  );
+}
+
 async function loadModel(path: string | undefined): Promise<ModelArtifact> {
   if (path === undefined) throw new UsageError('name the model file (e.g. --model out/model/model.json)');
   if (!isFile(path)) throw new UsageError(`no model file at ${path}: run "finml train" first`);
+  const { parseArtifact } = await import('#shared/model/artifact');
   return parseArtifact(await readFile(path, 'utf8'), path);
 }
 
@@ -136,4 +182,11 @@ function isDirectory(path: string): boolean {
 }
 function isFile(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
+}
+
+/** sha256 of a file, read in chunks (never the whole file in memory). */
+async function fileSha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -20,7 +20,7 @@ const signedPct = (x: number) =>
 const pValue = (p: number) => (!Number.isFinite(p) ? 'n/a' : p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
 
 function table(header: string[], rows: string[][], indent = '  '): string[] {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
+  const widths = header.map((h, c) => rows.reduce((w, r) => Math.max(w, (r[c] ?? '').length), h.length));
   const line = (cells: string[]) =>
     indent +
     cells
@@ -37,7 +37,7 @@ export function sparkline(counts: readonly number[], width = 60): string {
   for (let i = 0; i < counts.length; i += group) {
     sums.push(counts.slice(i, i + group).reduce((a, b) => a + b, 0));
   }
-  const max = Math.max(...sums, 1);
+  const max = sums.reduce((m, s) => Math.max(m, s), 1);
   return sums.map((s) => (s === 0 ? ' ' : SPARK[Math.min(7, Math.floor((s / max) * 7.999))])).join('');
 }
 

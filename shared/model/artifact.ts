@@ -7,15 +7,18 @@
  * left, the passage time to a state never reached): they are written as the string "Infinity".
  */
 import * as z from 'zod';
-import type { ReferenceSample } from '#shared/data/gold';
+import type { Feature, ReferenceSample } from '#shared/data/gold';
 import type { WalkForwardReport } from '#shared/evaluation/index';
 import type { GaussianHmmParams } from './hmm.ts';
 import type { HmmEvaluation } from './hmm-evaluation.ts';
 import type { ChainAnalysis } from './markov.ts';
 import { parseModelJson, stringifyModelJson } from './model-json.ts';
+import { featureReference, type ModelReferences, referenceSampleOf } from './reference.ts';
 
 export const ARTIFACT_KIND = 'finml-regime-model';
-export const ARTIFACT_SCHEMA_VERSION = 1;
+export const ARTIFACT_SCHEMA_VERSION = 2;
+/** Version 1 (sorted reference samples) is still read: its samples become exact summaries. */
+const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
 
 export class ModelArtifactError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -56,9 +59,14 @@ export interface ModelArtifact {
     weights: Partial<Record<string, number>>;
     volatilityWindow: number;
     annualisationDays: number;
-    /** Sorted training values per symbol and feature. */
-    references: Record<string, Record<string, number[]>>;
+    /**
+     * Per symbol and feature: a fixed-size summary of the training values (n, mean, sd, M + 1
+     * order statistics, PSI bins) — see shared/model/reference.ts.
+     */
+    references: ModelReferences;
   };
+  /** What training left out and why (e.g. a symbol too short for the HMM). */
+  notes?: string[];
   /** Each symbol's last gold date and regime at training time. */
   latest: Record<string, { date: string; state: number; regime: string }>;
   lineage: {
@@ -94,10 +102,42 @@ const stochastic = (k: number) =>
     });
   });
 
+const finite = z.number().refine(Number.isFinite, 'expected a finite number');
+const featureReferenceSchema = z
+  .strictObject({
+    n: z.number().int().min(1),
+    mean: finite,
+    sd: finite,
+    quantiles: z.array(finite).min(1),
+    psi: z
+      .strictObject({
+        bins: z.number().int().min(1),
+        n: z.number().int().min(1),
+        innerEdges: z.array(finite),
+        counts: z.array(z.number().int().min(0)),
+      })
+      .nullable(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.quantiles.length > r.n + 1) {
+      ctx.addIssue({ code: 'custom', path: ['quantiles'], message: `more than n + 1 = ${r.n + 1} values` });
+    }
+    for (let i = 1; i < r.quantiles.length; i++) {
+      if (!(r.quantiles[i]! >= r.quantiles[i - 1]!)) {
+        ctx.addIssue({ code: 'custom', path: ['quantiles', i], message: 'quantiles must be ascending' });
+        break;
+      }
+    }
+    if (r.psi !== null && r.psi.counts.length !== r.psi.innerEdges.length + 1) {
+      ctx.addIssue({ code: 'custom', path: ['psi', 'counts'], message: 'must have one count per bin' });
+    }
+  });
+
 const artifactSchema = z
   .looseObject({
     kind: z.literal(ARTIFACT_KIND),
     schemaVersion: z.literal(ARTIFACT_SCHEMA_VERSION),
+    notes: z.array(z.string()).optional(),
     version: z.string().min(1),
     createdAt: z.iso.datetime(),
     labels: z.array(z.string().min(1)).min(2),
@@ -160,7 +200,7 @@ const artifactSchema = z
       weights: z.record(z.string(), num),
       volatilityWindow: z.number().int(),
       annualisationDays: num,
-      references: z.record(z.string(), z.record(z.string(), z.array(num).min(1))),
+      references: z.record(z.string(), z.record(z.string(), featureReferenceSchema)),
     }),
     latest: z.record(
       z.string(),
@@ -202,18 +242,39 @@ const artifactSchema = z
   });
 
 /**
- * The model's reference samples as the data pipeline takes them (`buildGold` modelReferences), so
- * new rows are labelled on the scale the model was trained on.
+ * The model's references as the data pipeline takes them (`buildGold` modelReferences): per symbol
+ * the summaries' order statistics, so new rows are labelled on the scale the model was trained on
+ * (each empirical-CDF score within 1/(2M) of the one against the full training sample).
  */
 export function modelReferences(artifact: ModelArtifact): Map<string, ReferenceSample> {
   return new Map(
     Object.entries(artifact.scoring.references).map(([symbol, features]) => [
       symbol,
-      Object.fromEntries(
-        Object.entries(features).map(([f, values]) => [f, Float64Array.from(values)]),
-      ) as ReferenceSample,
+      referenceSampleOf(features),
     ]),
   );
+}
+
+/** A version-1 artifact's sorted samples as exact summaries (M = n: every value kept). */
+function upgradeVersion1(raw: Record<string, unknown>): void {
+  const scoring = raw.scoring as { references?: unknown } | undefined;
+  const refs = scoring?.references;
+  if (typeof refs !== 'object' || refs === null) return;
+  const upgraded: ModelReferences = {};
+  for (const [symbol, features] of Object.entries(refs as Record<string, unknown>)) {
+    if (typeof features !== 'object' || features === null) return;
+    const out: ModelReferences[string] = {};
+    for (const [feature, values] of Object.entries(features as Record<string, unknown>)) {
+      if (!Array.isArray(values) || values.length === 0 || !values.every((v) => Number.isFinite(v))) return;
+      out[feature as Feature] = featureReference(values as number[], {
+        quantiles: values.length,
+        psiBins: null,
+      });
+    }
+    upgraded[symbol] = out;
+  }
+  scoring!.references = upgraded;
+  raw.schemaVersion = ARTIFACT_SCHEMA_VERSION;
 }
 
 /** The artifact as JSON text, with ±Infinity written as strings. */
@@ -239,11 +300,12 @@ export function parseArtifact(text: string, source: string): ModelArtifact {
         `${source}: not a FINML model artifact (kind is ${JSON.stringify(r.kind)})`,
       );
     }
-    if (r.schemaVersion !== ARTIFACT_SCHEMA_VERSION) {
+    if (!READABLE_SCHEMA_VERSIONS.includes(r.schemaVersion as number)) {
       throw new ModelArtifactError(
-        `${source}: artifact schema version ${JSON.stringify(r.schemaVersion)} is not supported (this FINML reads version ${ARTIFACT_SCHEMA_VERSION}); retrain the model with this version`,
+        `${source}: artifact schema version ${JSON.stringify(r.schemaVersion)} is not supported (this FINML reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}); retrain the model with this version`,
       );
     }
+    if (r.schemaVersion === 1) upgradeVersion1(r);
   }
   const result = artifactSchema.safeParse(raw);
   if (!result.success) {

@@ -11,8 +11,12 @@ import {
   type PredictionPairs,
   timeSeriesSplit,
 } from '#shared/evaluation/index';
-import { fitGaussianHmm, type GaussianHmmFitOptions, scoreGaussianHmm } from './hmm.ts';
-import { vectorTimesMatrix } from './linalg.ts';
+import {
+  filterGaussianHmm,
+  fitGaussianHmm,
+  type GaussianHmmFitOptions,
+  type GaussianHmmParams,
+} from './hmm.ts';
 
 export interface HmmSeries {
   symbol: string;
@@ -34,7 +38,14 @@ export interface HmmEvaluation {
   overall: { n: number; metrics: ClassificationMetrics };
 }
 
-/** Pairs must carry day numbers as dates (buildPredictionPairs with numeric dates). */
+/**
+ * Pairs must carry day numbers as dates (buildPredictionPairs with numeric dates).
+ *
+ * The folds' training sets grow in time (each is a prefix of the next), so only the first fold is
+ * fitted from the configured starts; each later fold starts EM from the previous fold's fit (a warm
+ * start on data that contains the previous fold's): no fold sees a later fold's data. The filtered
+ * probabilities are not kept: each symbol's filter writes its forecasts as it passes the test dates.
+ */
 export function evaluateHmmOnFolds(
   pairs: PredictionPairs,
   series: readonly HmmSeries[],
@@ -42,46 +53,69 @@ export function evaluateHmmOnFolds(
 ): HmmEvaluation {
   const folds = timeSeriesSplit(pairs.from.length, { nSplits: options.nSplits });
   const bySymbol = new Map(series.map((s) => [s.symbol, s]));
-  const allTrue: number[] = [];
-  const allProba: number[] = [];
-  const reports: HmmFoldReport[] = [];
   const K = options.fit.states ?? 3;
+  let total = 0;
+  for (const fold of folds) total += fold.test.end - fold.test.start;
+  const allTrue = new Int32Array(total);
+  const allProba = new Float64Array(total * K);
+  let written = 0;
+  const reports: HmmFoldReport[] = [];
+  let previous: GaussianHmmParams | undefined;
   folds.forEach((fold, index) => {
     const cutoff = pairs.dates[fold.train.end - 1] as number;
     const training = series
       .map((s) => s.returns.subarray(0, upperBound(s.day, cutoff)))
       .filter((r) => r.length > 1);
-    const fit = fitGaussianHmm(training, options.fit);
-    const filteredBySymbol = new Map<string, number[][]>();
-    const yTrue: number[] = [];
-    const proba: number[] = [];
+    const fit = fitGaussianHmm(
+      training,
+      previous === undefined ? options.fit : { ...options.fit, init: previous },
+    );
+    previous = fit.params;
+    // The fold's test pairs of each symbol, in date order; each symbol is filtered once, up to its
+    // last test date (the filter is causal), writing the forecast filtered_t · A at each test pair.
+    const from = written;
+    const pairsOf = new Map<string, number[]>();
     for (let t = fold.test.start; t < fold.test.end; t++) {
       const symbol = pairs.symbols[t]!;
-      const s = bySymbol.get(symbol)!;
-      let filtered = filteredBySymbol.get(symbol);
-      if (filtered === undefined) {
-        filtered = scoreGaussianHmm(fit.params, s.returns).filtered;
-        filteredBySymbol.set(symbol, filtered);
-      }
-      const at = upperBound(s.day, pairs.dates[t] as number) - 1;
-      const next = vectorTimesMatrix(filtered[at]!, fit.params.transition);
-      yTrue.push(pairs.to[t]!);
-      proba.push(...next);
+      const list = pairsOf.get(symbol);
+      if (list === undefined) pairsOf.set(symbol, [t]);
+      else list.push(t);
     }
-    const matrix = { samples: yTrue.length, classes: K, values: Float64Array.from(proba) };
+    const A = fit.params.transition;
+    for (const [symbol, list] of pairsOf) {
+      const s = bySymbol.get(symbol)!;
+      const at = list.map((t) => upperBound(s.day, pairs.dates[t] as number) - 1);
+      let next = 0;
+      filterGaussianHmm(fit.params, s.returns, {
+        length: at[at.length - 1]! + 1,
+        onStep: (step, filtered) => {
+          while (next < list.length && at[next] === step) {
+            const row = from + list[next]! - fold.test.start;
+            for (let j = 0; j < K; j++) {
+              let p = 0;
+              for (let i = 0; i < K; i++) p += filtered[i]! * A[i]![j]!;
+              allProba[row * K + j] = p;
+            }
+            allTrue[row] = pairs.to[list[next]!]!;
+            next++;
+          }
+        },
+      });
+    }
+    written += fold.test.end - fold.test.start;
+    const n = written - from;
+    const matrix = { samples: n, classes: K, values: allProba.subarray(from * K, written * K) };
     reports.push({
       fold: index,
-      n: yTrue.length,
-      metrics: classificationMetrics(Int32Array.from(yTrue), matrix),
+      n,
+      metrics: classificationMetrics(allTrue.subarray(from, written), matrix),
       degenerate: fit.degenerate,
     });
-    allTrue.push(...yTrue);
-    allProba.push(...proba);
   });
-  const matrix = { samples: allTrue.length, classes: K, values: Float64Array.from(allProba) };
+  const matrix = { samples: total, classes: K, values: allProba };
   return {
     folds: reports,
-    overall: { n: allTrue.length, metrics: classificationMetrics(Int32Array.from(allTrue), matrix) },
+    overall: { n: total, metrics: classificationMetrics(allTrue, matrix) },
   };
 }
 

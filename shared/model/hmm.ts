@@ -74,7 +74,10 @@ export interface GaussianHmmFit {
   readonly bestStart: number;
   readonly iterations: number;
   readonly converged: boolean;
+  /** Per start; with screening, the log-likelihoods are those on the screening subsample. */
   readonly starts: readonly HmmStartSummary[];
+  /** Observations the starts were screened on (null: every start ran on the whole data, or a warm start). */
+  readonly screenedOn: number | null;
 }
 
 /** Options of {@link fitGaussianHmm} (all are config; defaults in the signature). */
@@ -87,8 +90,19 @@ export interface GaussianHmmFitOptions {
   readonly seed?: number;
   /** Maximum EM iterations per start. Default 1000. */
   readonly maxIterations?: number;
-  /** EM stops when the log-likelihood improves by less than this (absolute). Default 1e-8. */
+  /**
+   * EM stops when a cycle improves the log-likelihood by less than tolerance × n (n observations:
+   * a per-observation tolerance, so the stopping rule does not tighten as the data grow). Default 1e-8.
+   */
   readonly tolerance?: number;
+  /**
+   * With more observations than this and several starts, every start is run on a subsample of this
+   * size (the newest observations of each sequence, in equal parts) and only the best one is
+   * continued on the whole data. Default 20,000.
+   */
+  readonly screenObservations?: number;
+  /** Warm start: a single EM run from these parameters (e.g. a fit on a prefix of the data); `starts` is ignored. */
+  readonly init?: GaussianHmmParams;
   /** σ²_k ≥ varianceFloorRatio · (pooled sample variance). Default 1e-3. */
   readonly varianceFloorRatio?: number;
   /** Absolute lower bound of the floor (guards constant series). Default 1e-12. */
@@ -354,13 +368,16 @@ interface Pooled {
   readonly starts: Int32Array; // length S + 1
 }
 
-/** Preallocated buffers for one fit. */
+/**
+ * Preallocated buffers for one fit: two T×K arrays (5M observations, K = 3: 240 MB), and for
+ * K ≠ 3 one of length T. Nothing is allocated per step or per E-step.
+ */
 interface Workspace {
   readonly emission: Float64Array; // T*K, exp(log b − shift_t)
   readonly alpha: Float64Array; // T*K, normalised forward
-  readonly beta: Float64Array; // T*K, scaled backward
-  readonly logShift: Float64Array; // T, shift_t = max_k log b_k(x_t)
-  readonly scale: Float64Array; // T, c_t
+  readonly scale: Float64Array; // T, c_t (general K only)
+  readonly betaNext: Float64Array; // K, scaled backward at t
+  readonly betaPrev: Float64Array; // K, scaled backward at t − 1
   readonly pred: Float64Array; // K
   readonly tmp: Float64Array; // K
   readonly logNorm: Float64Array; // K
@@ -377,9 +394,9 @@ function makeWorkspace(n: number, k: number): Workspace {
   return {
     emission: new Float64Array(n * k),
     alpha: new Float64Array(n * k),
-    beta: new Float64Array(n * k),
-    logShift: new Float64Array(n),
-    scale: new Float64Array(n),
+    scale: new Float64Array(k === 3 ? 0 : n), // the K = 3 passes fold c_t into the emissions
+    betaNext: new Float64Array(k),
+    betaPrev: new Float64Array(k),
     pred: new Float64Array(k),
     tmp: new Float64Array(k),
     logNorm: new Float64Array(k),
@@ -393,46 +410,34 @@ function makeWorkspace(n: number, k: number): Workspace {
 }
 
 /**
- * Fills ws.emission with b_tk = exp(log N(x_t; μ_k, σ²_k) − shift_t), shift_t = max_k log N(...),
- * and ws.logShift[t] with shift_t.
+ * Scaled forward pass over one sequence [from, to), fused with the emissions: at each t it writes
+ * b_tk = exp(log N(x_t; μ_k, σ²_k) − shift_t), shift_t = max_k log N(…), into ws.emission (the
+ * backward pass reads them) and the normalised α̂_t into ws.alpha. Returns the sequence's
+ * log-likelihood (−∞ when the scaling constant underflows or is not finite; the caller treats that
+ * as degeneracy).
  */
-function computeEmissions(p: WorkingParams, data: Float64Array, ws: Workspace): void {
-  const { k } = p;
-  const { emission, logShift, logNorm, invVar } = ws;
-  for (let j = 0; j < k; j++) {
-    logNorm[j] = -0.5 * (LOG_2PI + Math.log(p.variances[j]!));
-    invVar[j] = 0.5 / p.variances[j]!;
-  }
-  for (let t = 0; t < data.length; t++) {
-    const x = data[t]!;
-    const base = t * k;
-    let shift = Number.NEGATIVE_INFINITY;
-    let top = 0;
-    for (let j = 0; j < k; j++) {
-      const d = x - p.means[j]!;
-      const lb = logNorm[j]! - d * d * invVar[j]!;
-      emission[base + j] = lb;
-      if (lb > shift) {
-        shift = lb;
-        top = j;
-      }
-    }
-    for (let j = 0; j < k; j++) emission[base + j] = j === top ? 1 : Math.exp(emission[base + j]! - shift);
-    logShift[t] = shift;
-  }
-}
-
-/**
- * Scaled forward pass over one sequence [from, to). Returns its log-likelihood (−∞/NaN when the
- * scaling constant underflows or is not finite; the caller treats that as degeneracy).
- */
-function forwardSequence(p: WorkingParams, ws: Workspace, from: number, to: number): number {
-  const { k, transition } = p;
-  const { emission, alpha, scale, logShift, pred } = ws;
+function forwardSequence(
+  p: WorkingParams,
+  data: Float64Array,
+  ws: Workspace,
+  from: number,
+  to: number,
+): number {
+  const { k, transition, means } = p;
+  const { emission, alpha, scale, pred, logNorm, invVar } = ws;
   let shiftSum = 0;
   let logProductSum = 0;
   let product = 1;
   for (let t = from; t < to; t++) {
+    const x = data[t]!;
+    const base = t * k;
+    let shift = Number.NEGATIVE_INFINITY;
+    for (let j = 0; j < k; j++) {
+      const d = x - means[j]!;
+      const lb = logNorm[j]! - d * d * invVar[j]!;
+      emission[base + j] = lb;
+      if (lb > shift) shift = lb;
+    }
     if (t === from) {
       for (let j = 0; j < k; j++) pred[j] = p.initial[j]!;
     } else {
@@ -445,10 +450,11 @@ function forwardSequence(p: WorkingParams, ws: Workspace, from: number, to: numb
         for (let j = 0; j < k; j++) pred[j] = pred[j]! + ai * transition[row + j]!;
       }
     }
-    const base = t * k;
     let c = 0;
     for (let j = 0; j < k; j++) {
-      const a = pred[j]! * emission[base + j]!;
+      const b = Math.exp(emission[base + j]! - shift);
+      emission[base + j] = b;
+      const a = pred[j]! * b;
       alpha[base + j] = a;
       c += a;
     }
@@ -456,7 +462,7 @@ function forwardSequence(p: WorkingParams, ws: Workspace, from: number, to: numb
     const inv = 1 / c;
     for (let j = 0; j < k; j++) alpha[base + j] = alpha[base + j]! * inv;
     scale[t] = c;
-    shiftSum += logShift[t]!;
+    shiftSum += shift;
     // Σ log c_t as the log of a running product (one log per ~hundreds of steps, not per step).
     product *= c;
     if (product < 1e-250 || product > 1e250) {
@@ -467,7 +473,10 @@ function forwardSequence(p: WorkingParams, ws: Workspace, from: number, to: numb
   return shiftSum + logProductSum + Math.log(product);
 }
 
-/** Scaled backward pass over one sequence, accumulating γ and ξ statistics into the workspace. */
+/**
+ * Scaled backward pass over one sequence, accumulating γ and ξ statistics into the workspace. β̂ is
+ * kept for two steps only (β̂_t and β̂_{t−1}), not for the whole sequence.
+ */
 function backwardAccumulate(
   p: WorkingParams,
   data: Float64Array,
@@ -476,9 +485,10 @@ function backwardAccumulate(
   to: number,
 ): void {
   const { k, transition, means } = p;
-  const { emission, alpha, beta, scale, tmp, weight, sum1, sum2, xi, first } = ws;
-  const last = (to - 1) * k;
-  for (let j = 0; j < k; j++) beta[last + j] = 1;
+  const { emission, alpha, scale, tmp, weight, sum1, sum2, xi, first } = ws;
+  let beta = ws.betaNext;
+  let betaPrev = ws.betaPrev;
+  for (let j = 0; j < k; j++) beta[j] = 1;
   for (let t = to - 1; t >= from; t--) {
     const base = t * k;
     const x = data[t]!;
@@ -486,7 +496,7 @@ function backwardAccumulate(
     for (let j = 0; j < k; j++) {
       const a = alpha[base + j]!;
       if (a === 0) continue;
-      const g = a * beta[base + j]!;
+      const g = a * beta[j]!;
       const d = x - means[j]!;
       weight[j] = weight[j]! + g;
       sum1[j] = sum1[j]! + g * d;
@@ -496,7 +506,7 @@ function backwardAccumulate(
     if (t === from) break;
     // tmp_j = b_tj β̂_tj / c_t, then β̂_{t−1,i} = Σ_j A_ij tmp_j and ξ_{t−1}(i,j) = α̂_{t−1,i} A_ij tmp_j
     const invC = 1 / scale[t]!;
-    for (let j = 0; j < k; j++) tmp[j] = emission[base + j]! * beta[base + j]! * invC;
+    for (let j = 0; j < k; j++) tmp[j] = emission[base + j]! * beta[j]! * invC;
     const prev = (t - 1) * k;
     for (let i = 0; i < k; i++) {
       const row = i * k;
@@ -507,9 +517,225 @@ function backwardAccumulate(
         b += w;
         if (ai !== 0) xi[row + j] = xi[row + j]! + ai * w;
       }
-      beta[prev + i] = b;
+      betaPrev[i] = b;
+    }
+    const swap = beta;
+    beta = betaPrev;
+    betaPrev = swap;
+  }
+}
+
+/**
+ * {@link forwardSequence} for K = 3 with the state vectors in locals (the common case: about 3×
+ * faster than the general loops). Same recursion; it stores b_t / c_t (what the backward pass
+ * needs) instead of b_t and c_t.
+ */
+function forwardSequence3(
+  p: WorkingParams,
+  data: Float64Array,
+  ws: Workspace,
+  from: number,
+  to: number,
+): number {
+  const { emission, alpha, logNorm, invVar } = ws;
+  const A = p.transition;
+  const a00 = A[0]!,
+    a01 = A[1]!,
+    a02 = A[2]!,
+    a10 = A[3]!,
+    a11 = A[4]!,
+    a12 = A[5]!,
+    a20 = A[6]!,
+    a21 = A[7]!,
+    a22 = A[8]!;
+  const m0 = p.means[0]!,
+    m1 = p.means[1]!,
+    m2 = p.means[2]!;
+  const n0 = logNorm[0]!,
+    n1 = logNorm[1]!,
+    n2 = logNorm[2]!;
+  const v0 = invVar[0]!,
+    v1 = invVar[1]!,
+    v2 = invVar[2]!;
+  // The prior of the first step is the initial distribution; of every later one α̂_{t−1} A.
+  let p0 = p.initial[0]!;
+  let p1 = p.initial[1]!;
+  let p2 = p.initial[2]!;
+  let shiftSum = 0;
+  let logProductSum = 0;
+  let product = 1;
+  let base = from * 3;
+  for (let t = from; t < to; t++, base += 3) {
+    const x = data[t]!;
+    const d0 = x - m0;
+    const d1 = x - m1;
+    const d2 = x - m2;
+    const l0 = n0 - d0 * d0 * v0;
+    const l1 = n1 - d1 * d1 * v1;
+    const l2 = n2 - d2 * d2 * v2;
+    let shift = l0;
+    if (l1 > shift) shift = l1;
+    if (l2 > shift) shift = l2;
+    const b0 = l0 === shift ? 1 : Math.exp(l0 - shift);
+    const b1 = l1 === shift ? 1 : Math.exp(l1 - shift);
+    const b2 = l2 === shift ? 1 : Math.exp(l2 - shift);
+    const c = p0 * b0 + p1 * b1 + p2 * b2;
+    if (!(c > 0 && c < Number.POSITIVE_INFINITY)) return Number.NEGATIVE_INFINITY;
+    const inv = 1 / c;
+    const f0 = p0 * b0 * inv;
+    const f1 = p1 * b1 * inv;
+    const f2 = p2 * b2 * inv;
+    emission[base] = b0 * inv;
+    emission[base + 1] = b1 * inv;
+    emission[base + 2] = b2 * inv;
+    alpha[base] = f0;
+    alpha[base + 1] = f1;
+    alpha[base + 2] = f2;
+    p0 = f0 * a00 + f1 * a10 + f2 * a20;
+    p1 = f0 * a01 + f1 * a11 + f2 * a21;
+    p2 = f0 * a02 + f1 * a12 + f2 * a22;
+    shiftSum += shift;
+    product *= c;
+    if (product < 1e-250 || product > 1e250) {
+      logProductSum += Math.log(product);
+      product = 1;
     }
   }
+  return shiftSum + logProductSum + Math.log(product);
+}
+
+/** {@link backwardAccumulate} for K = 3, the statistics and β̂ in locals (emission holds b_t / c_t). */
+function backwardAccumulate3(
+  p: WorkingParams,
+  data: Float64Array,
+  ws: Workspace,
+  from: number,
+  to: number,
+): void {
+  const { emission, alpha, weight, sum1, sum2, xi, first } = ws;
+  const A = p.transition;
+  const a00 = A[0]!,
+    a01 = A[1]!,
+    a02 = A[2]!,
+    a10 = A[3]!,
+    a11 = A[4]!,
+    a12 = A[5]!,
+    a20 = A[6]!,
+    a21 = A[7]!,
+    a22 = A[8]!;
+  const m0 = p.means[0]!,
+    m1 = p.means[1]!,
+    m2 = p.means[2]!;
+  let w0 = 0,
+    w1 = 0,
+    w2 = 0;
+  let s10 = 0,
+    s11 = 0,
+    s12 = 0;
+  let s20 = 0,
+    s21 = 0,
+    s22 = 0;
+  let x00 = 0,
+    x01 = 0,
+    x02 = 0,
+    x10 = 0,
+    x11 = 0,
+    x12 = 0,
+    x20 = 0,
+    x21 = 0,
+    x22 = 0;
+  let e0 = 1;
+  let e1 = 1;
+  let e2 = 1;
+  let base = (to - 1) * 3;
+  for (let t = to - 1; t > from; t--, base -= 3) {
+    const x = data[t]!;
+    const g0 = alpha[base]! * e0;
+    const g1 = alpha[base + 1]! * e1;
+    const g2 = alpha[base + 2]! * e2;
+    const d0 = x - m0;
+    const d1 = x - m1;
+    const d2 = x - m2;
+    const h0 = g0 * d0;
+    const h1 = g1 * d1;
+    const h2 = g2 * d2;
+    w0 += g0;
+    w1 += g1;
+    w2 += g2;
+    s10 += h0;
+    s11 += h1;
+    s12 += h2;
+    s20 += h0 * d0;
+    s21 += h1 * d1;
+    s22 += h2 * d2;
+    const t0 = emission[base]! * e0;
+    const t1 = emission[base + 1]! * e1;
+    const t2 = emission[base + 2]! * e2;
+    const q0 = alpha[base - 3]!;
+    const q1 = alpha[base - 2]!;
+    const q2 = alpha[base - 1]!;
+    const u00 = a00 * t0,
+      u01 = a01 * t1,
+      u02 = a02 * t2;
+    const u10 = a10 * t0,
+      u11 = a11 * t1,
+      u12 = a12 * t2;
+    const u20 = a20 * t0,
+      u21 = a21 * t1,
+      u22 = a22 * t2;
+    x00 += q0 * u00;
+    x01 += q0 * u01;
+    x02 += q0 * u02;
+    x10 += q1 * u10;
+    x11 += q1 * u11;
+    x12 += q1 * u12;
+    x20 += q2 * u20;
+    x21 += q2 * u21;
+    x22 += q2 * u22;
+    e0 = u00 + u01 + u02;
+    e1 = u10 + u11 + u12;
+    e2 = u20 + u21 + u22;
+  }
+  {
+    // t = from: γ only, and it is the sequence's first-state probability.
+    const x = data[from]!;
+    const g0 = alpha[base]! * e0;
+    const g1 = alpha[base + 1]! * e1;
+    const g2 = alpha[base + 2]! * e2;
+    const d0 = x - m0;
+    const d1 = x - m1;
+    const d2 = x - m2;
+    w0 += g0;
+    w1 += g1;
+    w2 += g2;
+    s10 += g0 * d0;
+    s11 += g1 * d1;
+    s12 += g2 * d2;
+    s20 += g0 * d0 * d0;
+    s21 += g1 * d1 * d1;
+    s22 += g2 * d2 * d2;
+    first[0] = first[0]! + g0;
+    first[1] = first[1]! + g1;
+    first[2] = first[2]! + g2;
+  }
+  weight[0] = weight[0]! + w0;
+  weight[1] = weight[1]! + w1;
+  weight[2] = weight[2]! + w2;
+  sum1[0] = sum1[0]! + s10;
+  sum1[1] = sum1[1]! + s11;
+  sum1[2] = sum1[2]! + s12;
+  sum2[0] = sum2[0]! + s20;
+  sum2[1] = sum2[1]! + s21;
+  sum2[2] = sum2[2]! + s22;
+  xi[0] = xi[0]! + x00;
+  xi[1] = xi[1]! + x01;
+  xi[2] = xi[2]! + x02;
+  xi[3] = xi[3]! + x10;
+  xi[4] = xi[4]! + x11;
+  xi[5] = xi[5]! + x12;
+  xi[6] = xi[6]! + x20;
+  xi[7] = xi[7]! + x21;
+  xi[8] = xi[8]! + x22;
 }
 
 /** E-step over all sequences: log-likelihood and sufficient statistics in ws. */
@@ -519,16 +745,23 @@ function expectationStep(p: WorkingParams, pooled: Pooled, ws: Workspace): numbe
   ws.sum2.fill(0);
   ws.xi.fill(0);
   ws.first.fill(0);
-  computeEmissions(p, pooled.data, ws);
+  for (let j = 0; j < p.k; j++) {
+    ws.logNorm[j] = -0.5 * (LOG_2PI + Math.log(p.variances[j]!));
+    ws.invVar[j] = 0.5 / p.variances[j]!;
+  }
   let total = 0;
   for (let s = 0; s + 1 < pooled.starts.length; s++) {
     const from = pooled.starts[s]!;
     const to = pooled.starts[s + 1]!;
     if (to <= from) continue;
-    const ll = forwardSequence(p, ws, from, to);
+    const three = p.k === 3;
+    const ll = three
+      ? forwardSequence3(p, pooled.data, ws, from, to)
+      : forwardSequence(p, pooled.data, ws, from, to);
     if (!Number.isFinite(ll)) return Number.NaN;
     total += ll;
-    backwardAccumulate(p, pooled.data, ws, from, to);
+    if (three) backwardAccumulate3(p, pooled.data, ws, from, to);
+    else backwardAccumulate(p, pooled.data, ws, from, to);
   }
   return total;
 }
@@ -563,33 +796,39 @@ function maximizationStep(p: WorkingParams, ws: Workspace, sequences: number, fl
 interface PooledMoments {
   readonly mean: number;
   readonly variance: number;
-  /** Variances of K groups of the squared deviations split at their quantiles (ascending). */
-  readonly groupVariances: Float64Array;
 }
 
-function pooledMoments(data: Float64Array, k: number): PooledMoments {
+function pooledMoments(data: Float64Array): PooledMoments {
   const n = data.length;
   let mean = 0;
   for (let t = 0; t < n; t++) mean += data[t]!;
   mean /= n;
-  const squared = new Float64Array(n);
   let ss = 0;
   for (let t = 0; t < n; t++) {
     const d = data[t]! - mean;
-    squared[t] = d * d;
     ss += d * d;
   }
-  const variance = n > 1 ? ss / (n - 1) : 0;
+  return { mean, variance: n > 1 ? ss / (n - 1) : 0 };
+}
+
+/** Variances of K groups of the squared deviations from the mean, split at their quantiles (ascending). */
+function groupVariances(data: Float64Array, mean: number, k: number): Float64Array {
+  const n = data.length;
+  const squared = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    const d = data[t]! - mean;
+    squared[t] = d * d;
+  }
   squared.sort();
-  const groupVariances = new Float64Array(k);
+  const out = new Float64Array(k);
   for (let j = 0; j < k; j++) {
     const lo = Math.floor((j * n) / k);
     const hi = Math.max(lo + 1, Math.floor(((j + 1) * n) / k));
     let s = 0;
     for (let t = lo; t < hi && t < n; t++) s += squared[t]!;
-    groupVariances[j] = s / Math.max(1, Math.min(hi, n) - lo);
+    out[j] = s / Math.max(1, Math.min(hi, n) - lo);
   }
-  return { mean, variance, groupVariances };
+  return out;
 }
 
 /**
@@ -600,7 +839,7 @@ function pooledMoments(data: Float64Array, k: number): PooledMoments {
  */
 function initialParams(
   k: number,
-  moments: PooledMoments,
+  moments: PooledMoments & { readonly groupVariances: Float64Array },
   floor: number,
   start: number,
   seed: number,
@@ -688,8 +927,8 @@ function normaliseInPlace(v: Float64Array): void {
 }
 
 /**
- * EM from `init` until a cycle gains less than `tolerance` in log-likelihood, accelerated by SQUAREM.
- * A cycle from θ0: θ1 = EM(θ0) (stop if it gains < tolerance), θ2 = EM(θ1), θ' = extrapolation of
+ * EM from `init` until a cycle gains less than `tolerance` × n in log-likelihood, accelerated by
+ * SQUAREM. A cycle from θ0: θ1 = EM(θ0) (stop if it gains < tolerance × n), θ2 = EM(θ1), θ' = extrapolation of
  * (θ0, θ1, θ2); θ' is kept when log L(θ') ≥ log L(θ1), else θ2 (≥ log L(θ1) as an EM step) — so the
  * likelihood never decreases. `iterations` counts E-steps (likelihood evaluations).
  * Invariant: at the top of the loop ws holds the statistics of `params` (not on return).
@@ -706,6 +945,7 @@ function runEm(
   let params = init;
   let logLikelihood = expectationStep(params, pooled, ws);
   let evaluations = 1;
+  const minimumGain = tolerance * pooled.data.length;
   const stop = (converged: boolean, nonFinite = false): StartResult => ({
     params,
     logLikelihood,
@@ -724,7 +964,7 @@ function runEm(
     const p0 = params;
     params = p1;
     logLikelihood = ll1;
-    if (ll1 - start < tolerance) return stop(true);
+    if (ll1 - start < minimumGain) return stop(true);
     if (evaluations >= maxIterations) break;
 
     const p2 = maximizationStep(p1, ws, sequences, floor);
@@ -747,6 +987,33 @@ function runEm(
     logLikelihood = ll2;
   }
   return stop(false);
+}
+
+/** The newest observations of each sequence, about `size` in all, in equal parts. */
+function screeningSample(pooled: Pooled, size: number): Pooled {
+  const sequences = pooled.starts.length - 1;
+  let nonEmpty = 0;
+  for (let s = 0; s < sequences; s++) if (pooled.starts[s + 1]! > pooled.starts[s]!) nonEmpty++;
+  const each = Math.max(2, Math.ceil(size / Math.max(1, nonEmpty)));
+  const parts: Float64Array[] = [];
+  for (let s = 0; s < sequences; s++) {
+    const from = pooled.starts[s]!;
+    const to = pooled.starts[s + 1]!;
+    if (to > from) parts.push(pooled.data.subarray(Math.max(from, to - each), to));
+  }
+  return poolSequences(parts);
+}
+
+/** Public parameters as a working start (variances raised to the floor). */
+function workingFromParams(params: GaussianHmmParams, k: number, floor: number): WorkingParams {
+  const p = makeWorkingParams(k);
+  for (let i = 0; i < k; i++) {
+    p.initial[i] = params.initial[i]!;
+    p.means[i] = params.means[i]!;
+    p.variances[i] = Math.max(params.variances[i]!, floor);
+    for (let j = 0; j < k; j++) p.transition[i * k + j] = params.transition[i]![j]!;
+  }
+  return p;
 }
 
 function poolSequences(sequences: readonly ArrayLike<number>[]): Pooled {
@@ -836,25 +1103,38 @@ export function fitGaussianHmm(
     varianceFloorRatio = 1e-3,
     varianceFloorMin = 1e-12,
     minStateOccupancy = 0.5,
+    screenObservations = 20_000,
+    init,
   }: GaussianHmmFitOptions = {},
 ): GaussianHmmFit {
+  if (!(Number.isInteger(screenObservations) && screenObservations >= 1)) {
+    throw new HmmInputError(`screenObservations must be an integer ≥ 1 (got ${screenObservations})`);
+  }
+  if (init !== undefined && init.states !== states) {
+    throw new HmmInputError(`the warm start has ${init.states} states, the fit ${states}`);
+  }
   validateFitOptions(states, starts, maxIterations, tolerance, varianceFloorRatio, varianceFloorMin);
   const pooled = poolSequences(sequences);
   const n = pooled.data.length;
   if (n < states) throw new HmmInputError(`need at least ${states} observations, got ${n}`);
   const nonEmpty = sequences.filter((s) => s.length > 0).length;
 
-  const moments = pooledMoments(pooled.data, states);
-  const floor = Math.max(varianceFloorRatio * moments.variance, varianceFloorMin);
+  const pooledStats = pooledMoments(pooled.data);
+  const floor0 = Math.max(varianceFloorRatio * pooledStats.variance, varianceFloorMin);
+  // The quantile groups (a sort of n values) only matter for cold starts.
+  const moments = {
+    ...pooledStats,
+    groupVariances:
+      init === undefined ? groupVariances(pooled.data, pooledStats.mean, states) : new Float64Array(states),
+  };
+  const floor = floor0;
   const ws = makeWorkspace(n, states);
 
   const summaries: HmmStartSummary[] = [];
   let best: StartResult | null = null;
   let bestStart = 0;
   let anyNonFinite = false;
-  for (let start = 0; start < starts; start++) {
-    const init = initialParams(states, moments, floor, start, seed);
-    const result = runEm(init, pooled, ws, nonEmpty, floor, maxIterations, tolerance);
+  const keep = (start: number, result: StartResult): void => {
     anyNonFinite ||= result.nonFinite;
     summaries.push({
       start,
@@ -867,6 +1147,45 @@ export function fitGaussianHmm(
     if (better && (best === null || !Number.isNaN(result.logLikelihood))) {
       best = result;
       bestStart = start;
+    }
+  };
+  let screenedOn: number | null = null;
+  if (init !== undefined) {
+    keep(
+      0,
+      runEm(workingFromParams(init, states, floor), pooled, ws, nonEmpty, floor, maxIterations, tolerance),
+    );
+  } else if (starts > 1 && n > screenObservations) {
+    // Screen every start on a subsample; continue the best on the whole data.
+    const sub = screeningSample(pooled, screenObservations);
+    const subWs = makeWorkspace(sub.data.length, states);
+    const subSequences = sub.starts.length - 1;
+    screenedOn = sub.data.length;
+    for (let start = 0; start < starts; start++) {
+      const init0 = initialParams(states, moments, floor, start, seed);
+      keep(start, runEm(init0, sub, subWs, subSequences, floor, maxIterations, tolerance));
+    }
+    const screened = best as StartResult | null;
+    best = null;
+    if (screened !== null) {
+      const full = runEm(screened.params, pooled, ws, nonEmpty, floor, maxIterations, tolerance);
+      anyNonFinite ||= full.nonFinite;
+      best = full;
+    }
+  } else {
+    for (let start = 0; start < starts; start++) {
+      keep(
+        start,
+        runEm(
+          initialParams(states, moments, floor, start, seed),
+          pooled,
+          ws,
+          nonEmpty,
+          floor,
+          maxIterations,
+          tolerance,
+        ),
+      );
     }
   }
   const chosen = best!;
@@ -900,6 +1219,7 @@ export function fitGaussianHmm(
     iterations: chosen.iterations,
     converged: chosen.converged,
     starts: summaries,
+    screenedOn,
   };
 }
 
@@ -978,6 +1298,67 @@ export function scoreGaussianHmm(
     currentState: last === undefined ? -1 : argmax(last),
     currentLabel: last === undefined ? null : params.labels[argmax(last)]!,
   };
+}
+
+/**
+ * The filtered probabilities of {@link scoreGaussianHmm} as one flat array (row t at t·K), without
+ * an allocation per step: for long series (evaluation folds over millions of observations).
+ * `length`: filter only the first `length` observations (the filter is causal: they do not depend
+ * on the rest).
+ */
+export function filterGaussianHmm(
+  params: GaussianHmmParams,
+  returns: ArrayLike<number>,
+  {
+    initial = 'stationary',
+    length = returns.length,
+    onStep,
+  }: {
+    readonly initial?: HmmInitialDistribution;
+    readonly length?: number;
+    /** Called with each t and P(s_t | r_1..r_t) (a view valid during the call); nothing is stored then. */
+    readonly onStep?: (t: number, filtered: Float64Array) => void;
+  } = {},
+): Float64Array {
+  const n = Math.min(length, returns.length);
+  for (let t = 0; t < n; t++) {
+    if (!Number.isFinite(returns[t])) {
+      throw new HmmInputError(`returns: value at index ${t} is not a finite number (${returns[t]})`);
+    }
+  }
+  const k = params.states;
+  const transition = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) transition[i * k + j] = params.transition[i]![j]!;
+  const logNorm = new Float64Array(k);
+  const halfInvVar = new Float64Array(k);
+  for (let j = 0; j < k; j++) {
+    logNorm[j] = -0.5 * (LOG_2PI + Math.log(params.variances[j]!));
+    halfInvVar[j] = 0.5 / params.variances[j]!;
+  }
+  const prob = Float64Array.from(initialDistribution(params, initial));
+  const next = new Float64Array(k);
+  const logB = new Float64Array(k);
+  const out = new Float64Array(onStep === undefined ? n * k : 0);
+  for (let t = 0; t < n; t++) {
+    if (t > 0) {
+      next.fill(0);
+      for (let i = 0; i < k; i++) {
+        const pi = prob[i]!;
+        if (pi === 0) continue;
+        for (let j = 0; j < k; j++) next[j] = next[j]! + pi * transition[i * k + j]!;
+      }
+      prob.set(next);
+    }
+    const x = returns[t]!;
+    for (let j = 0; j < k; j++) {
+      const d = x - params.means[j]!;
+      logB[j] = logNorm[j]! - d * d * halfInvVar[j]!;
+    }
+    filterStep(prob, logB);
+    if (onStep === undefined) out.set(prob, t * k);
+    else onStep(t, prob);
+  }
+  return out;
 }
 
 /**

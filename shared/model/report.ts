@@ -45,7 +45,7 @@ export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 
         })),
       },
       tests: m.tests,
-      warnings: m.warnings,
+      warnings: [...m.warnings, ...(a.notes ?? [])],
     },
     evaluation: {
       folds: a.evaluation.markov.folds.map((f) => ({

@@ -5,13 +5,13 @@
  * scale, and the lineage of the data and config it was made from.
  */
 import type { DataConfig, ModelConfig } from '#config/schema';
-import { FEATURES } from '#shared/data/gold';
 import type { GoldTable } from '#shared/data/tables';
 import { formatIsoDay } from '#shared/data/values';
 import {
   buildPredictionPairs,
   evaluateWalkForward,
   markovFit,
+  type PredictionPairs,
   type WalkForwardReport,
 } from '#shared/evaluation/index';
 import { hashJson } from '#shared/hash';
@@ -19,6 +19,7 @@ import { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION, type ModelArtifact } from './ar
 import { fitGaussianHmm, type GaussianHmmFit } from './hmm.ts';
 import { evaluateHmmOnFolds, type HmmEvaluation } from './hmm-evaluation.ts';
 import { analyseChain, type ChainAnalysis, type ChainAnalysisOptions, transitionCounts } from './markov.ts';
+import { symbolReferences } from './reference.ts';
 
 export class TrainingInputError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -55,6 +56,8 @@ export interface TrainingData {
 export interface TrainingContext {
   data: DataConfig;
   model: ModelConfig;
+  /** The drift check's PSI bins (monitoring drift.psi.bins): stored with each reference so PSI is exact. */
+  psiBins?: number;
   configHash: string;
   codeVersion: string;
   now: Date;
@@ -67,12 +70,13 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
   const K = labels.length;
   const tables = input.tables.filter((t) => t.length > 0);
   if (tables.length === 0)
-    throw new TrainingInputError('no gold rows to train on: run the data pipeline first');
+    throw new TrainingInputError('no gold rows to train on (the gold is empty): run the data pipeline first');
   const sequences = tables.map((t) => t.markov_state);
   const pairsCount = sequences.reduce((n, s) => n + Math.max(0, s.length - 1), 0);
   if (pairsCount < cfg.evaluation.folds + 1) {
+    const rows = tables.reduce((n, t) => n + t.length, 0);
     throw new TrainingInputError(
-      `${pairsCount} transition pairs are too few for ${cfg.evaluation.folds}-fold evaluation (need ≥ ${cfg.evaluation.folds + 1})`,
+      `${rows} gold row(s) in ${tables.length} symbol(s) give ${pairsCount} transition pair(s): too few for ${cfg.evaluation.folds}-fold evaluation (need ≥ ${cfg.evaluation.folds + 1}); nothing was trained`,
     );
   }
   const absorbingState = labels.indexOf(cfg.markov.absorbingRegime);
@@ -91,9 +95,20 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
     calibrationBins: cfg.evaluation.calibrationBins,
   });
 
-  const hmm = cfg.hmm.enabled ? trainHmm(tables, pairs, cfg) : null;
-  const first = Math.min(...tables.map((t) => t.day[0]!));
-  const last = Math.max(...tables.map((t) => t.day[t.length - 1]!));
+  const notes: string[] = [];
+  const unseen = labels.filter((_, i) => counts[i]!.every((c) => c === 0));
+  if (unseen.length > 0) {
+    notes.push(
+      `no transition from ${unseen.join(', ')} in the gold: ${unseen.length === 1 ? 'its row' : 'their rows'} of P ${unseen.length === 1 ? 'is' : 'are'} the prior only (α = ${cfg.markov.alpha}), and ROC AUC is undefined for a regime never observed`,
+    );
+  }
+  const hmm = cfg.hmm.enabled ? trainHmm(tables, pairs, cfg, notes) : null;
+  let first = Number.POSITIVE_INFINITY;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const t of tables) {
+    first = Math.min(first, t.day[0]!);
+    last = Math.max(last, t.day[t.length - 1]!);
+  }
   const rows = tables.reduce((n, t) => n + t.length, 0);
   const lineage = {
     gold: [...input.sources],
@@ -104,7 +119,12 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
     configHash: ctx.configHash,
     codeVersion: ctx.codeVersion,
   };
-  const fingerprint = hashJson({ counts, lineage, alpha: cfg.markov.alpha }).slice(0, 8);
+  // The training time is hashed too: two trainings on the same data within one second (training
+  // takes well under a second on a small gold) must not get the same version.
+  const fingerprint = hashJson({ counts, lineage, alpha: cfg.markov.alpha, at: ctx.now.toISOString() }).slice(
+    0,
+    8,
+  );
   return {
     kind: ARTIFACT_KIND,
     schemaVersion: ARTIFACT_SCHEMA_VERSION,
@@ -122,10 +142,11 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
       references: Object.fromEntries(
         tables.map((t) => [
           t.symbol,
-          Object.fromEntries(FEATURES.map((f) => [f, Array.from(Float64Array.from(t[f]).sort())])),
+          symbolReferences(t, { quantiles: cfg.reference.quantiles, psiBins: ctx.psiBins ?? null }),
         ]),
       ),
     },
+    notes,
     latest: Object.fromEntries(
       tables.map((t) => [
         t.symbol,
@@ -144,29 +165,69 @@ function trainHmm(
   tables: readonly GoldTable[],
   pairs: ReturnType<typeof buildPredictionPairs>,
   cfg: ModelConfig,
+  notes: string[],
 ) {
-  const series = tables.map((t) => ({
-    symbol: t.symbol,
-    day: t.day,
-    returns: t.log_return.map((r) => r * cfg.hmm.returnScale),
-  }));
+  const short = tables.filter((t) => t.length < cfg.hmm.minSymbolRows);
+  if (short.length > 0) {
+    const listed = short.slice(0, 10).map((t) => `${t.symbol} (${t.length})`);
+    notes.push(
+      `HMM: ${short.length} symbol(s) with fewer than ${cfg.hmm.minSymbolRows} gold rows left out of the fit and its evaluation: ${listed.join(', ')}${short.length > 10 ? ', …' : ''}`,
+    );
+  }
+  const series = tables
+    .filter((t) => t.length >= cfg.hmm.minSymbolRows)
+    .map((t) => ({
+      symbol: t.symbol,
+      day: t.day,
+      returns: t.log_return.map((r) => r * cfg.hmm.returnScale),
+    }));
+  const observations = series.reduce((n, s) => n + s.returns.length, 0);
+  if (observations < cfg.hmm.states) {
+    notes.push(
+      `HMM skipped: ${observations} returns in symbols with at least ${cfg.hmm.minSymbolRows} gold rows; a ${cfg.hmm.states}-state HMM needs at least ${cfg.hmm.states}`,
+    );
+    return null;
+  }
   const fitOptions = {
     states: cfg.hmm.states,
     starts: cfg.hmm.starts,
     seed: cfg.hmm.seed,
     maxIterations: cfg.hmm.maxIterations,
     tolerance: cfg.hmm.tolerance,
+    screenObservations: cfg.hmm.screenObservations,
     varianceFloorRatio: cfg.hmm.varianceFloorRatio,
   };
   const fit = fitGaussianHmm(
     series.map((s) => s.returns),
     fitOptions,
   );
-  const evaluation: HmmEvaluation | null =
-    cfg.hmm.evaluate && cfg.hmm.states === 3
-      ? evaluateHmmOnFolds(pairs, series, { nSplits: cfg.evaluation.folds, fit: fitOptions })
-      : null;
+  // The evaluation scores the HMM on the pairs of the symbols it was fitted on.
+  const kept = new Set(series.map((s) => s.symbol));
+  const hmmPairs = short.length === 0 ? pairs : subsetPairs(pairs, kept);
+  let evaluation: HmmEvaluation | null = null;
+  if (cfg.hmm.evaluate && cfg.hmm.states === 3) {
+    if (hmmPairs.from.length >= cfg.evaluation.folds + 1) {
+      evaluation = evaluateHmmOnFolds(hmmPairs, series, { nSplits: cfg.evaluation.folds, fit: fitOptions });
+    } else {
+      notes.push(
+        `HMM evaluation skipped: ${hmmPairs.from.length} transition pairs in the HMM's symbols, ${cfg.evaluation.folds}-fold evaluation needs ${cfg.evaluation.folds + 1}`,
+      );
+    }
+  }
   return { fit, evaluation };
+}
+
+/** The pairs of some symbols only (order kept). */
+function subsetPairs(pairs: PredictionPairs, symbols: ReadonlySet<string>): PredictionPairs {
+  const keep: number[] = [];
+  for (let i = 0; i < pairs.from.length; i++) if (symbols.has(pairs.symbols[i]!)) keep.push(i);
+  return {
+    ...pairs,
+    from: Int32Array.from(keep, (i) => pairs.from[i]!),
+    to: Int32Array.from(keep, (i) => pairs.to[i]!),
+    dates: keep.map((i) => pairs.dates[i]!),
+    symbols: keep.map((i) => pairs.symbols[i]!),
+  } as PredictionPairs;
 }
 
 function summariseHmm(fit: GaussianHmmFit) {

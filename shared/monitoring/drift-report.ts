@@ -14,12 +14,23 @@ import type { GoldTable } from '#shared/data/tables';
 import { formatIsoDay, parseIsoDay } from '#shared/data/values';
 import type { ModelArtifact } from '#shared/model/artifact';
 import { transitionCounts } from '#shared/model/markov';
+import type { FeatureReference } from '#shared/model/reference';
+import { referenceSampleOf } from '#shared/model/reference';
+import {
+  ksDistanceToSummary,
+  type QuantileSummary,
+  summaryCdf,
+  summaryQuantile,
+} from '#shared/stats/quantile-summary';
 import { referenceMoments, unusualTransitions, zScoreAnomalies } from './anomalies.ts';
 import {
   chiSquareGoodnessOfFit,
+  ksAsymptoticPValue,
   ksTwoSample,
   ksTwoSampleBlockBootstrap,
+  type PsiResult,
   psi,
+  psiAgainstBins,
   psiBand,
   transitionDriftGTest,
 } from './drift-stats.ts';
@@ -194,18 +205,20 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
   while (refEnd < start && table.day[refEnd]! <= trainedUntil) refEnd++;
   const notes: string[] = [];
   let source: SymbolDriftReport['reference']['source'];
-  let reference: (f: Feature) => ArrayLike<number>;
+  let reference: ((f: Feature) => ArrayLike<number>) | null;
   let ordered: boolean;
   const fromHistory = (options.referenceFrom ?? 'history') === 'history';
   if (stored !== undefined && fromHistory && refEnd >= w) {
     source = 'training rows';
     reference = (f) => table[f].subarray(0, refEnd);
     ordered = true;
-  } else if (stored !== undefined && cfg.drift.features.every((f) => (stored[f]?.length ?? 0) > 0)) {
+  } else if (stored !== undefined && cfg.drift.features.every((f) => stored[f] !== undefined)) {
     source = 'model reference sample';
-    reference = (f) => stored[f]!;
+    reference = null;
     ordered = false;
-    notes.push('compared with the model’s stored reference sample (not in time order: no bootstrap p-value)');
+    notes.push(
+      `compared with the model’s reference summary (${stored[cfg.drift.features[0]!]!.quantiles.length} order statistics per feature: KS D within 1/${stored[cfg.drift.features[0]!]!.quantiles.length - 1} of the exact value; not in time order: no bootstrap p-value)`,
+    );
   } else if (start >= w) {
     source = 'rows before the window';
     reference = (f) => table[f].subarray(0, start);
@@ -218,20 +231,32 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
   }
 
   const features = cfg.drift.features.map((feature): FeatureDriftReport => {
-    const ref = reference(feature);
     const cur = table[feature].subarray(start);
-    const ks = ordered
-      ? ksTwoSampleBlockBootstrap(ref, cur, {
-          blockLength: cfg.drift.bootstrap.blockLength,
-          resamples: cfg.drift.bootstrap.resamples,
-          seed: cfg.drift.bootstrap.seed,
-        })
-      : { ...ksTwoSample(ref, cur), bootstrapPValue: null, blockLength: null };
-    const p = psi(ref, cur, { bins: cfg.drift.psi.bins, floor: cfg.drift.psi.floor });
+    let ks: { d: number; pValue: number; bootstrapPValue: number | null; blockLength: number | null };
+    let p: { psi: number };
+    let referenceSize: number;
+    if (reference === null) {
+      const summary = stored![feature]!;
+      referenceSize = summary.n;
+      ks = { ...ksTwoSampleSummary(summary, cur), bootstrapPValue: null, blockLength: null };
+      p = psiAgainstSummary(summary, cur, { bins: cfg.drift.psi.bins, floor: cfg.drift.psi.floor });
+    } else {
+      const ref = reference(feature);
+      referenceSize = ref.length;
+      ks = ordered
+        ? ksTwoSampleBlockBootstrap(ref, cur, {
+            blockLength: cfg.drift.bootstrap.blockLength,
+            resamples: cfg.drift.bootstrap.resamples,
+            seed: cfg.drift.bootstrap.seed,
+            stopAfterExceedances: cfg.drift.bootstrap.stopAfterExceedances,
+          })
+        : { ...ksTwoSample(ref, cur), bootstrapPValue: null, blockLength: null };
+      p = psi(ref, cur, { bins: cfg.drift.psi.bins, floor: cfg.drift.psi.floor });
+    }
     const band = psiBand(p.psi, { moderate: cfg.drift.psi.moderate, significant: cfg.drift.psi.significant });
     return {
       feature,
-      referenceSize: ref.length,
+      referenceSize,
       windowSize: cur.length,
       ks: { d: ks.d, pValue: ks.pValue, bootstrapPValue: ks.bootstrapPValue, blockLength: ks.blockLength },
       psi: { value: p.psi, band },
@@ -250,8 +275,19 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
 
   const days = table.day.subarray(start);
   const date = (i: number) => formatIsoDay(days[i]!);
-  const refReturns = reference('log_return');
-  const moments = referenceMoments(refReturns);
+  let moments: { mean: number; sd: number };
+  let referenceRows: number;
+  if (reference === null) {
+    const r = stored!.log_return;
+    if (r === undefined || !(r.n >= 2))
+      return `model ${model.version} holds no log_return reference for ${table.symbol}`;
+    moments = { mean: r.mean, sd: r.sd };
+    referenceRows = r.n;
+  } else {
+    const refReturns = reference('log_return');
+    moments = referenceMoments(refReturns);
+    referenceRows = refReturns.length;
+  }
   const z = zScoreAnomalies(
     table.log_return.subarray(start),
     moments.mean,
@@ -260,7 +296,7 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
   );
   // The forest needs the reference rows aligned in time (all features of one day together).
   let flagged: { indices: number[]; scores: number[] } = { indices: [], scores: [] };
-  if (ordered) {
+  if (ordered && reference !== null) {
     const forest = fitIsolationForest(featureRows(reference), {
       contamination: cfg.anomalies.isolationForest.contamination,
       nEstimators: cfg.anomalies.isolationForest.nEstimators,
@@ -283,7 +319,7 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
   return {
     symbol: table.symbol,
     window: { from: date(0), to: date(w - 1), rows: w },
-    reference: { source, rows: refReturns.length },
+    reference: { source, rows: referenceRows },
     features,
     regimeMix: {
       observed,
@@ -317,24 +353,64 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
 /** Reference rows for the isolation forest: the features of each day together. */
 function featureRows(reference: (f: Feature) => ArrayLike<number>): number[][] {
   const cols = FEATURES.map((f) => reference(f));
-  const n = Math.min(...cols.map((c) => c.length));
+  let n = Number.POSITIVE_INFINITY;
+  for (const c of cols) n = Math.min(n, c.length);
   return Array.from({ length: n }, (_, i) => cols.map((c) => c[i]!));
 }
 
-/** The window's regimes scored against the model's reference sample, thresholds and weights. */
+/**
+ * The window's regimes scored against the model's references, thresholds and weights — as the
+ * data pipeline labels new rows (the empirical CDF of the references' order statistics).
+ */
 function rescore(table: GoldTable, start: number, model: ModelArtifact): number[] {
-  const refs = model.scoring.references[table.symbol]!;
+  const refs = referenceSampleOf(model.scoring.references[table.symbol]!);
   const weights = Object.entries(model.scoring.weights).filter(([, w]) => (w ?? 0) > 0) as [
     Feature,
     number,
   ][];
   const total = weights.reduce((s, [, w]) => s + w, 0);
-  const sorted = Object.fromEntries(weights.map(([f]) => [f, Float64Array.from(refs[f] ?? [])]));
   const out: number[] = [];
   for (let i = start; i < table.length; i++) {
     let risk = 0;
-    for (const [f, w] of weights) risk += w * ecdf(sorted[f]!, table[f][i]!);
+    for (const [f, w] of weights) risk += w * ecdf(refs[f] ?? new Float64Array(0), table[f][i]!);
     out.push(regimeOf(risk / total, model.scoring.thresholds));
   }
   return out;
+}
+
+/** KS of `current` against a reference summary: D within 1/M of the exact D, asymptotic p-value. */
+export function ksTwoSampleSummary(
+  summary: QuantileSummary,
+  current: ArrayLike<number>,
+): { d: number; pValue: number } {
+  const d = ksDistanceToSummary(summary, current);
+  return { d, pValue: ksAsymptoticPValue(d, summary.n, current.length) };
+}
+
+/**
+ * PSI of `current` against a feature reference: exactly `psi` of the training values when the
+ * reference holds bins for `bins`; otherwise from the quantile summary (edges by summaryQuantile,
+ * reference shares by the summary's CDF, each within 1/M).
+ */
+export function psiAgainstSummary(
+  ref: FeatureReference,
+  current: ArrayLike<number>,
+  options: { bins: number; floor: number },
+): PsiResult {
+  if (ref.psi !== null && ref.psi.bins === options.bins)
+    return psiAgainstBins(ref.psi, current, options.floor);
+  const edges: number[] = [];
+  for (let k = 1; k < options.bins; k++) {
+    const e = summaryQuantile(ref, k / options.bins);
+    if (edges.length === 0 || e > edges[edges.length - 1]!) edges.push(e);
+  }
+  const counts: number[] = [];
+  let below = 0;
+  for (const e of edges) {
+    const atOrBelow = Math.round(summaryCdf(ref, e) * ref.n);
+    counts.push(Math.max(0, atOrBelow - below));
+    below = Math.max(below, atOrBelow);
+  }
+  counts.push(ref.n - below);
+  return psiAgainstBins({ bins: options.bins, n: ref.n, innerEdges: edges, counts }, current, options.floor);
 }

@@ -65,7 +65,8 @@ function ksStatisticSorted(a: Float64Array, b: Float64Array): number {
   return d;
 }
 
-function ksAsymptoticPValue(d: number, n1: number, n2: number): number {
+/** The asymptotic p-value of {@link ksTwoSample} for a statistic D and sample sizes n1, n2. */
+export function ksAsymptoticPValue(d: number, n1: number, n2: number): number {
   const m = Math.max(n1, n2);
   const n = Math.min(n1, n2);
   const effectiveSize = roundHalfToEven((m * n) / (m + n));
@@ -87,13 +88,20 @@ export interface KsBootstrapOptions {
   readonly resamples?: number;
   /** Seed of the resampling PRNG. Default 1. */
   readonly seed?: number;
+  /**
+   * Sequential stopping (Besag & Clifford 1991): stop as soon as this many resamples reached D, with
+   * p = h / ℓ after ℓ resamples — a valid p-value that needs far fewer resamples when the
+   * difference is unremarkable (p ≈ 0.5 after ~2h), and all B when it is. Default: never stop early.
+   */
+  readonly stopAfterExceedances?: number;
 }
 
 /** KS result with the block-bootstrap p-value beside the asymptotic one. */
 export interface KsBootstrapResult extends KsResult {
-  /** (1 + #{D* ≥ D}) / (B + 1), in [1 / (B + 1), 1]. */
+  /** (1 + #{D* ≥ D}) / (B + 1), in [1 / (B + 1), 1]; h / ℓ when stopped early after ℓ resamples. */
   readonly bootstrapPValue: number;
   readonly blockLength: number;
+  /** Resamples drawn (fewer than configured when stopped early). */
   readonly resamples: number;
 }
 
@@ -142,6 +150,8 @@ export function ksTwoSampleBlockBootstrap(
   }
   const observedGap = maxScaledCdfGap(refCounts, curCounts, m, n);
 
+  const stopAfter = options.stopAfterExceedances ?? Number.POSITIVE_INFINITY;
+  if (options.stopAfterExceedances !== undefined) requirePositiveInteger(stopAfter, 'stopAfterExceedances');
   const random = createRandom(options.seed ?? 1);
   const startChoices = total - blockLength + 1;
   let atLeastAsExtreme = 0;
@@ -151,14 +161,21 @@ export function ksTwoSampleBlockBootstrap(
     let position = 0;
     while (position < total) {
       const start = Math.floor(random.uniform() * startChoices);
-      const end = Math.min(start + blockLength, start + total - position);
-      for (let k = start; k < end; k++, position++) {
-        const rank = ranks[k]!;
-        if (position < m) refCounts[rank]!++;
-        else curCounts[rank]!++;
+      const length = Math.min(blockLength, total - position);
+      // The part of the block that falls in the pseudo-reference, then the rest (no branch per value).
+      const inReference = Math.max(0, Math.min(length, m - position));
+      const split = start + inReference;
+      const end = start + length;
+      for (let k = start; k < split; k++) refCounts[ranks[k]!]!++;
+      for (let k = split; k < end; k++) curCounts[ranks[k]!]!++;
+      position += length;
+    }
+    if (maxScaledCdfGap(refCounts, curCounts, m, n) >= observedGap) {
+      atLeastAsExtreme++;
+      if (atLeastAsExtreme >= stopAfter) {
+        return { ...observed, bootstrapPValue: atLeastAsExtreme / (b + 1), blockLength, resamples: b + 1 };
       }
     }
-    if (maxScaledCdfGap(refCounts, curCounts, m, n) >= observedGap) atLeastAsExtreme++;
   }
 
   return {
@@ -179,18 +196,25 @@ function pooledRanks(
   const values = new Float64Array(total);
   for (let k = 0; k < m; k++) values[k] = reference[k]!;
   for (let k = m; k < total; k++) values[k] = current[k - m]!;
-  const order = Array.from({ length: total }, (_, k) => k).sort((p, q) => values[p]! - values[q]!);
+  // The distinct values in order (a typed sort), then each value's rank by bisection.
+  const sorted = values.slice().sort();
+  let distinct = 0;
+  for (let k = 0; k < total; k++)
+    if (k === 0 || sorted[k] !== sorted[distinct - 1]) sorted[distinct++] = sorted[k]!;
+  const unique = sorted.subarray(0, distinct);
   const ranks = new Int32Array(total);
-  let rank = -1;
-  let previous = Number.NaN;
-  for (const k of order) {
-    if (values[k] !== previous) {
-      rank++;
-      previous = values[k]!;
+  for (let k = 0; k < total; k++) {
+    const v = values[k]!;
+    let lo = 0;
+    let hi = distinct;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (unique[mid]! < v) lo = mid + 1;
+      else hi = mid;
     }
-    ranks[k] = rank;
+    ranks[k] = lo;
   }
-  return { ranks, distinct: rank + 1 };
+  return { ranks, distinct };
 }
 
 /**
@@ -258,10 +282,37 @@ export function psi(
   requirePositiveInteger(bins, 'bins');
   if (!(floor > 0 && floor < 1)) throw new DriftInputError(`floor must be in (0, 1), got ${floor}`);
   const ref = sortedCopy(reference, 'reference');
-  requireFiniteSample(current, 'current');
+  return psiAgainstBins(psiReferenceBins(ref, bins), current, floor);
+}
 
-  const innerEdges = distinctInnerQuantiles(ref, bins);
-  const referenceShares = binShares(ref, innerEdges, floor);
+/** A reference's PSI bins: the interior edges of {@link psi} and the reference count in each bin. */
+export interface PsiReferenceBins {
+  readonly bins: number;
+  readonly n: number;
+  readonly innerEdges: readonly number[];
+  readonly counts: readonly number[];
+}
+
+/** The bins {@link psi} puts an ascending reference sample into (numpy quantile edges, pandas cut). */
+export function psiReferenceBins(sorted: Float64Array, bins: number): PsiReferenceBins {
+  requirePositiveInteger(bins, 'bins');
+  const innerEdges = distinctInnerQuantiles(sorted, bins);
+  return { bins, n: sorted.length, innerEdges, counts: binCounts(sorted, innerEdges) };
+}
+
+/**
+ * PSI of `current` against stored reference bins — equal to {@link psi} of the reference sample
+ * the bins were made from.
+ */
+export function psiAgainstBins(
+  reference: PsiReferenceBins,
+  current: ArrayLike<number>,
+  floor = 1e-4,
+): PsiResult {
+  if (!(floor > 0 && floor < 1)) throw new DriftInputError(`floor must be in (0, 1), got ${floor}`);
+  requireFiniteSample(current, 'current');
+  const innerEdges = [...reference.innerEdges];
+  const referenceShares = reference.counts.map((count) => Math.max(count / reference.n, floor));
   const currentShares = binShares(current, innerEdges, floor);
   let value = 0;
   for (let k = 0; k < referenceShares.length; k++) {
@@ -302,9 +353,13 @@ export function numpyLinearQuantile(sorted: ArrayLike<number>, probability: numb
 
 /** Floored shares per bin; bin k holds e_{k−1} < x ≤ e_k (bin 0 and the last are open-ended). */
 function binShares(values: ArrayLike<number>, innerEdges: readonly number[], floor: number): number[] {
-  const counts = new Float64Array(innerEdges.length + 1);
+  return binCounts(values, innerEdges).map((count) => Math.max(count / values.length, floor));
+}
+
+function binCounts(values: ArrayLike<number>, innerEdges: readonly number[]): number[] {
+  const counts = new Array<number>(innerEdges.length + 1).fill(0);
   for (let k = 0; k < values.length; k++) counts[countEdgesBelow(innerEdges, values[k]!)]!++;
-  return Array.from(counts, (count) => Math.max(count / values.length, floor));
+  return counts;
 }
 
 /** Number of edges strictly below x (binary search; edges ascending). */

@@ -310,22 +310,43 @@ function scoreMatrix(model: IsolationForestModel, data: Matrix): Float64Array {
   const { values, n, d } = data;
   const scores = new Float64Array(n);
   const denominator = model.trees.length * averagePathLength(model.maxSamples);
-  for (let r = 0; r < n; r++) {
-    const offset = r * d;
-    let total = 0;
-    for (const tree of model.trees) total += pathLengthInTree(tree, values, offset);
-    scores[r] = 2 ** -(denominator === 0 ? 1 : total / denominator);
+  // Every tree's nodes in one set of arrays (child links absolute), walked tree by tree.
+  let size = 0;
+  for (const tree of model.trees) size += tree.left.length;
+  const feature = new Int32Array(size);
+  const threshold = new Float64Array(size);
+  const left = new Int32Array(size);
+  const right = new Int32Array(size);
+  const pathLength = new Float64Array(size);
+  const roots = new Int32Array(model.trees.length);
+  let base = 0;
+  model.trees.forEach((tree, t) => {
+    roots[t] = base;
+    for (let i = 0; i < tree.left.length; i++) {
+      feature[base + i] = tree.feature[i]!;
+      threshold[base + i] = tree.threshold[i]!;
+      left[base + i] = tree.left[i] === -1 ? -1 : base + tree.left[i]!;
+      right[base + i] = tree.right[i] === -1 ? -1 : base + tree.right[i]!;
+      pathLength[base + i] = tree.pathLength[i]!;
+    }
+    base += tree.left.length;
+  });
+  const totals = new Float64Array(n);
+  for (let t = 0; t < roots.length; t++) {
+    const root = roots[t]!;
+    for (let r = 0; r < n; r++) {
+      const offset = r * d;
+      let node = root;
+      let next = left[node]!;
+      while (next !== -1) {
+        node = values[offset + feature[node]!]! <= threshold[node]! ? next : right[node]!;
+        next = left[node]!;
+      }
+      totals[r] = totals[r]! + pathLength[node]!;
+    }
   }
+  for (let r = 0; r < n; r++) scores[r] = 2 ** -(denominator === 0 ? 1 : totals[r]! / denominator);
   return scores;
-}
-
-function pathLengthInTree(tree: IsolationTree, values: Float64Array, offset: number): number {
-  let node = 0;
-  for (;;) {
-    const left = tree.left[node]!;
-    if (left === -1) return tree.pathLength[node]!;
-    node = values[offset + tree.feature[node]!]! <= tree.threshold[node]! ? left : tree.right[node]!;
-  }
 }
 
 /**

@@ -168,7 +168,7 @@ function dataDriftRules(
     reasons.push({
       rule: 'data-drift-ks',
       detail: `KS D > ${fmt(drift.ksThreshold)} for ${listed}`,
-      value: Math.max(...ksBreaches.map((f) => f.ks.d)),
+      value: ksBreaches.reduce((m, f) => Math.max(m, f.ks.d), Number.NEGATIVE_INFINITY),
       threshold: drift.ksThreshold,
     });
   }
@@ -178,7 +178,7 @@ function dataDriftRules(
     reasons.push({
       rule: 'data-drift-psi',
       detail: `PSI ≥ ${fmt(drift.psi.significant)} for ${listed}`,
-      value: Math.max(...psiBreaches.map((f) => f.psi.psi)),
+      value: psiBreaches.reduce((m, f) => Math.max(m, f.psi.psi), Number.NEGATIVE_INFINITY),
       threshold: drift.psi.significant,
     });
   }

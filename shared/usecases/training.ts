@@ -9,22 +9,39 @@ import { type GoldTable, readGoldCsv } from '#shared/data/tables';
 import { sha256Hex } from '#shared/hash';
 import { serializeArtifact } from '#shared/model/artifact';
 import { trainModel } from '#shared/model/train';
+import { pipelineFailedAlert } from '#shared/monitoring/alerts';
 import { PointerConflictError } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
 import { type Context, keys, symbolOfKey } from './lake.ts';
 import { symbolLease, withLease } from './leases.ts';
 import { ensureServingModel, loadArtifact, writeServingModel } from './models.ts';
 
+/** The gold in the lake is larger than the train function is sized for (platform functions.trainMaxGoldRows). */
+export class GoldTooLargeError extends Error {
+  constructor(
+    message: string,
+    readonly rows: number,
+    readonly maxRows: number,
+  ) {
+    super(message);
+    this.name = 'GoldTooLargeError';
+  }
+}
+
 /**
- * Every gold partition in the lake, with its hash for lineage. Each partition is read under its
- * symbol's lease, so a read never meets a partition being rewritten (S3 puts are atomic; the local
- * S3 server's are not).
+ * Every gold partition in the lake, with its hash for lineage. With `maxRows`, stops as soon as
+ * the partitions read so far hold more rows than that (counted before parsing), with a
+ * GoldTooLargeError — so an oversized lake fails in seconds, not at the function's timeout. Each
+ * partition is read under its symbol's lease, so a read never meets a partition being rewritten
+ * (S3 puts are atomic; the local S3 server's are not).
  */
 export async function readGoldLake(
   ctx: Context,
+  options: { maxRows?: number } = {},
 ): Promise<{ tables: GoldTable[]; sources: { file: string; sha256: string; rows: number }[] }> {
   const tables: GoldTable[] = [];
   const sources: { file: string; sha256: string; rows: number }[] = [];
+  let rows = 0;
   for (const key of await ctx.store.list(ctx.buckets.gold, keys.goldPrefix)) {
     if (!key.endsWith('.csv')) continue;
     const symbol = symbolOfKey(key);
@@ -32,6 +49,14 @@ export async function readGoldLake(
     const text =
       symbol === undefined ? await readText() : await withLease(ctx, symbolLease(symbol), readText);
     if (text === undefined) continue;
+    rows += dataLines(text);
+    if (options.maxRows !== undefined && rows > options.maxRows) {
+      throw new GoldTooLargeError(
+        `the gold in the lake has more than ${options.maxRows.toLocaleString('en-US')} rows (${rows.toLocaleString('en-US')} in the partitions read up to ${key}); the train function is sized for at most ${options.maxRows.toLocaleString('en-US')} (config/platform.yaml functions.trainMaxGoldRows): raise it together with functions.trainMemoryMb and functions.timeoutSeconds.train, or train on a subset with finml train`,
+        rows,
+        options.maxRows,
+      );
+    }
     const bytes = new TextEncoder().encode(text);
     const read = await readGoldCsv(
       (async function* () {
@@ -39,19 +64,53 @@ export async function readGoldLake(
       })(),
       key,
     );
-    tables.push(...read);
+    for (const table of read) tables.push(table);
     sources.push({ file: key, sha256: sha256Hex(bytes), rows: read.reduce((n, t) => n + t.length, 0) });
   }
   return { tables, sources };
 }
 
+/** Lines after the header (a final line without a newline counts; blank lines do not). */
+function dataLines(text: string): number {
+  let lines = 0;
+  let start = 0;
+  for (;;) {
+    const end = text.indexOf('\n', start);
+    const stop = end === -1 ? text.length : end;
+    if (stop > start && !(stop === start + 1 && text[start] === '\r')) lines++;
+    if (end === -1) break;
+    start = end + 1;
+  }
+  return Math.max(0, lines - 1);
+}
+
+/**
+ * Trains on the whole gold lake and stores the artifact. A lake larger than the train function is
+ * sized for fails at once: an alert says so, and the GoldTooLargeError fails the task (the state
+ * machine does not retry it).
+ */
 export async function trainFromLake(ctx: Context, codeVersion: string) {
-  const { tables, sources } = await readGoldLake(ctx);
+  const maxRows = ctx.config.platform.functions.trainMaxGoldRows;
+  let lake: Awaited<ReturnType<typeof readGoldLake>>;
+  try {
+    lake = await readGoldLake(ctx, { maxRows });
+  } catch (error) {
+    if (error instanceof GoldTooLargeError) {
+      const at = ctx.now().toISOString();
+      await raiseAlert(
+        ctx,
+        pipelineFailedAlert({ stage: 'Train', error: error.message, since: at }, ctx.config.monitoring, at),
+      );
+    }
+    throw error;
+  }
+  const { tables, sources } = lake;
   const artifact = trainModel(
     { tables, sources },
     {
       data: ctx.config.data,
       model: ctx.config.model,
+      psiBins: ctx.config.monitoring.drift.psi.bins,
       configHash: ctx.configHash,
       codeVersion,
       now: ctx.now(),

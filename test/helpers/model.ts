@@ -35,6 +35,7 @@ export async function sampleModel(
     {
       data: config.data,
       model: { ...config.model, hmm: { ...config.model.hmm, enabled: overrides.hmm ?? true } },
+      psiBins: config.monitoring.drift.psi.bins,
       configHash: hash,
       codeVersion: 'test',
       now: new Date('2026-11-26T12:00:00Z'),

@@ -22,7 +22,7 @@ describe('finml train / report / predict on the sample', () => {
     const model = JSON.parse(readFileSync(join(out, 'model/model.json'), 'utf8'));
     expect(model).toMatchObject({
       kind: 'finml-regime-model',
-      schemaVersion: 1,
+      schemaVersion: 2,
       labels: ['Low', 'Medium', 'High'],
     });
   });

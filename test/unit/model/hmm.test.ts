@@ -87,6 +87,62 @@ describe('statsmodels anchor (S&P 500, 100 × log returns, K = 3)', () => {
   });
 });
 
+interface FitBefore {
+  sp500: { logLikelihood: number; params: GaussianHmmParams };
+  simulated: { logLikelihood: number; params: GaussianHmmParams };
+}
+const before = JSON.parse(
+  readFileSync(new URL('../../fixtures/hmm/finml_fit_before.json', import.meta.url), 'utf8'),
+) as FitBefore;
+
+describe('as good a fit as before the fast EM (issue 19)', () => {
+  const relative = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+
+  it('the S&P 500 sample: log-likelihood within 1e-6 relative, same states in the same order', () => {
+    expect(relative(sp500Fit.logLikelihood, before.sp500.logLikelihood)).toBeLessThan(1e-6);
+    expect(sp500Fit.params.labels).toEqual(before.sp500.params.labels);
+    sp500Fit.params.variances.forEach((v, k) =>
+      expect(relative(v, before.sp500.params.variances[k]!)).toBeLessThan(1e-3),
+    );
+    sp500Fit.params.means.forEach((m, k) =>
+      expect(Math.abs(m - before.sp500.params.means[k]!)).toBeLessThan(1e-3),
+    );
+  });
+
+  it('two simulated sequences: the same', () => {
+    const a = simulateGaussianHmm(truth, 3000, 11).returns;
+    const b = simulateGaussianHmm(truth, 3000, 12).returns;
+    const fit = fitGaussianHmm([a, b]);
+    expect(relative(fit.logLikelihood, before.simulated.logLikelihood)).toBeLessThan(1e-6);
+    fit.params.variances.forEach((v, k) =>
+      expect(relative(v, before.simulated.params.variances[k]!)).toBeLessThan(1e-3),
+    );
+  });
+
+  it('screening the starts on a subsample ends at the fit of every start on the whole data', () => {
+    const sequences = Array.from({ length: 60 }, (_, i) => simulateGaussianHmm(truth, 400, 100 + i).returns);
+    const full = fitGaussianHmm(sequences, { screenObservations: 1_000_000 });
+    const screened = fitGaussianHmm(sequences, { screenObservations: 4_000 });
+    expect(full.screenedOn).toBeNull();
+    expect(screened.screenedOn).toBe(60 * 67);
+    expect(relative(screened.logLikelihood, full.logLikelihood)).toBeLessThan(1e-6);
+    expect(screened.params.labels).toEqual(full.params.labels);
+    screened.params.variances.forEach((v, k) =>
+      expect(relative(v, full.params.variances[k]!)).toBeLessThan(1e-3),
+    );
+  });
+
+  it('a warm start from a fit continues from it (one run, no lower likelihood)', () => {
+    const warm = fitGaussianHmm([sp500], { init: sp500Fit.params });
+    expect(warm.starts).toHaveLength(1);
+    expect(warm.logLikelihood).toBeGreaterThanOrEqual(
+      sp500Fit.logLikelihood - 1e-6 * Math.abs(sp500Fit.logLikelihood),
+    );
+    expect(warm.iterations).toBeLessThan(sp500Fit.starts[0]!.iterations);
+    expect(() => fitGaussianHmm([sp500], { states: 2, init: sp500Fit.params })).toThrowError(HmmInputError);
+  });
+});
+
 describe('fitGaussianHmm', () => {
   it('recovers the means, variances and transition matrix of a simulated 3-regime series', () => {
     const a = simulateGaussianHmm(truth, 3000, 11).returns;

@@ -9,6 +9,7 @@ import type { GoldTable } from '#shared/data/tables';
 import {
   type ModelArtifact,
   ModelArtifactError,
+  modelReferences,
   parseArtifact,
   serializeArtifact,
 } from '#shared/model/artifact';
@@ -77,8 +78,14 @@ describe('walk-forward evaluation on the sample equals scikit-learn', () => {
 describe('the artifact', () => {
   test('carries references, latest regimes, lineage and scoring config', () => {
     const ref = model.scoring.references[gold[0]!.symbol]!;
-    expect(ref.realized_vol_21d).toHaveLength(gold[0]!.length);
-    expect([...ref.drawdown!].sort((a, b) => a - b)).toEqual(ref.drawdown);
+    const m = loadConfig().config.model.reference.quantiles;
+    const vol = ref.realized_vol_21d!;
+    expect(vol.n).toBe(gold[0]!.length);
+    expect(vol.quantiles).toHaveLength(m + 1);
+    const sorted = Float64Array.from(gold[0]!.realized_vol_21d).sort();
+    expect(vol.quantiles[0]).toBe(sorted[0]);
+    expect(vol.quantiles[m]).toBe(sorted[sorted.length - 1]);
+    expect([...ref.drawdown!.quantiles].sort((a, b) => a - b)).toEqual(ref.drawdown!.quantiles);
     expect(model.latest[gold[0]!.symbol]).toEqual({ date: '2020-04-17', state: 2, regime: 'High' });
     expect(model.lineage).toMatchObject({
       rows: 5084,
@@ -98,9 +105,9 @@ describe('the artifact', () => {
   });
 
   test('a wrong schema version fails with a clear message', () => {
-    const text = serializeArtifact({ ...model, schemaVersion: 99 as 1 });
+    const text = serializeArtifact({ ...model, schemaVersion: 99 as 2 });
     expect(() => parseArtifact(text, 'old/model.json')).toThrowError(
-      /old\/model\.json: artifact schema version 99 is not supported \(this FINML reads version 1\)/,
+      /old\/model\.json: artifact schema version 99 is not supported \(this FINML reads versions 1 and 2\)/,
     );
   });
 
@@ -157,12 +164,96 @@ describe('predict', () => {
   });
 });
 
-test('training without enough gold rows says so', () => {
+describe('bad input: trains what can be trained and says what was skipped', () => {
   const { config, hash } = loadConfig();
-  expect(() =>
-    trainModel(
-      { tables: [], sources: [] },
-      { data: config.data, model: config.model, configHash: hash, codeVersion: 't', now: new Date() },
-    ),
-  ).toThrowError(TrainingInputError);
+  const ctx = { data: config.data, model: config.model, configHash: hash, codeVersion: 't', now: new Date() };
+  const sliceTable = (t: GoldTable, from: number, to: number, symbol = t.symbol): GoldTable => ({
+    symbol,
+    length: to - from,
+    day: t.day.slice(from, to),
+    price: t.price.slice(from, to),
+    log_return: t.log_return.slice(from, to),
+    realized_vol_21d: t.realized_vol_21d.slice(from, to),
+    drawdown: t.drawdown.slice(from, to),
+    risk_score: t.risk_score.slice(from, to),
+    markov_state: t.markov_state.slice(from, to),
+  });
+
+  test('an empty gold fails with a clear error', () => {
+    expect(() => trainModel({ tables: [], sources: [] }, ctx)).toThrowError(TrainingInputError);
+    expect(() => trainModel({ tables: [sliceTable(gold[0]!, 0, 0)], sources: [] }, ctx)).toThrowError(
+      /no gold rows to train on \(the gold is empty\)/,
+    );
+  });
+
+  test('a one-row gold fails saying why: no transition to count', () => {
+    expect(() => trainModel({ tables: [sliceTable(gold[0]!, 0, 1)], sources: [] }, ctx)).toThrowError(
+      /1 gold row\(s\) in 1 symbol\(s\) give 0 transition pair\(s\): too few for 5-fold evaluation \(need ≥ 6\); nothing was trained/,
+    );
+  });
+
+  test('a symbol with fewer rows than the HMM needs is left out of the HMM only, and named', () => {
+    const tiny = sliceTable(gold[0]!, 100, 105, 'TINY');
+    const m = trainModel({ tables: [gold[0]!, tiny], sources: [] }, ctx);
+    expect(m.notes?.join(' ')).toMatch(
+      /HMM: 1 symbol\(s\) with fewer than 10 gold rows left out of the fit and its evaluation: TINY \(5\)/,
+    );
+    expect(m.hmm?.observationCount).toBe(gold[0]!.length);
+    expect(m.latest.TINY).toBeDefined();
+    expect(m.scoring.references.TINY?.realized_vol_21d?.n).toBe(5);
+    // The chain counts TINY's transitions too.
+    const total = m.markov.counts.flat().reduce((a, b) => a + b, 0);
+    expect(total).toBe(gold[0]!.length - 1 + 4);
+    // scored on its own pairs only: TimeSeriesSplit(5) test folds of ⌊pairs / 6⌋
+    expect(m.evaluation.hmm?.overall.n).toBe(5 * Math.floor((gold[0]!.length - 1) / 6));
+  });
+
+  test('only short symbols: the chain is trained, the HMM skipped and said so', () => {
+    const parts = [0, 1, 2].map((k) => sliceTable(gold[0]!, k * 8, k * 8 + 6, `S${k}`));
+    const m = trainModel({ tables: parts, sources: [] }, ctx);
+    expect(m.hmm).toBeNull();
+    expect(m.notes?.join(' ')).toMatch(/HMM skipped: 0 returns in symbols with at least 10 gold rows/);
+    expect(m.markov.counts.flat().reduce((a, b) => a + b, 0)).toBe(15);
+  });
+
+  test('a gold of only one regime trains, and says which rows of P are the prior only', () => {
+    const t = gold[0]!;
+    const one = { ...t, markov_state: new Uint8Array(t.length).fill(1) };
+    const m = trainModel({ tables: [one], sources: [] }, ctx);
+    expect(m.markov.counts[1]![1]).toBe(t.length - 1);
+    expect(m.markov.transitionMatrix[0]).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(m.notes?.join(' ')).toMatch(
+      /no transition from Low, High in the gold: their rows of P are the prior only/,
+    );
+    expect(m.evaluation.markov.overall.metrics.model.accuracy).toBe(1);
+  });
+});
+
+describe('the reference summary in the artifact', () => {
+  test('has a fixed size per symbol: the artifact stays under 50 KB + 5 KB per symbol', () => {
+    const bytes = serializeArtifact(model).length;
+    expect(bytes).toBeLessThan(50_000 + 5_000 * model.lineage.symbols.length);
+  });
+
+  test('a version-1 artifact (every training value) is read as exact summaries', () => {
+    const v1 = JSON.parse(serializeArtifact(model));
+    v1.schemaVersion = 1;
+    const t = gold[0]!;
+    v1.scoring.references = {
+      [t.symbol]: Object.fromEntries(
+        (['log_return', 'realized_vol_21d', 'drawdown'] as const).map((f) => [
+          f,
+          Array.from(t[f].slice().sort()),
+        ]),
+      ),
+    };
+    const back = parseArtifact(JSON.stringify(v1), 'old.json');
+    expect(back.schemaVersion).toBe(2);
+    const vol = back.scoring.references[t.symbol]!.realized_vol_21d!;
+    expect(vol.n).toBe(t.length);
+    expect(vol.quantiles).toHaveLength(t.length + 1);
+    expect(Array.from(modelReferences(back).get(t.symbol)!.realized_vol_21d!)).toEqual(
+      Array.from(t.realized_vol_21d.slice().sort()),
+    );
+  });
 });

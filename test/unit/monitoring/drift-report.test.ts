@@ -1,7 +1,9 @@
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
+import { FEATURES } from '#shared/data/gold';
 import type { GoldTable } from '#shared/data/tables';
 import type { ModelArtifact } from '#shared/model/artifact';
+import { featureReference, type ModelReferences } from '#shared/model/reference';
 import { driftReport } from '#shared/monitoring/drift-report';
 import { ksTwoSample, psi } from '#shared/monitoring/drift-stats';
 import { sampleModel } from '../../helpers/model.ts';
@@ -114,5 +116,56 @@ describe('drift report', () => {
     const s = run([slice(t, 0, end)]).symbols[0]!;
     expect(s.regimeMix.observed[0]).toBeGreaterThan(50);
     expect(s.regimeMix.drift).toBe(true);
+  });
+});
+
+describe('the model’s reference summary against the full training sample (new data)', () => {
+  /** The same model with every training value kept (M = n): the references before issue 19. */
+  function exactModel(): ModelArtifact {
+    const references: ModelReferences = {};
+    for (const t of gold) {
+      references[t.symbol] = Object.fromEntries(
+        FEATURES.map((f) => [
+          f,
+          featureReference(t[f], { quantiles: t.length, psiBins: config.monitoring.drift.psi.bins }),
+        ]),
+      );
+    }
+    return { ...model, scoring: { ...model.scoring, references } };
+  }
+
+  test('gives the same verdicts on every quarter of the sample, KS D within 1/M and PSI exact', () => {
+    const exact = exactModel();
+    const M = config.model.reference.quantiles;
+    const t = gold[0]!;
+    let windows = 0;
+    for (let end = 126; end <= t.length; end += 63) {
+      const recent = slice(t, end - 63, end);
+      const check = (m: ModelArtifact) =>
+        driftReport({
+          model: m,
+          tables: [recent],
+          monitoring: config.monitoring,
+          data: config.data,
+          now: new Date('2026-12-31T00:00:00Z'),
+          referenceFrom: 'model',
+        });
+      const a = check(model);
+      const b = check(exact);
+      expect(a.verdict).toBe(b.verdict);
+      const sa = a.symbols[0]!;
+      const sb = b.symbols[0]!;
+      expect(sa.reference.source).toBe('model reference sample');
+      sa.features.forEach((f, i) => {
+        const g = sb.features[i]!;
+        expect(f.drift).toBe(g.drift);
+        expect(Math.abs(f.ks.d - g.ks.d)).toBeLessThanOrEqual(1 / M);
+        expect(f.psi.value).toBeCloseTo(g.psi.value, 12);
+        expect(f.referenceSize).toBe(g.referenceSize);
+      });
+      expect(sa.anomalies.extremeReturns).toEqual(sb.anomalies.extremeReturns);
+      windows++;
+    }
+    expect(windows).toBeGreaterThan(75);
   });
 });

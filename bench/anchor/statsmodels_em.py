@@ -1,0 +1,34 @@
+"""Time per EM iteration of statsmodels' Markov-switching model, the anchor of `npm run bench`
+(case hmm-anchor): sm.tsa.MarkovRegression(y, k_regimes=3, trend="c", switching_variance=True),
+EM from statsmodels' own start parameters for a fixed number of iterations (tolerance 0).
+
+Usage: /usr/bin/python3 bench/anchor/statsmodels_em.py RETURNS.txt ITERATIONS
+RETURNS.txt holds one scaled return per line (one series; a pooled series is the concatenation).
+Prints one JSON object: {"statsmodels": version, "nobs", "iterations", "seconds", "llf"}.
+"""
+
+import json
+import sys
+import time
+import warnings
+
+import numpy as np
+import statsmodels
+import statsmodels.api as sm
+
+warnings.filterwarnings("ignore")
+
+y = np.loadtxt(sys.argv[1])
+iterations = int(sys.argv[2])
+model = sm.tsa.MarkovRegression(y, k_regimes=3, trend="c", switching_variance=True)
+start = model.start_params
+started = time.perf_counter()
+result = model._fit_em(start_params=start, maxiter=iterations, tolerance=0, full_output=True)
+seconds = time.perf_counter() - started
+print(json.dumps({
+    "statsmodels": statsmodels.__version__,
+    "nobs": int(y.shape[0]),
+    "iterations": iterations,
+    "seconds": seconds,
+    "llf": float(model.loglike(result.params)),
+}))

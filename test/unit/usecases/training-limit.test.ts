@@ -1,0 +1,100 @@
+/**
+ * The train step's size limit (platform functions.trainMaxGoldRows): a lake above it fails at once
+ * — before the partitions after the limit are read or anything is trained — with a clear error and
+ * a pipeline-failure alert; at or below it, training reads everything.
+ */
+import { createReadStream } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { loadConfig } from '#config/load';
+import { runDataPipeline } from '#shared/data/pipeline';
+import { goldCsv } from '#shared/data/tables';
+import type { ModelRegistry, ObjectStore, RecordKind } from '#shared/ports';
+import { type Context, keys } from '#shared/usecases/lake';
+import { GoldTooLargeError, readGoldLake, trainFromLake } from '#shared/usecases/training';
+import { RUN_DAY } from '../../helpers/data.ts';
+import { SAMPLE_PATH } from '../../helpers/model.ts';
+
+const { config, hash } = loadConfig();
+
+async function lakeContext(maxRows: number) {
+  const result = await runDataPipeline(
+    [{ name: 'spx.csv', chunks: createReadStream(SAMPLE_PATH) }],
+    new Map(),
+    { config: config.data, runDay: RUN_DAY },
+  );
+  const g = result.gold.series[0]!;
+  const objects = new Map<string, string>();
+  // Two symbols with the sample's 5,084 gold rows each.
+  for (const symbol of ['AAA', 'BBB']) {
+    objects.set(
+      `gold/${keys.gold(symbol)}`,
+      [...goldCsv({ ...g, symbol }, config.data.regimes.labels)].join(''),
+    );
+  }
+  const reads: string[] = [];
+  const store = {
+    list: async (bucket: string, prefix: string) =>
+      [...objects.keys()]
+        .filter((k) => k.startsWith(`${bucket}/${prefix}`))
+        .map((k) => k.slice(bucket.length + 1)),
+    getText: async (bucket: string, key: string) => {
+      reads.push(key);
+      return objects.get(`${bucket}/${key}`);
+    },
+    put: async (bucket: string, key: string, body: string) => void objects.set(`${bucket}/${key}`, body),
+  } as unknown as ObjectStore;
+  const records: Record<string, unknown[]> = {};
+  const registry = {
+    putRecord: async (kind: RecordKind, r: unknown) => {
+      records[kind] = [r, ...(records[kind] ?? [])];
+    },
+    listRecords: async (kind: RecordKind) => records[kind] ?? [],
+  } as unknown as ModelRegistry;
+  const emails: string[] = [];
+  const ctx = {
+    store,
+    registry,
+    alerts: { publish: async (m: { subject: string }) => void emails.push(m.subject) },
+    buckets: {
+      bronze: 'bronze',
+      silver: 'silver',
+      gold: 'gold',
+      artifacts: 'artifacts',
+      quarantine: 'quarantine',
+    },
+    config: {
+      ...config,
+      platform: {
+        ...config.platform,
+        functions: { ...config.platform.functions, trainMaxGoldRows: maxRows },
+      },
+    },
+    configHash: hash,
+    now: () => new Date('2026-12-02T10:00:00Z'),
+  } as unknown as Context;
+  return { ctx, objects, reads, records, emails, rows: g.length };
+}
+
+describe('the train step’s gold limit', () => {
+  test('above the limit: fails at once with a clear error and an alert, trains nothing', async () => {
+    const { ctx, objects, reads, records, emails, rows } = await lakeContext(6_000);
+    const failure = trainFromLake(ctx, 'test');
+    await expect(failure).rejects.toThrowError(GoldTooLargeError);
+    await expect(trainFromLake(ctx, 'test')).rejects.toThrowError(
+      /the gold in the lake has more than 6,000 rows \(10,168 in the partitions read up to features\/symbol=BBB\/gold\.csv\); the train function is sized for at most 6,000 \(config\/platform\.yaml functions\.trainMaxGoldRows\)/,
+    );
+    expect(rows).toBe(5_084);
+    expect([...objects.keys()].some((k) => k.startsWith('artifacts/'))).toBe(false);
+    const alert = (records.alert ?? [])[0] as { kind: string; title: string; severity: string };
+    expect(alert).toMatchObject({ kind: 'pipelineFailed', title: 'Pipeline step "Train" failed' });
+    expect(emails.length + (records.alert?.length ?? 0)).toBeGreaterThan(0);
+    expect(reads.filter((k) => k.includes('BBB')).length).toBeGreaterThan(0);
+  });
+
+  test('at or below the limit: every partition is read', async () => {
+    const { ctx } = await lakeContext(10_168);
+    const { tables, sources } = await readGoldLake(ctx, { maxRows: 10_168 });
+    expect(tables.map((t) => t.symbol)).toEqual(['AAA', 'BBB']);
+    expect(sources.map((s) => s.rows)).toEqual([5_084, 5_084]);
+  });
+});
