@@ -51,9 +51,12 @@ async function lakeContext(maxRows: number) {
     listRecords: async (kind: RecordKind) => records[kind] ?? [],
   } as unknown as ModelRegistry;
   const emails: string[] = [];
+  // A lease store that always grants (one test process, no concurrent writers).
+  const leases = { acquire: async () => true, renew: async () => true, release: async () => undefined };
   const ctx = {
     store,
     registry,
+    leases,
     alerts: { publish: async (m: { subject: string }) => void emails.push(m.subject) },
     buckets: {
       bronze: 'bronze',
