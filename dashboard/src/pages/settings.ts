@@ -8,7 +8,7 @@ import type { Page, PageContext } from './context.ts';
 
 const SOURCE_TEXT = {
   settings: 'saved in this browser',
-  server: 'provided by the server (config.js)',
+  server: 'provided by the server (config.js, and the local key by /config.json)',
   default: 'default',
 } as const;
 
