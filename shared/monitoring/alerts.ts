@@ -689,7 +689,7 @@ export function pipelineFailedAlert(
       ...(facts.executionId ? [measure('execution', facts.executionId)] : []),
     ],
     systemAction:
-      'The run stopped; nothing after the failing step was published, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
+      'The run stopped before publishing anything: silver and gold are as they were before it, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
     userActions: [
       action('Open the failed run to see the error and the step input', {
         dashboardPath: facts.executionId

@@ -1,15 +1,19 @@
 /**
- * Gold for one symbol (an item of the pipeline's Distributed Map): its silver history → features and
- * regimes, scored on the production model's reference scale when the model knows the symbol (else on
- * the symbol's own history), staged beside the run. Then the reduce: the gold gate over all symbols
- * and the run's metadata, with the transition counts summed (counts are additive); only when the gate
- * passes is the staged gold published to the symbols' gold partitions.
+ * Gold for one symbol (an item of the pipeline's Distributed Map): its silver history merged with the
+ * rows the run staged (./ingest.ts) → features and regimes, scored on the production model's
+ * reference scale when the model knows the symbol (else on the symbol's own history), staged beside
+ * the run with the merged silver. Then the reduce: the gold gate over all symbols and the run's
+ * metadata, with the transition counts summed (counts are additive); only when the gate passes are
+ * the staged silver and gold published to the symbols' partitions. A run that fails or dies before
+ * that leaves the lake as it was (its staging is expired by the buckets' lifecycle).
  */
 import { DataRejectedError } from '#shared/data/errors';
-import { readIndicatorsCsv } from '#shared/data/indicators';
+import { type IndicatorTable, indicatorsCsv, mergeIndicators, readIndicatorsCsv } from '#shared/data/indicators';
 import { buildGold, combineQuality } from '#shared/data/pipeline';
 import type { LayerQuality } from '#shared/data/quality';
-import { goldCsv, readSilverCsv } from '#shared/data/tables';
+import type { SilverSeries } from '#shared/data/series';
+import { mergeSilver } from '#shared/data/silver';
+import { goldCsv, readSilverCsv, silverCsv } from '#shared/data/tables';
 import { formatIsoDay, utcDay } from '#shared/data/values';
 import { modelReferences } from '#shared/model/artifact';
 import { transitionCounts } from '#shared/model/markov';
@@ -29,9 +33,13 @@ export interface SymbolGoldResult {
   counts: number[][];
   regimeCounts: number[];
   quality: LayerQuality;
-  /** Where the gold waits until the run's gold gate passes, and the silver ETag it was built from. */
+  /** Where the gold waits until the run's gates pass. */
   stagedKey: string;
-  silverEtag: string;
+  /** Where the merged silver waits (null when the run brought no rows of the symbol). */
+  stagedSilverKey: string | null;
+  /** The ETags of the published silver and indicator table the gold was built from (null: none). */
+  silverEtag: string | null;
+  indicatorsEtag: string | null;
 }
 
 /**
@@ -64,46 +72,73 @@ export async function symbolResults(ctx: Context, runId: string): Promise<Symbol
 }
 
 /**
- * The symbol's gold, staged beside the run (published by finishGold once the gate passed). Silver is
- * read under the symbol's lease, with its ETag, so publishing can tell whether silver moved on since.
+ * The symbol's silver history with the run's staged rows merged in (in file order), and the ETag of
+ * the published silver it started from. Read under the symbol's lease, so the ETag and the bytes
+ * belong together.
  */
-async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<SymbolGoldResult> {
+async function mergedSilver(ctx: Context, symbol: string, runId: string) {
   const silverKey = keys.silver(symbol);
-  const { history, silverEtag } = await withLease(ctx, symbolLease(symbol), async () => {
+  const published = await withLease(ctx, symbolLease(symbol), async () => {
     const head = await ctx.store.head(ctx.buckets.silver, silverKey);
-    const body = await ctx.store.get(ctx.buckets.silver, silverKey);
-    if (head === undefined || body === undefined) {
-      throw new Error(`no silver partition for ${symbol} (${silverKey})`);
-    }
-    return { history: await readSilverCsv(body, silverKey), silverEtag: head.etag };
+    const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, silverKey);
+    const history = body === undefined ? undefined : await readSilverCsv(body, silverKey);
+    return { history, etag: body === undefined ? null : head!.etag };
   });
+  let history: SilverSeries | undefined = published.history;
+  const staged = await ctx.store.list(ctx.buckets.silver, keys.stagedRowsPrefix(runId, symbol));
+  for (const key of staged) {
+    const body = await ctx.store.get(ctx.buckets.silver, key);
+    if (body !== undefined) history = mergeSilver(history, await readSilverCsv(body, key));
+  }
+  if (history === undefined) throw new Error(`no silver partition for ${symbol} (${silverKey})`);
+  return { history, silverEtag: published.etag, merged: staged.length > 0 };
+}
+
+/** The published risk-indicator table (and its ETag) with the run's staged tables merged in. */
+async function mergedIndicators(ctx: Context, runId: string) {
+  const published = await withLease(ctx, INDICATORS_LEASE, async () => {
+    const head = await ctx.store.head(ctx.buckets.silver, keys.indicators);
+    const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, keys.indicators);
+    const table = body === undefined ? undefined : await readIndicatorsCsv(body, keys.indicators);
+    return { table, etag: body === undefined ? null : head!.etag };
+  });
+  let table: IndicatorTable | undefined = published.table;
+  const staged = await ctx.store.list(ctx.buckets.silver, keys.stagedIndicatorsPrefix(runId));
+  for (const key of staged) {
+    const body = await ctx.store.get(ctx.buckets.silver, key);
+    if (body !== undefined) table = mergeIndicators(table, await readIndicatorsCsv(body, key));
+  }
+  return { table, etag: published.etag, staged };
+}
+
+/** Gold of one merged silver history (scored on the production model's scale when it knows the symbol). */
+async function goldOf(ctx: Context, history: SilverSeries, indicators: IndicatorTable | undefined) {
   const production = await pointedModel(ctx, 'production');
   const references = production ? modelReferences(production.model) : undefined;
-  const indicators = await withLease(ctx, INDICATORS_LEASE, async () => {
-    const table = await ctx.store.get(ctx.buckets.silver, keys.indicators);
-    return table === undefined ? undefined : readIndicatorsCsv(table, keys.indicators);
-  });
-  const gold = buildGold([history], {
+  return buildGold([history], {
     config: ctx.config.data,
     runDay: utcDay(ctx.now()),
     ...(references ? { modelReferences: references } : {}),
     ...(indicators ? { indicators } : {}),
   });
+}
+
+/** The symbol's gold and merged silver, staged beside the run (published by finishGold). */
+async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<SymbolGoldResult> {
+  const { history, silverEtag, merged } = await mergedSilver(ctx, symbol, runId);
+  const indicators = await mergedIndicators(ctx, runId);
+  const gold = await goldOf(ctx, history, indicators.table);
   const series = gold.series[0]!;
   const K = ctx.config.data.regimes.labels.length;
-  const goldKey = keys.gold(symbol);
-  const stagedKey = keys.run(runId, `staged/${goldKey}`);
-  await ctx.store.put(
-    ctx.buckets.gold,
-    stagedKey,
-    goldCsv(series, ctx.config.data.regimes.labels),
-    'text/csv',
-  );
+  const stagedKey = keys.stagedGold(runId, symbol);
+  await ctx.store.put(ctx.buckets.gold, stagedKey, goldCsv(series, ctx.config.data.regimes.labels), 'text/csv');
+  const stagedSilverKey = merged ? keys.stagedSilver(runId, symbol) : null;
+  if (stagedSilverKey) await ctx.store.put(ctx.buckets.silver, stagedSilverKey, silverCsv(history), 'text/csv');
   const regimeCounts = new Array<number>(K).fill(0);
   for (const s of series.markov_state) regimeCounts[s]!++;
   return {
     symbol,
-    goldKey,
+    goldKey: keys.gold(symbol),
     rows: series.length,
     warmupRows: series.warmupRows,
     firstDate: series.length ? formatIsoDay(series.day[0]!) : null,
@@ -113,33 +148,82 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
     regimeCounts,
     quality: gold.quality,
     stagedKey,
+    stagedSilverKey,
     silverEtag,
+    indicatorsEtag: indicators.etag,
   };
 }
 
 /**
- * Publishes a run's staged gold (after its gate passed), each symbol under its lease: copied to the
- * symbol's gold partition when silver is still the one it was built from; otherwise a later run merged
- * newer silver and publishes its own gold, so this one is left out (never an older gold over a newer).
+ * Publishes a run's staged silver and gold (after every gate passed). The run's indicator tables
+ * first, merged into the published table under its lease. Then each symbol under its lease: when the
+ * published silver (and indicator table) are still the ones its gold was built from, the staged
+ * silver and gold are copied into place; when a concurrent run published first, the symbol is
+ * merged again onto what is there now (never an older silver or gold over a newer one, and no
+ * file's rows lost). Finally the run's staging is deleted.
  */
-async function publishGold(ctx: Context, results: SymbolGoldResult[]) {
-  const skipped: string[] = [];
+async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult[]) {
+  const indicators = await mergedIndicators(ctx, runId);
+  let indicatorsEtag = indicators.etag;
+  if (indicators.staged.length > 0 && indicators.table) {
+    // Merged again under the lease: another run may have published between the read and now.
+    await withLease(ctx, INDICATORS_LEASE, async (fence) => {
+      const now = await mergedIndicators(ctx, runId);
+      indicatorsEtag = now.etag;
+      await fence();
+      await ctx.store.put(ctx.buckets.silver, keys.indicators, indicatorsCsv(now.table!), 'text/csv');
+    });
+  }
+  const rebuilt: string[] = [];
   for (const r of results) {
     await withLease(ctx, symbolLease(r.symbol), async (fence) => {
       const head = await ctx.store.head(ctx.buckets.silver, keys.silver(r.symbol));
-      if (head?.etag !== r.silverEtag) {
-        skipped.push(r.symbol);
+      const current = head === undefined ? null : head.etag;
+      if (current === r.silverEtag && indicatorsEtag === r.indicatorsEtag) {
+        await fence();
+        if (r.stagedSilverKey) {
+          await ctx.store.copy(
+            { bucket: ctx.buckets.silver, key: r.stagedSilverKey },
+            { bucket: ctx.buckets.silver, key: keys.silver(r.symbol) },
+          );
+        }
+        await ctx.store.copy(
+          { bucket: ctx.buckets.gold, key: r.stagedKey },
+          { bucket: ctx.buckets.gold, key: r.goldKey },
+        );
         return;
       }
+      // Silver moved on since the gold step: merge this run's rows onto the silver there now.
+      rebuilt.push(r.symbol);
+      const silverKey = keys.silver(r.symbol);
+      const body = await ctx.store.get(ctx.buckets.silver, silverKey);
+      let history = body === undefined ? undefined : await readSilverCsv(body, silverKey);
+      for (const key of await ctx.store.list(ctx.buckets.silver, keys.stagedRowsPrefix(runId, r.symbol))) {
+        const rows = await ctx.store.get(ctx.buckets.silver, key);
+        if (rows !== undefined) history = mergeSilver(history, await readSilverCsv(rows, key));
+      }
+      if (history === undefined) return;
+      const table = await ctx.store.get(ctx.buckets.silver, keys.indicators);
+      const gold = await goldOf(ctx, history, table && (await readIndicatorsCsv(table, keys.indicators)));
       await fence();
-      await ctx.store.copy(
-        { bucket: ctx.buckets.gold, key: r.stagedKey },
-        { bucket: ctx.buckets.gold, key: r.goldKey },
+      if (r.stagedSilverKey) await ctx.store.put(ctx.buckets.silver, silverKey, silverCsv(history), 'text/csv');
+      await ctx.store.put(
+        ctx.buckets.gold,
+        r.goldKey,
+        goldCsv(gold.series[0]!, ctx.config.data.regimes.labels),
+        'text/csv',
       );
     });
-    await ctx.store.delete(ctx.buckets.gold, r.stagedKey); // published or superseded: not needed any more
   }
-  return { published: results.length - skipped.length, supersededBySilver: skipped };
+  await discardStaging(ctx, runId);
+  return { published: results.length, mergedAgain: rebuilt };
+}
+
+/** Deletes what a run staged in silver and gold (nothing there is a layer). */
+export async function discardStaging(ctx: Context, runId: string): Promise<void> {
+  for (const bucket of [ctx.buckets.silver, ctx.buckets.gold]) {
+    for (const key of await ctx.store.list(bucket, keys.staging(runId))) await ctx.store.delete(bucket, key);
+  }
 }
 
 /** The reduce after the Map: gold gate over the touched symbols, summed counts, run metadata. */
@@ -171,14 +255,15 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
   );
   await ctx.registry.putRecord('quality', { id: `${runId}-gold`, at: metadata.at, runId, file, ...quality });
   if (withRows.length > 0 && !quality.passed) {
+    await discardStaging(ctx, runId);
     throw new DataRejectedError({
       file,
       code: 'quality_gate',
       quality,
-      reason: `gold quality ${quality.score.toFixed(1)} % is below the ${quality.gate} % gate: no gold was published`,
+      reason: `gold quality ${quality.score.toFixed(1)} % is below the ${quality.gate} % gate: no silver or gold was published`,
     });
   }
-  const published = await publishGold(ctx, results);
+  const published = await publishRun(ctx, runId, results);
   return {
     ...published,
     goldRows: withRows.reduce((s, r) => s + r.rows, 0),

@@ -5,16 +5,14 @@
  */
 import { type BronzeScan, scanBronzeMarketFile } from '#shared/data/bronze';
 import { DataRejectedError } from '#shared/data/errors';
-import { indicatorsCsv, isIndicatorFile, mergeIndicators, readIndicatorsCsv } from '#shared/data/indicators';
+import { indicatorsCsv, isIndicatorFile } from '#shared/data/indicators';
 import { admitMarketFile, ingestIndicatorFile } from '#shared/data/pipeline';
-import { mergeSilver } from '#shared/data/silver';
 import { type BlockSpill, OverflowSpill } from '#shared/data/spill';
-import { readSilverCsv, silverCsv } from '#shared/data/tables';
+import { silverCsv } from '#shared/data/tables';
 import { utcDay } from '#shared/data/values';
 import { dataRejectedAlert, qualityGateFailedAlert } from '#shared/monitoring/alerts';
 import { raiseAlert } from './alerting.ts';
 import { type Context, keys, symbolOfKey } from './lake.ts';
-import { symbolLease, withLease } from './leases.ts';
 
 export interface BronzeObject {
   bucket: string;
@@ -133,10 +131,11 @@ async function recordBronze(
 }
 
 /**
- * A risk-indicator object merged into the silver indicator table (under its lease). The gold of every
- * symbol joins the table, so every symbol in silver is returned for the gold Map to rebuild.
+ * A risk-indicator object: its validated table staged beside the run (merged into the silver table
+ * when the run's gates pass, see ./gold.ts). The gold of every symbol joins the table, so every
+ * symbol in silver is returned for the gold Map to rebuild.
  */
-async function indicatorsToSilver(ctx: Context, obj: BronzeObject, runId: string) {
+async function indicatorsToSilver(ctx: Context, obj: BronzeObject, runId: string, index: number) {
   const { outcome, table } = await indicatorsOrThrow(ctx, obj);
   await ctx.registry.putRecord('quality', {
     id: `${runId}-silver`,
@@ -146,13 +145,12 @@ async function indicatorsToSilver(ctx: Context, obj: BronzeObject, runId: string
     ...outcome.silver.quality,
     symbols: [],
   });
-  await withLease(ctx, INDICATORS_LEASE, async (fence) => {
-    const existing = await ctx.store.get(ctx.buckets.silver, keys.indicators);
-    const history = existing === undefined ? undefined : await readIndicatorsCsv(existing, keys.indicators);
-    const merged = mergeIndicators(history, table);
-    await fence();
-    await ctx.store.put(ctx.buckets.silver, keys.indicators, indicatorsCsv(merged), 'text/csv');
-  });
+  await ctx.store.put(
+    ctx.buckets.silver,
+    keys.stagedIndicators(runId, index),
+    indicatorsCsv(table),
+    'text/csv',
+  );
   const symbols = (await ctx.store.list(ctx.buckets.silver, keys.silverPrefix))
     .map(symbolOfKey)
     .filter((s): s is string => s !== undefined);
@@ -165,11 +163,14 @@ function newSpill(ctx: Context): BlockSpill {
 }
 
 /**
- * Cleans the object into silver and merges each symbol into its partition (a later file wins a
- * clash), one symbol at a time, each under the symbol's lease (./leases.ts). Returns the touched symbols — the items of the gold Map.
+ * Cleans the object and stages each symbol's cleaned rows beside the run; nothing in silver changes
+ * yet. The gold step merges them with the symbol's history, and the run publishes the merged silver
+ * with its gold only once every gate has passed (./gold.ts), so a run that fails or dies leaves the
+ * lake as it was. `index` orders several files of one run (a later file wins a clash). Returns the
+ * touched symbols — the items of the gold Map.
  */
-export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: string) {
-  if (isIndicators(ctx, obj)) return indicatorsToSilver(ctx, obj, runId);
+export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: string, index = 0) {
+  if (isIndicators(ctx, obj)) return indicatorsToSilver(ctx, obj, runId, index);
   const spill = newSpill(ctx);
   try {
     const { outcome, admitted } = await ingestOrThrow(ctx, obj, spill);
@@ -182,15 +183,12 @@ export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: stri
       symbols: outcome.silver.symbols,
     });
     for (const symbol of admitted.symbols) {
-      // Under the symbol's lease: a concurrent file of the same symbol waits, and merges after this one.
-      await withLease(ctx, symbolLease(symbol), async (fence) => {
-        const key = keys.silver(symbol);
-        const existing = await ctx.store.get(ctx.buckets.silver, key);
-        const history = existing === undefined ? undefined : await readSilverCsv(existing, key);
-        const merged = mergeSilver(history, admitted.cleaned(symbol));
-        await fence();
-        await ctx.store.put(ctx.buckets.silver, key, silverCsv(merged), 'text/csv');
-      });
+      await ctx.store.put(
+        ctx.buckets.silver,
+        keys.stagedRows(runId, symbol, index),
+        silverCsv(admitted.cleaned(symbol)),
+        'text/csv',
+      );
     }
     return { symbols: [...admitted.symbols].sort(), score: outcome.silver.quality.score };
   } finally {

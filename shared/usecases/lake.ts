@@ -42,6 +42,25 @@ export const keys = {
   goldPrefix: 'features/',
   /** A pipeline run's records (quality reports, metadata). */
   run: (runId: string, name: string) => `runs/${runId}/${name}`,
+  /**
+   * What a run stages before its gates pass (silver and gold buckets alike): nothing under
+   * `staging/` is a layer; a run that fails or dies leaves only this behind (expired by lifecycle).
+   */
+  staging: (runId: string) => `staging/${encodeURIComponent(runId)}/`,
+  /** One input file's cleaned rows of a symbol (index = the file's position in its run). */
+  stagedRows: (runId: string, symbol: string, index: number) =>
+    `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/rows-${String(index).padStart(4, '0')}.csv`,
+  stagedRowsPrefix: (runId: string, symbol: string) =>
+    `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/`,
+  /** One risk-indicator file's table (index = the file's position in its run). */
+  stagedIndicators: (runId: string, index: number) =>
+    `staging/${encodeURIComponent(runId)}/indicators/table-${String(index).padStart(4, '0')}.csv`,
+  stagedIndicatorsPrefix: (runId: string) => `staging/${encodeURIComponent(runId)}/indicators/`,
+  /** A symbol's merged silver and its gold, staged by the gold step. */
+  stagedSilver: (runId: string, symbol: string) =>
+    `staging/${encodeURIComponent(runId)}/merged/symbol=${part(symbol)}/silver.csv`,
+  stagedGold: (runId: string, symbol: string) =>
+    `staging/${encodeURIComponent(runId)}/merged/symbol=${part(symbol)}/gold.csv`,
   model: (version: string) => `models/${version}/model.json`,
   quarantined: (runId: string, key: string) => `${runId}/${key}`,
   quarantineReport: (runId: string, key: string) => `${runId}/${key}.report.json`,

@@ -97,9 +97,13 @@ describe('pipeline steps on local S3 and DynamoDB', () => {
     expect(bronze).toMatchObject({ rowsIn: 5105, rowsAccepted: 5105, score: 100, symbols: ['SPX'] });
     const silver = await cleanToSilver(ctx, object, 'run-1');
     expect(silver.symbols).toEqual(['SPX']);
-    expect(await ctx.store.list(BUCKETS.silver, keys.silverPrefix)).toEqual([keys.silver('SPX')]);
+    // Cleaned rows wait in staging until every gate has passed.
+    expect(await ctx.store.list(BUCKETS.silver, keys.silverPrefix)).toEqual([]);
     expect(await buildSymbolGold(ctx, 'SPX', 'run-1')).toEqual({ symbol: 'SPX', rows: 5084 });
+    expect(await ctx.store.list(BUCKETS.gold, keys.goldPrefix)).toEqual([]);
     const gold = await finishGold(ctx, 'run-1', object.key);
+    expect(await ctx.store.list(BUCKETS.silver, keys.silverPrefix)).toEqual([keys.silver('SPX')]);
+    expect(await ctx.store.list(BUCKETS.gold, keys.goldPrefix)).toEqual([keys.gold('SPX')]);
     expect(gold).toMatchObject({ goldRows: 5084, symbols: ['SPX'], score: 100 });
     expect(gold.counts).toEqual([
       [1392, 65, 0],

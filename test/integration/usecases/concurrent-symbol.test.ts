@@ -68,44 +68,48 @@ async function put(key: string, body: string) {
 const silverOf = async (c: Context, symbol: string) =>
   (await c.store.getText(c.buckets.silver, keys.silver(symbol))) ?? '';
 
+/** One pipeline run of an object, as the state machine runs it: clean, gold per symbol, gate + publish. */
+async function runObject(c: Context, obj: { bucket: string; key: string }, runId: string) {
+  const { symbols } = await cleanToSilver(c, obj, runId);
+  for (const symbol of symbols) await buildSymbolGold(c, symbol, runId);
+  await finishGold(c, runId, obj.key);
+  return symbols;
+}
+
 /** The same symbol's silver from one file holding `rows`, in the union buckets. */
 async function unionSilver(symbol: string, rows: readonly string[], name: string) {
   const union = { ...ctx, buckets: { ...BUCKETS, silver: 'silver-union', gold: 'gold-union' } };
-  await cleanToSilver(union, await put(`union/${name}.csv`, file(symbol, rows)), `union-${name}`);
+  await runObject(union, await put(`union/${name}.csv`, file(symbol, rows)), `union-${name}`);
   return { union, silver: await silverOf(union, symbol) };
 }
 
 describe('per-symbol serialisation on the local servers', () => {
-  test('ten chunks of one symbol cleaned at once give the silver and gold of one file holding them all', async () => {
+  test('ten runs of one symbol at once give the silver and gold of one file holding them all', async () => {
     const chunks = Array.from({ length: 10 }, (_, i) => ROWS.slice(i * 186, (i + 1) * 186));
     const objects = await Promise.all(
       chunks.map((rows, i) => put(`market_data/chunk-${i}.csv`, file('TEN', rows))),
     );
 
-    const results = await Promise.all(objects.map((o, i) => cleanToSilver(ctx, o, `run-${i}`)));
+    // Each run stages its rows and gold, then publishes under the symbol's lease: a run whose silver
+    // moved on since its gold step merges its rows again onto what is there.
+    const results = await Promise.all(objects.map((o, i) => runObject(ctx, o, `run-${i}`)));
 
-    expect(results.map((r) => r.symbols)).toEqual(Array(10).fill(['TEN']));
+    expect(results).toEqual(Array(10).fill(['TEN']));
     const silver = await silverOf(ctx, 'TEN');
     expect(silver.trimEnd().split('\n')).toHaveLength(1 + 1860);
     const { union, silver: expected } = await unionSilver('TEN', ROWS, 'ten');
     expect(silver).toBe(expected);
-
-    // Gold rebuilt by the ten runs at once (each under the lease) equals the union's gold.
-    // (each staged, then published after its run's gate when silver is still the one it was built from)
-    await Promise.all(
-      objects.map(async (o, i) => {
-        await buildSymbolGold(ctx, 'TEN', `run-${i}`);
-        await finishGold(ctx, `run-${i}`, o.key);
-      }),
-    );
-    await buildSymbolGold(union, 'TEN', 'union-ten');
-    await finishGold(union, 'union-ten', 'union/ten.csv');
     expect(await ctx.store.getText(BUCKETS.gold, keys.gold('TEN'))).toBe(
       await union.store.getText('gold-union', keys.gold('TEN')),
     );
+    // Nothing staged is left behind by a published run.
+    for (let i = 0; i < 10; i++) {
+      expect(await ctx.store.list(BUCKETS.silver, keys.staging(`run-${i}`))).toEqual([]);
+      expect(await ctx.store.list(BUCKETS.gold, keys.staging(`run-${i}`))).toEqual([]);
+    }
   }, 60_000);
 
-  test('property: N files of one symbol, cleaned concurrently in any order, give the union’s silver', async () => {
+  test('property: N files of one symbol, run concurrently in any order, give the union’s silver', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(
@@ -125,7 +129,7 @@ describe('per-symbol serialisation on the local servers', () => {
           const objects = await Promise.all(
             started.map(({ rows, i }) => put(`market_data/${symbol}-${i}.csv`, file(symbol, rows))),
           );
-          await Promise.all(objects.map((o, k) => cleanToSilver(ctx, o, `${symbol}-${k}`)));
+          await Promise.all(objects.map((o, k) => runObject(ctx, o, `${symbol}-${k}`)));
           const { silver } = await unionSilver(symbol, rows, symbol);
           expect(await silverOf(ctx, symbol)).toBe(silver);
         },
@@ -135,14 +139,15 @@ describe('per-symbol serialisation on the local servers', () => {
   }, 120_000);
 });
 
-describe('gold staging', () => {
-  test('a run whose gold gate fails publishes no gold: the partition stays as it was', async () => {
+describe('staging', () => {
+  test('a run whose gold gate fails publishes neither silver nor gold: the lake stays as it was', async () => {
     const first = await put('market_data/staged.csv', file('STAGED', ROWS.slice(0, 400)));
-    await cleanToSilver(ctx, first, 'staged-1');
-    await buildSymbolGold(ctx, 'STAGED', 'staged-1');
-    await finishGold(ctx, 'staged-1', first.key);
-    const before = await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED'));
-    expect(before?.trimEnd().split('\n')).toHaveLength(1 + 400 - 21);
+    await runObject(ctx, first, 'staged-1');
+    const before = {
+      silver: await silverOf(ctx, 'STAGED'),
+      gold: await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED')),
+    };
+    expect(before.gold?.trimEnd().split('\n')).toHaveLength(1 + 400 - 21);
 
     const strict = {
       ...ctx,
@@ -156,17 +161,35 @@ describe('gold staging', () => {
     };
     const second = await put('market_data/staged-2.csv', file('STAGED', ROWS.slice(400, 800)));
     await cleanToSilver(strict, second, 'staged-2');
+    expect(await silverOf(ctx, 'STAGED')).toBe(before.silver); // cleaned rows wait in staging
     expect(await buildSymbolGold(strict, 'STAGED', 'staged-2')).toEqual({ symbol: 'STAGED', rows: 800 - 21 });
     const error = await finishGold(strict, 'staged-2', second.key).catch((e: Error) => e);
 
     expect((error as Error).name).toBe('DataRejectedError');
-    expect((error as Error).message).toContain('no gold was published');
-    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED'))).toBe(before);
-    // The failed run's gold stays staged beside it (for inspection); a published run's is removed.
-    expect(await ctx.store.list(BUCKETS.gold, keys.run('staged-2', 'staged/'))).toEqual([
-      keys.run('staged-2', `staged/${keys.gold('STAGED')}`),
-    ]);
-    expect(await ctx.store.list(BUCKETS.gold, keys.run('staged-1', 'staged/'))).toEqual([]);
+    expect((error as Error).message).toContain('no silver or gold was published');
+    expect(await silverOf(ctx, 'STAGED')).toBe(before.silver);
+    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED'))).toBe(before.gold);
+    // The failed run's staging is discarded, as is a published run's.
+    for (const run of ['staged-1', 'staged-2']) {
+      expect(await ctx.store.list(BUCKETS.silver, keys.staging(run))).toEqual([]);
+      expect(await ctx.store.list(BUCKETS.gold, keys.staging(run))).toEqual([]);
+    }
+  });
+
+  test('a run that dies after cleaning (no gold step, no publish) leaves silver and gold as they were', async () => {
+    const obj = await put('market_data/dies.csv', file('DIES', ROWS.slice(0, 300)));
+    await cleanToSilver(ctx, obj, 'dies-1');
+    await buildSymbolGold(ctx, 'DIES', 'dies-1');
+    // (the process is killed here: finishGold never runs)
+    expect(await ctx.store.getText(BUCKETS.silver, keys.silver('DIES'))).toBeUndefined();
+    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('DIES'))).toBeUndefined();
+    // Its re-run publishes exactly what one clean run publishes.
+    await runObject(ctx, obj, 'dies-2');
+    const { union, silver } = await unionSilver('DIES', ROWS.slice(0, 300), 'dies');
+    expect(await silverOf(ctx, 'DIES')).toBe(silver);
+    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('DIES'))).toBe(
+      await union.store.getText('gold-union', keys.gold('DIES')),
+    );
   });
 });
 
