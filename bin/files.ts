@@ -1,7 +1,7 @@
 /** File-system helpers of the CLI (the domain code in shared/ never touches the file system). */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 
 /** A file as a stream of byte chunks (1 MiB each), for the streaming readers. */
 export function fileChunks(path: string): AsyncIterable<Uint8Array> {
@@ -78,14 +78,42 @@ export async function ensureDir(path: string): Promise<void> {
   await mkdir(path, { recursive: true });
 }
 
-/** A file-system-safe partition name for a symbol. */
-export function partitionName(symbol: string): string {
-  return `${encodeURIComponent(symbol).replace(/\./g, '%2E')}.csv`;
-}
-
-/** The symbol a partition file name stands for (the inverse of partitionName). */
-export function symbolOfPartition(name: string): string {
-  return decodeURIComponent(name.replace(/\.csv$/, ''));
-}
-
 export { writeFile };
+
+/**
+ * The gold CSV files a path names: the file itself, or a gold folder — the lake layout
+ * (`features/symbol=<SYMBOL>/gold.csv`, in symbol order), or an older `features_final.csv`.
+ */
+export async function goldFiles(path: string): Promise<string[]> {
+  const s = await stat(path).catch(() => undefined);
+  if (s === undefined) return [];
+  if (s.isFile()) return [path];
+  const single = join(path, 'features_final.csv');
+  if ((await stat(single).catch(() => undefined))?.isFile()) return [single];
+  const partitions = await readdir(join(path, 'features')).catch(() => [] as string[]);
+  const files: string[] = [];
+  for (const p of partitions.filter((n) => n.startsWith('symbol=')).sort()) {
+    const file = join(path, 'features', p, 'gold.csv');
+    if ((await stat(file).catch(() => undefined))?.isFile()) files.push(file);
+  }
+  return files;
+}
+
+/**
+ * The silver partitions of a silver folder: the lake layout (`market/symbol=<SYMBOL>/silver.csv`, in
+ * symbol order), or CSV files directly in it (an older layout).
+ */
+export async function silverFiles(dir: string): Promise<string[]> {
+  const partitions = await readdir(join(dir, 'market')).catch(() => [] as string[]);
+  const files: string[] = [];
+  for (const p of partitions.filter((n) => n.startsWith('symbol=')).sort()) {
+    const file = join(dir, 'market', p, 'silver.csv');
+    if ((await stat(file).catch(() => undefined))?.isFile()) files.push(file);
+  }
+  if (files.length > 0) return files;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names
+    .filter((n) => n.endsWith('.csv'))
+    .sort()
+    .map((n) => join(dir, n));
+}

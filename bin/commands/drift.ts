@@ -9,14 +9,14 @@ import { utcDay } from '#shared/data/values';
 import { modelReferences, parseArtifact } from '#shared/model/artifact';
 import { driftReport } from '#shared/monitoring/drift-report';
 import { type Command, UsageError } from '../cli.ts';
-import { fileChunks } from '../files.ts';
+import { fileChunks, goldFiles } from '../files.ts';
 import { formatDriftReport } from '../views/drift-report.ts';
 
 export const driftCommand: Command = {
   summary: 'drift of new data against a model: KS, PSI, regime mix, chain test, anomalies, verdict',
   usage: `Usage: finml drift --model model.json --current FILE [--json] [--config DIR]
 
-FILE is a gold file (e.g. out/gold/features_final.csv, whose history may include the training rows)
+FILE is a gold folder or file (e.g. out/gold, whose history may include the training rows)
 or a bronze market CSV (cleaned and scored on the model's scale first). The newest window of each
 symbol (monitoring drift.windowRows) is compared with the reference. Exit status 0 whatever the
 verdict; the verdict (ok / warn / retrain) and its reasons are printed.`,
@@ -40,9 +40,10 @@ verdict; the verdict (ok / warn / retrain) and its reasons are printed.`,
       }),
       values.model,
     );
-    const gold = await isGoldFile(values.current);
+    const files = await goldFiles(values.current);
+    const gold = files.length > 1 || (files.length === 1 && (await isGoldFile(files[0]!)));
     const tables = gold
-      ? await readGoldCsv(fileChunks(values.current), values.current)
+      ? await goldTables(files)
       : await bronzeTables(values.current, model, config.data, utcDay(new Date()));
     const report = driftReport({
       model,
@@ -72,6 +73,12 @@ async function bronzeTables(
   const outcome = result.outcomes[0]!;
   if (outcome.status === 'rejected') throw new UsageError(outcome.rejection.message);
   return result.gold.series;
+}
+
+async function goldTables(files: readonly string[]): Promise<GoldTable[]> {
+  const tables: GoldTable[] = [];
+  for (const file of files) for (const t of await readGoldCsv(fileChunks(file), file)) tables.push(t);
+  return tables;
 }
 
 async function isGoldFile(file: string): Promise<boolean> {

@@ -1,6 +1,4 @@
 /** `finml experiment sensitivity|ablation|stability`: the regime recipe under different settings. */
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#config/load';
 import type { SilverSeries } from '#shared/data/series';
@@ -8,7 +6,7 @@ import { readSilverCsv } from '#shared/data/tables';
 import { utcDay } from '#shared/data/values';
 import { ablation, type ExperimentRow, sensitivity, stability } from '#shared/model/experiments';
 import { type Command, UsageError } from '../cli.ts';
-import { fileChunks } from '../files.ts';
+import { fileChunks, silverFiles } from '../files.ts';
 
 const KINDS = ['sensitivity', 'ablation', 'stability'] as const;
 
@@ -54,10 +52,10 @@ for each setting and runs the same walk-forward evaluation:
 };
 
 async function readSilverDir(dir: string): Promise<SilverSeries[]> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.csv')).sort();
-  if (names.length === 0)
+  const files = await silverFiles(dir);
+  if (files.length === 0)
     throw new UsageError(`no silver partitions in ${dir}: run "finml pipeline <file.csv> --out out" first`);
-  return Promise.all(names.map((n) => readSilverCsv(fileChunks(join(dir, n)), join(dir, n))));
+  return Promise.all(files.map((f) => readSilverCsv(fileChunks(f), f)));
 }
 
 const f = (x: number | null, d = 3) => (x === null ? 'n/a' : x.toFixed(d));

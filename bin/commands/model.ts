@@ -16,13 +16,13 @@ import {
   ServingModelError,
 } from '#shared/model/serving-model';
 import { type Command, UsageError } from '../cli.ts';
-import { fileChunks, writeAtomic } from '../files.ts';
+import { fileChunks, goldFiles, writeAtomic } from '../files.ts';
 import { formatModelReport } from '../views/model-report.ts';
 import { formatPrediction } from '../views/prediction.ts';
 
 export const trainCommand: Command = {
   summary: 'fit and evaluate the regime model on gold data → model.json and a report',
-  usage: `Usage: finml train <gold dir or features_final.csv> --out DIR [--json] [--config DIR]
+  usage: `Usage: finml train <gold dir or gold.csv> --out DIR [--json] [--config DIR]
 
 Fits the Markov chain (with every analytic and its uncertainty) and the hidden-Markov variant on
 the gold regimes, evaluates both against persistence and climatology on walk-forward folds, and
@@ -38,11 +38,10 @@ writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
       },
     });
     const input = positionals[0];
-    if (input === undefined)
-      throw new UsageError('name the gold folder (e.g. out/gold) or its features_final.csv');
+    if (input === undefined) throw new UsageError('name the gold folder (e.g. out/gold) or a gold.csv file');
     if (values.out === undefined) throw new UsageError('--out DIR is required');
-    const file = isDirectory(input) ? join(input, 'features_final.csv') : input;
-    if (!isFile(file)) throw new UsageError(`no gold file at ${file}: run "finml pipeline" first`);
+    const files = await goldFiles(input);
+    if (files.length === 0) throw new UsageError(`no gold at ${input}: run "finml pipeline" first`);
     // Loaded here, not at start-up: `finml predict` and `finml report` need none of it.
     const [{ loadConfig }, { codeVersion }, { readGoldCsv }, { trainModel }] = await Promise.all([
       import('#config/load'),
@@ -53,11 +52,16 @@ writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
     const { serializeArtifact } = await import('#shared/model/artifact');
     const { modelReport } = await import('#shared/model/report');
     const { config, hash } = loadConfig(values.config);
-    const tables = await readGoldCsv(fileChunks(file), file);
-    const sha256 = await fileSha256(file); // streamed: the gold file can be gigabytes
-    const rows = tables.reduce((n, t) => n + t.length, 0);
+    const tables: Awaited<ReturnType<typeof readGoldCsv>> = [];
+    const sources: { file: string; sha256: string; rows: number }[] = [];
+    for (const file of files) {
+      const read = await readGoldCsv(fileChunks(file), file);
+      for (const t of read) tables.push(t);
+      // streamed: a gold file can be gigabytes
+      sources.push({ file, sha256: await fileSha256(file), rows: read.reduce((n, t) => n + t.length, 0) });
+    }
     const artifact = trainModel(
-      { tables, sources: [{ file, sha256, rows }] },
+      { tables, sources },
       {
         data: config.data,
         model: config.model,
@@ -177,9 +181,6 @@ export function jsonNumbers(_key: string, value: unknown): unknown {
   return typeof value === 'number' && !Number.isFinite(value) ? String(value) : value;
 }
 
-function isDirectory(path: string): boolean {
-  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
-}
 function isFile(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
 }

@@ -1,11 +1,12 @@
 /** The summary `finml pipeline` prints: one JSON document (--json) or a readable table. */
 import type { DataConfig } from '#config/schema';
-import { runQuality, type SourceRecord, sourceRecord } from '#shared/data/metadata';
-import { type FileOutcome, type GoldSummary, regimeCounts } from '#shared/data/pipeline';
+import type { SourceRecord } from '#shared/data/metadata';
+import { combineQuality } from '#shared/data/pipeline';
 import type { LayerQuality } from '#shared/data/quality';
-import { formatIsoDay } from '#shared/data/values';
+import type { RunResult } from '#shared/usecases/run-files';
 
 export interface PipelineSummary {
+  runId: string;
   runDate: string;
   out: string;
   files: SourceRecord[];
@@ -22,41 +23,51 @@ export interface PipelineSummary {
       latestRegime: string | null;
     }[];
     regimeCounts: Record<string, number>;
+    /** Why nothing was published although files were accepted (the gold gate), else null. */
+    rejected: string | null;
   };
   quality: { bronze: LayerQuality; silver: LayerQuality; gold: LayerQuality | null };
   written: string[];
 }
 
 export function pipelineSummary(args: {
-  outcomes: FileOutcome[];
-  gold: GoldSummary;
+  result: RunResult;
+  /** The paths the user named, in order (the run's keys are their absolute paths). */
+  paths: readonly string[];
   config: DataConfig;
   runDate: string;
   out: string;
   written: string[];
 }): PipelineSummary {
-  const { outcomes, gold, config } = args;
-  const accepted = outcomes.filter((o) => o.status === 'accepted');
-  const labels = config.regimes.labels;
+  const { result, config } = args;
+  const m = result.metadata;
+  // Each file under the name the user gave it.
+  const files = result.sources.map((s, i) => ({ ...s, file: args.paths[i] ?? s.file }));
+  const accepted = files.filter((f) => f.status === 'accepted').length;
+  const gates = config.quality.gates;
+  const none = (layer: 'bronze' | 'silver') => combineQuality([], layer, gates[layer]);
+  const symbols = m?.gold.symbols ?? [];
   return {
+    runId: result.runId,
     runDate: args.runDate,
     out: args.out,
-    files: outcomes.map(sourceRecord),
-    accepted: accepted.length,
-    rejected: outcomes.length - accepted.length,
+    files,
+    accepted,
+    rejected: files.length - accepted,
     gold: {
-      rows: gold.symbols.reduce((s, g) => s + g.rows, 0),
-      warmupRows: gold.symbols.reduce((s, g) => s + g.warmupRows, 0),
-      symbols: gold.symbols.map((g) => ({
+      rows: m?.gold.rows ?? 0,
+      warmupRows: m?.gold.warmupRows ?? 0,
+      symbols: symbols.map((g) => ({
         symbol: g.symbol,
         rows: g.rows,
-        first: g.firstDay === null ? null : formatIsoDay(g.firstDay),
-        last: g.lastDay === null ? null : formatIsoDay(g.lastDay),
-        latestRegime: g.latestState === null ? null : labels[g.latestState]!,
+        first: g.firstDate,
+        last: g.lastDate,
+        latestRegime: g.latestRegime,
       })),
-      regimeCounts: regimeCounts(gold.symbols, labels),
+      regimeCounts: m?.gold.regimeCounts ?? Object.fromEntries(config.regimes.labels.map((l) => [l, 0])),
+      rejected: result.goldRejected?.reason ?? null,
     },
-    quality: runQuality(outcomes, gold, config),
+    quality: m?.quality ?? { bronze: none('bronze'), silver: none('silver'), gold: null },
     written: args.written,
   };
 }
@@ -89,7 +100,9 @@ export function formatPipelineSummary(s: PipelineSummary): string {
     );
   }
   lines.push('');
-  if (s.gold.rows === 0) {
+  if (s.gold.rejected !== null) {
+    lines.push(`✗ Gold: ${s.gold.rejected}`);
+  } else if (s.gold.rows === 0) {
     lines.push('Gold: no rows yet — a symbol needs more silver rows than the volatility window (warm-up).');
   } else {
     const counts = Object.entries(s.gold.regimeCounts)
@@ -110,6 +123,6 @@ export function formatPipelineSummary(s: PipelineSummary): string {
     '',
     `Quality  bronze ${pct(s.quality.bronze)}   silver ${pct(s.quality.silver)}   gold ${pct(s.quality.gold)}`,
   );
-  lines.push('', `Wrote ${s.written.length} file(s) under ${s.out}/`);
+  lines.push('', `Run ${s.runId}: wrote ${s.written.length} file(s) and folder(s) under ${s.out}/`);
   return `${lines.join('\n')}\n`;
 }

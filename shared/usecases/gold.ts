@@ -8,7 +8,13 @@
  * that leaves the lake as it was (its staging is expired by the buckets' lifecycle).
  */
 import { DataRejectedError } from '#shared/data/errors';
-import { type IndicatorTable, indicatorsCsv, mergeIndicators, readIndicatorsCsv } from '#shared/data/indicators';
+import {
+  type IndicatorTable,
+  indicatorsCsv,
+  mergeIndicators,
+  readIndicatorsCsv,
+} from '#shared/data/indicators';
+import type { SourceRecord } from '#shared/data/metadata';
 import { buildGold, combineQuality } from '#shared/data/pipeline';
 import type { LayerQuality } from '#shared/data/quality';
 import type { SilverSeries } from '#shared/data/series';
@@ -32,6 +38,8 @@ export interface SymbolGoldResult {
   referenceSource: 'model' | 'own history';
   counts: number[][];
   regimeCounts: number[];
+  /** The regime of the last gold row (null without gold rows). */
+  latestRegime: string | null;
   quality: LayerQuality;
   /** Where the gold waits until the run's gates pass. */
   stagedKey: string;
@@ -96,19 +104,22 @@ async function mergedSilver(ctx: Context, symbol: string, runId: string) {
 
 /** The published risk-indicator table (and its ETag) with the run's staged tables merged in. */
 async function mergedIndicators(ctx: Context, runId: string) {
-  const published = await withLease(ctx, INDICATORS_LEASE, async () => {
-    const head = await ctx.store.head(ctx.buckets.silver, keys.indicators);
-    const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, keys.indicators);
-    const table = body === undefined ? undefined : await readIndicatorsCsv(body, keys.indicators);
-    return { table, etag: body === undefined ? null : head!.etag };
-  });
-  let table: IndicatorTable | undefined = published.table;
+  return withLease(ctx, INDICATORS_LEASE, () => readMergedIndicators(ctx, runId));
+}
+
+/** mergedIndicators for a caller that holds the table's lease. */
+async function readMergedIndicators(ctx: Context, runId: string) {
+  const head = await ctx.store.head(ctx.buckets.silver, keys.indicators);
+  const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, keys.indicators);
+  let table: IndicatorTable | undefined =
+    body === undefined ? undefined : await readIndicatorsCsv(body, keys.indicators);
+  const etag = body === undefined ? null : head!.etag;
   const staged = await ctx.store.list(ctx.buckets.silver, keys.stagedIndicatorsPrefix(runId));
   for (const key of staged) {
-    const body = await ctx.store.get(ctx.buckets.silver, key);
-    if (body !== undefined) table = mergeIndicators(table, await readIndicatorsCsv(body, key));
+    const rows = await ctx.store.get(ctx.buckets.silver, key);
+    if (rows !== undefined) table = mergeIndicators(table, await readIndicatorsCsv(rows, key));
   }
-  return { table, etag: published.etag, staged };
+  return { table, etag, staged };
 }
 
 /** Gold of one merged silver history (scored on the production model's scale when it knows the symbol). */
@@ -131,9 +142,15 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
   const series = gold.series[0]!;
   const K = ctx.config.data.regimes.labels.length;
   const stagedKey = keys.stagedGold(runId, symbol);
-  await ctx.store.put(ctx.buckets.gold, stagedKey, goldCsv(series, ctx.config.data.regimes.labels), 'text/csv');
+  await ctx.store.put(
+    ctx.buckets.gold,
+    stagedKey,
+    goldCsv(series, ctx.config.data.regimes.labels),
+    'text/csv',
+  );
   const stagedSilverKey = merged ? keys.stagedSilver(runId, symbol) : null;
-  if (stagedSilverKey) await ctx.store.put(ctx.buckets.silver, stagedSilverKey, silverCsv(history), 'text/csv');
+  if (stagedSilverKey)
+    await ctx.store.put(ctx.buckets.silver, stagedSilverKey, silverCsv(history), 'text/csv');
   const regimeCounts = new Array<number>(K).fill(0);
   for (const s of series.markov_state) regimeCounts[s]!++;
   return {
@@ -146,6 +163,9 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
     referenceSource: gold.references.get(symbol)!.source,
     counts: transitionCounts([series.markov_state], K),
     regimeCounts,
+    latestRegime: series.length
+      ? ctx.config.data.regimes.labels[series.markov_state[series.length - 1]!]!
+      : null,
     quality: gold.quality,
     stagedKey,
     stagedSilverKey,
@@ -168,7 +188,7 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
   if (indicators.staged.length > 0 && indicators.table) {
     // Merged again under the lease: another run may have published between the read and now.
     await withLease(ctx, INDICATORS_LEASE, async (fence) => {
-      const now = await mergedIndicators(ctx, runId);
+      const now = await readMergedIndicators(ctx, runId);
       indicatorsEtag = now.etag;
       await fence();
       await ctx.store.put(ctx.buckets.silver, keys.indicators, indicatorsCsv(now.table!), 'text/csv');
@@ -206,7 +226,8 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
       const table = await ctx.store.get(ctx.buckets.silver, keys.indicators);
       const gold = await goldOf(ctx, history, table && (await readIndicatorsCsv(table, keys.indicators)));
       await fence();
-      if (r.stagedSilverKey) await ctx.store.put(ctx.buckets.silver, silverKey, silverCsv(history), 'text/csv');
+      if (r.stagedSilverKey)
+        await ctx.store.put(ctx.buckets.silver, silverKey, silverCsv(history), 'text/csv');
       await ctx.store.put(
         ctx.buckets.gold,
         r.goldKey,
@@ -226,6 +247,39 @@ export async function discardStaging(ctx: Context, runId: string): Promise<void>
   }
 }
 
+/**
+ * The record of a run (runs/<runId>/metadata.json), the same in every path (Step Functions, the local
+ * runtime, `finml pipeline`): each file the run saw, the quality of each layer, what gold holds.
+ */
+export interface RunMetadata {
+  runId: string;
+  /** The object (or the files) the run was started for. */
+  file: string;
+  at: string;
+  runDate: string;
+  configHash: string;
+  sources: SourceRecord[];
+  quality: { bronze: LayerQuality; silver: LayerQuality; gold: LayerQuality | null };
+  gold: {
+    rows: number;
+    warmupRows: number;
+    regimeCounts: Record<string, number>;
+    symbols: Omit<SymbolGoldResult, 'stagedKey' | 'stagedSilverKey'>[];
+  };
+  /** Transition counts summed over the run's symbols (row i = from, column j = to). */
+  counts: number[][];
+}
+
+/** The records of the files a run saw, in file order. */
+export async function runSources(ctx: Context, runId: string): Promise<SourceRecord[]> {
+  const out: SourceRecord[] = [];
+  for (const key of await ctx.store.list(ctx.buckets.gold, keys.run(runId, 'sources/'))) {
+    const text = await ctx.store.getText(ctx.buckets.gold, key);
+    if (text !== undefined) out.push(JSON.parse(text) as SourceRecord);
+  }
+  return out;
+}
+
 /** The reduce after the Map: gold gate over the touched symbols, summed counts, run metadata. */
 export async function finishGold(ctx: Context, runId: string, file: string) {
   const results = await symbolResults(ctx, runId);
@@ -239,13 +293,32 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     'gold',
     ctx.config.data.quality.gates.gold,
   );
-  const metadata = {
+  const sources = await runSources(ctx, runId);
+  const gates = ctx.config.data.quality.gates;
+  const layer = (l: 'bronze' | 'silver') =>
+    combineQuality(
+      sources.flatMap((s) => (s.status === 'accepted' && s.quality[l] ? [s.quality[l]] : [])),
+      l,
+      gates[l],
+    );
+  const labels = ctx.config.data.regimes.labels;
+  const metadata: RunMetadata = {
     runId,
     file,
     at: ctx.now().toISOString(),
-    symbols: results.map(({ quality: q, ...r }) => ({ ...r, quality: q })),
+    runDate: formatIsoDay(utcDay(ctx.now())),
+    configHash: ctx.configHash,
+    sources,
+    quality: { bronze: layer('bronze'), silver: layer('silver'), gold: withRows.length > 0 ? quality : null },
+    gold: {
+      rows: withRows.reduce((s, r) => s + r.rows, 0),
+      warmupRows: results.reduce((s, r) => s + r.warmupRows, 0),
+      regimeCounts: Object.fromEntries(
+        labels.map((l, k) => [l, results.reduce((s, r) => s + (r.regimeCounts[k] ?? 0), 0)]),
+      ),
+      symbols: results.map(({ stagedKey: _g, stagedSilverKey: _s, ...r }) => r),
+    },
     counts,
-    quality,
   };
   await ctx.store.put(
     ctx.buckets.gold,
@@ -266,6 +339,7 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
   const published = await publishRun(ctx, runId, results);
   return {
     ...published,
+    metadata,
     goldRows: withRows.reduce((s, r) => s + r.rows, 0),
     symbols: results.map((r) => r.symbol),
     counts,

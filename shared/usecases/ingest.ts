@@ -6,7 +6,14 @@
 import { type BronzeScan, scanBronzeMarketFile } from '#shared/data/bronze';
 import { DataRejectedError } from '#shared/data/errors';
 import { indicatorsCsv, isIndicatorFile } from '#shared/data/indicators';
-import { admitMarketFile, ingestIndicatorFile } from '#shared/data/pipeline';
+import { sourceRecord } from '#shared/data/metadata';
+import {
+  type AcceptedFile,
+  admitMarketFile,
+  type FileOutcome,
+  ingestIndicatorFile,
+  type RejectedFile,
+} from '#shared/data/pipeline';
 import { type BlockSpill, OverflowSpill } from '#shared/data/spill';
 import { silverCsv } from '#shared/data/tables';
 import { utcDay } from '#shared/data/values';
@@ -112,15 +119,16 @@ async function recordBronze(
   obj: BronzeObject,
   runId: string,
   summary: Omit<BronzeScan, 'series' | 'symbols'>,
+  index = 0,
 ) {
   await ctx.store.put(
     ctx.buckets.gold,
-    keys.run(runId, 'quality-bronze.json'),
+    keys.run(runId, index === 0 ? 'quality-bronze.json' : `quality-bronze-${index}.json`),
     JSON.stringify(summary),
     'application/json',
   );
   await ctx.registry.putRecord('quality', {
-    id: `${runId}-bronze`,
+    id: `${fileTag(runId, index)}-bronze`,
     at: ctx.now().toISOString(),
     runId,
     file: obj.key,
@@ -130,31 +138,17 @@ async function recordBronze(
   });
 }
 
-/**
- * A risk-indicator object: its validated table staged beside the run (merged into the silver table
- * when the run's gates pass, see ./gold.ts). The gold of every symbol joins the table, so every
- * symbol in silver is returned for the gold Map to rebuild.
- */
-async function indicatorsToSilver(ctx: Context, obj: BronzeObject, runId: string, index: number) {
-  const { outcome, table } = await indicatorsOrThrow(ctx, obj);
-  await ctx.registry.putRecord('quality', {
-    id: `${runId}-silver`,
-    at: ctx.now().toISOString(),
-    runId,
-    file: obj.key,
-    ...outcome.silver.quality,
-    symbols: [],
-  });
+/** The id of a run's file in its records: the run id (the cloud's one file), or run id + index. */
+const fileTag = (runId: string, index: number) => (index === 0 ? runId : `${runId}-${index}`);
+
+/** The record of a file the run saw (bronze and silver counts, quality, or why it was rejected). */
+async function recordSource(ctx: Context, runId: string, index: number, outcome: FileOutcome) {
   await ctx.store.put(
-    ctx.buckets.silver,
-    keys.stagedIndicators(runId, index),
-    indicatorsCsv(table),
-    'text/csv',
+    ctx.buckets.gold,
+    keys.runSource(runId, index),
+    JSON.stringify(sourceRecord(outcome)),
+    'application/json',
   );
-  const symbols = (await ctx.store.list(ctx.buckets.silver, keys.silverPrefix))
-    .map(symbolOfKey)
-    .filter((s): s is string => s !== undefined);
-  return { symbols: [...new Set(symbols)].sort(), score: outcome.silver.quality.score };
 }
 
 /** Rows of a large object wait in a temporary file (Lambda /tmp) beyond the configured memory. */
@@ -167,33 +161,94 @@ function newSpill(ctx: Context): BlockSpill {
  * yet. The gold step merges them with the symbol's history, and the run publishes the merged silver
  * with its gold only once every gate has passed (./gold.ts), so a run that fails or dies leaves the
  * lake as it was. `index` orders several files of one run (a later file wins a clash). Returns the
- * touched symbols — the items of the gold Map.
+ * touched symbols — the items of the gold Map. (A risk-indicator file stages its table; the gold of
+ * every symbol joins it, so every symbol in silver is returned.)
  */
 export async function cleanToSilver(ctx: Context, obj: BronzeObject, runId: string, index = 0) {
-  if (isIndicators(ctx, obj)) return indicatorsToSilver(ctx, obj, runId, index);
+  const { outcome, symbols } = await stageObject(ctx, obj, runId, index, false);
+  return { symbols, score: outcome.silver.quality.score };
+}
+
+/**
+ * validateBronze and cleanToSilver in one read of the object (what an in-process run does, e.g.
+ * `finml pipeline`): the bronze report is recorded, then the rows staged. Returns the file's outcome.
+ */
+export async function ingestObject(ctx: Context, obj: BronzeObject, runId: string, index: number) {
+  return stageObject(ctx, obj, runId, index, true);
+}
+
+async function stageObject(
+  ctx: Context,
+  obj: BronzeObject,
+  runId: string,
+  index: number,
+  withBronze: boolean,
+): Promise<{ outcome: AcceptedFile; symbols: string[] }> {
+  const at = ctx.now().toISOString();
+  if (isIndicators(ctx, obj)) {
+    const { outcome, table } = await indicatorsOrThrow(ctx, obj);
+    if (withBronze) await recordBronze(ctx, obj, runId, outcome.bronze, index);
+    await ctx.registry.putRecord('quality', {
+      id: `${fileTag(runId, index)}-silver`,
+      at,
+      runId,
+      file: obj.key,
+      ...outcome.silver.quality,
+      symbols: [],
+    });
+    await ctx.store.put(
+      ctx.buckets.silver,
+      keys.stagedIndicators(runId, index),
+      indicatorsCsv(table),
+      'text/csv',
+    );
+    await recordSource(ctx, runId, index, outcome);
+    const symbols = (await ctx.store.list(ctx.buckets.silver, keys.silverPrefix))
+      .map(symbolOfKey)
+      .filter((s): s is string => s !== undefined);
+    return { outcome: outcome as AcceptedFile, symbols: [...new Set(symbols)].sort() };
+  }
   const spill = newSpill(ctx);
   try {
-    const { outcome, admitted } = await ingestOrThrow(ctx, obj, spill);
+    const { outcome, admitted } = await admitMarketFile(
+      { name: obj.key, chunks: await open(ctx, obj) },
+      { config: ctx.config.data, runDay: utcDay(ctx.now()), spill },
+    );
+    if (withBronze && outcome.bronze) await recordBronze(ctx, obj, runId, outcome.bronze, index);
+    if (outcome.status === 'rejected') throw rejectionError(outcome);
     await ctx.registry.putRecord('quality', {
-      id: `${runId}-silver`,
-      at: ctx.now().toISOString(),
+      id: `${fileTag(runId, index)}-silver`,
+      at,
       runId,
       file: obj.key,
       ...outcome.silver.quality,
       symbols: outcome.silver.symbols,
     });
-    for (const symbol of admitted.symbols) {
+    for (const symbol of admitted!.symbols) {
       await ctx.store.put(
         ctx.buckets.silver,
         keys.stagedRows(runId, symbol, index),
-        silverCsv(admitted.cleaned(symbol)),
+        silverCsv(admitted!.cleaned(symbol)),
         'text/csv',
       );
     }
-    return { symbols: [...admitted.symbols].sort(), score: outcome.silver.quality.score };
+    await recordSource(ctx, runId, index, outcome);
+    return { outcome, symbols: [...admitted!.symbols].sort() };
   } finally {
     spill.dispose();
   }
+}
+
+/** A rejected outcome as the DataRejectedError the state machine's Catch sees. */
+function rejectionError(outcome: RejectedFile): DataRejectedError {
+  const r = outcome.rejection;
+  return new DataRejectedError({
+    file: r.file,
+    code: r.code,
+    reason: r.reason,
+    ...(r.line === undefined ? {} : { line: r.line }),
+    ...(outcome.silver && r.code === 'quality_gate' ? { quality: outcome.silver.quality } : {}),
+  });
 }
 
 /**
@@ -223,16 +278,7 @@ async function ingestOrThrow(ctx: Context, obj: BronzeObject, spill: BlockSpill)
     { name: obj.key, chunks: await open(ctx, obj) },
     { config: ctx.config.data, runDay: utcDay(ctx.now()), spill },
   );
-  if (outcome.status === 'rejected') {
-    const r = outcome.rejection;
-    throw new DataRejectedError({
-      file: r.file,
-      code: r.code,
-      reason: r.reason,
-      ...(r.line === undefined ? {} : { line: r.line }),
-      ...(outcome.silver && r.code === 'quality_gate' ? { quality: outcome.silver.quality } : {}),
-    });
-  }
+  if (outcome.status === 'rejected') throw rejectionError(outcome);
   return { outcome, admitted: admitted! };
 }
 
@@ -260,9 +306,22 @@ export async function quarantineObject(
       timeliness: number;
     };
   },
+  index = 0,
 ) {
   const at = ctx.now().toISOString();
   await ctx.store.copy(obj, { bucket: ctx.buckets.quarantine, key: keys.quarantined(runId, obj.key) });
+  await recordSource(ctx, runId, index, {
+    status: 'rejected',
+    kind: isIndicators(ctx, obj) ? 'indicators' : 'market',
+    file: obj.key,
+    rejection: {
+      file: obj.key,
+      code: (error.code ?? error.name) as RejectedFile['rejection']['code'],
+      ...(error.line === undefined ? {} : { line: error.line }),
+      reason: error.reason ?? error.message,
+      message: error.message,
+    },
+  });
   const report = {
     file: obj.key,
     bucket: obj.bucket,

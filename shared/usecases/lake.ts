@@ -42,6 +42,8 @@ export const keys = {
   goldPrefix: 'features/',
   /** A pipeline run's records (quality reports, metadata). */
   run: (runId: string, name: string) => `runs/${runId}/${name}`,
+  /** The record of the run's index-th file (what metadata.json lists as its sources). */
+  runSource: (runId: string, index: number) => `runs/${runId}/sources/${String(index).padStart(4, '0')}.json`,
   /**
    * What a run stages before its gates pass (silver and gold buckets alike): nothing under
    * `staging/` is a layer; a run that fails or dies leaves only this behind (expired by lifecycle).

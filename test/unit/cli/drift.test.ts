@@ -32,7 +32,7 @@ describe('finml drift', () => {
       '--model',
       join(out, 'model/model.json'),
       '--current',
-      join(out, 'gold/features_final.csv'),
+      join(out, 'gold'),
     ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('window 2020-01-17 … 2020-04-17; reference: training rows (5021 rows)');

@@ -40,7 +40,10 @@ describe('finml eda on the sample, one layer at a time', () => {
   });
 
   test('silver: the layer is read from the header', async () => {
-    const { code, stdout } = await eda([join(pipelineOut, 'silver', 'SP500-2000.csv'), '--json']);
+    const { code, stdout } = await eda([
+      join(pipelineOut, 'silver', 'market', 'symbol=SP500-2000', 'silver.csv'),
+      '--json',
+    ]);
 
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
@@ -53,7 +56,10 @@ describe('finml eda on the sample, one layer at a time', () => {
   });
 
   test('gold: regimes, transitions and passing model-input checks', async () => {
-    const { code, stdout } = await eda([join(pipelineOut, 'gold', 'features_final.csv'), '--json']);
+    const { code, stdout } = await eda([
+      join(pipelineOut, 'gold', 'features', 'symbol=SP500-2000', 'gold.csv'),
+      '--json',
+    ]);
 
     expect(code).toBe(0);
     const report = JSON.parse(stdout);

@@ -1,14 +1,25 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import fc from 'fast-check';
+import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { SILVER_COLUMNS } from '#shared/data/tables';
-import { partitionName, symbolOfPartition } from '../../../bin/files.ts';
+import { keys } from '#shared/usecases/lake';
 import { runCli, tempDir } from '../../helpers/cli.ts';
 import { closesCsv } from '../../helpers/data.ts';
 
 const SAMPLE = 'data/samples/sp500-2000.csv';
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+/** The lake layout under --out: one folder per bucket, S3's keys below. */
+const silverFile = (out: string, symbol: string) => join(out, 'silver', keys.silver(symbol));
+const goldFile = (out: string, symbol: string) => join(out, 'gold', keys.gold(symbol));
+const runDir = (out: string) => {
+  const runs = readdirSync(join(out, 'gold', 'runs'));
+  expect(runs).toHaveLength(1);
+  return join(out, 'gold', 'runs', runs[0]!);
+};
+const symbolsIn = (out: string, layer: 'silver' | 'gold') => {
+  const dir = join(out, layer, layer === 'silver' ? 'market' : 'features');
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+};
 
 describe('finml pipeline', () => {
   test('runs the sample end to end and writes silver, gold, metadata and quality reports', async () => {
@@ -17,27 +28,32 @@ describe('finml pipeline', () => {
     expect(code).toBe(0);
     expect(stdout).toContain('Gold: 5084 rows for 1 symbol(s), 21 warm-up rows left out');
     expect(stdout).toMatch(/regimes: Low 1457 · Medium 2077 · High 1550/);
-    const features = readFileSync(join(out, 'gold/features_final.csv'), 'utf8').trimEnd().split('\n');
+    const features = readFileSync(goldFile(out, 'SP500-2000'), 'utf8').trimEnd().split('\n');
     expect(features[0]).toBe(
       'date,symbol,price,log_return,realized_vol_21d,drawdown,score_realized_vol_21d,score_drawdown,risk_score,regime,markov_state',
     );
     expect(features).toHaveLength(5085);
-    const meta = json(join(out, 'gold/metadata.json'));
-    expect(meta.sources[0]).toMatchObject({ file: SAMPLE, status: 'accepted', rowsIn: 5105, rowsOut: 5105 });
-    expect(meta.sources[0].sha256).toMatch(/^[0-9a-f]{64}$/);
-    expect(meta.config.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect(meta.gold).toMatchObject({ rows: 5084, warmupRows: 21 });
-    expect(meta.reference.symbols['SP500-2000']).toEqual({
-      source: 'own history',
-      sizes: { realized_vol_21d: 5084, drawdown: 5084 },
+    // The run's record: the same metadata.json the deployed pipeline writes (runs/<run id>/).
+    const meta = json(join(runDir(out), 'metadata.json'));
+    expect(meta.sources[0]).toMatchObject({
+      file: resolve(SAMPLE).slice(1),
+      status: 'accepted',
+      rowsIn: 5105,
+      rowsOut: 5105,
     });
+    expect(meta.sources[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(meta.configHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(meta.runDate).toBe('2026-11-26');
+    expect(meta.gold).toMatchObject({ rows: 5084, warmupRows: 21 });
+    expect(meta.gold.symbols[0]).toMatchObject({ symbol: 'SP500-2000', referenceSource: 'own history' });
     for (const layer of ['bronze', 'silver', 'gold']) {
-      expect(json(join(out, `reports/quality-${layer}.json`)).combined).toMatchObject({
-        layer,
-        passed: true,
-      });
+      expect(meta.quality[layer]).toMatchObject({ layer, passed: true });
     }
-    expect(existsSync(join(out, 'silver/SP500-2000.csv'))).toBe(true);
+    expect(json(join(runDir(out), 'quality-bronze.json')).rowsIn).toBe(5105);
+    expect(existsSync(silverFile(out, 'SP500-2000'))).toBe(true);
+    // Nothing staged is left once the run has published.
+    expect(existsSync(join(out, 'silver', 'staging'))).toBe(false);
+    expect(existsSync(join(out, 'gold', 'staging'))).toBe(false);
   });
 
   test('--json prints one JSON document with the documented fields', async () => {
@@ -53,8 +69,10 @@ describe('finml pipeline', () => {
       'quality',
       'rejected',
       'runDate',
+      'runId',
       'written',
     ]);
+    expect(summary.files[0]).toMatchObject({ file: SAMPLE, status: 'accepted' });
     expect(summary.gold.symbols[0]).toMatchObject({
       symbol: 'SP500-2000',
       rows: 5084,
@@ -75,13 +93,15 @@ describe('finml pipeline', () => {
     writeFileSync(join(dir, 'ccc.csv'), closesCsv(Array.from({ length: 30 }, (_, i) => 10 + i)));
     const { code } = await runCli(['pipeline', join(dir, 'multi.csv'), join(dir, 'ccc.csv'), '--out', out]);
     expect(code).toBe(0);
-    expect(readdirSync(join(out, 'silver')).sort()).toEqual(['%3DBBB.csv', 'AAA.csv', 'CCC.csv']);
-    const gold = readFileSync(join(out, 'gold/features_final.csv'), 'utf8');
+    expect(symbolsIn(out, 'silver')).toEqual(['symbol=%3DBBB', 'symbol=AAA', 'symbol=CCC']);
+    expect(symbolsIn(out, 'gold')).toEqual(['symbol=%3DBBB', 'symbol=AAA', 'symbol=CCC']);
+    const gold = readFileSync(goldFile(out, '=BBB'), 'utf8');
     // The formula-like symbol is neutralised in every CSV written.
     expect(gold).toContain(",'=BBB,");
     expect(gold).not.toMatch(/,=BBB/);
-    const meta = json(join(out, 'gold/metadata.json'));
+    const meta = json(join(runDir(out), 'metadata.json'));
     expect(meta.gold.symbols.map((s: { symbol: string }) => s.symbol)).toEqual(['=BBB', 'AAA', 'CCC']);
+    expect(meta.sources.map((s: { status: string }) => s.status)).toEqual(['accepted', 'accepted']);
   });
 
   test('a rejected file exits 2 with file, line and reason, and goes to quarantine with its report; the input is untouched', async () => {
@@ -93,18 +113,18 @@ describe('finml pipeline', () => {
     const { code, stdout } = await runCli(['pipeline', bad, '--out', out]);
     expect(code).toBe(2);
     expect(stdout).toContain(`✗ ${bad}, line 1: missing required column "date"`);
-    const files = readdirSync(join(out, 'quarantine'));
-    const report = files.find((f) => f.endsWith('.report.json'))!;
-    expect(json(join(out, 'quarantine', report))).toMatchObject({
+    // quarantine/<run id>/<the file's absolute path> and its report, as in the quarantine bucket.
+    const [run] = readdirSync(join(out, 'quarantine'));
+    const copy = join(out, 'quarantine', run!, resolve(bad));
+    expect(json(`${copy}.report.json`)).toMatchObject({
       code: 'missing_column',
       line: 1,
-      file: bad,
+      file: resolve(bad).slice(1),
+      runId: run,
     });
-    expect(readFileSync(join(out, 'quarantine', files.find((f) => !f.endsWith('.json'))!), 'utf8')).toBe(
-      content,
-    );
+    expect(readFileSync(copy, 'utf8')).toBe(content);
     expect(readFileSync(bad, 'utf8')).toBe(content);
-    expect(existsSync(join(out, 'silver'))).toBe(false);
+    expect(symbolsIn(out, 'silver')).toEqual([]);
   });
 
   test('a later run merges into the silver history: a one-day file extends it', async () => {
@@ -115,13 +135,13 @@ describe('finml pipeline', () => {
     writeFileSync(join(dir, 'xyz.csv'), 'date,close\n2020-01-31,99\n');
     const { code } = await runCli(['pipeline', join(dir, 'xyz.csv'), '--out', out, '--json']);
     expect(code).toBe(0);
-    const silver = readFileSync(join(out, 'silver/XYZ.csv'), 'utf8').trimEnd().split('\n');
+    const silver = readFileSync(silverFile(out, 'XYZ'), 'utf8').trimEnd().split('\n');
     expect(silver).toHaveLength(32);
     expect(silver.at(-1)).toMatch(/^2020-01-31,XYZ,,,,99,/);
-    expect(json(join(out, 'gold/metadata.json')).gold.rows).toBe(31 - 21);
+    expect(readFileSync(goldFile(out, 'XYZ'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 31 - 21);
   });
 
-  test('gold below its gate writes nothing: the staged silver and gold of the run are discarded', async () => {
+  test('gold below its gate publishes nothing: the staged silver and gold of the run are discarded', async () => {
     const dir = tempDir();
     const out = join(dir, 'out');
     // A damaged history already in silver: every other day repeats the one before.
@@ -130,26 +150,20 @@ describe('finml pipeline', () => {
       const day = new Date(Date.UTC(2019, 0, 1 + (i % 2 === 1 ? i - 1 : i))).toISOString().slice(0, 10);
       return `${day},OLD,,,,${100 + i},,,0,`;
     });
-    mkdirSync(join(out, 'silver'), { recursive: true });
-    const partition = join(out, 'silver', 'OLD.csv');
-    writeFileSync(partition, `${SILVER_COLUMNS.join(',')}\n${rows.join('\n')}\n`);
-    writeFileSync(join(dir, 'new.csv'), closesCsv(Array.from({ length: 40 }, (_, i) => 10 + i)));
-    const { code, stderr } = await runCli(['pipeline', join(dir, 'new.csv'), '--out', out]);
+    const partition = silverFile(out, 'OLD');
+    mkdirSync(join(partition, '..'), { recursive: true });
+    const history = `${SILVER_COLUMNS.join(',')}\n${rows.join('\n')}\n`;
+    writeFileSync(partition, history);
+    // A file of the same symbol: its gold is the damaged history's, below the gate.
+    writeFileSync(join(dir, 'old.csv'), closesCsv(Array.from({ length: 5 }, (_, i) => 10 + i)));
+    const { code, stdout } = await runCli(['pipeline', join(dir, 'old.csv'), '--out', out]);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/gold quality .* is below the 98 % gate/);
-    expect(readdirSync(join(out, 'silver'))).toEqual(['OLD.csv']);
-    expect(existsSync(join(out, 'gold')) ? readdirSync(join(out, 'gold')) : []).toEqual([]);
-  });
-
-  test('partition names round-trip every symbol, and stay file-system safe', () => {
-    fc.assert(
-      fc.property(fc.string({ minLength: 1, maxLength: 12 }), (symbol) => {
-        const name = partitionName(symbol);
-        expect(name).toMatch(/^[A-Za-z0-9%_*'()!~-]+\.csv$/);
-        expect(symbolOfPartition(name)).toBe(symbol);
-      }),
-    );
-    expect(partitionName('BRK.B')).toBe('BRK%2EB.csv');
+    expect(stdout).toMatch(/✗ Gold: gold quality .* is below the 98 % gate: no silver or gold was published/);
+    expect(symbolsIn(out, 'silver')).toEqual(['symbol=OLD']);
+    expect(readFileSync(partition, 'utf8')).toBe(history);
+    expect(symbolsIn(out, 'gold')).toEqual([]);
+    expect(existsSync(join(out, 'silver', 'staging'))).toBe(false);
+    expect(existsSync(join(out, 'gold', 'staging'))).toBe(false);
   });
 
   test('usage errors exit 1 with the usage text', async () => {
@@ -181,7 +195,7 @@ test('risk indicators are joined to the gold rows by date, forward-filled', asyn
   ]);
   expect(code).toBe(0);
   expect(stdout).toContain('risk indicators, 2 rows in → 2 dated rows');
-  const gold = readFileSync(join(out, 'gold/features_final.csv'), 'utf8');
+  const gold = readFileSync(goldFile(out, 'SP500-2000'), 'utf8');
   expect(gold.split('\n')[0]).toMatch(/,markov_state,vix$/);
   expect(gold).toMatch(/\n2020-03-13,[^\n]*,24\.2\n/);
   expect(gold).toMatch(/\n2020-03-17,[^\n]*,82\.7\n/);

@@ -1,0 +1,140 @@
+/**
+ * The storage port (ObjectStore) on a local folder: each bucket is a directory, each key a path
+ * under it. What `finml pipeline` runs the pipeline's use cases on, so the CLI writes the same lake
+ * layout as S3 holds (silver/market/symbol=…/silver.csv, gold/features/symbol=…/gold.csv, runs/…).
+ *
+ * Writes go to a temporary file beside the target and are renamed into place, so a reader (or a
+ * process killed mid-write) never leaves half an object. The ETag is the file's inode, size and
+ * modification time: every write is a new file, so it changes with every write. A key whose path
+ * would leave its bucket's folder ("..", ".", an absolute path, an empty segment) is refused.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import type { ObjectStore } from '#shared/ports';
+
+export class UnsafeKeyError extends Error {
+  constructor(bucket: string, key: string, why: string) {
+    super(`key "${key}" of bucket ${bucket} is not a safe file path: ${why}`);
+    this.name = 'UnsafeKeyError';
+  }
+}
+
+const TMP_SUFFIX = '.finml-tmp';
+let tmpCounter = 0;
+
+export class FileSystemObjectStore implements ObjectStore {
+  private readonly roots: Map<string, string>;
+
+  /** `roots`: the folder of each bucket (the bronze "bucket" may be `/`, for input files anywhere). */
+  constructor(roots: Readonly<Record<string, string>>) {
+    this.roots = new Map(Object.entries(roots).map(([b, dir]) => [b, resolve(dir)]));
+  }
+
+  /** The file of a key (refusing keys that would leave the bucket's folder). */
+  path(bucket: string, key: string): string {
+    const root = this.roots.get(bucket);
+    if (root === undefined) throw new Error(`no folder for bucket ${bucket}`);
+    const segments = key.replace(/^\/+/, '').split('/');
+    if (key.includes('\0')) throw new UnsafeKeyError(bucket, key, 'it holds a NUL byte');
+    if (segments.some((s) => s === '' || s === '.' || s === '..')) {
+      throw new UnsafeKeyError(bucket, key, 'a segment is empty, "." or ".."');
+    }
+    if (root !== sep && key.startsWith('/')) throw new UnsafeKeyError(bucket, key, 'it is absolute');
+    return join(root, ...segments);
+  }
+
+  async get(bucket: string, key: string, versionId?: string): Promise<AsyncIterable<Uint8Array> | undefined> {
+    if (versionId !== undefined) throw new Error('the file-system store keeps no object versions');
+    const path = this.path(bucket, key);
+    const s = await stat(path).catch(missing);
+    if (s === undefined || !s.isFile()) return undefined;
+    return createReadStream(path, { highWaterMark: 1 << 20 });
+  }
+
+  async getText(bucket: string, key: string): Promise<string | undefined> {
+    return readFile(this.path(bucket, key), 'utf8').catch(missing);
+  }
+
+  async put(bucket: string, key: string, body: string | Uint8Array | Iterable<string>): Promise<void> {
+    const path = this.path(bucket, key);
+    await mkdir(dirname(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.${++tmpCounter}${TMP_SUFFIX}`;
+    try {
+      const out = createWriteStream(tmp);
+      const done = new Promise<void>((ok, fail) => {
+        out.once('error', fail);
+        out.once('finish', ok);
+      });
+      const write = (chunk: string | Uint8Array) =>
+        out.write(chunk) ? Promise.resolve() : new Promise<void>((ok) => out.once('drain', ok));
+      if (typeof body === 'string' || body instanceof Uint8Array) await write(body);
+      else for (const chunk of body) await write(chunk);
+      out.end();
+      await done;
+      await rename(tmp, path);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  async copy(
+    from: { bucket: string; key: string; versionId?: string },
+    to: { bucket: string; key: string },
+  ): Promise<void> {
+    if (from.versionId !== undefined) throw new Error('the file-system store keeps no object versions');
+    const target = this.path(to.bucket, to.key);
+    await mkdir(dirname(target), { recursive: true });
+    const tmp = `${target}.${process.pid}.${++tmpCounter}${TMP_SUFFIX}`;
+    try {
+      await copyFile(this.path(from.bucket, from.key), tmp);
+      await rename(tmp, target);
+    } catch (error) {
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  async head(bucket: string, key: string): Promise<{ etag: string } | undefined> {
+    const s = await stat(this.path(bucket, key), { bigint: true }).catch(missing);
+    if (s === undefined || !s.isFile()) return undefined;
+    return { etag: `${s.ino.toString(16)}-${s.size.toString(16)}-${s.mtimeNs.toString(16)}` };
+  }
+
+  /** Deletes the file, and the folders it leaves empty (S3 has no folders: an empty prefix is gone). */
+  async delete(bucket: string, key: string): Promise<void> {
+    const path = this.path(bucket, key);
+    await rm(path, { force: true });
+    const root = this.roots.get(bucket)!;
+    for (let dir = dirname(path); dir.startsWith(root + sep) && dir !== root; dir = dirname(dir)) {
+      try {
+        await rmdir(dir);
+      } catch {
+        break; // not empty (or gone already): the folders above are not empty either
+      }
+    }
+  }
+
+  async list(bucket: string, prefix: string): Promise<string[]> {
+    const root = this.roots.get(bucket);
+    if (root === undefined) throw new Error(`no folder for bucket ${bucket}`);
+    // Walk only the folder the prefix names; keys use "/" whatever the platform.
+    const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
+    const start = folder === '' ? root : this.path(bucket, folder);
+    const entries = await readdir(start, { recursive: true, withFileTypes: true }).catch(missing);
+    const keys: string[] = [];
+    for (const e of entries ?? []) {
+      if (!e.isFile() || e.name.endsWith(TMP_SUFFIX)) continue;
+      const key = relative(root, join(e.parentPath, e.name)).split(sep).join('/');
+      if (key.startsWith(prefix)) keys.push(key);
+    }
+    return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+}
+
+/** undefined for a missing file; any other error is rethrown. */
+function missing(error: NodeJS.ErrnoException): undefined {
+  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
+  throw error;
+}

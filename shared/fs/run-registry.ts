@@ -1,0 +1,77 @@
+/**
+ * The registry port for one `finml pipeline` process: the run's claims and records (quality reports,
+ * alerts) kept in memory, for the command to summarise. It has no models: the pipeline's use cases
+ * read the production pointer (none here, so regimes are scored as for a first model), and any
+ * model-management call fails with a message naming the command that does it.
+ */
+import type { ServingModelRecord } from '#shared/model/serving-model';
+import type {
+  ModelPointer,
+  ModelRegistry,
+  ModelVersionRecord,
+  RecordKind,
+  RegistryEvent,
+} from '#shared/ports';
+
+type StoredRecord = { id: string; at: string } & Record<string, unknown>;
+
+const noModels = (what: string) => (): never => {
+  throw new Error(`${what}: the file-system pipeline keeps no model registry (train with "finml train")`);
+};
+
+export class RunRegistry implements ModelRegistry {
+  readonly records = new Map<RecordKind, StoredRecord[]>();
+  private readonly claims = new Map<string, Record<string, unknown>>();
+
+  async getPointer(): Promise<ModelPointer | undefined> {
+    return undefined;
+  }
+  async getServingModel(): Promise<ServingModelRecord | undefined> {
+    return undefined;
+  }
+  async getVersion(): Promise<ModelVersionRecord | undefined> {
+    return undefined;
+  }
+  async listVersions(): Promise<ModelVersionRecord[]> {
+    return [];
+  }
+  async listEvents(): Promise<RegistryEvent[]> {
+    return [];
+  }
+
+  async claim(id: string, details: Record<string, unknown>): Promise<boolean> {
+    const current = this.claims.get(id);
+    if (current !== undefined && current.status !== 'failed') return false;
+    this.claims.set(id, { ...details, status: 'claimed' });
+    return true;
+  }
+  async failClaim(id: string, failure: Record<string, unknown>): Promise<boolean> {
+    const current = this.claims.get(id);
+    if (current === undefined) return false;
+    this.claims.set(id, { ...current, ...failure, status: 'failed' });
+    return true;
+  }
+  async getClaim(id: string): Promise<Record<string, unknown> | undefined> {
+    return this.claims.get(id);
+  }
+
+  async putRecord(kind: RecordKind, record: StoredRecord): Promise<void> {
+    const list = this.records.get(kind) ?? [];
+    const at = list.findIndex((r) => r.id === record.id);
+    if (at >= 0) list[at] = record;
+    else list.push(record);
+    this.records.set(kind, list);
+  }
+  async listRecords(kind: RecordKind, limit = 100): Promise<StoredRecord[]> {
+    return [...(this.records.get(kind) ?? [])]
+      .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+      .slice(0, limit);
+  }
+
+  putVersion = noModels('putVersion');
+  setStage = noModels('setStage');
+  putServingModel = noModels('putServingModel');
+  movePointer = noModels('movePointer');
+  clearPointer = noModels('clearPointer');
+  appendEvent = noModels('appendEvent');
+}
