@@ -13,6 +13,8 @@ interface Held {
 }
 
 export class FileLeaseStore implements LeaseStore {
+  private made = false;
+
   constructor(
     private readonly dir: string,
     private readonly nowMs: () => number = Date.now,
@@ -33,7 +35,10 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    await mkdir(this.dir, { recursive: true });
+    if (!this.made) {
+      await mkdir(this.dir, { recursive: true });
+      this.made = true;
+    }
     const body = JSON.stringify({ owner, expiresAtMs: this.nowMs() + ttlMs } satisfies Held);
     try {
       await writeFile(this.file(name), body, { flag: 'wx' });

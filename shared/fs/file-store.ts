@@ -9,7 +9,7 @@
  * would leave its bucket's folder ("..", ".", an absolute path, an empty segment) is refused.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { ObjectStore } from '#shared/ports';
 
@@ -21,10 +21,14 @@ export class UnsafeKeyError extends Error {
 }
 
 const TMP_SUFFIX = '.finml-tmp';
+/** The write buffer: chunks are handed to the file system once this much is waiting. */
+const WRITE_BUFFER = 1 << 20;
 let tmpCounter = 0;
 
 export class FileSystemObjectStore implements ObjectStore {
   private readonly roots: Map<string, string>;
+  /** Folders this store made (or found), so that a put does not ask the file system each time. */
+  private readonly folders = new Set<string>();
 
   /** `roots`: the folder of each bucket (the bronze "bucket" may be `/`, for input files anywhere). */
   constructor(roots: Readonly<Record<string, string>>) {
@@ -44,6 +48,12 @@ export class FileSystemObjectStore implements ObjectStore {
     return join(root, ...segments);
   }
 
+  private async folder(dir: string): Promise<void> {
+    if (this.folders.has(dir)) return;
+    await mkdir(dir, { recursive: true });
+    this.folders.add(dir);
+  }
+
   async get(bucket: string, key: string, versionId?: string): Promise<AsyncIterable<Uint8Array> | undefined> {
     if (versionId !== undefined) throw new Error('the file-system store keeps no object versions');
     const path = this.path(bucket, key);
@@ -58,10 +68,10 @@ export class FileSystemObjectStore implements ObjectStore {
 
   async put(bucket: string, key: string, body: string | Uint8Array | Iterable<string>): Promise<void> {
     const path = this.path(bucket, key);
-    await mkdir(dirname(path), { recursive: true });
+    await this.folder(dirname(path));
     const tmp = `${path}.${process.pid}.${++tmpCounter}${TMP_SUFFIX}`;
     try {
-      const out = createWriteStream(tmp);
+      const out = createWriteStream(tmp, { highWaterMark: WRITE_BUFFER });
       const done = new Promise<void>((ok, fail) => {
         out.once('error', fail);
         out.once('finish', ok);
@@ -85,10 +95,15 @@ export class FileSystemObjectStore implements ObjectStore {
   ): Promise<void> {
     if (from.versionId !== undefined) throw new Error('the file-system store keeps no object versions');
     const target = this.path(to.bucket, to.key);
-    await mkdir(dirname(target), { recursive: true });
+    await this.folder(dirname(target));
     const tmp = `${target}.${process.pid}.${++tmpCounter}${TMP_SUFFIX}`;
     try {
-      await copyFile(this.path(from.bucket, from.key), tmp);
+      // Objects are immutable files (every put writes a new one and renames it into place), so a
+      // copy can share the source's bytes: a hard link, and a byte copy only across file systems.
+      await link(this.path(from.bucket, from.key), tmp).catch(async (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EXDEV' && error.code !== 'EPERM') throw error;
+        await copyFile(this.path(from.bucket, from.key), tmp);
+      });
       await rename(tmp, target);
     } catch (error) {
       await rm(tmp, { force: true });
@@ -110,6 +125,7 @@ export class FileSystemObjectStore implements ObjectStore {
     for (let dir = dirname(path); dir.startsWith(root + sep) && dir !== root; dir = dirname(dir)) {
       try {
         await rmdir(dir);
+        this.folders.delete(dir);
       } catch {
         break; // not empty (or gone already): the folders above are not empty either
       }

@@ -81,17 +81,17 @@ export async function symbolResults(ctx: Context, runId: string): Promise<Symbol
 
 /**
  * The symbol's silver history with the run's staged rows merged in (in file order), and the ETag of
- * the published silver it started from. Read under the symbol's lease, so the ETag and the bytes
- * belong together.
+ * the published silver it started from. Read without the lease: the ETag is read first, so the bytes
+ * are the same or newer, and a publish that finds another ETag merges again (publishRun).
  */
 async function mergedSilver(ctx: Context, symbol: string, runId: string) {
   const silverKey = keys.silver(symbol);
-  const published = await withLease(ctx, symbolLease(symbol), async () => {
-    const head = await ctx.store.head(ctx.buckets.silver, silverKey);
-    const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, silverKey);
-    const history = body === undefined ? undefined : await readSilverCsv(body, silverKey);
-    return { history, etag: body === undefined ? null : head!.etag };
-  });
+  const head = await ctx.store.head(ctx.buckets.silver, silverKey);
+  const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, silverKey);
+  const published = {
+    history: body === undefined ? undefined : await readSilverCsv(body, silverKey),
+    etag: body === undefined ? null : head!.etag,
+  };
   let history: SilverSeries | undefined = published.history;
   const staged = await ctx.store.list(ctx.buckets.silver, keys.stagedRowsPrefix(runId, symbol));
   for (const key of staged) {
@@ -99,16 +99,16 @@ async function mergedSilver(ctx: Context, symbol: string, runId: string) {
     if (body !== undefined) history = mergeSilver(history, await readSilverCsv(body, key));
   }
   if (history === undefined) throw new Error(`no silver partition for ${symbol} (${silverKey})`);
-  return { history, silverEtag: published.etag, merged: staged.length > 0 };
+  // A new symbol from one file: its silver is that file's rows, already staged as they are.
+  const asStaged = published.history === undefined && staged.length === 1 ? staged[0]! : undefined;
+  return { history, silverEtag: published.etag, merged: staged.length > 0, asStaged };
 }
 
-/** The published risk-indicator table (and its ETag) with the run's staged tables merged in. */
+/**
+ * The published risk-indicator table (and its ETag) with the run's staged tables merged in. Read
+ * without the lease, as mergedSilver is (the ETag first); publishRun merges again under it.
+ */
 async function mergedIndicators(ctx: Context, runId: string) {
-  return withLease(ctx, INDICATORS_LEASE, () => readMergedIndicators(ctx, runId));
-}
-
-/** mergedIndicators for a caller that holds the table's lease. */
-async function readMergedIndicators(ctx: Context, runId: string) {
   const head = await ctx.store.head(ctx.buckets.silver, keys.indicators);
   const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, keys.indicators);
   let table: IndicatorTable | undefined =
@@ -136,7 +136,7 @@ async function goldOf(ctx: Context, history: SilverSeries, indicators: Indicator
 
 /** The symbol's gold and merged silver, staged beside the run (published by finishGold). */
 async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<SymbolGoldResult> {
-  const { history, silverEtag, merged } = await mergedSilver(ctx, symbol, runId);
+  const { history, silverEtag, merged, asStaged } = await mergedSilver(ctx, symbol, runId);
   const indicators = await mergedIndicators(ctx, runId);
   const gold = await goldOf(ctx, history, indicators.table);
   const series = gold.series[0]!;
@@ -148,9 +148,12 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
     goldCsv(series, ctx.config.data.regimes.labels),
     'text/csv',
   );
-  const stagedSilverKey = merged ? keys.stagedSilver(runId, symbol) : null;
-  if (stagedSilverKey)
+  let stagedSilverKey: string | null = null;
+  if (asStaged !== undefined) stagedSilverKey = asStaged;
+  else if (merged) {
+    stagedSilverKey = keys.stagedSilver(runId, symbol);
     await ctx.store.put(ctx.buckets.silver, stagedSilverKey, silverCsv(history), 'text/csv');
+  }
   const regimeCounts = new Array<number>(K).fill(0);
   for (const s of series.markov_state) regimeCounts[s]!++;
   return {
@@ -188,7 +191,7 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
   if (indicators.staged.length > 0 && indicators.table) {
     // Merged again under the lease: another run may have published between the read and now.
     await withLease(ctx, INDICATORS_LEASE, async (fence) => {
-      const now = await readMergedIndicators(ctx, runId);
+      const now = await mergedIndicators(ctx, runId);
       indicatorsEtag = now.etag;
       await fence();
       await ctx.store.put(ctx.buckets.silver, keys.indicators, indicatorsCsv(now.table!), 'text/csv');
