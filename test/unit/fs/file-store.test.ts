@@ -1,0 +1,105 @@
+/**
+ * The file-system adapters of the ports: the ObjectStore contract the S3 adapter keeps (get / put /
+ * copy / head / delete / list), keys that would leave a bucket's folder refused, and file leases
+ * that serialise two holders as DynamoDB leases do.
+ */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { FileLeaseStore } from '#shared/fs/file-leases';
+import { FileSystemObjectStore, UnsafeKeyError } from '#shared/fs/file-store';
+
+const dir = () => mkdtempSync(join(tmpdir(), 'finml-fs-'));
+async function text(chunks: AsyncIterable<Uint8Array> | undefined) {
+  if (chunks === undefined) return undefined;
+  let s = '';
+  for await (const c of chunks) s += Buffer.from(c).toString('utf8');
+  return s;
+}
+
+describe('FileSystemObjectStore', () => {
+  test('put, get, getText, head, copy, delete and list behave as the S3 adapter does', async () => {
+    const root = dir();
+    const store = new FileSystemObjectStore({ a: join(root, 'a'), b: join(root, 'b') });
+    expect(await store.get('a', 'x/y.csv')).toBeUndefined();
+    expect(await store.head('a', 'x/y.csv')).toBeUndefined();
+    await store.put('a', 'x/y.csv', ['h\n', '1\n', '2\n']);
+    expect(await text(await store.get('a', 'x/y.csv'))).toBe('h\n1\n2\n');
+    const first = await store.head('a', 'x/y.csv');
+    await store.put('a', 'x/y.csv', 'h\n1\n2\n'); // the same bytes again: a new object, a new ETag
+    const second = await store.head('a', 'x/y.csv');
+    expect(second?.etag).not.toBe(first?.etag);
+    await store.copy({ bucket: 'a', key: 'x/y.csv' }, { bucket: 'b', key: 'copied/y.csv' });
+    await store.put('a', 'x/y.csv', 'changed');
+    expect(await store.getText('b', 'copied/y.csv')).toBe('h\n1\n2\n'); // the copy keeps its bytes
+    await store.put('a', 'x/z.csv', 'z');
+    await store.put('a', 'w.csv', 'w');
+    expect(await store.list('a', 'x/')).toEqual(['x/y.csv', 'x/z.csv']);
+    expect(await store.list('a', '')).toEqual(['w.csv', 'x/y.csv', 'x/z.csv']);
+    expect(await store.list('a', 'x/z')).toEqual(['x/z.csv']);
+    expect(await store.list('a', 'nothing/')).toEqual([]);
+    await store.delete('a', 'x/y.csv');
+    await store.delete('a', 'x/z.csv');
+    await store.delete('a', 'x/z.csv'); // nothing there: no error
+    expect(readdirSync(join(root, 'a'))).toEqual(['w.csv']); // the emptied folder is gone, as in S3
+  });
+
+  test('keys that would leave the bucket’s folder are refused', async () => {
+    const store = new FileSystemObjectStore({ a: join(dir(), 'a') });
+    for (const key of ['../x', 'a/../../x', 'a//b', './x', '/etc/passwd', 'a/\0b']) {
+      await expect(store.put('a', key, 'no')).rejects.toBeInstanceOf(UnsafeKeyError);
+    }
+    // A symbol partition such as `symbol=..` is one segment, so it is a safe key.
+    await store.put('a', 'market/symbol=../silver.csv', 'ok');
+    expect(await store.getText('a', 'market/symbol=../silver.csv')).toBe('ok');
+  });
+
+  test('a half-written file is never listed or read (writes are renamed into place)', async () => {
+    const root = join(dir(), 'a');
+    const store = new FileSystemObjectStore({ a: root });
+    await store.put('a', 'k/one.csv', 'one');
+    writeFileSync(join(root, 'k', 'two.csv.123.1.finml-tmp'), 'half'); // what a killed writer leaves
+    expect(await store.list('a', 'k/')).toEqual(['k/one.csv']);
+    const failing = (function* () {
+      yield 'partial';
+      throw new Error('the writer failed');
+    })();
+    await expect(store.put('a', 'k/three.csv', failing)).rejects.toThrow('the writer failed');
+    expect(await store.getText('a', 'k/three.csv')).toBeUndefined();
+  });
+
+  test('the bronze "bucket" may be the whole file system: keys are absolute paths without the "/"', async () => {
+    const d = dir();
+    writeFileSync(join(d, 'in.csv'), 'date,close\n');
+    const store = new FileSystemObjectStore({ bronze: '/' });
+    expect(await store.getText('bronze', join(d, 'in.csv').slice(1))).toBe('date,close\n');
+  });
+});
+
+describe('FileLeaseStore', () => {
+  test('one holder at a time; an expired lease can be taken; a lost lease cannot be renewed or released', async () => {
+    let now = 1_000_000;
+    const leases = new FileLeaseStore(dir(), () => now);
+    expect(await leases.acquire('symbol/X', 'a', 1000)).toBe(true);
+    expect(await leases.acquire('symbol/X', 'b', 1000)).toBe(false);
+    expect(await leases.renew('symbol/X', 'b', 1000)).toBe(false);
+    expect(await leases.renew('symbol/X', 'a', 1000)).toBe(true);
+    now += 1001; // past a's expiry
+    expect(await leases.acquire('symbol/X', 'b', 1000)).toBe(true);
+    expect(await leases.renew('symbol/X', 'a', 1000)).toBe(false);
+    await leases.release('symbol/X', 'a'); // not a's any more: b keeps it
+    expect(await leases.acquire('symbol/X', 'c', 1000)).toBe(false);
+    await leases.release('symbol/X', 'b');
+    expect(await leases.acquire('symbol/X', 'c', 1000)).toBe(true);
+  });
+
+  test('two stores on one folder (two processes) never both hold a lease', async () => {
+    const d = dir();
+    const [p, q] = [new FileLeaseStore(d), new FileLeaseStore(d)];
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 ? p : q).acquire('symbol/Y', `owner-${i}`, 60_000)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+  });
+});
