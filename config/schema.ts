@@ -143,6 +143,7 @@ export const platformConfigSchema = z.strictObject({
   lake: z.strictObject({
     inputPrefixes: z.array(z.string().regex(/^[^/].*\/$/, 'must end with /')).min(1),
     quarantineExpirationDays: positiveInt,
+    stagingExpirationDays: positiveInt,
     noncurrentVersionExpirationDays: positiveInt,
     abortIncompleteUploadDays: positiveInt,
     accessLogRetentionDays: positiveInt,

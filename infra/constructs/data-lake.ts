@@ -68,8 +68,10 @@ export class DataLake extends Construct {
         ...extra,
       });
     this.bronze = bucket('Bronze', { eventBridgeEnabled: true });
-    this.silver = bucket('Silver');
-    this.gold = bucket('Gold');
+    // A run's staging (shared/usecases/lake.ts keys.staging): left behind only by a run that died.
+    const staging = { prefix: 'staging/', expiration: Duration.days(c.stagingExpirationDays) };
+    this.silver = bucket('Silver', { lifecycleRules: [...lifecycle, staging] });
+    this.gold = bucket('Gold', { lifecycleRules: [...lifecycle, staging] });
     this.artifacts = bucket('Artifacts');
     this.quarantine = bucket('Quarantine', {
       lifecycleRules: [...lifecycle, { expiration: Duration.days(c.quarantineExpirationDays) }],

@@ -64,6 +64,21 @@ describe('data lake', () => {
     });
   });
 
+  test('lifecycle: what a dead run staged in silver and gold expires; nothing else in those buckets does', () => {
+    const staged = Object.values(template.findResources('AWS::S3::Bucket')).filter((b) =>
+      JSON.stringify(b).includes('"Prefix":"staging/"'),
+    );
+    expect(staged).toHaveLength(2);
+    for (const b of staged) {
+      const rules = (
+        b.Properties.LifecycleConfiguration.Rules as { Prefix?: string; ExpirationInDays?: number }[]
+      ).filter((r) => r.ExpirationInDays !== undefined);
+      expect(rules).toEqual([
+        expect.objectContaining({ Prefix: 'staging/', ExpirationInDays: config.lake.stagingExpirationDays }),
+      ]);
+    }
+  });
+
   test('bronze sends its events to EventBridge, and a rule starts the pipeline for .csv under the input prefixes', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { EventBridgeConfiguration: {} },
