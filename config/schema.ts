@@ -169,6 +169,7 @@ export const platformConfigSchema = z.strictObject({
     }),
     taskTimeoutMarginSeconds: positiveInt,
     mapMaxConcurrency: positiveInt,
+    symbolConcurrency: positiveInt,
     timeoutMinutes: positiveInt,
     symbolLease: z.strictObject({ ttlSeconds: positiveInt, waitSeconds: positiveInt }),
   }),

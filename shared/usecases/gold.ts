@@ -23,6 +23,7 @@ import { goldCsv, readSilverCsv, silverCsv } from '#shared/data/tables';
 import { formatIsoDay, utcDay } from '#shared/data/values';
 import { modelReferences } from '#shared/model/artifact';
 import { transitionCounts } from '#shared/model/markov';
+import { mapLimit } from './concurrency.ts';
 import { INDICATORS_LEASE } from './ingest.ts';
 import { type Context, keys } from './lake.ts';
 import { symbolLease, withLease } from './leases.ts';
@@ -198,8 +199,8 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
     });
   }
   const rebuilt: string[] = [];
-  for (const r of results) {
-    await withLease(ctx, symbolLease(r.symbol), async (fence) => {
+  await mapLimit(results, ctx.config.platform.pipeline.symbolConcurrency, (r) =>
+    withLease(ctx, symbolLease(r.symbol), async (fence) => {
       const head = await ctx.store.head(ctx.buckets.silver, keys.silver(r.symbol));
       const current = head === undefined ? null : head.etag;
       if (current === r.silverEtag && indicatorsEtag === r.indicatorsEtag) {
@@ -237,8 +238,8 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
         goldCsv(gold.series[0]!, ctx.config.data.regimes.labels),
         'text/csv',
       );
-    });
-  }
+    }),
+  );
   await discardStaging(ctx, runId);
   return { published: results.length, mergedAgain: rebuilt };
 }

@@ -37,7 +37,8 @@ export const symbolLease = (symbol: string) => `symbol/${symbol}`;
 
 /**
  * Runs `work` holding the lease `name`. `work` must call `fence()` right before each write it makes
- * (it renews the lease, or throws LeaseLostError). The lease is released afterwards, also on error.
+ * (once half the lease time is gone it renews the lease, or throws LeaseLostError). The lease is
+ * released afterwards, also on error.
  */
 export async function withLease<T>(
   ctx: Pick<Context, 'leases' | 'config'>,
@@ -49,16 +50,23 @@ export async function withLease<T>(
   const ttlMs = ttlSeconds * 1000;
   const owner = randomUUID();
   const deadline = Date.now() + waitSeconds * 1000;
+  // The lease is ours for ttl from the moment we asked for it (or last renewed it): within the first
+  // half of that, a fence needs no round trip; later it renews (and finds out if the lease was lost).
+  let heldSince = Date.now();
   for (let attempt = 0; !(await ctx.leases.acquire(name, owner, ttlMs)); attempt++) {
     if (Date.now() >= deadline) {
       throw new LeaseBusyError(`"${name}" stayed busy for ${waitSeconds} s (another file is merging it)`);
     }
     await sleep(random() * Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** attempt));
+    heldSince = Date.now();
   }
   const fence = async () => {
+    const askedAt = Date.now();
+    if (askedAt - heldSince < ttlMs / 2) return;
     if (!(await ctx.leases.renew(name, owner, ttlMs))) {
       throw new LeaseLostError(`lost the lease of "${name}" (held past ${ttlSeconds} s); nothing written`);
     }
+    heldSince = askedAt;
   };
   try {
     return await work(fence);

@@ -6,6 +6,7 @@
  */
 import { DataRejectedError } from '#shared/data/errors';
 import type { SourceRecord } from '#shared/data/metadata';
+import { mapLimit } from './concurrency.ts';
 import { buildSymbolGold, finishGold, type RunMetadata, runSources } from './gold.ts';
 import { type BronzeObject, ingestObject, quarantineObject } from './ingest.ts';
 import { type Context, keys } from './lake.ts';
@@ -49,7 +50,9 @@ export async function runFiles(
   }
   if (!files.some((f) => f.status === 'accepted'))
     return { runId, files, sources: await runSources(ctx, runId) };
-  for (const symbol of [...touched].sort()) await buildSymbolGold(ctx, symbol, runId);
+  await mapLimit([...touched].sort(), ctx.config.platform.pipeline.symbolConcurrency, (symbol) =>
+    buildSymbolGold(ctx, symbol, runId),
+  );
   const accepted = files.filter((f) => f.status === 'accepted').map((f) => f.file);
   try {
     const { metadata } = await finishGold(ctx, runId, accepted.join(', '));
