@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DataConfig } from '#config/schema';
+import { symbolProblem } from '#shared/identifiers';
 import { type CsvRow, readCsvRows } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
@@ -17,6 +18,7 @@ import { parseIsoDay } from './values.ts';
 export const DROP_REASONS = [
   'wrong_cell_count',
   'missing_symbol',
+  'invalid_symbol',
   'invalid_date',
   'non_numeric_price',
   'non_positive_price',
@@ -239,6 +241,8 @@ interface SymbolState {
   builder: SeriesBuilder | undefined;
   /** Days of the rows dropped after they were dated: with the builder's, every dated row's day. */
   droppedDays: number[];
+  /** Why the name cannot be a symbol (its rows are dropped), undefined when it can. */
+  invalid: string | undefined;
 }
 
 /** Applies the row rules and counts what the quality score needs, in one pass. */
@@ -307,6 +311,12 @@ class Accumulator {
     const state = this.symbolOf(cells);
     if (state === undefined) {
       this.drop('missing_symbol', line, 'empty symbol');
+      return;
+    }
+    if (state.invalid !== undefined) {
+      // A name no store could key (an S3 key over 1,024 bytes, a "/" making a partition): the row is
+      // dropped and counted, and the file's other symbols go on.
+      this.drop('invalid_symbol', line, `symbol "${clip(state.symbol)}" is not a symbol: ${state.invalid}`);
       return;
     }
     const day = this.dayOf(cells, h.date);
@@ -451,6 +461,7 @@ class Accumulator {
         ascending: true,
         builder: undefined,
         droppedDays: [],
+        invalid: symbolProblem(symbol),
       };
       this.symbols.set(symbol, state);
     }

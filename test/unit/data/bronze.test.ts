@@ -161,6 +161,24 @@ describe('symbols', () => {
     ]);
     expect(f.dropped.missing_symbol).toBe(1);
   });
+
+  test('a name that cannot be a symbol (too long, a slash, a control character) drops its rows; the others go on', async () => {
+    const long = 'X'.repeat(2000);
+    const f = await read(
+      'names.csv',
+      `symbol,date,close\nA,2020-01-01,1\n${long},2020-01-01,5\nB/C,2020-01-01,6\nD\u0007,2020-01-01,7\n` +
+        `A,2020-01-02,2\n${long},2020-01-02,5\n${'Y'.repeat(64)},2020-01-02,3\n`,
+    );
+    expect(f.series.map((s) => [s.symbol, s.length])).toEqual([
+      ['A', 2],
+      ['Y'.repeat(64), 1],
+    ]);
+    expect(f.dropped.invalid_symbol).toBe(4);
+    expect(f.examples.find((e) => e.reason === 'invalid_symbol')).toMatchObject({
+      line: 3,
+      detail: expect.stringContaining('has 2000 characters (at most 64)'),
+    });
+  });
 });
 
 describe('bronze quality (DOMAIN §7)', () => {
