@@ -6,9 +6,9 @@ import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cd
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { ENV } from '#composition/env';
 import type { FinmlConfig } from '#config/schema';
 import { OUTCOME_INDEX_NAME } from '#shared/aws/tables';
-import { ENV } from '../functions/lib/context.ts';
 import { AlertTopic } from './constructs/alerts.ts';
 import { DashboardSite } from './constructs/dashboard-site.ts';
 import { DataLake } from './constructs/data-lake.ts';
@@ -65,6 +65,7 @@ export class FinmlStack extends Stack {
         timeout: seconds(timeout),
         memorySize: memoryMb,
         logRetention,
+        config,
         environment: {
           [ENV.codeVersion]: props.codeVersion,
           [ENV.dashboardUrl]: `https://${site.distribution.distributionDomainName}`,

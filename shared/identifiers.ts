@@ -17,7 +17,8 @@ export const SYMBOL_PATTERN = /^(?! )[^\p{Cc}/\\]*(?<! )$/u;
 /** Why a string cannot be a symbol (too long, a control character, a slash), or undefined when it can. */
 export function symbolProblem(symbol: string): string | undefined {
   if (symbol.length === 0) return 'it is empty';
-  if (symbol.length > SYMBOL_MAX_LENGTH) return `it has ${symbol.length} characters (at most ${SYMBOL_MAX_LENGTH})`;
+  if (symbol.length > SYMBOL_MAX_LENGTH)
+    return `it has ${symbol.length} characters (at most ${SYMBOL_MAX_LENGTH})`;
   if (!SYMBOL_PATTERN.test(symbol)) return 'it holds a control character, a slash or a backslash';
   return undefined;
 }

@@ -11,8 +11,8 @@ import { copyFile, mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions, Metafile } from 'esbuild';
+import { BUNDLED_CONFIG_FILE, bundledConfigText } from '#composition/bundled-config';
 import { loadConfig } from '#config/load';
-import { BUNDLED_CONFIG_FILE, bundledConfigText } from '../../functions/lib/bundled-config.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 

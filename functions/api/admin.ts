@@ -6,12 +6,14 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
+import { awsContext } from '#composition/aws-context';
+import { lazy } from '#composition/lazy';
 import { MODEL_VERSION_PATTERN } from '#shared/identifiers';
 import { retryObject } from '#shared/usecases/failures';
+import type { Context } from '#shared/usecases/lake';
 import { ensureServingModel } from '#shared/usecases/models';
 import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
-import { resetServingCache } from '#shared/usecases/serving';
-import { context } from '../lib/context.ts';
+import { forgetModelsInService } from '#shared/usecases/serving';
 import { errorResponse, json, parseBody } from '../lib/http.ts';
 import { instrumented } from '../lib/observability.ts';
 
@@ -25,7 +27,7 @@ const adminBody = z.strictObject({
 const retryBody = z.strictObject({ key: z.string().min(1).max(1024), reason: z.string().min(3).max(500) });
 
 /** Serving models for the versions in service and the one about to be, where they are missing. */
-async function ensureServingModels(ctx: ReturnType<typeof context>, target: string | undefined) {
+async function ensureServingModels(ctx: Context, target: string | undefined) {
   const [production, candidate] = await Promise.all([
     ctx.registry.getPointer('production'),
     ctx.registry.getPointer('candidate'),
@@ -39,16 +41,21 @@ async function ensureServingModels(ctx: ReturnType<typeof context>, target: stri
 }
 
 /** POST /admin/promote {version, reason}, POST /admin/rollback {reason}, POST /admin/retry {key, reason}. */
-export const admin = instrumented(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+export function createHandlers(context: () => Context) {
+  return { admin: instrumented(async (event: APIGatewayProxyEvent) => handle(context(), event)) };
+}
+
+export const { admin } = createHandlers(lazy(() => awsContext()));
+
+async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {
-    const raw = parseBody(event, context().config.platform.api.maxBodyBytes);
-    const ctx = context();
+    const raw = parseBody(event, ctx.config.platform.api.maxBodyBytes);
     if (event.resource === '/admin/retry') {
       const { key, reason } = retryBody.parse(raw);
       return json(202, await retryObject(ctx, key, reason));
     }
     const body = adminBody.parse(raw);
-    resetServingCache();
+    forgetModelsInService(ctx);
     if (event.resource === '/admin/promote') {
       if (body.version === undefined) return json(400, { message: 'name the version to promote' });
       await ensureServingModels(ctx, body.version);
@@ -59,4 +66,4 @@ export const admin = instrumented(async (event: APIGatewayProxyEvent): Promise<A
   } catch (error) {
     return errorResponse(error, [NotFoundError]);
   }
-});
+}

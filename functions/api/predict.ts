@@ -8,11 +8,12 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import { awsServingContext, type PredictContext } from '#composition/aws-serving-context';
+import { lazy } from '#composition/lazy';
 import { SYMBOL_MAX_LENGTH, SYMBOL_PATTERN } from '#shared/identifiers';
 import { type PredictRequestBody, servePrediction } from '#shared/usecases/serving';
 import { errorResponse, json, parseBody } from '../lib/http.ts';
 import { instrumented, metrics } from '../lib/observability.ts';
-import { servingContext } from '../lib/serving-context.ts';
 
 // zod's mini build has no default locale: the same English messages as the classic build.
 z.config(en());
@@ -32,15 +33,12 @@ const predictBody = z.strictObject({
 const batchBody = (maxBatch: number) =>
   z.strictObject({ requests: z.array(predictBody).check(z.minLength(1), z.maxLength(maxBatch)) });
 
-function api() {
-  return servingContext().config.platform.api;
-}
-
-async function predictOne(body: PredictRequestBody, requestId: string) {
+async function predictOne(ctx: PredictContext, body: PredictRequestBody, requestId: string) {
+  const api = ctx.config.platform.api;
   const started = performance.now();
-  const served = await servePrediction(servingContext(), body, requestId, {
-    cacheSeconds: api().modelCacheSeconds,
-    ttlDays: api().predictionTtlDays,
+  const served = await servePrediction(ctx, body, requestId, {
+    cacheSeconds: api.modelCacheSeconds,
+    ttlDays: api.predictionTtlDays,
   });
   metrics.addDimensions({ modelVersion: served.modelVersion, arm: served.arm });
   metrics.addMetric('PredictLatency', 'Milliseconds', performance.now() - started);
@@ -48,17 +46,25 @@ async function predictOne(body: PredictRequestBody, requestId: string) {
   return served;
 }
 
-/** POST /predict and POST /predict/batch (each batch item answered or failed on its own). */
-export const predict = instrumented(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+/** POST /predict and POST /predict/batch on a context (the Lambda export uses the AWS one). */
+export function createHandlers(context: () => PredictContext) {
+  return { predict: instrumented(async (event: APIGatewayProxyEvent) => handle(context(), event)) };
+}
+
+export const { predict } = createHandlers(lazy(() => awsServingContext()));
+
+/** Each batch item is answered or failed on its own. */
+async function handle(ctx: PredictContext, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
+  const api = ctx.config.platform.api;
   try {
-    const raw = parseBody(event, api().maxBodyBytes);
+    const raw = parseBody(event, api.maxBodyBytes);
     const requestId = event.requestContext.requestId;
     if (event.resource === '/predict/batch') {
-      const batch = batchBody(api().maxBatch).parse(raw);
+      const batch = batchBody(api.maxBatch).parse(raw);
       const results = [];
       for (const [i, request] of batch.requests.entries()) {
         try {
-          results.push({ ok: true, ...(await predictOne(request, `${requestId}#${i}`)) });
+          results.push({ ok: true, ...(await predictOne(ctx, request, `${requestId}#${i}`)) });
         } catch (error) {
           const response = errorResponse(error);
           if (response.statusCode >= 500) throw error;
@@ -67,8 +73,8 @@ export const predict = instrumented(async (event: APIGatewayProxyEvent): Promise
       }
       return json(200, { results });
     }
-    return json(200, await predictOne(predictBody.parse(raw), requestId));
+    return json(200, await predictOne(ctx, predictBody.parse(raw), requestId));
   } catch (error) {
     return errorResponse(error);
   }
-});
+}

@@ -1,8 +1,11 @@
 /** The dashboard's read endpoints (GET): each route validates its query with zod and calls one use case. */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
+import { awsContext } from '#composition/aws-context';
+import { lazy } from '#composition/lazy';
 import { parseIsoDay } from '#shared/data/values';
 import { MODEL_VERSION_PATTERN, SYMBOL_MAX_LENGTH, SYMBOL_PATTERN } from '#shared/identifiers';
+import type { Context } from '#shared/usecases/lake';
 import {
   currentRegimes,
   history,
@@ -12,7 +15,6 @@ import {
   status,
   timeline,
 } from '#shared/usecases/reads';
-import { context } from '../lib/context.ts';
 import { errorResponse, json } from '../lib/http.ts';
 import { instrumented } from '../lib/observability.ts';
 
@@ -35,10 +37,15 @@ const HISTORY = {
   '/events': 'events',
 } as const;
 
-/** GET routes of the dashboard. */
-export const read = instrumented(async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
+/** GET routes of the dashboard, on a context (the Lambda export uses the AWS one). */
+export function createHandlers(context: () => Context) {
+  return { read: instrumented(async (event: APIGatewayProxyEvent) => handle(context(), event)) };
+}
+
+export const { read } = createHandlers(lazy(() => awsContext()));
+
+async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {
-    const ctx = context();
     const q = event.queryStringParameters ?? {};
     switch (event.resource) {
       case '/status':
@@ -73,4 +80,4 @@ export const read = instrumented(async (event: APIGatewayProxyEvent): Promise<AP
   } catch (error) {
     return errorResponse(error, [NotFoundError]);
   }
-});
+}

@@ -5,10 +5,10 @@
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { $ZodError } from 'zod/v4/core';
+import { ENV } from '#composition/env';
 import { PredictInputError } from '#shared/model/predict';
 import { PointerConflictError } from '#shared/ports';
 import { NoModelError, ServingModelMissingError } from '#shared/usecases/serving';
-import { ENV } from './env.ts';
 import { logger } from './observability.ts';
 
 /**

@@ -1,8 +1,13 @@
 /**
  * The pipeline's Lambda tasks (one bundle, one export per task: the stack points each function at
  * its export). Each parses its input with zod, calls one use case, and returns a small JSON result.
+ * `createHandlers(context)` builds them on any context (the local runtime's, a test's); the Lambda
+ * exports are built on the AWS one (#composition/aws-context), made at the first event.
  */
 
+import { awsContext } from '#composition/aws-context';
+import { codeVersion } from '#composition/env';
+import { lazy } from '#composition/lazy';
 import { executionFailed } from '#shared/usecases/failures';
 import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
 import {
@@ -12,10 +17,10 @@ import {
   quarantineObject,
   validateBronze,
 } from '#shared/usecases/ingest';
+import type { Context } from '#shared/usecases/lake';
 import { checkDrift, retrainIfNeeded } from '#shared/usecases/monitoring';
 import { recordOutcomes } from '#shared/usecases/outcomes';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
-import { codeVersion, context } from '../lib/context.ts';
 import { asTask, instrumented } from '../lib/observability.ts';
 import {
   executionStatusChange,
@@ -26,90 +31,98 @@ import {
   trainedState,
 } from './schemas.ts';
 
-export const claim = instrumented(async (event: unknown) => {
-  const input = objectInput.parse(event);
-  return asTask(() => claimObject(context(), input, input.runId));
-});
+/** The pipeline's tasks on a context. */
+export function createHandlers(context: () => Context) {
+  const claim = instrumented(async (event: unknown) => {
+    const input = objectInput.parse(event);
+    return asTask(() => claimObject(context(), input, input.runId));
+  });
 
-export const validate = instrumented(async (event: unknown) => {
-  const input = objectInput.parse(event);
-  return asTask(() => validateBronze(context(), input, input.runId));
-});
+  const validate = instrumented(async (event: unknown) => {
+    const input = objectInput.parse(event);
+    return asTask(() => validateBronze(context(), input, input.runId));
+  });
 
-export const clean = instrumented(async (event: unknown) => {
-  const input = objectInput.parse(event);
-  return asTask(() => cleanToSilver(context(), input, input.runId));
-});
+  const clean = instrumented(async (event: unknown) => {
+    const input = objectInput.parse(event);
+    return asTask(() => cleanToSilver(context(), input, input.runId));
+  });
 
-export const gold = instrumented(async (event: unknown) => {
-  const { symbol, runId } = symbolItem.parse(event);
-  return asTask(() => buildSymbolGold(context(), symbol, runId));
-});
+  const gold = instrumented(async (event: unknown) => {
+    const { symbol, runId } = symbolItem.parse(event);
+    return asTask(() => buildSymbolGold(context(), symbol, runId));
+  });
 
-export const finish = instrumented(async (event: unknown) => {
-  const input = objectInput.parse(event);
-  return asTask(() => finishGold(context(), input.runId, input.key));
-});
+  const finish = instrumented(async (event: unknown) => {
+    const input = objectInput.parse(event);
+    return asTask(() => finishGold(context(), input.runId, input.key));
+  });
 
-export const outcomes = instrumented(async (event: unknown) => {
-  const input = symbolsState.parse(event);
-  return asTask(() => recordOutcomes(context(), input.silver.symbols));
-});
+  const outcomes = instrumented(async (event: unknown) => {
+    const input = symbolsState.parse(event);
+    return asTask(() => recordOutcomes(context(), input.silver.symbols));
+  });
 
-export const drift = instrumented(async (event: unknown) => {
-  objectInput.parse(event);
-  return asTask(() => checkDrift(context()));
-});
+  const drift = instrumented(async (event: unknown) => {
+    objectInput.parse(event);
+    return asTask(() => checkDrift(context()));
+  });
 
-export const train = instrumented(async (event: unknown) => {
-  objectInput.parse(event);
-  return asTask(() => trainFromLake(context(), codeVersion()));
-});
+  const train = instrumented(async (event: unknown) => {
+    objectInput.parse(event);
+    return asTask(() => trainFromLake(context(), codeVersion()));
+  });
 
-export const register = instrumented(async (event: unknown) => {
-  const input = trainedState.parse(event);
-  return asTask(() => registerModel(context(), input.trained.version, `new data: ${input.key}`));
-});
+  const register = instrumented(async (event: unknown) => {
+    const input = trainedState.parse(event);
+    return asTask(() => registerModel(context(), input.trained.version, `new data: ${input.key}`));
+  });
 
-export const quarantine = instrumented(async (event: unknown) => {
-  const input = { ...objectInput.parse(event), ...failedState.parse(event) };
-  return asTask(async () => {
-    const ctx = context();
-    // The Catch keeps only the error's name and message: find the structured rejection again.
-    const diagnosed = await diagnoseRejection(ctx, input);
-    const message = errorMessage(input.error.Cause) ?? input.error.Error;
-    return quarantineObject(ctx, input, input.runId, {
-      name: input.error.Error,
-      message: diagnosed?.message ?? message,
-      ...(diagnosed
-        ? {
-            code: diagnosed.code,
-            reason: diagnosed.reason,
-            ...(diagnosed.line === undefined ? {} : { line: diagnosed.line }),
-            ...(diagnosed.quality ? { quality: diagnosed.quality } : {}),
-          }
-        : { reason: message }),
+  const quarantine = instrumented(async (event: unknown) => {
+    const input = { ...objectInput.parse(event), ...failedState.parse(event) };
+    return asTask(async () => {
+      const ctx = context();
+      // The Catch keeps only the error's name and message: find the structured rejection again.
+      const diagnosed = await diagnoseRejection(ctx, input);
+      const message = errorMessage(input.error.Cause) ?? input.error.Error;
+      return quarantineObject(ctx, input, input.runId, {
+        name: input.error.Error,
+        message: diagnosed?.message ?? message,
+        ...(diagnosed
+          ? {
+              code: diagnosed.code,
+              reason: diagnosed.reason,
+              ...(diagnosed.line === undefined ? {} : { line: diagnosed.line }),
+              ...(diagnosed.quality ? { quality: diagnosed.quality } : {}),
+            }
+          : { reason: message }),
+      });
     });
   });
-});
 
-/**
- * The target of the rule on the state machine's status changes (FAILED, TIMED_OUT, ABORTED): marks the
- * object's claim failed (so it can run again) and raises the run's one alert.
- */
-export const failed = instrumented(async (event: unknown) => {
-  const { detail } = executionStatusChange.parse(event);
-  const input = parseInput(detail.input);
-  return asTask(() =>
-    executionFailed(context(), {
-      executionName: detail.name,
-      status: detail.status,
-      ...(detail.error ? { error: detail.error } : {}),
-      ...(detail.cause ? { cause: detail.cause } : {}),
-      ...(input ? { input } : {}),
-    }),
-  );
-});
+  /**
+   * The target of the rule on the state machine's status changes (FAILED, TIMED_OUT, ABORTED): marks the
+   * object's claim failed (so it can run again) and raises the run's one alert.
+   */
+  const failed = instrumented(async (event: unknown) => {
+    const { detail } = executionStatusChange.parse(event);
+    const input = parseInput(detail.input);
+    return asTask(() =>
+      executionFailed(context(), {
+        executionName: detail.name,
+        status: detail.status,
+        ...(detail.error ? { error: detail.error } : {}),
+        ...(detail.cause ? { cause: detail.cause } : {}),
+        ...(input ? { input } : {}),
+      }),
+    );
+  });
+
+  return { claim, validate, clean, gold, finish, outcomes, drift, train, register, quarantine, failed };
+}
+
+export const { claim, validate, clean, gold, finish, outcomes, drift, train, register, quarantine, failed } =
+  createHandlers(lazy(() => awsContext()));
 
 /** The execution's input (JSON text) as the object it names, when it names one. */
 function parseInput(text: string | null | undefined) {

@@ -1,8 +1,8 @@
 /**
  * FinmlFunction: NodejsFunction with the team's defaults — Node.js 22 on ARM64, X-Ray tracing, an
  * explicit log group with retention, ESM + minified bundles with source maps (applied to stack
- * traces at run time unless a function opts out), the config YAML copied into the bundle with its
- * validated JSON beside it, the SDK's credential chain reduced to Lambda's environment credentials
+ * traces at run time unless a function opts out), the config the stack was given bundled as
+ * validated JSON, the SDK's credential chain reduced to Lambda's environment credentials
  * — and helpers that add an environment variable and its IAM grant together. Each function records
  * its source entry and export as template metadata, so the local runtime can run the very same
  * handler without bundling.
@@ -18,8 +18,9 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { loadConfig } from '#config/load';
-import { BUNDLED_CONFIG_FILE, bundledConfigText } from '../../functions/lib/bundled-config.ts';
+import { BUNDLED_CONFIG_FILE, bundledConfigText } from '#composition/bundled-config';
+import type { FinmlConfig } from '#config/schema';
+import { hashJson } from '#shared/hash';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -50,18 +51,21 @@ export interface FinmlFunctionProps {
   readonly memorySize?: number;
   readonly logRetention: RetentionDays;
   readonly environment?: Record<string, string>;
+  /** The validated config the stack was built with: bundled as the function's config.json. */
+  readonly config: FinmlConfig;
 }
 
 export type Access = 'read' | 'write' | 'readWrite';
 
 export class FinmlFunction extends NodejsFunction {
   private runtimeSourceMaps = true;
+  /** The config.json this function's bundle carries (the config the stack was given). */
+  readonly bundledConfig: string;
 
   constructor(scope: Construct, id: string, props: FinmlFunctionProps) {
-    // The validated config/*.yaml, written into the bundle as JSON (functions/lib/bundled-config.ts).
-    const bundledConfig = Buffer.from(bundledConfigText(loadConfig(join(REPO_ROOT, 'config')))).toString(
-      'base64',
-    );
+    // The config the stack was given, written into the bundle as JSON (composition/bundled-config.ts).
+    const configText = bundledConfigText({ config: props.config, hash: hashJson(props.config) });
+    const bundledConfig = Buffer.from(configText).toString('base64');
     const logGroup = new LogGroup(scope, `${id}Logs`, {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
@@ -115,14 +119,14 @@ export class FinmlFunction extends NodejsFunction {
         commandHooks: {
           beforeBundling: () => [],
           beforeInstall: () => [],
-          afterBundling: (inputDir: string, outputDir: string) => [
+          afterBundling: (_inputDir: string, outputDir: string) => [
             `mkdir -p "${outputDir}/config"`,
-            `cp "${inputDir}"/config/*.yaml "${outputDir}/config/"`,
             `node -e "require('node:fs').writeFileSync(process.argv[1], Buffer.from(process.argv[2], 'base64'))" "${outputDir}/config/${BUNDLED_CONFIG_FILE}" ${bundledConfig}`,
           ],
         },
       },
     });
+    this.bundledConfig = configText;
     // Decided at synthesis, so that a construct wiring the function can still opt out.
     this.addEnvironment(
       'NODE_OPTIONS',

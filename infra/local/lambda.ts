@@ -12,6 +12,9 @@ import type { FunctionLogs } from './logs.ts';
 
 export type Handler = (event: unknown, context: LambdaContext) => Promise<unknown>;
 
+/** What every handler module exports beside its Lambda handlers: the handlers built on a given context. */
+export const HANDLER_FACTORY = 'createHandlers';
+
 /** What Lambda reports for a failed invocation (the Node.js runtime's error shape). */
 export interface LambdaErrorPayload {
   errorType: string;
@@ -79,14 +82,22 @@ export class LocalLambda {
     }
   }
 
-  /** Imports every handler module (the "cold start"); fails naming a missing export. */
-  async load(): Promise<void> {
+  /**
+   * Imports every handler module (the "cold start") and builds its handlers on `context` — each entry
+   * module's `createHandlers(context)` (functions/*), the composition the Lambda exports make on the
+   * AWS context; fails naming a missing factory or export.
+   */
+  async load(context: () => unknown): Promise<void> {
     for (const f of this.functions) {
       const module = (await import(pathToFileURL(join(this.repoRoot, f.entry)).href)) as Record<
         string,
         unknown
       >;
-      const handler = module[f.exportName];
+      const create = module[HANDLER_FACTORY];
+      if (typeof create !== 'function') {
+        throw new Error(`${f.logicalId}: ${f.entry} exports no ${HANDLER_FACTORY}(context)`);
+      }
+      const handler = (create as (c: () => unknown) => Record<string, unknown>)(context)[f.exportName];
       if (typeof handler !== 'function') {
         throw new Error(`${f.logicalId}: ${f.entry} has no exported function "${f.exportName}"`);
       }

@@ -4,7 +4,8 @@
  * Functions interpreter started by S3 object events that match the EventBridge rule, the REST API and
  * the dashboard on one HTTP port, the schedule rules as timers. State persists under `stateDir`.
  *
- * One process hosts every function, so the handlers share one use-case context (`setContext`): the
+ * One process hosts every function, so the handlers share one use-case context, built here (the
+ * composition root of the local deployment) and handed to each entry module's `createHandlers`: the
  * real adapters (S3ObjectStore, DynamoModelRegistry, DynamoPredictionLog) on the local servers, and
  * the outbox as the AlertPublisher. Run one runtime per process at a time.
  */
@@ -14,14 +15,14 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { ENV } from '#composition/env';
 import { loadConfig } from '#config/load';
 import { createDynamoClient, createDynamoDocumentClient, createS3Client } from '#shared/aws/clients';
 import { clearLeases, DynamoLeaseStore } from '#shared/aws/dynamo-leases';
 import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
-import { resetServingCache } from '#shared/usecases/serving';
-import { ENV, setContext } from '../../functions/lib/context.ts';
+import type { Context } from '#shared/usecases/lake';
 import { LocalApiGateway } from './api-gateway.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalDeployment, planDeployment } from './deployment.ts';
 import {
@@ -300,7 +301,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const clock = options.now ? { now: options.now } : {};
     const { config, hash } = loadConfig(processEnv.FINML_CONFIG_DIR);
     const topicArn = required(env, ENV.alertTopic);
-    setContext({
+    const context: Context = {
       store: new S3ObjectStore(s3),
       registry: new DynamoModelRegistry(documentClient, required(env, ENV.registryTable), clock),
       predictions: new DynamoPredictionLog(documentClient, required(env, ENV.predictionsTable), clock),
@@ -317,18 +318,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       configHash: hash,
       dashboardUrl: app,
       now: options.now ?? (() => new Date()),
-    });
-    resetServingCache();
-    cleanup.push(() => {
-      setContext(undefined);
-      resetServingCache();
-    });
+    };
 
     const logs = new FunctionLogs(logsDir);
     logs.install();
     cleanup.push(() => logs.close());
     const lambda = new LocalLambda(deployment.functions, logs, REPO_ROOT);
-    await lambda.load();
+    await lambda.load(() => context);
 
     const machines = deployment.stateMachines.map(
       (spec) => new LocalStateMachine(spec, lambda, { historyFile: join(stateDir, 'executions.jsonl') }),

@@ -110,7 +110,11 @@ interface Served {
   checkedAt: number;
 }
 
-let served: Served | undefined;
+/**
+ * The models in service of each context (keyed by its registry): a warm Lambda keeps its context,
+ * so its models; a new context — another local runtime, a test — starts with none.
+ */
+const servedBy = new WeakMap<ServingContext['registry'], Served>();
 
 /**
  * The models in service, re-reading the pointers at most every `cacheSeconds`. A version already in
@@ -118,6 +122,7 @@ let served: Served | undefined;
  */
 export async function modelsInService(ctx: ServingContext, cacheSeconds: number): Promise<Served> {
   const now = ctx.now().getTime();
+  const served = servedBy.get(ctx.registry);
   if (served && now - served.checkedAt < cacheSeconds * 1000) return served;
   const [production, candidate] = await Promise.all([
     ctx.registry.getPointer('production'),
@@ -131,17 +136,18 @@ export async function modelsInService(ctx: ServingContext, cacheSeconds: number)
     load(production.version),
     candidate ? load(candidate.version) : undefined,
   ]);
-  served = {
+  const next: Served = {
     production: { pointer: production, model: productionModel },
     ...(candidate && candidateModel ? { candidate: { pointer: candidate, model: candidateModel } } : {}),
     checkedAt: now,
   };
-  return served;
+  servedBy.set(ctx.registry, next);
+  return next;
 }
 
-/** Forgets the models in service (tests, and after an admin change in the same process). */
-export function resetServingCache(): void {
-  served = undefined;
+/** Forgets the context's models in service (after an admin change of the pointers, in the same process). */
+export function forgetModelsInService(ctx: Pick<ServingContext, 'registry'>): void {
+  servedBy.delete(ctx.registry);
 }
 
 /** Deterministic A/B arm: the request id hashed to [0, 1) against the candidate's traffic share. */

@@ -8,7 +8,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
+import { hashJson } from '#shared/hash';
 import { buildApp } from '../../infra/app.ts';
+import { FinmlFunction } from '../../infra/constructs/finml-function.ts';
+import { FinmlStack } from '../../infra/stack.ts';
 
 const offline = () => new App({ context: { 'aws:cdk:bundling-stacks': [] } });
 let template: Template;
@@ -380,3 +383,16 @@ test('cdk-nag reports an unacknowledged finding (the check is live)', () => {
   new Bucket(stack as Stack, 'Careless'); // no SSL policy, no access logs
   expect(() => app.synth()).toThrow(/AwsSolutions-S(1|10)/);
 }, 60_000);
+
+test('each function bundles the config the stack was given, not the YAML on disk', () => {
+  const full = loadConfig().config;
+  const changed = { ...full, platform: { ...full.platform, api: { ...full.platform.api, maxBatch: 7 } } };
+  const stack = new FinmlStack(offline(), 'Changed', { config: changed, codeVersion: 'test' });
+  const functions = stack.node.findAll().filter((c): c is FinmlFunction => c instanceof FinmlFunction);
+  expect(functions.length).toBeGreaterThan(5);
+  for (const f of functions) {
+    const bundled = JSON.parse(f.bundledConfig) as { config: typeof full; hash: string };
+    expect(bundled.config.platform.api.maxBatch).toBe(7);
+    expect(bundled.hash).toBe(hashJson(changed));
+  }
+});

@@ -19,16 +19,11 @@ import { claimObject, cleanToSilver, validateBronze } from '#shared/usecases/ing
 import { type Context, keys } from '#shared/usecases/lake';
 import { checkDrift } from '#shared/usecases/monitoring';
 import { promote } from '#shared/usecases/reads';
-import { resetServingCache } from '#shared/usecases/serving';
+import { forgetModelsInService } from '#shared/usecases/serving';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
-import { admin as adminHandler } from '../../../functions/api/admin.ts';
-import { predict as predictHandler } from '../../../functions/api/predict.ts';
-import { setContext } from '../../../functions/lib/context.ts';
-import {
-  claim as claimHandler,
-  quarantine as quarantineHandler,
-  validate as validateHandler,
-} from '../../../functions/pipeline/handlers.ts';
+import { createHandlers as adminHandlers } from '../../../functions/api/admin.ts';
+import { createHandlers as predictHandlers } from '../../../functions/api/predict.ts';
+import { createHandlers as pipelineHandlers } from '../../../functions/pipeline/handlers.ts';
 import { type LocalDynamo, type LocalS3, startLocalDynamo, startLocalS3 } from '../../helpers/local-aws.ts';
 
 const BUCKETS = {
@@ -42,6 +37,18 @@ const SAMPLE = readFileSync('data/samples/sp500-2000.csv');
 let s3: LocalS3;
 let dynamo: LocalDynamo;
 let ctx: Context;
+/** The context the handlers are built on (as the local runtime builds them; a test may swap it). */
+let current: Context;
+const serveWith = (c: Context) => {
+  current = c;
+};
+const { admin: adminHandler } = adminHandlers(() => current);
+const { predict: predictHandler } = predictHandlers(() => current);
+const {
+  claim: claimHandler,
+  quarantine: quarantineHandler,
+  validate: validateHandler,
+} = pipelineHandlers(() => current);
 const published: { subject: string; severity: string }[] = [];
 const { config, hash } = loadConfig();
 
@@ -59,13 +66,11 @@ beforeAll(async () => {
     configHash: hash,
     now: () => new Date(),
   };
-  setContext(ctx);
+  serveWith(ctx);
   await ctx.store.put(BUCKETS.bronze, 'market_data/SPX.csv', new Uint8Array(SAMPLE));
 }, 60_000);
 
 afterAll(async () => {
-  setContext(undefined);
-  resetServingCache();
   await s3?.stop();
   await dynamo?.stop();
 });
@@ -138,9 +143,9 @@ describe('pipeline steps on local S3 and DynamoDB', () => {
           ),
       },
     };
-    setContext(flaky as Context);
+    serveWith(flaky as Context);
     const error = await validateHandler(object, lambdaContext).catch((e: Error) => e);
-    setContext(ctx);
+    serveWith(ctx);
     expect((error as Error).name).toBe('TransientAwsError');
   });
 
@@ -216,7 +221,7 @@ describe('the prediction API handler', () => {
   });
 
   test('answers from the serving model: the model artifact is not read', async () => {
-    resetServingCache();
+    forgetModelsInService(ctx);
     const store = {
       ...ctx.store,
       getText: async (bucket: string, key: string) => {
@@ -224,12 +229,12 @@ describe('the prediction API handler', () => {
         return ctx.store.getText(bucket, key);
       },
     };
-    setContext({ ...ctx, store });
+    serveWith({ ...ctx, store });
     try {
       expect((await call(JSON.stringify({ symbol: 'SPX', horizon: 1 }))).status).toBe(200);
     } finally {
-      setContext(ctx);
-      resetServingCache();
+      serveWith(ctx);
+      forgetModelsInService(ctx);
     }
   });
 
@@ -255,7 +260,7 @@ test('a production model without a serving model is served from its artifact, an
   await dynamo.documentClient.send(
     new DeleteCommand({ TableName: dynamo.tables.registry, Key: { pk: 'SERVING', sk: production.version } }),
   );
-  resetServingCache();
+  forgetModelsInService(ctx);
   const r = await predictHandler(apiEvent(JSON.stringify({ symbol: 'SPX', horizon: 1 })), lambdaContext);
   expect(r.statusCode).toBe(200);
   const trained = await trainFromLake({ ...ctx, now: () => new Date(Date.now() + 2000) }, 'test');

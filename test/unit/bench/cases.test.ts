@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import type { Metafile } from 'esbuild';
 import { describe, expect, test } from 'vitest';
+import { ENV } from '#composition/env';
 import {
   BUNDLE_ALIASES,
   bytesByPackage,
@@ -17,7 +18,6 @@ import {
 import { scaledLogReturns } from '../../../bench/cases/hmm.measure.ts';
 import { CASES } from '../../../bench/cases/index.ts';
 import { MemoryPredictionLog } from '../../../bench/cases/predict-ports.ts';
-import { ENV } from '../../../functions/lib/context.ts';
 import type { PredictionLogEntry } from '../../../shared/ports.ts';
 
 const finmlFunctionSource = readFileSync(

@@ -3,14 +3,14 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '#config/load';
 import {
   BUNDLED_CONFIG_FILE,
   BundledConfigError,
   bundledConfig,
   bundledConfigText,
   readBundledConfig,
-} from '../../../functions/lib/bundled-config.ts';
+} from '#composition/bundled-config';
+import { loadConfig } from '#config/load';
 
 const dir = mkdtempSync(join(tmpdir(), 'finml-bundled-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,19 +4,23 @@
  * model without a serving model.
  */
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
 import { type ServingModelRecord, servingModelOf } from '#shared/model/serving-model';
 import type { ModelPointer, PredictionLogEntry } from '#shared/ports';
 import type { Context } from '#shared/usecases/lake';
-import { resetServingCache } from '#shared/usecases/serving';
-import { predict } from '../../../functions/api/predict.ts';
-import { setContext } from '../../../functions/lib/context-override.ts';
+import { createHandlers } from '../../../functions/api/predict.ts';
 import { artifactLike } from '../../helpers/serving-model.ts';
 
 const VERSION = '20260101T000000-aaaaaaaa';
 const { config } = loadConfig();
 const logged: PredictionLogEntry[] = [];
+/** The context the handler is built on (each test sets a new one, with its own models in service). */
+let current: Context;
+const { predict } = createHandlers(() => current);
+const serveWith = (ctx: Context) => {
+  current = ctx;
+};
 
 /** The /predict function's context: no store, no buckets — as serving-context.ts builds it. */
 function leanContext(serving: ServingModelRecord[]): Context {
@@ -58,14 +62,12 @@ const call = async (body: unknown, resource = '/predict') => {
 };
 
 afterEach(() => {
-  resetServingCache();
   logged.length = 0;
 });
-afterAll(() => setContext(undefined));
 
 describe('POST /predict on the lean context', () => {
   test('answers from the serving model and logs the prediction', async () => {
-    setContext(leanContext([servingModelOf(artifactLike(VERSION))]));
+    serveWith(leanContext([servingModelOf(artifactLike(VERSION))]));
     const r = await call({ symbol: 'SPX', horizon: 2 });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ modelVersion: VERSION, arm: 'production', horizon: 2 });
@@ -73,7 +75,7 @@ describe('POST /predict on the lean context', () => {
   });
 
   test('the horizon defaults to one day', async () => {
-    setContext(leanContext([servingModelOf(artifactLike(VERSION))]));
+    serveWith(leanContext([servingModelOf(artifactLike(VERSION))]));
     expect((await call({ symbol: 'SPX' })).body.horizon).toBe(1);
   });
 
@@ -83,27 +85,27 @@ describe('POST /predict on the lean context', () => {
     [{ symbol: '', horizon: 1 }, 'symbol', 'Too small: expected string to have >=1 characters'],
     [{ symbol: 'SPX', extra: 1 }, '', 'Unrecognized key: "extra"'],
   ])('refuses %j with zod’s English message', async (body, path, message) => {
-    setContext(leanContext([servingModelOf(artifactLike(VERSION))]));
+    serveWith(leanContext([servingModelOf(artifactLike(VERSION))]));
     const r = await call(body);
     expect(r.status).toBe(400);
     expect(r.body).toEqual({ message: 'invalid request', issues: [{ path, message }] });
   });
 
   test('a batch answers each request on its own', async () => {
-    setContext(leanContext([servingModelOf(artifactLike(VERSION))]));
+    serveWith(leanContext([servingModelOf(artifactLike(VERSION))]));
     const r = await call({ requests: [{ symbol: 'SPX' }, { symbol: 'NOPE' }] }, '/predict/batch');
     expect(r.status).toBe(200);
     expect(r.body.results.map((x: { ok: boolean; status?: number }) => x.status ?? 200)).toEqual([200, 404]);
   });
 
   test('a batch larger than the configured maximum is refused', async () => {
-    setContext(leanContext([servingModelOf(artifactLike(VERSION))]));
+    serveWith(leanContext([servingModelOf(artifactLike(VERSION))]));
     const requests = Array.from({ length: config.platform.api.maxBatch + 1 }, () => ({ symbol: 'SPX' }));
     expect((await call({ requests }, '/predict/batch')).status).toBe(400);
   });
 
   test('a model without a serving model is a 503 that says how to get one', async () => {
-    setContext(leanContext([]));
+    serveWith(leanContext([]));
     const r = await call({ symbol: 'SPX', horizon: 1 });
     expect(r.status).toBe(503);
     expect(r.body.message).toMatch(new RegExp(`model ${VERSION} has no serving model`));

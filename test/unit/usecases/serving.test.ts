@@ -2,16 +2,16 @@
  * Serving: where a model in service comes from (its serving model, else its artifact where the
  * context reads artifacts, else a clear 503 error), and that a version in service is not read again.
  */
-import { afterEach, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { serializeArtifact } from '#shared/model/artifact';
 import { ServingModelError, type ServingModelRecord, servingModelOf } from '#shared/model/serving-model';
 import type { ModelPointer, PointerName, PredictionLogEntry } from '#shared/ports';
 import { keys } from '#shared/usecases/lake';
 import {
+  forgetModelsInService,
   loadServingModel,
   modelsInService,
   NoModelError,
-  resetServingCache,
   type ServingContext,
   ServingModelMissingError,
   servePrediction,
@@ -70,8 +70,6 @@ function memoryContext(options: { servingModels?: ServingModelRecord[]; artifact
   return { ctx, pointers, reads, logged, advance };
 }
 
-afterEach(() => resetServingCache());
-
 describe('loadServingModel', () => {
   test('reads the registry’s serving model, not the artifact', async () => {
     const stored = servingModelOf(artifactLike(V1));
@@ -120,6 +118,20 @@ describe('modelsInService', () => {
     advance(6);
     await modelsInService(ctx, 5);
     expect(reads.servingModels).toBe(2);
+  });
+
+  test('the models in service belong to their context: another context loads its own; forgetting reloads', async () => {
+    const models = [servingModelOf(artifactLike(V1))];
+    const a = memoryContext({ servingModels: models });
+    const b = memoryContext({ servingModels: models });
+    await modelsInService(a.ctx, 5);
+    await modelsInService(b.ctx, 5);
+    expect([a.reads.servingModels, b.reads.servingModels]).toEqual([1, 1]);
+    await modelsInService(a.ctx, 5);
+    expect(a.reads.servingModels).toBe(1); // cached
+    forgetModelsInService(a.ctx);
+    await modelsInService(a.ctx, 5);
+    expect(a.reads.servingModels).toBe(2);
   });
 });
 

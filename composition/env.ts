@@ -15,10 +15,11 @@ export const ENV = {
 } as const;
 
 /** Required environment, read once at cold start: a missing variable fails the init, not a request. */
-export function requiredEnv(name: string): string {
-  const value = process.env[name];
+export function requiredEnv(name: string, env: NodeJS.ProcessEnv = process.env): string {
+  const value = env[name];
   if (value === undefined || value === '') throw new Error(`environment variable ${name} is not set`);
   return value;
 }
 
-export const codeVersion = (): string => process.env[ENV.codeVersion] ?? 'unknown';
+export const codeVersion = (env: NodeJS.ProcessEnv = process.env): string =>
+  env[ENV.codeVersion] ?? 'unknown';

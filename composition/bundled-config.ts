@@ -1,9 +1,8 @@
 /**
- * The config as the Lambda bundle carries it: FinmlFunction validates config/*.yaml at synth
- * (config/load.ts, the single source of truth) and writes the result beside the copied YAML as
- * `config.json`, so a cold start reads JSON instead of parsing YAML and validating it with zod
- * again (and the /predict bundle holds neither library). Unbundled runs (tests, the local runtime,
- * the CLI) load the YAML.
+ * The config as the Lambda bundle carries it: FinmlFunction writes the validated config the stack was
+ * given (config/load.ts) into the bundle as `config.json`, so a cold start reads JSON instead of
+ * parsing YAML and validating it with zod again (and the /predict bundle holds neither library).
+ * Unbundled runs (tests, the local runtime, the CLI) load the YAML and build their own context.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,7 +47,7 @@ export function bundledConfig(dir = process.env.FINML_CONFIG_DIR): LoadedConfig 
   if (loaded === undefined) {
     throw new BundledConfigError(
       `no ${BUNDLED_CONFIG_FILE} in FINML_CONFIG_DIR (${dir ?? 'not set'}): the function's bundle is built by ` +
-        'FinmlFunction (infra/constructs/finml-function.ts); unbundled runs inject their context (setContext)',
+        'FinmlFunction (infra/constructs/finml-function.ts); unbundled runs (the local runtime, tests) pass their own context to createHandlers',
     );
   }
   return loaded;
