@@ -73,6 +73,8 @@ export interface LocalRuntimeOptions {
   readonly print?: (line: string) => void;
   /** The use cases' clock. @default the system clock */
   readonly now?: () => Date;
+  /** The folder of the config YAML the functions run with (tests change a threshold). @default <repo>/config */
+  readonly configDir?: string;
 }
 
 export interface LocalRuntime {
@@ -110,9 +112,9 @@ export interface LocalRuntime {
 }
 
 /** Values every function's environment gets locally in place of the template's. */
-function overrides(apiUrl: string): Record<string, string> {
+function overrides(apiUrl: string, configDir: string): Record<string, string> {
   return {
-    FINML_CONFIG_DIR: join(REPO_ROOT, 'config'),
+    FINML_CONFIG_DIR: configDir,
     [ENV.dashboardUrl]: apiUrl,
   };
 }
@@ -247,7 +249,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const app = `http://${hostName}:${appPort}`;
 
     const deployment = planDeployment(stack.template, stack.stackName, {
-      environmentOverrides: overrides(app),
+      environmentOverrides: overrides(app, options.configDir ?? join(REPO_ROOT, 'config')),
       environmentDropped: ['NODE_OPTIONS'],
       siteDomain: new URL(app).host,
     });
