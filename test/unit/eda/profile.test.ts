@@ -51,6 +51,7 @@ describe('bronze profile of a messy file', () => {
     expect(b!.dropped).toEqual({
       wrong_cell_count: 1,
       missing_symbol: 1,
+      invalid_symbol: 0,
       invalid_date: 1,
       non_numeric_price: 1,
       non_positive_price: 1,
