@@ -30,6 +30,10 @@ export const dataConfigSchema = z
       thresholds: z.strictObject({ low: probability, high: probability }),
       labels: z.array(z.string().min(1)).length(3),
     }),
+    scoring: z.strictObject({
+      mode: z.enum(['point-in-time', 'reference']),
+      minHistory: z.number().int().min(1),
+    }),
     quality: z.strictObject({
       gates: z.strictObject({
         bronze: z.number().min(0).max(100),

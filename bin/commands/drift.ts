@@ -65,8 +65,10 @@ async function bronzeTables(
   data: Parameters<typeof runDataPipeline>[2]['config'],
   runDay: number,
 ): Promise<GoldTable[]> {
+  // A bronze file alone is new data without its history: point-in-time scores would have no burn-in
+  // behind them, so its rows are scored on the model's scale (the reference mode) instead.
   const result = await runDataPipeline([{ name: file, chunks: fileChunks(file) }], new Map(), {
-    config: data,
+    config: { ...data, scoring: { ...data.scoring, mode: 'reference' } },
     runDay,
     modelReferences: modelReferences(model),
   });

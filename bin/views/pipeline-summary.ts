@@ -15,6 +15,10 @@ export interface PipelineSummary {
   gold: {
     rows: number;
     warmupRows: number;
+    /** Post-warm-up rows left out as point-in-time burn-in (scoring.minHistory). */
+    burnInRows: number;
+    /** Symbols without gold rows yet, each with how much more history it needs. */
+    shortHistory: string[];
     symbols: {
       symbol: string;
       rows: number;
@@ -57,6 +61,8 @@ export function pipelineSummary(args: {
     gold: {
       rows: m?.gold.rows ?? 0,
       warmupRows: m?.gold.warmupRows ?? 0,
+      burnInRows: m?.gold.burnInRows ?? 0,
+      shortHistory: symbols.flatMap((g) => (g.shortHistory ? [g.shortHistory] : [])),
       symbols: symbols.map((g) => ({
         symbol: g.symbol,
         rows: g.rows,
@@ -103,22 +109,26 @@ export function formatPipelineSummary(s: PipelineSummary): string {
   if (s.gold.rejected !== null) {
     lines.push(`✗ Gold: ${s.gold.rejected}`);
   } else if (s.gold.rows === 0) {
-    lines.push('Gold: no rows yet — a symbol needs more silver rows than the volatility window (warm-up).');
+    lines.push('Gold: no rows yet.');
   } else {
+    const withGold = s.gold.symbols.filter((sym) => sym.rows > 0);
     const counts = Object.entries(s.gold.regimeCounts)
       .map(([k, n]) => `${k} ${n}`)
       .join(' · ');
     lines.push(
-      `Gold: ${s.gold.rows} rows for ${s.gold.symbols.length} symbol(s), ${s.gold.warmupRows} warm-up rows left out`,
+      `Gold: ${s.gold.rows} rows for ${withGold.length} symbol(s); left out: ${s.gold.warmupRows} warm-up rows, ${s.gold.burnInRows} point-in-time burn-in rows`,
     );
     lines.push(`  regimes: ${counts}`);
-    for (const sym of s.gold.symbols.slice(0, 20)) {
+    for (const sym of withGold.slice(0, 20)) {
       lines.push(
         `  ${sym.symbol.padEnd(12)} ${sym.first} … ${sym.last}  ${String(sym.rows).padStart(7)} rows  latest ${sym.latestRegime}`,
       );
     }
-    if (s.gold.symbols.length > 20) lines.push(`  … and ${s.gold.symbols.length - 20} more`);
+    if (withGold.length > 20) lines.push(`  … and ${withGold.length - 20} more`);
   }
+  for (const message of s.gold.shortHistory.slice(0, 20)) lines.push(`  no gold yet: ${message}`);
+  if (s.gold.shortHistory.length > 20)
+    lines.push(`  … and ${s.gold.shortHistory.length - 20} more without gold`);
   lines.push(
     '',
     `Quality  bronze ${pct(s.quality.bronze)}   silver ${pct(s.quality.silver)}   gold ${pct(s.quality.gold)}`,

@@ -4,7 +4,8 @@
  * - log_return r_t = ln(p_t / p_{t-1});
  * - realized_vol_21d = sample sd (ddof 1) of the last `window` returns × sqrt(annualisation days);
  * - drawdown = 1 − p_t / max_{s≤t} p_s;
- * - per-feature score = empirical CDF against the symbol's reference sample;
+ * - per-feature score = point-in-time expanding empirical CDF (point-in-time.ts), or, under
+ *   `scoring.mode: reference`, the empirical CDF against the symbol's reference sample;
  * - risk_score = weighted mean of the scores; regime by the thresholds (strict <).
  * Warm-up rows (any feature undefined) are left out and counted.
  */
@@ -43,6 +44,10 @@ export interface GoldSeries extends GoldFeatures {
   risk_score: Float64Array;
   /** 0 = Low, 1 = Medium, 2 = High. */
   markov_state: Uint8Array;
+  /** Consecutive gold days, up to and including each row, in its regime (1 on the day it entered). */
+  regime_age: Int32Array;
+  /** Post-warm-up rows left out of gold as point-in-time burn-in (0 under `scoring.mode: reference`). */
+  burnInRows: number;
   /** Risk indicators on each row's date (forward-filled), when any were loaded. */
   indicators?: Record<string, Float64Array>;
 }
@@ -206,6 +211,15 @@ export class EcdfIndex {
   }
 }
 
+/** Consecutive days in the current state, up to and including each day (1 on the day it entered). */
+export function regimeAges(states: ArrayLike<number>): Int32Array {
+  const age = new Int32Array(states.length);
+  for (let t = 0; t < states.length; t++) {
+    age[t] = t > 0 && states[t] === states[t - 1] ? age[t - 1]! + 1 : 1;
+  }
+  return age;
+}
+
 /** The regime state of a risk score: 0 Low if < low, 1 Medium if < high, else 2 High. */
 export function regimeOf(riskScore: number, thresholds: { low: number; high: number }): 0 | 1 | 2 {
   if (riskScore < thresholds.low) return 0;
@@ -241,7 +255,14 @@ export function scoreRegimes(f: GoldFeatures, reference: ReferenceSample, config
     risk[i] = risk[i]! / totalWeight;
     state[i] = regimeOf(risk[i]!, config.regimes.thresholds);
   }
-  return { ...f, scores, risk_score: risk, markov_state: state };
+  return {
+    ...f,
+    scores,
+    risk_score: risk,
+    markov_state: state,
+    regime_age: regimeAges(state),
+    burnInRows: 0,
+  };
 }
 
 /** Gold quality: every feature finite and in range, unique ordered days, none in the future. */

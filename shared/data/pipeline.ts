@@ -30,6 +30,7 @@ import {
   mergeIndicators,
   readBronzeIndicatorFile,
 } from './indicators.ts';
+import { scorePointInTime } from './point-in-time.ts';
 import { addCounts, countsQuality, type LayerQuality, layerQuality, NO_ROWS } from './quality.ts';
 import type { SilverSeries } from './series.ts';
 import { cleanSeries, mergeSilver, type SilverStats, silverCounts } from './silver.ts';
@@ -191,6 +192,10 @@ export interface GoldSymbolSummary {
   symbol: string;
   rows: number;
   warmupRows: number;
+  /** Post-warm-up rows left out as point-in-time burn-in. */
+  burnInRows: number;
+  /** Why the symbol has no gold rows yet (how much more history it needs), when it has none. */
+  shortHistory?: string;
   /** First and last gold day (days since epoch), null without gold rows. */
   firstDay: number | null;
   lastDay: number | null;
@@ -222,9 +227,11 @@ export interface GoldOptions {
 }
 
 /**
- * Gold for one silver history. A symbol with a reference in `modelReferences` is scored on the
- * model's scale; otherwise its own full history is the reference (the first model, and every
- * retraining, fits the reference on the full history).
+ * Gold for one silver history. Under `scoring.mode: point-in-time` (the default) each day is scored
+ * against the symbol's own history up to that day, after a `minHistory` burn-in; the reference
+ * returned is the symbol's full history (what a model trained on this gold keeps for drift checks).
+ * Under `scoring.mode: reference` a symbol with a reference in `modelReferences` is scored on the
+ * model's scale, otherwise on its own full history.
  */
 export function goldForHistory(
   history: SilverSeries,
@@ -232,33 +239,65 @@ export function goldForHistory(
 ): { series: GoldSeries; reference: GoldReference } {
   const { config } = options;
   const features = computeFeatures(history, config);
-  const fromModel = options.modelReferences?.get(history.symbol);
+  const pointInTime = config.scoring.mode === 'point-in-time';
+  const fromModel = pointInTime ? undefined : options.modelReferences?.get(history.symbol);
   const sample = fromModel ?? referenceSample(features, config);
   const reference: GoldReference = { sample, source: fromModel ? 'model' : 'own history' };
+  let series: GoldSeries;
   if (features.length === 0) {
-    const series = {
+    series = {
       ...features,
       scores: {},
       risk_score: new Float64Array(0),
       markov_state: new Uint8Array(0),
+      regime_age: new Int32Array(0),
+      burnInRows: 0,
     };
-    return { series, reference };
+  } else if (pointInTime) {
+    series = scorePointInTime(features, config, config.scoring.minHistory);
+  } else {
+    series = scoreRegimes(features, sample, config);
   }
-  const series = scoreRegimes(features, sample, config);
-  if (options.indicators && options.indicators.length > 0)
+  if (series.length > 0 && options.indicators && options.indicators.length > 0)
     series.indicators = joinIndicators(series.day, options.indicators);
   return { series, reference };
 }
 
+/**
+ * Why a symbol has no gold rows yet, or undefined when it has some: the days it still needs before
+ * the warm-up and the point-in-time burn-in are behind it (a monthly file of 10 years needs 10 more
+ * years of monthly rows, or daily data).
+ */
+export function shortHistoryMessage(g: GoldSeries, config: DataConfig): string | undefined {
+  if (g.length > 0) return undefined;
+  const warmup = config.features.volatilityWindow;
+  const burnIn = config.scoring.mode === 'point-in-time' ? config.scoring.minHistory : 1;
+  const have = g.warmupRows + g.burnInRows;
+  const need = warmup + burnIn;
+  const more = need - have;
+  const rule =
+    config.scoring.mode === 'point-in-time'
+      ? `${warmup} warm-up rows (features.volatilityWindow) and ${burnIn} scored days (scoring.minHistory)`
+      : `${warmup} warm-up rows (features.volatilityWindow) and 1 scored day`;
+  return `${g.symbol} has ${have} silver rows; its first gold row needs ${need}: ${rule} — ${more} more trading day${more === 1 ? '' : 's'} of history`;
+}
+
 /** The summary of one symbol's gold. */
-export function goldSymbolSummary(g: GoldSeries, reference: GoldReference): GoldSymbolSummary {
+export function goldSymbolSummary(
+  g: GoldSeries,
+  reference: GoldReference,
+  config: DataConfig,
+): GoldSymbolSummary {
   const stateCounts = [0, 0, 0];
   for (const state of g.markov_state) stateCounts[state]!++;
   const n = g.length;
+  const shortHistory = shortHistoryMessage(g, config);
   return {
+    ...(shortHistory ? { shortHistory } : {}),
     symbol: g.symbol,
     rows: n,
     warmupRows: g.warmupRows,
+    burnInRows: g.burnInRows,
     firstDay: n === 0 ? null : g.day[0]!,
     lastDay: n === 0 ? null : g.day[n - 1]!,
     stateCounts,
@@ -283,7 +322,7 @@ export function buildGold(histories: Iterable<SilverSeries>, options: GoldOption
   return {
     series,
     references,
-    symbols: series.map((g) => goldSymbolSummary(g, references.get(g.symbol)!)),
+    symbols: series.map((g) => goldSymbolSummary(g, references.get(g.symbol)!, options.config)),
     quality: goldQuality(series, options.runDay, options.config.quality.gates.gold),
   };
 }
@@ -370,7 +409,7 @@ export async function streamDataPipeline(
       }
       if (history === undefined) continue;
       const gold = goldForHistory(history, goldOptions);
-      summaries.push(goldSymbolSummary(gold.series, gold.reference));
+      summaries.push(goldSymbolSummary(gold.series, gold.reference, config));
       counts = addCounts(counts, goldCounts(gold.series, options.runDay));
       await sink.gold?.(gold.series, gold.reference);
     }

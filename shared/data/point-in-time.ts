@@ -12,7 +12,14 @@
  * Cost: O(n log n) per feature with a Fenwick tree over the ranks of the symbol's values.
  */
 import type { DataConfig } from '#config/schema';
-import { type Feature, type GoldFeatures, type GoldSeries, regimeOf, weightedFeatures } from './gold.ts';
+import {
+  type Feature,
+  type GoldFeatures,
+  type GoldSeries,
+  regimeAges,
+  regimeOf,
+  weightedFeatures,
+} from './gold.ts';
 
 /**
  * Expanding empirical-CDF scores of `values` in time order: out[t] = #{s ≤ t : v_s ≤ v_t} / (t + 1).
@@ -49,28 +56,12 @@ export function expandingEcdf(values: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** Consecutive days in the current state, up to and including each day (1 on the day it entered). */
-export function regimeAges(states: ArrayLike<number>): Int32Array {
-  const age = new Int32Array(states.length);
-  for (let t = 0; t < states.length; t++) {
-    age[t] = t > 0 && states[t] === states[t - 1] ? age[t - 1]! + 1 : 1;
-  }
-  return age;
-}
-
-/** A point-in-time gold series: the rows after burn-in, with each row's age in its regime. */
-export interface PointInTimeSeries extends GoldSeries {
-  regime_age: Int32Array;
-  /** Post-warm-up rows left out of gold because fewer than minHistory days were behind them. */
-  burnInRows: number;
-}
-
 /**
  * Scores a symbol's features point in time and labels its regimes; the first `minHistory − 1`
  * post-warm-up rows are burn-in. A symbol with fewer than `minHistory` rows gets an empty series
  * (its `burnInRows` says how many it has).
  */
-export function scorePointInTime(f: GoldFeatures, config: DataConfig, minHistory: number): PointInTimeSeries {
+export function scorePointInTime(f: GoldFeatures, config: DataConfig, minHistory: number): GoldSeries {
   if (!Number.isInteger(minHistory) || minHistory < 1) {
     throw new RangeError(`minHistory must be an integer ≥ 1, got ${minHistory}`);
   }

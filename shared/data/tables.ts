@@ -103,6 +103,7 @@ export function goldColumns(scored: readonly string[]): string[] {
     'risk_score',
     'regime',
     'markov_state',
+    'regime_age',
   ];
 }
 
@@ -121,7 +122,7 @@ export function* goldCsv(s: GoldSeries, labels: readonly string[], withHeader = 
     let line = `${formatIsoDay(s.day[i]!)},${symbol},${numberCell(s.price[i]!)},${numberCell(s.log_return[i]!)},${numberCell(s.realized_vol_21d[i]!)},${numberCell(s.drawdown[i]!)}`;
     for (const column of scores) line += `,${numberCell(column[i]!)}`;
     const state = s.markov_state[i]!;
-    line += `,${numberCell(s.risk_score[i]!)},${labelCells[state]!},${state}`;
+    line += `,${numberCell(s.risk_score[i]!)},${labelCells[state]!},${state},${s.regime_age[i]!}`;
     for (const column of indicatorColumns) line += `,${numberCell(column[i]!)}`;
     buf += `${line}\n`;
     if ((i + 1) % ROWS_PER_CHUNK === 0) {
@@ -148,6 +149,8 @@ export interface GoldTable {
   drawdown: Float64Array;
   risk_score: Float64Array;
   markov_state: Uint8Array;
+  /** The file's regime_age column; computed from markov_state for a gold file written before it. */
+  regime_age: Int32Array;
 }
 
 const GOLD_NUMERIC = ['price', 'log_return', 'realized_vol_21d', 'drawdown', 'risk_score'] as const;
@@ -158,13 +161,16 @@ class GoldBuilder {
   length = 0;
   day = new Int32Array(256);
   state = new Uint8Array(256);
+  age = new Int32Array(256);
   values = GOLD_NUMERIC.map(() => new Float64Array(256));
 
-  push(day: number, state: number, values: Float64Array): void {
+  /** `age` is the row's regime_age, or 0 when the file has no such column. */
+  push(day: number, state: number, age: number, values: Float64Array): void {
     if (this.length === this.day.length) this.grow();
     const i = this.length++;
     this.day[i] = day;
     this.state[i] = state;
+    this.age[i] = age > 0 ? age : i > 0 && this.state[i - 1] === state ? this.age[i - 1]! + 1 : 1;
     for (let k = 0; k < values.length; k++) this.values[k]![i] = values[k]!;
   }
 
@@ -186,6 +192,7 @@ class GoldBuilder {
       drawdown: column('drawdown'),
       risk_score: column('risk_score'),
       markov_state: trim(this.state),
+      regime_age: trim(this.age),
     };
   }
 
@@ -197,6 +204,9 @@ class GoldBuilder {
     const state = new Uint8Array(size);
     state.set(this.state);
     this.state = state;
+    const age = new Int32Array(size);
+    age.set(this.age);
+    this.age = age;
     this.values = this.values.map((v) => {
       const next = new Float64Array(size);
       next.set(v);
@@ -216,6 +226,7 @@ export async function readGoldCsv(chunks: AsyncIterable<Uint8Array>, file: strin
   let dateCol = -1;
   let symbolCol = -1;
   let stateCol = -1;
+  let ageCol = -1;
   let current: GoldBuilder | undefined;
   let currentSymbol = '';
   const values = new Float64Array(GOLD_NUMERIC.length);
@@ -237,12 +248,15 @@ export async function readGoldCsv(chunks: AsyncIterable<Uint8Array>, file: strin
       dateCol = index('date');
       symbolCol = index('symbol');
       stateCol = index('markov_state');
+      ageCol = header.indexOf('regime_age');
       columns = GOLD_NUMERIC.map(index);
       return;
     }
     const day = parseIsoDay(row.cell(dateCol));
     const state = row.decimal(stateCol);
     let ok = day !== undefined && state !== undefined && Number.isInteger(state) && state >= 0;
+    const age = ageCol === -1 ? 0 : row.decimal(ageCol);
+    if (age === undefined || !Number.isInteger(age) || (ageCol !== -1 && age < 1)) ok = false;
     for (let k = 0; k < columns.length; k++) {
       const v = row.decimal(columns[k]!);
       values[k] = v ?? Number.NaN;
@@ -264,7 +278,7 @@ export async function readGoldCsv(chunks: AsyncIterable<Uint8Array>, file: strin
         builders.set(symbol, current);
       }
     }
-    current.push(day!, state!, values);
+    current.push(day!, state!, age!, values);
   });
   if (columns === undefined)
     throw new DataRejectedError({ file, line: 1, code: 'empty_file', reason: 'the file is empty' });

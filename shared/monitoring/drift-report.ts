@@ -264,8 +264,10 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
     };
   });
 
-  // Regimes of the window on the model's scale (as new data is labelled in production).
-  const states = stored ? rescore(table, start, model) : Array.from(table.markov_state.subarray(start));
+  // The window's regimes: the gold's own point-in-time labels, or under `scoring.mode: reference`
+  // the window scored on the model's scale (as that mode labels new rows in production).
+  const onModelScale = stored && options.data.scoring.mode === 'reference';
+  const states = onModelScale ? rescore(table, start, model) : Array.from(table.markov_state.subarray(start));
   const K = model.labels.length;
   const observed = new Array<number>(K).fill(0);
   for (const s of states) observed[s]!++;

@@ -34,6 +34,10 @@ export interface SymbolGoldResult {
   goldKey: string;
   rows: number;
   warmupRows: number;
+  /** Post-warm-up rows left out as point-in-time burn-in (scoring.minHistory). */
+  burnInRows: number;
+  /** Why the symbol has no gold rows yet and how much more history it needs (absent when it has some). */
+  shortHistory?: string;
   firstDate: string | null;
   lastDate: string | null;
   referenceSource: 'model' | 'own history';
@@ -123,9 +127,13 @@ async function mergedIndicators(ctx: Context, runId: string) {
   return { table, etag, staged };
 }
 
-/** Gold of one merged silver history (scored on the production model's scale when it knows the symbol). */
+/**
+ * Gold of one merged silver history: point in time (the default), or under `scoring.mode: reference`
+ * on the production model's scale when it knows the symbol.
+ */
 async function goldOf(ctx: Context, history: SilverSeries, indicators: IndicatorTable | undefined) {
-  const production = await pointedModel(ctx, 'production');
+  const byReference = ctx.config.data.scoring.mode === 'reference';
+  const production = byReference ? await pointedModel(ctx, 'production') : undefined;
   const references = production ? modelReferences(production.model) : undefined;
   return buildGold([history], {
     config: ctx.config.data,
@@ -162,6 +170,8 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
     goldKey: keys.gold(symbol),
     rows: series.length,
     warmupRows: series.warmupRows,
+    burnInRows: series.burnInRows,
+    ...(gold.symbols[0]!.shortHistory ? { shortHistory: gold.symbols[0]!.shortHistory } : {}),
     firstDate: series.length ? formatIsoDay(series.day[0]!) : null,
     lastDate: series.length ? formatIsoDay(series.day[series.length - 1]!) : null,
     referenceSource: gold.references.get(symbol)!.source,
@@ -267,6 +277,7 @@ export interface RunMetadata {
   gold: {
     rows: number;
     warmupRows: number;
+    burnInRows: number;
     regimeCounts: Record<string, number>;
     symbols: Omit<SymbolGoldResult, 'stagedKey' | 'stagedSilverKey'>[];
   };
@@ -317,6 +328,7 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     gold: {
       rows: withRows.reduce((s, r) => s + r.rows, 0),
       warmupRows: results.reduce((s, r) => s + r.warmupRows, 0),
+      burnInRows: results.reduce((s, r) => s + (r.burnInRows ?? 0), 0),
       regimeCounts: Object.fromEntries(
         labels.map((l, k) => [l, results.reduce((s, r) => s + (r.regimeCounts[k] ?? 0), 0)]),
       ),

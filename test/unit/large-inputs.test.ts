@@ -66,6 +66,7 @@ function goldTables(symbols: number): GoldTable[] {
       drawdown: g.drawdown,
       risk_score: g.risk_score,
       markov_state: g.markov_state,
+      regime_age: g.regime_age,
     };
   });
 }

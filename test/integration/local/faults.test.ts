@@ -121,6 +121,17 @@ describe('the fault suite', () => {
     );
   }, 120_000);
 
+  test('point in time: a continuation of a history leaves every earlier gold row as it was', async () => {
+    const rows = SAMPLE_LINES.slice(-900);
+    expect((await drop('market_data/pit-a.csv', file('PIT', rows.slice(0, 500)))).status).toBe('SUCCEEDED');
+    const before = (await text(goldBucket(), goldKey('PIT')))!;
+    expect(before.trimEnd().split('\n')).toHaveLength(1 + 500 - 21 - 251);
+    expect((await drop('market_data/pit-b.csv', file('PIT', rows.slice(500)))).status).toBe('SUCCEEDED');
+    const after = (await text(goldBucket(), goldKey('PIT')))!;
+    expect(after.trimEnd().split('\n')).toHaveLength(1 + 900 - 21 - 251);
+    expect(after.startsWith(before)).toBe(true);
+  }, 120_000);
+
   test('a 10-symbol regime-switching file in four slices: every run succeeds, later runs too', async () => {
     const lines = [...bronzeCsvChunks({ symbols: 10, days: 400, seed: 13 })].join('').trimEnd().split('\n');
     const [header, ...rows] = lines;

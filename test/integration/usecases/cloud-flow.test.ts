@@ -104,16 +104,16 @@ describe('pipeline steps on local S3 and DynamoDB', () => {
     expect(silver.symbols).toEqual(['SPX']);
     // Cleaned rows wait in staging until every gate has passed.
     expect(await ctx.store.list(BUCKETS.silver, keys.silverPrefix)).toEqual([]);
-    expect(await buildSymbolGold(ctx, 'SPX', 'run-1')).toEqual({ symbol: 'SPX', rows: 5084 });
+    expect(await buildSymbolGold(ctx, 'SPX', 'run-1')).toEqual({ symbol: 'SPX', rows: 4833 });
     expect(await ctx.store.list(BUCKETS.gold, keys.goldPrefix)).toEqual([]);
     const gold = await finishGold(ctx, 'run-1', object.key);
     expect(await ctx.store.list(BUCKETS.silver, keys.silverPrefix)).toEqual([keys.silver('SPX')]);
     expect(await ctx.store.list(BUCKETS.gold, keys.goldPrefix)).toEqual([keys.gold('SPX')]);
-    expect(gold).toMatchObject({ goldRows: 5084, symbols: ['SPX'], score: 100 });
+    expect(gold).toMatchObject({ goldRows: 4833, symbols: ['SPX'], score: 100 });
     expect(gold.counts).toEqual([
-      [1392, 65, 0],
-      [65, 1963, 49],
-      [0, 49, 1500],
+      [2300, 58, 0],
+      [58, 1507, 43],
+      [0, 42, 824],
     ]);
   });
 

@@ -139,6 +139,37 @@ describe('per-symbol serialisation on the local servers', () => {
   }, 120_000);
 });
 
+describe('point-in-time gold on the cloud path', () => {
+  test('property: the gold after a prefix of the history is the prefix of the gold after all of it', async () => {
+    let run = 0;
+    const rows = ROWS.slice(-700);
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 250, max: 690 }), async (cut) => {
+        const symbol = `PIT${++run}`;
+        await runObject(
+          ctx,
+          await put(`market_data/${symbol}-a.csv`, file(symbol, rows.slice(0, cut))),
+          `${symbol}-a`,
+        );
+        const prefix = (await ctx.store.getText(BUCKETS.gold, keys.gold(symbol)))!;
+        await runObject(
+          ctx,
+          await put(`market_data/${symbol}-b.csv`, file(symbol, rows.slice(cut))),
+          `${symbol}-b`,
+        );
+        const after = (await ctx.store.getText(BUCKETS.gold, keys.gold(symbol)))!;
+        // Appending data never changes an earlier gold row…
+        expect(after.startsWith(prefix)).toBe(true);
+        expect(after.trimEnd().split('\n')).toHaveLength(1 + 700 - 21 - 251);
+        // …and the gold is that of one file holding the whole history.
+        const { union } = await unionSilver(symbol, rows, symbol);
+        expect(after).toBe(await union.store.getText('gold-union', keys.gold(symbol)));
+      }),
+      { numRuns: 4 },
+    );
+  }, 120_000);
+});
+
 describe('staging', () => {
   test('a run whose gold gate fails publishes neither silver nor gold: the lake stays as it was', async () => {
     const first = await put('market_data/staged.csv', file('STAGED', ROWS.slice(0, 400)));
@@ -147,7 +178,7 @@ describe('staging', () => {
       silver: await silverOf(ctx, 'STAGED'),
       gold: await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED')),
     };
-    expect(before.gold?.trimEnd().split('\n')).toHaveLength(1 + 400 - 21);
+    expect(before.gold?.trimEnd().split('\n')).toHaveLength(1 + 400 - 21 - 251);
 
     const strict = {
       ...ctx,
@@ -162,7 +193,10 @@ describe('staging', () => {
     const second = await put('market_data/staged-2.csv', file('STAGED', ROWS.slice(400, 800)));
     await cleanToSilver(strict, second, 'staged-2');
     expect(await silverOf(ctx, 'STAGED')).toBe(before.silver); // cleaned rows wait in staging
-    expect(await buildSymbolGold(strict, 'STAGED', 'staged-2')).toEqual({ symbol: 'STAGED', rows: 800 - 21 });
+    expect(await buildSymbolGold(strict, 'STAGED', 'staged-2')).toEqual({
+      symbol: 'STAGED',
+      rows: 800 - 21 - 251,
+    });
     const error = await finishGold(strict, 'staged-2', second.key).catch((e: Error) => e);
 
     expect((error as Error).name).toBe('DataRejectedError');

@@ -64,14 +64,14 @@ describe('finml eda on the sample, one layer at a time', () => {
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
     expect(report.layer).toBe('gold');
-    expect(report.overview).toMatchObject({ rows: 5084, first: '2000-02-02', last: '2020-04-17' });
-    expect(report.gold.regimes.counts).toEqual({ Low: 1457, Medium: 2077, High: 1550 });
+    expect(report.overview).toMatchObject({ rows: 4833, first: '2001-01-31', last: '2020-04-17' });
+    expect(report.gold.regimes.counts).toEqual({ Low: 2358, Medium: 1608, High: 867 });
     expect(report.gold.regimes.transitions.counts).toEqual([
-      [1392, 65, 0],
-      [65, 1963, 49],
-      [0, 49, 1500],
+      [2300, 58, 0],
+      [58, 1507, 43],
+      [0, 42, 824],
     ]);
-    expect(report.gold.checks).toMatchObject({ passed: true, enoughPairs: { pairs: 5083, required: 6 } });
+    expect(report.gold.checks).toMatchObject({ passed: true, enoughPairs: { pairs: 4832, required: 6 } });
     expect(Object.keys(report.symbols[0].outliers)).toEqual(['log_return', 'realized_vol_21d', 'drawdown']);
   });
 });

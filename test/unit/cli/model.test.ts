@@ -15,9 +15,9 @@ describe('finml train / report / predict on the sample', () => {
     const report = readFileSync(join(out, 'model/report.txt'), 'utf8');
     expect(report).toMatch(/^FINML regime model \d{8}T\d{6}-[0-9a-f]{8}/);
     expect(report).toContain('Transition matrix P (α = 1), with 95 % credible intervals:');
-    expect(report).toMatch(/Low\s+0\.954 \[0\.943, 0\.964\]/);
-    expect(report).toMatch(/Markov\s+0\.956/);
-    expect(report).toMatch(/persistence\s+0\.956\s+0\.958\s+0\.967\s+0\.607/);
+    expect(report).toMatch(/Low\s+0\.975 \[0\.968, 0\.981\]/);
+    expect(report).toMatch(/Markov\s+0\.960/);
+    expect(report).toMatch(/persistence\s+0\.960\s+0\.955\s+0\.967\s+0\.549/);
     expect(report).toContain('Reaching High (High treated as absorbing):');
     const model = JSON.parse(readFileSync(join(out, 'model/model.json'), 'utf8'));
     expect(model).toMatchObject({
@@ -56,8 +56,8 @@ describe('finml train / report / predict on the sample', () => {
     ]);
     expect(code).toBe(0);
     expect(stdout).toContain('5 day(s) ahead from Low (given)');
-    expect(stdout).toMatch(/Low\s+80\.3 %/);
-    expect(stdout).toMatch(/P\(reach High within 5 day\(s\)\): 1\.3 % {2}\(95 % interval 0\.8 % – 2\.2 %\)/);
+    expect(stdout).toMatch(/Low\s+88\.7 %/);
+    expect(stdout).toMatch(/P\(reach High within 5 day\(s\)\): 0\.8 % {2}\(95 % interval 0\.5 % – 1\.4 %\)/);
   });
 
   test('predict without --regime starts from the latest gold regime; --json for scripts', async () => {

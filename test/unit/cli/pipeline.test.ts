@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { SILVER_COLUMNS } from '#shared/data/tables';
+import { parseIsoDay } from '#shared/data/values';
 import { keys } from '#shared/usecases/lake';
 import { runCli, tempDir } from '../../helpers/cli.ts';
-import { closesCsv } from '../../helpers/data.ts';
+import { closesCsv, isoOf } from '../../helpers/data.ts';
 
 const SAMPLE = 'data/samples/sp500-2000.csv';
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
@@ -26,13 +27,16 @@ describe('finml pipeline', () => {
     const out = tempDir();
     const { code, stdout } = await runCli(['pipeline', SAMPLE, '--out', out, '--run-date', '2026-11-26']);
     expect(code).toBe(0);
-    expect(stdout).toContain('Gold: 5084 rows for 1 symbol(s), 21 warm-up rows left out');
-    expect(stdout).toMatch(/regimes: Low 1457 · Medium 2077 · High 1550/);
+    // Point-in-time scores (DOMAIN §3 v2): the first 251 scored days are burn-in.
+    expect(stdout).toContain(
+      'Gold: 4833 rows for 1 symbol(s); left out: 21 warm-up rows, 251 point-in-time burn-in rows',
+    );
+    expect(stdout).toMatch(/regimes: Low 2358 · Medium 1608 · High 867/);
     const features = readFileSync(goldFile(out, 'SP500-2000'), 'utf8').trimEnd().split('\n');
     expect(features[0]).toBe(
-      'date,symbol,price,log_return,realized_vol_21d,drawdown,score_realized_vol_21d,score_drawdown,risk_score,regime,markov_state',
+      'date,symbol,price,log_return,realized_vol_21d,drawdown,score_realized_vol_21d,score_drawdown,risk_score,regime,markov_state,regime_age',
     );
-    expect(features).toHaveLength(5085);
+    expect(features).toHaveLength(4834);
     // The run's record: the same metadata.json the deployed pipeline writes (runs/<run id>/).
     const meta = json(join(runDir(out), 'metadata.json'));
     expect(meta.sources[0]).toMatchObject({
@@ -44,7 +48,7 @@ describe('finml pipeline', () => {
     expect(meta.sources[0].sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(meta.configHash).toMatch(/^[0-9a-f]{64}$/);
     expect(meta.runDate).toBe('2026-11-26');
-    expect(meta.gold).toMatchObject({ rows: 5084, warmupRows: 21 });
+    expect(meta.gold).toMatchObject({ rows: 4833, warmupRows: 21, burnInRows: 251 });
     expect(meta.gold.symbols[0]).toMatchObject({ symbol: 'SP500-2000', referenceSource: 'own history' });
     for (const layer of ['bronze', 'silver', 'gold']) {
       expect(meta.quality[layer]).toMatchObject({ layer, passed: true });
@@ -75,8 +79,8 @@ describe('finml pipeline', () => {
     expect(summary.files[0]).toMatchObject({ file: SAMPLE, status: 'accepted' });
     expect(summary.gold.symbols[0]).toMatchObject({
       symbol: 'SP500-2000',
-      rows: 5084,
-      first: '2000-02-02',
+      rows: 4833,
+      first: '2001-01-31',
       last: '2020-04-17',
     });
   });
@@ -85,12 +89,13 @@ describe('finml pipeline', () => {
     const dir = tempDir();
     const out = join(dir, 'out');
     const rows = ['symbol,date,close'];
-    for (let i = 0; i < 40; i++) {
-      const d = `2021-02-${String((i % 28) + 1).padStart(2, '0')}`.replace(/-02-/, i < 28 ? '-02-' : '-03-');
+    // 300 days each: past the warm-up (21) and the point-in-time burn-in (251).
+    for (let i = 0; i < 300; i++) {
+      const d = isoOf(parseIsoDay('2021-02-01')! + i);
       rows.push(`AAA,${d},${100 + i}`, `=BBB,${d},${50 + Math.sin(i)}`);
     }
     writeFileSync(join(dir, 'multi.csv'), `${rows.join('\n')}\n`);
-    writeFileSync(join(dir, 'ccc.csv'), closesCsv(Array.from({ length: 30 }, (_, i) => 10 + i)));
+    writeFileSync(join(dir, 'ccc.csv'), closesCsv(Array.from({ length: 300 }, (_, i) => 10 + i)));
     const { code } = await runCli(['pipeline', join(dir, 'multi.csv'), join(dir, 'ccc.csv'), '--out', out]);
     expect(code).toBe(0);
     expect(symbolsIn(out, 'silver')).toEqual(['symbol=%3DBBB', 'symbol=AAA', 'symbol=CCC']);
@@ -130,22 +135,47 @@ describe('finml pipeline', () => {
   test('a later run merges into the silver history: a one-day file extends it', async () => {
     const dir = tempDir();
     const out = join(dir, 'out');
-    writeFileSync(join(dir, 'xyz.csv'), closesCsv(Array.from({ length: 30 }, (_, i) => 10 + i)));
+    writeFileSync(join(dir, 'xyz.csv'), closesCsv(Array.from({ length: 300 }, (_, i) => 10 + i)));
     expect((await runCli(['pipeline', join(dir, 'xyz.csv'), '--out', out])).code).toBe(0);
-    writeFileSync(join(dir, 'xyz.csv'), 'date,close\n2020-01-31,99\n');
+    const goldBefore = readFileSync(goldFile(out, 'XYZ'), 'utf8');
+    writeFileSync(join(dir, 'xyz.csv'), 'date,close\n2020-10-27,99\n');
     const { code } = await runCli(['pipeline', join(dir, 'xyz.csv'), '--out', out, '--json']);
     expect(code).toBe(0);
     const silver = readFileSync(silverFile(out, 'XYZ'), 'utf8').trimEnd().split('\n');
-    expect(silver).toHaveLength(32);
-    expect(silver.at(-1)).toMatch(/^2020-01-31,XYZ,,,,99,/);
-    expect(readFileSync(goldFile(out, 'XYZ'), 'utf8').trimEnd().split('\n')).toHaveLength(1 + 31 - 21);
+    expect(silver).toHaveLength(302);
+    expect(silver.at(-1)).toMatch(/^2020-10-27,XYZ,,,,99,/);
+    const goldAfter = readFileSync(goldFile(out, 'XYZ'), 'utf8');
+    expect(goldAfter.trimEnd().split('\n')).toHaveLength(1 + 301 - 21 - 251);
+    // Point in time: the day appended, every earlier gold row unchanged.
+    expect(goldAfter.startsWith(goldBefore)).toBe(true);
+  });
+
+  test('a series too short for point-in-time gold says how much more history it needs', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    writeFileSync(join(dir, 'young.csv'), closesCsv(Array.from({ length: 120 }, (_, i) => 10 + (i % 7))));
+    const { code, stdout } = await runCli(['pipeline', join(dir, 'young.csv'), '--out', out]);
+    expect(code).toBe(0);
+    const message =
+      'YOUNG has 120 silver rows; its first gold row needs 273: 21 warm-up rows (features.volatilityWindow) ' +
+      'and 252 scored days (scoring.minHistory) — 153 more trading days of history';
+    expect(stdout).toContain('Gold: no rows yet.');
+    expect(stdout).toContain(`no gold yet: ${message}`);
+    const meta = json(join(runDir(out), 'metadata.json'));
+    expect(meta.gold.symbols[0]).toMatchObject({
+      symbol: 'YOUNG',
+      rows: 0,
+      burnInRows: 99,
+      shortHistory: message,
+    });
+    expect(symbolsIn(out, 'silver')).toEqual(['symbol=YOUNG']);
   });
 
   test('gold below its gate publishes nothing: the staged silver and gold of the run are discarded', async () => {
     const dir = tempDir();
     const out = join(dir, 'out');
     // A damaged history already in silver: every other day repeats the one before.
-    const days = Array.from({ length: 200 }, (_, i) => i);
+    const days = Array.from({ length: 600 }, (_, i) => i);
     const rows = days.map((i) => {
       const day = new Date(Date.UTC(2019, 0, 1 + (i % 2 === 1 ? i - 1 : i))).toISOString().slice(0, 10);
       return `${day},OLD,,,,${100 + i},,,0,`;
@@ -196,7 +226,7 @@ test('risk indicators are joined to the gold rows by date, forward-filled', asyn
   expect(code).toBe(0);
   expect(stdout).toContain('risk indicators, 2 rows in → 2 dated rows');
   const gold = readFileSync(goldFile(out, 'SP500-2000'), 'utf8');
-  expect(gold.split('\n')[0]).toMatch(/,markov_state,vix$/);
+  expect(gold.split('\n')[0]).toMatch(/,markov_state,regime_age,vix$/);
   expect(gold).toMatch(/\n2020-03-13,[^\n]*,24\.2\n/);
   expect(gold).toMatch(/\n2020-03-17,[^\n]*,82\.7\n/);
   expect(existsSync(join(out, 'silver/indicators/risk_indicators.csv'))).toBe(true);

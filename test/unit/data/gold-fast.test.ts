@@ -132,6 +132,8 @@ const goldArb = fc.integer({ min: 0, max: 30 }).chain((n) => {
         warmupRows: 0,
         scores: {},
         markov_state: new Uint8Array(n),
+        regime_age: Int32Array.from({ length: n }, (_, i) => i + 1),
+        burnInRows: 0,
         ...c,
       }),
     );

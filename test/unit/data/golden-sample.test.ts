@@ -13,61 +13,74 @@ const expected = JSON.parse(
 );
 const SAMPLE = new URL('../../../data/samples/sp500-2000.csv', import.meta.url);
 
-let gold: GoldResult;
-beforeAll(async () => {
-  const result = await runDataPipeline(
-    [{ name: 'sp500-2000.csv', chunks: createReadStream(SAMPLE) }],
-    new Map(),
-    {
-      config: dataConfig(),
-      runDay: RUN_DAY,
-    },
-  );
-  expect(result.outcomes[0]!.status).toBe('accepted');
-  gold = result.gold;
-});
+type Mode = 'point-in-time' | 'reference';
+const sections: Record<Mode, typeof expected.pointInTime> = {
+  'point-in-time': expected.pointInTime,
+  reference: expected.reference,
+};
 
-describe('golden test on the S&P 500 sample', () => {
-  test('row counts: silver, warm-up and gold', () => {
-    const s = gold.series[0]!;
-    expect(s.symbol).toBe('SP500-2000');
-    expect(s.warmupRows).toBe(expected.warmupRows);
-    expect(s.length).toBe(expected.goldRows);
-    expect(s.length + s.warmupRows).toBe(expected.silverRows);
-  });
-
-  test('regime counts equal the pandas computation', () => {
-    expect(regimeCounts(gold.symbols, dataConfig().regimes.labels)).toEqual(expected.regimeCounts);
-  });
-
-  test('first, last and sampled gold rows equal the pandas computation', () => {
-    const s = gold.series[0]!;
-    const byDate = new Map(Array.from(s.day, (d, i) => [formatIsoDay(d), i]));
-    for (const row of expected.rows) {
-      const i = byDate.get(row.date)!;
-      expect(s.price[i]).toBe(row.price);
-      expect(s.log_return[i]).toBeCloseTo(row.log_return, 14);
-      expect(s.realized_vol_21d[i]! / row.realized_vol_21d).toBeCloseTo(1, 12);
-      expect(s.drawdown[i]).toBeCloseTo(row.drawdown, 14);
-      expect(s.scores.realized_vol_21d![i]).toBe(row.score_realized_vol_21d);
-      expect(s.scores.drawdown![i]).toBe(row.score_drawdown);
-      expect(s.risk_score[i]).toBeCloseTo(row.risk_score, 14);
-      expect(s.markov_state[i]).toBe(row.markov_state);
-    }
-    expect(formatIsoDay(s.day[0]!)).toBe(expected.first.date);
-    expect(formatIsoDay(s.day[s.length - 1]!)).toBe(expected.last.date);
-  });
-
-  test('the 2008 crisis and March 2020 are High, a calm month is not', () => {
-    const s = gold.series[0]!;
-    const share = (month: string) => {
-      const idx = Array.from(s.day, formatIsoDay).flatMap((d, i) => (d.startsWith(month) ? [i] : []));
-      return idx.filter((i) => s.markov_state[i] === 2).length / idx.length;
+describe.each(['point-in-time', 'reference'] as const)(
+  'golden test on the S&P 500 sample (scoring.mode: %s)',
+  (mode) => {
+    const want = sections[mode];
+    const config = () => {
+      const data = dataConfig();
+      return { ...data, scoring: { ...data.scoring, mode } };
     };
-    for (const [month, value] of Object.entries(expected.highShareByMonth)) expect(share(month)).toBe(value);
-  });
+    let gold: GoldResult;
+    beforeAll(async () => {
+      const result = await runDataPipeline(
+        [{ name: 'sp500-2000.csv', chunks: createReadStream(SAMPLE) }],
+        new Map(),
+        { config: config(), runDay: RUN_DAY },
+      );
+      expect(result.outcomes[0]!.status).toBe('accepted');
+      gold = result.gold;
+    });
 
-  test('every layer passes its gate', () => {
-    expect(gold.quality).toMatchObject({ passed: true, score: 100 });
-  });
-});
+    test('row counts: silver, warm-up, burn-in and gold', () => {
+      const s = gold.series[0]!;
+      expect(s.symbol).toBe('SP500-2000');
+      expect(s.warmupRows).toBe(expected.warmupRows);
+      expect(s.burnInRows).toBe(want.burnInRows ?? 0);
+      expect(s.length).toBe(want.goldRows);
+      expect(s.length + s.warmupRows + s.burnInRows).toBe(expected.silverRows);
+    });
+
+    test('regime counts equal the pandas computation', () => {
+      expect(regimeCounts(gold.symbols, dataConfig().regimes.labels)).toEqual(want.regimeCounts);
+    });
+
+    test('first, last and sampled gold rows equal the pandas computation', () => {
+      const s = gold.series[0]!;
+      const byDate = new Map(Array.from(s.day, (d, i) => [formatIsoDay(d), i]));
+      for (const row of want.rows) {
+        const i = byDate.get(row.date)!;
+        expect(s.price[i]).toBe(row.price);
+        expect(s.log_return[i]).toBeCloseTo(row.log_return, 14);
+        expect(s.realized_vol_21d[i]! / row.realized_vol_21d).toBeCloseTo(1, 12);
+        expect(s.drawdown[i]).toBeCloseTo(row.drawdown, 14);
+        expect(s.scores.realized_vol_21d![i]).toBe(row.score_realized_vol_21d);
+        expect(s.scores.drawdown![i]).toBe(row.score_drawdown);
+        expect(s.risk_score[i]).toBeCloseTo(row.risk_score, 14);
+        expect(s.markov_state[i]).toBe(row.markov_state);
+        expect(s.regime_age[i]).toBe(row.regime_age);
+      }
+      expect(formatIsoDay(s.day[0]!)).toBe(want.first.date);
+      expect(formatIsoDay(s.day[s.length - 1]!)).toBe(want.last.date);
+    });
+
+    test('the 2008 crisis and March 2020 are High, a calm month is not', () => {
+      const s = gold.series[0]!;
+      const share = (month: string) => {
+        const idx = Array.from(s.day, formatIsoDay).flatMap((d, i) => (d.startsWith(month) ? [i] : []));
+        return idx.filter((i) => s.markov_state[i] === 2).length / idx.length;
+      };
+      for (const [month, value] of Object.entries(want.highShareByMonth)) expect(share(month)).toBe(value);
+    });
+
+    test('every layer passes its gate', () => {
+      expect(gold.quality).toMatchObject({ passed: true, score: 100 });
+    });
+  },
+);

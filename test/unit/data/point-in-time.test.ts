@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
 import type { GoldFeatures } from '#shared/data/gold';
-import { expandingEcdf, regimeAges, scorePointInTime } from '#shared/data/point-in-time';
+import { regimeAges } from '#shared/data/gold';
+import { expandingEcdf, scorePointInTime } from '#shared/data/point-in-time';
 
 interface FixtureSymbol {
   symbol: string;

@@ -46,7 +46,7 @@ const fileB = () => generated(3, 100, 2, '2001-10-01');
 
 /** The existing silver: an older history of one symbol in the files, and one symbol in no file. */
 async function existingSilver(): Promise<Map<string, SilverSeries>> {
-  const old = generated(7, 120, 3, '2000-06-01');
+  const old = generated(7, 400, 3, '2000-06-01');
   const f = await readBronzeMarketFile(bronze('old.csv', old), { config: dataConfig(), runDay: RUN_DAY });
   const keep = [f.series[0]!, f.series[6]!];
   return new Map(keep.map((s) => [s.symbol, cleanSeries(s, dataConfig()).series]));

@@ -282,7 +282,7 @@ describe('gold profile of the sample', () => {
       statesValid: { passed: true },
       labelsMatchStates: { passed: true },
       datesIncreasing: { passed: true },
-      enoughPairs: { passed: true, pairs: 5083, required: 6 },
+      enoughPairs: { passed: true, pairs: 4832, required: 6 },
     });
   });
 });

@@ -50,8 +50,8 @@ describe('experiments on the sample', () => {
   test('stability fits rolling windows and ranks the largest changes', () => {
     const { windows, largestChanges } = stability(ctx());
     const { windowDays, stepDays } = config.model.experiments.stability;
-    expect(windows).toHaveLength(Math.floor((5084 - windowDays) / stepDays) + 1);
-    expect(windows[0]!.from).toBe('2000-02-02');
+    expect(windows).toHaveLength(Math.floor((4833 - windowDays) / stepDays) + 1);
+    expect(windows[0]!.from).toBe('2001-01-31');
     const sizes = largestChanges.map((c) => Math.abs(c.change));
     expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
     for (const w of windows) expect(w.stationary.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);

@@ -88,8 +88,8 @@ describe('the artifact', () => {
     expect([...ref.drawdown!.quantiles].sort((a, b) => a - b)).toEqual(ref.drawdown!.quantiles);
     expect(model.latest[gold[0]!.symbol]).toEqual({ date: '2020-04-17', state: 2, regime: 'High' });
     expect(model.lineage).toMatchObject({
-      rows: 5084,
-      firstDate: '2000-02-02',
+      rows: 4833,
+      firstDate: '2001-01-31',
       lastDate: '2020-04-17',
       codeVersion: 'test',
     });
@@ -176,6 +176,7 @@ describe('bad input: trains what can be trained and says what was skipped', () =
     realized_vol_21d: t.realized_vol_21d.slice(from, to),
     drawdown: t.drawdown.slice(from, to),
     risk_score: t.risk_score.slice(from, to),
+    regime_age: t.regime_age.slice(from, to),
     markov_state: t.markov_state.slice(from, to),
   });
 

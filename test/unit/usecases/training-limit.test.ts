@@ -24,7 +24,7 @@ async function lakeContext(maxRows: number) {
   );
   const g = result.gold.series[0]!;
   const objects = new Map<string, string>();
-  // Two symbols with the sample's 5,084 gold rows each.
+  // Two symbols with the sample's 4,833 gold rows each.
   for (const symbol of ['AAA', 'BBB']) {
     objects.set(
       `gold/${keys.gold(symbol)}`,
@@ -84,9 +84,9 @@ describe('the train step’s gold limit', () => {
     const failure = trainFromLake(ctx, 'test');
     await expect(failure).rejects.toThrowError(GoldTooLargeError);
     await expect(trainFromLake(ctx, 'test')).rejects.toThrowError(
-      /the gold in the lake has more than 6,000 rows \(10,168 in the partitions read up to features\/symbol=BBB\/gold\.csv\); the train function is sized for at most 6,000 \(config\/platform\.yaml functions\.trainMaxGoldRows\)/,
+      /the gold in the lake has more than 6,000 rows \(9,666 in the partitions read up to features\/symbol=BBB\/gold\.csv\); the train function is sized for at most 6,000 \(config\/platform\.yaml functions\.trainMaxGoldRows\)/,
     );
-    expect(rows).toBe(5_084);
+    expect(rows).toBe(4_833);
     expect([...objects.keys()].some((k) => k.startsWith('artifacts/'))).toBe(false);
     const alert = (records.alert ?? [])[0] as { kind: string; title: string; severity: string };
     expect(alert).toMatchObject({ kind: 'pipelineFailed', title: 'Pipeline step "Train" failed' });
@@ -98,6 +98,6 @@ describe('the train step’s gold limit', () => {
     const { ctx } = await lakeContext(10_168);
     const { tables, sources } = await readGoldLake(ctx, { maxRows: 10_168 });
     expect(tables.map((t) => t.symbol)).toEqual(['AAA', 'BBB']);
-    expect(sources.map((s) => s.rows)).toEqual([5_084, 5_084]);
+    expect(sources.map((s) => s.rows)).toEqual([4_833, 4_833]);
   });
 });
