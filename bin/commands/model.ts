@@ -164,6 +164,7 @@ async function loadForecastView(path: string | undefined): Promise<ServingModel>
       labels: r.labels,
       markov: r.markov,
       latest: r.latest,
+      ...(r.horizonForecasts === undefined ? {} : { horizonForecasts: r.horizonForecasts }),
     },
     path,
   );

@@ -66,10 +66,11 @@ export function formatModelReport(r: ModelReport): string {
   out.push(
     `Time homogeneity: first vs second half G² = ${f(c.tests.homogeneity.statistic, 1)} (df ${c.tests.homogeneity.df}): ${c.tests.homogeneity.interpretation}`,
   );
+  out.push(...horizonSection(r));
   const e = r.evaluation;
   out.push(
     '',
-    `Walk-forward evaluation (TimeSeriesSplit, ${e.folds.length} folds, ${e.overall.n} out-of-fold pairs):`,
+    `One-day walk-forward evaluation (first version: TimeSeriesSplit over pairs, ${e.folds.length} folds, ${e.overall.n} out-of-fold pairs, persistence with ε):`,
   );
   const head = `${'forecaster'.padEnd(14)}${['accuracy', 'macro F1', 'ROC AUC', 'log loss', 'Brier'].map((h) => pad(h, 10)).join('')}`;
   out.push(`  ${head}`);
@@ -119,4 +120,74 @@ export function formatModelReport(r: ModelReport): string {
   for (const [symbol, l] of Object.entries(r.latest).slice(0, 20))
     out.push(`  ${symbol.padEnd(12)} ${l.regime} on ${l.date}`);
   return `${out.join('\n')}\n`;
+}
+
+/**
+ * The horizon backtest: per horizon every forecaster's out-of-fold scores, the served one and its
+ * margin over each other, then plainly where the chain loses, and the reliability of the served
+ * P(reach High within h).
+ */
+function horizonSection(r: ModelReport): string[] {
+  const t = r.horizons;
+  if (t === null) return ['', 'Horizon backtest: not run (see the warnings).'];
+  const high = r.labels[t.highState]!;
+  const out = [
+    '',
+    `Horizon backtest (date-level TimeSeriesSplit, ${t.nSplits} folds, gap ${t.gap} dates; out of fold; the served forecaster at each h is the lowest log loss):`,
+  ];
+  const losses: string[] = [];
+  for (const res of t.results) {
+    out.push(
+      `  h = ${res.horizon} (${res.origins} origins, ${res.nonHighOrigins} not ${high}):`,
+      `    ${'forecaster'.padEnd(13)}${['log loss', 'Brier', 'accuracy', 'skill'].map((h) => pad(h, 10)).join('')}${pad(`P(${high} ≤ h) Brier`, 20)}${pad('log loss', 10)}${pad('P(leave ≤ h) Brier', 20)}`,
+    );
+    for (const fc of res.forecasters) {
+      const reach = fc.reachHigh;
+      out.push(
+        `    ${fc.name.padEnd(13)}${[fc.regime.logLoss, fc.regime.brier, fc.regime.accuracy].map((v) => pad(f(v), 10)).join('')}${pad(fc.regime.brierSkill === null ? 'n/a' : f(fc.regime.brierSkill), 10)}${pad(reach ? f(reach.brier, 4) : 'n/a', 20)}${pad(reach ? f(reach.logLoss) : 'n/a', 10)}${pad(f(fc.leave.brier, 4), 20)}`,
+      );
+    }
+    const winner = res.forecasters.find((fc) => fc.name === res.winner.name)!;
+    const margins = res.forecasters
+      .filter((fc) => fc.name !== winner.name)
+      .map((fc) => {
+        const d = fc.regime.logLoss - winner.regime.logLoss;
+        return `${fc.name} by ${f(d)} (${(d === 0 ? 0 : (100 * d) / fc.regime.logLoss).toFixed(1)} %)`;
+      });
+    out.push(`    served: ${winner.name} — beats ${margins.join(', ')}`);
+    const markov = res.forecasters.find((fc) => fc.name === 'markov');
+    if (markov && winner.name !== 'markov') {
+      losses.push(
+        `h = ${res.horizon}: ${winner.name} ${f(winner.regime.logLoss)} vs the chain's ${f(markov.regime.logLoss)} log loss`,
+      );
+    }
+    if (markov?.reachHigh) {
+      for (const fc of res.forecasters) {
+        if (fc.name !== 'markov' && fc.reachHigh && fc.reachHigh.brier < markov.reachHigh.brier) {
+          losses.push(
+            `h = ${res.horizon}: P(${high} within h) Brier ${f(markov.reachHigh.brier, 4)} (chain) vs ${f(fc.reachHigh.brier, 4)} (${fc.name}); the chain forecasts ${f(markov.reachHigh.meanForecast)} on average, ${f(markov.reachHigh.observedRate)} happened`,
+          );
+          break;
+        }
+      }
+    }
+  }
+  for (const s of t.skipped) out.push(`  h = ${s.horizon}: skipped — ${s.reason}`);
+  out.push(
+    losses.length === 0
+      ? '  The chain is the best forecaster at every backtested horizon.'
+      : '  Where the chain loses:',
+    ...losses.map((l) => `    - ${l}`),
+  );
+  out.push(`  Reliability of the served P(${high} within h), out of fold: predicted → observed (count)`);
+  for (const res of t.results) {
+    const reach = res.forecasters.find((fc) => fc.name === res.winner.name)?.reachHigh;
+    if (!reach) continue;
+    const bins = reach.reliability.bins.map(
+      (b) =>
+        `[${f(b.lower, 1)}, ${f(b.upper, 1)}] ${f(b.meanPredicted)} → ${f(b.observedFrequency)} (${b.count})`,
+    );
+    out.push(`    h = ${res.horizon} (${res.winner.name}): ${bins.join('  ')}`);
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ export * from './folds.ts';
 export * from './horizon-backtest.ts';
 export * from './horizon-data.ts';
 export * from './horizon-forecasters.ts';
+export * from './horizon-serving.ts';
 export * from './markov-fit.ts';
 export * from './metrics.ts';
 export * from './pairs.ts';

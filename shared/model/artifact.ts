@@ -8,7 +8,7 @@
  */
 import * as z from 'zod';
 import type { Feature, ReferenceSample } from '#shared/data/gold';
-import type { WalkForwardReport } from '#shared/evaluation/index';
+import type { ServingHorizon, StoredHorizonTable, WalkForwardReport } from '#shared/evaluation/index';
 import type { GaussianHmmParams } from './hmm.ts';
 import type { HmmEvaluation } from './hmm-evaluation.ts';
 import type { ChainAnalysis } from './markov.ts';
@@ -37,7 +37,13 @@ export interface ModelArtifact {
   labels: string[];
   /** The fitted chain and every analytic (see ChainAnalysis in markov.ts). */
   markov: ChainAnalysis;
-  evaluation: { markov: WalkForwardReport; hmm: HmmEvaluation | null };
+  /**
+   * `markov`: the one-day walk-forward evaluation (first version); `horizons`: the horizon backtest
+   * (DOMAIN §5 v2) — absent in models trained before it, null when the gold was too short for it.
+   */
+  evaluation: { markov: WalkForwardReport; hmm: HmmEvaluation | null; horizons?: StoredHorizonTable | null };
+  /** What is served at each backtested horizon: its out-of-fold winner, refitted on all rows. */
+  horizonForecasts?: ServingHorizon[];
   hmm: {
     /** Returns were multiplied by this before fitting (means/variances are on that scale). */
     returnScale: number;
@@ -180,7 +186,24 @@ const artifactSchema = z
         overall: z.looseObject({}),
       }),
       hmm: z.looseObject({ folds: z.array(z.looseObject({})), overall: z.looseObject({}) }).nullable(),
+      horizons: z
+        .looseObject({ results: z.array(z.looseObject({ horizon: z.number().int().positive() })) })
+        .nullable()
+        .optional(),
     }),
+    horizonForecasts: z
+      .array(
+        z.strictObject({
+          horizon: z.number().int().positive(),
+          forecaster: z.string().min(1),
+          logLoss: num,
+          markovLogLoss: num.nullable(),
+          regime: matrix,
+          reachHigh: z.array(num),
+          leave: z.array(num),
+        }),
+      )
+      .optional(),
     hmm: z
       .looseObject({
         returnScale: z.number().positive(),

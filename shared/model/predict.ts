@@ -1,5 +1,6 @@
 /**
- * Forecasts from a model artifact (DOMAIN §4): the regime distribution h days ahead (row i of P^h),
+ * Forecasts from a model artifact (DOMAIN §4): the regime distribution h days ahead (row i of P^h,
+ * or at a backtested horizon the out-of-fold winner's table — DOMAIN §5 v2),
  * the predicted regime (argmax, ties to the lower state) and its confidence, and the probability of
  * reaching High within h days (absorbing view) with its posterior interval. A table look-up and one
  * small matrix power: fast enough for the API's hot path. Reads only the serving part of a model
@@ -37,6 +38,12 @@ export interface Prediction {
     symbol: string | null;
     date: string | null;
   };
+  /**
+   * Who answered: at a backtested horizon the out-of-fold winner (DOMAIN §5 v2: `markov`, `direct`,
+   * `persistence` or `climatology`, with its out-of-fold log loss and the chain's); elsewhere the
+   * chain, not backtested at this horizon.
+   */
+  forecaster: { name: string; backtested: boolean; logLoss: number | null; markovLogLoss: number | null };
   /** P(regime in h days), by regime name. */
   probabilities: Record<string, number>;
   predicted: { regime: string; confidence: number };
@@ -55,20 +62,32 @@ export function predict(model: ServingModel, request: PredictRequest): Predictio
     throw new PredictInputError(`horizon must be an integer from 1 to ${maxHorizon}, got ${h}`);
   }
   const from = startingPoint(model, request);
-  const row = matrixPower(markov.transitionMatrix, h)[from.state]!;
+  const served = model.horizonForecasts?.find((t) => t.horizon === h);
+  // The chain answers unless another forecaster won the backtest at this horizon.
+  const byChain = served === undefined || served.forecaster === 'markov';
+  const row = byChain ? matrixPower(markov.transitionMatrix, h)[from.state]! : served.regime[from.state]!;
   const best = argmaxLowestTie(row);
   const abs = markov.absorbing.state;
   const post = markov.posterior;
-  const hIndex = post.horizons.indexOf(h);
+  // The posterior intervals are the chain's: they go with the chain's point forecast only.
+  const hIndex = byChain ? post.horizons.indexOf(h) : -1;
   return {
     modelVersion: model.version,
     horizon: h,
     from,
+    forecaster: {
+      name: served?.forecaster ?? 'markov',
+      backtested: served !== undefined,
+      logLoss: served?.logLoss ?? null,
+      markovLogLoss: served?.markovLogLoss ?? null,
+    },
     probabilities: Object.fromEntries(labels.map((l, k) => [l, row[k]!])),
     predicted: { regime: labels[best]!, confidence: row[best]! },
     reachWithin: {
       regime: labels[abs]!,
-      probability: markov.absorbing.reachWithin[from.state]![h - 1]!,
+      probability: byChain
+        ? markov.absorbing.reachWithin[from.state]![h - 1]!
+        : served.reachHigh[from.state]!,
       lower: hIndex === -1 ? Number.NaN : post.reachWithin.lower[from.state]![hIndex]!,
       upper: hIndex === -1 ? Number.NaN : post.reachWithin.upper[from.state]![hIndex]!,
       mass: post.mass,

@@ -66,6 +66,13 @@ export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 
       },
       calibration: a.evaluation.markov.overall.calibration.model,
     },
+    /** The horizon backtest (DOMAIN §5 v2) with what is served at each horizon; null before v2 or on a too-short gold. */
+    horizons: a.evaluation.horizons
+      ? {
+          ...a.evaluation.horizons,
+          served: (a.horizonForecasts ?? []).map((t) => ({ horizon: t.horizon, forecaster: t.forecaster })),
+        }
+      : null,
     hmm:
       a.hmm === null
         ? null

@@ -39,6 +39,25 @@ export interface ServingModel {
   };
   /** Each symbol's last gold date and regime at training time. */
   latest: Record<string, { date: string; state: number; regime: string }>;
+  /**
+   * At each backtested horizon, the out-of-fold winner's table (DOMAIN §5 v2): what is served at
+   * that horizon instead of P^h when the winner is not the chain. Absent in older models.
+   */
+  horizonForecasts?: HorizonForecastTable[];
+}
+
+/** The served forecast at one backtested horizon (shared/evaluation/horizon-serving.ts). */
+export interface HorizonForecastTable {
+  horizon: number;
+  forecaster: string;
+  logLoss: number;
+  markovLogLoss: number | null;
+  /** regime[i][k] = P(regime at t+h = k | regime i). */
+  regime: number[][];
+  /** P(a High day within h | regime i). */
+  reachHigh: number[];
+  /** P(leaving regime i within h | regime i). */
+  leave: number[];
 }
 
 /** A serving model as stored: tagged with its kind and schema version. */
@@ -92,6 +111,19 @@ export function servingModelOf(model: ServingModel): ServingModelRecord {
         { date: l.date, state: l.state, regime: l.regime },
       ]),
     ),
+    ...(model.horizonForecasts
+      ? {
+          horizonForecasts: model.horizonForecasts.map((t) => ({
+            horizon: t.horizon,
+            forecaster: t.forecaster,
+            logLoss: t.logLoss,
+            markovLogLoss: t.markovLogLoss,
+            regime: t.regime.map((row) => [...row]),
+            reachHigh: [...t.reachHigh],
+            leave: [...t.leave],
+          })),
+        }
+      : {}),
   };
 }
 
@@ -179,6 +211,26 @@ export function checkServingModel(raw: unknown, source: string): ServingModelRec
     }
     if (!isIndex(l.state, k)) fail(`latest.${symbol}.state`, `must be in 0..${k - 1}`);
     if (typeof l.regime !== 'string') fail(`latest.${symbol}.regime`, 'expected a string');
+  }
+  if (r.horizonForecasts !== undefined) {
+    if (!Array.isArray(r.horizonForecasts)) fail('horizonForecasts', 'expected an array');
+    (r.horizonForecasts as unknown[]).forEach((value, n) => {
+      const t = record(value) ?? fail(`horizonForecasts.${n}`, 'expected an object');
+      if (!Number.isInteger(t.horizon) || (t.horizon as number) < 1)
+        fail(`horizonForecasts.${n}.horizon`, 'must be a positive integer');
+      if (typeof t.forecaster !== 'string') fail(`horizonForecasts.${n}.forecaster`, 'expected a string');
+      const rows = matrix(t.regime, k, k) ?? fail(`horizonForecasts.${n}.regime`, `must be ${k}×${k}`);
+      rows.forEach((row, i) => {
+        const sum = row.reduce((a, b) => a + b, 0);
+        if (row.some((v) => !(v >= 0 && v <= 1)) || Math.abs(sum - 1) > 1e-9)
+          fail(`horizonForecasts.${n}.regime.${i}`, `row ${i} is not a probability distribution`);
+      });
+      for (const field of ['reachHigh', 'leave'] as const) {
+        const v = t[field];
+        if (!vector(v, k) || !(v as number[]).every((p) => p >= 0 && p <= 1))
+          fail(`horizonForecasts.${n}.${field}`, `must have ${k} probabilities`);
+      }
+    });
   }
   return raw as ServingModelRecord;
 }

@@ -9,9 +9,16 @@ import type { GoldTable } from '#shared/data/tables';
 import { formatIsoDay } from '#shared/data/values';
 import {
   buildPredictionPairs,
+  EvaluationInputError,
   evaluateWalkForward,
+  horizonBacktestFromConfig,
   markovFit,
   type PredictionPairs,
+  type ServingHorizon,
+  type StoredHorizonTable,
+  servingHorizons,
+  storedHorizonTable,
+  TooFewSamplesError,
   type WalkForwardReport,
 } from '#shared/evaluation/index';
 import { hashJson } from '#shared/hash';
@@ -63,6 +70,27 @@ export interface TrainingContext {
   now: Date;
 }
 
+/**
+ * The horizon backtest (DOMAIN §5 v2) and the forecast served at each of its horizons, or null with
+ * a note when the gold is too short for its folds.
+ */
+function horizonBacktest(
+  tables: GoldTable[],
+  cfg: ModelConfig,
+  labels: readonly string[],
+  notes: string[],
+): { table: StoredHorizonTable; serving: ServingHorizon[] } | null {
+  try {
+    const table = horizonBacktestFromConfig(tables, cfg, labels);
+    for (const s of table.skipped) notes.push(`horizon backtest: h = ${s.horizon} skipped: ${s.reason}`);
+    return { table: storedHorizonTable(table), serving: servingHorizons(tables, table, cfg) };
+  } catch (error) {
+    if (!(error instanceof TooFewSamplesError || error instanceof EvaluationInputError)) throw error;
+    notes.push(`horizon backtest skipped: ${error.message}; forecasts at every horizon come from the chain`);
+    return null;
+  }
+}
+
 /** Fits and evaluates the regime model on gold data. */
 export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArtifact {
   const { model: cfg, data } = ctx;
@@ -102,6 +130,7 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
       `no transition from ${unseen.join(', ')} in the gold: ${unseen.length === 1 ? 'its row' : 'their rows'} of P ${unseen.length === 1 ? 'is' : 'are'} the prior only (α = ${cfg.markov.alpha}), and ROC AUC is undefined for a regime never observed`,
     );
   }
+  const horizons = horizonBacktest(tables, cfg, labels, notes);
   const hmm = cfg.hmm.enabled ? trainHmm(tables, pairs, cfg, notes) : null;
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
@@ -132,7 +161,8 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
     createdAt: ctx.now.toISOString(),
     labels: [...labels],
     markov: chain,
-    evaluation: { markov: evaluation, hmm: hmm?.evaluation ?? null },
+    evaluation: { markov: evaluation, hmm: hmm?.evaluation ?? null, horizons: horizons?.table ?? null },
+    ...(horizons ? { horizonForecasts: horizons.serving } : {}),
     hmm: hmm === null ? null : { returnScale: cfg.hmm.returnScale, ...summariseHmm(hmm.fit) },
     scoring: {
       thresholds: data.regimes.thresholds,

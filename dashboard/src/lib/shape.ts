@@ -507,3 +507,44 @@ export function alignSeries(series: readonly { x: readonly number[]; y: readonly
   });
   return { x, ys };
 }
+
+/** Names of the horizon backtest's forecasters, for people. */
+export const HORIZON_FORECASTER_LABELS: Record<string, string> = {
+  markov: 'Markov chain',
+  direct: 'Direct h-step table',
+  climatology: 'Climatology',
+  persistence: 'Fitted persistence',
+};
+
+/**
+ * Where the chain loses in the horizon backtest, in words: each horizon where another forecaster has
+ * a lower out-of-fold log loss of P(regime at t+h), or a lower Brier of P(High within h).
+ */
+export function chainLosses(report: ModelReport): string[] {
+  const t = report.horizons;
+  if (!t) return [];
+  const high = report.labels[t.highState] ?? 'High';
+  const out: string[] = [];
+  for (const r of t.results) {
+    const chain = r.forecasters.find((f) => f.name === 'markov');
+    if (!chain) continue;
+    const best = r.forecasters.find((f) => f.name === r.winner.name)!;
+    if (best.name !== 'markov') {
+      out.push(
+        `h = ${r.horizon}: ${HORIZON_FORECASTER_LABELS[best.name] ?? best.name} log loss ${best.regime.logLoss.toFixed(3)} against the chain’s ${chain.regime.logLoss.toFixed(3)}`,
+      );
+    }
+    const reach = r.forecasters
+      .filter(
+        (f) =>
+          f.name !== 'markov' && f.reachHigh && chain.reachHigh && f.reachHigh.brier < chain.reachHigh.brier,
+      )
+      .sort((a, b) => a.reachHigh!.brier - b.reachHigh!.brier)[0];
+    if (reach && chain.reachHigh) {
+      out.push(
+        `h = ${r.horizon}: P(${high} within ${r.horizon} days) Brier ${chain.reachHigh.brier.toFixed(4)} for the chain against ${reach.reachHigh!.brier.toFixed(4)} (${HORIZON_FORECASTER_LABELS[reach.name] ?? reach.name}); the chain forecasts ${(100 * chain.reachHigh.meanForecast).toFixed(1)} % on average, ${(100 * chain.reachHigh.observedRate).toFixed(1)} % happened`,
+      );
+    }
+  }
+  return out;
+}

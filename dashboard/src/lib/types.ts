@@ -232,6 +232,8 @@ export interface ModelReport {
     };
     calibration: { n: number; nBins: number; bins: ReliabilityBin[]; brier: number; classIndex: number };
   };
+  /** The horizon backtest (DOMAIN §5 v2); null for a model trained before it (or on a too-short gold). */
+  horizons?: HorizonReport | null;
   hmm: {
     returnScale: number;
     means: readonly number[];
@@ -369,4 +371,39 @@ export interface PredictRequest {
   symbol: string;
   regime?: string;
   horizon: number;
+}
+
+/** Out-of-fold scores of the forecast probability of a yes/no event (P(High within h), P(leave within h)). */
+export interface HorizonEventScores {
+  n: number;
+  observedRate: number;
+  meanForecast: number;
+  logLoss: number;
+  brier: number;
+  brierSkill: number | null;
+  reliability: { n: number; nBins: number; bins: ReliabilityBin[]; brier: number };
+}
+
+export interface HorizonForecasterScores {
+  name: string;
+  baseline: boolean;
+  regime: { n: number; logLoss: number; brier: number; accuracy: number; brierSkill: number | null };
+  reachHigh: HorizonEventScores | null;
+  leave: HorizonEventScores;
+}
+
+export interface HorizonReport {
+  numStates: number;
+  highState: number;
+  nSplits: number;
+  gap: number;
+  results: {
+    horizon: number;
+    origins: number;
+    nonHighOrigins: number;
+    forecasters: HorizonForecasterScores[];
+    winner: { name: string; logLoss: number };
+  }[];
+  skipped: { horizon: number; reason: string }[];
+  served: { horizon: number; forecaster: string }[];
 }

@@ -16,10 +16,12 @@ import { withParams } from '../lib/route.ts';
 import {
   bestForecasters,
   calibrationSeries,
+  chainLosses,
   chooseVersion,
   foldSeries,
   HEADLINE_METRICS,
   type HeadlineMetric,
+  HORIZON_FORECASTER_LABELS,
   LOWER_IS_BETTER,
   liveAccuracySeries,
 } from '../lib/shape.ts';
@@ -42,7 +44,7 @@ function overall(report: ModelReport): HTMLElement {
   const best = Object.fromEntries(HEADLINE_METRICS.map((m) => [m, bestForecasters(o, m)]));
   return section(
     'overall',
-    'Out-of-fold scores',
+    'One-day forecasts (first version)',
     h(
       'p',
       null,
@@ -206,6 +208,142 @@ function live(records: DriftRecord[], allChecks: number, report: ModelReport): H
   );
 }
 
+const HORIZON_COLORS: Record<string, string> = {
+  markov: FORECASTER_COLORS.model,
+  direct: '#e65100',
+  climatology: FORECASTER_COLORS.climatology,
+  persistence: FORECASTER_COLORS.persistence,
+};
+
+/**
+ * The horizon backtest (DOMAIN §5 v2): per horizon every forecaster's out-of-fold scores with the
+ * served one marked, where the chain loses, and the reliability of P(High within h).
+ */
+function horizonBacktest(ctx: PageContext, report: ModelReport): HTMLElement {
+  const t = report.horizons;
+  if (!t) {
+    return section(
+      'horizons',
+      'Forecasts at every horizon',
+      notice(
+        'empty',
+        'No horizon backtest for this version',
+        'This model was trained before the horizon backtest, or on too little gold for its folds. Retrain it (npx finml train, or POST /admin/retrain) to see how its 1-, 5-, 21- and 63-day forecasts score against the baselines.',
+      ),
+    );
+  }
+  const high = report.labels[t.highState] ?? 'High';
+  const served = new Map(t.served.map((s) => [s.horizon, s.forecaster]));
+  const chosen = Number(ctx.route.params.horizon);
+  const result = t.results.find((r) => r.horizon === chosen) ?? t.results[t.results.length - 1];
+  const losses = chainLosses(report);
+  const label = (name: string) => HORIZON_FORECASTER_LABELS[name] ?? name;
+  const fmt = (v: number | null | undefined, d = 4) =>
+    v === null || v === undefined ? '—' : formatNumber(v, d);
+  return section(
+    'horizons',
+    'Forecasts at every horizon',
+    h(
+      'p',
+      null,
+      `Out of fold over ${t.nSplits} date-level folds (a gap of ${t.gap} dates before each test block), for P(regime in h days), P(${high} within h days) from non-${high} days and P(leaving today’s regime within h days). Lower is better for log loss and Brier; skill is 1 − Brier / climatology’s. At each horizon the forecaster with the lowest log loss (★) is the one the API serves.`,
+    ),
+    ...t.results.map((r) =>
+      table({
+        caption: `h = ${r.horizon} days (${formatCount(r.origins)} origins)`,
+        rowHeader: true,
+        columns: [
+          'Forecaster',
+          { label: 'Log loss', numeric: true },
+          { label: 'Brier', numeric: true },
+          { label: 'Accuracy', numeric: true },
+          { label: 'Skill', numeric: true },
+          { label: `P(${high} ≤ h) Brier`, numeric: true },
+          { label: 'P(leave ≤ h) Brier', numeric: true },
+        ],
+        rows: r.forecasters.map((f) => [
+          served.get(r.horizon) === f.name
+            ? h('strong', { title: 'served' }, `${label(f.name)} ★`)
+            : label(f.name),
+          fmt(f.regime.logLoss),
+          fmt(f.regime.brier),
+          formatPercent(f.regime.accuracy),
+          fmt(f.regime.brierSkill, 3),
+          fmt(f.reachHigh?.brier),
+          fmt(f.leave.brier),
+        ]),
+      }),
+    ),
+    ...t.skipped.map((s) => notice('info', `h = ${s.horizon} not backtested`, s.reason)),
+    h('h3', null, 'Where the chain loses'),
+    losses.length === 0
+      ? h('p', null, 'The Markov chain has the best out-of-fold scores at every backtested horizon.')
+      : h('ul', { class: 'chain-losses' }, ...losses.map((l) => h('li', null, l))),
+    result ? reachReliability(ctx, report, result) : null,
+  );
+}
+
+function reachReliability(
+  ctx: PageContext,
+  report: ModelReport,
+  result: NonNullable<ModelReport['horizons']>['results'][number],
+): HTMLElement {
+  const t = report.horizons!;
+  const high = report.labels[t.highState] ?? 'High';
+  const withReach = result.forecasters.filter(
+    (f) => f.reachHigh !== null && f.reachHigh.reliability.bins.length > 0,
+  );
+  return h(
+    'div',
+    null,
+    h('h3', null, `Reliability of P(${high} within ${result.horizon} days)`),
+    h(
+      'div',
+      { class: 'controls' },
+      selectField({
+        id: 'horizon',
+        label: 'Horizon',
+        value: String(result.horizon),
+        choices: t.results.map((r) => ({ value: String(r.horizon), label: `${r.horizon} days` })),
+        onChange: (value) => ctx.navigate(withParams(ctx.route, { horizon: value })),
+      }),
+    ),
+    withReach.length === 0
+      ? notice('empty', 'No reliability bins', `No out-of-fold forecast of P(${high} within h) to bin.`)
+      : h(
+          'div',
+          null,
+          ...withReach.map((f) => {
+            const bins = [...f.reachHigh!.reliability.bins].sort((a, b) => a.meanPredicted - b.meanPredicted);
+            const x = [0, ...bins.map((b) => b.meanPredicted), 1];
+            return lineChart({
+              title: `${HORIZON_FORECASTER_LABELS[f.name] ?? f.name}: P(${high} within ${result.horizon} days)`,
+              description: `Observed share of non-${high} days followed by a ${high} day within ${result.horizon} days, against the mean forecast per bin; the diagonal is perfect calibration.`,
+              x,
+              time: false,
+              xLabel: 'Mean forecast probability',
+              yLabel: 'Observed frequency',
+              series: [
+                { label: 'Perfect calibration', values: x, color: '#9e9e9e', dash: [4, 4] },
+                {
+                  label: 'Observed',
+                  values: [null, ...bins.map((b) => b.observedFrequency), null],
+                  color: HORIZON_COLORS[f.name] ?? FORECASTER_COLORS.model,
+                  pointsOnly: true,
+                },
+              ],
+              xRange: [0, 1],
+              yRange: [0, 1],
+              height: 240,
+              half: true,
+              xFormat: (v) => v.toFixed(2),
+              yFormat: (v) => v.toFixed(2),
+            });
+          }),
+        ),
+  );
+}
+
 function calibration(report: ModelReport): HTMLElement {
   const cal = report.evaluation.calibration;
   const s = calibrationSeries(report);
@@ -286,6 +424,7 @@ export const metricsPage: Page = async (ctx) => {
       versionPicker(models, version, (v) => ctx.navigate(withParams(ctx.route, { version: v }))),
       version === models.production ? badge('production', 'stage-production') : null,
     ),
+    horizonBacktest(ctx, report),
     overall(report),
     folds(ctx, report, metric),
     live(records, drift.items.length, report),

@@ -19,6 +19,12 @@ describe('finml train / report / predict on the sample', () => {
     expect(report).toMatch(/Markov\s+0\.960/);
     expect(report).toMatch(/persistence\s+0\.960\s+0\.955\s+0\.967\s+0\.549/);
     expect(report).toContain('Reaching High (High treated as absorbing):');
+    // The horizon backtest, and plainly where the chain loses (the direct table beats it from h = 5).
+    expect(report).toContain('Horizon backtest (date-level TimeSeriesSplit, 5 folds, gap 21 dates');
+    expect(report).toMatch(/h = 21 \(4004 origins, 3394 not High\):/);
+    expect(report).toMatch(/served: direct — beats markov by 0\.059 \(6\.6 %\)/);
+    expect(report).toContain('Where the chain loses:');
+    expect(report).toContain("- h = 21: direct 0.833 vs the chain's 0.893 log loss");
     const model = JSON.parse(readFileSync(join(out, 'model/model.json'), 'utf8'));
     expect(model).toMatchObject({
       kind: 'finml-regime-model',
@@ -37,6 +43,7 @@ describe('finml train / report / predict on the sample', () => {
       'data',
       'evaluation',
       'hmm',
+      'horizons',
       'labels',
       'latest',
       'version',
@@ -56,8 +63,21 @@ describe('finml train / report / predict on the sample', () => {
     ]);
     expect(code).toBe(0);
     expect(stdout).toContain('5 day(s) ahead from Low (given)');
-    expect(stdout).toMatch(/Low\s+88\.7 %/);
-    expect(stdout).toMatch(/P\(reach High within 5 day\(s\)\): 0\.8 % {2}\(95 % interval 0\.5 % – 1\.4 %\)/);
+    // h = 5 is backtested, and the direct 5-step table won it: it answers, without the chain's interval.
+    expect(stdout).toContain('forecast by direct, the best out-of-fold log loss at h = 5 (0.440; the chain');
+    expect(stdout).toMatch(/Low\s+91\.1 %/);
+    expect(stdout).toMatch(/P\(reach High within 5 day\(s\)\): 0\.1 %\n/);
+    const chain = await runCli([
+      'predict',
+      '--model',
+      join(out, 'model/model.json'),
+      '--regime',
+      'Low',
+      '--horizon',
+      '4',
+    ]);
+    expect(chain.stdout).toContain('forecast by the Markov chain (h = 4 is not a backtested horizon)');
+    expect(chain.stdout).toMatch(/P\(reach High within 4 day\(s\)\): 0\.5 % {2}\(95 % interval/);
   });
 
   test('predict without --regime starts from the latest gold regime; --json for scripts', async () => {

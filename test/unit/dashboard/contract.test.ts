@@ -13,6 +13,7 @@ import type { Alert } from '#shared/monitoring/alerts';
 import type { ModelPointer, RegistryEvent, ServedVersionRecord } from '#shared/ports';
 import {
   calibrationSeries,
+  chainLosses,
   foldSeries,
   notableRuns,
   reachTable,
@@ -92,6 +93,24 @@ describe('the Markov chain page on a real model report', () => {
     expect(s.model).toEqual(report.evaluation.folds.map((f) => f.model.accuracy));
     expect(s.persistence.every((v) => v !== null && v >= 0 && v <= 1)).toBe(true);
     expect(s.hmm).toBeNull();
+  });
+
+  test('the horizon section says where the chain loses, from the report’s own scores', () => {
+    const losses = chainLosses(report);
+    const table = model.evaluation.horizons!;
+    const lost = table.results.filter((r) => r.winner.name !== 'markov').map((r) => r.horizon);
+    expect(lost).toEqual([5, 21, 63]);
+    for (const h of lost)
+      expect(losses.some((l) => l.startsWith(`h = ${h}: Direct h-step table log loss`))).toBe(true);
+    expect(losses.some((l) => l.startsWith('h = 1:'))).toBe(false);
+    expect(report.horizons!.served.map((s) => s.forecaster)).toEqual([
+      'markov',
+      'direct',
+      'direct',
+      'direct',
+    ]);
+    const older = { ...report, horizons: null };
+    expect(chainLosses(older)).toEqual([]);
   });
 
   test('calibration points are the non-empty bins in forecast order', () => {

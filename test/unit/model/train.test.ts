@@ -123,16 +123,18 @@ describe('the artifact', () => {
 });
 
 describe('predict', () => {
+  // At a horizon the backtest did not score (here 4, 30, 252) the chain answers; at a backtested one
+  // its winner does (test/unit/model/horizon-serving.test.ts).
   test('the h-step distribution is row i of P^h; the predicted regime is its argmax', () => {
-    const p = predict(model, { regime: 'Low', horizon: 5 });
-    const row = matrixPower(model.markov.transitionMatrix, 5)[0]!;
+    const p = predict(model, { regime: 'Low', horizon: 4 });
+    const row = matrixPower(model.markov.transitionMatrix, 4)[0]!;
     expect(Object.values(p.probabilities)).toEqual(row);
     expect(p.predicted).toEqual({ regime: 'Low', confidence: row[0] });
   });
 
   test('P(reach High within h) rises with h, lies inside its interval, and is 1 from High', () => {
     let last = 0;
-    for (const h of [1, 5, 21, 63, 252]) {
+    for (const h of [1, 4, 30, 100, 252]) {
       const r = predict(model, { regime: 'Medium', horizon: h }).reachWithin;
       expect(r.probability).toBeGreaterThanOrEqual(last);
       expect(r.lower).toBeLessThanOrEqual(r.probability);
@@ -231,9 +233,10 @@ describe('bad input: trains what can be trained and says what was skipped', () =
 });
 
 describe('the reference summary in the artifact', () => {
-  test('has a fixed size per symbol: the artifact stays under 50 KB + 5 KB per symbol', () => {
+  test('has a fixed size per symbol: the artifact stays under 75 KB + 5 KB per symbol', () => {
+    // ≈ 50 KB of chain analytics, ≈ 20 KB of horizon backtest (fixed: 4 horizons × 4 forecasters).
     const bytes = serializeArtifact(model).length;
-    expect(bytes).toBeLessThan(50_000 + 5_000 * model.lineage.symbols.length);
+    expect(bytes).toBeLessThan(75_000 + 5_000 * model.lineage.symbols.length);
   });
 
   test('a version-1 artifact (every training value) is read as exact summaries', () => {
