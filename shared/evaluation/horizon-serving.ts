@@ -106,7 +106,10 @@ export function storedHorizonTable(table: HorizonTable): StoredHorizonTable {
     ...table,
     results: table.results.map((r) => ({
       ...r,
-      forecasters: r.forecasters.map(({ regime: { reliability: _, ...regime }, ...rest }) => ({ ...rest, regime })),
+      forecasters: r.forecasters.map(({ regime: { reliability: _, ...regime }, ...rest }) => ({
+        ...rest,
+        regime,
+      })),
     })),
   };
   return JSON.parse(JSON.stringify(compact), (_key, v) =>
