@@ -233,6 +233,12 @@ describe('with the S&P 500 sample', () => {
         const scores = model.slice(1).map((c) => numberOf(c.replace(' ★', '')));
         expect(scores).toHaveLength(5);
         for (const s of scores) expect(s).toBeGreaterThanOrEqual(0);
+        // The horizon backtest: 4 forecasters at each of the 4 horizons, the served one starred,
+        // and where the chain loses in words.
+        const horizons = await tableCells(page, '#section-horizons tbody tr');
+        expect(horizons).toHaveLength(16);
+        expect(horizons.filter((r) => r[0]?.endsWith('★'))).toHaveLength(4);
+        expect(await page.locator('#section-horizons').textContent()).toContain('Where the chain loses');
       },
     },
     data: {
