@@ -250,7 +250,7 @@ function horizonBacktest(ctx: PageContext, report: ModelReport): HTMLElement {
     ),
     ...t.results.map((r) =>
       table({
-        caption: `h = ${r.horizon} days (${formatCount(r.origins)} origins)`,
+        caption: `h = ${r.horizon} (${r.horizon === 1 ? '1 day' : `${r.horizon} days`} ahead, ${formatCount(r.origins)} origins)`,
         rowHeader: true,
         columns: [
           'Forecaster',
