@@ -107,8 +107,17 @@ export function goldColumns(scored: readonly string[]): string[] {
   ];
 }
 
-/** Gold rows as CSV text chunks; `withHeader` false to append another symbol to the same file. */
-export function* goldCsv(s: GoldSeries, labels: readonly string[], withHeader = true): Generator<string> {
+/**
+ * Gold rows `from` … `to` − 1 as CSV text chunks; `withHeader` false to append another symbol (or
+ * more rows of the same one) to a file.
+ */
+export function* goldCsv(
+  s: GoldSeries,
+  labels: readonly string[],
+  withHeader = true,
+  from = 0,
+  to = s.length,
+): Generator<string> {
   const scored = Object.keys(s.scores);
   const indicators = Object.entries(s.indicators ?? {});
   if (withHeader) yield csvLine([...goldColumns(scored), ...indicators.map(([name]) => name)]);
@@ -118,14 +127,14 @@ export function* goldCsv(s: GoldSeries, labels: readonly string[], withHeader = 
   const scores = scored.map((f) => s.scores[f as keyof GoldSeries['scores']]!);
   const indicatorColumns = indicators.map(([, values]) => values);
   let buf = '';
-  for (let i = 0; i < s.length; i++) {
+  for (let i = from; i < to; i++) {
     let line = `${formatIsoDay(s.day[i]!)},${symbol},${numberCell(s.price[i]!)},${numberCell(s.log_return[i]!)},${numberCell(s.realized_vol_21d[i]!)},${numberCell(s.drawdown[i]!)}`;
     for (const column of scores) line += `,${numberCell(column[i]!)}`;
     const state = s.markov_state[i]!;
     line += `,${numberCell(s.risk_score[i]!)},${labelCells[state]!},${state},${s.regime_age[i]!}`;
     for (const column of indicatorColumns) line += `,${numberCell(column[i]!)}`;
     buf += `${line}\n`;
-    if ((i + 1) % ROWS_PER_CHUNK === 0) {
+    if ((i - from + 1) % ROWS_PER_CHUNK === 0) {
       yield buf;
       buf = '';
     }

@@ -8,6 +8,7 @@
  * that leaves the lake as it was (its staging is expired by the buckets' lifecycle).
  */
 import { DataRejectedError } from '#shared/data/errors';
+import type { GoldSeries } from '#shared/data/gold';
 import {
   type IndicatorTable,
   indicatorsCsv,
@@ -41,6 +42,12 @@ export interface SymbolGoldResult {
   firstDate: string | null;
   lastDate: string | null;
   referenceSource: 'model' | 'own history';
+  /**
+   * `appended`: the run only added days after the published silver's last one, so the published gold
+   * (point in time: immutable) was kept byte for byte and only the new rows were written; `rebuilt`:
+   * the whole gold was written from the merged silver.
+   */
+  goldWrite: 'appended' | 'rebuilt';
   counts: number[][];
   regimeCounts: number[];
   /** The regime of the last gold row (null without gold rows). */
@@ -99,14 +106,24 @@ async function mergedSilver(ctx: Context, symbol: string, runId: string) {
   };
   let history: SilverSeries | undefined = published.history;
   const staged = await ctx.store.list(ctx.buckets.silver, keys.stagedRowsPrefix(runId, symbol));
+  let firstStagedDay = Number.POSITIVE_INFINITY;
   for (const key of staged) {
     const body = await ctx.store.get(ctx.buckets.silver, key);
-    if (body !== undefined) history = mergeSilver(history, await readSilverCsv(body, key));
+    if (body === undefined) continue;
+    const rows = await readSilverCsv(body, key);
+    if (rows.length > 0) firstStagedDay = Math.min(firstStagedDay, rows.day[0]!);
+    history = mergeSilver(history, rows);
   }
   if (history === undefined) throw new Error(`no silver partition for ${symbol} (${silverKey})`);
   // A new symbol from one file: its silver is that file's rows, already staged as they are.
   const asStaged = published.history === undefined && staged.length === 1 ? staged[0]! : undefined;
-  return { history, silverEtag: published.etag, merged: staged.length > 0, asStaged };
+  // Only days after the published history's last one (staged rows are sorted): no published day changed.
+  const lastPublished = published.history?.length
+    ? published.history.day[published.history.length - 1]!
+    : null;
+  const appendsOnly =
+    lastPublished !== null && firstStagedDay > lastPublished && firstStagedDay !== Number.POSITIVE_INFINITY;
+  return { history, silverEtag: published.etag, merged: staged.length > 0, asStaged, appendsOnly };
 }
 
 /**
@@ -145,18 +162,16 @@ async function goldOf(ctx: Context, history: SilverSeries, indicators: Indicator
 
 /** The symbol's gold and merged silver, staged beside the run (published by finishGold). */
 async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<SymbolGoldResult> {
-  const { history, silverEtag, merged, asStaged } = await mergedSilver(ctx, symbol, runId);
+  const { history, silverEtag, merged, asStaged, appendsOnly } = await mergedSilver(ctx, symbol, runId);
   const indicators = await mergedIndicators(ctx, runId);
   const gold = await goldOf(ctx, history, indicators.table);
   const series = gold.series[0]!;
   const K = ctx.config.data.regimes.labels.length;
   const stagedKey = keys.stagedGold(runId, symbol);
-  await ctx.store.put(
-    ctx.buckets.gold,
-    stagedKey,
-    goldCsv(series, ctx.config.data.regimes.labels),
-    'text/csv',
-  );
+  const appendable =
+    appendsOnly && ctx.config.data.scoring.mode === 'point-in-time' && indicators.table === undefined;
+  const body = await goldBody(ctx, symbol, series, appendable);
+  await ctx.store.put(ctx.buckets.gold, stagedKey, body.text, 'text/csv');
   let stagedSilverKey: string | null = null;
   if (asStaged !== undefined) stagedSilverKey = asStaged;
   else if (merged) {
@@ -175,6 +190,7 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
     firstDate: series.length ? formatIsoDay(series.day[0]!) : null,
     lastDate: series.length ? formatIsoDay(series.day[series.length - 1]!) : null,
     referenceSource: gold.references.get(symbol)!.source,
+    goldWrite: body.appended ? 'appended' : 'rebuilt',
     counts: transitionCounts([series.markov_state], K),
     regimeCounts,
     latestRegime: series.length
@@ -185,6 +201,41 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
     stagedSilverKey,
     silverEtag,
     indicatorsEtag: indicators.etag,
+  };
+}
+
+/**
+ * The gold file of a symbol. When `appendable` (point-in-time scoring, no indicator table, and the
+ * run only added days after the published silver's last one), the published gold is a prefix of the
+ * new gold (DOMAIN §3 v2: appending never changes an earlier row): its bytes are kept and only the
+ * new rows are formatted. Kept only if its header, first and last rows equal the rebuilt ones (a
+ * changed config — thresholds, weights, window, minHistory — changes one of them); else rebuilt.
+ */
+async function goldBody(
+  ctx: Context,
+  symbol: string,
+  series: GoldSeries,
+  appendable: boolean,
+): Promise<{ text: Iterable<string>; appended: boolean }> {
+  const labels = ctx.config.data.regimes.labels;
+  const rebuilt = { text: goldCsv(series, labels), appended: false };
+  if (!appendable) return rebuilt;
+  const published = await ctx.store.getText(ctx.buckets.gold, keys.gold(symbol));
+  if (published === undefined || !published.endsWith('\n')) return rebuilt;
+  const lines = published.slice(0, -1).split('\n');
+  const kept = lines.length - 1; // data rows
+  if (kept < 1 || kept > series.length) return rebuilt;
+  const line = (from: number) => [...goldCsv(series, labels, false, from, from + 1)].join('');
+  const header = [...goldCsv({ ...series, length: 0 }, labels)].join('');
+  const same =
+    `${lines[0]}\n` === header && `${lines[1]}\n` === line(0) && `${lines[kept]}\n` === line(kept - 1);
+  if (!same) return rebuilt;
+  return {
+    text: (function* () {
+      yield published;
+      yield* goldCsv(series, labels, false, kept);
+    })(),
+    appended: true,
   };
 }
 

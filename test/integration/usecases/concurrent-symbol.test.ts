@@ -11,7 +11,7 @@ import { DynamoLeaseStore } from '#shared/aws/dynamo-leases';
 import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
-import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
+import { buildSymbolGold, finishGold, symbolResults } from '#shared/usecases/gold';
 import { cleanToSilver } from '#shared/usecases/ingest';
 import { type Context, keys } from '#shared/usecases/lake';
 import { LeaseBusyError, withLease } from '#shared/usecases/leases';
@@ -158,8 +158,10 @@ describe('point-in-time gold on the cloud path', () => {
           `${symbol}-b`,
         );
         const after = (await ctx.store.getText(BUCKETS.gold, keys.gold(symbol)))!;
-        // Appending data never changes an earlier gold row…
+        // Appending data never changes an earlier gold row (the published bytes are kept)…
         expect(after.startsWith(prefix)).toBe(true);
+        const [second] = await symbolResults(ctx, `${symbol}-b`);
+        expect(second!.goldWrite).toBe(cut < 21 + 252 ? 'rebuilt' : 'appended');
         expect(after.trimEnd().split('\n')).toHaveLength(1 + 700 - 21 - 251);
         // …and the gold is that of one file holding the whole history.
         const { union } = await unionSilver(symbol, rows, symbol);
@@ -168,6 +170,30 @@ describe('point-in-time gold on the cloud path', () => {
       { numRuns: 4 },
     );
   }, 120_000);
+
+  test('a vendor correction of an old day rebuilds the gold from the corrected history', async () => {
+    const rows = ROWS.slice(-700);
+    await runObject(ctx, await put('market_data/fix-a.csv', file('FIX', rows.slice(0, 600))), 'fix-a');
+    const before = (await ctx.store.getText(BUCKETS.gold, keys.gold('FIX')))!;
+    // Day 400 again with its close (and adjclose) 5 % lower, plus 100 new days.
+    const fields = rows[400]!.split(',');
+    const corrected = fields.map((v, i) => (i >= 1 && i <= 5 ? String(Number(v) * 0.95) : v)).join(',');
+    await runObject(
+      ctx,
+      await put('market_data/fix-b.csv', file('FIX', [corrected, ...rows.slice(600)])),
+      'fix-b',
+    );
+    const [second] = await symbolResults(ctx, 'fix-b');
+    expect(second!.goldWrite).toBe('rebuilt');
+    const after = (await ctx.store.getText(BUCKETS.gold, keys.gold('FIX')))!;
+    expect(after.startsWith(before)).toBe(false);
+    // Rows before the corrected day are unchanged (point in time), the rest follow the correction.
+    const unchanged = before.split('\n').slice(0, 1 + 400 - 21 - 251);
+    expect(after.split('\n').slice(0, unchanged.length)).toEqual(unchanged);
+    const whole = [...rows.slice(0, 400), corrected, ...rows.slice(401)];
+    const { union } = await unionSilver('FIX', whole, 'fix');
+    expect(after).toBe(await union.store.getText('gold-union', keys.gold('FIX')));
+  }, 60_000);
 });
 
 describe('staging', () => {

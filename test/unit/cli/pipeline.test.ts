@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { SILVER_COLUMNS } from '#shared/data/tables';
 import { parseIsoDay } from '#shared/data/values';
@@ -146,9 +147,38 @@ describe('finml pipeline', () => {
     expect(silver.at(-1)).toMatch(/^2020-10-27,XYZ,,,,99,/);
     const goldAfter = readFileSync(goldFile(out, 'XYZ'), 'utf8');
     expect(goldAfter.trimEnd().split('\n')).toHaveLength(1 + 301 - 21 - 251);
-    // Point in time: the day appended, every earlier gold row unchanged.
+    // Point in time: the day appended, every earlier gold row unchanged (its bytes kept, not rewritten).
     expect(goldAfter.startsWith(goldBefore)).toBe(true);
+    // The second run's record (run ids within one second do not sort by time): the one-row file's.
+    const metas = readdirSync(join(out, 'gold', 'runs')).map((run) =>
+      json(join(out, 'gold', 'runs', run, 'metadata.json')),
+    );
+    const second = metas.find((m) => m.sources[0].rowsIn === 1);
+    expect(second.gold.symbols[0]).toMatchObject({ symbol: 'XYZ', goldWrite: 'appended' });
+    expect(metas.find((m) => m.sources[0].rowsIn === 300).gold.symbols[0].goldWrite).toBe('rebuilt');
   });
+
+  test('property: the gold after any prefix of the sample is the prefix of the gold after all of it', async () => {
+    const lines = readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
+    const whole = tempDir();
+    writeFileSync(join(whole, 'spx.csv'), `${lines.join('\n')}\n`);
+    expect((await runCli(['pipeline', join(whole, 'spx.csv'), '--out', join(whole, 'out')])).code).toBe(0);
+    const full = readFileSync(goldFile(join(whole, 'out'), 'SPX'), 'utf8');
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 100, max: lines.length - 2 }), async (cut) => {
+        const dir = tempDir();
+        const out = join(dir, 'out');
+        writeFileSync(join(dir, 'spx.csv'), `${lines.slice(0, cut + 1).join('\n')}\n`);
+        expect((await runCli(['pipeline', join(dir, 'spx.csv'), '--out', out])).code).toBe(0);
+        const prefix = readFileSync(goldFile(out, 'SPX'), 'utf8');
+        expect(full.startsWith(prefix)).toBe(true);
+        writeFileSync(join(dir, 'spx.csv'), `${[lines[0], ...lines.slice(cut + 1)].join('\n')}\n`);
+        expect((await runCli(['pipeline', join(dir, 'spx.csv'), '--out', out])).code).toBe(0);
+        expect(readFileSync(goldFile(out, 'SPX'), 'utf8')).toBe(full);
+      }),
+      { numRuns: 3 },
+    );
+  }, 60_000);
 
   test('a series too short for point-in-time gold says how much more history it needs', async () => {
     const dir = tempDir();
