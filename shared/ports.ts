@@ -136,9 +136,34 @@ export interface ModelRegistry {
     kind: RecordKind,
     limit?: number,
   ): Promise<({ id: string; at: string } & Record<string, unknown>)[]>;
+  /** Writes a symbol's live state unless the stored one is of a later date. */
+  putLive(live: LiveState): Promise<void>;
+  getLive(symbol: string): Promise<LiveState | undefined>;
+  /** Every symbol's live state, in symbol order. */
+  listLive(): Promise<LiveState[]>;
 }
 
 export type RecordKind = 'drift' | 'quality' | 'run' | 'job' | 'abtest' | 'alert';
+
+/**
+ * A symbol's newest gold row (DOMAIN §6 v2 live state), written each time its gold is published:
+ * what forecasts start from, whichever model serves them.
+ */
+export interface LiveState {
+  symbol: string;
+  /** The gold date (YYYY-MM-DD) of the row: the forecast's as-of date. */
+  date: string;
+  state: number;
+  regime: string;
+  /** Consecutive gold days in the regime, up to and including `date`. */
+  regimeAge: number;
+  riskScore: number;
+  /** The row's feature values (log_return, realized_vol_21d, drawdown). */
+  features: Record<string, number>;
+  /** The run that published it, and when. */
+  runId: string;
+  at: string;
+}
 
 /** One served prediction, kept (with a time to live) to measure live accuracy and A/B results. */
 export interface PredictionLogEntry {

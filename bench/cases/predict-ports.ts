@@ -63,6 +63,12 @@ export class MemoryRegistry implements ModelRegistry {
   async putServingModel(model: ServingModelRecord): Promise<void> {
     this.servingModels.set(model.version, model);
   }
+  /** No live state: forecasts start from the model's latest regimes (as for older models). */
+  async getLive(): Promise<undefined> {
+    return undefined;
+  }
+  putLive = notUsed('ModelRegistry.putLive');
+  listLive = notUsed('ModelRegistry.listLive');
   putVersion = notUsed('ModelRegistry.putVersion');
   getVersion = notUsed('ModelRegistry.getVersion');
   listVersions = notUsed('ModelRegistry.listVersions');

@@ -23,6 +23,7 @@ import {
   serializeServingModel,
 } from '#shared/model/serving-model';
 import {
+  type LiveState,
   type ModelPointer,
   type ModelRegistry,
   type ModelVersionRecord,
@@ -44,6 +45,7 @@ export const REGISTRY_KEYS = {
   claimSortKey: 'CLAIM',
   recordPartition: (kind: RecordKind) => `RECORD#${kind}`,
   servingPartition: 'SERVING',
+  livePartition: 'LIVE',
 } as const;
 
 /**
@@ -426,6 +428,52 @@ export class DynamoModelRegistry implements ModelRegistry {
     return parseServingModel(gunzipSync(body as Uint8Array).toString('utf8'), source);
   }
 
+  /**
+   * Writes `LIVE` / `<symbol>` unless the stored state is of a later date (a late publish of older
+   * data never moves a symbol's live state back).
+   */
+  async putLive(live: LiveState): Promise<void> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...encodeNumbers(live),
+            [PARTITION_KEY]: REGISTRY_KEYS.livePartition,
+            [SORT_KEY]: live.symbol,
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #date <= :date',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#date': 'date' },
+          ExpressionAttributeValues: { ':date': live.date },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  async getLive(symbol: string): Promise<LiveState | undefined> {
+    const response = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: REGISTRY_KEYS.livePartition, [SORT_KEY]: symbol },
+      }),
+    );
+    return response.Item === undefined ? undefined : liveOf(response.Item);
+  }
+
+  async listLive(): Promise<LiveState[]> {
+    const items = await this.queryNewestFirst(
+      {
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':pk': REGISTRY_KEYS.livePartition },
+      },
+      undefined,
+    );
+    return items.map(liveOf).sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  }
+
   /** Query in descending sort-key order over every page until `limit` items (all when undefined). */
   private async queryNewestFirst(
     query: Pick<
@@ -494,4 +542,9 @@ function toPointer(item: Item): ModelPointer {
   };
   if (typeof item.trafficShare === 'number') pointer.trafficShare = item.trafficShare;
   return pointer;
+}
+
+function liveOf(item: Item): LiveState {
+  const { [PARTITION_KEY]: _pk, [SORT_KEY]: _sk, ...rest } = decodeNumbers(item) as Item;
+  return rest as unknown as LiveState;
 }

@@ -187,34 +187,52 @@ export interface GoldRegimeTable {
 }
 
 /**
- * The horizon backtest with the settings of config/model.yaml: horizons, folds, gap and
- * calibration bins from `evaluation`, α, the zero-row policy and the High regime from `markov`,
- * the four default forecasters.
+ * The backtest's options from config/model.yaml: horizons, folds, gap and calibration bins from
+ * `evaluation`, α, the zero-row policy and the High regime from `markov`, the four default
+ * forecasters.
  */
+export function horizonOptionsFromConfig(
+  cfg: Pick<ModelConfig, 'markov' | 'evaluation'>,
+  labels: readonly string[],
+): HorizonBacktestOptions & { highState: number } {
+  const highState = labels.indexOf(cfg.markov.absorbingRegime);
+  if (highState < 0) {
+    throw new EvaluationInputError(`markov.absorbingRegime '${cfg.markov.absorbingRegime}' is not a label`);
+  }
+  return {
+    numStates: labels.length,
+    highState,
+    horizons: cfg.evaluation.horizons,
+    nSplits: cfg.evaluation.folds,
+    gap: cfg.evaluation.gap,
+    calibrationBins: cfg.evaluation.calibrationBins,
+    forecasters: defaultHorizonForecasters({
+      alpha: cfg.markov.alpha,
+      zeroRowPolicy: cfg.markov.zeroRowPolicy,
+    }),
+  };
+}
+
+/** The regime history of gold tables (the backtest's input). */
+export function regimeHistoryOf(
+  tables: readonly GoldRegimeTable[],
+  options: { numStates: number; highState: number },
+): RegimeHistory {
+  return buildRegimeHistory(
+    tables.map((t) => ({ symbol: t.symbol, dates: t.day, states: t.markov_state })),
+    options.numStates,
+    options.highState,
+  );
+}
+
+/** The horizon backtest of gold tables with the settings of config/model.yaml. */
 export function horizonBacktestFromConfig(
   tables: readonly GoldRegimeTable[],
   cfg: Pick<ModelConfig, 'markov' | 'evaluation'>,
   labels: readonly string[],
 ): HorizonTable {
-  const highState = labels.indexOf(cfg.markov.absorbingRegime);
-  if (highState < 0) {
-    throw new EvaluationInputError(`markov.absorbingRegime '${cfg.markov.absorbingRegime}' is not a label`);
-  }
-  return runHorizonBacktest(
-    tables.map((t) => ({ symbol: t.symbol, dates: t.day, states: t.markov_state })),
-    {
-      numStates: labels.length,
-      highState,
-      horizons: cfg.evaluation.horizons,
-      nSplits: cfg.evaluation.folds,
-      gap: cfg.evaluation.gap,
-      calibrationBins: cfg.evaluation.calibrationBins,
-      forecasters: defaultHorizonForecasters({
-        alpha: cfg.markov.alpha,
-        zeroRowPolicy: cfg.markov.zeroRowPolicy,
-      }),
-    },
-  );
+  const options = horizonOptionsFromConfig(cfg, labels);
+  return backtestHorizons(regimeHistoryOf(tables, options), options);
 }
 
 /** {@link runHorizonBacktest} on a built history (`numStates` / `highState` come from it). */
@@ -338,7 +356,7 @@ function scoreHorizon(
   const { numStates: K, highState, states, stepsToChange, stepsToHigh } = history;
   const { rows, foldRows } = origins;
   const n = rows.length;
-  const y = new Int32Array(n);
+  const y = new Uint8Array(n); // states are < 256 (K is small)
   const left = new Uint8Array(n);
   let nonHigh = 0;
   for (let k = 0; k < n; k++) {
@@ -353,15 +371,18 @@ function scoreHorizon(
     if (states[r] !== highState) reached[m++] = stepsToHigh[r]! <= h ? 1 : 0;
   }
 
-  // Per state c: the outcome "regime at t+h = c" (the reliability table of P(regime = c)).
-  const classIndicators = Array.from({ length: K }, (_, c) => {
-    const indicator = new Uint8Array(n);
-    for (let k = 0; k < n; k++) indicator[k] = y[k] === c ? 1 : 0;
-    return indicator;
-  });
+  // The outcome "regime at t+h = c" of the reliability table of P(regime = c), one state at a time.
+  const indicator = new Uint8Array(n);
   const column = new Float64Array(n);
+  // One set of forecast buffers for every forecaster in turn (each is scored before the next is
+  // forecast): at 5M gold rows a set is ≈ 170 MB.
+  const buffers = {
+    regime: new Float64Array(n * K),
+    reach: new Float64Array(nonHigh),
+    leave: new Float64Array(n),
+  };
   const scores = forecasters.map((forecaster, m) => {
-    const { regime, reach, leave } = forecastOrigins(history, origins, h, forecaster, fitted[m]!, nonHigh);
+    const { regime, reach, leave } = forecastOrigins(history, origins, h, forecaster, fitted[m]!, buffers);
     const matrix: ProbabilityMatrix = { samples: n, classes: K, values: regime };
     // Log loss fold by fold; the out-of-fold log loss is their origin-weighted mean.
     let lossTotal = 0;
@@ -387,7 +408,8 @@ function scoreHorizon(
         accuracy: accuracy(y, argmaxPredictions(matrix)),
         brierSkill: null as number | null,
         foldLogLoss,
-        reliability: classIndicators.map((indicator, c) => {
+        reliability: Array.from({ length: K }, (_, c) => {
+          for (let k = 0; k < n; k++) indicator[k] = y[k] === c ? 1 : 0;
           copyColumn(regime, K, c, column);
           return { classIndex: c, ...binaryReliabilityTable(indicator, column, settings.bins) };
         }),
@@ -444,13 +466,11 @@ function forecastOrigins(
   h: number,
   forecaster: HorizonForecaster,
   fits: readonly FittedHorizonForecaster[],
-  nonHigh: number,
+  out: { regime: Float64Array; reach: Float64Array; leave: Float64Array },
 ): { regime: Float64Array; reach: Float64Array; leave: Float64Array } {
   const { numStates: K, highState, states, ages, symbolOf } = history;
   const { rows, foldRows } = origins;
-  const regime = new Float64Array(rows.length * K);
-  const reach = new Float64Array(nonHigh);
-  const leave = new Float64Array(rows.length);
+  const { regime, reach, leave } = out;
   const origin = { symbol: 0, row: 0, state: 0, age: 0 };
   let j = 0;
   for (let fold = 0; fold < foldRows.length; fold++) {

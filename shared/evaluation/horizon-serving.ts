@@ -7,14 +7,8 @@
  */
 import type { ModelConfig } from '#config/schema';
 import { EvaluationInputError } from './errors.ts';
-import type {
-  ForecasterScores,
-  GoldRegimeTable,
-  HorizonResult,
-  HorizonTable,
-  RegimeScores,
-} from './horizon-backtest.ts';
-import { buildRegimeHistory, type RegimeHistory, type TrainingWindow } from './horizon-data.ts';
+import type { ForecasterScores, HorizonResult, HorizonTable, RegimeScores } from './horizon-backtest.ts';
+import type { RegimeHistory, TrainingWindow } from './horizon-data.ts';
 import { defaultHorizonForecasters } from './horizon-forecasters.ts';
 
 /** What is served at one backtested horizon. */
@@ -44,20 +38,16 @@ export function fullWindow(history: RegimeHistory): TrainingWindow {
 }
 
 /**
- * The served table at each horizon the backtest scored: its winner, refitted on all of `tables`.
+ * The served table at each horizon the backtest scored: its winner, refitted on all of `history`
+ * (the regime history the backtest ran on).
  * @throws EvaluationInputError when a winner is not one of the default forecasters.
  */
 export function servingHorizons(
-  tables: readonly GoldRegimeTable[],
+  history: RegimeHistory,
   backtest: HorizonTable,
   cfg: Pick<ModelConfig, 'markov'>,
 ): ServingHorizon[] {
   const { numStates: K, highState } = backtest;
-  const history = buildRegimeHistory(
-    tables.map((t) => ({ symbol: t.symbol, dates: t.day, states: t.markov_state })),
-    K,
-    highState,
-  );
   const window = fullWindow(history);
   const forecasters = defaultHorizonForecasters({
     alpha: cfg.markov.alpha,

@@ -6,6 +6,7 @@
  */
 import type { ServingModelRecord } from '#shared/model/serving-model';
 import type {
+  LiveState,
   ModelPointer,
   ModelRegistry,
   ModelVersionRecord,
@@ -22,6 +23,19 @@ const noModels = (what: string) => (): never => {
 export class RunRegistry implements ModelRegistry {
   readonly records = new Map<RecordKind, StoredRecord[]>();
   private readonly claims = new Map<string, Record<string, unknown>>();
+  /** Each published symbol's newest gold row (the live state the cloud keeps for forecasts). */
+  readonly live = new Map<string, LiveState>();
+
+  async putLive(live: LiveState): Promise<void> {
+    const current = this.live.get(live.symbol);
+    if (current === undefined || current.date <= live.date) this.live.set(live.symbol, live);
+  }
+  async getLive(symbol: string): Promise<LiveState | undefined> {
+    return this.live.get(symbol);
+  }
+  async listLive(): Promise<LiveState[]> {
+    return [...this.live.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  }
 
   async getPointer(): Promise<ModelPointer | undefined> {
     return undefined;

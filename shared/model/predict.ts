@@ -34,7 +34,8 @@ export interface Prediction {
   from: {
     regime: string;
     state: number;
-    source: 'request' | 'latest gold';
+    /** `live gold`: the symbol's newest published gold row; `latest gold`: the model's training day. */
+    source: 'request' | 'live gold' | 'latest gold';
     symbol: string | null;
     date: string | null;
   };
@@ -53,15 +54,26 @@ export interface Prediction {
   expectedDaysTo: { regime: string; days: number; lower: number; upper: number };
 }
 
-/** Answers a forecast request. Throws PredictInputError for an unknown symbol or regime or a bad horizon. */
-export function predict(model: ServingModel, request: PredictRequest): Prediction {
+/** A symbol's newest gold row (shared/ports LiveState): where a forecast of the symbol starts. */
+export interface LiveStart {
+  date: string;
+  state: number;
+  regime: string;
+}
+
+/**
+ * Answers a forecast request. A symbol's forecast starts from `live` (its newest gold row) when
+ * given — any symbol with gold, since the chain is pooled — else from the model's latest regime of
+ * it. Throws PredictInputError for an unknown symbol or regime or a bad horizon.
+ */
+export function predict(model: ServingModel, request: PredictRequest, live?: LiveStart): Prediction {
   const { markov, labels } = model;
   const maxHorizon = markov.absorbing.maxHorizon;
   const h = request.horizon;
   if (!Number.isInteger(h) || h < 1 || h > maxHorizon) {
     throw new PredictInputError(`horizon must be an integer from 1 to ${maxHorizon}, got ${h}`);
   }
-  const from = startingPoint(model, request);
+  const from = startingPoint(model, request, live);
   const served = model.horizonForecasts?.find((t) => t.horizon === h);
   // The chain answers unless another forecaster won the backtest at this horizon.
   const byChain = served === undefined || served.forecaster === 'markov';
@@ -101,9 +113,10 @@ export function predict(model: ServingModel, request: PredictRequest): Predictio
   };
 }
 
-function startingPoint(model: ServingModel, request: PredictRequest): Prediction['from'] {
+function startingPoint(model: ServingModel, request: PredictRequest, live?: LiveStart): Prediction['from'] {
   const symbol = request.symbol ?? null;
-  const latest = symbol === null ? undefined : ownEntry(model.latest, symbol);
+  const latest = symbol === null ? undefined : (live ?? ownEntry(model.latest, symbol));
+  const source = live === undefined ? 'latest gold' : 'live gold';
   if (symbol !== null && latest === undefined) {
     const known = Object.keys(model.latest);
     throw new PredictInputError(
@@ -120,5 +133,5 @@ function startingPoint(model: ServingModel, request: PredictRequest): Prediction
     return { regime: model.labels[state]!, state, source: 'request', symbol, date: latest?.date ?? null };
   }
   if (latest === undefined) throw new PredictInputError('give a starting regime or a symbol');
-  return { regime: latest.regime, state: latest.state, source: 'latest gold', symbol, date: latest.date };
+  return { regime: latest.regime, state: latest.state, source, symbol, date: latest.date };
 }

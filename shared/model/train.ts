@@ -8,12 +8,14 @@ import type { DataConfig, ModelConfig } from '#config/schema';
 import type { GoldTable } from '#shared/data/tables';
 import { formatIsoDay } from '#shared/data/values';
 import {
+  backtestHorizons,
   buildPredictionPairs,
   EvaluationInputError,
   evaluateWalkForward,
-  horizonBacktestFromConfig,
+  horizonOptionsFromConfig,
   markovFit,
   type PredictionPairs,
+  regimeHistoryOf,
   type ServingHorizon,
   type StoredHorizonTable,
   servingHorizons,
@@ -81,9 +83,12 @@ function horizonBacktest(
   notes: string[],
 ): { table: StoredHorizonTable; serving: ServingHorizon[] } | null {
   try {
-    const table = horizonBacktestFromConfig(tables, cfg, labels);
+    // One regime history for the backtest and the served refit (at 5M rows it is ≈ 100 MB).
+    const options = horizonOptionsFromConfig(cfg, labels);
+    const history = regimeHistoryOf(tables, options);
+    const table = backtestHorizons(history, options);
     for (const s of table.skipped) notes.push(`horizon backtest: h = ${s.horizon} skipped: ${s.reason}`);
-    return { table: storedHorizonTable(table), serving: servingHorizons(tables, table, cfg) };
+    return { table: storedHorizonTable(table), serving: servingHorizons(history, table, cfg) };
   } catch (error) {
     if (!(error instanceof TooFewSamplesError || error instanceof EvaluationInputError)) throw error;
     notes.push(`horizon backtest skipped: ${error.message}; forecasts at every horizon come from the chain`);

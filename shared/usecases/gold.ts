@@ -24,6 +24,7 @@ import { goldCsv, readSilverCsv, silverCsv } from '#shared/data/tables';
 import { formatIsoDay, utcDay } from '#shared/data/values';
 import { modelReferences } from '#shared/model/artifact';
 import { transitionCounts } from '#shared/model/markov';
+import type { LiveState } from '#shared/ports';
 import { mapLimit } from './concurrency.ts';
 import { INDICATORS_LEASE } from './ingest.ts';
 import { type Context, keys } from './lake.ts';
@@ -52,6 +53,8 @@ export interface SymbolGoldResult {
   regimeCounts: number[];
   /** The regime of the last gold row (null without gold rows). */
   latestRegime: string | null;
+  /** The last gold row: the symbol's live state once published (null without gold rows). */
+  live: LiveRow | null;
   quality: LayerQuality;
   /** Where the gold waits until the run's gates pass. */
   stagedKey: string;
@@ -60,6 +63,28 @@ export interface SymbolGoldResult {
   /** The ETags of the published silver and indicator table the gold was built from (null: none). */
   silverEtag: string | null;
   indicatorsEtag: string | null;
+}
+
+/** A symbol's last gold row, as its live state keeps it (shared/ports LiveState without run and time). */
+export type LiveRow = Omit<LiveState, 'runId' | 'at'>;
+
+export function liveRow(series: GoldSeries, labels: readonly string[]): LiveRow | null {
+  const i = series.length - 1;
+  if (i < 0) return null;
+  const state = series.markov_state[i]!;
+  return {
+    symbol: series.symbol,
+    date: formatIsoDay(series.day[i]!),
+    state,
+    regime: labels[state]!,
+    regimeAge: series.regime_age[i]!,
+    riskScore: series.risk_score[i]!,
+    features: {
+      log_return: series.log_return[i]!,
+      realized_vol_21d: series.realized_vol_21d[i]!,
+      drawdown: series.drawdown[i]!,
+    },
+  };
 }
 
 /**
@@ -196,6 +221,7 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
     latestRegime: series.length
       ? ctx.config.data.regimes.labels[series.markov_state[series.length - 1]!]!
       : null,
+    live: liveRow(series, ctx.config.data.regimes.labels),
     quality: gold.quality,
     stagedKey,
     stagedSilverKey,
@@ -276,6 +302,7 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
           { bucket: ctx.buckets.gold, key: r.stagedKey },
           { bucket: ctx.buckets.gold, key: r.goldKey },
         );
+        if (r.live) await ctx.registry.putLive({ ...r.live, runId, at: ctx.now().toISOString() });
         return;
       }
       // Silver moved on since the gold step: merge this run's rows onto the silver there now.
@@ -299,6 +326,8 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
         goldCsv(gold.series[0]!, ctx.config.data.regimes.labels),
         'text/csv',
       );
+      const live = liveRow(gold.series[0]!, ctx.config.data.regimes.labels);
+      if (live) await ctx.registry.putLive({ ...live, runId, at: ctx.now().toISOString() });
     }),
   );
   await discardStaging(ctx, runId);

@@ -39,25 +39,42 @@ export async function status(ctx: Context) {
   };
 }
 
-/** The current regime of each symbol and P(High within 5 and 21 days), from the production model. */
+/**
+ * The current regime of each symbol — its newest gold row (live state), or for a symbol without one
+ * the model's training day — and P(High within 5 and 21 days) from there, by the production model.
+ */
 export async function currentRegimes(ctx: Context) {
   const production = await pointedModel(ctx, 'production');
   if (production === undefined) return { modelVersion: null, symbols: [] };
   const { model } = production;
+  const live = new Map((await ctx.registry.listLive()).map((l) => [l.symbol, l]));
+  const starts = new Map<string, { date: string; state: number; regime: string; regimeAge: number | null }>(
+    Object.entries(model.latest).map(([symbol, l]) => [symbol, { ...l, regimeAge: null }]),
+  );
+  for (const [symbol, l] of live) starts.set(symbol, l);
   const highIn = (symbol: string, h: number) => {
-    const r = predict(model, { symbol, horizon: Math.min(h, model.markov.absorbing.maxHorizon) }).reachWithin;
+    const start = starts.get(symbol)!;
+    const r = predict(
+      model,
+      { symbol, horizon: Math.min(h, model.markov.absorbing.maxHorizon) },
+      start,
+    ).reachWithin;
     return { probability: r.probability, lower: r.lower, upper: r.upper };
   };
   return {
     modelVersion: model.version,
     labels: model.labels,
-    symbols: Object.entries(model.latest).map(([symbol, latest]) => ({
-      symbol,
-      date: latest.date,
-      regime: latest.regime,
-      highWithin5: highIn(symbol, 5),
-      highWithin21: highIn(symbol, 21),
-    })),
+    symbols: [...starts]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([symbol, start]) => ({
+        symbol,
+        date: start.date,
+        regime: start.regime,
+        regimeAge: start.regimeAge,
+        source: live.has(symbol) ? ('live gold' as const) : ('model training day' as const),
+        highWithin5: highIn(symbol, 5),
+        highWithin21: highIn(symbol, 21),
+      })),
   };
 }
 

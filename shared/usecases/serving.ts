@@ -51,7 +51,7 @@ export class ServingModelMissingError extends Error {
  * `buckets` are the fallback to the artifacts for models without a serving model. A use-case Context is a ServingContext.
  */
 export interface ServingContext {
-  registry: Pick<ModelRegistry, 'getPointer' | 'getServingModel'>;
+  registry: Pick<ModelRegistry, 'getPointer' | 'getServingModel' | 'getLive'>;
   predictions: Pick<PredictionLog, 'put'>;
   now(): Date;
   store?: Pick<ObjectStore, 'getText'>;
@@ -178,9 +178,13 @@ export async function servePrediction(
   const arm = models.candidate && armFor(requestId, share) === 'candidate' ? 'candidate' : 'production';
   const chosen = arm === 'candidate' ? models.candidate! : models.production;
   const other = arm === 'candidate' ? models.production : models.candidate;
-  const prediction = predict(chosen.model, request);
+  // Every symbol's forecast starts from its newest gold row (the live state), whichever model serves.
+  const live = await ctx.registry.getLive(request.symbol);
+  const prediction = predict(chosen.model, request, live);
   const shadow =
-    other && knows(other.model, request) ? predict(other.model, { ...request, horizon: 1 }) : undefined;
+    other && (live !== undefined || knows(other.model, request))
+      ? predict(other.model, { ...request, horizon: 1 }, live)
+      : undefined;
   const at = ctx.now();
   const from = prediction.from;
   await ctx.predictions.put({

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { DynamoModelRegistry, ModelVersionNotFoundError } from '#shared/aws/dynamo-registry';
 import { REGISTRY_TABLE } from '#shared/aws/tables';
 import { servingModelOf } from '#shared/model/serving-model';
-import { type ModelVersionRecord, PointerConflictError, type RegistryEvent } from '#shared/ports';
+import {
+  type LiveState,
+  type ModelVersionRecord,
+  PointerConflictError,
+  type RegistryEvent,
+} from '#shared/ports';
 import { type LocalDynamo, startLocalDynamo } from '../../helpers/local-aws.ts';
 import { artifactLike } from '../../helpers/serving-model.ts';
 
@@ -227,5 +232,34 @@ describe('DynamoModelRegistry against dynalite', () => {
     expect(await registry.getServingModel(model.version)).toEqual(model);
     expect(await registry.getServingModel('2099-unknown')).toBeUndefined();
     expect((await registry.listVersions()).map((r) => r.version)).toEqual([model.version]);
+  });
+});
+
+describe('live state against dynalite', () => {
+  const live = (symbol: string, date: string, state = 1): LiveState => ({
+    symbol,
+    date,
+    state,
+    regime: ['Low', 'Medium', 'High'][state]!,
+    regimeAge: 4,
+    riskScore: 0.5123,
+    features: { log_return: -1e-140, realized_vol_21d: 0.21, drawdown: 0 },
+    runId: 'run-1',
+    at: '2024-03-01T12:00:00.000Z',
+  });
+
+  test('round-trips (tiny numbers included), one item per symbol, listed in symbol order', async () => {
+    await registry.putLive(live('SPX', '2020-04-17'));
+    await registry.putLive(live('AAA', '2020-04-16', 2));
+    expect(await registry.getLive('SPX')).toEqual(live('SPX', '2020-04-17'));
+    expect(await registry.getLive('NONE')).toBeUndefined();
+    expect((await registry.listLive()).map((l) => l.symbol)).toEqual(['AAA', 'SPX']);
+  });
+
+  test('a later date replaces it, an earlier one never moves it back', async () => {
+    await registry.putLive(live('SPX', '2020-04-17', 1));
+    await registry.putLive(live('SPX', '2020-06-30', 2));
+    await registry.putLive(live('SPX', '2020-05-01', 0));
+    expect(await registry.getLive('SPX')).toMatchObject({ date: '2020-06-30', state: 2 });
   });
 });

@@ -132,6 +132,42 @@ describe('the fault suite', () => {
     expect(after.startsWith(before)).toBe(true);
   }, 120_000);
 
+  test('live state: forecasts start from the newest gold day, for any symbol with gold', async () => {
+    // 30 more weekdays of SPX after the sample's last day (2020-04-17), rising 0.1 % a day.
+    const rows: string[] = [];
+    let close = 2874.560059;
+    for (let d = Date.UTC(2020, 3, 20); rows.length < 30; d += 86_400_000) {
+      const day = new Date(d);
+      if (day.getUTCDay() === 0 || day.getUTCDay() === 6) continue;
+      close *= 1.001;
+      const c = close.toFixed(6);
+      rows.push(`${day.toISOString().slice(0, 10)},${c},${c},${c},${c},${c},1000`);
+    }
+    expect((await drop('market_data/SPX-more.csv', file('SPX', rows))).status).toBe('SUCCEEDED');
+    const gold = (await text(goldBucket(), goldKey('SPX')))!.trimEnd().split('\n');
+    const last = gold.at(-1)!.split(',');
+    const forecast = await api('/predict', { symbol: 'SPX', horizon: 5 });
+    expect(forecast.status).toBe(200);
+    expect(forecast.body.from).toMatchObject({
+      source: 'live gold',
+      date: rows.at(-1)!.slice(0, 10),
+      state: Number(last[10]),
+    });
+    // A symbol no model has seen: its gold makes it forecastable at once (the chain is pooled).
+    expect((await drop('market_data/fresh.csv', file('FRESH', SAMPLE_LINES.slice(-400)))).status).toBe(
+      'SUCCEEDED',
+    );
+    const fresh = await api('/predict', { symbol: 'FRESH', horizon: 1 });
+    expect(fresh.status).toBe(200);
+    expect(fresh.body.from).toMatchObject({ source: 'live gold', symbol: 'FRESH', date: '2020-04-17' });
+    expect((await api('/predict', { symbol: 'NOGOLD', horizon: 1 })).status).toBe(404);
+    const regimes = await api('/regimes');
+    const spx = (regimes.body.symbols as { symbol: string; date: string; source: string }[]).find(
+      (r) => r.symbol === 'SPX',
+    );
+    expect(spx).toMatchObject({ date: rows.at(-1)!.slice(0, 10), source: 'live gold' });
+  }, 120_000);
+
   test('a 10-symbol regime-switching file in four slices: every run succeeds, later runs too', async () => {
     const lines = [...bronzeCsvChunks({ symbols: 10, days: 400, seed: 13 })].join('').trimEnd().split('\n');
     const [header, ...rows] = lines;

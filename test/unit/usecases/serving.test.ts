@@ -5,7 +5,7 @@
 import { describe, expect, test } from 'vitest';
 import { serializeArtifact } from '#shared/model/artifact';
 import { ServingModelError, type ServingModelRecord, servingModelOf } from '#shared/model/serving-model';
-import type { ModelPointer, PointerName, PredictionLogEntry } from '#shared/ports';
+import type { LiveState, ModelPointer, PointerName, PredictionLogEntry } from '#shared/ports';
 import { keys } from '#shared/usecases/lake';
 import {
   forgetModelsInService,
@@ -17,7 +17,7 @@ import {
   servePrediction,
   servingModelOfArtifactText,
 } from '#shared/usecases/serving';
-import { artifactLike } from '../../helpers/serving-model.ts';
+import { artifactLike, LABELS } from '../../helpers/serving-model.ts';
 
 const V1 = '20260101T000000-aaaaaaaa';
 const V2 = '20260102T000000-bbbbbbbb';
@@ -36,6 +36,7 @@ function memoryContext(options: { servingModels?: ServingModelRecord[]; artifact
   const serving = new Map((options.servingModels ?? []).map((m) => [m.version, m]));
   const reads = { servingModels: 0, artifacts: 0 };
   const logged: PredictionLogEntry[] = [];
+  const live = new Map<string, LiveState>();
   const registry = {
     getPointer: async (name: PointerName) => pointers.get(name),
     getServingModel: async (version: string) => {
@@ -43,6 +44,7 @@ function memoryContext(options: { servingModels?: ServingModelRecord[]; artifact
       return serving.get(version);
     },
     putServingModel: async (model: ServingModelRecord) => void serving.set(model.version, model),
+    getLive: async (symbol: string) => live.get(symbol),
   };
   const objects = new Map(
     (options.artifacts ?? []).map((v) => [keys.model(v), serializeArtifact(artifactLike(v) as never)]),
@@ -67,7 +69,7 @@ function memoryContext(options: { servingModels?: ServingModelRecord[]; artifact
   const advance = (seconds: number) => {
     now = new Date(now.getTime() + seconds * 1000);
   };
-  return { ctx, pointers, reads, logged, advance };
+  return { ctx, pointers, reads, logged, advance, live };
 }
 
 describe('loadServingModel', () => {
@@ -146,6 +148,52 @@ describe('servePrediction', () => {
     expect(logged).toHaveLength(1);
     expect(logged[0]).toMatchObject({ symbol: 'SPX', modelVersion: V1, horizon: 3, fromState: 0 });
     expect(logged[0]!.nextDay).toEqual(artifactLike(V1).markov.transitionMatrix[0]);
+  });
+});
+
+describe('forecasts start from the live state', () => {
+  const liveState = (symbol: string, date: string, state: number): LiveState => ({
+    symbol,
+    date,
+    state,
+    regime: LABELS[state]!,
+    regimeAge: 3,
+    riskScore: 0.9,
+    features: { log_return: 0, realized_vol_21d: 0.3, drawdown: 0.1 },
+    runId: 'run-9',
+    at: '2026-01-09T00:00:00.000Z',
+  });
+  const options = { cacheSeconds: 5, ttlDays: 1 };
+
+  test('a symbol with newer gold than the model is forecast from its newest day, and logged so', async () => {
+    const { ctx, logged, live } = memoryContext({ servingModels: [servingModelOf(artifactLike(V1))] });
+    live.set('SPX', liveState('SPX', '2020-06-30', 2)); // the model knows SPX Low on 2020-04-17
+    const served = await servePrediction(ctx, { symbol: 'SPX', horizon: 1 }, 'r1', options);
+    expect(served.from).toEqual({
+      regime: 'High',
+      state: 2,
+      source: 'live gold',
+      symbol: 'SPX',
+      date: '2020-06-30',
+    });
+    expect(Object.values(served.probabilities)).toEqual(artifactLike(V1).markov.transitionMatrix[2]);
+    expect(logged[0]).toMatchObject({ fromDate: '2020-06-30', fromState: 2 });
+  });
+
+  test('a symbol the model never saw but with gold is forecast at once; without gold it is unknown', async () => {
+    const { ctx, live } = memoryContext({ servingModels: [servingModelOf(artifactLike(V1))] });
+    live.set('NEW', liveState('NEW', '2020-06-30', 1));
+    const served = await servePrediction(ctx, { symbol: 'NEW', horizon: 5 }, 'r2', options);
+    expect(served.from).toMatchObject({ source: 'live gold', state: 1, date: '2020-06-30' });
+    await expect(servePrediction(ctx, { symbol: 'NOGOLD', horizon: 5 }, 'r3', options)).rejects.toThrowError(
+      /unknown symbol "NOGOLD"/,
+    );
+  });
+
+  test('without a live state (older deployments) the model’s training day is the start', async () => {
+    const { ctx } = memoryContext({ servingModels: [servingModelOf(artifactLike(V1))] });
+    const served = await servePrediction(ctx, { symbol: 'SPX', horizon: 1 }, 'r4', options);
+    expect(served.from).toMatchObject({ source: 'latest gold', date: '2020-04-17', state: 0 });
   });
 });
 
