@@ -192,7 +192,8 @@ describe('the prediction API handler', () => {
     expect(r.body).toMatchObject({
       arm: 'production',
       horizon: 5,
-      from: { regime: 'High', source: 'latest gold' },
+      // The symbol's newest gold row, which the gold step published as its live state.
+      from: { regime: 'High', source: 'live gold', date: '2020-04-17' },
     });
     expect(
       Object.values(r.body.probabilities as Record<string, number>).reduce((a, b) => a + b, 0),

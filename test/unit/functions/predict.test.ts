@@ -37,6 +37,7 @@ function leanContext(serving: ServingModelRecord[]): Context {
       getPointer: async (name: string) => (name === 'production' ? production : undefined),
       getServingModel: async (version: string) => models.get(version),
       putServingModel: async () => undefined,
+      getLive: async () => undefined,
     },
     predictions: { put: async (entry: PredictionLogEntry) => void logged.push(entry) },
     config,
