@@ -11,9 +11,10 @@ export function formatPrediction(p: Prediction): string {
   const by = p.forecaster.backtested
     ? `forecast by ${p.forecaster.name}, the best out-of-fold log loss at h = ${p.horizon} (${p.forecaster.logLoss?.toFixed(3)}${p.forecaster.name === 'markov' ? '' : `; the chain's ${p.forecaster.markovLogLoss?.toFixed(3)}`})`
     : `forecast by the Markov chain (h = ${p.horizon} is not a backtested horizon)`;
-  const interval = Number.isNaN(p.reachWithin.lower)
-    ? ''
-    : `  (${Math.round(p.reachWithin.mass * 100)} % interval ${pct(p.reachWithin.lower)} – ${pct(p.reachWithin.upper)})`;
+  const interval =
+    p.reachWithin.lower === null || p.reachWithin.upper === null
+      ? ''
+      : `  (${Math.round(p.reachWithin.mass * 100)} % interval ${pct(p.reachWithin.lower)} – ${pct(p.reachWithin.upper)})`;
   const lines = [
     `Model ${p.modelVersion}: ${p.horizon} day(s) ahead ${from}`,
     `  ${by}`,

@@ -48,8 +48,17 @@ export interface Prediction {
   /** P(regime in h days), by regime name. */
   probabilities: Record<string, number>;
   predicted: { regime: string; confidence: number };
-  /** P(reach the absorbing regime within h days | start), with its posterior interval. */
-  reachWithin: { regime: string; probability: number; lower: number; upper: number; mass: number };
+  /**
+   * P(reach the absorbing regime within h days | start), with the chain's posterior interval — null
+   * bounds when another forecaster answered (the interval belongs to the chain's forecast).
+   */
+  reachWithin: {
+    regime: string;
+    probability: number;
+    lower: number | null;
+    upper: number | null;
+    mass: number;
+  };
   /** Expected days until the absorbing regime is first reached (point, and posterior interval). */
   expectedDaysTo: { regime: string; days: number; lower: number; upper: number };
 }
@@ -100,8 +109,8 @@ export function predict(model: ServingModel, request: PredictRequest, live?: Liv
       probability: byChain
         ? markov.absorbing.reachWithin[from.state]![h - 1]!
         : served.reachHigh[from.state]!,
-      lower: hIndex === -1 ? Number.NaN : post.reachWithin.lower[from.state]![hIndex]!,
-      upper: hIndex === -1 ? Number.NaN : post.reachWithin.upper[from.state]![hIndex]!,
+      lower: hIndex === -1 ? null : post.reachWithin.lower[from.state]![hIndex]!,
+      upper: hIndex === -1 ? null : post.reachWithin.upper[from.state]![hIndex]!,
       mass: post.mass,
     },
     expectedDaysTo: {

@@ -95,7 +95,7 @@ describe('predict at each horizon', () => {
     });
     expect(Object.values(p.probabilities)).toEqual(served.regime[0]);
     expect(p.reachWithin.probability).toBe(served.reachHigh[0]);
-    expect(p.reachWithin.lower).toBeNaN();
+    expect(p.reachWithin.lower).toBeNull();
     expect(served.logLoss).toBeLessThan(served.markovLogLoss!);
   });
 
@@ -103,7 +103,7 @@ describe('predict at each horizon', () => {
     const one = predict(model, { regime: 'Medium', horizon: 1 });
     expect(one.forecaster).toMatchObject({ name: 'markov', backtested: true });
     expect(Object.values(one.probabilities)).toEqual(model.markov.transitionMatrix[1]);
-    expect(one.reachWithin.lower).toBeLessThanOrEqual(one.reachWithin.probability);
+    expect(one.reachWithin.lower!).toBeLessThanOrEqual(one.reachWithin.probability);
     const two = predict(model, { regime: 'Medium', horizon: 2 });
     expect(two.forecaster).toEqual({ name: 'markov', backtested: false, logLoss: null, markovLogLoss: null });
     expect(Object.values(two.probabilities)).toEqual(matrixPower(model.markov.transitionMatrix, 2)[1]);
