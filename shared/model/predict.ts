@@ -61,6 +61,12 @@ export interface Prediction {
   };
   /** Expected days until the absorbing regime is first reached (point, and posterior interval). */
   expectedDaysTo: { regime: string; days: number; lower: number; upper: number };
+  /**
+   * The way out of today's regime: P(some day within h is in another regime) — the served
+   * forecaster's at a backtested horizon, else the chain's 1 − P_ii^h — and the chain's expected
+   * remaining days in it, 1 / (1 − P_ii) (Infinity for a regime never left).
+   */
+  leave: { regime: string; probability: number; expectedRemainingDays: number };
 }
 
 /** A symbol's newest gold row (shared/ports LiveState): where a forecast of the symbol starts. */
@@ -119,6 +125,21 @@ export function predict(model: ServingModel, request: PredictRequest, live?: Liv
       lower: post.expectedSteps.lower[from.state]!,
       upper: post.expectedSteps.upper[from.state]!,
     },
+    leave: leaveOf(model, from.state, h, byChain ? undefined : served),
+  };
+}
+
+function leaveOf(
+  model: ServingModel,
+  state: number,
+  h: number,
+  served: { leave: number[] } | undefined,
+): Prediction['leave'] {
+  const stay = model.markov.transitionMatrix[state]![state]!;
+  return {
+    regime: model.labels[state]!,
+    probability: served ? served.leave[state]! : 1 - stay ** h,
+    expectedRemainingDays: stay >= 1 ? Number.POSITIVE_INFINITY : 1 / (1 - stay),
   };
 }
 

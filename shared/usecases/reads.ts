@@ -52,13 +52,10 @@ export async function currentRegimes(ctx: Context) {
     Object.entries(model.latest).map(([symbol, l]) => [symbol, { ...l, regimeAge: null }]),
   );
   for (const [symbol, l] of live) starts.set(symbol, l);
+  const forecast = (symbol: string, h: number) =>
+    predict(model, { symbol, horizon: Math.min(h, model.markov.absorbing.maxHorizon) }, starts.get(symbol)!);
   const highIn = (symbol: string, h: number) => {
-    const start = starts.get(symbol)!;
-    const r = predict(
-      model,
-      { symbol, horizon: Math.min(h, model.markov.absorbing.maxHorizon) },
-      start,
-    ).reachWithin;
+    const r = forecast(symbol, h).reachWithin;
     return { probability: r.probability, lower: r.lower, upper: r.upper };
   };
   return {
@@ -74,6 +71,10 @@ export async function currentRegimes(ctx: Context) {
         source: live.has(symbol) ? ('live gold' as const) : ('model training day' as const),
         highWithin5: highIn(symbol, 5),
         highWithin21: highIn(symbol, 21),
+        // For a symbol already in High, "P(High within h)" is 1: the way out is what to show.
+        leaveWithin5: forecast(symbol, 5).leave.probability,
+        leaveWithin21: forecast(symbol, 21).leave.probability,
+        expectedRemainingDays: forecast(symbol, 1).leave.expectedRemainingDays,
       })),
   };
 }

@@ -100,6 +100,10 @@ export interface CurrentRegime {
   regime: string;
   highWithin5: ProbabilityInterval;
   highWithin21: ProbabilityInterval;
+  /** P(leaving today's regime within 5 / 21 days), and the chain's expected remaining days in it. */
+  leaveWithin5?: number;
+  leaveWithin21?: number;
+  expectedRemainingDays?: JsonNumber;
 }
 
 export interface RegimesResponse {

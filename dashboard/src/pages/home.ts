@@ -9,7 +9,7 @@ import {
   toNumber,
 } from '../lib/format.ts';
 import { href } from '../lib/route.ts';
-import type { ProbabilityInterval, StatusResponse } from '../lib/types.ts';
+import type { JsonNumber, ProbabilityInterval, StatusResponse } from '../lib/types.ts';
 import { badge, facts, h, meter, notice, pageHeading, section, table } from '../ui/dom.ts';
 import { alertCard, regimeBadge, versionLink } from '../ui/widgets.ts';
 import type { Page } from './context.ts';
@@ -30,6 +30,26 @@ function probabilityCell(p: ProbabilityInterval): HTMLElement {
           value,
           lower !== null && upper !== null ? { lower, upper } : undefined,
           'probability with its credible interval',
+        ),
+  );
+}
+
+/**
+ * The cell of a symbol already in High: P(High within h) would be 100 %, so it shows the way out —
+ * P(leaving High within h days) — and, in the 21-day column, the expected remaining days.
+ */
+function leaveCell(high: string, probability: number | undefined, remaining?: JsonNumber): HTMLElement {
+  const days = toNumber(remaining);
+  return h(
+    'span',
+    { class: 'prob prob-leave' },
+    h('span', { class: 'prob-value' }, `in ${high}: leaves with ${formatPercent(probability)}`),
+    days === null
+      ? null
+      : h(
+          'span',
+          { class: 'interval' },
+          ` · ≈ ${Number.isFinite(days) ? days.toFixed(1) : '∞'} more days expected`,
         ),
   );
 }
@@ -86,7 +106,7 @@ function statusPanel(status: StatusResponse, now: number): HTMLElement {
 }
 
 const METHOD = [
-  'Each trading day of each symbol gets a risk score between 0 and 1: a weighted mix of how high its 21-day realised volatility and its drawdown are compared with the symbol’s own history (an empirical CDF, so a volatile stock is not always “High”). Two thresholds cut the score into regimes — Low, Medium and High (0.33 and 0.67 by default; the ones in force are listed in Settings).',
+  'Each trading day of each symbol gets a risk score between 0 and 1: a weighted mix of how high its 21-day realised volatility and its drawdown are compared with the symbol’s own history up to that day (an expanding empirical CDF, so a volatile stock is not always “High”, and a day’s regime never depends on later data). Two thresholds cut the score into regimes — Low, Medium and High (0.33 and 0.67 by default; the ones in force are listed in Settings).',
   'The day-to-day moves between regimes are counted and smoothed into a Markov transition matrix P. Powers of P give the regime distribution h days ahead; treating High as absorbing gives the probability of reaching High within h days. Every probability comes with a 95 % credible interval from the Dirichlet posterior of P, so a wide interval says how little the data pins it down.',
   'The model is scored walk-forward (no look-ahead) against persistence and climatology baselines, watched for data drift, chain drift and falling live accuracy, retrained when a rule fires, and A/B tested before it replaces production.',
 ];
@@ -112,7 +132,7 @@ export const homePage: Page = async (ctx) => {
           'regimes',
           'Current regime per symbol',
           table({
-            caption: `Current regime and probability of reaching ${highLabel} within 5 and 21 trading days, with 95 % credible intervals`,
+            caption: `Current regime (as of each symbol's newest gold day) and the probability of reaching ${highLabel} within 5 and 21 trading days — for a symbol already in ${highLabel}, of leaving it`,
             captionHidden: false,
             rowHeader: true,
             columns: [
@@ -127,8 +147,12 @@ export const homePage: Page = async (ctx) => {
               s.symbol,
               h('time', { datetime: s.date }, s.date),
               regimeBadge(s.regime, labels),
-              probabilityCell(s.highWithin5),
-              probabilityCell(s.highWithin21),
+              s.regime === highLabel && s.leaveWithin5 !== undefined
+                ? leaveCell(highLabel, s.leaveWithin5)
+                : probabilityCell(s.highWithin5),
+              s.regime === highLabel && s.leaveWithin21 !== undefined
+                ? leaveCell(highLabel, s.leaveWithin21, s.expectedRemainingDays)
+                : probabilityCell(s.highWithin21),
               h(
                 'a',
                 {

@@ -109,6 +109,16 @@ describe('predict at each horizon', () => {
     expect(Object.values(two.probabilities)).toEqual(matrixPower(model.markov.transitionMatrix, 2)[1]);
   });
 
+  test('the way out of today’s regime: the served P(leave within h), else 1 − P_ii^h; remaining days 1 / (1 − P_ii)', () => {
+    const served = model.horizonForecasts!.find((s) => s.horizon === 21)!;
+    const high = predict(model, { regime: 'High', horizon: 21 }).leave;
+    expect(high.regime).toBe('High');
+    expect(high.probability).toBe(served.leave[2]);
+    const stay = model.markov.transitionMatrix[2]![2]!;
+    expect(high.expectedRemainingDays).toBeCloseTo(model.markov.expectedSojourn[2]!, 10);
+    expect(predict(model, { regime: 'High', horizon: 4 }).leave.probability).toBeCloseTo(1 - stay ** 4, 14);
+  });
+
   test('a model trained before the backtest (no served tables) answers every horizon from the chain', () => {
     const { horizonForecasts: _, ...older } = model;
     const p = predict(older as ModelArtifact, { regime: 'Low', horizon: 21 });
