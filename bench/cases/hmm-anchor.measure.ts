@@ -1,8 +1,9 @@
 /**
  * Child side of the hmm-anchor case: reads the gold (untimed), takes the scaled log returns of one
  * symbol or of all, times FINML's EM for a fixed number of E-steps (tolerance 0, one start; the
- * median of three runs after a warm-up run, as statsmodels' compiled code needs none), then runs the
- * statsmodels script on the same returns.
+ * median of `repeats` runs after three warm-up runs), then runs the
+ * statsmodels script on the same returns, also the median of `repeats` runs: on a shared 2-core
+ * machine one run of either side varies by ±25 %.
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, existsSync, writeFileSync } from 'node:fs';
@@ -35,9 +36,11 @@ export const measure: Measure<AnchorParams> = async (params) => {
     });
     return (performance.now() - started) / fit.iterations;
   };
-  run();
-  const times = [run(), run(), run()].sort((a, b) => a - b);
-  const finmlMsPerIteration = times[1]!;
+  // Warm-up: V8 reaches its steady code for the E-step only after a few fits (the first is ~2.5×
+  // slower, the second ~1.3×); statsmodels' compiled code needs none.
+  for (let i = 0; i < 3; i++) run();
+  const times = Array.from({ length: params.repeats }, run).sort((a, b) => a - b);
+  const finmlMsPerIteration = times[Math.floor(params.repeats / 2)]!;
 
   let statsmodelsMsPerIteration = Number.NaN;
   if (existsSync(PYTHON) && hasStatsmodels()) {
@@ -46,10 +49,14 @@ export const measure: Measure<AnchorParams> = async (params) => {
     const lines: string[] = [];
     for (const s of sequences) for (let t = 0; t < s.length; t++) lines.push(String(s[t]));
     writeFileSync(file, `${lines.join('\n')}\n`);
-    const out = execFileSync(PYTHON, [params.script, file, String(params.statsmodelsIterations)], {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    });
+    const out = execFileSync(
+      PYTHON,
+      [params.script, file, String(params.statsmodelsIterations), String(params.repeats)],
+      {
+        encoding: 'utf8',
+        maxBuffer: 1 << 20,
+      },
+    );
     await rm(dir, { recursive: true, force: true });
     const result = JSON.parse(out) as { seconds: number; iterations: number };
     statsmodelsMsPerIteration = (result.seconds * 1000) / result.iterations;

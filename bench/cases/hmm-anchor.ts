@@ -17,6 +17,8 @@ export type AnchorVariant = {
   pooled: boolean;
   finmlIterations: number;
   statsmodelsIterations: number;
+  /** Runs of each side; the figures are the medians. */
+  repeats: number;
 };
 
 export type AnchorParams = AnchorVariant & { file: string; configDir: string; script: string };
@@ -31,17 +33,17 @@ export const hmmAnchorCase = defineCase<AnchorVariant, AnchorParams>({
     {
       name: '100k one symbol',
       quick: true,
-      params: { days: 500, pooled: false, finmlIterations: 50, statsmodelsIterations: 10 },
+      params: { days: 500, pooled: false, finmlIterations: 50, statsmodelsIterations: 10, repeats: 3 },
     },
     {
       name: 'one symbol',
       quick: false,
-      params: { days: 5000, pooled: false, finmlIterations: 200, statsmodelsIterations: 50 },
+      params: { days: 5000, pooled: false, finmlIterations: 200, statsmodelsIterations: 50, repeats: 7 },
     },
     {
       name: 'pooled',
       quick: false,
-      params: { days: 5000, pooled: true, finmlIterations: 10, statsmodelsIterations: 3 },
+      params: { days: 5000, pooled: true, finmlIterations: 10, statsmodelsIterations: 3, repeats: 3 },
     },
   ],
   async prepare(v, context) {

@@ -388,6 +388,10 @@ interface Workspace {
   readonly sum2: Float64Array; // K, Σγ (x − μ_old)²
   readonly xi: Float64Array; // K*K, Σξ
   readonly first: Float64Array; // K, Σ_sequences γ_first
+  // K = 3 kernels: coefficients, forward state, backward accumulators (see forwardSequence3)
+  readonly coef3: Float64Array;
+  readonly state3: Float64Array;
+  readonly acc3: Float64Array;
 }
 
 function makeWorkspace(n: number, k: number): Workspace {
@@ -406,6 +410,9 @@ function makeWorkspace(n: number, k: number): Workspace {
     sum2: new Float64Array(k),
     xi: new Float64Array(k * k),
     first: new Float64Array(k),
+    coef3: new Float64Array(18),
+    state3: new Float64Array(6),
+    acc3: new Float64Array(21),
   };
 }
 
@@ -525,10 +532,61 @@ function backwardAccumulate(
   }
 }
 
+// exp(x) for x ≤ 0 without a call into Math.exp (which the K = 3 forward pass spent most of its time
+// in): x = (256m + j)·ln2/256 + r with |r| ≤ ln2/512, exp(x) = 2^m · 2^(j/256) · exp(r), exp(r) by
+// its Taylor polynomial to r⁴ (truncation < 4e-17). The nearest integer k = 256m + j comes from the
+// 1.5·2^52 rounding trick. Within 5e-16 relative of Math.exp on [−700, 0]
+// (test/unit/model/hmm.test.ts); below −700 (and for NaN) it is Math.exp.
+const EXP_K = 256 / Math.LN2;
+const EXP_HI = 0.6931471803691238 / 256; // ln2/256: a head with a short mantissa (k·head is exact) …
+const EXP_LO = 1.9082149292705877e-10 / 256; // … and the rest
+const EXP_ROUND = 6755399441055744; // 1.5 · 2^52
+const EXP_FRACTION = Float64Array.from({ length: 256 }, (_, j) => 2 ** (j / 256));
+const EXP_POWER = Float64Array.from({ length: 1100 }, (_, i) => 2 ** (i - 1099)); // 2^−1099 … 2^0
+
+/** exp(x) for x ≤ 0 (see above); exported for its test. */
+export function expNonPositive(x: number): number {
+  if (!(x >= -700)) return Math.exp(x);
+  const k = x * EXP_K + EXP_ROUND - EXP_ROUND;
+  const r = x - k * EXP_HI - k * EXP_LO;
+  const q = 1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24))));
+  const i = k | 0;
+  return q * EXP_FRACTION[i & 255]! * EXP_POWER[(i >> 8) + 1099]!;
+}
+
+/** Rescale the forward variables once their mass falls below this (see {@link forwardSequence3}). */
+const RESCALE_BELOW = 1e-100;
+
 /**
- * {@link forwardSequence} for K = 3 with the state vectors in locals (the common case: about 3×
- * faster than the general loops). Same recursion; it stores b_t / c_t (what the backward pass
- * needs) instead of b_t and c_t.
+ * The K = 3 passes run over blocks of at most this many steps, each block one call of a kernel that
+ * sees only typed arrays and numbers: V8 then optimises the kernels as whole functions after a few
+ * blocks, instead of entering their loops by on-stack replacement on every sequence and leaving
+ * them through code it has never run (a deoptimisation per call, measured as 2× slower).
+ */
+const BLOCK = 1024;
+
+// Layout of the K = 3 coefficients: A row-major (0–8), means (9–11), log normalisers (12–14),
+// 1 / (2σ²) (15–17).
+function coefficients3(p: WorkingParams, ws: Workspace, out: Float64Array): Float64Array {
+  for (let i = 0; i < 9; i++) out[i] = p.transition[i]!;
+  for (let j = 0; j < 3; j++) {
+    out[9 + j] = p.means[j]!;
+    out[12 + j] = ws.logNorm[j]!;
+    out[15 + j] = ws.invVar[j]!;
+  }
+  return out;
+}
+
+/**
+ * {@link forwardSequence} for K = 3 with the state vectors in locals (the common case: several
+ * times faster than the general loops). Same recursion, two differences: the forward variables are
+ * rescaled lazily — only when their mass falls below 1e-100, not at every step, which takes a
+ * division off the recursion's critical path — and the exponentials are {@link expNonPositive}.
+ * With lazy scaling α̃_t = α_t / C_t for C_t the product of the scale constants so far, and
+ * Σ_j α̃_tj β̃_tj = L̃ = the mass at the last step for every t, so γ_t = α̃_t ⊙ β̃_t / L̃: the
+ * backward pass divides its statistics by L̃. It stores b_t / c_t in ws.emission (c_t = 1 at the
+ * steps it did not rescale). Mass never grows (b ≤ 1 after the shift, rows of A sum to 1), so
+ * nothing overflows; a step whose mass underflows to 0 returns −∞ as before.
  */
 function forwardSequence3(
   p: WorkingParams,
@@ -537,35 +595,60 @@ function forwardSequence3(
   from: number,
   to: number,
 ): number {
-  const { emission, alpha, logNorm, invVar } = ws;
-  const A = p.transition;
-  const a00 = A[0]!,
-    a01 = A[1]!,
-    a02 = A[2]!,
-    a10 = A[3]!,
-    a11 = A[4]!,
-    a12 = A[5]!,
-    a20 = A[6]!,
-    a21 = A[7]!,
-    a22 = A[8]!;
-  const m0 = p.means[0]!,
-    m1 = p.means[1]!,
-    m2 = p.means[2]!;
-  const n0 = logNorm[0]!,
-    n1 = logNorm[1]!,
-    n2 = logNorm[2]!;
-  const v0 = invVar[0]!,
-    v1 = invVar[1]!,
-    v2 = invVar[2]!;
-  // The prior of the first step is the initial distribution; of every later one α̂_{t−1} A.
-  let p0 = p.initial[0]!;
-  let p1 = p.initial[1]!;
-  let p2 = p.initial[2]!;
-  let shiftSum = 0;
-  let logProductSum = 0;
-  let product = 1;
-  let base = from * 3;
-  for (let t = from; t < to; t++, base += 3) {
+  const state = ws.state3;
+  state[0] = p.initial[0]!;
+  state[1] = p.initial[1]!;
+  state[2] = p.initial[2]!;
+  state[3] = 0; // Σ shift_t
+  state[4] = 0; // Σ log c_t over the rescaled steps
+  state[5] = 1; // mass of the last forward variables
+  const coef = ws.coef3;
+  for (let lo = from; lo < to; lo += BLOCK) {
+    if (!forwardBlock3(coef, state, data, ws.emission, ws.alpha, lo, Math.min(lo + BLOCK, to))) {
+      return Number.NEGATIVE_INFINITY;
+    }
+  }
+  return state[3]! + state[4]! + Math.log(state[5]!);
+}
+
+/** One block [lo, hi) of {@link forwardSequence3}; false when a step's mass is 0 or not finite. */
+function forwardBlock3(
+  coef: Float64Array,
+  state: Float64Array,
+  data: Float64Array,
+  emission: Float64Array,
+  alpha: Float64Array,
+  lo: number,
+  hi: number,
+): boolean {
+  const a00 = coef[0]!,
+    a01 = coef[1]!,
+    a02 = coef[2]!,
+    a10 = coef[3]!,
+    a11 = coef[4]!,
+    a12 = coef[5]!,
+    a20 = coef[6]!,
+    a21 = coef[7]!,
+    a22 = coef[8]!;
+  const m0 = coef[9]!,
+    m1 = coef[10]!,
+    m2 = coef[11]!;
+  const n0 = coef[12]!,
+    n1 = coef[13]!,
+    n2 = coef[14]!;
+  const v0 = coef[15]!,
+    v1 = coef[16]!,
+    v2 = coef[17]!;
+  // The prior of a sequence's first step is the initial distribution; of every later one α̃_{t−1} A.
+  let p0 = state[0]!;
+  let p1 = state[1]!;
+  let p2 = state[2]!;
+  let shiftSum = state[3]!;
+  let logScaleSum = state[4]!;
+  let mass = state[5]!;
+  let ok = true;
+  let base = lo * 3;
+  for (let t = lo; t < hi; t++, base += 3) {
     const x = data[t]!;
     const d0 = x - m0;
     const d1 = x - m1;
@@ -576,18 +659,31 @@ function forwardSequence3(
     let shift = l0;
     if (l1 > shift) shift = l1;
     if (l2 > shift) shift = l2;
-    const b0 = l0 === shift ? 1 : Math.exp(l0 - shift);
-    const b1 = l1 === shift ? 1 : Math.exp(l1 - shift);
-    const b2 = l2 === shift ? 1 : Math.exp(l2 - shift);
-    const c = p0 * b0 + p1 * b1 + p2 * b2;
-    if (!(c > 0 && c < Number.POSITIVE_INFINITY)) return Number.NEGATIVE_INFINITY;
-    const inv = 1 / c;
-    const f0 = p0 * b0 * inv;
-    const f1 = p1 * b1 * inv;
-    const f2 = p2 * b2 * inv;
-    emission[base] = b0 * inv;
-    emission[base + 1] = b1 * inv;
-    emission[base + 2] = b2 * inv;
+    let b0 = l0 === shift ? 1 : expNonPositive(l0 - shift);
+    let b1 = l1 === shift ? 1 : expNonPositive(l1 - shift);
+    let b2 = l2 === shift ? 1 : expNonPositive(l2 - shift);
+    let f0 = p0 * b0;
+    let f1 = p1 * b1;
+    let f2 = p2 * b2;
+    mass = f0 + f1 + f2;
+    if (!(mass >= RESCALE_BELOW)) {
+      if (!(mass > 0 && mass < Number.POSITIVE_INFINITY)) {
+        ok = false;
+        break;
+      }
+      const inv = 1 / mass;
+      f0 *= inv;
+      f1 *= inv;
+      f2 *= inv;
+      b0 *= inv;
+      b1 *= inv;
+      b2 *= inv;
+      logScaleSum += Math.log(mass);
+      mass = 1;
+    }
+    emission[base] = b0;
+    emission[base + 1] = b1;
+    emission[base + 2] = b2;
     alpha[base] = f0;
     alpha[base + 1] = f1;
     alpha[base + 2] = f2;
@@ -595,64 +691,104 @@ function forwardSequence3(
     p1 = f0 * a01 + f1 * a11 + f2 * a21;
     p2 = f0 * a02 + f1 * a12 + f2 * a22;
     shiftSum += shift;
-    product *= c;
-    if (product < 1e-250 || product > 1e250) {
-      logProductSum += Math.log(product);
-      product = 1;
-    }
   }
-  return shiftSum + logProductSum + Math.log(product);
+  state[0] = p0;
+  state[1] = p1;
+  state[2] = p2;
+  state[3] = shiftSum;
+  state[4] = logScaleSum;
+  state[5] = mass;
+  return ok;
 }
 
-/** {@link backwardAccumulate} for K = 3, the statistics and β̂ in locals (emission holds b_t / c_t). */
-function backwardAccumulate3(
-  p: WorkingParams,
+/**
+ * {@link backwardAccumulate} for K = 3 (emission holds b_t / c_t), block by block from the end; the
+ * statistics are divided by L̃ (the last forward variables' mass, see {@link forwardSequence3}).
+ */
+function backwardAccumulate3(data: Float64Array, ws: Workspace, from: number, to: number): void {
+  const { alpha, coef3: coef } = ws;
+  // acc: γ sums (0–2), Σγd (3–5), Σγd² (6–8), ξ (9–17), β̃_t (18–20); d = x − μ_old.
+  const acc = ws.acc3;
+  acc.fill(0, 0, 18);
+  acc[18] = 1;
+  acc[19] = 1;
+  acc[20] = 1;
+  for (let hi = to; hi > from + 1; hi -= BLOCK) {
+    backwardBlock3(coef, acc, data, ws.emission, alpha, Math.max(hi - BLOCK, from + 1), hi);
+  }
+  // t = from: γ only, and it is the sequence's first-state probability.
+  const base = from * 3;
+  const u = 1 / (alpha[(to - 1) * 3]! + alpha[(to - 1) * 3 + 1]! + alpha[(to - 1) * 3 + 2]!);
+  const x = data[from]!;
+  for (let j = 0; j < 3; j++) {
+    const g = alpha[base + j]! * acc[18 + j]!;
+    const d = x - coef[9 + j]!;
+    acc[j] = acc[j]! + g;
+    acc[3 + j] = acc[3 + j]! + g * d;
+    acc[6 + j] = acc[6 + j]! + g * d * d;
+    ws.first[j] = ws.first[j]! + g * u;
+  }
+  for (let j = 0; j < 3; j++) {
+    ws.weight[j] = ws.weight[j]! + acc[j]! * u;
+    ws.sum1[j] = ws.sum1[j]! + acc[3 + j]! * u;
+    ws.sum2[j] = ws.sum2[j]! + acc[6 + j]! * u;
+  }
+  for (let i = 0; i < 9; i++) ws.xi[i] = ws.xi[i]! + acc[9 + i]! * u;
+}
+
+/** Steps t = hi − 1 down to lo (lo ≥ the sequence's first step + 1) of {@link backwardAccumulate3}. */
+function backwardBlock3(
+  coef: Float64Array,
+  acc: Float64Array,
   data: Float64Array,
-  ws: Workspace,
-  from: number,
-  to: number,
+  emission: Float64Array,
+  alpha: Float64Array,
+  lo: number,
+  hi: number,
 ): void {
-  const { emission, alpha, weight, sum1, sum2, xi, first } = ws;
-  const A = p.transition;
-  const a00 = A[0]!,
-    a01 = A[1]!,
-    a02 = A[2]!,
-    a10 = A[3]!,
-    a11 = A[4]!,
-    a12 = A[5]!,
-    a20 = A[6]!,
-    a21 = A[7]!,
-    a22 = A[8]!;
-  const m0 = p.means[0]!,
-    m1 = p.means[1]!,
-    m2 = p.means[2]!;
-  let w0 = 0,
-    w1 = 0,
-    w2 = 0;
-  let s10 = 0,
-    s11 = 0,
-    s12 = 0;
-  let s20 = 0,
-    s21 = 0,
-    s22 = 0;
-  let x00 = 0,
-    x01 = 0,
-    x02 = 0,
-    x10 = 0,
-    x11 = 0,
-    x12 = 0,
-    x20 = 0,
-    x21 = 0,
-    x22 = 0;
-  let e0 = 1;
-  let e1 = 1;
-  let e2 = 1;
-  let base = (to - 1) * 3;
-  for (let t = to - 1; t > from; t--, base -= 3) {
+  const a00 = coef[0]!,
+    a01 = coef[1]!,
+    a02 = coef[2]!,
+    a10 = coef[3]!,
+    a11 = coef[4]!,
+    a12 = coef[5]!,
+    a20 = coef[6]!,
+    a21 = coef[7]!,
+    a22 = coef[8]!;
+  const m0 = coef[9]!,
+    m1 = coef[10]!,
+    m2 = coef[11]!;
+  let w0 = acc[0]!,
+    w1 = acc[1]!,
+    w2 = acc[2]!;
+  let s10 = acc[3]!,
+    s11 = acc[4]!,
+    s12 = acc[5]!;
+  let s20 = acc[6]!,
+    s21 = acc[7]!,
+    s22 = acc[8]!;
+  let x00 = acc[9]!,
+    x01 = acc[10]!,
+    x02 = acc[11]!,
+    x10 = acc[12]!,
+    x11 = acc[13]!,
+    x12 = acc[14]!,
+    x20 = acc[15]!,
+    x21 = acc[16]!,
+    x22 = acc[17]!;
+  let e0 = acc[18]!;
+  let e1 = acc[19]!;
+  let e2 = acc[20]!;
+  let base = (hi - 1) * 3;
+  // α̃_t, carried from the previous step's α̃_{t−1} loads
+  let r0 = alpha[base]!;
+  let r1 = alpha[base + 1]!;
+  let r2 = alpha[base + 2]!;
+  for (let t = hi - 1; t >= lo; t--, base -= 3) {
     const x = data[t]!;
-    const g0 = alpha[base]! * e0;
-    const g1 = alpha[base + 1]! * e1;
-    const g2 = alpha[base + 2]! * e2;
+    const g0 = r0 * e0;
+    const g1 = r1 * e1;
+    const g2 = r2 * e2;
     const d0 = x - m0;
     const d1 = x - m1;
     const d2 = x - m2;
@@ -695,47 +831,31 @@ function backwardAccumulate3(
     e0 = u00 + u01 + u02;
     e1 = u10 + u11 + u12;
     e2 = u20 + u21 + u22;
+    r0 = q0;
+    r1 = q1;
+    r2 = q2;
   }
-  {
-    // t = from: γ only, and it is the sequence's first-state probability.
-    const x = data[from]!;
-    const g0 = alpha[base]! * e0;
-    const g1 = alpha[base + 1]! * e1;
-    const g2 = alpha[base + 2]! * e2;
-    const d0 = x - m0;
-    const d1 = x - m1;
-    const d2 = x - m2;
-    w0 += g0;
-    w1 += g1;
-    w2 += g2;
-    s10 += g0 * d0;
-    s11 += g1 * d1;
-    s12 += g2 * d2;
-    s20 += g0 * d0 * d0;
-    s21 += g1 * d1 * d1;
-    s22 += g2 * d2 * d2;
-    first[0] = first[0]! + g0;
-    first[1] = first[1]! + g1;
-    first[2] = first[2]! + g2;
-  }
-  weight[0] = weight[0]! + w0;
-  weight[1] = weight[1]! + w1;
-  weight[2] = weight[2]! + w2;
-  sum1[0] = sum1[0]! + s10;
-  sum1[1] = sum1[1]! + s11;
-  sum1[2] = sum1[2]! + s12;
-  sum2[0] = sum2[0]! + s20;
-  sum2[1] = sum2[1]! + s21;
-  sum2[2] = sum2[2]! + s22;
-  xi[0] = xi[0]! + x00;
-  xi[1] = xi[1]! + x01;
-  xi[2] = xi[2]! + x02;
-  xi[3] = xi[3]! + x10;
-  xi[4] = xi[4]! + x11;
-  xi[5] = xi[5]! + x12;
-  xi[6] = xi[6]! + x20;
-  xi[7] = xi[7]! + x21;
-  xi[8] = xi[8]! + x22;
+  acc[0] = w0;
+  acc[1] = w1;
+  acc[2] = w2;
+  acc[3] = s10;
+  acc[4] = s11;
+  acc[5] = s12;
+  acc[6] = s20;
+  acc[7] = s21;
+  acc[8] = s22;
+  acc[9] = x00;
+  acc[10] = x01;
+  acc[11] = x02;
+  acc[12] = x10;
+  acc[13] = x11;
+  acc[14] = x12;
+  acc[15] = x20;
+  acc[16] = x21;
+  acc[17] = x22;
+  acc[18] = e0;
+  acc[19] = e1;
+  acc[20] = e2;
 }
 
 /** E-step over all sequences: log-likelihood and sufficient statistics in ws. */
@@ -749,6 +869,7 @@ function expectationStep(p: WorkingParams, pooled: Pooled, ws: Workspace): numbe
     ws.logNorm[j] = -0.5 * (LOG_2PI + Math.log(p.variances[j]!));
     ws.invVar[j] = 0.5 / p.variances[j]!;
   }
+  if (p.k === 3) coefficients3(p, ws, ws.coef3);
   let total = 0;
   for (let s = 0; s + 1 < pooled.starts.length; s++) {
     const from = pooled.starts[s]!;
@@ -760,7 +881,7 @@ function expectationStep(p: WorkingParams, pooled: Pooled, ws: Workspace): numbe
       : forwardSequence(p, pooled.data, ws, from, to);
     if (!Number.isFinite(ll)) return Number.NaN;
     total += ll;
-    if (three) backwardAccumulate3(p, pooled.data, ws, from, to);
+    if (three) backwardAccumulate3(pooled.data, ws, from, to);
     else backwardAccumulate(p, pooled.data, ws, from, to);
   }
   return total;

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  expNonPositive,
   fitGaussianHmm,
   forecastStateDistribution,
   type GaussianHmmParams,
@@ -140,6 +141,37 @@ describe('as good a fit as before the fast EM (issue 19)', () => {
     );
     expect(warm.iterations).toBeLessThan(sp500Fit.starts[0]!.iterations);
     expect(() => fitGaussianHmm([sp500], { states: 2, init: sp500Fit.params })).toThrowError(HmmInputError);
+  });
+});
+
+describe('the fast K = 3 E-step (issue 19)', () => {
+  it('expNonPositive is Math.exp to 5e-16 relative on [−700, 0], exact at 0, Math.exp below', () => {
+    let worst = 0;
+    const grid = [0, -1e-300, -1e-12, -0.5, -Math.LN2, -1, -2.5, -10, -100, -699.999];
+    const points = [...grid, ...Array.from({ length: 200_000 }, (_, i) => -((i * 0.6180339887) % 1) * 700)];
+    for (const x of points) worst = Math.max(worst, Math.abs(expNonPositive(x) / Math.exp(x) - 1));
+    expect(worst).toBeLessThan(5e-16);
+    expect(expNonPositive(0)).toBe(1);
+    expect(expNonPositive(-720)).toBe(Math.exp(-720));
+    expect(expNonPositive(-Infinity)).toBe(0);
+    expect(expNonPositive(Number.NaN)).toBeNaN();
+  });
+
+  it("lazy rescaling: the fit's log-likelihood is the per-step-normalised filter's on a long series", () => {
+    // 60,000 steps: the forward variables are rescaled thousands of times inside one sequence.
+    const long = simulateGaussianHmm(truth, 60_000, 5).returns;
+    const fit = fitGaussianHmm([long], { starts: 1 });
+    const { logLikelihood } = scoreGaussianHmm(fit.params, long, { initial: 'fitted' });
+    expect(Math.abs(fit.logLikelihood - logLikelihood) / Math.abs(logLikelihood)).toBeLessThan(1e-12);
+  });
+
+  it("an observation far in one state's tail leaves the statistics finite and the fit as the filter says", () => {
+    const series = simulateGaussianHmm(truth, 2_000, 8).returns.slice();
+    series[1_000] = 60; // ≈ 30 sd of the widest state
+    const fit = fitGaussianHmm([series], { starts: 1 });
+    expect(fit.degenerate).toBe(false);
+    const { logLikelihood } = scoreGaussianHmm(fit.params, series, { initial: 'fitted' });
+    expect(Math.abs(fit.logLikelihood - logLikelihood) / Math.abs(logLikelihood)).toBeLessThan(1e-12);
   });
 });
 
