@@ -98,31 +98,38 @@ export function evaluateWalkForward(
     persistence: persistenceFit(options.persistenceEpsilon ?? 1e-6),
     climatology: climatologyFit(),
   };
-  const forecasts = mapCompared(fits, (f) => walkForwardForecasts(pairs, f, options));
   const folds = timeSeriesSplit(pairs.from.length, { nSplits: 5, ...options.split });
-  const yTrue = forecasts.model.yTrue;
-
-  const foldReports = folds.map((fold, index): FoldReport => {
-    const rows = forecasts.model.foldRows[index]!;
+  // One fit function at a time: its out-of-fold forecasts (n × K doubles, 100 MB at 4M tested
+  // pairs) are scored and dropped before the next one's are made.
+  const scored = mapCompared(fits, (f) => {
+    const forecast = walkForwardForecasts(pairs, f, options);
+    const { yTrue, proba } = forecast;
     return {
+      n: yTrue.length,
+      folds: forecast.foldRows.map((rows) =>
+        classificationMetrics(yTrue.subarray(rows.start, rows.end), sliceRows(proba, rows), logLossEpsilon),
+      ),
+      overall: classificationMetrics(yTrue, proba, logLossEpsilon),
+      calibration: reliabilityTable(yTrue, proba, calibrationClass, calibrationBins),
+    };
+  });
+
+  const foldReports = folds.map(
+    (fold, index): FoldReport => ({
       fold: index,
       train: fold.train,
       test: fold.test,
-      metrics: mapCompared(forecasts, (f) =>
-        classificationMetrics(yTrue.subarray(rows.start, rows.end), sliceRows(f.proba, rows), logLossEpsilon),
-      ),
-    };
-  });
+      metrics: mapCompared(scored, (f) => f.folds[index]!),
+    }),
+  );
   return {
     numStates: K,
     nPairs: pairs.from.length,
     folds: foldReports,
     overall: {
-      n: yTrue.length,
-      metrics: mapCompared(forecasts, (f) => classificationMetrics(yTrue, f.proba, logLossEpsilon)),
-      calibration: mapCompared(forecasts, (f) =>
-        reliabilityTable(yTrue, f.proba, calibrationClass, calibrationBins),
-      ),
+      n: scored.model.n,
+      metrics: mapCompared(scored, (f) => f.overall),
+      calibration: mapCompared(scored, (f) => f.calibration),
     },
   };
 }

@@ -16,6 +16,7 @@ import {
   fitGaussianHmm,
   type GaussianHmmFitOptions,
   type GaussianHmmParams,
+  hmmWorkspace,
 } from './hmm.ts';
 
 export interface HmmSeries {
@@ -61,15 +62,21 @@ export function evaluateHmmOnFolds(
   let written = 0;
   const reports: HmmFoldReport[] = [];
   let previous: GaussianHmmParams | undefined;
-  folds.forEach((fold, index) => {
+  // The training sets of the folds, and one set of fitting buffers for the largest (the last): the
+  // folds fit in it one after the other instead of leaving a workspace of garbage each.
+  const trainings = folds.map((fold) => {
     const cutoff = pairs.dates[fold.train.end - 1] as number;
-    const training = series
-      .map((s) => s.returns.subarray(0, upperBound(s.day, cutoff)))
-      .filter((r) => r.length > 1);
-    const fit = fitGaussianHmm(
-      training,
-      previous === undefined ? options.fit : { ...options.fit, init: previous },
-    );
+    return series.map((s) => s.returns.subarray(0, upperBound(s.day, cutoff))).filter((r) => r.length > 1);
+  });
+  const largest = Math.max(0, ...trainings.map((t) => t.reduce((n, r) => n + r.length, 0)));
+  const workspace = hmmWorkspace(largest, K);
+  folds.forEach((fold, index) => {
+    const training = trainings[index]!;
+    const fit = fitGaussianHmm(training, {
+      ...options.fit,
+      workspace,
+      ...(previous === undefined ? {} : { init: previous }),
+    });
     previous = fit.params;
     // The fold's test pairs of each symbol, in date order; each symbol is filtered once, up to its
     // last test date (the filter is causal), writing the forecast filtered_t · A at each test pair.

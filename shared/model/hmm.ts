@@ -109,6 +109,33 @@ export interface GaussianHmmFitOptions {
   readonly varianceFloorMin?: number;
   /** A state whose expected occupancy (Σ_t γ_t) is below this many observations is "empty". Default 0.5. */
   readonly minStateOccupancy?: number;
+  /**
+   * Buffers to fit in (from {@link hmmWorkspace}) for several fits in a row, e.g. one per fold: at
+   * 5M observations a fit needs 280 MB of them, and fits that each allocate their own leave that
+   * much garbage per fit. Used when large enough for the data and made for the same number of
+   * states; otherwise the fit allocates its own.
+   */
+  readonly workspace?: HmmWorkspace;
+}
+
+/** Reusable buffers of {@link fitGaussianHmm} (opaque). */
+export interface HmmWorkspace {
+  readonly capacity: number;
+  readonly states: number;
+  /** @internal */
+  readonly buffers: unknown;
+}
+
+interface SharedBuffers {
+  readonly ws: Workspace;
+  /** The pooled observations of a fit. */
+  readonly data: Float64Array;
+}
+
+/** Buffers for fits of up to `capacity` observations with `states` states. */
+export function hmmWorkspace(capacity: number, states: number): HmmWorkspace {
+  const buffers: SharedBuffers = { ws: makeWorkspace(capacity, states), data: new Float64Array(capacity) };
+  return { capacity, states, buffers };
 }
 
 /** Which distribution to use for the first state when scoring a series. */
@@ -1137,10 +1164,11 @@ function workingFromParams(params: GaussianHmmParams, k: number, floor: number):
   return p;
 }
 
-function poolSequences(sequences: readonly ArrayLike<number>[]): Pooled {
+/** The sequences in one buffer: `into` (a workspace's) when it is large enough, else a new one. */
+function poolSequences(sequences: readonly ArrayLike<number>[], into?: Float64Array): Pooled {
   let total = 0;
   for (const s of sequences) total += s.length;
-  const data = new Float64Array(total);
+  const data = into !== undefined && into.length >= total ? into.subarray(0, total) : new Float64Array(total);
   const starts = new Int32Array(sequences.length + 1);
   let offset = 0;
   sequences.forEach((s, i) => {
@@ -1226,6 +1254,7 @@ export function fitGaussianHmm(
     minStateOccupancy = 0.5,
     screenObservations = 20_000,
     init,
+    workspace,
   }: GaussianHmmFitOptions = {},
 ): GaussianHmmFit {
   if (!(Number.isInteger(screenObservations) && screenObservations >= 1)) {
@@ -1235,7 +1264,9 @@ export function fitGaussianHmm(
     throw new HmmInputError(`the warm start has ${init.states} states, the fit ${states}`);
   }
   validateFitOptions(states, starts, maxIterations, tolerance, varianceFloorRatio, varianceFloorMin);
-  const pooled = poolSequences(sequences);
+  const shared =
+    workspace !== undefined && workspace.states === states ? (workspace.buffers as SharedBuffers) : undefined;
+  const pooled = poolSequences(sequences, shared?.data);
   const n = pooled.data.length;
   if (n < states) throw new HmmInputError(`need at least ${states} observations, got ${n}`);
   const nonEmpty = sequences.filter((s) => s.length > 0).length;
@@ -1249,7 +1280,7 @@ export function fitGaussianHmm(
       init === undefined ? groupVariances(pooled.data, pooledStats.mean, states) : new Float64Array(states),
   };
   const floor = floor0;
-  const ws = makeWorkspace(n, states);
+  const ws = shared !== undefined && shared.data.length >= n ? shared.ws : makeWorkspace(n, states);
 
   const summaries: HmmStartSummary[] = [];
   let best: StartResult | null = null;

@@ -25,7 +25,7 @@ import {
 } from '#shared/evaluation/index';
 import { hashJson } from '#shared/hash';
 import { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION, type ModelArtifact } from './artifact.ts';
-import { fitGaussianHmm, type GaussianHmmFit } from './hmm.ts';
+import { fitGaussianHmm, type GaussianHmmFit, type GaussianHmmFitOptions } from './hmm.ts';
 import { evaluateHmmOnFolds, type HmmEvaluation } from './hmm-evaluation.ts';
 import { analyseChain, type ChainAnalysis, type ChainAnalysisOptions, transitionCounts } from './markov.ts';
 import { symbolReferences } from './reference.ts';
@@ -116,8 +116,20 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
   const counts = transitionCounts(sequences, K);
   const chain = analyseChain(counts, sequences, chainOptions(cfg, labels));
 
+  const notes: string[] = [];
+  const unseen = labels.filter((_, i) => counts[i]!.every((c) => c === 0));
+  if (unseen.length > 0) {
+    notes.push(
+      `no transition from ${unseen.join(', ')} in the gold: ${unseen.length === 1 ? 'its row' : 'their rows'} of P ${unseen.length === 1 ? 'is' : 'are'} the prior only (α = ${cfg.markov.alpha}), and ROC AUC is undefined for a regime never observed`,
+    );
+  }
+  // The horizon backtest first: its regime history and forecast buffers are dropped before the
+  // pairs of the one-step evaluation and the HMM are built (at 5M gold rows the two never coexist).
+  const horizons = horizonBacktest(tables, cfg, labels, notes);
+  // The HMM's fit before the pairs exist, its fold evaluation after the chain's (it needs them).
+  const hmmFit = cfg.hmm.enabled ? fitHmm(tables, cfg, notes) : null;
   const pairs = buildPredictionPairs(
-    tables.map((t) => ({ symbol: t.symbol, dates: Array.from(t.day), states: t.markov_state })),
+    tables.map((t) => ({ symbol: t.symbol, dates: t.day, states: t.markov_state })),
     { numStates: K },
   );
   const evaluation = evaluateWalkForward(pairs, markovFit(cfg.markov.alpha), {
@@ -128,15 +140,8 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
     calibrationBins: cfg.evaluation.calibrationBins,
   });
 
-  const notes: string[] = [];
-  const unseen = labels.filter((_, i) => counts[i]!.every((c) => c === 0));
-  if (unseen.length > 0) {
-    notes.push(
-      `no transition from ${unseen.join(', ')} in the gold: ${unseen.length === 1 ? 'its row' : 'their rows'} of P ${unseen.length === 1 ? 'is' : 'are'} the prior only (α = ${cfg.markov.alpha}), and ROC AUC is undefined for a regime never observed`,
-    );
-  }
-  const horizons = horizonBacktest(tables, cfg, labels, notes);
-  const hmm = cfg.hmm.enabled ? trainHmm(tables, pairs, cfg, notes) : null;
+  const hmm =
+    hmmFit === null ? null : { fit: hmmFit.fit, evaluation: evaluateHmm(hmmFit, pairs, cfg, notes) };
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const t of tables) {
@@ -196,12 +201,15 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
   };
 }
 
-function trainHmm(
-  tables: readonly GoldTable[],
-  pairs: ReturnType<typeof buildPredictionPairs>,
-  cfg: ModelConfig,
-  notes: string[],
-) {
+interface HmmTraining {
+  readonly fit: GaussianHmmFit;
+  readonly series: { symbol: string; day: Int32Array; returns: Float64Array }[];
+  readonly fitOptions: GaussianHmmFitOptions;
+  readonly someLeftOut: boolean;
+}
+
+/** The HMM fitted on every symbol with enough rows, or null (with a note) when there are too few returns. */
+function fitHmm(tables: readonly GoldTable[], cfg: ModelConfig, notes: string[]): HmmTraining | null {
   const short = tables.filter((t) => t.length < cfg.hmm.minSymbolRows);
   if (short.length > 0) {
     const listed = short.slice(0, 10).map((t) => `${t.symbol} (${t.length})`);
@@ -209,13 +217,16 @@ function trainHmm(
       `HMM: ${short.length} symbol(s) with fewer than ${cfg.hmm.minSymbolRows} gold rows left out of the fit and its evaluation: ${listed.join(', ')}${short.length > 10 ? ', …' : ''}`,
     );
   }
-  const series = tables
-    .filter((t) => t.length >= cfg.hmm.minSymbolRows)
-    .map((t) => ({
-      symbol: t.symbol,
-      day: t.day,
-      returns: t.log_return.map((r) => r * cfg.hmm.returnScale),
-    }));
+  // Every symbol's scaled returns in one buffer (a view per symbol), not one array per symbol.
+  const fitted = tables.filter((t) => t.length >= cfg.hmm.minSymbolRows);
+  const scaled = new Float64Array(fitted.reduce((n, t) => n + t.length, 0));
+  let offset = 0;
+  const series = fitted.map((t) => {
+    const returns = scaled.subarray(offset, offset + t.length);
+    for (let i = 0; i < t.length; i++) returns[i] = t.log_return[i]! * cfg.hmm.returnScale;
+    offset += t.length;
+    return { symbol: t.symbol, day: t.day, returns };
+  });
   const observations = series.reduce((n, s) => n + s.returns.length, 0);
   if (observations < cfg.hmm.states) {
     notes.push(
@@ -236,20 +247,25 @@ function trainHmm(
     series.map((s) => s.returns),
     fitOptions,
   );
-  // The evaluation scores the HMM on the pairs of the symbols it was fitted on.
-  const kept = new Set(series.map((s) => s.symbol));
-  const hmmPairs = short.length === 0 ? pairs : subsetPairs(pairs, kept);
-  let evaluation: HmmEvaluation | null = null;
-  if (cfg.hmm.evaluate && cfg.hmm.states === 3) {
-    if (hmmPairs.from.length >= cfg.evaluation.folds + 1) {
-      evaluation = evaluateHmmOnFolds(hmmPairs, series, { nSplits: cfg.evaluation.folds, fit: fitOptions });
-    } else {
-      notes.push(
-        `HMM evaluation skipped: ${hmmPairs.from.length} transition pairs in the HMM's symbols, ${cfg.evaluation.folds}-fold evaluation needs ${cfg.evaluation.folds + 1}`,
-      );
-    }
+  return { fit, series, fitOptions, someLeftOut: short.length > 0 };
+}
+
+/** The HMM scored on the walk-forward folds of the pairs of the symbols it was fitted on. */
+function evaluateHmm(
+  hmm: HmmTraining,
+  pairs: PredictionPairs,
+  cfg: ModelConfig,
+  notes: string[],
+): HmmEvaluation | null {
+  if (!(cfg.hmm.evaluate && cfg.hmm.states === 3)) return null;
+  const hmmPairs = hmm.someLeftOut ? subsetPairs(pairs, new Set(hmm.series.map((s) => s.symbol))) : pairs;
+  if (hmmPairs.from.length < cfg.evaluation.folds + 1) {
+    notes.push(
+      `HMM evaluation skipped: ${hmmPairs.from.length} transition pairs in the HMM's symbols, ${cfg.evaluation.folds}-fold evaluation needs ${cfg.evaluation.folds + 1}`,
+    );
+    return null;
   }
-  return { fit, evaluation };
+  return evaluateHmmOnFolds(hmmPairs, hmm.series, { nSplits: cfg.evaluation.folds, fit: hmm.fitOptions });
 }
 
 /** The pairs of some symbols only (order kept). */
