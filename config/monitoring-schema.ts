@@ -15,8 +15,12 @@ export const monitoringConfigSchema = z
     drift: z.strictObject({
       windowRows: z.number().int().min(2),
       features: z.array(z.enum(['log_return', 'realized_vol_21d', 'drawdown'])).min(1),
+      thresholds: z.enum(['calibrated', 'fixed']),
+      driftQuantile: openUnit,
+      minChunks: z.number().int().min(2),
       ksThreshold: probability,
       bootstrap: z.strictObject({
+        enabled: z.boolean(),
         blockLength: positiveInt,
         resamples: positiveInt,
         seed: z.number().int(),
@@ -50,6 +54,7 @@ export const monitoringConfigSchema = z
     retraining: z.strictObject({
       scheduleIntervalDays: z.number().positive(),
       cooldownHours: z.number().min(0),
+      persistChecks: positiveInt,
     }),
     alerts: z.strictObject({
       cooldownHours: z.number().min(0),

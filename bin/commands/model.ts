@@ -51,6 +51,7 @@ writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
     ]);
     const { serializeArtifact } = await import('#shared/model/artifact');
     const { modelReport } = await import('#shared/model/report');
+    const { calibrationOptions } = await import('#shared/monitoring/drift-calibration');
     const { config, hash } = loadConfig(values.config);
     const tables: Awaited<ReturnType<typeof readGoldCsv>> = [];
     const sources: { file: string; sha256: string; rows: number }[] = [];
@@ -66,6 +67,7 @@ writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
         data: config.data,
         model: config.model,
         psiBins: config.monitoring.drift.psi.bins,
+        driftCalibration: calibrationOptions(config.monitoring),
         configHash: hash,
         codeVersion: codeVersion(),
         now: new Date(),

@@ -13,19 +13,33 @@ export function formatDriftReport(r: DriftReport): string {
     out.push(
       `${s.symbol}: window ${s.window.from} … ${s.window.to}; reference: ${s.reference.source} (${s.reference.rows} rows)`,
     );
+    const source = s.features[0]?.thresholds.source ?? 'fixed';
     out.push(
-      `  ${'feature'.padEnd(18)}${'KS D'.padStart(8)}${'p (asymp)'.padStart(11)}${'p (block)'.padStart(11)}${'PSI'.padStart(8)}  band`,
+      source === 'calibrated'
+        ? `  thresholds: calibrated on ${s.calibrationChunks} reference chunks of ${s.window.rows} rows (drift = above the driftQuantile of their own statistics)`
+        : source === 'fallback'
+          ? '  thresholds: too few reference chunks to calibrate — the fixed KS and PSI thresholds, p-value rules for mix and chain'
+          : '  thresholds: fixed (drift.thresholds: fixed — the first version’s rules)',
+    );
+    out.push(
+      `  ${'feature'.padEnd(18)}${'KS D'.padStart(8)}${'> thr'.padStart(8)}${'p (asymp)'.padStart(11)}${'p (block)'.padStart(11)}${'PSI'.padStart(8)}${'> thr'.padStart(8)}  band`,
     );
     for (const x of s.features) {
       out.push(
-        `  ${x.feature.padEnd(18)}${f(x.ks.d).padStart(8)}${p(x.ks.pValue).padStart(11)}${p(x.ks.bootstrapPValue).padStart(11)}${f(x.psi.value).padStart(8)}  ${x.psi.band}${x.drift ? '  ← drift' : ''}`,
+        `  ${x.feature.padEnd(18)}${f(x.ks.d).padStart(8)}${f(x.thresholds.ks).padStart(8)}${p(x.ks.pValue).padStart(11)}${p(x.ks.bootstrapPValue).padStart(11)}${f(x.psi.value).padStart(8)}${f(x.thresholds.psi).padStart(8)}  ${x.psi.band}${x.drift ? '  ← drift' : ''}`,
       );
     }
     out.push(
-      `  regime mix: observed ${s.regimeMix.observed.join(' / ')} vs model π ${s.regimeMix.expected.map((v) => f(v, 2)).join(' / ')}: χ² ${f(s.regimeMix.statistic, 1)}, p ${p(s.regimeMix.pValue)}${s.regimeMix.drift ? '  ← drift' : ''}`,
+      s.regimeMix.threshold === null
+        ? `  regime mix: observed ${s.regimeMix.observed.join(' / ')} vs model π ${s.regimeMix.expected.map((v) => f(v, 2)).join(' / ')}: χ² ${f(s.regimeMix.statistic, 1)}, p ${p(s.regimeMix.pValue)}${s.regimeMix.drift ? '  ← drift' : ''}`
+        : `  regime mix: observed ${s.regimeMix.observed.join(' / ')}: total variation from the reference's shares ${f(s.regimeMix.totalVariation)} (threshold ${f(s.regimeMix.threshold)})${s.regimeMix.drift ? '  ← drift' : ''}`,
     );
     out.push(
-      `  transitions vs model P: G² ${f(s.transitions.statistic, 1)} (df ${s.transitions.df}), p ${p(s.transitions.pValue)}${s.transitions.drift ? '  ← drift' : ''}`,
+      `  transitions vs model P: G² ${f(s.transitions.statistic, 1)} (df ${s.transitions.df}), ${
+        s.transitions.threshold === null
+          ? `p ${p(s.transitions.pValue)}`
+          : `threshold ${f(s.transitions.threshold, 1)}`
+      }${s.transitions.drift ? '  ← drift' : ''}`,
     );
     const a = s.anomalies;
     out.push(

@@ -8,12 +8,20 @@ import { instrumented } from '../lib/observability.ts';
 
 /** The scheduled tasks on a context (the Lambda exports below use the AWS one). */
 export function createHandlers(context: () => Context) {
-  /** Hourly: drift against production; when its rules (incl. the cool-down) say retrain, trains a candidate. */
+  /**
+   * Hourly: drift against production; when its rules say retrain (drift on persistChecks checks in a
+   * row, changed data, no candidate running, past the cool-down), trains a candidate. Never forces.
+   */
   const drift = instrumented(async () => {
     const ctx = context();
     const report = await checkDrift(ctx);
     const retraining = report.retrain
-      ? await retrainIfNeeded(ctx, { force: true, trigger: 'drift check', codeVersion: codeVersion() })
+      ? await retrainIfNeeded(ctx, {
+          force: false,
+          trigger: 'drift check',
+          codeVersion: codeVersion(),
+          drift: report.fired ?? [],
+        })
       : null;
     return { verdict: report.verdict, reasons: report.reasons, retrained: retraining?.retrained ?? false };
   });

@@ -9,6 +9,7 @@
 import * as z from 'zod';
 import type { Feature, ReferenceSample } from '#shared/data/gold';
 import type { ServingHorizon, StoredHorizonTable, WalkForwardReport } from '#shared/evaluation/index';
+import type { DriftCalibration } from '#shared/monitoring/drift-calibration';
 import type { GaussianHmmParams } from './hmm.ts';
 import type { HmmEvaluation } from './hmm-evaluation.ts';
 import type { ChainAnalysis } from './markov.ts';
@@ -70,6 +71,8 @@ export interface ModelArtifact {
      * order statistics, PSI bins) — see shared/model/reference.ts.
      */
     references: ModelReferences;
+    /** Per symbol: its calibrated drift thresholds (shared/monitoring/drift-calibration.ts); absent in older models. */
+    calibration?: Record<string, DriftCalibration>;
   };
   /** What training left out and why (e.g. a symbol too short for the HMM). */
   notes?: string[];

@@ -24,6 +24,7 @@ import {
   type WalkForwardReport,
 } from '#shared/evaluation/index';
 import { hashJson } from '#shared/hash';
+import { calibrateDrift, type DriftCalibrationOptions } from '#shared/monitoring/drift-calibration';
 import { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION, type ModelArtifact } from './artifact.ts';
 import { fitGaussianHmm, type GaussianHmmFit, type GaussianHmmFitOptions } from './hmm.ts';
 import { evaluateHmmOnFolds, type HmmEvaluation } from './hmm-evaluation.ts';
@@ -67,6 +68,11 @@ export interface TrainingContext {
   model: ModelConfig;
   /** The drift check's PSI bins (monitoring drift.psi.bins): stored with each reference so PSI is exact. */
   psiBins?: number;
+  /**
+   * The drift check's calibration (monitoring drift, `calibrationOptions`): each symbol's calibrated
+   * thresholds are computed from its training rows and stored with the model. Null or absent: none.
+   */
+  driftCalibration?: DriftCalibrationOptions | null;
   configHash: string;
   codeVersion: string;
   now: Date;
@@ -185,6 +191,20 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
           symbolReferences(t, { quantiles: cfg.reference.quantiles, psiBins: ctx.psiBins ?? null }),
         ]),
       ),
+      ...(ctx.driftCalibration
+        ? {
+            calibration: Object.fromEntries(
+              tables.map((t) => [
+                t.symbol,
+                calibrateDrift(
+                  { columns: t, states: t.markov_state, length: t.length },
+                  chain.transitionMatrix,
+                  ctx.driftCalibration!,
+                ),
+              ]),
+            ),
+          }
+        : {}),
     },
     notes,
     latest: Object.fromEntries(

@@ -24,6 +24,13 @@ import {
 } from '#shared/stats/quantile-summary';
 import { referenceMoments, unusualTransitions, zScoreAnomalies } from './anomalies.ts';
 import {
+  calibrateDrift,
+  calibrationOptions,
+  type DriftCalibration,
+  regimeShares,
+  totalVariation,
+} from './drift-calibration.ts';
+import {
   chiSquareGoodnessOfFit,
   ksAsymptoticPValue,
   ksTwoSample,
@@ -36,7 +43,12 @@ import {
 } from './drift-stats.ts';
 import { fitIsolationForest, predictAnomalies } from './isolation-forest.ts';
 import type { ModelDriftResult } from './model-drift.ts';
-import { decideRetraining, type FeatureDrift, type RetrainingDecision } from './retraining.ts';
+import {
+  decideRetraining,
+  type FeatureDrift,
+  type RetrainingDecision,
+  type RetrainingInput,
+} from './retraining.ts';
 
 export interface FeatureDriftReport {
   feature: Feature;
@@ -44,7 +56,13 @@ export interface FeatureDriftReport {
   windowSize: number;
   ks: { d: number; pValue: number; bootstrapPValue: number | null; blockLength: number | null };
   psi: { value: number; band: 'none' | 'moderate' | 'significant' };
-  /** KS D above drift.ksThreshold, or PSI at least moderate. */
+  /**
+   * What the statistics were judged against: `calibrated` — the symbol's thresholds from its
+   * reference chunks (drift when D or PSI is above them); `fallback` — too few chunks, so
+   * drift.ksThreshold and drift.psi.significant; `fixed` — drift.thresholds: fixed, the first
+   * version's rule (KS D > drift.ksThreshold or PSI at least psi.moderate).
+   */
+  thresholds: { source: 'calibrated' | 'fallback' | 'fixed'; ks: number; psi: number };
   drift: boolean;
 }
 
@@ -59,9 +77,23 @@ export interface SymbolDriftReport {
     statistic: number;
     df: number;
     pValue: number;
+    /** Total-variation distance between the window's regime shares and the reference's. */
+    totalVariation: number;
+    /** The calibrated TV threshold, or null: then drift is the chi-square p-value below drift.regimeMixAlpha. */
+    threshold: number | null;
     drift: boolean;
   };
-  transitions: { counts: number[][]; statistic: number; df: number; pValue: number; drift: boolean };
+  transitions: {
+    counts: number[][];
+    statistic: number;
+    df: number;
+    pValue: number;
+    /** The calibrated G² threshold, or null: then drift is the p-value below drift.transitionAlpha. */
+    threshold: number | null;
+    drift: boolean;
+  };
+  /** Reference chunks the thresholds were calibrated on (0 when not calibrated). */
+  calibrationChunks: number;
   anomalies: {
     extremeReturns: { date: string; value: number; z: number }[];
     isolationForest: { date: string; score: number }[];
@@ -80,6 +112,8 @@ export interface DriftReport {
   /** Symbols that could not be checked, with the reason. */
   skipped: { symbol: string; reason: string }[];
   verdict: DriftVerdict;
+  /** Any symbol past a retraining threshold (data, calibrated regime mix, or chain) on this check. */
+  breached: boolean;
   reasons: string[];
   retraining: RetrainingDecision;
 }
@@ -93,6 +127,13 @@ export interface DriftOptions {
   now: Date;
   /** Live accuracy of logged predictions, when known (scheduled drift check). */
   modelDrift?: ModelDriftResult;
+  /**
+   * Consecutive drift checks of this model that breached, this one not counted (the scheduled
+   * check reads them from its records); drift retrains only after retraining.persistChecks in a row.
+   */
+  previousBreaches?: number;
+  /** Evidence for the retraining guards (see RetrainingInput); absent: not applied. */
+  guards?: Pick<RetrainingInput, 'lastAttemptAt' | 'dataChanged' | 'candidateRunning'>;
   /**
    * Where the reference comes from: `history` — `tables` are the lake's gold history, so rows dated
    * up to the model's last training date are its training rows (kept in time order); `model` — the
@@ -126,9 +167,29 @@ export function driftReport(options: DriftOptions): DriftReport {
       feature: f.feature,
       ks: { d: f.ks.d },
       psi: { psi: f.psi.value },
+      ...(f.thresholds.source === 'fixed'
+        ? {}
+        : {
+            thresholds: {
+              ks: f.thresholds.ks,
+              psi: f.thresholds.psi,
+              strict: f.thresholds.source === 'calibrated',
+            },
+          }),
     })),
   );
-  const worstChain = [...symbols].sort((a, b) => a.transitions.pValue - b.transitions.pValue)[0];
+  // The chain drift named in the decision: a drifted symbol's first, the furthest past its threshold.
+  const chainSeverity = (s: SymbolDriftReport) =>
+    s.transitions.threshold === null
+      ? -Math.log10(s.transitions.pValue)
+      : s.transitions.statistic / s.transitions.threshold;
+  const worstChain = [...symbols].sort(
+    (a, b) =>
+      Number(b.transitions.drift) - Number(a.transitions.drift) || chainSeverity(b) - chainSeverity(a),
+  )[0];
+  const breached =
+    dataDrift.some((f) => featureBreach(f, cfg)) ||
+    symbols.some((s) => s.transitions.drift || (s.regimeMix.threshold !== null && s.regimeMix.drift));
   const retraining = decideRetraining(
     {
       now: options.now.toISOString(),
@@ -141,10 +202,22 @@ export function driftReport(options: DriftOptions): DriftReport {
               df: worstChain.transitions.df,
               pValue: worstChain.transitions.pValue,
               scope: worstChain.symbol,
+              ...(worstChain.transitions.threshold === null
+                ? {}
+                : { threshold: worstChain.transitions.threshold }),
             },
           }
         : {}),
+      regimeMixDrift: symbols
+        .filter((s) => s.regimeMix.threshold !== null && s.regimeMix.drift)
+        .map((s) => ({
+          scope: s.symbol,
+          distance: s.regimeMix.totalVariation,
+          threshold: s.regimeMix.threshold!,
+        })),
+      driftStreak: breached ? (options.previousBreaches ?? 0) + 1 : 0,
       ...(options.modelDrift ? { modelDrift: options.modelDrift } : {}),
+      ...(options.guards ?? {}),
     },
     cfg,
   );
@@ -171,7 +244,11 @@ export function driftReport(options: DriftOptions): DriftReport {
       : []),
   ]);
   const verdict: DriftVerdict =
-    retraining.retrain || retraining.heldByCooldown ? 'retrain' : warnings.length > 0 ? 'warn' : 'ok';
+    retraining.retrain || retraining.heldByCooldown
+      ? 'retrain'
+      : warnings.length > 0 || retraining.pending.length > 0
+        ? 'warn'
+        : 'ok';
   return {
     at: options.now.toISOString(),
     modelVersion: model.version,
@@ -179,9 +256,25 @@ export function driftReport(options: DriftOptions): DriftReport {
     symbols,
     skipped,
     verdict,
-    reasons: [...retraining.reasons.map((r) => r.detail), ...warnings],
+    breached,
+    reasons: [
+      ...retraining.reasons.map((r) => r.detail),
+      ...retraining.pending.map((r) => r.detail),
+      ...retraining.blockedBy,
+      ...warnings,
+    ],
     retraining,
   };
+}
+
+/** A feature's statistics past the retraining thresholds (see FeatureDrift.thresholds). */
+function featureBreach(f: FeatureDrift, cfg: MonitoringConfig): boolean {
+  if (f.thresholds === undefined)
+    return f.ks.d > cfg.drift.ksThreshold || f.psi.psi >= cfg.drift.psi.significant;
+  return (
+    f.ks.d > f.thresholds.ks ||
+    (f.thresholds.strict ? f.psi.psi > f.thresholds.psi : f.psi.psi >= f.thresholds.psi)
+  );
 }
 
 /** symbolDrift, with a thrown error turned into the symbol's skip reason. */
@@ -230,6 +323,41 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
     return `not in model ${model.version} and too little history before the window`;
   }
 
+  // The symbol's calibrated thresholds: stored with the model when made for this window, else from
+  // its reference rows in time order; none under drift.thresholds: fixed or without such rows.
+  const calibrating = calibrationOptions(cfg);
+  let calibration: DriftCalibration | null = null;
+  if (calibrating !== null) {
+    const kept = model.scoring.calibration?.[table.symbol];
+    const refRows = source === 'training rows' ? refEnd : source === 'rows before the window' ? start : 0;
+    if (
+      kept !== undefined &&
+      kept.windowRows === calibrating.windowRows &&
+      kept.quantile === calibrating.quantile &&
+      kept.psiBins === calibrating.psiBins &&
+      calibrating.features.every((f) => f in kept.ks)
+    ) {
+      calibration = kept;
+    } else if (reference !== null && ordered && refRows > 0) {
+      const columns = Object.fromEntries(FEATURES.map((f) => [f, table[f].subarray(0, refRows)])) as Record<
+        Feature,
+        Float64Array
+      >;
+      calibration = calibrateDrift(
+        { columns, states: table.markov_state.subarray(0, refRows), length: refRows },
+        model.markov.transitionMatrix,
+        calibrating,
+      );
+    }
+  }
+  if (calibrating !== null && calibration === null) {
+    notes.push('no reference rows in time order to calibrate the thresholds on: the fixed thresholds apply');
+  } else if (calibration !== null && calibration.chunks < calibrating!.minChunks) {
+    notes.push(
+      `${calibration.chunks} reference chunks of ${w} rows (fewer than drift.minChunks ${calibrating!.minChunks}): the fixed thresholds apply`,
+    );
+  }
+
   const features = cfg.drift.features.map((feature): FeatureDriftReport => {
     const cur = table[feature].subarray(start);
     let ks: { d: number; pValue: number; bootstrapPValue: number | null; blockLength: number | null };
@@ -243,24 +371,40 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
     } else {
       const ref = reference(feature);
       referenceSize = ref.length;
-      ks = ordered
-        ? ksTwoSampleBlockBootstrap(ref, cur, {
-            blockLength: cfg.drift.bootstrap.blockLength,
-            resamples: cfg.drift.bootstrap.resamples,
-            seed: cfg.drift.bootstrap.seed,
-            stopAfterExceedances: cfg.drift.bootstrap.stopAfterExceedances,
-          })
-        : { ...ksTwoSample(ref, cur), bootstrapPValue: null, blockLength: null };
+      ks =
+        ordered && cfg.drift.bootstrap.enabled
+          ? ksTwoSampleBlockBootstrap(ref, cur, {
+              blockLength: cfg.drift.bootstrap.blockLength,
+              resamples: cfg.drift.bootstrap.resamples,
+              seed: cfg.drift.bootstrap.seed,
+              stopAfterExceedances: cfg.drift.bootstrap.stopAfterExceedances,
+            })
+          : { ...ksTwoSample(ref, cur), bootstrapPValue: null, blockLength: null };
       p = psi(ref, cur, { bins: cfg.drift.psi.bins, floor: cfg.drift.psi.floor });
     }
     const band = psiBand(p.psi, { moderate: cfg.drift.psi.moderate, significant: cfg.drift.psi.significant });
+    const ksCut = calibration?.ks[feature] ?? null;
+    const psiCut = calibration?.psi[feature] ?? null;
+    let thresholds: FeatureDriftReport['thresholds'];
+    let drift: boolean;
+    if (ksCut !== null && psiCut !== null) {
+      thresholds = { source: 'calibrated', ks: ksCut, psi: psiCut };
+      drift = ks.d > ksCut || p.psi > psiCut;
+    } else if (calibrating !== null) {
+      thresholds = { source: 'fallback', ks: cfg.drift.ksThreshold, psi: cfg.drift.psi.significant };
+      drift = ks.d > cfg.drift.ksThreshold || p.psi >= cfg.drift.psi.significant;
+    } else {
+      thresholds = { source: 'fixed', ks: cfg.drift.ksThreshold, psi: cfg.drift.psi.moderate };
+      drift = ks.d > cfg.drift.ksThreshold || band !== 'none';
+    }
     return {
       feature,
       referenceSize,
       windowSize: cur.length,
       ks: { d: ks.d, pValue: ks.pValue, bootstrapPValue: ks.bootstrapPValue, blockLength: ks.blockLength },
       psi: { value: p.psi, band },
-      drift: ks.d > cfg.drift.ksThreshold || band !== 'none',
+      thresholds,
+      drift,
     };
   });
 
@@ -274,6 +418,13 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
   const mix = chiSquareGoodnessOfFit(observed, model.markov.stationary);
   const counts = transitionCounts([states], K);
   const g = transitionDriftGTest(counts, model.markov.transitionMatrix);
+  const calibrated = calibration !== null && calibration.chunks >= calibrating!.minChunks;
+  const mixThreshold = calibrated ? calibration!.regimeMix : null;
+  const chainThreshold = calibrated ? calibration!.chain : null;
+  const tv = totalVariation(
+    regimeShares(states, 0, states.length, K),
+    calibration?.shares ?? model.markov.stationary,
+  );
 
   const days = table.day.subarray(start);
   const date = (i: number) => formatIsoDay(days[i]!);
@@ -329,15 +480,19 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
       statistic: mix.statistic,
       df: mix.df,
       pValue: mix.pValue,
-      drift: mix.pValue < cfg.drift.regimeMixAlpha,
+      totalVariation: tv,
+      threshold: mixThreshold,
+      drift: mixThreshold === null ? mix.pValue < cfg.drift.regimeMixAlpha : tv > mixThreshold,
     },
     transitions: {
       counts,
       statistic: g.statistic,
       df: g.df,
       pValue: g.pValue,
-      drift: g.pValue < cfg.drift.transitionAlpha,
+      threshold: chainThreshold,
+      drift: chainThreshold === null ? g.pValue < cfg.drift.transitionAlpha : g.statistic > chainThreshold,
     },
+    calibrationChunks: calibrated ? calibration!.chunks : 0,
     anomalies: {
       extremeReturns: z.indices.map((i, k) => ({ date: date(i), value: z.values[k]!, z: z.zScores[k]! })),
       isolationForest: flagged.indices.map((i, k) => ({ date: date(i), score: flagged.scores[k]! })),

@@ -6,12 +6,21 @@
  * - forced        an operator asked for it;
  * - scheduled     the last training is at least `retraining.scheduleIntervalDays` old;
  * - accuracy-drop the model-drift check says "accuracy-drop" (see model-drift.ts);
- * - data-drift-ks any feature's KS D > `drift.ksThreshold`;
- * - data-drift-psi any feature's PSI ≥ `drift.psi.significant`;
- * - chain-drift   the transition G-test p-value < `drift.transitionAlpha`;
+ * - data-drift-ks any feature's KS D above its threshold (calibrated per symbol, see
+ *                 drift-calibration.ts; else `drift.ksThreshold`);
+ * - data-drift-psi any feature's PSI above its calibrated threshold (else ≥ `drift.psi.significant`);
+ * - regime-mix-drift a symbol's regime shares further from its reference's than calibrated;
+ * - chain-drift   the window's transitions: G² above the calibrated threshold (else the G-test
+ *                 p-value < `drift.transitionAlpha`);
  * - quality-gate  a quality score is below its gate.
- * A cool-down stops a second retraining within `retraining.cooldownHours` of the last one, unless
- * forced (the reasons are still reported, so the dashboard shows what is pending).
+ * Guards (DOMAIN §6 v2), in this order, each stopping every rule but no-model:
+ * - the drift rules fire only after `retraining.persistChecks` consecutive breached checks (before
+ *   that they are `pending`);
+ * - never on unchanged data: the gold's fingerprint equals the newest model's, unless forced (an
+ *   operator may retrain the same data under a new configuration);
+ * - one candidate at a time: a running A/B test is not replaced (forced included);
+ * - a cool-down of `retraining.cooldownHours` from the last training attempt, unless forced.
+ * Every reason is still reported, so the dashboard shows what is pending and what holds it.
  */
 import type { MonitoringConfig } from '#config/monitoring-schema';
 import type { KsResult, PsiResult, TransitionGTestResult } from '#shared/monitoring/drift-stats';
@@ -31,6 +40,11 @@ export interface FeatureDrift {
   readonly feature: string;
   readonly ks: Pick<KsResult, 'd'>;
   readonly psi: Pick<PsiResult, 'psi'>;
+  /**
+   * The symbol's own thresholds (calibrated: `strict` — PSI above; the fallback: PSI at or above).
+   * Absent: drift.ksThreshold and drift.psi.significant (the first version's rule).
+   */
+  readonly thresholds?: { readonly ks: number; readonly psi: number; readonly strict: boolean };
 }
 
 /** A quality score and the gate it must reach (e.g. a data layer's score in percent and its gate). */
@@ -49,11 +63,27 @@ export interface RetrainingInput {
   readonly force?: boolean;
   readonly modelDrift?: Pick<ModelDriftResult, 'verdict' | 'accuracyDrop' | 'threshold' | 'reasons'>;
   readonly dataDrift?: readonly FeatureDrift[];
-  /** The G-test of the window's transitions against the model; `scope` names what was tested. */
+  /**
+   * The G-test of the window's transitions against the model; `scope` names what was tested. With a
+   * calibrated `threshold` the rule is G² > threshold, else p-value < drift.transitionAlpha.
+   */
   readonly chainDrift?: Pick<TransitionGTestResult, 'statistic' | 'df' | 'pValue'> & {
     readonly scope?: string;
+    readonly threshold?: number;
   };
+  /** Symbols whose regime mix is further from their reference's than calibrated (total variation). */
+  readonly regimeMixDrift?: readonly { scope: string; distance: number; threshold: number }[];
   readonly quality?: readonly QualityCheck[];
+  /** Consecutive drift checks that breached, this one included (absent: 1 when it breaches). */
+  readonly driftStreak?: number;
+  /** ISO time of the last training attempt (the cool-down's start); absent: lastTrainedAt. */
+  readonly lastAttemptAt?: string | null;
+  /** False when the gold is unchanged since the newest model was trained (its data fingerprint). */
+  readonly dataChanged?: boolean;
+  /** A candidate's A/B test is running (its version). */
+  readonly candidateRunning?: string | null;
+  /** Rules a drift check already found to fire (persistent), carried into this decision. */
+  readonly carried?: readonly RetrainingReason[];
 }
 
 export type RetrainingRule =
@@ -63,6 +93,7 @@ export type RetrainingRule =
   | 'accuracy-drop'
   | 'data-drift-ks'
   | 'data-drift-psi'
+  | 'regime-mix-drift'
   | 'chain-drift'
   | 'quality-gate';
 
@@ -76,8 +107,12 @@ export interface RetrainingReason {
 
 export interface RetrainingDecision {
   readonly retrain: boolean;
-  /** Every rule that fired, whether or not the cool-down held them back. */
+  /** Every rule that fired, whether or not a guard or the cool-down held them back. */
   readonly reasons: RetrainingReason[];
+  /** Drift rules that breached on fewer than persistChecks consecutive checks (they do not retrain yet). */
+  readonly pending: RetrainingReason[];
+  /** What stopped rules that fired from retraining: unchanged data, a running candidate. */
+  readonly blockedBy: string[];
   /** True when rules fired but the cool-down stopped the retraining. */
   readonly heldByCooldown: boolean;
   /** ISO 8601 end of the cool-down, or null when none is running. */
@@ -97,22 +132,59 @@ export function decideRetraining(
 ): RetrainingDecision {
   const now = parseTime(input.now, 'now');
   const trainedAt = input.lastTrainedAt === null ? null : parseTime(input.lastTrainedAt, 'lastTrainedAt');
-  const reasons: RetrainingReason[] = [
-    ...noModelRule(trainedAt),
+  const drift = [
+    ...dataDriftRules(input.dataDrift ?? [], config.drift),
+    ...regimeMixRule(input.regimeMixDrift ?? []),
+    ...chainDriftRule(input.chainDrift, config.drift.transitionAlpha),
+  ];
+  const streak = input.driftStreak ?? (drift.length > 0 ? 1 : 0);
+  const persistent = streak >= config.retraining.persistChecks;
+  const pending = persistent
+    ? []
+    : drift.map((r) => ({
+        ...r,
+        detail: `${r.detail} — breached on ${streak} consecutive check(s); retraining needs ${config.retraining.persistChecks}`,
+      }));
+  const noModel = noModelRule(trainedAt);
+  const own: RetrainingReason[] = [
+    ...noModel,
     ...forcedRule(input.force === true),
     ...scheduledRule(trainedAt, now, config.retraining.scheduleIntervalDays),
     ...accuracyDropRule(input.modelDrift),
-    ...dataDriftRules(input.dataDrift ?? [], config.drift),
-    ...chainDriftRule(input.chainDrift, config.drift.transitionAlpha),
+    ...(persistent ? drift : []),
     ...qualityRule(input.quality ?? []),
   ];
+  const carried = (input.carried ?? []).filter(
+    (r) => r.rule !== 'no-model' && r.rule !== 'forced' && !own.some((o) => o.rule === r.rule),
+  );
+  const reasons = [...own, ...carried];
 
-  const cooldownEnd = trainedAt === null ? null : trainedAt + config.retraining.cooldownHours * HOUR_MS;
+  const blockedBy: string[] = [];
+  if (noModel.length === 0 && reasons.length > 0) {
+    if (input.dataChanged === false && input.force !== true)
+      blockedBy.push(
+        'the gold is unchanged since the newest model was trained: retraining would give the same model',
+      );
+    if (input.candidateRunning)
+      blockedBy.push(`candidate ${input.candidateRunning} is in its A/B test: one candidate at a time`);
+  }
+  const attemptAt =
+    input.lastAttemptAt === undefined || input.lastAttemptAt === null
+      ? trainedAt
+      : Math.max(parseTime(input.lastAttemptAt, 'lastAttemptAt'), trainedAt ?? Number.NEGATIVE_INFINITY);
+  const cooldownEnd = attemptAt === null ? null : attemptAt + config.retraining.cooldownHours * HOUR_MS;
   const coolingDown = cooldownEnd !== null && now < cooldownEnd;
-  const heldByCooldown = reasons.length > 0 && coolingDown && input.force !== true;
+  const heldByCooldown =
+    reasons.length > 0 &&
+    blockedBy.length === 0 &&
+    coolingDown &&
+    input.force !== true &&
+    noModel.length === 0;
   return {
-    retrain: reasons.length > 0 && !heldByCooldown,
+    retrain: reasons.length > 0 && blockedBy.length === 0 && !heldByCooldown,
     reasons,
+    pending,
+    blockedBy,
     heldByCooldown,
     cooldownEndsAt: coolingDown ? new Date(cooldownEnd).toISOString() : null,
     decidedAt: new Date(now).toISOString(),
@@ -162,27 +234,50 @@ function dataDriftRules(
   drift: MonitoringConfig['drift'],
 ): RetrainingReason[] {
   const reasons: RetrainingReason[] = [];
-  const ksBreaches = features.filter((f) => f.ks.d > drift.ksThreshold);
+  const ksCut = (f: FeatureDrift) => f.thresholds?.ks ?? drift.ksThreshold;
+  const psiCut = (f: FeatureDrift) => f.thresholds?.psi ?? drift.psi.significant;
+  const ksBreaches = features.filter((f) => f.ks.d > ksCut(f));
+  const calibrated = features.some((f) => f.thresholds?.strict === true);
   if (ksBreaches.length > 0) {
-    const listed = describeBreaches(ksBreaches, features.length, 'D', (f) => f.ks.d);
+    const listed = describeBreaches(ksBreaches, features.length, 'D', (f) => f.ks.d, ksCut);
     reasons.push({
       rule: 'data-drift-ks',
-      detail: `KS D > ${fmt(drift.ksThreshold)} for ${listed}`,
+      detail: `KS D ${calibrated ? 'above its calibrated threshold' : `> ${fmt(drift.ksThreshold)}`} for ${listed}`,
       value: ksBreaches.reduce((m, f) => Math.max(m, f.ks.d), Number.NEGATIVE_INFINITY),
-      threshold: drift.ksThreshold,
+      threshold: ksBreaches.length === 1 || !calibrated ? ksCut(ksBreaches[0]!) : null,
     });
   }
-  const psiBreaches = features.filter((f) => f.psi.psi >= drift.psi.significant);
+  const psiBreaches = features.filter((f) =>
+    f.thresholds?.strict === true ? f.psi.psi > psiCut(f) : f.psi.psi >= psiCut(f),
+  );
   if (psiBreaches.length > 0) {
-    const listed = describeBreaches(psiBreaches, features.length, 'PSI', (f) => f.psi.psi);
+    const listed = describeBreaches(psiBreaches, features.length, 'PSI', (f) => f.psi.psi, psiCut);
     reasons.push({
       rule: 'data-drift-psi',
-      detail: `PSI ≥ ${fmt(drift.psi.significant)} for ${listed}`,
+      detail: `PSI ${calibrated ? 'above its calibrated threshold' : `≥ ${fmt(drift.psi.significant)}`} for ${listed}`,
       value: psiBreaches.reduce((m, f) => Math.max(m, f.psi.psi), Number.NEGATIVE_INFINITY),
-      threshold: drift.psi.significant,
+      threshold: psiBreaches.length === 1 || !calibrated ? psiCut(psiBreaches[0]!) : null,
     });
   }
   return reasons;
+}
+
+function regimeMixRule(drifted: NonNullable<RetrainingInput['regimeMixDrift']>): RetrainingReason[] {
+  if (drifted.length === 0) return [];
+  const worst = [...drifted].sort((a, b) => b.distance / b.threshold - a.distance / a.threshold);
+  const listed = worst
+    .slice(0, LISTED_BREACHES)
+    .map((d) => `${d.scope} (TV ${fmt(d.distance)} > ${fmt(d.threshold)})`)
+    .join(', ');
+  const more = drifted.length > LISTED_BREACHES ? `, and ${drifted.length - LISTED_BREACHES} more` : '';
+  return [
+    {
+      rule: 'regime-mix-drift',
+      detail: `regime shares further from the reference's than calibrated for ${drifted.length} symbol(s): ${listed}${more}`,
+      value: worst[0]!.distance,
+      threshold: worst[0]!.threshold,
+    },
+  ];
 }
 
 /** "2 of 9 feature series: SPX realized_vol_21d (D = 0.31), …", worst first. */
@@ -191,18 +286,37 @@ function describeBreaches(
   total: number,
   label: string,
   value: (f: FeatureDrift) => number,
+  cut: (f: FeatureDrift) => number,
 ): string {
-  const worstFirst = [...breaches].sort((a, b) => value(b) - value(a));
+  const worstFirst = [...breaches].sort((a, b) => value(b) / cut(b) - value(a) / cut(a));
   const listed = worstFirst
     .slice(0, LISTED_BREACHES)
-    .map((f) => `${f.symbol} ${f.feature} (${label} = ${fmt(value(f))})`);
+    .map((f) =>
+      f.thresholds?.strict === true
+        ? `${f.symbol} ${f.feature} (${label} = ${fmt(value(f))} > ${fmt(cut(f))})`
+        : `${f.symbol} ${f.feature} (${label} = ${fmt(value(f))})`,
+    );
   const more = breaches.length > LISTED_BREACHES ? `, and ${breaches.length - LISTED_BREACHES} more` : '';
   return `${breaches.length} of ${total} feature series: ${listed.join(', ')}${more}`;
 }
 
 function chainDriftRule(chain: RetrainingInput['chainDrift'], alpha: number): RetrainingReason[] {
-  if (chain === undefined || !(chain.pValue < alpha)) return [];
+  if (chain === undefined) return [];
   const scope = chain.scope === undefined ? '' : ` (${chain.scope})`;
+  if (chain.threshold !== undefined) {
+    if (!(chain.statistic > chain.threshold)) return [];
+    return [
+      {
+        rule: 'chain-drift',
+        detail:
+          `the window's transitions are further from the model's transition matrix than calibrated${scope}: ` +
+          `G² = ${fmt(chain.statistic)} > ${fmt(chain.threshold)}`,
+        value: chain.statistic,
+        threshold: chain.threshold,
+      },
+    ];
+  }
+  if (!(chain.pValue < alpha)) return [];
   return [
     {
       rule: 'chain-drift',

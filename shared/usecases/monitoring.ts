@@ -14,13 +14,13 @@ import {
 } from '#shared/monitoring/alerts';
 import { driftReport } from '#shared/monitoring/drift-report';
 import { type LoggedPrediction, modelDrift } from '#shared/monitoring/model-drift';
-import { decideRetraining } from '#shared/monitoring/retraining';
+import { decideRetraining, type RetrainingInput, type RetrainingReason } from '#shared/monitoring/retraining';
 import type { PredictionLogEntry } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
 import { type Context, keys } from './lake.ts';
 import { loadArtifact, pointedModel } from './models.ts';
 import { switchProduction } from './production.ts';
-import { readGoldLake, registerModel, trainFromLake } from './training.ts';
+import { goldFingerprint, readGoldLake, registerModel, trainFromLake } from './training.ts';
 
 function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
   return entries
@@ -30,6 +30,34 @@ function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
       predictedState: argmaxLowestTie(e.nextDay),
       actualState: e.outcome!.state,
     }));
+}
+
+/**
+ * What the retraining guards look at (DOMAIN §6 v2): the last training attempt (the newest
+ * registered version's training time or training job, whichever is later), whether the gold
+ * changed since the newest model was trained (its lineage's data fingerprint), and the running
+ * candidate.
+ */
+async function retrainingGuards(
+  ctx: Context,
+  sources: readonly { file: string; sha256: string }[],
+): Promise<Pick<RetrainingInput, 'lastAttemptAt' | 'dataChanged' | 'candidateRunning'>> {
+  const [candidate, [newest], jobs] = await Promise.all([
+    ctx.registry.getPointer('candidate'),
+    ctx.registry.listVersions(1),
+    ctx.registry.listRecords('job', 20),
+  ]);
+  const attempts = [
+    ...(newest ? [newest.createdAt] : []),
+    ...jobs.filter((j) => j.status === 'trained' || j.status === 'failed').map((j) => j.at),
+  ].sort();
+  const newestModel = newest ? await loadArtifact(ctx, newest.version) : undefined;
+  return {
+    lastAttemptAt: attempts.length > 0 ? attempts[attempts.length - 1]! : null,
+    dataChanged:
+      newestModel === undefined || goldFingerprint(newestModel.lineage.gold) !== goldFingerprint(sources),
+    candidateRunning: candidate?.version ?? null,
+  };
 }
 
 /** The drift check: records the report, raises alerts, and says whether to retrain. */
@@ -45,7 +73,14 @@ export async function checkDrift(ctx: Context) {
     };
   }
   const { model } = production;
-  const { tables } = await readGoldLake(ctx);
+  const { tables, sources } = await readGoldLake(ctx);
+  // Consecutive earlier checks of this model that breached (newest first), for persistChecks.
+  const persist = ctx.config.monitoring.retraining.persistChecks;
+  let previousBreaches = 0;
+  for (const r of await ctx.registry.listRecords('drift', persist)) {
+    if (r.modelVersion !== model.version || r.breached !== true) break;
+    previousBreaches++;
+  }
   const cv = model.evaluation.markov.overall.metrics.model;
   const live = modelDrift(
     logged(
@@ -64,6 +99,8 @@ export async function checkDrift(ctx: Context) {
     now,
     modelDrift: live,
     referenceFrom: 'history',
+    previousBreaches,
+    guards: await retrainingGuards(ctx, sources),
   });
   const at = now.toISOString();
   const reportKey = keys.run(`drift-${at.replace(/[:.]/g, '-')}`, 'drift.json');
@@ -74,6 +111,12 @@ export async function checkDrift(ctx: Context) {
     modelVersion: model.version,
     verdict: report.verdict,
     reasons: report.reasons,
+    breached: report.breached,
+    driftStreak: report.breached ? previousBreaches + 1 : 0,
+    retrain: report.retraining.retrain,
+    pending: report.retraining.pending.map((r) => r.detail),
+    blockedBy: report.retraining.blockedBy,
+    cooldownEndsAt: report.retraining.cooldownEndsAt,
     reportKey,
     liveAccuracy: live.liveAccuracy,
     liveOutcomes: live.outcomes,
@@ -87,11 +130,18 @@ export async function checkDrift(ctx: Context) {
         ksBootstrapP: f.ks.bootstrapPValue,
         psi: f.psi.value,
         band: f.psi.band,
+        thresholds: f.thresholds,
         drift: f.drift,
       })),
       regimeMixP: s.regimeMix.pValue,
+      regimeMixTv: s.regimeMix.totalVariation,
+      regimeMixThreshold: s.regimeMix.threshold,
+      regimeMixDrift: s.regimeMix.drift,
       chainP: s.transitions.pValue,
       chainStatistic: s.transitions.statistic,
+      chainThreshold: s.transitions.threshold,
+      chainDrift: s.transitions.drift,
+      calibrationChunks: s.calibrationChunks,
       anomalies: s.anomalies.extremeReturns.length + s.anomalies.isolationForest.length,
     })),
   });
@@ -139,18 +189,38 @@ export async function checkDrift(ctx: Context) {
       ctx,
       accuracyDropAlert({ modelVersion: model.version, drift: live, since: at }, cfg, at),
     );
-  return { verdict: report.verdict, retrain: report.retraining.retrain, reasons: report.reasons, reportKey };
+  return {
+    verdict: report.verdict,
+    retrain: report.retraining.retrain,
+    reasons: report.reasons,
+    /** The rules that fired (for retrainIfNeeded when this check says retrain). */
+    fired: report.retraining.reasons,
+    reportKey,
+  };
 }
 
 /** Retrains (and registers the new model as candidate or first production) when asked or when the rules fire. */
 export async function retrainIfNeeded(
   ctx: Context,
-  options: { force: boolean; trigger: string; codeVersion: string },
+  options: {
+    force: boolean;
+    trigger: string;
+    codeVersion: string;
+    /** Reasons a drift check found (already persistent over persistChecks checks). */
+    drift?: readonly RetrainingReason[];
+  },
 ) {
   const production = await ctx.registry.getPointer('production');
   const lastTrainedAt = production ? (await loadArtifact(ctx, production.version)).createdAt : null;
+  const { sources } = await readGoldLake(ctx);
   const decision = decideRetraining(
-    { now: ctx.now().toISOString(), lastTrainedAt, force: options.force },
+    {
+      now: ctx.now().toISOString(),
+      lastTrainedAt,
+      force: options.force,
+      ...(await retrainingGuards(ctx, sources)),
+      ...(options.drift && options.drift.length > 0 ? { carried: options.drift } : {}),
+    },
     { retraining: ctx.config.monitoring.retraining, drift: ctx.config.monitoring.drift },
   );
   const at = ctx.now().toISOString();
@@ -161,7 +231,9 @@ export async function retrainIfNeeded(
       trigger: options.trigger,
       status: 'skipped',
       reasons: decision.reasons,
+      blockedBy: decision.blockedBy,
       heldByCooldown: decision.heldByCooldown,
+      cooldownEndsAt: decision.cooldownEndsAt,
     });
     return { retrained: false, decision };
   }

@@ -10,6 +10,7 @@ import { sha256Hex } from '#shared/hash';
 import { serializeArtifact } from '#shared/model/artifact';
 import { trainModel } from '#shared/model/train';
 import { pipelineFailedAlert } from '#shared/monitoring/alerts';
+import { calibrationOptions } from '#shared/monitoring/drift-calibration';
 import { PointerConflictError } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
 import { type Context, keys, symbolOfKey } from './lake.ts';
@@ -70,6 +71,15 @@ export async function readGoldLake(
   return { tables, sources };
 }
 
+/**
+ * The data fingerprint of a set of gold partitions (a model's lineage.gold, or the lake's now): the
+ * SHA-256 of their sorted names and content hashes. Equal fingerprints, equal training data.
+ */
+export function goldFingerprint(sources: readonly { file: string; sha256: string }[]): string {
+  const lines = sources.map((s) => `${s.file}\t${s.sha256}`).sort();
+  return sha256Hex(new TextEncoder().encode(lines.join('\n')));
+}
+
 /** Lines after the header (a final line without a newline counts; blank lines do not). */
 function dataLines(text: string): number {
   let lines = 0;
@@ -111,6 +121,7 @@ export async function trainFromLake(ctx: Context, codeVersion: string) {
       data: ctx.config.data,
       model: ctx.config.model,
       psiBins: ctx.config.monitoring.drift.psi.bins,
+      driftCalibration: calibrationOptions(ctx.config.monitoring),
       configHash: ctx.configHash,
       codeVersion,
       now: ctx.now(),

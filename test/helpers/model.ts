@@ -5,6 +5,7 @@ import { runDataPipeline } from '#shared/data/pipeline';
 import type { GoldTable } from '#shared/data/tables';
 import type { ModelArtifact } from '#shared/model/artifact';
 import { trainModel } from '#shared/model/train';
+import { calibrationOptions } from '#shared/monitoring/drift-calibration';
 import { RUN_DAY } from './data.ts';
 
 export const SAMPLE_PATH = new URL('../../data/samples/sp500-2000.csv', import.meta.url);
@@ -36,6 +37,7 @@ export async function sampleModel(
       data: config.data,
       model: { ...config.model, hmm: { ...config.model.hmm, enabled: overrides.hmm ?? true } },
       psiBins: config.monitoring.drift.psi.bins,
+      driftCalibration: calibrationOptions(config.monitoring),
       configHash: hash,
       codeVersion: 'test',
       now: new Date('2026-11-26T12:00:00Z'),

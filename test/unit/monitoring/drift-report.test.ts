@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
 import { FEATURES } from '#shared/data/gold';
 import type { GoldTable } from '#shared/data/tables';
 import type { ModelArtifact } from '#shared/model/artifact';
 import { featureReference, type ModelReferences } from '#shared/model/reference';
+import { ksDistanceToSorted } from '#shared/monitoring/drift-calibration';
 import { driftReport } from '#shared/monitoring/drift-report';
 import { ksTwoSample, psi } from '#shared/monitoring/drift-stats';
 import { sampleModel } from '../../helpers/model.ts';
@@ -15,8 +18,31 @@ beforeAll(async () => {
   ({ model, gold } = await sampleModel({ hmm: false }));
 }, 60_000);
 
-const run = (tables: GoldTable[], now = new Date('2026-12-31T00:00:00Z')) =>
-  driftReport({ model, tables, monitoring: config.monitoring, data: config.data, now });
+const run = (tables: GoldTable[], now = new Date('2026-12-31T00:00:00Z'), monitoring = config.monitoring) =>
+  driftReport({ model, tables, monitoring, data: config.data, now });
+
+/** The first version's rules (drift.thresholds: fixed), with the block bootstrap on. */
+const fixed = {
+  ...config.monitoring,
+  drift: {
+    ...config.monitoring.drift,
+    thresholds: 'fixed' as const,
+    bootstrap: { ...config.monitoring.drift.bootstrap, enabled: true },
+  },
+};
+
+const calibrationFixture = JSON.parse(
+  readFileSync(new URL('../../fixtures/monitoring/calibration_sample.json', import.meta.url), 'utf8'),
+) as {
+  rows: number;
+  chunks: number;
+  ks: Record<string, number>;
+  psi: Record<string, number>;
+  chunkKs: Record<string, number[]>;
+  shares: number[];
+  regimeMix: number;
+  chain: number;
+};
 
 function slice(t: GoldTable, from: number, to: number): GoldTable {
   return {
@@ -34,8 +60,8 @@ function slice(t: GoldTable, from: number, to: number): GoldTable {
 }
 
 describe('drift report', () => {
-  test('the March 2020 window drifts from the training rows, with the statistics of drift-stats', () => {
-    const r = run(gold);
+  test('fixed rule (v1): the March 2020 window drifts from the training rows, with the statistics of drift-stats', () => {
+    const r = run(gold, undefined, fixed);
     const s = r.symbols[0]!;
     expect(s.window).toEqual({ from: '2020-01-17', to: '2020-04-17', rows: 63 });
     expect(s.reference).toEqual({ source: 'training rows', rows: 4833 - 63 });
@@ -51,9 +77,75 @@ describe('drift report', () => {
     expect(vol.ks.bootstrapPValue).toBeGreaterThan(vol.ks.pValue); // autocorrelation: the asymptotic p is too small
     expect(s.anomalies.extremeReturns.map((e) => e.date)).toContain('2020-03-16');
     expect(r.verdict).toBe('retrain');
-    expect(r.retraining.reasons.map((x) => x.rule)).toEqual(
+    // One check breaches: pending until retraining.persistChecks checks in a row did.
+    expect(r.retraining.pending.map((x) => x.rule)).toEqual(
       expect.arrayContaining(['data-drift-ks', 'data-drift-psi']),
     );
+    const third = driftReport({
+      model,
+      tables: gold,
+      monitoring: fixed,
+      data: config.data,
+      now: new Date('2026-12-31T00:00:00Z'),
+      previousBreaches: config.monitoring.retraining.persistChecks - 1,
+    });
+    expect(third.retraining.reasons.map((x) => x.rule)).toEqual(
+      expect.arrayContaining(['data-drift-ks', 'data-drift-psi']),
+    );
+  });
+
+  test('calibrated (v2): the thresholds are the 0.99 quantile of the reference quarters (scipy / numpy)', () => {
+    const c = model.scoring.calibration![gold[0]!.symbol]!;
+    expect(gold[0]!.length).toBe(calibrationFixture.rows);
+    expect(c.chunks).toBe(calibrationFixture.chunks);
+    for (const f of FEATURES) {
+      expect(c.ks[f]).toBeCloseTo(calibrationFixture.ks[f]!, 12);
+      expect(c.psi[f]).toBeCloseTo(calibrationFixture.psi[f]!, 10);
+    }
+    expect(c.regimeMix).toBeCloseTo(calibrationFixture.regimeMix, 12);
+    expect(c.chain).toBeCloseTo(calibrationFixture.chain, 10);
+    c.shares.forEach((x, k) => expect(x).toBeCloseTo(calibrationFixture.shares[k]!, 14));
+  });
+
+  test('calibrated (v2): March 2020 is within what the reference’s own quarters reach; a shifted window is not', () => {
+    const r = run(gold);
+    const s = r.symbols[0]!;
+    expect(s.calibrationChunks).toBe(calibrationFixture.chunks);
+    const vol = s.features.find((f) => f.feature === 'realized_vol_21d')!;
+    expect(vol.thresholds.source).toBe('calibrated');
+    // D = 0.47 against a threshold of 0.91: the 2008 quarters were further from the whole.
+    expect(vol.ks.d).toBeGreaterThan(0.4);
+    expect(vol.ks.d).toBeLessThan(vol.thresholds.ks);
+    expect(s.features.every((f) => !f.drift)).toBe(true);
+    expect(r.breached).toBe(false);
+    expect(vol.ks.bootstrapPValue).toBeNull(); // drift.bootstrap.enabled: false
+    // Every value of the window 10 sd away: further than any quarter ever was.
+    const t = gold[0]!;
+    const shifted = slice(t, 0, t.length);
+    for (let i = t.length - 63; i < t.length; i++) shifted.log_return[i] = 0.5 + i * 1e-6;
+    const moved = run([shifted]);
+    const lr = moved.symbols[0]!.features.find((f) => f.feature === 'log_return')!;
+    expect(lr.drift).toBe(true);
+    expect(moved.breached).toBe(true);
+    expect(moved.retraining.pending.map((x) => x.rule)).toContain('data-drift-ks');
+  });
+
+  test('ksDistanceToSorted equals ks_2samp’s D (the calibration’s per-chunk KS), ties included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 2, maxLength: 80 }),
+        fc.array(fc.integer({ min: -20, max: 20 }), { minLength: 1, maxLength: 30 }),
+        (ref, sample) => {
+          const sorted = Float64Array.from(ref).sort();
+          expect(ksDistanceToSorted(sorted, sample)).toBeCloseTo(ksTwoSample(ref, sample).d, 12);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    const t = gold[0]!;
+    const sorted = Float64Array.from(t.log_return).sort();
+    const first = Array.from(t.log_return.subarray(0, 63));
+    expect(ksDistanceToSorted(sorted, first)).toBeCloseTo(calibrationFixture.chunkKs.log_return![0]!, 12);
   });
 
   test('a window that follows the training distribution raises no feature drift', () => {
@@ -110,11 +202,11 @@ describe('drift report', () => {
     expect(r.skipped[0]!.reason).toMatch(/^the drift statistics failed: \w*Error: /);
   });
 
-  test('a quiet window drifts in regime mix (all Low) against the model’s long-run shares', () => {
+  test('fixed rule (v1): a quiet window drifts in regime mix (all Low) against the model’s long-run shares', () => {
     const t = gold[0]!;
     // 2017 was the calmest year of the sample: its last 63 rows are almost all Low.
     const end = Array.from(t.day).findIndex((d) => d >= 17532); // 2018-01-01
-    const s = run([slice(t, 0, end)]).symbols[0]!;
+    const s = run([slice(t, 0, end)], undefined, fixed).symbols[0]!;
     expect(s.regimeMix.observed[0]).toBeGreaterThan(50);
     expect(s.regimeMix.drift).toBe(true);
   });

@@ -14,8 +14,15 @@ const config: MonitoringConfig = monitoringConfigSchema.parse(
 );
 
 const NOW = '2026-03-10T12:00:00.000Z';
-/** Trained 3 days ago: past the 24 h cool-down, before the 7-day schedule. */
-const quiet: RetrainingInput = { now: NOW, lastTrainedAt: '2026-03-07T12:00:00.000Z' };
+/**
+ * Trained 3 days ago: past the 24 h cool-down, before the 7-day schedule; any drift below has
+ * breached on persistChecks consecutive checks (the first version's rules, one check at a time).
+ */
+const quiet: RetrainingInput = {
+  now: NOW,
+  lastTrainedAt: '2026-03-07T12:00:00.000Z',
+  driftStreak: config.retraining.persistChecks,
+};
 
 const feature = (symbol: string, name: string, d: number, psi: number): FeatureDrift => ({
   symbol,
@@ -41,6 +48,8 @@ describe('decideRetraining', () => {
     expect(decision).toEqual({
       retrain: false,
       reasons: [],
+      pending: [],
+      blockedBy: [],
       heldByCooldown: false,
       cooldownEndsAt: null,
       decidedAt: NOW,
@@ -179,6 +188,7 @@ describe('decideRetraining', () => {
       dataDrift: [feature('SPX', 'realized_vol_21d', 0.4, 0.6)],
       chainDrift: { statistic: 40, df: 6, pValue: 1e-6 },
       quality: [{ name: 'gold', score: 90, gate: 98 }],
+      driftStreak: 3,
     });
     expect(rules).toEqual([
       'scheduled',
@@ -196,6 +206,7 @@ describe('decideRetraining', () => {
         now: NOW,
         lastTrainedAt: '2026-03-10T02:00:00.000Z',
         dataDrift: [feature('SPX', 'drawdown', 0.4, 0)],
+        driftStreak: 3,
       },
       config,
     );
@@ -216,11 +227,78 @@ describe('decideRetraining', () => {
   });
 
   it('retrains again once the cool-down has passed', () => {
-    const input = { now: NOW, dataDrift: [feature('SPX', 'drawdown', 0.4, 0)] };
+    const input = { now: NOW, dataDrift: [feature('SPX', 'drawdown', 0.4, 0)], driftStreak: 3 };
     expect(decideRetraining({ ...input, lastTrainedAt: '2026-03-09T12:00:00.001Z' }, config).retrain).toBe(
       false,
     );
     expect(decideRetraining({ ...input, lastTrainedAt: '2026-03-09T12:00:00.000Z' }, config).retrain).toBe(
+      true,
+    );
+  });
+
+  it('v2: drift retrains only after persistChecks consecutive breached checks; before, it is pending', () => {
+    const drifting = { ...quiet, dataDrift: [feature('SPX', 'drawdown', 0.4, 0)] };
+    for (let streak = 1; streak < config.retraining.persistChecks; streak++) {
+      const d = decideRetraining({ ...drifting, driftStreak: streak }, config);
+      expect(d.retrain).toBe(false);
+      expect(d.reasons).toEqual([]);
+      expect(d.pending.map((r) => r.rule)).toEqual(['data-drift-ks']);
+      expect(d.pending[0]!.detail).toContain(
+        `breached on ${streak} consecutive check(s); retraining needs 3`,
+      );
+    }
+    const persistent = decideRetraining({ ...drifting, driftStreak: 3 }, config);
+    expect(persistent.retrain).toBe(true);
+    expect(persistent.pending).toEqual([]);
+    // One check and no streak given (the CLI's single check): pending.
+    expect(decideRetraining({ ...drifting, driftStreak: undefined }, config).retrain).toBe(false);
+  });
+
+  it('v2: calibrated thresholds are per series and strict; regime mix and the chain by their calibration', () => {
+    const calibrated = (d: number, psi: number, ks: number, psiCut: number): FeatureDrift => ({
+      ...feature('SPX', 'drawdown', d, psi),
+      thresholds: { ks, psi: psiCut, strict: true },
+    });
+    expect(rulesOf({ ...quiet, dataDrift: [calibrated(0.3, 0.1, 0.3, 0.5)] })).toEqual([]);
+    expect(rulesOf({ ...quiet, dataDrift: [calibrated(0.30001, 0.1, 0.3, 0.5)] })).toEqual(['data-drift-ks']);
+    expect(rulesOf({ ...quiet, dataDrift: [calibrated(0.1, 0.5, 0.3, 0.5)] })).toEqual([]);
+    expect(rulesOf({ ...quiet, dataDrift: [calibrated(0.1, 0.50001, 0.3, 0.5)] })).toEqual([
+      'data-drift-psi',
+    ]);
+    // A D of 0.4 is no drift for a series whose own quarters reach 0.45.
+    expect(rulesOf({ ...quiet, dataDrift: [calibrated(0.4, 0, 0.45, 1)] })).toEqual([]);
+    const chain = { statistic: 30, df: 6, pValue: 1e-5, threshold: 40 };
+    expect(rulesOf({ ...quiet, chainDrift: chain })).toEqual([]);
+    expect(rulesOf({ ...quiet, chainDrift: { ...chain, statistic: 41 } })).toEqual(['chain-drift']);
+    expect(rulesOf({ ...quiet, regimeMixDrift: [{ scope: 'SPX', distance: 0.6, threshold: 0.5 }] })).toEqual([
+      'regime-mix-drift',
+    ]);
+  });
+
+  it('v2: never on unchanged data (unless forced), never beside a running candidate (even forced)', () => {
+    const due = { now: NOW, lastTrainedAt: '2026-03-01T12:00:00.000Z' }; // the schedule is due
+    const unchanged = decideRetraining({ ...due, dataChanged: false }, config);
+    expect(unchanged.reasons.map((r) => r.rule)).toEqual(['scheduled']);
+    expect(unchanged.retrain).toBe(false);
+    expect(unchanged.blockedBy[0]).toContain('the gold is unchanged');
+    expect(decideRetraining({ ...due, dataChanged: false, force: true }, config).retrain).toBe(true);
+    expect(decideRetraining({ ...due, dataChanged: true }, config).retrain).toBe(true);
+    const running = decideRetraining({ ...due, candidateRunning: 'v2', force: true }, config);
+    expect(running.retrain).toBe(false);
+    expect(running.blockedBy).toEqual(['candidate v2 is in its A/B test: one candidate at a time']);
+    // No model at all trains whatever the guards say.
+    expect(decideRetraining({ now: NOW, lastTrainedAt: null, dataChanged: false }, config).retrain).toBe(
+      true,
+    );
+  });
+
+  it('v2: the cool-down runs from the last training attempt, not from the production model', () => {
+    const due = { now: NOW, lastTrainedAt: '2026-03-01T12:00:00.000Z' };
+    const attempted = decideRetraining({ ...due, lastAttemptAt: '2026-03-10T06:00:00.000Z' }, config);
+    expect(attempted.retrain).toBe(false);
+    expect(attempted.heldByCooldown).toBe(true);
+    expect(attempted.cooldownEndsAt).toBe('2026-03-11T06:00:00.000Z');
+    expect(decideRetraining({ ...due, lastAttemptAt: '2026-03-09T11:00:00.000Z' }, config).retrain).toBe(
       true,
     );
   });

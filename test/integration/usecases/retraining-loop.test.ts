@@ -1,0 +1,148 @@
+/**
+ * The monitoring loop converges (DOMAIN §6 v2, issue 14), on real local servers through the
+ * scheduled handlers: unchanged data never retrains (not even when the schedule is due); drift
+ * retrains only after persistChecks consecutive breached checks; the hourly check never forces;
+ * one candidate at a time; the cool-down runs from the last training attempt.
+ */
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadConfig } from '#config/load';
+import { DynamoLeaseStore } from '#shared/aws/dynamo-leases';
+import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
+import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
+import { S3ObjectStore } from '#shared/aws/s3-store';
+import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
+import { cleanToSilver, validateBronze } from '#shared/usecases/ingest';
+import type { Context } from '#shared/usecases/lake';
+import { registerModel, trainFromLake } from '#shared/usecases/training';
+import { createHandlers } from '../../../functions/scheduled/handlers.ts';
+import { type LocalDynamo, type LocalS3, startLocalDynamo, startLocalS3 } from '../../helpers/local-aws.ts';
+
+const BUCKETS = {
+  bronze: 'bronze',
+  silver: 'silver',
+  gold: 'gold',
+  artifacts: 'artifacts',
+  quarantine: 'quarantine',
+};
+const SAMPLE = readFileSync('data/samples/sp500-2000.csv', 'utf8');
+const { config, hash } = loadConfig();
+let s3: LocalS3;
+let dynamo: LocalDynamo;
+let ctx: Context;
+let clock = new Date('2026-06-01T00:00:00Z');
+const lambdaContext = {
+  functionName: 'test',
+  awsRequestId: 'r',
+  getRemainingTimeInMillis: () => 60_000,
+} as never;
+const { drift, retraining } = createHandlers(() => ctx);
+const hours = (h: number) => {
+  clock = new Date(clock.getTime() + h * 3_600_000);
+};
+
+async function ingest(key: string, body: string, runId: string): Promise<void> {
+  await ctx.store.put(BUCKETS.bronze, key, new TextEncoder().encode(body));
+  const object = { bucket: BUCKETS.bronze, key, runId };
+  await validateBronze(ctx, object, runId);
+  await cleanToSilver(ctx, object, runId);
+  await buildSymbolGold(ctx, 'SPX', runId);
+  await finishGold(ctx, runId, key);
+}
+
+/** 100 business days after the sample's last, each move four times the sample's last 100. */
+function wilderDays(): string {
+  const rows = SAMPLE.trim()
+    .split('\n')
+    .slice(-101)
+    .map((l) => l.split(','));
+  let price = Number(rows[100]![5]);
+  let day = Date.parse('2020-04-17T00:00:00Z');
+  const out = ['date,symbol,open,high,low,close,adjclose,volume'];
+  for (let i = 1; i <= 100; i++) {
+    do day += 86_400_000;
+    while ([0, 6].includes(new Date(day).getUTCDay()));
+    price *= Math.exp(4 * Math.log(Number(rows[i]![5]) / Number(rows[i - 1]![5])));
+    const p = price.toFixed(4);
+    out.push(`${new Date(day).toISOString().slice(0, 10)},SPX,${p},${p},${p},${p},${p},1000000`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+beforeAll(async () => {
+  s3 = await startLocalS3(Object.values(BUCKETS));
+  dynamo = await startLocalDynamo();
+  ctx = {
+    store: new S3ObjectStore(s3.client),
+    registry: new DynamoModelRegistry(dynamo.documentClient, dynamo.tables.registry),
+    predictions: new DynamoPredictionLog(dynamo.documentClient, dynamo.tables.predictions),
+    leases: new DynamoLeaseStore(dynamo.documentClient, dynamo.tables.registry),
+    alerts: { publish: async () => undefined },
+    buckets: BUCKETS,
+    config,
+    configHash: hash,
+    now: () => clock,
+  };
+  await ingest('market_data/SPX.csv', SAMPLE, 'run-1');
+  const first = await trainFromLake(ctx, 'test');
+  await registerModel(ctx, first.version, 'first');
+}, 120_000);
+
+afterAll(async () => {
+  await s3?.stop();
+  await dynamo?.stop();
+});
+
+describe('the retraining loop (v2)', () => {
+  test('unchanged data never retrains: not hourly, not when the weekly schedule is due', async () => {
+    for (let i = 0; i < 3; i++) {
+      hours(1);
+      expect(await drift({}, lambdaContext)).toMatchObject({ retrained: false });
+    }
+    hours(8 * 24); // the 7-day schedule is due
+    const weekly = await retraining({}, lambdaContext);
+    expect(weekly.retrained).toBe(false);
+    expect(weekly.decision.reasons.map((r) => r.rule)).toEqual(['scheduled']);
+    expect(weekly.decision.blockedBy[0]).toContain('the gold is unchanged');
+    expect(await ctx.registry.listVersions()).toHaveLength(1);
+  }, 120_000);
+
+  test('drift retrains after persistChecks breached checks in a row, then one candidate at a time', async () => {
+    await ingest('market_data/SPX-wild.csv', wilderDays(), 'run-2');
+    const persist = config.monitoring.retraining.persistChecks;
+    // The schedule (due since the first test) would retrain changed data at once: a yearly one
+    // leaves drift as the only rule.
+    const { monitoring } = config;
+    ctx = {
+      ...ctx,
+      config: {
+        ...config,
+        monitoring: { ...monitoring, retraining: { ...monitoring.retraining, scheduleIntervalDays: 365 } },
+      },
+    };
+    const results = [];
+    for (let i = 0; i < persist; i++) {
+      hours(1);
+      results.push(await drift({}, lambdaContext));
+    }
+    const records = await ctx.registry.listRecords('drift', persist);
+    expect(records.map((r) => r.breached)).toEqual(Array(persist).fill(true));
+    expect(records.map((r) => r.driftStreak)).toEqual(Array.from({ length: persist }, (_, i) => persist - i));
+    expect(results.filter((r) => r.retrained)).toHaveLength(1);
+    const candidate = await ctx.registry.getPointer('candidate');
+    expect(candidate).toBeDefined();
+    expect(await ctx.registry.listVersions()).toHaveLength(2);
+    // The next checks see the running candidate: no second candidate, whatever drifts.
+    for (let i = 0; i < 3; i++) {
+      hours(30);
+      expect(await drift({}, lambdaContext)).toMatchObject({ retrained: false });
+    }
+    const [last] = await ctx.registry.listRecords('drift', 1);
+    // The candidate was trained on this gold, and it is in its A/B test: both guards hold.
+    expect(last!.blockedBy).toEqual([
+      'the gold is unchanged since the newest model was trained: retraining would give the same model',
+      `candidate ${candidate!.version} is in its A/B test: one candidate at a time`,
+    ]);
+    expect(await ctx.registry.listVersions()).toHaveLength(2);
+  }, 180_000);
+});
