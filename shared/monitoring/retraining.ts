@@ -237,26 +237,39 @@ function dataDriftRules(
   const ksCut = (f: FeatureDrift) => f.thresholds?.ks ?? drift.ksThreshold;
   const psiCut = (f: FeatureDrift) => f.thresholds?.psi ?? drift.psi.significant;
   const ksBreaches = features.filter((f) => f.ks.d > ksCut(f));
-  const calibrated = features.some((f) => f.thresholds?.strict === true);
+  // "its calibrated threshold" when every breach is calibrated, the number when none has its own.
+  const wording = (breaches: readonly FeatureDrift[], fixed: string) =>
+    breaches.every((f) => f.thresholds?.strict === true)
+      ? 'above its calibrated threshold'
+      : breaches.every((f) => f.thresholds === undefined)
+        ? fixed
+        : 'above its threshold';
   if (ksBreaches.length > 0) {
     const listed = describeBreaches(ksBreaches, features.length, 'D', (f) => f.ks.d, ksCut);
     reasons.push({
       rule: 'data-drift-ks',
-      detail: `KS D ${calibrated ? 'above its calibrated threshold' : `> ${fmt(drift.ksThreshold)}`} for ${listed}`,
+      detail: `KS D ${wording(ksBreaches, `> ${fmt(drift.ksThreshold)}`)} for ${listed}`,
       value: ksBreaches.reduce((m, f) => Math.max(m, f.ks.d), Number.NEGATIVE_INFINITY),
-      threshold: ksBreaches.length === 1 || !calibrated ? ksCut(ksBreaches[0]!) : null,
+      threshold: new Set(ksBreaches.map(ksCut)).size === 1 ? ksCut(ksBreaches[0]!) : null,
     });
   }
   const psiBreaches = features.filter((f) =>
     f.thresholds?.strict === true ? f.psi.psi > psiCut(f) : f.psi.psi >= psiCut(f),
   );
   if (psiBreaches.length > 0) {
-    const listed = describeBreaches(psiBreaches, features.length, 'PSI', (f) => f.psi.psi, psiCut);
+    const listed = describeBreaches(
+      psiBreaches,
+      features.length,
+      'PSI',
+      (f) => f.psi.psi,
+      psiCut,
+      (f) => f.thresholds?.strict !== true,
+    );
     reasons.push({
       rule: 'data-drift-psi',
-      detail: `PSI ${calibrated ? 'above its calibrated threshold' : `≥ ${fmt(drift.psi.significant)}`} for ${listed}`,
+      detail: `PSI ${wording(psiBreaches, `≥ ${fmt(drift.psi.significant)}`)} for ${listed}`,
       value: psiBreaches.reduce((m, f) => Math.max(m, f.psi.psi), Number.NEGATIVE_INFINITY),
-      threshold: psiBreaches.length === 1 || !calibrated ? psiCut(psiBreaches[0]!) : null,
+      threshold: new Set(psiBreaches.map(psiCut)).size === 1 ? psiCut(psiBreaches[0]!) : null,
     });
   }
   return reasons;
@@ -287,14 +300,15 @@ function describeBreaches(
   label: string,
   value: (f: FeatureDrift) => number,
   cut: (f: FeatureDrift) => number,
+  inclusive: (f: FeatureDrift) => boolean = () => false,
 ): string {
   const worstFirst = [...breaches].sort((a, b) => value(b) / cut(b) - value(a) / cut(a));
   const listed = worstFirst
     .slice(0, LISTED_BREACHES)
     .map((f) =>
-      f.thresholds?.strict === true
-        ? `${f.symbol} ${f.feature} (${label} = ${fmt(value(f))} > ${fmt(cut(f))})`
-        : `${f.symbol} ${f.feature} (${label} = ${fmt(value(f))})`,
+      f.thresholds === undefined
+        ? `${f.symbol} ${f.feature} (${label} = ${fmt(value(f))})`
+        : `${f.symbol} ${f.feature} (${label} = ${fmt(value(f))} ${inclusive(f) ? '≥' : '>'} ${fmt(cut(f))})`,
     );
   const more = breaches.length > LISTED_BREACHES ? `, and ${breaches.length - LISTED_BREACHES} more` : '';
   return `${breaches.length} of ${total} feature series: ${listed.join(', ')}${more}`;

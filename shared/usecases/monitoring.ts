@@ -113,6 +113,7 @@ export async function checkDrift(ctx: Context) {
     reasons: report.reasons,
     breached: report.breached,
     driftStreak: report.breached ? previousBreaches + 1 : 0,
+    persistChecks: persist,
     retrain: report.retraining.retrain,
     pending: report.retraining.pending.map((r) => r.detail),
     blockedBy: report.retraining.blockedBy,

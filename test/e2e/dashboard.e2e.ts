@@ -343,6 +343,19 @@ describe('with the S&P 500 sample', () => {
 
       expect(await driftCards.filter({ hasText: 'SPXSHIFT' }).count()).toBeGreaterThan(0);
       await screenshot(page, 'drift-after-shift');
+      // Drift v2: SPX is judged against thresholds calibrated on its own quarters, the new SPXSHIFT
+      // (too few rows before its window to calibrate) against the fixed fallback.
+      const latest = (await page.locator('#section-latest-drift').textContent()) ?? '';
+      expect(latest).toMatch(/calibrated on 7\d quarters/);
+      expect(latest).toContain('fallback');
+      expect(await page.locator('#drift-streak').count()).toBe(1);
+
+      // The Retraining page says where the loop stands: the run of breaches against persistChecks.
+      await visit(page, siteOf(rt), 'ab-tests');
+      const loop = (await page.locator('#section-loop').textContent()) ?? '';
+      expect(loop).toContain('Retraining loop');
+      expect(loop).toMatch(/breached on \d of the 3 consecutive checks drift needs to retrain/);
+      await screenshot(page, 'retraining-loop');
     });
   }, 60_000);
 });

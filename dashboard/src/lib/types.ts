@@ -264,6 +264,8 @@ export interface DriftFeatureRecord {
   ksBootstrapP: number | null;
   psi: number;
   band: 'none' | 'moderate' | 'significant';
+  /** What the statistics were judged against (absent in records written before drift v2). */
+  thresholds?: { source: 'calibrated' | 'fallback' | 'fixed'; ks: number; psi: number };
   drift: boolean;
 }
 
@@ -277,13 +279,30 @@ export interface DriftRecord {
   reportKey: string;
   liveAccuracy: number | null;
   liveOutcomes: number;
+  /** Drift v2 (absent in older records): a threshold breached on this check, and the run of them. */
+  breached?: boolean;
+  driftStreak?: number;
+  /** retraining.persistChecks when the check ran. */
+  persistChecks?: number;
+  retrain?: boolean;
+  /** Drift reasons that have not yet persisted over retraining.persistChecks checks. */
+  pending?: string[];
+  /** What stopped a retraining the rules asked for (unchanged gold, a running candidate). */
+  blockedBy?: string[];
+  cooldownEndsAt?: string | null;
   symbols: {
     symbol: string;
     window: { from: string; to: string; rows: number };
     features: DriftFeatureRecord[];
     regimeMixP: number;
+    regimeMixTv?: number;
+    regimeMixThreshold?: number | null;
+    regimeMixDrift?: boolean;
     chainP: number;
     chainStatistic: number;
+    chainThreshold?: number | null;
+    chainDrift?: boolean;
+    calibrationChunks?: number;
     anomalies: number;
   }[];
 }
@@ -305,6 +324,9 @@ export interface JobRecord {
   stage?: string;
   reasons?: RetrainingReason[];
   heldByCooldown?: boolean;
+  /** Drift v2 (absent in older records): what stopped a retraining, and when the cool-down ends. */
+  blockedBy?: string[];
+  cooldownEndsAt?: string | null;
 }
 
 export interface Difference {

@@ -134,6 +134,15 @@ function latestCheck(record: DriftRecord): HTMLElement {
           record.reasons.map((r) => h('li', null, r)),
         )
       : null,
+    record.driftStreak === undefined
+      ? null
+      : h(
+          'p',
+          { id: 'drift-streak' },
+          record.breached
+            ? `A threshold was breached on ${formatCount(record.driftStreak)} consecutive check(s) of this model; drift retrains after ${formatCount(record.persistChecks ?? 0)} in a row${record.blockedBy?.length ? `, but: ${record.blockedBy.join('; ')}` : ''}.`
+            : 'No threshold was breached on this check: the run of breaches starts again at 0.',
+        ),
     table({
       caption: 'Data drift per symbol and feature (window against the reference)',
       columns: [
@@ -141,10 +150,12 @@ function latestCheck(record: DriftRecord): HTMLElement {
         'Feature',
         'Window',
         { label: 'KS D', numeric: true },
+        { label: 'KS threshold', numeric: true },
         { label: 'KS p (asymptotic)', numeric: true },
         { label: 'KS p (block bootstrap)', numeric: true },
         { label: 'PSI', numeric: true },
-        'PSI band',
+        { label: 'PSI threshold', numeric: true },
+        'Thresholds',
         'Drift',
       ],
       rows: record.symbols.flatMap((s) =>
@@ -153,10 +164,16 @@ function latestCheck(record: DriftRecord): HTMLElement {
           f.feature,
           `${s.window.from} to ${s.window.to}`,
           formatNumber(f.ksD, 3),
+          f.thresholds ? formatNumber(f.thresholds.ks, 3) : '—',
           formatPValue(f.ksP),
           formatPValue(f.ksBootstrapP),
           formatNumber(f.psi, 3),
-          f.band,
+          f.thresholds ? formatNumber(f.thresholds.psi, 3) : '—',
+          f.thresholds === undefined
+            ? `fixed (band ${f.band})`
+            : f.thresholds.source === 'calibrated'
+              ? `calibrated on ${formatCount(s.calibrationChunks ?? 0)} quarters`
+              : f.thresholds.source,
           f.drift ? badge('drift', 'bad') : badge('no', 'ok'),
         ]),
       ),
@@ -166,16 +183,24 @@ function latestCheck(record: DriftRecord): HTMLElement {
       rowHeader: true,
       columns: [
         'Symbol',
+        { label: 'Regime-mix TV', numeric: true },
+        { label: 'TV threshold', numeric: true },
         { label: 'Regime-mix χ² p', numeric: true },
-        { label: 'Chain G', numeric: true },
+        { label: 'Chain G²', numeric: true },
+        { label: 'G² threshold', numeric: true },
         { label: 'Chain G-test p', numeric: true },
+        'Mix / chain drift',
         { label: 'Anomalies', numeric: true },
       ],
       rows: record.symbols.map((s) => [
         s.symbol,
+        s.regimeMixTv === undefined ? '—' : formatNumber(s.regimeMixTv, 3),
+        s.regimeMixThreshold == null ? 'p-value rule' : formatNumber(s.regimeMixThreshold, 3),
         formatPValue(s.regimeMixP),
         formatNumber(s.chainStatistic, 2),
+        s.chainThreshold == null ? 'p-value rule' : formatNumber(s.chainThreshold, 2),
         formatPValue(s.chainP),
+        `${s.regimeMixDrift ? 'mix drift' : 'mix ok'} · ${s.chainDrift ? 'chain drift' : 'chain ok'}`,
         formatCount(s.anomalies),
       ]),
     }),
@@ -195,9 +220,14 @@ function overTime(ctx: PageContext, records: DriftRecord[], config: ConfigRespon
   }
   const s = driftSeries(records, symbol, feature);
   const chain = chainDriftSeries(records, symbol);
-  const ks = configNumber(config, 'monitoring.drift.ksThreshold');
-  const moderate = configNumber(config, 'monitoring.drift.psi.moderate');
-  const significant = configNumber(config, 'monitoring.drift.psi.significant');
+  // The thresholds in force: the newest check's own (calibrated per symbol), else the config's.
+  const newest = records[0]?.symbols
+    .find((x) => x.symbol === symbol)
+    ?.features.find((f) => f.feature === feature);
+  const calibrated = newest?.thresholds?.source === 'calibrated' ? newest.thresholds : null;
+  const ks = calibrated ? calibrated.ks : configNumber(config, 'monitoring.drift.ksThreshold');
+  const moderate = calibrated ? null : configNumber(config, 'monitoring.drift.psi.moderate');
+  const significant = calibrated ? calibrated.psi : configNumber(config, 'monitoring.drift.psi.significant');
   const alpha = configNumber(config, 'monitoring.drift.transitionAlpha');
   const line = (value: number | null, label: string, color: string): HLine[] =>
     value === null ? [] : [{ value, label, color }];
@@ -240,7 +270,11 @@ function overTime(ctx: PageContext, records: DriftRecord[], config: ConfigRespon
         x: s.x,
         time: true,
         series: [{ label: 'KS D', values: s.ksD, color: '#1f5fbf' }],
-        hLines: line(ks, `threshold ${ks}`, '#c62828'),
+        hLines: line(
+          ks,
+          calibrated ? `calibrated threshold ${formatNumber(calibrated.ks, 3)}` : `threshold ${ks}`,
+          '#c62828',
+        ),
         yRange: [0, 1],
         height: 220,
         half: true,
@@ -253,7 +287,13 @@ function overTime(ctx: PageContext, records: DriftRecord[], config: ConfigRespon
         series: [{ label: 'PSI', values: s.psi, color: '#7b1fa2' }],
         hLines: [
           ...line(moderate, `moderate ${moderate}`, '#b26a00'),
-          ...line(significant, `significant ${significant}`, '#c62828'),
+          ...line(
+            significant,
+            calibrated
+              ? `calibrated threshold ${formatNumber(calibrated.psi, 3)}`
+              : `significant ${significant}`,
+            '#c62828',
+          ),
         ],
         height: 220,
         half: true,

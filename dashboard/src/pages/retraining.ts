@@ -13,7 +13,14 @@ import {
   formatSigned,
 } from '../lib/format.ts';
 import { abProgress, latestAbTests, newestFirst, productionPeriods } from '../lib/shape.ts';
-import type { AbTestRecord, Difference, JobRecord, ModelsResponse, RegistryEvent } from '../lib/types.ts';
+import type {
+  AbTestRecord,
+  Difference,
+  DriftRecord,
+  JobRecord,
+  ModelsResponse,
+  RegistryEvent,
+} from '../lib/types.ts';
 import { badge, facts, h, notice, pageHeading, section, table } from '../ui/dom.ts';
 import { versionLink } from '../ui/widgets.ts';
 import type { Page } from './context.ts';
@@ -198,6 +205,60 @@ function events(items: RegistryEvent[]): HTMLElement {
   );
 }
 
+/**
+ * Where the retraining loop stands (DOMAIN §6 v2), from the newest drift check and job: the run of
+ * breached checks against persistChecks, what holds a retraining back, and the cool-down's end.
+ */
+function loopState(drift: DriftRecord | undefined, job: JobRecord | undefined): HTMLElement {
+  if (drift === undefined || drift.driftStreak === undefined) {
+    return section(
+      'loop',
+      'Retraining loop',
+      h(
+        'p',
+        { class: 'muted' },
+        'No drift check of this version yet: the hourly check records its run of breaches here (or run the drift schedule from Settings).',
+      ),
+    );
+  }
+  const cooldownEnd = drift.cooldownEndsAt ?? job?.cooldownEndsAt ?? null;
+  const held = [...(drift.blockedBy ?? []), ...(job?.blockedBy ?? [])];
+  return section(
+    'loop',
+    'Retraining loop',
+    facts([
+      [
+        'Drift',
+        drift.breached
+          ? `breached on ${formatCount(drift.driftStreak)} of the ${formatCount(drift.persistChecks ?? 0)} consecutive checks drift needs to retrain`
+          : 'no threshold breached on the newest check',
+      ],
+      [
+        'Newest check',
+        h('span', null, formatDateTime(drift.at), ' · model ', versionLink(drift.modelVersion)),
+      ],
+      [
+        'Held back by',
+        held.length === 0
+          ? 'nothing'
+          : h(
+              'ul',
+              { class: 'compact' },
+              [...new Set(held)].map((b) => h('li', null, b)),
+            ),
+      ],
+      ['Cool-down', cooldownEnd === null ? 'none running' : `until ${formatDateTime(cooldownEnd)}`],
+    ]),
+    (drift.pending ?? []).length === 0
+      ? null
+      : h(
+          'ul',
+          { class: 'compact', id: 'loop-pending' },
+          (drift.pending ?? []).map((p) => h('li', null, p)),
+        ),
+  );
+}
+
 function current(models: ModelsResponse, ctxStatus: { candidateShare: number | undefined }): HTMLElement {
   return section(
     'current',
@@ -223,11 +284,12 @@ function current(models: ModelsResponse, ctxStatus: { candidateShare: number | u
 }
 
 export const retrainingPage: Page = async (ctx) => {
-  const [abtests, jobList, eventList, models] = await Promise.all([
+  const [abtests, jobList, eventList, models, driftList] = await Promise.all([
     ctx.api.abtests(100),
     ctx.api.jobs(100),
     ctx.api.events(200),
     ctx.api.models(),
+    ctx.api.drift(1),
   ]);
   const tests = latestAbTests(abtests.items);
   const abEmpty = historyEmptyState('abtests', tests.length);
@@ -240,6 +302,7 @@ export const retrainingPage: Page = async (ctx) => {
       'When models were retrained, how candidates were tested, and what was live when',
     ),
     current(models, { candidateShare: ctx.status?.candidate?.trafficShare }),
+    loopState(newestFirst(driftList.items)[0], newestFirst(jobList.items)[0]),
     section(
       'ab-tests',
       'A/B tests',

@@ -205,3 +205,38 @@ describe('metric properties', () => {
     );
   });
 });
+
+describe('rocAucOvr on a table forecaster (few distinct scores, counted not sorted)', () => {
+  it('equals the sorted walk (binaryRocAuc) class by class, ties and all', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 4 })), {
+          minLength: 2,
+          maxLength: 200,
+        }),
+        (rows) => {
+          // Row i's forecast is one of five distributions (as a chain's table gives one per state).
+          const table = [
+            [0.9, 0.05, 0.05],
+            [0.2, 0.7, 0.1],
+            [0.1, 0.2, 0.7],
+            [1 / 3, 1 / 3, 1 / 3],
+            [0.05, 0.9, 0.05],
+          ];
+          const y = rows.map(([c]) => c);
+          const values = Float64Array.from(rows.flatMap(([, s]) => table[s]!));
+          const auc = rocAucOvr(y, { samples: y.length, classes: 3, values });
+          for (let k = 0; k < 3; k++) {
+            const expected = binaryRocAuc(
+              y.map((c) => (c === k ? 1 : 0)),
+              rows.map(([, s]) => table[s]![k]!),
+            );
+            if (expected === null) expect(auc.perClass[k]).toBeNull();
+            else expect(auc.perClass[k]).toBeCloseTo(expected, 14);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
