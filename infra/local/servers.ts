@@ -15,6 +15,7 @@ import {
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LocalBucket, LocalTable } from './deployment.ts';
 import type { S3rverRecord } from './events.ts';
+import { makeS3rverReadAfterWrite } from './s3rver-consistency.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -78,6 +79,7 @@ const url = (host: string, port: number) => `http://${host.includes(':') ? `[${h
 /** s3rver storing objects under `directory` (kept across restarts). */
 export async function startS3(directory: string, port: number, host: string): Promise<LocalS3Server> {
   await mkdir(directory, { recursive: true });
+  makeS3rverReadAfterWrite();
   const S3rver = require('s3rver') as S3rverConstructor;
   const server = new S3rver({ address: host, port, directory, silent: true });
   const address = await server.run();

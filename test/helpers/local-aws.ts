@@ -14,6 +14,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient, createDynamoDocumentClient, createS3Client } from '#shared/aws/clients';
 import { ensureBucket, ensureTable } from '#shared/aws/provision';
 import { PREDICTION_LOG_TABLE, REGISTRY_TABLE, type TableDefinition } from '#shared/aws/tables';
+import { makeS3rverReadAfterWrite } from '../../infra/local/s3rver-consistency.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -134,6 +135,7 @@ export interface LocalS3 {
 
 /** Starts s3rver (silent) on a temp directory with `buckets` created. */
 export async function startLocalS3(buckets: readonly string[] = []): Promise<LocalS3> {
+  makeS3rverReadAfterWrite();
   const S3rver = require('s3rver') as S3rverConstructor;
   const directory = await mkdtemp(join(tmpdir(), 'finml-s3rver-'));
   const server = new S3rver({

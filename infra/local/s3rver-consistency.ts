@@ -1,0 +1,97 @@
+/**
+ * S3's read-after-write consistency for s3rver 3.7, whose filesystem store breaks it two ways:
+ * `putObject` answers before the object's bytes reach the file (it resolves on the md5 transform's
+ * finish, or right after `writeStream.end(buffer)`), so a GET straight after a PUT can read an empty
+ * or short file; and it rewrites an existing object in place (truncate, then write), so a GET during
+ * an overwrite reads a mix. Real S3 never shows either: a GET sees the whole old or the whole new object.
+ *
+ * The patch writes each object to a temporary file, waits until it is flushed, and renames it over the
+ * object (atomic on one filesystem), and it serialises, per key, a PUT's rename + metadata with a GET's
+ * metadata read + open. An opened read stream keeps reading the inode it opened, so a GET that started
+ * before an overwrite streams the whole old object. Applied once per process, before the server starts.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+const require = createRequire(import.meta.url);
+
+interface StoredObject {
+  bucket: string;
+  key: string;
+  content: Buffer | NodeJS.ReadableStream;
+  metadata: Record<string, string>;
+}
+
+interface FilesystemStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
+  putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+}
+
+const PATCHED = Symbol.for('finml.s3rver.readAfterWrite');
+
+/** Runs `work` after every earlier holder of `name` has finished (a promise chain per key). */
+class KeyedQueue {
+  private readonly tails = new Map<string, Promise<unknown>>();
+
+  async run<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const before = this.tails.get(name) ?? Promise.resolve();
+    const result = before.then(work, work);
+    const tail = result.catch(() => undefined);
+    this.tails.set(name, tail);
+    try {
+      return await result;
+    } finally {
+      if (this.tails.get(name) === tail) this.tails.delete(name);
+    }
+  }
+}
+
+/** Patches s3rver's FilesystemStore (idempotent). */
+export function makeS3rverReadAfterWrite(): void {
+  const { prototype } = require('s3rver/lib/stores/filesystem') as { prototype: FilesystemStore };
+  const marked = prototype as FilesystemStore & { [PATCHED]?: true };
+  if (marked[PATCHED]) return;
+  marked[PATCHED] = true;
+  const queue = new KeyedQueue();
+  const originalGet = prototype.getObject;
+
+  prototype.getObject = function getObject(this: FilesystemStore, bucket, key, options) {
+    return queue.run(`${bucket}\u0000${key}`, () => originalGet.call(this, bucket, key, options));
+  };
+
+  prototype.putObject = async function putObject(this: FilesystemStore, object) {
+    const objectPath = this.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(objectPath), { recursive: true });
+    // Not a listed object: the listing keeps only names ending in the object suffix.
+    const temporary = `${objectPath}.${randomUUID()}.partial`;
+    const md5 = createHash('md5');
+    let size = 0;
+    try {
+      const counter = new Transform({
+        transform(chunk: Buffer, _encoding, callback) {
+          md5.update(chunk);
+          size += chunk.length;
+          callback(null, chunk);
+        },
+      });
+      const source = Buffer.isBuffer(object.content) ? [object.content] : object.content;
+      await pipeline(source as AsyncIterable<Buffer>, counter, createWriteStream(temporary));
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    const digest = md5.digest('hex');
+    await queue.run(`${object.bucket}\u0000${object.key}`, async () => {
+      await rename(temporary, objectPath);
+      await this.putMetadata(object.bucket, object.key, object.metadata, digest);
+    });
+    return { size, md5: digest };
+  };
+}
