@@ -42,6 +42,7 @@ export const monitoringConfigSchema = z
         contamination: z.number().gt(0).max(0.5),
         nEstimators: positiveInt,
         maxSamples: z.number().int().min(2),
+        referenceRows: z.number().int().min(2),
         seed: z.number().int(),
       }),
     }),

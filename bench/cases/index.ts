@@ -1,6 +1,6 @@
 /**
  * Every benchmark case, in the order they run: pipeline (bronze → gold), training (Markov fit,
- * walk-forward evaluation, trainModel, artifact), hmm (Gaussian HMM fit), predict (/predict
+ * walk-forward evaluation, trainModel, artifact), train and drift (the commands as a whole), hmm (Gaussian HMM fit), predict (/predict
  * latency in process), coldstart (Lambda bundles and their import) and http (throughput of the
  * local runtime under autocannon). To add one:
  *
@@ -13,6 +13,7 @@
  */
 import type { BenchCase } from '../lib/types.ts';
 import { coldstartCase } from './coldstart.ts';
+import { driftCase } from './drift.ts';
 import { hmmCase } from './hmm.ts';
 import { hmmAnchorCase } from './hmm-anchor.ts';
 import { httpCase } from './http.ts';
@@ -25,6 +26,7 @@ export const CASES: readonly BenchCase[] = [
   pipelineCase,
   trainingCase,
   trainCase,
+  driftCase,
   hmmCase,
   hmmAnchorCase,
   predictCase,

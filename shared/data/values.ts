@@ -3,11 +3,14 @@
 /** DOMAIN §1: the only text that is a number (and then only when finite). */
 const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 
-/** Digits whose integer is below 2^53 whatever they are (10^15 < 2^53). */
-const MAX_EXACT_DIGITS = 15;
+/** Integers below 2^53 are exact doubles (and so are their sums with a digit while below it). */
+const TWO_POW_53 = 9_007_199_254_740_992;
 
-/** 10^k for k = 0…15, each exactly a double (parsed from its literal, so no rounding in pow). */
-const EXACT_POWERS_OF_TEN = Float64Array.from({ length: MAX_EXACT_DIGITS + 1 }, (_, k) => Number(`1e${k}`));
+/** 10^k is an exact double for k ≤ 22 (5^22 < 2^53). */
+const MAX_EXACT_POWER = 22;
+
+/** 10^k for k = 0…22, each exactly a double (parsed from its literal, so no rounding in pow). */
+const EXACT_POWERS_OF_TEN = Float64Array.from({ length: MAX_EXACT_POWER + 1 }, (_, k) => Number(`1e${k}`));
 
 const PLUS = 43;
 const MINUS = 45;
@@ -31,10 +34,10 @@ export function parseDecimal(cell: string): number | undefined {
  * `parseDecimal(text.slice(from, to))` without making the substring in the common case.
  *
  * Fast path (W. D. Clinger, "How to read floating point numbers accurately", PLDI 1990): a cell of
- * the form `[+-]?digits[.digits]` with at most 15 digits in all is m / 10^k with m < 10^15 < 2^53
- * and k ≤ 15, both exact doubles, so the one IEEE division is correctly rounded — the same double
- * as `Number(cell)`. Anything else (exponents, longer mantissas, invalid text) takes the regular
- * expression of DOMAIN §1 and `Number`.
+ * the form `[+-]?digits[.digits]` is m / 10^k; with m < 2^53 and k ≤ 22 both are exact doubles, so
+ * the one IEEE division is correctly rounded — the same double as `Number(cell)`. A longer mantissa of that form goes to `Number` without the regular expression
+ * (the scan has checked it); anything else (exponents, invalid text) takes the regular expression of
+ * DOMAIN §1 and `Number`.
  */
 export function parseDecimalIn(text: string, from: number, to: number): number | undefined {
   if (to <= from) return undefined;
@@ -58,9 +61,17 @@ export function parseDecimalIn(text: string, from: number, to: number): number |
       break;
     }
   }
-  if (i === to && digits > 0 && digits <= MAX_EXACT_DIGITS) {
-    const v = mantissa / EXACT_POWERS_OF_TEN[decimals]!;
-    return negative ? -v : v;
+  if (i === to && digits > 0) {
+    // Every partial mantissa is below the final one, so all were exact integers when the final one
+    // is below 2^53 (a true value ≥ 2^53 never rounds below it, so the test is on the true value).
+    if (mantissa < TWO_POW_53 && decimals <= MAX_EXACT_POWER) {
+      const v = mantissa / EXACT_POWERS_OF_TEN[decimals]!;
+      return negative ? -v : v;
+    }
+    // The scan has checked the form (`[+-]?digits[.digits]`, e.g. a shortest round-trip double
+    // with 17 digits): only the correctly rounded conversion is left.
+    const v = Number(text.slice(from, to));
+    return Number.isFinite(v) ? v : INVALID;
   }
   return parseDecimalStrict(from === 0 && to === text.length ? text : text.slice(from, to));
 }

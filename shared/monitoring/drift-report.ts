@@ -33,12 +33,13 @@ import {
 import {
   chiSquareGoodnessOfFit,
   ksAsymptoticPValue,
-  ksTwoSample,
   ksTwoSampleBlockBootstrap,
+  ksTwoSampleSortedReference,
   type PsiResult,
-  psi,
   psiAgainstBins,
   psiBand,
+  psiReferenceBins,
+  sortedSample,
   transitionDriftGTest,
 } from './drift-stats.ts';
 import { fitIsolationForest, predictAnomalies } from './isolation-forest.ts';
@@ -370,6 +371,7 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
       p = psiAgainstSummary(summary, cur, { bins: cfg.drift.psi.bins, floor: cfg.drift.psi.floor });
     } else {
       const ref = reference(feature);
+      const sorted = sortedSample(ref, 'reference');
       referenceSize = ref.length;
       ks =
         ordered && cfg.drift.bootstrap.enabled
@@ -379,8 +381,8 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
               seed: cfg.drift.bootstrap.seed,
               stopAfterExceedances: cfg.drift.bootstrap.stopAfterExceedances,
             })
-          : { ...ksTwoSample(ref, cur), bootstrapPValue: null, blockLength: null };
-      p = psi(ref, cur, { bins: cfg.drift.psi.bins, floor: cfg.drift.psi.floor });
+          : { ...ksTwoSampleSortedReference(sorted, cur), bootstrapPValue: null, blockLength: null };
+      p = psiAgainstBins(psiReferenceBins(sorted, cfg.drift.psi.bins), cur, cfg.drift.psi.floor);
     }
     const band = psiBand(p.psi, { moderate: cfg.drift.psi.moderate, significant: cfg.drift.psi.significant });
     const ksCut = calibration?.ks[feature] ?? null;
@@ -450,7 +452,7 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
   // The forest needs the reference rows aligned in time (all features of one day together).
   let flagged: { indices: number[]; scores: number[] } = { indices: [], scores: [] };
   if (ordered && reference !== null) {
-    const forest = fitIsolationForest(featureRows(reference), {
+    const forest = fitIsolationForest(featureRows(reference, cfg.anomalies.isolationForest.referenceRows), {
       contamination: cfg.anomalies.isolationForest.contamination,
       nEstimators: cfg.anomalies.isolationForest.nEstimators,
       maxSamples: cfg.anomalies.isolationForest.maxSamples,
@@ -507,12 +509,13 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
   };
 }
 
-/** Reference rows for the isolation forest: the features of each day together. */
-function featureRows(reference: (f: Feature) => ArrayLike<number>): number[][] {
+/** The newest `limit` reference rows for the isolation forest: the features of each day together. */
+function featureRows(reference: (f: Feature) => ArrayLike<number>, limit: number): number[][] {
   const cols = FEATURES.map((f) => reference(f));
   let n = Number.POSITIVE_INFINITY;
   for (const c of cols) n = Math.min(n, c.length);
-  return Array.from({ length: n }, (_, i) => cols.map((c) => c[i]!));
+  const first = Math.max(0, n - limit);
+  return Array.from({ length: n - first }, (_, i) => cols.map((c) => c[first + i]!));
 }
 
 /**

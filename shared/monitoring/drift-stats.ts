@@ -41,10 +41,24 @@ export interface KsResult {
  *   (effective size rounds to 0; scipy returns NaN there).
  */
 export function ksTwoSample(reference: ArrayLike<number>, current: ArrayLike<number>): KsResult {
-  const ref = sortedCopy(reference, 'reference');
+  return ksTwoSampleSortedReference(sortedSample(reference, 'reference'), current);
+}
+
+/** {@link ksTwoSample} with the reference already checked and sorted ({@link sortedSample}). */
+export function ksTwoSampleSortedReference(reference: Float64Array, current: ArrayLike<number>): KsResult {
   const cur = sortedCopy(current, 'current');
-  const d = ksStatisticSorted(ref, cur);
-  return { d, pValue: ksAsymptoticPValue(d, ref.length, cur.length) };
+  const d = ksStatisticSorted(reference, cur);
+  return { d, pValue: ksAsymptoticPValue(d, reference.length, cur.length) };
+}
+
+/**
+ * An ascending copy of a finite, non-empty sample — what {@link ksTwoSampleSortedReference} and
+ * {@link psiReferenceBins} take, so one sort of a reference serves both.
+ *
+ * @throws DriftInputError on an empty or non-finite sample.
+ */
+export function sortedSample(values: ArrayLike<number>, name = 'sample'): Float64Array {
+  return sortedCopy(values, name);
 }
 
 /** D for two ascending samples: walk the distinct values of the merged sample. */

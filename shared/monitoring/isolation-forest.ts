@@ -37,23 +37,25 @@ export interface IsolationForestOptions {
 }
 
 /**
- * One isolation tree in flat arrays. Node 0 is the root; `left[node] === -1` marks a leaf, whose
- * `pathLength` is depth + c(rows in the leaf).
+ * A fitted forest, its trees stored as complete binary trees of a fixed depth D (heap order: the
+ * children of slot i are 2i + 1 and 2i + 2), so a walk is D steps with no child links to load.
+ * A leaf above depth D continues as padding that always goes left (threshold +∞) down to the
+ * bottom row, where each reachable bottom slot holds its leaf's path length depth + c(rows).
+ * Score new rows with {@link anomalyScores} / {@link predictAnomalies}.
  */
-interface IsolationTree {
-  readonly feature: Int32Array;
-  readonly threshold: Float64Array;
-  readonly left: Int32Array;
-  readonly right: Int32Array;
-  readonly pathLength: Float64Array;
-}
-
-/** A fitted forest. Score new rows with {@link anomalyScores} / {@link predictAnomalies}. */
 export interface IsolationForestModel {
   readonly nFeatures: number;
   /** ψ, rows per tree. */
   readonly maxSamples: number;
-  readonly trees: readonly IsolationTree[];
+  readonly nTrees: number;
+  /** D = ⌈log₂ ψ⌉ (sklearn's max_depth), the depth of every walk. */
+  readonly depth: number;
+  /** Split feature per internal slot, 2^D − 1 per tree. */
+  readonly features: Int32Array;
+  /** Split threshold per internal slot (go right when x > threshold); +∞ on padding. */
+  readonly thresholds: Float64Array;
+  /** Path length per bottom slot, 2^D per tree (NaN on slots no row can reach). */
+  readonly leafPathLengths: Float64Array;
   /**
    * Anomaly-score cut-off: a row is an outlier when its score is strictly greater. Equals −offset_
    * of sklearn, offset_ = `np.percentile(score_samples(X_train), 100 · contamination)`.
@@ -107,11 +109,10 @@ export function fitIsolationForest(
   requirePositiveInteger(maxSamples, 'maxSamples');
 
   const random = createRandom(options.seed ?? 0);
-  const builder = new TreeBuilder(data, maxSamples, random);
-  const trees: IsolationTree[] = [];
-  for (let t = 0; t < nEstimators; t++) trees.push(builder.grow());
+  const builder = new TreeBuilder(data, maxSamples, nEstimators, random);
+  for (let t = 0; t < nEstimators; t++) builder.grow(t);
 
-  const unthresholded = { nFeatures: data.d, maxSamples, trees, threshold: Number.NaN };
+  const unthresholded = { ...builder.forest(), threshold: Number.NaN };
   const trainingScores = scoreMatrix(unthresholded, data);
   return { ...unthresholded, threshold: contaminationThreshold(trainingScores, contamination) };
 }
@@ -184,49 +185,56 @@ function toMatrix(rows: ReadonlyArray<ArrayLike<number>>): Matrix {
   return { values, n, d };
 }
 
-/** Grows trees over one data set; scratch arrays are reused across trees. */
+/** Grows the trees of one forest over one data set, in heap order into the forest's arrays. */
 class TreeBuilder {
   private readonly permutation: Int32Array;
   private readonly sample: Int32Array;
+  private readonly sampleValues: Float64Array;
   private readonly featureOrder: Int32Array;
-  private readonly maxDepth: number;
-  private readonly maxNodes: number;
-  // Per-tree output, reset by grow().
-  private feature = new Int32Array(0);
-  private threshold = new Float64Array(0);
-  private left = new Int32Array(0);
-  private right = new Int32Array(0);
-  private pathLength = new Float64Array(0);
-  private nodeCount = 0;
+  private readonly depth: number;
+  private readonly internal: number;
+  private readonly features: Int32Array;
+  private readonly thresholds: Float64Array;
+  private readonly leafPathLengths: Float64Array;
+  // The tree being grown: its first internal slot and first bottom slot.
+  private internalBase = 0;
+  private leafBase = 0;
 
   constructor(
     private readonly data: Matrix,
     private readonly maxSamples: number,
+    private readonly nTrees: number,
     private readonly random: RandomSource,
   ) {
     this.permutation = Int32Array.from({ length: data.n }, (_, k) => k);
     this.sample = new Int32Array(maxSamples);
+    this.sampleValues = new Float64Array(maxSamples * data.d);
     this.featureOrder = Int32Array.from({ length: data.d }, (_, k) => k);
-    this.maxDepth = Math.ceil(Math.log2(Math.max(maxSamples, 2)));
-    this.maxNodes = 2 * maxSamples - 1;
+    this.depth = maxSamples <= 1 ? 0 : Math.ceil(Math.log2(maxSamples));
+    this.internal = 2 ** this.depth - 1;
+    this.features = new Int32Array(nTrees * this.internal);
+    this.thresholds = new Float64Array(nTrees * this.internal).fill(Number.POSITIVE_INFINITY);
+    this.leafPathLengths = new Float64Array(nTrees * (this.internal + 1)).fill(Number.NaN);
   }
 
-  grow(): IsolationTree {
+  /** Grows tree `t` (trees are grown in order; each draws its rows, then splits depth first). */
+  grow(t: number): void {
     this.drawSample();
-    this.feature = new Int32Array(this.maxNodes);
-    this.threshold = new Float64Array(this.maxNodes);
-    this.left = new Int32Array(this.maxNodes);
-    this.right = new Int32Array(this.maxNodes);
-    this.pathLength = new Float64Array(this.maxNodes);
-    this.nodeCount = 0;
-    this.buildNode(0, this.maxSamples, 0);
-    const size = this.nodeCount;
+    this.gather();
+    this.internalBase = t * this.internal;
+    this.leafBase = t * (this.internal + 1);
+    this.buildNode(0, 0, this.maxSamples, 0);
+  }
+
+  forest(): Omit<IsolationForestModel, 'threshold'> {
     return {
-      feature: this.feature.slice(0, size),
-      threshold: this.threshold.slice(0, size),
-      left: this.left.slice(0, size),
-      right: this.right.slice(0, size),
-      pathLength: this.pathLength.slice(0, size),
+      nFeatures: this.data.d,
+      maxSamples: this.maxSamples,
+      nTrees: this.nTrees,
+      depth: this.depth,
+      features: this.features,
+      thresholds: this.thresholds,
+      leafPathLengths: this.leafPathLengths,
     };
   }
 
@@ -242,63 +250,81 @@ class TreeBuilder {
     }
   }
 
-  /** Builds the node over sample[start, end) and returns its id. */
-  private buildNode(start: number, end: number, depth: number): number {
-    const node = this.nodeCount++;
-    const split = depth < this.maxDepth && end - start >= 2 ? this.chooseSplit(start, end) : undefined;
-    if (split === undefined) {
-      this.left[node] = -1;
-      this.right[node] = -1;
-      this.pathLength[node] = depth + averagePathLength(end - start);
-      return node;
+  /** The drawn rows' values side by side (row-major), so a node's loops read memory in order. */
+  private gather(): void {
+    const { values, d } = this.data;
+    const out = this.sampleValues;
+    for (let k = 0; k < this.maxSamples; k++) {
+      const row = this.sample[k]! * d;
+      for (let f = 0; f < d; f++) out[k * d + f] = values[row + f]!;
     }
-    const middle = this.partition(start, end, split.feature, split.threshold);
-    this.feature[node] = split.feature;
-    this.threshold[node] = split.threshold;
-    this.left[node] = this.buildNode(start, middle, depth + 1);
-    this.right[node] = this.buildNode(middle, end, depth + 1);
-    return node;
   }
 
-  /** A uniformly chosen non-constant feature and a threshold uniform in [min, max); none if all constant. */
-  private chooseSplit(start: number, end: number): { feature: number; threshold: number } | undefined {
+  /** Builds the node at heap slot `slot` (depth `depth`) over the drawn rows [start, end). */
+  private buildNode(slot: number, start: number, end: number, depth: number): void {
+    if (!(depth < this.depth && end - start >= 2 && this.chooseSplit(start, end))) {
+      // A leaf: the padding below it always goes left, to the bottom slot (slot + 1)·2^(D − depth) − 1.
+      const bottom = (slot + 1) * 2 ** (this.depth - depth) - 1 - this.internal;
+      this.leafPathLengths[this.leafBase + bottom] = depth + averagePathLength(end - start);
+      return;
+    }
+    const feature = this.splitFeature;
+    const threshold = this.splitThreshold;
+    const middle = this.partition(start, end, feature, threshold);
+    this.features[this.internalBase + slot] = feature;
+    this.thresholds[this.internalBase + slot] = threshold;
+    this.buildNode(2 * slot + 1, start, middle, depth + 1);
+    this.buildNode(2 * slot + 2, middle, end, depth + 1);
+  }
+
+  // The split chooseSplit found (fields, not an object per node).
+  private splitFeature = 0;
+  private splitThreshold = 0;
+
+  /**
+   * A uniformly chosen non-constant feature and a threshold uniform in [min, max), left in
+   * splitFeature / splitThreshold; false if every feature is constant over the node.
+   */
+  private chooseSplit(start: number, end: number): boolean {
     const order = this.featureOrder;
+    const d = this.data.d;
+    const values = this.sampleValues;
     for (let k = 0; k < order.length; k++) {
       const pick = k + Math.floor(this.random.uniform() * (order.length - k));
       const feature = order[pick]!;
       order[pick] = order[k]!;
       order[k] = feature;
-      const { min, max } = this.range(start, end, feature);
+      let min = Number.POSITIVE_INFINITY;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let j = start * d + feature; j < end * d; j += d) {
+        const v = values[j]!;
+        if (v < min) min = v;
+        if (v > max) max = v;
+      }
       if (max > min) {
         const threshold = min + this.random.uniform() * (max - min);
-        return { feature, threshold: threshold === max ? min : threshold };
+        this.splitFeature = feature;
+        this.splitThreshold = threshold === max ? min : threshold;
+        return true;
       }
     }
-    return undefined;
+    return false;
   }
 
-  private range(start: number, end: number, feature: number): { min: number; max: number } {
-    const { values, d } = this.data;
-    let min = Number.POSITIVE_INFINITY;
-    let max = Number.NEGATIVE_INFINITY;
-    for (let k = start; k < end; k++) {
-      const v = values[this.sample[k]! * d + feature]!;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
-    return { min, max };
-  }
-
-  /** Moves rows with x[feature] ≤ threshold to the front of sample[start, end); returns the split point. */
+  /** Moves rows with x[feature] ≤ threshold to the front of [start, end); returns the split point. */
   private partition(start: number, end: number, feature: number, threshold: number): number {
-    const { values, d } = this.data;
-    const s = this.sample;
+    const d = this.data.d;
+    const v = this.sampleValues;
     let middle = start;
     for (let k = start; k < end; k++) {
-      const row = s[k]!;
-      if (values[row * d + feature]! <= threshold) {
-        s[k] = s[middle]!;
-        s[middle] = row;
+      if (v[k * d + feature]! <= threshold) {
+        if (k !== middle) {
+          for (let f = 0; f < d; f++) {
+            const t = v[k * d + f]!;
+            v[k * d + f] = v[middle * d + f]!;
+            v[middle * d + f] = t;
+          }
+        }
         middle++;
       }
     }
@@ -306,84 +332,47 @@ class TreeBuilder {
   }
 }
 
-function scoreMatrix(model: IsolationForestModel, data: Matrix): Float64Array {
+function scoreMatrix(model: Omit<IsolationForestModel, 'threshold'>, data: Matrix): Float64Array {
   const { values, n, d } = data;
-  const scores = new Float64Array(n);
-  const denominator = model.trees.length * averagePathLength(model.maxSamples);
-  // Every tree's nodes in one set of arrays (child links absolute), walked tree by tree.
-  let size = 0;
-  for (const tree of model.trees) size += tree.left.length;
-  const feature = new Int32Array(size);
-  const threshold = new Float64Array(size);
-  const left = new Int32Array(size);
-  const right = new Int32Array(size);
-  const pathLength = new Float64Array(size);
-  const roots = new Int32Array(model.trees.length);
-  let base = 0;
-  model.trees.forEach((tree, t) => {
-    roots[t] = base;
-    for (let i = 0; i < tree.left.length; i++) {
-      feature[base + i] = tree.feature[i]!;
-      threshold[base + i] = tree.threshold[i]!;
-      left[base + i] = tree.left[i] === -1 ? -1 : base + tree.left[i]!;
-      right[base + i] = tree.right[i] === -1 ? -1 : base + tree.right[i]!;
-      pathLength[base + i] = tree.pathLength[i]!;
-    }
-    base += tree.left.length;
-  });
+  const { depth, features, thresholds, leafPathLengths, nTrees } = model;
+  const internal = 2 ** depth - 1;
+  const denominator = nTrees * averagePathLength(model.maxSamples);
   const totals = new Float64Array(n);
-  for (let t = 0; t < roots.length; t++) {
-    const root = roots[t]!;
+  for (let t = 0; t < nTrees; t++) {
+    const f = features.subarray(t * internal, (t + 1) * internal);
+    const th = thresholds.subarray(t * internal, (t + 1) * internal);
+    const leaves = leafPathLengths.subarray(t * (internal + 1), (t + 1) * (internal + 1));
     // Four rows walk the tree together: a walk is a chain of dependent loads, and four
-    // independent chains keep the CPU busy while each waits (about 3× faster than one at a time).
+    // independent chains keep the CPU busy while each waits.
     let r = 0;
     for (; r + 4 <= n; r += 4) {
       const o0 = r * d;
       const o1 = o0 + d;
       const o2 = o1 + d;
       const o3 = o2 + d;
-      let n0 = root;
-      let n1 = root;
-      let n2 = root;
-      let n3 = root;
-      let l0 = left[root]!;
-      let l1 = l0;
-      let l2 = l0;
-      let l3 = l0;
-      while (l0 !== -1 || l1 !== -1 || l2 !== -1 || l3 !== -1) {
-        if (l0 !== -1) {
-          n0 = values[o0 + feature[n0]!]! <= threshold[n0]! ? l0 : right[n0]!;
-          l0 = left[n0]!;
-        }
-        if (l1 !== -1) {
-          n1 = values[o1 + feature[n1]!]! <= threshold[n1]! ? l1 : right[n1]!;
-          l1 = left[n1]!;
-        }
-        if (l2 !== -1) {
-          n2 = values[o2 + feature[n2]!]! <= threshold[n2]! ? l2 : right[n2]!;
-          l2 = left[n2]!;
-        }
-        if (l3 !== -1) {
-          n3 = values[o3 + feature[n3]!]! <= threshold[n3]! ? l3 : right[n3]!;
-          l3 = left[n3]!;
-        }
+      let n0 = 0;
+      let n1 = 0;
+      let n2 = 0;
+      let n3 = 0;
+      for (let k = 0; k < depth; k++) {
+        n0 = 2 * n0 + (values[o0 + f[n0]!]! > th[n0]! ? 2 : 1);
+        n1 = 2 * n1 + (values[o1 + f[n1]!]! > th[n1]! ? 2 : 1);
+        n2 = 2 * n2 + (values[o2 + f[n2]!]! > th[n2]! ? 2 : 1);
+        n3 = 2 * n3 + (values[o3 + f[n3]!]! > th[n3]! ? 2 : 1);
       }
-      totals[r] = totals[r]! + pathLength[n0]!;
-      totals[r + 1] = totals[r + 1]! + pathLength[n1]!;
-      totals[r + 2] = totals[r + 2]! + pathLength[n2]!;
-      totals[r + 3] = totals[r + 3]! + pathLength[n3]!;
+      totals[r] = totals[r]! + leaves[n0 - internal]!;
+      totals[r + 1] = totals[r + 1]! + leaves[n1 - internal]!;
+      totals[r + 2] = totals[r + 2]! + leaves[n2 - internal]!;
+      totals[r + 3] = totals[r + 3]! + leaves[n3 - internal]!;
     }
     for (; r < n; r++) {
       const offset = r * d;
-      let node = root;
-      let next = left[node]!;
-      while (next !== -1) {
-        node = values[offset + feature[node]!]! <= threshold[node]! ? next : right[node]!;
-        next = left[node]!;
-      }
-      totals[r] = totals[r]! + pathLength[node]!;
+      let node = 0;
+      for (let k = 0; k < depth; k++) node = 2 * node + (values[offset + f[node]!]! > th[node]! ? 2 : 1);
+      totals[r] = totals[r]! + leaves[node - internal]!;
     }
   }
+  const scores = new Float64Array(n);
   for (let r = 0; r < n; r++) scores[r] = 2 ** -(denominator === 0 ? 1 : totals[r]! / denominator);
   return scores;
 }

@@ -33,10 +33,6 @@ const TWO_POW_32 = 4_294_967_296;
 const TWO_POW_26 = 67_108_864;
 const TWO_POW_53 = 9_007_199_254_740_992;
 
-function rotl(x: number, k: number): number {
-  return ((x << k) | (x >>> (32 - k))) >>> 0;
-}
-
 /** SplitMix32 step: returns [output, next state] (used only to expand a seed). */
 function splitMix32(state: number): [number, number] {
   const next = (state + 0x9e3779b9) >>> 0;
@@ -52,30 +48,38 @@ function splitMix32(state: number): [number, number] {
  * Prefer {@link createRandom}, which seeds the state from one integer.
  */
 export class Xoshiro128StarStar implements RandomSource {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private s3: number;
+  // The four words as int32 (the same bits as the uint32 words): V8 keeps them unboxed.
+  private readonly s = new Int32Array(4);
   private spareNormal: number | undefined;
 
   constructor(state: readonly [number, number, number, number]) {
     const [a, b, c, d] = state.map((word) => word >>> 0) as [number, number, number, number];
     if ((a | b | c | d) === 0) throw new SamplingParameterError('xoshiro128** state must not be all zero');
-    this.s0 = a;
-    this.s1 = b;
-    this.s2 = c;
-    this.s3 = d;
+    this.s[0] = a;
+    this.s[1] = b;
+    this.s[2] = c;
+    this.s[3] = d;
   }
 
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.s1 << 9) >>> 0;
-    this.s2 = (this.s2 ^ this.s0) >>> 0;
-    this.s3 = (this.s3 ^ this.s1) >>> 0;
-    this.s1 = (this.s1 ^ this.s2) >>> 0;
-    this.s0 = (this.s0 ^ this.s3) >>> 0;
-    this.s2 = (this.s2 ^ t) >>> 0;
-    this.s3 = rotl(this.s3, 11);
+    const s = this.s;
+    let s0 = s[0]!;
+    let s1 = s[1]!;
+    let s2 = s[2]!;
+    let s3 = s[3]!;
+    const x = Math.imul(s1, 5);
+    const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+    const t = s1 << 9;
+    s2 ^= s0;
+    s3 ^= s1;
+    s1 ^= s2;
+    s0 ^= s3;
+    s2 ^= t;
+    s3 = (s3 << 11) | (s3 >>> 21);
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
     return result;
   }
 

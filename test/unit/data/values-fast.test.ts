@@ -55,6 +55,13 @@ describe('parseDecimal / parseDecimalIn equal the DOMAIN §1 definition', () => 
     '1e23',
     '1E-7',
     '9007199254740993',
+    '9007199254740992',
+    '0.9007199254740992',
+    '0.9007199254740993',
+    '-0.00028032917624510716',
+    '0.0000000000000000000001',
+    '0.00000000000000000000001',
+    '1.000000000000000000001',
     '123456789012345',
     '1234567890123456',
     '999999999999999.9',
@@ -105,6 +112,16 @@ describe('parseDecimal / parseDecimalIn equal the DOMAIN §1 definition', () => 
           `${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : `e${exp}`}`,
       );
     fc.assert(fc.property(decimal, expectDecimal), { numRuns: 5000 });
+  });
+
+  test('on mantissas around 2^53 with up to 24 decimals (the edge of the exact fast path)', () => {
+    const nearTwoPow53 = fc
+      .tuple(fc.bigInt({ min: 2n ** 53n - 1000n, max: 2n ** 53n + 1000n }), fc.integer({ min: 0, max: 24 }))
+      .map(([m, k]) => {
+        const text = m.toString().padStart(k + 1, '0');
+        return k === 0 ? text : `${text.slice(0, -k)}.${text.slice(-k)}`;
+      });
+    fc.assert(fc.property(nearTwoPow53, expectDecimal), { numRuns: 3000 });
   });
 
   test('on the text of random doubles (shortest round-trip and fixed notation)', () => {

@@ -165,6 +165,28 @@ describe('drift report', () => {
     }
   });
 
+  test('the isolation forest is fitted on the newest referenceRows reference rows only', () => {
+    const forest = config.monitoring.anomalies.isolationForest;
+    const monitoring = {
+      ...config.monitoring,
+      anomalies: { ...config.monitoring.anomalies, isolationForest: { ...forest, contamination: 0.1 } },
+    };
+    const t = gold[0]!;
+    const flagged = (table: GoldTable) => run([table], undefined, monitoring).symbols[0]!.anomalies.isolationForest;
+    const base = flagged(t);
+    expect(base.length).toBeGreaterThan(0);
+    // Rows older than the newest referenceRows of the reference (the rows before the window)
+    // scaled tenfold: the forest never sees them, so every flagged day and score is the same.
+    const older = slice(t, 0, t.length);
+    const cut = t.length - 63 - forest.referenceRows;
+    for (const f of FEATURES) for (let i = 0; i < cut; i++) older[f][i] = older[f][i]! * 10;
+    expect(flagged(older)).toEqual(base);
+    // The same change inside those rows moves the scores.
+    const inside = slice(t, 0, t.length);
+    for (const f of FEATURES) for (let i = cut; i < cut + 100; i++) inside[f][i] = inside[f][i]! * 10;
+    expect(flagged(inside)).not.toEqual(base);
+  });
+
   test('with new data only, the model’s stored reference sample is used, and the bootstrap is skipped', () => {
     const t = gold[0]!;
     const recent = slice(t, t.length - 80, t.length);
