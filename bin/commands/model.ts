@@ -43,7 +43,7 @@ writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
     const files = await goldFiles(input);
     if (files.length === 0) throw new UsageError(`no gold at ${input}: run "finml pipeline" first`);
     // Loaded here, not at start-up: `finml predict` and `finml report` need none of it.
-    const [{ loadConfig }, { codeVersion }, { readGoldCsv }, { trainModel }] = await Promise.all([
+    const [{ loadConfig }, { codeVersion }, { readModelGoldCsv }, { trainModel }] = await Promise.all([
       import('#config/load'),
       import('#config/version'),
       import('#shared/data/tables'),
@@ -53,10 +53,10 @@ writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
     const { modelReport } = await import('#shared/model/report');
     const { calibrationOptions } = await import('#shared/monitoring/drift-calibration');
     const { config, hash } = loadConfig(values.config);
-    const tables: Awaited<ReturnType<typeof readGoldCsv>> = [];
+    const tables: Awaited<ReturnType<typeof readModelGoldCsv>> = [];
     const sources: { file: string; sha256: string; rows: number }[] = [];
     for (const file of files) {
-      const read = await readGoldCsv(fileChunks(file), file);
+      const read = await readModelGoldCsv(fileChunks(file), file);
       for (const t of read) tables.push(t);
       // streamed: a gold file can be gigabytes
       sources.push({ file, sha256: await fileSha256(file), rows: read.reduce((n, t) => n + t.length, 0) });

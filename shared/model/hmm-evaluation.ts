@@ -57,7 +57,7 @@ export function evaluateHmmOnFolds(
   const K = options.fit.states ?? 3;
   let total = 0;
   for (const fold of folds) total += fold.test.end - fold.test.start;
-  const allTrue = new Int32Array(total);
+  const allTrue = new Uint8Array(total); // regimes (K < 256)
   const allProba = new Float64Array(total * K);
   let written = 0;
   const reports: HmmFoldReport[] = [];

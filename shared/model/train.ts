@@ -5,7 +5,7 @@
  * scale, and the lineage of the data and config it was made from.
  */
 import type { DataConfig, ModelConfig } from '#config/schema';
-import type { GoldTable } from '#shared/data/tables';
+import type { ModelGoldTable } from '#shared/data/tables';
 import { formatIsoDay } from '#shared/data/values';
 import {
   backtestHorizons,
@@ -58,7 +58,7 @@ export function chainOptions(cfg: ModelConfig, labels: readonly string[]): Chain
 
 export interface TrainingData {
   /** Gold rows per symbol, in date order. */
-  tables: readonly GoldTable[];
+  tables: readonly ModelGoldTable[];
   /** The gold files the tables came from (for lineage). */
   sources: readonly { file: string; sha256: string; rows: number }[];
 }
@@ -83,7 +83,7 @@ export interface TrainingContext {
  * a note when the gold is too short for its folds.
  */
 function horizonBacktest(
-  tables: GoldTable[],
+  tables: ModelGoldTable[],
   cfg: ModelConfig,
   labels: readonly string[],
   notes: string[],
@@ -229,7 +229,7 @@ interface HmmTraining {
 }
 
 /** The HMM fitted on every symbol with enough rows, or null (with a note) when there are too few returns. */
-function fitHmm(tables: readonly GoldTable[], cfg: ModelConfig, notes: string[]): HmmTraining | null {
+function fitHmm(tables: readonly ModelGoldTable[], cfg: ModelConfig, notes: string[]): HmmTraining | null {
   const short = tables.filter((t) => t.length < cfg.hmm.minSymbolRows);
   if (short.length > 0) {
     const listed = short.slice(0, 10).map((t) => `${t.symbol} (${t.length})`);

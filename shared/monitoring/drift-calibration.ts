@@ -76,7 +76,7 @@ export function calibrateDrift(
       const d = new Float64Array(chunks);
       const p = new Float64Array(chunks);
       for (let c = 0; c < chunks; c++) {
-        const chunk = Array.prototype.slice.call(values, c * w, (c + 1) * w) as number[];
+        const chunk = rowsOf(values, c * w, (c + 1) * w);
         d[c] = ksDistanceToSorted(sorted, chunk);
         p[c] = psiAgainstBins(bins, chunk, options.psiFloor).psi;
       }
@@ -87,7 +87,7 @@ export function calibrateDrift(
     const g2 = new Float64Array(chunks);
     for (let c = 0; c < chunks; c++) {
       tv[c] = totalVariation(regimeShares(reference.states, c * w, (c + 1) * w, K), shares);
-      const states = Array.prototype.slice.call(reference.states, c * w, (c + 1) * w) as number[];
+      const states = rowsOf(reference.states, c * w, (c + 1) * w);
       g2[c] = transitionDriftGTest(transitionCounts([states], K), transition).statistic;
     }
     regimeMix = quantileLinear(tv, options.quantile);
@@ -111,6 +111,12 @@ export function calibrateDrift(
   };
 }
 
+/** Rows [from, to) of a column: a view of a typed array (no copy), else a copy. */
+function rowsOf(values: ArrayLike<number>, from: number, to: number): ArrayLike<number> {
+  if (ArrayBuffer.isView(values)) return (values as unknown as Float64Array).subarray(from, to);
+  return Array.prototype.slice.call(values, from, to) as number[];
+}
+
 /** Shares of each state among rows [from, to). */
 export function regimeShares(states: ArrayLike<number>, from: number, to: number, K: number): number[] {
   const counts = new Array<number>(K).fill(0);
@@ -131,7 +137,7 @@ export function totalVariation(a: readonly number[], b: readonly number[]): numb
  * statistic — in O(m log n): between consecutive distinct values of the sample its ECDF is flat and
  * the reference's monotone, so the supremum is reached at a sample value or just below one.
  */
-export function ksDistanceToSorted(sortedReference: Float64Array, sample: readonly number[]): number {
+export function ksDistanceToSorted(sortedReference: Float64Array, sample: ArrayLike<number>): number {
   const n = sortedReference.length;
   const m = sample.length;
   const s = Float64Array.from(sample).sort();

@@ -1,0 +1,63 @@
+/**
+ * The gold CSV readers: readGoldCsv gives back every column goldCsv wrote, bit for bit;
+ * readModelGoldCsv (what `finml train` reads) the same rows without price and risk_score.
+ */
+import { readFileSync } from 'node:fs';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { GoldSeries } from '#shared/data/gold';
+import { runDataPipeline } from '#shared/data/pipeline';
+import { goldCsv, readGoldCsv, readModelGoldCsv } from '#shared/data/tables';
+import { bronze, dataConfig, RUN_DAY } from '../../helpers/data.ts';
+
+const SAMPLE = 'data/samples/sp500-2000.csv';
+
+async function* once(text: string): AsyncIterable<Uint8Array> {
+  yield new TextEncoder().encode(text);
+}
+
+let series: GoldSeries;
+let text: string;
+beforeAll(async () => {
+  const config = dataConfig();
+  const { gold } = await runDataPipeline([bronze(SAMPLE, readFileSync(SAMPLE))], new Map(), {
+    config,
+    runDay: RUN_DAY,
+  });
+  series = gold.series[0]!;
+  text = [...goldCsv(series, config.regimes.labels)].join('');
+});
+
+describe('gold CSV readers', () => {
+  test('readGoldCsv returns every column goldCsv wrote, value for value', async () => {
+    const [t] = await readGoldCsv(once(text), 'gold.csv');
+    expect(t!.length).toBe(series.length);
+    expect(Array.from(t!.day)).toEqual(Array.from(series.day));
+    for (const column of ['price', 'log_return', 'realized_vol_21d', 'drawdown', 'risk_score'] as const) {
+      expect(Array.from(t![column])).toEqual(Array.from(series[column]));
+    }
+    expect(Array.from(t!.markov_state)).toEqual(Array.from(series.markov_state));
+    expect(Array.from(t!.regime_age)).toEqual(Array.from(series.regime_age));
+  });
+
+  test('readModelGoldCsv returns the same rows without price and risk_score', async () => {
+    const [full] = await readGoldCsv(once(text), 'gold.csv');
+    const [model] = await readModelGoldCsv(once(text), 'gold.csv');
+    const { price: _price, risk_score: _risk, ...rest } = full!;
+    expect(Object.keys(model!).sort()).toEqual(Object.keys(rest).sort());
+    for (const [key, value] of Object.entries(rest)) {
+      const read = (model as unknown as Record<string, unknown>)[key];
+      expect(ArrayBuffer.isView(value) ? Array.from(read as Float64Array) : read).toEqual(
+        ArrayBuffer.isView(value) ? Array.from(value as Float64Array) : value,
+      );
+    }
+  });
+
+  test('readModelGoldCsv still rejects a row with a corrupt model column, naming the line', async () => {
+    const lines = text.split('\n');
+    const header = lines[0]!.split(',');
+    const cells = lines[5]!.split(',');
+    cells[header.indexOf('drawdown')] = 'x';
+    lines[5] = cells.join(',');
+    await expect(readModelGoldCsv(once(lines.join('\n')), 'gold.csv')).rejects.toThrow(/gold\.csv.*line 6/);
+  });
+});
