@@ -82,6 +82,8 @@ export const monitoringConfigSchema = z
       }),
     }),
     abTest: z.strictObject({
+      design: z.enum(['symbol-day', 'requests']),
+      minimumDays: z.number().int().min(2),
       candidateTrafficShare: openUnit,
       primaryMetric: z.enum(['logLoss', 'accuracy']),
       confidenceLevel: openUnit,

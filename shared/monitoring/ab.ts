@@ -32,7 +32,16 @@ import type { MonitoringConfig } from '#config/monitoring-schema';
 import { LOG_LOSS_EPSILON } from '#shared/evaluation/metrics';
 import { numpyLinearQuantile } from '#shared/monitoring/drift-stats';
 import { exceeds, type LoggedPrediction } from '#shared/monitoring/model-drift';
-import { betaCdf, chi2Sf, normalCdf, normalPpf, normalSf } from '#shared/stats/distributions';
+import { dieboldMariano } from '#shared/stats/diebold-mariano';
+import {
+  betaCdf,
+  chi2Sf,
+  normalCdf,
+  normalPpf,
+  normalSf,
+  StatsDomainError,
+  studentTPpf,
+} from '#shared/stats/distributions';
 import { createRandom, type RandomSource } from '#shared/stats/random';
 
 /** Records, tables or settings an A/B evaluation cannot use. */
@@ -76,7 +85,7 @@ export interface AbTestInput {
   readonly dailyOutcomes?: number;
 }
 
-export type AbDesign = 'paired' | 'unpaired';
+export type AbDesign = 'paired' | 'unpaired' | 'symbol-day';
 export type AbOutcome = 'promote' | 'reject' | 'keep-collecting';
 export type AbMetric = 'logLoss' | 'accuracy';
 
@@ -151,6 +160,26 @@ export interface AbTestResult {
   readonly elapsedDays: number;
   readonly maxDurationDays: number;
   readonly evaluatedAt: string;
+  /** The symbol-day design (v2) only: the test on the daily loss differences. */
+  readonly dieboldMariano?: DailyDieboldMariano;
+}
+
+/** The Diebold–Mariano test of the A/B v2 design (see {@link evaluateAbTestDaily}). */
+export interface DailyDieboldMariano {
+  /** Origin days with at least one paired symbol-day outcome. */
+  readonly days: number;
+  readonly symbolDays: number;
+  /** Mean of d_t, the daily mean log-loss difference (candidate − production); < 0 favours the candidate. Null without days. */
+  readonly meanDifference: number | null;
+  /** HLN-corrected DM statistic (R `forecast::dm.test`, h = 1, power = 1); null before 2 days or when d_t is constant. */
+  readonly statistic: number | null;
+  /** One-sided p-values: the candidate's loss is lower ("less") / higher ("greater"). */
+  readonly pValueBetter: number | null;
+  readonly pValueWorse: number | null;
+  readonly alpha: number;
+  readonly minimumDays: number;
+  /** Symbol-days whose log entry lacked the other model's forecast (left out). */
+  readonly unpaired: number;
 }
 
 type AbConfig = MonitoringConfig['abTest'];
@@ -665,6 +694,226 @@ function shortfall(status: SampleSizeStatus): string[] {
 
 function describe(d: Difference): string {
   return `${fmt(d.estimate)}, ${fmt(d.confidenceLevel * 100)} % interval ${fmt(d.lower)} to ${fmt(d.upper)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// A/B v2: symbol-days and the Diebold–Mariano test (DOMAIN §6.2)
+// ---------------------------------------------------------------------------------------------
+
+/** One logged forecast origin with its outcome: what both models forecast for the next day. */
+export interface AbOrigin {
+  readonly symbol: string;
+  /** The origin day (ISO date of the live state the forecasts started from). */
+  readonly fromDate: string;
+  readonly actualState: number;
+  /** Null when the entry has no forecast of that model (no shadow): the origin is left out. */
+  readonly productionProbabilities: readonly number[] | null;
+  readonly candidateProbabilities: readonly number[] | null;
+}
+
+export interface AbDailyInput {
+  readonly productionVersion: string;
+  readonly candidateVersion: string;
+  /** Logged origins with an outcome; repeats of one (symbol, origin day) count once. */
+  readonly origins: readonly AbOrigin[];
+  readonly startedAt: string;
+  readonly now: string;
+}
+
+/**
+ * The A/B test v2 (DOMAIN §6.2). Outcomes do not depend on which model answered, and every logged
+ * origin carries both models' next-day forecasts (the served one and the shadow), so the unit is the
+ * symbol-day: requests repeating a (symbol, origin day) share one outcome and count once. For each
+ * origin day t, d_t is the mean over that day's symbols of the log-loss difference (candidate −
+ * production); the Diebold–Mariano test with the Harvey–Leybourne–Newbold correction, as R
+ * `forecast::dm.test(e1 = candidate, e2 = production, h = 1, power = 1)`, decides one-sided at
+ * `alpha`:
+ * - keep collecting below `minimumDays` days of outcomes (and say how many are missing);
+ * - promote when the candidate's loss is significantly lower;
+ * - reject when it is significantly higher, or when `maxDurationDays` pass without a win.
+ * The traffic split only decides who is answered by whom: both arms are scored on every symbol-day,
+ * so a candidate share of 0.05 costs the test no power.
+ */
+export function evaluateAbTestDaily(input: AbDailyInput, config: AbConfig): AbTestResult {
+  const now = parseTime(input.now, 'now');
+  const elapsedDays = (now - parseTime(input.startedAt, 'startedAt')) / DAY_MS;
+  const seen = new Set<string>();
+  let unpaired = 0;
+  // Per origin day: the sums of both arms' losses and hits over its symbols.
+  const byDay = new Map<string, { n: number; lossA: number; lossB: number; hitA: number; hitB: number }>();
+  for (const o of input.origins) {
+    const key = `${o.symbol}\u0000${o.fromDate}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const pA = o.productionProbabilities;
+    const pB = o.candidateProbabilities;
+    if (pA == null || pB == null) {
+      unpaired++;
+      continue;
+    }
+    requireForecast(pA, o.actualState, pA.length, 'production forecast');
+    requireForecast(pB, o.actualState, pA.length, 'candidate forecast');
+    const day = byDay.get(o.fromDate) ?? { n: 0, lossA: 0, lossB: 0, hitA: 0, hitB: 0 };
+    day.n++;
+    day.lossA += recordLogLoss(pA, o.actualState);
+    day.lossB += recordLogLoss(pB, o.actualState);
+    day.hitA += argmax(pA) === o.actualState ? 1 : 0;
+    day.hitB += argmax(pB) === o.actualState ? 1 : 0;
+    byDay.set(o.fromDate, day);
+  }
+  const days = [...byDay.keys()].sort();
+  const lossA = days.map((d) => byDay.get(d)!.lossA / byDay.get(d)!.n);
+  const lossB = days.map((d) => byDay.get(d)!.lossB / byDay.get(d)!.n);
+  const hitDiff = days.map((d) => (byDay.get(d)!.hitB - byDay.get(d)!.hitA) / byDay.get(d)!.n);
+  let symbolDays = 0;
+  let totals = { lossA: 0, lossB: 0, hitA: 0, hitB: 0 };
+  for (const d of byDay.values()) {
+    symbolDays += d.n;
+    totals = {
+      lossA: totals.lossA + d.lossA,
+      lossB: totals.lossB + d.lossB,
+      hitA: totals.hitA + d.hitA,
+      hitB: totals.hitB + d.hitB,
+    };
+  }
+  const arm = (loss: number, hit: number): ArmSummary =>
+    symbolDays === 0
+      ? { outcomes: 0, accuracy: null, logLoss: null }
+      : { outcomes: symbolDays, accuracy: hit / symbolDays, logLoss: loss / symbolDays };
+  const alpha = config.alpha;
+  const dm =
+    days.length >= 2
+      ? dailyDm(lossB, lossA)
+      : { meanDifference: Number.NaN, statistic: null, pValueBetter: null, pValueWorse: null };
+  const dieboldMariano: DailyDieboldMariano = {
+    days: days.length,
+    symbolDays,
+    ...dm,
+    meanDifference: days.length === 0 ? null : days.length >= 2 ? dm.meanDifference : lossB[0]! - lossA[0]!,
+    alpha,
+    minimumDays: config.minimumDays,
+    unpaired,
+  };
+  const level = 1 - alpha;
+  const logLossDifference =
+    days.length >= 2
+      ? meanInterval(
+          lossB.map((b, t) => b - lossA[t]!),
+          level,
+        )
+      : null;
+  const accuracyDifference = days.length >= 2 ? meanInterval(hitDiff, level) : null;
+  const { outcome, reasons } = decideDaily(
+    dieboldMariano,
+    days.length,
+    symbolDays,
+    unpaired,
+    elapsedDays,
+    config,
+  );
+  return {
+    productionVersion: input.productionVersion,
+    candidateVersion: input.candidateVersion,
+    design: 'symbol-day',
+    outcome,
+    reasons,
+    primaryMetric: 'logLoss',
+    production: arm(totals.lossA, totals.hitA),
+    candidate: arm(totals.lossB, totals.hitB),
+    logLossDifference,
+    accuracyDifference,
+    mcnemar: null,
+    sampleSize: {
+      plan: null,
+      required: null,
+      observed: { production: symbolDays, candidate: symbolDays },
+      remaining: null,
+      sufficient: days.length >= config.minimumDays,
+      dailyOutcomes: days.length === 0 ? null : symbolDays / days.length,
+      daysRemaining: Math.max(0, config.minimumDays - days.length),
+    },
+    elapsedDays,
+    maxDurationDays: config.maxDurationDays,
+    evaluatedAt: new Date(now).toISOString(),
+    dieboldMariano,
+  };
+}
+
+/** DM of candidate (e1) against production (e2) daily losses, both one-sided p-values. */
+function dailyDm(
+  candidate: number[],
+  production: number[],
+): Pick<DailyDieboldMariano, 'meanDifference' | 'statistic' | 'pValueBetter' | 'pValueWorse'> {
+  let mean = 0;
+  for (let t = 0; t < candidate.length; t++) mean += candidate[t]! - production[t]!;
+  mean /= candidate.length;
+  try {
+    const less = dieboldMariano(candidate, production, { h: 1, power: 1, alternative: 'less' });
+    const greater = dieboldMariano(candidate, production, { h: 1, power: 1, alternative: 'greater' });
+    return {
+      meanDifference: less.meanDifference,
+      statistic: less.statistic,
+      pValueBetter: less.pValue,
+      pValueWorse: greater.pValue,
+    };
+  } catch (error) {
+    // d_t constant (e.g. two models that forecast alike): the DM variance is zero, no test.
+    if (error instanceof StatsDomainError) {
+      return { meanDifference: mean, statistic: null, pValueBetter: null, pValueWorse: null };
+    }
+    throw error;
+  }
+}
+
+/** The mean of a daily series with its t interval at `level` (the DM test's own variance, h = 1). */
+function meanInterval(d: number[], level: number): Difference {
+  const n = d.length;
+  let mean = 0;
+  for (const v of d) mean += v;
+  mean /= n;
+  let ss = 0;
+  for (const v of d) ss += (v - mean) ** 2;
+  // R acf's divisor n, and the HLN factor √((n − 1) / n) at h = 1: se = √(γ₀ / n) / √((n − 1) / n).
+  const se = Math.sqrt(ss / n / n) / Math.sqrt((n - 1) / n);
+  const half = se * studentTPpf(1 - (1 - level) / 2, n - 1);
+  return { estimate: mean, lower: mean - half, upper: mean + half, confidenceLevel: level };
+}
+
+function decideDaily(
+  dm: DailyDieboldMariano,
+  days: number,
+  symbolDays: number,
+  unpaired: number,
+  elapsedDays: number,
+  config: AbConfig,
+): { outcome: AbOutcome; reasons: string[] } {
+  const overdue = elapsedDays >= config.maxDurationDays;
+  const ranOut = `the test ran ${fmt(elapsedDays)} days (maximum ${fmt(config.maxDurationDays)}) without a significant win for the candidate`;
+  const left = unpaired > 0 ? [`${unpaired} symbol-day(s) without both forecasts were left out`] : [];
+  if (days < config.minimumDays) {
+    const tooFew = `${days} day(s) of outcomes (${symbolDays} symbol-days); the test decides from ${config.minimumDays} days`;
+    return overdue
+      ? { outcome: 'reject', reasons: [tooFew, ranOut, ...left] }
+      : {
+          outcome: 'keep-collecting',
+          reasons: [tooFew, `${config.minimumDays - days} more day(s) of outcomes needed`, ...left],
+        };
+  }
+  const evidence =
+    dm.statistic === null
+      ? `the daily log-loss differences are constant (${fmt(dm.meanDifference!)}): no test`
+      : `mean daily log-loss difference (candidate − production) ${fmt(dm.meanDifference!)} over ${days} days, Diebold–Mariano (HLN) ${fmt(dm.statistic)}, one-sided p = ${fmt(dm.meanDifference! < 0 ? dm.pValueBetter! : dm.pValueWorse!)}`;
+  if (dm.pValueWorse !== null && dm.pValueWorse < config.alpha) {
+    return { outcome: 'reject', reasons: [`the candidate is significantly worse: ${evidence}`, ...left] };
+  }
+  if (dm.pValueBetter !== null && dm.pValueBetter < config.alpha) {
+    return { outcome: 'promote', reasons: [`the candidate is significantly better: ${evidence}`, ...left] };
+  }
+  if (overdue) return { outcome: 'reject', reasons: [ranOut, evidence, ...left] };
+  return {
+    outcome: 'keep-collecting',
+    reasons: [`no significant difference yet at ${fmt(config.alpha)}: ${evidence}`, ...left],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

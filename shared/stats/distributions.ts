@@ -121,6 +121,33 @@ export function studentTCdf(t: number, df: number): number {
 }
 
 /**
+ * Student t quantile: the t with P(T ≤ t) = p (SciPy `scipy.stats.t.ppf`), by bisection on
+ * {@link studentTSf} (each step halves the bracket: 1100 steps reach the spacing of the doubles).
+ *
+ * @throws {StatsDomainError} when p is not in (0, 1) or df is not > 0.
+ */
+export function studentTPpf(p: number, df: number): number {
+  if (!(p > 0 && p < 1)) throw new StatsDomainError(`studentTPpf: p must be in (0, 1), got ${p}`);
+  if (!(df > 0)) throw new StatsDomainError(`studentTPpf: df must be > 0, got ${df}`);
+  if (p === 0.5) return 0;
+  const tail = Math.min(p, 1 - p);
+  let lo = 0;
+  let hi = 1;
+  while (studentTSf(hi, df) > tail) {
+    lo = hi;
+    hi *= 2;
+  }
+  for (let i = 0; i < 1100; i++) {
+    const mid = lo + (hi - lo) / 2;
+    if (mid <= lo || mid >= hi) break;
+    if (studentTSf(mid, df) > tail) lo = mid;
+    else hi = mid;
+  }
+  const t = lo + (hi - lo) / 2;
+  return p > 0.5 ? t : -t;
+}
+
+/**
  * Above this df the incomplete-beta continued fraction loses ~df·1e-17 relative accuracy
  * (its partial numerators approach −1), so {@link studentTwoSidedTailLargeDf} is used instead.
  */

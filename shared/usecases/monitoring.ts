@@ -2,8 +2,16 @@
  * Scheduled and in-pipeline monitoring: the drift check against production (with live accuracy from
  * the prediction log), retraining when the rules say so, the daily A/B evaluation, and rollback.
  */
+
+import type { ModelArtifact } from '#shared/model/artifact';
 import { argmaxLowestTie } from '#shared/model/markov';
-import { type AbRecord, decideRollback, evaluateAbTest } from '#shared/monitoring/ab';
+import {
+  type AbOrigin,
+  type AbRecord,
+  decideRollback,
+  evaluateAbTest,
+  evaluateAbTestDaily,
+} from '#shared/monitoring/ab';
 import {
   abDecisionAlert,
   accuracyDropAlert,
@@ -269,29 +277,29 @@ export async function evaluateCandidate(ctx: Context) {
       e.at >= candidate.updatedAt &&
       (e.modelVersion === production.version || e.modelVersion === candidate.version),
   );
-  const records: AbRecord[] = entries.map((e) => {
-    const served = e.nextDay;
-    const other = e.shadow?.nextDay ?? null;
-    const isA = e.arm === 'production';
-    return {
-      arm: isA ? 'A' : 'B',
-      actualState: e.outcome!.state,
-      productionProbabilities: isA ? served : other,
-      candidateProbabilities: isA ? other : served,
-    };
-  });
   const at = ctx.now().toISOString();
-  const result = evaluateAbTest(
-    {
-      productionVersion: production.version,
-      candidateVersion: candidate.version,
-      records,
-      startedAt: candidate.updatedAt,
-      now: at,
-      baselineAccuracy: prodModel.evaluation.markov.overall.metrics.model.accuracy,
-    },
-    ctx.config.monitoring.abTest,
-  );
+  const ab = ctx.config.monitoring.abTest;
+  const result =
+    ab.design === 'symbol-day'
+      ? evaluateAbTestDaily(
+          {
+            productionVersion: production.version,
+            candidateVersion: candidate.version,
+            origins: entries.map((e) => abOrigin(e, production.version, candidate.version)),
+            startedAt: candidate.updatedAt,
+            now: at,
+          },
+          ab,
+        )
+      : evaluateRequests(
+          entries,
+          production.version,
+          candidate.version,
+          candidate.updatedAt,
+          at,
+          prodModel,
+          ab,
+        );
   await ctx.registry.putRecord('abtest', { id: candidate.version, at, ...result });
   const cfg = ctx.config.monitoring;
   if (result.outcome === 'promote') {
@@ -315,6 +323,58 @@ export async function evaluateCandidate(ctx: Context) {
     await raiseAlert(ctx, abDecisionAlert(result, cfg, at));
   }
   return { status: result.outcome, result };
+}
+
+/**
+ * A logged entry as an A/B v2 origin: the served forecast and the shadow, each given to its model
+ * (a shadow of another version than the test's other arm counts as missing).
+ */
+function abOrigin(e: PredictionLogEntry, productionVersion: string, candidateVersion: string): AbOrigin {
+  const shadow = e.shadow?.nextDay ?? null;
+  const servedByProduction = e.modelVersion === productionVersion;
+  const otherVersion = servedByProduction ? candidateVersion : productionVersion;
+  const other = e.shadow?.modelVersion === otherVersion ? shadow : null;
+  return {
+    symbol: e.symbol,
+    fromDate: e.fromDate,
+    actualState: e.outcome!.state,
+    productionProbabilities: servedByProduction ? e.nextDay : other,
+    candidateProbabilities: servedByProduction ? other : e.nextDay,
+  };
+}
+
+/** The first version's A/B test (abTest.design: requests): each request is a unit. */
+function evaluateRequests(
+  entries: readonly PredictionLogEntry[],
+  productionVersion: string,
+  candidateVersion: string,
+  startedAt: string,
+  now: string,
+  prodModel: ModelArtifact,
+  config: Context['config']['monitoring']['abTest'],
+) {
+  const records: AbRecord[] = entries.map((e) => {
+    const served = e.nextDay;
+    const other = e.shadow?.nextDay ?? null;
+    const isA = e.arm === 'production';
+    return {
+      arm: isA ? 'A' : 'B',
+      actualState: e.outcome!.state,
+      productionProbabilities: isA ? served : other,
+      candidateProbabilities: isA ? other : served,
+    };
+  });
+  return evaluateAbTest(
+    {
+      productionVersion,
+      candidateVersion,
+      records,
+      startedAt,
+      now,
+      baselineAccuracy: prodModel.evaluation.markov.overall.metrics.model.accuracy,
+    },
+    config,
+  );
 }
 
 /** After a promotion: roll back when production's live accuracy clearly fell below its predecessor's. */

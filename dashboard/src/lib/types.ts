@@ -348,7 +348,7 @@ export interface AbTestRecord {
   at: string;
   productionVersion: string;
   candidateVersion: string;
-  design: 'paired' | 'unpaired';
+  design: 'paired' | 'unpaired' | 'symbol-day';
   outcome: 'promote' | 'reject' | 'keep-collecting';
   reasons: string[];
   primaryMetric: 'logLoss' | 'accuracy';
@@ -375,6 +375,18 @@ export interface AbTestRecord {
   elapsedDays: number;
   maxDurationDays: number;
   evaluatedAt: string;
+  /** design symbol-day (v2): the Diebold–Mariano test on the daily log-loss differences. */
+  dieboldMariano?: {
+    days: number;
+    symbolDays: number;
+    meanDifference: number | null;
+    statistic: number | null;
+    pValueBetter: number | null;
+    pValueWorse: number | null;
+    alpha: number;
+    minimumDays: number;
+    unpaired: number;
+  };
 }
 
 export interface RegistryEvent {

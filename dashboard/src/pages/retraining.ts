@@ -81,55 +81,108 @@ function abCard(r: AbTestRecord, highlighted: boolean): HTMLElement {
       ],
     }),
     facts([
-      ['Design', `${r.design}${r.design === 'paired' ? ' (both models scored every request)' : ''}`],
+      ['Design', DESIGN[r.design] ?? r.design],
       ['Primary metric', r.primaryMetric === 'logLoss' ? 'log loss (lower is better)' : 'accuracy'],
-      ['Log-loss difference B − A', difference(r.logLossDifference, 4)],
-      ['Accuracy difference B − A', difference(r.accuracyDifference, 3)],
       [
-        'McNemar',
-        r.mcnemar === null
-          ? 'not applicable (unpaired)'
-          : `${r.mcnemar.method}, statistic ${formatNumber(r.mcnemar.statistic, 2)}, p ${formatPValue(r.mcnemar.pValue)} · only production right ${formatCount(r.mcnemar.productionOnlyCorrect)}, only candidate right ${formatCount(r.mcnemar.candidateOnlyCorrect)}`,
+        r.design === 'symbol-day' ? 'Daily log-loss difference B − A' : 'Log-loss difference B − A',
+        difference(r.logLossDifference, 4),
       ],
+      [
+        r.design === 'symbol-day' ? 'Daily accuracy difference B − A' : 'Accuracy difference B − A',
+        difference(r.accuracyDifference, 3),
+      ],
+      r.design === 'symbol-day'
+        ? [
+            'Diebold–Mariano (HLN)',
+            r.dieboldMariano == null || r.dieboldMariano.days < 2
+              ? 'not yet (needs two days of outcomes)'
+              : r.dieboldMariano.statistic === null
+                ? 'no test: the daily differences are constant'
+                : `statistic ${formatNumber(r.dieboldMariano.statistic, 2)} over ${formatCount(r.dieboldMariano.days)} days · p (candidate better) ${formatPValue(r.dieboldMariano.pValueBetter)} · p (candidate worse) ${formatPValue(r.dieboldMariano.pValueWorse)} · level ${r.dieboldMariano.alpha}`,
+          ]
+        : [
+            'McNemar',
+            r.mcnemar === null
+              ? 'not applicable (unpaired)'
+              : `${r.mcnemar.method}, statistic ${formatNumber(r.mcnemar.statistic, 2)}, p ${formatPValue(r.mcnemar.pValue)} · only production right ${formatCount(r.mcnemar.productionOnlyCorrect)}, only candidate right ${formatCount(r.mcnemar.candidateOnlyCorrect)}`,
+          ],
       ['Running for', `${formatNumber(r.elapsedDays, 1)} of at most ${r.maxDurationDays} days`],
       ['Evaluated', formatDateTime(r.evaluatedAt)],
     ]),
+    r.design === 'symbol-day'
+      ? dayProgress(r)
+      : h(
+          'div',
+          { class: 'progress-list' },
+          h(
+            'p',
+            null,
+            h('strong', null, 'Sample size'),
+            r.sampleSize.plan
+              ? ` — enough to detect an accuracy of ${formatPercent(r.sampleSize.plan.targetAccuracy)} against production’s ${formatPercent(r.sampleSize.plan.baselineAccuracy)}`
+              : '',
+          ),
+          progress.map((p) =>
+            h(
+              'div',
+              { class: 'progress-row' },
+              h(
+                'label',
+                { class: 'progress-label', for: `ab-progress-${r.candidateVersion}-${p.arm}` },
+                `${p.arm}: ${formatCount(p.observed)} of ${p.required === null ? 'unknown' : formatCount(p.required)} outcomes`,
+              ),
+              h('progress', {
+                id: `ab-progress-${r.candidateVersion}-${p.arm}`,
+                max: p.required ?? 1,
+                value: p.required === null ? 0 : Math.min(p.observed, p.required),
+              }),
+            ),
+          ),
+          r.sampleSize.daysRemaining === null
+            ? null
+            : h(
+                'p',
+                { class: 'muted' },
+                r.sampleSize.sufficient
+                  ? 'The planned sample is reached.'
+                  : `About ${formatNumber(r.sampleSize.daysRemaining, 1)} more days at ${formatNumber(r.sampleSize.dailyOutcomes, 1)} outcomes a day.`,
+              ),
+        ),
+  );
+}
+
+const DESIGN: Record<string, string> = {
+  'symbol-day': 'symbol-day (both models scored on every logged origin; each symbol-day counts once)',
+  paired: 'paired (both models scored every request)',
+  unpaired: 'unpaired',
+};
+
+/** The symbol-day design's progress: days with outcomes against the days the test needs. */
+function dayProgress(r: AbTestRecord): HTMLElement {
+  const days = r.dieboldMariano?.days ?? 0;
+  const minimum = r.dieboldMariano?.minimumDays ?? 0;
+  return h(
+    'div',
+    { class: 'progress-list' },
+    h(
+      'p',
+      null,
+      h('strong', null, 'Days of outcomes'),
+      ` — the test decides from ${formatCount(minimum)} days`,
+    ),
     h(
       'div',
-      { class: 'progress-list' },
+      { class: 'progress-row' },
       h(
-        'p',
-        null,
-        h('strong', null, 'Sample size'),
-        r.sampleSize.plan
-          ? ` — enough to detect an accuracy of ${formatPercent(r.sampleSize.plan.targetAccuracy)} against production’s ${formatPercent(r.sampleSize.plan.baselineAccuracy)}`
-          : '',
+        'label',
+        { class: 'progress-label', for: `ab-days-${r.candidateVersion}` },
+        `${formatCount(days)} of ${formatCount(minimum)} days · ${formatCount(r.production.outcomes)} symbol-days`,
       ),
-      progress.map((p) =>
-        h(
-          'div',
-          { class: 'progress-row' },
-          h(
-            'label',
-            { class: 'progress-label', for: `ab-progress-${r.candidateVersion}-${p.arm}` },
-            `${p.arm}: ${formatCount(p.observed)} of ${p.required === null ? 'unknown' : formatCount(p.required)} outcomes`,
-          ),
-          h('progress', {
-            id: `ab-progress-${r.candidateVersion}-${p.arm}`,
-            max: p.required ?? 1,
-            value: p.required === null ? 0 : Math.min(p.observed, p.required),
-          }),
-        ),
-      ),
-      r.sampleSize.daysRemaining === null
-        ? null
-        : h(
-            'p',
-            { class: 'muted' },
-            r.sampleSize.sufficient
-              ? 'The planned sample is reached.'
-              : `About ${formatNumber(r.sampleSize.daysRemaining, 1)} more days at ${formatNumber(r.sampleSize.dailyOutcomes, 1)} outcomes a day.`,
-          ),
+      h('progress', {
+        id: `ab-days-${r.candidateVersion}`,
+        max: Math.max(1, minimum),
+        value: Math.min(days, minimum),
+      }),
     ),
   );
 }

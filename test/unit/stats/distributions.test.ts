@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, test } from 'vitest';
 import {
   betaCdf,
   betaPpf,
@@ -21,6 +21,7 @@ import {
   regularizedGammaQ,
   StatsDomainError,
   studentTCdf,
+  studentTPpf,
   studentTSf,
 } from '#shared/stats/distributions';
 
@@ -539,5 +540,39 @@ describe('two-sided Kolmogorov–Smirnov distribution (kstwo)', () => {
 
   it('names the function and the offending argument in the error message', () => {
     expect(() => kstwoSf(0.1, 2.5)).toThrow(/kstwoSf: n must be an integer >= 1, got 2.5/);
+  });
+});
+
+describe('studentTPpf equals scipy.stats.t.ppf', () => {
+  // scipy 1.10 `stats.t.ppf(p, df)`, printed with repr(). Its quantile is less exact than its CDF
+  // (`t.sf(t.ppf(0.95, 100), 100)` = 0.05000000000197; t.ppf(0.9, 1) = 3.0776835372078066 where the
+  // exact Cauchy quantile is tan(0.4π) = 3.077683537175253), so the match is to 1e-9 and the round
+  // trip through the CDF (which equals scipy's to 1e-14, above) to 1e-14.
+  test.each([
+    [0.975, 19, 2.093024054408263],
+    [0.975, 4, 2.7764451051977987],
+    [0.95, 100, 1.66023432606575],
+    [0.995, 2, 9.92484320091807],
+    [0.9, 1, 3.0776835372078066],
+    [0.975, 250, 1.9694983934204002],
+    [0.6, 7, 0.2631668613520166],
+  ])('t.ppf(%d, %d)', (p, df, expected) => {
+    expect(studentTPpf(p, df)).toBeCloseTo(expected, 9);
+    expect(studentTPpf(1 - p, df)).toBeCloseTo(-expected, 9);
+    expect(studentTCdf(studentTPpf(p, df), df)).toBeCloseTo(p, 14);
+  });
+
+  test('is the exact Cauchy quantile tan(π(p − ½)) at df = 1', () => {
+    for (const p of [0.6, 0.9, 0.975, 0.999]) {
+      const exact = Math.tan(Math.PI * (p - 0.5));
+      expect(Math.abs(studentTPpf(p, 1) - exact) / exact).toBeLessThan(1e-12);
+    }
+  });
+
+  test('rejects p outside (0, 1) and df ≤ 0', () => {
+    expect(() => studentTPpf(0, 5)).toThrow(StatsDomainError);
+    expect(() => studentTPpf(1, 5)).toThrow(StatsDomainError);
+    expect(() => studentTPpf(0.5, 0)).toThrow(StatsDomainError);
+    expect(studentTPpf(0.5, 3)).toBe(0);
   });
 });
