@@ -172,7 +172,8 @@ describe('drift report', () => {
       anomalies: { ...config.monitoring.anomalies, isolationForest: { ...forest, contamination: 0.1 } },
     };
     const t = gold[0]!;
-    const flagged = (table: GoldTable) => run([table], undefined, monitoring).symbols[0]!.anomalies.isolationForest;
+    const flagged = (table: GoldTable) =>
+      run([table], undefined, monitoring).symbols[0]!.anomalies.isolationForest;
     const base = flagged(t);
     expect(base.length).toBeGreaterThan(0);
     // Rows older than the newest referenceRows of the reference (the rows before the window)
