@@ -165,7 +165,10 @@ export interface LiveState {
   at: string;
 }
 
-/** One served prediction, kept (with a time to live) to measure live accuracy and A/B results. */
+/**
+ * One forecast origin — a (symbol, origin day, model, horizon) — as first served, kept (with a time
+ * to live) to measure live accuracy and A/B results. `requestId` and `at` are the first request's.
+ */
 export interface PredictionLogEntry {
   requestId: string;
   at: string;
@@ -187,7 +190,11 @@ export interface PredictionLogEntry {
 }
 
 export interface PredictionLog {
-  put(entry: PredictionLogEntry): Promise<void>;
+  /**
+   * Logs a forecast origin (DOMAIN §6.1): one entry per (symbol, fromDate, modelVersion, horizon),
+   * however many requests ask; a repeat is not written. True when this call wrote it.
+   */
+  put(entry: PredictionLogEntry): Promise<boolean>;
   /** Entries of a symbol without an outcome whose fromDate is before `beforeDate`. */
   pendingOutcomes(symbol: string, beforeDate: string): Promise<PredictionLogEntry[]>;
   setOutcome(entry: PredictionLogEntry, outcome: { state: number; date: string }): Promise<void>;

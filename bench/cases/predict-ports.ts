@@ -92,10 +92,11 @@ export class MemoryPredictionLog implements PredictionLog {
   constructor(capacity = 1024) {
     this.items = new Array<string>(capacity);
   }
-  async put(entry: PredictionLogEntry): Promise<void> {
+  async put(entry: PredictionLogEntry): Promise<boolean> {
     this.items[this.next] = JSON.stringify(entry);
     this.next = (this.next + 1) % this.items.length;
     this.count++;
+    return true;
   }
   /** The most recent entry, parsed. */
   last(): PredictionLogEntry | undefined {

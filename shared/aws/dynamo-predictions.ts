@@ -1,6 +1,7 @@
 /**
- * PredictionLog on DynamoDB (table definition in ./tables: `pk` = symbol, `sk` = `<at>#<requestId>`,
- * TTL on `expiresAt`, sparse GSI `byOutcome` on (`outcomePk`, `sk`)).
+ * PredictionLog on DynamoDB (table definition in ./tables: `pk` = symbol, `sk` =
+ * `<fromDate>#<modelVersion>#<horizon>` — one entry per forecast origin, DOMAIN §6.1 — TTL on
+ * `expiresAt`, sparse GSI `byOutcome` on (`outcomePk`, `sk`)).
  *
  * DynamoDB deletes expired items only eventually (typically within days) and the local server (dynalite)
  * never does, so every read filters out items whose `expiresAt` is in the past.
@@ -44,9 +45,14 @@ export interface DynamoPredictionLogOptions {
 
 type Item = Record<string, unknown>;
 
-/** The sort key of an entry: `<at>#<requestId>` (time order within a symbol and in the outcome index). */
-export function predictionSortKey(entry: Pick<PredictionLogEntry, 'at' | 'requestId'>): string {
-  return `${entry.at}#${entry.requestId}`;
+/**
+ * The sort key of an entry: `<fromDate>#<modelVersion>#<horizon>` — one per (symbol, origin day,
+ * model, horizon), however many requests ask; origin order within a symbol and in the outcome index.
+ */
+export function predictionSortKey(
+  entry: Pick<PredictionLogEntry, 'fromDate' | 'modelVersion' | 'horizon'>,
+): string {
+  return `${entry.fromDate}#${entry.modelVersion}#${String(entry.horizon).padStart(3, '0')}`;
 }
 
 /** The entry without the table's key and index attributes. */
@@ -69,19 +75,32 @@ export class DynamoPredictionLog implements PredictionLog {
     this.minPageSize = options.minPageSize ?? 100;
   }
 
-  /** Writes the entry (with `outcomePk` when it already has an outcome, so it appears in the index). */
-  async put(entry: PredictionLogEntry): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...encodeNumbers(entry),
-          [PARTITION_KEY]: entry.symbol,
-          [SORT_KEY]: predictionSortKey(entry),
-          ...(entry.outcome === undefined ? {} : { [OUTCOME_PARTITION_KEY]: OUTCOME_PARTITION_VALUE }),
-        },
-      }),
-    );
+  /**
+   * Writes the entry unless its origin — (symbol, fromDate, modelVersion, horizon) — is already
+   * logged and unexpired (a conditional put); true when written. With `outcomePk` when it already has
+   * an outcome, so it appears in the index.
+   */
+  async put(entry: PredictionLogEntry): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...encodeNumbers(entry),
+            [PARTITION_KEY]: entry.symbol,
+            [SORT_KEY]: predictionSortKey(entry),
+            ...(entry.outcome === undefined ? {} : { [OUTCOME_PARTITION_KEY]: OUTCOME_PARTITION_VALUE }),
+          },
+          ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#expiresAt': PREDICTION_TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ':now': this.nowSeconds() },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /**
@@ -90,10 +109,12 @@ export class DynamoPredictionLog implements PredictionLog {
    */
   async pendingOutcomes(symbol: string, beforeDate: string): Promise<PredictionLogEntry[]> {
     return this.queryAll({
-      KeyConditionExpression: '#pk = :symbol',
+      // The sort key starts with fromDate: origins before beforeDate are the keys below it.
+      KeyConditionExpression: '#pk = :symbol AND #sk < :before',
       FilterExpression: 'attribute_not_exists(#outcome) AND #fromDate < :before AND #expiresAt >= :now',
       ExpressionAttributeNames: {
         '#pk': PARTITION_KEY,
+        '#sk': SORT_KEY,
         '#outcome': 'outcome',
         '#fromDate': 'fromDate',
         '#expiresAt': PREDICTION_TTL_ATTRIBUTE,

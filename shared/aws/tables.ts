@@ -63,8 +63,10 @@ export const OUTCOME_PARTITION_KEY = 'outcomePk';
 export const OUTCOME_PARTITION_VALUE = 'OUTCOME';
 
 /**
- * The prediction log table: `pk` = symbol, `sk` = `<at>#<requestId>`, TTL on `expiresAt`, and the
- * sparse GSI `byOutcome` (`outcomePk`, `sk`) for "entries with an outcome, newest first".
+ * The prediction log table: `pk` = symbol, `sk` = `<fromDate>#<modelVersion>#<horizon>` (one item per
+ * forecast origin; entries of the first version, `<at>#<requestId>`, sort the same way by date),
+ * TTL on `expiresAt`, and the sparse GSI `byOutcome` (`outcomePk`, `sk`) for "entries with an
+ * outcome, newest origin first".
  */
 export const PREDICTION_LOG_TABLE: TableDefinition = {
   partitionKey: { name: PARTITION_KEY, type: 'S' },

@@ -174,12 +174,15 @@ export async function servePrediction(
   options: { cacheSeconds: number; ttlDays: number },
 ): Promise<ServedPrediction> {
   const models = await modelsInService(ctx, options.cacheSeconds);
-  const share = models.candidate?.pointer.trafficShare ?? 0;
-  const arm = models.candidate && armFor(requestId, share) === 'candidate' ? 'candidate' : 'production';
-  const chosen = arm === 'candidate' ? models.candidate! : models.production;
-  const other = arm === 'candidate' ? models.production : models.candidate;
   // Every symbol's forecast starts from its newest gold row (the live state), whichever model serves.
   const live = await ctx.registry.getLive(request.symbol);
+  const share = models.candidate?.pointer.trafficShare ?? 0;
+  // The arm is drawn per symbol-day (DOMAIN §6.2's unit), so one question asked again the same day
+  // gets the same model's answer; a symbol without live state falls back to the request id.
+  const unit = live === undefined ? requestId : `${request.symbol}\u0000${live.date}`;
+  const arm = models.candidate && armFor(unit, share) === 'candidate' ? 'candidate' : 'production';
+  const chosen = arm === 'candidate' ? models.candidate! : models.production;
+  const other = arm === 'candidate' ? models.production : models.candidate;
   const prediction = predict(chosen.model, request, live);
   const shadow =
     other && (live !== undefined || knows(other.model, request))
@@ -187,6 +190,12 @@ export async function servePrediction(
       : undefined;
   const at = ctx.now();
   const from = prediction.from;
+  const fromDate = from.date ?? at.toISOString().slice(0, 10);
+  // One log entry per (symbol, origin day, model, horizon) (DOMAIN §6.1): a repeat this process has
+  // logged already is not sent again; the log's conditional put keeps other processes' repeats out.
+  const origin = `${request.symbol}\u0000${fromDate}\u0000${chosen.model.version}\u0000${request.horizon}`;
+  const logged = loggedOrigins(ctx.predictions);
+  if (logged.has(origin)) return { ...prediction, requestId, arm };
   await ctx.predictions.put({
     requestId,
     at: at.toISOString(),
@@ -194,7 +203,7 @@ export async function servePrediction(
     modelVersion: chosen.model.version,
     arm,
     fromState: from.state,
-    fromDate: from.date ?? at.toISOString().slice(0, 10),
+    fromDate,
     horizon: request.horizon,
     nextDay: oneDay(chosen.model, from.state),
     ...(shadow
@@ -202,7 +211,21 @@ export async function servePrediction(
       : {}),
     expiresAt: Math.floor(at.getTime() / 1000) + options.ttlDays * 86_400,
   });
+  logged.add(origin);
   return { ...prediction, requestId, arm };
+}
+
+/** Origins this process has logged, per prediction log; forgotten wholesale past the cap. */
+const logs = new WeakMap<ServingContext['predictions'], Set<string>>();
+const LOGGED_ORIGINS_CAP = 100_000;
+
+function loggedOrigins(log: ServingContext['predictions']): Set<string> {
+  let set = logs.get(log);
+  if (set === undefined || set.size >= LOGGED_ORIGINS_CAP) {
+    set = new Set();
+    logs.set(log, set);
+  }
+  return set;
 }
 
 function knows(model: ServingModel, request: PredictRequestBody): boolean {

@@ -56,11 +56,24 @@ describe('DynamoPredictionLog against dynalite', () => {
     const scored = entry({
       requestId: 's',
       at: '2024-02-01T09:00:00Z',
+      modelVersion: 'v0',
       outcome: { state: 1, date: '2024-02-02' },
     });
     for (const e of [late, b, otherSymbol, scored, a]) await log.put(e);
 
     expect(await log.pendingOutcomes('SPX', '2024-02-05')).toEqual([a, b]);
+  });
+
+  test('one entry per origin: a repeated (symbol, day, model, horizon) is not written, others are', async () => {
+    const first = entry({ requestId: 'first', at: '2024-02-07T10:00:00Z' });
+    expect(await log.put(first)).toBe(true);
+    expect(await log.put({ ...first, requestId: 'again', at: '2024-02-07T15:00:00Z' })).toBe(false);
+    expect(await log.put({ ...first, requestId: 'h21', horizon: 21 })).toBe(true);
+    expect(await log.put({ ...first, requestId: 'v9', modelVersion: 'v9' })).toBe(true);
+    const pending = (await log.pendingOutcomes('SPX', '2024-02-08')).filter(
+      (e) => e.fromDate === '2024-02-07',
+    );
+    expect(pending.map((e) => e.requestId).sort()).toEqual(['first', 'h21', 'v9']);
   });
 
   test('setOutcome removes the entry from pendingOutcomes and adds it to withOutcomes', async () => {

@@ -30,7 +30,7 @@ const entry: PredictionLogEntry = {
 const item = (e: PredictionLogEntry) => ({
   ...e,
   pk: e.symbol,
-  sk: `${e.at}#${e.requestId}`,
+  sk: `${e.fromDate}#${e.modelVersion}#${String(e.horizon).padStart(3, '0')}`,
   ...(e.outcome ? { outcomePk: 'OUTCOME' } : {}),
 });
 
@@ -39,13 +39,23 @@ beforeEach(() => {
 });
 
 describe('put', () => {
-  test('an entry without outcome is keyed by symbol and time#requestId, outside the outcome index', async () => {
+  test('an entry is keyed by its origin — symbol, fromDate#model#horizon — written only if new', async () => {
     dynamoMock.on(PutCommand).resolves({});
-    await log().put(entry);
+    expect(await log().put(entry)).toBe(true);
     expect(dynamoMock.commandCalls(PutCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
-      Item: { ...entry, pk: 'SPX', sk: '2024-02-01T10:00:00Z#req-1' },
+      Item: { ...entry, pk: 'SPX', sk: '2024-02-01#v1#005' },
+      ConditionExpression: 'attribute_not_exists(#pk) OR #expiresAt < :now',
+      ExpressionAttributeNames: { '#pk': 'pk', '#expiresAt': 'expiresAt' },
+      ExpressionAttributeValues: { ':now': NOW_SECONDS },
     });
+  });
+
+  test('a repeat of a logged origin is not written: put answers false', async () => {
+    dynamoMock
+      .on(PutCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'exists', $metadata: {} }));
+    expect(await log().put(entry)).toBe(false);
   });
 
   test('an entry with an outcome goes into the outcome index', async () => {
@@ -83,7 +93,7 @@ describe('TTL filtering', () => {
     dynamoMock.on(UpdateCommand).resolves({});
     await log().setOutcome(entry, { state: 1, date: '2024-02-02' });
     expect(dynamoMock.commandCalls(UpdateCommand)[0]?.args[0].input).toMatchObject({
-      Key: { pk: 'SPX', sk: '2024-02-01T10:00:00Z#req-1' },
+      Key: { pk: 'SPX', sk: '2024-02-01#v1#005' },
       UpdateExpression: 'SET #outcome = :outcome, #outcomePk = :outcomePk',
       ConditionExpression: 'attribute_exists(#pk) AND #expiresAt >= :now',
       ExpressionAttributeValues: {
@@ -113,7 +123,10 @@ describe('queries and pagination', () => {
       .resolves({ Items: [item(second)] });
     expect(await log().pendingOutcomes('SPX', '2024-03-01')).toEqual([entry, second]);
     const inputs = dynamoMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
-    expect(inputs[0]).toMatchObject({ KeyConditionExpression: '#pk = :symbol', ScanIndexForward: true });
+    expect(inputs[0]).toMatchObject({
+      KeyConditionExpression: '#pk = :symbol AND #sk < :before',
+      ScanIndexForward: true,
+    });
     expect(inputs[0]?.Limit).toBeUndefined();
     expect(inputs[1]?.ExclusiveStartKey).toEqual({ pk: 'SPX', sk: 'x' });
   });

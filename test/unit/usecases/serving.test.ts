@@ -52,7 +52,12 @@ function memoryContext(options: { servingModels?: ServingModelRecord[]; artifact
   let now = new Date('2026-01-10T00:00:00.000Z');
   const ctx: ServingContext = {
     registry,
-    predictions: { put: async (entry) => void logged.push(entry) },
+    predictions: {
+      put: async (entry) => {
+        logged.push(entry);
+        return true;
+      },
+    },
     now: () => now,
     ...(options.artifacts
       ? {
@@ -188,6 +193,44 @@ describe('forecasts start from the live state', () => {
     await expect(servePrediction(ctx, { symbol: 'NOGOLD', horizon: 5 }, 'r3', options)).rejects.toThrowError(
       /unknown symbol "NOGOLD"/,
     );
+  });
+
+  test('a symbol-day asked again is logged once per model and horizon; its arm is the same each time', async () => {
+    const { ctx, logged, live, pointers } = memoryContext({
+      servingModels: [servingModelOf(artifactLike(V1)), servingModelOf(artifactLike(V2))],
+    });
+    pointers.set('candidate', { ...pointer(V2), trafficShare: 0.5 });
+    live.set('SPX', liveState('SPX', '2020-06-30', 1));
+    const arms = new Set<string>();
+    for (let r = 0; r < 50; r++) {
+      arms.add((await servePrediction(ctx, { symbol: 'SPX', horizon: 5 }, `req-${r}`, options)).arm);
+    }
+    expect(arms.size).toBe(1);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ requestId: 'req-0', fromDate: '2020-06-30', horizon: 5 });
+    expect(logged[0]!.shadow).toBeDefined();
+    await servePrediction(ctx, { symbol: 'SPX', horizon: 21 }, 'req-h21', options);
+    expect(logged).toHaveLength(2);
+    // The next gold day is a new origin: logged again.
+    live.set('SPX', liveState('SPX', '2020-07-01', 1));
+    await servePrediction(ctx, { symbol: 'SPX', horizon: 5 }, 'req-next', options);
+    expect(logged.map((e) => e.fromDate)).toEqual(['2020-06-30', '2020-06-30', '2020-07-01']);
+  });
+
+  test('across symbol-days a candidate share of 0.5 answers about half of them', async () => {
+    const { ctx, live, pointers } = memoryContext({
+      servingModels: [servingModelOf(artifactLike(V1)), servingModelOf(artifactLike(V2))],
+    });
+    pointers.set('candidate', { ...pointer(V2), trafficShare: 0.5 });
+    let candidate = 0;
+    for (let d = 0; d < 200; d++) {
+      const symbol = `S${d}`;
+      live.set(symbol, liveState(symbol, '2020-06-30', 0));
+      const served = await servePrediction(ctx, { symbol, horizon: 1 }, `r${d}`, options);
+      if (served.arm === 'candidate') candidate++;
+    }
+    expect(candidate).toBeGreaterThan(70);
+    expect(candidate).toBeLessThan(130);
   });
 
   test('without a live state (older deployments) the model’s training day is the start', async () => {
