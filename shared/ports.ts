@@ -141,6 +141,18 @@ export interface ModelRegistry {
   getLive(symbol: string): Promise<LiveState | undefined>;
   /** Every symbol's live state, in symbol order. */
   listLive(): Promise<LiveState[]>;
+  /** The de-duplication state of one alert fingerprint (DOMAIN §6: one alert per breach at any scale). */
+  getAlertState(fingerprint: string): Promise<AlertState | undefined>;
+  putAlertState(state: AlertState): Promise<void>;
+}
+
+/** When an alert fingerprint was last recorded for the dashboard and last e-mailed, at which severity. */
+export interface AlertState {
+  fingerprint: string;
+  recordedAt: string;
+  recordedSeverity: 'low' | 'medium' | 'high' | 'critical';
+  emailedAt?: string;
+  emailedSeverity?: 'low' | 'medium' | 'high' | 'critical';
 }
 
 export type RecordKind = 'drift' | 'quality' | 'run' | 'job' | 'abtest' | 'alert';

@@ -69,6 +69,8 @@ export class MemoryRegistry implements ModelRegistry {
   }
   putLive = notUsed('ModelRegistry.putLive');
   listLive = notUsed('ModelRegistry.listLive');
+  getAlertState = notUsed('ModelRegistry.getAlertState');
+  putAlertState = notUsed('ModelRegistry.putAlertState');
   putVersion = notUsed('ModelRegistry.putVersion');
   getVersion = notUsed('ModelRegistry.getVersion');
   listVersions = notUsed('ModelRegistry.listVersions');

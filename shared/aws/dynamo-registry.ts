@@ -23,6 +23,7 @@ import {
   serializeServingModel,
 } from '#shared/model/serving-model';
 import {
+  type AlertState,
   type LiveState,
   type ModelPointer,
   type ModelRegistry,
@@ -46,6 +47,7 @@ export const REGISTRY_KEYS = {
   recordPartition: (kind: RecordKind) => `RECORD#${kind}`,
   servingPartition: 'SERVING',
   livePartition: 'LIVE',
+  alertPartition: 'ALERTSTATE',
 } as const;
 
 /**
@@ -460,6 +462,28 @@ export class DynamoModelRegistry implements ModelRegistry {
       }),
     );
     return response.Item === undefined ? undefined : liveOf(response.Item);
+  }
+
+  /** `ALERTSTATE` / `<fingerprint>`: one item per alert fingerprint, however many symbols alert. */
+  async getAlertState(fingerprint: string): Promise<AlertState | undefined> {
+    const response = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: REGISTRY_KEYS.alertPartition, [SORT_KEY]: fingerprint },
+      }),
+    );
+    if (response.Item === undefined) return undefined;
+    const { [PARTITION_KEY]: _pk, [SORT_KEY]: _sk, ...state } = response.Item;
+    return state as AlertState;
+  }
+
+  async putAlertState(state: AlertState): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...state, [PARTITION_KEY]: REGISTRY_KEYS.alertPartition, [SORT_KEY]: state.fingerprint },
+      }),
+    );
   }
 
   async listLive(): Promise<LiveState[]> {

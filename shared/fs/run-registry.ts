@@ -6,6 +6,7 @@
  */
 import type { ServingModelRecord } from '#shared/model/serving-model';
 import type {
+  AlertState,
   LiveState,
   ModelPointer,
   ModelRegistry,
@@ -32,6 +33,13 @@ export class RunRegistry implements ModelRegistry {
   }
   async getLive(symbol: string): Promise<LiveState | undefined> {
     return this.live.get(symbol);
+  }
+  private readonly alertStates = new Map<string, AlertState>();
+  async getAlertState(fingerprint: string): Promise<AlertState | undefined> {
+    return this.alertStates.get(fingerprint);
+  }
+  async putAlertState(state: AlertState): Promise<void> {
+    this.alertStates.set(state.fingerprint, state);
   }
   async listLive(): Promise<LiveState[]> {
     return [...this.live.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));

@@ -15,6 +15,7 @@ import {
   planDelivery,
   type Severity,
 } from '#shared/monitoring/alerts';
+import type { AlertState } from '#shared/ports';
 import type { Context } from './lake.ts';
 
 const RANK: Record<Severity, number> = { low: 0, medium: 1, high: 2, critical: 3 };
@@ -70,24 +71,26 @@ async function redeliver(ctx: Context, recent: RecordedAlert[]): Promise<number>
   return sent;
 }
 
+/**
+ * Raises one alert. Its fingerprint's state (one registry item per fingerprint: when it was last
+ * recorded and last e-mailed, at which severity) decides the de-duplication, so it holds at any
+ * number of symbols and features — not only within the newest records.
+ */
 export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutcome> {
   const cfg = ctx.config.monitoring.alerts;
-  const recent = (await ctx.registry.listRecords('alert', 500)) as unknown as RecordedAlert[];
+  // Undelivered e-mails wait among the newest alert records (a failed send is rare and retried at
+  // every later alert, so they are always recent).
+  const recent = (await ctx.registry.listRecords('alert', 100)) as unknown as RecordedAlert[];
   const redelivered = await redeliver(ctx, recent);
-  const previous: PreviousAlert[] = recent
-    .filter((a) => a.fingerprint === alert.fingerprint)
-    .map((a) => ({
-      fingerprint: a.fingerprint,
-      severity: a.severity,
-      raisedAt: a.raisedAt,
-      notified: a.notified,
-    }));
+  const state = await ctx.registry.getAlertState(alert.fingerprint);
+  const previous: PreviousAlert[] = state === undefined ? [] : previousOf(state);
   const plan = planDelivery(alert, previous, alert.raisedAt, cfg);
   const sent = plan.email ? await send(ctx, alert) : undefined;
   const since = Date.parse(alert.raisedAt) - cfg.cooldownHours * 3_600_000;
-  const shown = previous.some(
-    (p) => Date.parse(p.raisedAt) > since && RANK[p.severity] >= RANK[alert.severity],
-  );
+  const shown =
+    state !== undefined &&
+    Date.parse(state.recordedAt) > since &&
+    RANK[state.recordedSeverity] >= RANK[alert.severity];
   if (shown && !plan.email) {
     return {
       emailed: false,
@@ -107,6 +110,18 @@ export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutco
     ...(failed ? { deliveryFailed: true } : {}),
     delivery: reason,
   });
+  // A failed send counts as e-mailed for the cool-down: the outbox sends it, not the next breach.
+  const emailed = sent !== undefined;
+  await ctx.registry.putAlertState({
+    fingerprint: alert.fingerprint,
+    recordedAt: alert.raisedAt,
+    recordedSeverity: alert.severity,
+    ...(emailed
+      ? { emailedAt: alert.raisedAt, emailedSeverity: alert.severity }
+      : state?.emailedAt !== undefined
+        ? { emailedAt: state.emailedAt, emailedSeverity: state.emailedSeverity! }
+        : {}),
+  });
   return {
     emailed: sent?.ok === true,
     recorded: true,
@@ -114,4 +129,25 @@ export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutco
     reason,
     redelivered,
   };
+}
+
+/** A fingerprint's state as the earlier alerts planDelivery weighs: its last e-mail and last record. */
+function previousOf(state: AlertState): PreviousAlert[] {
+  const out: PreviousAlert[] = [
+    {
+      fingerprint: state.fingerprint,
+      severity: state.recordedSeverity,
+      raisedAt: state.recordedAt,
+      notified: false,
+    },
+  ];
+  if (state.emailedAt !== undefined) {
+    out.push({
+      fingerprint: state.fingerprint,
+      severity: state.emailedSeverity ?? state.recordedSeverity,
+      raisedAt: state.emailedAt,
+      notified: true,
+    });
+  }
+  return out;
 }

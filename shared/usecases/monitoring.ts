@@ -155,6 +155,9 @@ export async function checkDrift(ctx: Context) {
     })),
   });
   const cfg = ctx.config.monitoring;
+  // The chain was fitted on these symbols: a symbol it never saw has no chain of its own to drift
+  // from (its data drift is still checked, against its own earlier rows).
+  const trained = new Set(model.lineage.symbols);
   for (const s of report.symbols) {
     for (const f of s.features) {
       // f.drift is exactly a KS or PSI breach, so there is an alert to raise (dataDriftAlert
@@ -176,7 +179,7 @@ export async function checkDrift(ctx: Context) {
         ),
       );
     }
-    if (s.transitions.drift) {
+    if (s.transitions.drift && trained.has(s.symbol)) {
       await raiseAlert(
         ctx,
         chainDriftAlert(

@@ -263,3 +263,22 @@ describe('live state against dynalite', () => {
     expect(await registry.getLive('SPX')).toMatchObject({ date: '2020-06-30', state: 2 });
   });
 });
+
+describe('alert state', () => {
+  test('one item per fingerprint, overwritten by the next put, apart from the records', async () => {
+    expect(await registry.getAlertState('fp-1')).toBeUndefined();
+    const first = {
+      fingerprint: 'fp-1',
+      recordedAt: '2026-02-01T00:00:00Z',
+      recordedSeverity: 'high' as const,
+      emailedAt: '2026-02-01T00:00:00Z',
+      emailedSeverity: 'high' as const,
+    };
+    await registry.putAlertState(first);
+    expect(await registry.getAlertState('fp-1')).toEqual(first);
+    const later = { ...first, recordedAt: '2026-02-02T00:00:00Z', recordedSeverity: 'medium' as const };
+    await registry.putAlertState(later);
+    expect(await registry.getAlertState('fp-1')).toEqual(later);
+    expect(await registry.getAlertState('fp-2')).toBeUndefined();
+  });
+});

@@ -1,19 +1,25 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
 import { dataDriftAlert } from '#shared/monitoring/alerts';
-import type { ModelRegistry, RecordKind } from '#shared/ports';
+import type { AlertState, ModelRegistry, RecordKind } from '#shared/ports';
 import { raiseAlert } from '#shared/usecases/alerting';
 import type { Context } from '#shared/usecases/lake';
 
-/** A registry that keeps only records (all raiseAlert needs), newest first; same id and time = overwrite, like the adapter. */
+/**
+ * A registry that keeps only records and alert states (all raiseAlert needs), newest first; same id
+ * and time = overwrite, like the adapter; listRecords honours its limit, as DynamoDB does.
+ */
 function recordsOnly(): ModelRegistry {
   const records: Record<string, ({ id: string; at: string } & Record<string, unknown>)[]> = {};
+  const states = new Map<string, AlertState>();
   return {
+    getAlertState: async (fingerprint: string) => states.get(fingerprint),
+    putAlertState: async (state: AlertState) => void states.set(state.fingerprint, state),
     putRecord: async (kind: RecordKind, r: { id: string; at: string } & Record<string, unknown>) => {
       const others = (records[kind] ?? []).filter((x) => x.id !== r.id || x.at !== r.at);
       records[kind] = [r, ...others];
     },
-    listRecords: async (kind: RecordKind) => records[kind] ?? [],
+    listRecords: async (kind: RecordKind, limit?: number) => (records[kind] ?? []).slice(0, limit),
   } as unknown as ModelRegistry;
 }
 
@@ -113,5 +119,41 @@ describe('an alert that cannot be sent', () => {
     const records = await flaky.registry.listRecords('alert');
     expect(records.filter((r) => r.deliveryFailed === true)).toEqual([]);
     expect(records.find((r) => r.fingerprint === stored!.fingerprint)).toMatchObject({ notified: true });
+  });
+});
+
+describe('raiseAlert at scale', () => {
+  test('a breach of one of 1,000 symbols is e-mailed once per cool-down, whatever the others raise', async () => {
+    const sent: string[] = [];
+    const scaled = {
+      ...ctx,
+      registry: recordsOnly(),
+      alerts: { publish: async (m: { subject: string }) => void sent.push(m.subject) },
+    } as unknown as Context;
+    const breach = (symbol: string, at: string) =>
+      dataDriftAlert(
+        {
+          symbol,
+          feature: 'drawdown',
+          ks: { d: 0.4, pValue: 1e-9 },
+          psi: { psi: 0.6 },
+          windowRows: 63,
+          since: at,
+        },
+        config.monitoring,
+        at,
+      );
+    for (let i = 0; i < 1000; i++) await raiseAlert(scaled, breach(`S${i}`, '2026-02-01T00:00:00Z'));
+    expect(sent).toHaveLength(1000);
+    // An hour later every symbol breaches again: within the cool-down, nothing is e-mailed or recorded
+    // again — the first symbol's alert is 1,000 records back, far beyond any "newest records" window.
+    for (let i = 0; i < 1000; i++) {
+      expect(await raiseAlert(scaled, breach(`S${i}`, '2026-02-01T01:00:00Z'))).toMatchObject({
+        emailed: false,
+        recorded: false,
+      });
+    }
+    expect(sent).toHaveLength(1000);
+    expect(await raiseAlert(scaled, breach('S0', '2026-02-02T01:00:00Z'))).toMatchObject({ emailed: true });
   });
 });

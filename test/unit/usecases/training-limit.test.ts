@@ -49,6 +49,8 @@ async function lakeContext(maxRows: number) {
       records[kind] = [r, ...(records[kind] ?? [])];
     },
     listRecords: async (kind: RecordKind) => records[kind] ?? [],
+    getAlertState: async () => undefined,
+    putAlertState: async () => undefined,
   } as unknown as ModelRegistry;
   const emails: string[] = [];
   // A lease store that always grants (one test process, no concurrent writers).
