@@ -144,6 +144,8 @@ export interface ModelRegistry {
   /** The de-duplication state of one alert fingerprint (DOMAIN §6: one alert per breach at any scale). */
   getAlertState(fingerprint: string): Promise<AlertState | undefined>;
   putAlertState(state: AlertState): Promise<void>;
+  /** Adds one to the alert e-mails of a UTC day (`YYYY-MM-DD`, atomic) and returns the new count. */
+  countAlertEmail(day: string): Promise<number>;
 }
 
 /** When an alert fingerprint was last recorded for the dashboard and last e-mailed, at which severity. */

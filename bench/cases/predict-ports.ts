@@ -71,6 +71,7 @@ export class MemoryRegistry implements ModelRegistry {
   listLive = notUsed('ModelRegistry.listLive');
   getAlertState = notUsed('ModelRegistry.getAlertState');
   putAlertState = notUsed('ModelRegistry.putAlertState');
+  countAlertEmail = notUsed('ModelRegistry.countAlertEmail');
   putVersion = notUsed('ModelRegistry.putVersion');
   getVersion = notUsed('ModelRegistry.getVersion');
   listVersions = notUsed('ModelRegistry.listVersions');

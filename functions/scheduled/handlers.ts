@@ -1,7 +1,8 @@
-/** The EventBridge-scheduled tasks: hourly drift check, daily A/B evaluation and rollback check, weekly retraining. */
+/** The EventBridge-scheduled tasks: hourly drift check, daily A/B evaluation, rollback check and alert digest, weekly retraining. */
 import { awsContext } from '#composition/aws-context';
 import { codeVersion } from '#composition/env';
 import { lazy } from '#composition/lazy';
+import { sendAlertDigest } from '#shared/usecases/alerting';
 import type { Context } from '#shared/usecases/lake';
 import { checkDrift, checkRollback, evaluateCandidate, retrainIfNeeded } from '#shared/usecases/monitoring';
 import { instrumented } from '../lib/observability.ts';
@@ -26,12 +27,14 @@ export function createHandlers(context: () => Context) {
     return { verdict: report.verdict, reasons: report.reasons, retrained: retraining?.retrained ?? false };
   });
 
-  /** Daily: the A/B test's decision, then the rollback check. */
+  /** Daily: the A/B test's decision, the rollback check, then the digest of yesterday's held alerts. */
   const abEvaluation = instrumented(async () => {
     const ctx = context();
     const ab = await evaluateCandidate(ctx);
     const rollback = await checkRollback(ctx);
-    return { ab: ab.status, rollback: rollback.rollback };
+    const yesterday = new Date(ctx.now().getTime() - 86_400_000).toISOString().slice(0, 10);
+    const digest = await sendAlertDigest(ctx, yesterday);
+    return { ab: ab.status, rollback: rollback.rollback, digest: digest.sent };
   });
 
   /** Weekly: scheduled retraining (the cool-down still applies). */

@@ -48,6 +48,7 @@ export const REGISTRY_KEYS = {
   servingPartition: 'SERVING',
   livePartition: 'LIVE',
   alertPartition: 'ALERTSTATE',
+  alertDayPartition: 'ALERTDAY',
 } as const;
 
 /**
@@ -484,6 +485,21 @@ export class DynamoModelRegistry implements ModelRegistry {
         Item: { ...state, [PARTITION_KEY]: REGISTRY_KEYS.alertPartition, [SORT_KEY]: state.fingerprint },
       }),
     );
+  }
+
+  /** `ALERTDAY` / `<day>`: the day's e-mail count, incremented atomically (UpdateItem ADD). */
+  async countAlertEmail(day: string): Promise<number> {
+    const response = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { [PARTITION_KEY]: REGISTRY_KEYS.alertDayPartition, [SORT_KEY]: day },
+        UpdateExpression: 'ADD #n :one',
+        ExpressionAttributeNames: { '#n': 'emails' },
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(response.Attributes?.emails ?? 1);
   }
 
   async listLive(): Promise<LiveState[]> {

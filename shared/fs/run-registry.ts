@@ -41,6 +41,12 @@ export class RunRegistry implements ModelRegistry {
   async putAlertState(state: AlertState): Promise<void> {
     this.alertStates.set(state.fingerprint, state);
   }
+  private readonly emailsPerDay = new Map<string, number>();
+  async countAlertEmail(day: string): Promise<number> {
+    const n = (this.emailsPerDay.get(day) ?? 0) + 1;
+    this.emailsPerDay.set(day, n);
+    return n;
+  }
   async listLive(): Promise<LiveState[]> {
     return [...this.live.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
   }

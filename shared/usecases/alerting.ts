@@ -84,7 +84,20 @@ export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutco
   const redelivered = await redeliver(ctx, recent);
   const state = await ctx.registry.getAlertState(alert.fingerprint);
   const previous: PreviousAlert[] = state === undefined ? [] : previousOf(state);
-  const plan = planDelivery(alert, previous, alert.raisedAt, cfg);
+  const planned = planDelivery(alert, previous, alert.raisedAt, cfg);
+  // Past digestAbove e-mails in the UTC day, a non-critical alert waits for the daily digest.
+  const day = alert.raisedAt.slice(0, 10);
+  const held =
+    planned.email &&
+    alert.severity !== 'critical' &&
+    (await ctx.registry.countAlertEmail(day)) > cfg.digestAbove;
+  const plan = held
+    ? {
+        ...planned,
+        email: false,
+        reason: `${planned.reason}; held for the daily digest of ${day} (more than ${cfg.digestAbove} alert e-mails that day)`,
+      }
+    : planned;
   const sent = plan.email ? await send(ctx, alert) : undefined;
   const since = Date.parse(alert.raisedAt) - cfg.cooldownHours * 3_600_000;
   const shown =
@@ -108,10 +121,12 @@ export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutco
     at: alert.raisedAt,
     notified: sent?.ok === true,
     ...(failed ? { deliveryFailed: true } : {}),
+    ...(held ? { digest: day } : {}),
     delivery: reason,
   });
-  // A failed send counts as e-mailed for the cool-down: the outbox sends it, not the next breach.
-  const emailed = sent !== undefined;
+  // A failed send counts as e-mailed for the cool-down (the outbox sends it, not the next breach),
+  // and so does one held for the digest (the digest sends it).
+  const emailed = sent !== undefined || held;
   await ctx.registry.putAlertState({
     fingerprint: alert.fingerprint,
     recordedAt: alert.raisedAt,
@@ -150,4 +165,52 @@ function previousOf(state: AlertState): PreviousAlert[] {
     });
   }
   return out;
+}
+
+/** Alert records read when the daily digest is assembled (a day's held alerts are among them). */
+const DIGEST_READ = 5000;
+
+/**
+ * The daily digest: one e-mail listing the alerts of `day` that were held back because more than
+ * `alerts.digestAbove` alert e-mails went out that day (most severe first), after which each is marked
+ * notified. Nothing held, nothing sent; run again, it sends only what is still unsent.
+ */
+export async function sendAlertDigest(ctx: Context, day: string): Promise<{ sent: number }> {
+  const records = (await ctx.registry.listRecords('alert', DIGEST_READ)) as unknown as (RecordedAlert & {
+    digest?: string;
+  })[];
+  const held = records
+    .filter((r) => r.digest === day && r.notified !== true)
+    .sort((a, b) => RANK[b.severity] - RANK[a.severity] || (a.raisedAt < b.raisedAt ? -1 : 1));
+  if (held.length === 0) return { sent: 0 };
+  const worst = held[0]!.severity;
+  const bySeverity = (['critical', 'high', 'medium', 'low'] as const)
+    .map((sev) => [sev, held.filter((r) => r.severity === sev).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([sev, n]) => `${n} ${sev}`)
+    .join(', ');
+  const lines = held.map(
+    (r) => `- [${r.severity.toUpperCase()}] ${r.raisedAt.slice(11, 16)} UTC  ${r.title}`,
+  );
+  const body = [
+    `FINML held ${held.length} alert(s) of ${day} for this digest (${bySeverity}): more than`,
+    `${ctx.config.monitoring.alerts.digestAbove} alert e-mails went out that day, so the rest come together.`,
+    'Each one is on the dashboard (Alerts & drift) with its full text.',
+    '',
+    ...lines,
+  ].join('\n');
+  await ctx.alerts.publish({
+    subject: `[FINML ${worst.toUpperCase()}] Daily digest ${day}: ${held.length} alert(s)`,
+    body,
+    severity: worst,
+    fingerprint: `digest:${day}`,
+  });
+  for (const r of held) {
+    await ctx.registry.putRecord('alert', {
+      ...r,
+      notified: true,
+      delivery: `sent in the daily digest of ${day}`,
+    });
+  }
+  return { sent: held.length };
 }

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
-import { dataDriftAlert } from '#shared/monitoring/alerts';
+import { dataDriftAlert, pipelineFailedAlert } from '#shared/monitoring/alerts';
 import type { AlertState, ModelRegistry, RecordKind } from '#shared/ports';
-import { raiseAlert } from '#shared/usecases/alerting';
+import { raiseAlert, sendAlertDigest } from '#shared/usecases/alerting';
 import type { Context } from '#shared/usecases/lake';
 
 /**
@@ -12,9 +12,15 @@ import type { Context } from '#shared/usecases/lake';
 function recordsOnly(): ModelRegistry {
   const records: Record<string, ({ id: string; at: string } & Record<string, unknown>)[]> = {};
   const states = new Map<string, AlertState>();
+  const perDay = new Map<string, number>();
   return {
     getAlertState: async (fingerprint: string) => states.get(fingerprint),
     putAlertState: async (state: AlertState) => void states.set(state.fingerprint, state),
+    countAlertEmail: async (day: string) => {
+      const n = (perDay.get(day) ?? 0) + 1;
+      perDay.set(day, n);
+      return n;
+    },
     putRecord: async (kind: RecordKind, r: { id: string; at: string } & Record<string, unknown>) => {
       const others = (records[kind] ?? []).filter((x) => x.id !== r.id || x.at !== r.at);
       records[kind] = [r, ...others];
@@ -128,6 +134,11 @@ describe('raiseAlert at scale', () => {
     const scaled = {
       ...ctx,
       registry: recordsOnly(),
+      // One e-mail per breach here (the digest is tested below).
+      config: {
+        ...config,
+        monitoring: { ...config.monitoring, alerts: { ...config.monitoring.alerts, digestAbove: 1_000_000 } },
+      },
       alerts: { publish: async (m: { subject: string }) => void sent.push(m.subject) },
     } as unknown as Context;
     const breach = (symbol: string, at: string) =>
@@ -155,5 +166,52 @@ describe('raiseAlert at scale', () => {
     }
     expect(sent).toHaveLength(1000);
     expect(await raiseAlert(scaled, breach('S0', '2026-02-02T01:00:00Z'))).toMatchObject({ emailed: true });
+  });
+});
+
+describe('the daily digest', () => {
+  test('past digestAbove e-mails a day, alerts wait for one digest e-mail; critical ones never wait', async () => {
+    const sent: { subject: string; body: string }[] = [];
+    const scaled = {
+      ...ctx,
+      registry: recordsOnly(),
+      alerts: { publish: async (m: { subject: string; body: string }) => void sent.push(m) },
+    } as unknown as Context;
+    const breach = (symbol: string, at: string) =>
+      dataDriftAlert(
+        {
+          symbol,
+          feature: 'drawdown',
+          ks: { d: 0.4, pValue: 1e-9 },
+          psi: { psi: 0.6 },
+          windowRows: 63,
+          since: at,
+        },
+        config.monitoring,
+        at,
+      );
+    const limit = config.monitoring.alerts.digestAbove;
+    const outcomes = [];
+    for (let i = 0; i < 25; i++)
+      outcomes.push(await raiseAlert(scaled, breach(`S${i}`, '2026-02-01T00:00:00Z')));
+    expect(sent).toHaveLength(limit);
+    expect(outcomes.filter((o) => o.recorded && !o.emailed)).toHaveLength(25 - limit);
+    expect(outcomes[limit]!.reason).toMatch(/held for the daily digest of 2026-02-01/);
+    const critical = pipelineFailedAlert(
+      { stage: 'Gold', error: 'boom', executionId: 'x', input: 'market_data/a.csv' },
+      config.monitoring,
+      '2026-02-01T05:00:00Z',
+    );
+    expect(await raiseAlert(scaled, critical)).toMatchObject({ emailed: true });
+    // The same breaches an hour later: within the cool-down, the held ones are not raised again.
+    for (let i = 0; i < 25; i++) await raiseAlert(scaled, breach(`S${i}`, '2026-02-01T01:00:00Z'));
+    expect(sent).toHaveLength(limit + 1);
+
+    expect(await sendAlertDigest(scaled, '2026-02-01')).toEqual({ sent: 25 - limit });
+    const digest = sent[sent.length - 1]!;
+    expect(digest.subject).toBe(`[FINML HIGH] Daily digest 2026-02-01: ${25 - limit} alert(s)`);
+    expect(digest.body.split('\n').filter((l) => l.startsWith('- [HIGH]'))).toHaveLength(25 - limit);
+    expect(await sendAlertDigest(scaled, '2026-02-01')).toEqual({ sent: 0 });
+    expect(await sendAlertDigest(scaled, '2026-02-02')).toEqual({ sent: 0 });
   });
 });

@@ -51,6 +51,7 @@ async function lakeContext(maxRows: number) {
     listRecords: async (kind: RecordKind) => records[kind] ?? [],
     getAlertState: async () => undefined,
     putAlertState: async () => undefined,
+    countAlertEmail: async () => 1,
   } as unknown as ModelRegistry;
   const emails: string[] = [];
   // A lease store that always grants (one test process, no concurrent writers).
