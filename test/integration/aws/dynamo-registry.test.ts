@@ -283,7 +283,9 @@ describe('alert state', () => {
   });
 
   test('the alert e-mails of a day are counted atomically, per day', async () => {
-    const counts = await Promise.all(Array.from({ length: 12 }, () => registry.countAlertEmail('2026-02-01')));
+    const counts = await Promise.all(
+      Array.from({ length: 12 }, () => registry.countAlertEmail('2026-02-01')),
+    );
     expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(await registry.countAlertEmail('2026-02-02')).toBe(1);
   });
