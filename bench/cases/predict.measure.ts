@@ -66,15 +66,21 @@ export const measure: Measure<PredictParams> = async (params) => {
     };
     const requestIds = Array.from({ length: total }, (_, i) => `bench-request-${i}`);
     let bytes = 0;
+    // One log entry per origin (DOMAIN §6.1): here one symbol-day, so one per model and horizon;
+    // the repeats are answered without writing.
+    const origins = new Set<string>();
     for (let i = 0; i < total; i++) {
       if (i === params.warmup) loopStarted = performance.now();
       started = performance.now();
       const served = await servePrediction(ctx, requests[i]!, requestIds[i]!, options);
       bytes += responseBody(served).length;
       record(i, started);
+      origins.add(`${served.modelVersion}#${requests[i]!.horizon}`);
       if (i >= params.warmup && served.arm === 'candidate') candidateAnswers++;
     }
-    if (log.count !== total || bytes === 0) throw new Error(`logged ${log.count} of ${total} predictions`);
+    if (log.count !== origins.size || bytes === 0) {
+      throw new Error(`logged ${log.count} entries for ${origins.size} origins of ${total} requests`);
+    }
   }
   const loopSeconds = (performance.now() - loopStarted) / 1000;
 
