@@ -133,6 +133,7 @@ export const modelConfigSchema = z.strictObject({
     quantiles: z.array(probability).min(1),
     simulationDraws: positiveInt,
     seed: z.number().int(),
+    horizons: z.array(positiveInt).min(1),
     historicalWindow: z.number().int().min(2),
   }),
 });

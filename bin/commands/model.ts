@@ -106,10 +106,11 @@ export const reportCommand: Command = {
 
 export const predictCommand: Command = {
   summary: 'next-regime probabilities and P(reach High within h days)',
-  usage: `Usage: finml predict --model model.json [--regime Low|Medium|High] [--symbol SYM] [--horizon H] [--json]
+  usage: `Usage: finml predict --model model.json [--regime Low|Medium|High [--age DAYS]] [--symbol SYM] [--horizon H] [--json]
 
-Starts from --regime, or else from the latest gold regime of --symbol (default: the model's only
-symbol). --horizon is in days (default 1, at most the model's maxHorizon).`,
+Starts from --regime (in it for --age days, default 1), or else from the latest gold regime of
+--symbol (default: the model's only symbol) at its age there. --horizon is in days (default 1, at
+most the model's maxHorizon).`,
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -118,9 +119,12 @@ symbol). --horizon is in days (default 1, at most the model's maxHorizon).`,
         regime: { type: 'string' },
         symbol: { type: 'string' },
         horizon: { type: 'string', default: '1' },
+        age: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
     });
+    if (values.age !== undefined && values.regime === undefined)
+      throw new UsageError('--age goes with --regime');
     const model = await loadForecastView(values.model);
     const horizon = Number(values.horizon);
     const symbols = Object.keys(model.latest);
@@ -133,6 +137,7 @@ symbol). --horizon is in days (default 1, at most the model's maxHorizon).`,
       horizon,
       ...(symbol === undefined ? {} : { symbol }),
       ...(values.regime === undefined ? {} : { regime: values.regime }),
+      ...(values.age === undefined ? {} : { age: Number(values.age) }),
     });
     process.stdout.write(
       values.json ? `${JSON.stringify(prediction, jsonNumbers, 2)}\n` : formatPrediction(prediction),
@@ -167,9 +172,29 @@ async function loadForecastView(path: string | undefined): Promise<ServingModel>
       markov: r.markov,
       latest: r.latest,
       ...(r.horizonForecasts === undefined ? {} : { horizonForecasts: r.horizonForecasts }),
+      ...pick(r, 'semiMarkov', ['jump', 'maxAge', 'hazard', 'tailHazard']),
+      ...pick(r, 'risk', [
+        'levels',
+        'oneDay',
+        'maxHorizon',
+        'horizons',
+        'draws',
+        'seed',
+        'paths',
+        'valueAtRisk',
+        'expectedShortfall',
+      ]),
     },
     path,
   );
+}
+
+/** `{[field]: the listed keys of r[field]}`, or nothing when r has no such object (an older model). */
+function pick(r: Record<string, unknown>, field: string, keys: readonly string[]): Record<string, unknown> {
+  const v = r[field];
+  if (typeof v !== 'object' || v === null) return {};
+  const o = v as Record<string, unknown>;
+  return { [field]: Object.fromEntries(keys.map((k) => [k, o[k]])) };
 }
 
 async function loadModel(path: string | undefined): Promise<ModelArtifact> {

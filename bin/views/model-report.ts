@@ -115,6 +115,7 @@ export function formatModelReport(r: ModelReport): string {
       `  log-likelihood ${f(r.hmm.logLikelihood, 2)} · AIC ${f(r.hmm.aic, 1)} · BIC ${f(r.hmm.bic, 1)}${r.hmm.degenerate ? ` · DEGENERATE (${r.hmm.degeneracyReasons.join(', ')})` : ''}`,
     );
   }
+  out.push(...semiMarkovSection(r), ...riskSection(r));
   if (c.warnings.length > 0) out.push('', 'Warnings:', ...c.warnings.map((w) => `  ! ${w}`));
   out.push('', 'Latest regime per symbol:');
   for (const [symbol, l] of Object.entries(r.latest).slice(0, 20))
@@ -189,5 +190,88 @@ function horizonSection(r: ModelReport): string[] {
     );
     out.push(`    h = ${res.horizon} (${res.winner.name}): ${bins.join('  ')}`);
   }
+  return out;
+}
+
+const pct = (x: number | null | undefined, d = 2) =>
+  x === null || x === undefined || Number.isNaN(x) ? 'n/a' : `${(x * 100).toFixed(d)} %`;
+const p = (x: number) => (x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
+
+/** The semi-Markov chain per regime: short runs, survival and remaining days beside the memoryless chain. */
+function semiMarkovSection(r: ModelReport): string[] {
+  const sm = r.semiMarkov;
+  if (sm === null) return [];
+  const mass = Math.round(sm.bootstrap.mass * 100);
+  const out = [
+    '',
+    `Semi-Markov chain (duration-aware; minAtRisk ${sm.options.minAtRisk}, κ ${sm.options.hazardPrior}; ${mass} % intervals from ${sm.bootstrap.samples} bootstrap resamples of runs):`,
+  ];
+  for (const g of sm.regimes) {
+    out.push(
+      `  ${g.regime}: ${g.runs} runs (${g.uncensoredRuns} complete), longest ${g.longestRun} days; runs of ≤ 2 days ${pct(g.shortRuns.observed, 1)} (a geometric stay predicts ${pct(g.shortRuns.geometric, 1)})`,
+      `    still in it after d days:  ${g.survival.map((s) => `${s.days}: ${pct(s.semiMarkov, 1)} (chain ${pct(s.chain, 1)})`).join(' · ')}`,
+      `    expected remaining days at age:  ${g.expectedRemaining.map((e) => `${e.age}: ${f(e.semiMarkov, 1)} [${f(e.lower, 1)}, ${f(e.upper, 1)}]`).join(' · ')}   (chain ${f(g.expectedRemaining[0]!.chain, 1)} at any age)`,
+    );
+  }
+  return out;
+}
+
+/** Regime risk: each regime's next-day returns, h-day VaR/ES, and the VaR backtest beside historical simulation. */
+function riskSection(r: ModelReport): string[] {
+  const k = r.risk;
+  if (k === null) return [];
+  const levels = k.levels.map((q) => `${Math.round(q * 1000) / 10} %`);
+  const w = Math.max(...r.labels.map((l) => l.length)) + 2;
+  const out = [
+    '',
+    'Regime-conditional risk (next-day log returns of the days in each regime; VaR/ES as positive losses):',
+    `  ${''.padEnd(w)}${pad('n', 7)}${pad('mean', 10)}${pad('sd', 9)}${pad('skew', 8)}${k.levels.map((_, i) => `${pad(`VaR ${levels[i]}`, 12)}${pad(`ES ${levels[i]}`, 11)}`).join('')}`,
+  ];
+  for (const g of k.regimes) {
+    const d = g.distribution;
+    if (d === null) {
+      out.push(`  ${g.regime.padEnd(w)}  no day in this regime`);
+      continue;
+    }
+    out.push(
+      `  ${g.regime.padEnd(w)}${pad(String(d.n), 7)}${pad(pct(d.mean, 3), 10)}${pad(pct(d.sd), 9)}${pad(f(d.skewness, 2), 8)}${d.risk.map((x) => `${pad(pct(x.valueAtRisk), 12)}${pad(pct(x.expectedShortfall), 11)}`).join('')}`,
+    );
+  }
+  out.push(
+    `  h-day VaR ${levels[0]} by start regime (${k.horizons.draws} simulated regime paths of the chain, seed ${k.horizons.seed}):`,
+  );
+  for (const row of k.horizons.table) {
+    out.push(
+      `    h = ${String(row.horizon).padEnd(4)}${row.byRegime.map((g) => `${g.regime} ${pct(g.valueAtRisk?.[0])} (ES ${pct(g.expectedShortfall?.[0])})`).join(' · ')}`,
+    );
+  }
+  const b = k.backtest;
+  if (b === null) {
+    out.push('  1-day VaR backtest: not run (see the warnings).');
+    return out;
+  }
+  out.push(
+    `  1-day VaR backtest, out of fold (${b.nSplits} date folds, gap ${b.gap}) on ${b.days} days of ${b.symbols} symbol(s), beside ${b.historicalWindow}-day historical simulation on the same days:`,
+    `    ${'level  forecaster'.padEnd(24)}${pad('violations', 12)}${pad('rate', 9)}${pad('Kupiec p', 10)}${pad('indep. p', 10)}${pad('cond. cov. p', 14)}`,
+  );
+  const verdicts: string[] = [];
+  for (const l of b.levels) {
+    for (const [name, t] of [
+      ['regime', l.regime],
+      ['historical', l.historical],
+    ] as const) {
+      out.push(
+        `    ${`${Math.round(l.level * 1000) / 10} %  ${name}`.padEnd(24)}${pad(String(t.violations), 12)}${pad(pct(t.rate), 9)}${pad(p(t.kupiec.pValue), 10)}${pad(p(t.independence.pValue), 10)}${pad(p(t.conditionalCoverage.pValue), 14)}`,
+      );
+    }
+    const better =
+      l.regime.conditionalCoverage.pValue >= l.historical.conditionalCoverage.pValue
+        ? 'regime'
+        : 'historical';
+    verdicts.push(
+      `${Math.round(l.level * 1000) / 10} %: ${better === 'regime' ? 'the regime model' : 'historical simulation'} is closer to correct coverage (conditional-coverage p ${p(Math.max(l.regime.conditionalCoverage.pValue, l.historical.conditionalCoverage.pValue))} vs ${p(Math.min(l.regime.conditionalCoverage.pValue, l.historical.conditionalCoverage.pValue))}); expected rate ${pct(l.regime.expectedRate)}`,
+    );
+  }
+  out.push(...verdicts.map((v) => `    ${v}`));
   return out;
 }

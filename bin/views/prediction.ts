@@ -29,6 +29,31 @@ export function formatPrediction(p: Prediction): string {
       (p.expectedDaysTo.days === 0
         ? ''
         : `  (interval ${p.expectedDaysTo.lower.toFixed(1)} – ${p.expectedDaysTo.upper.toFixed(1)})`),
+    '',
+    `In ${p.leave.regime} for ${p.leave.age} day(s): P(leave within ${p.horizon} day(s)) ${pct(p.leave.probability)}, ` +
+      `expected remaining days ${days(p.leave.expectedRemainingDays)} (${p.leave.by === 'semi-markov' ? 'semi-Markov chain, at this age' : 'the chain'})`,
+    ...(p.leave.by === 'semi-markov'
+      ? [
+          `  the memoryless chain says ${pct(p.leave.chain.probability)} and ${days(p.leave.chain.expectedRemainingDays)} at any age`,
+        ]
+      : []),
+    ...(p.risk === null
+      ? []
+      : [
+          '',
+          `Risk from ${p.from.regime} (log returns; ${p.risk.draws} simulated regime paths, seed ${p.risk.seed}):`,
+          ...p.risk.levels.map(
+            (l) =>
+              `  ${Math.round(l.level * 1000) / 10} %: ${p.horizon}-day VaR ${pct(l.valueAtRisk)}, ES ${pct(l.expectedShortfall)}` +
+              (p.horizon === 1
+                ? ''
+                : `   (1-day VaR ${pct(l.oneDay.valueAtRisk)}, ES ${pct(l.oneDay.expectedShortfall)})`),
+          ),
+        ]),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+function days(d: number): string {
+  return Number.isFinite(d) ? d.toFixed(1) : 'unbounded (never seen to end)';
 }

@@ -28,6 +28,8 @@ const predictBody = z.strictObject({
     ),
   regime: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
   horizon: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(252)), 1),
+  // Days already in `regime` (with `regime` only; a symbol's start has its live age).
+  age: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
 });
 
 const batchBody = (maxBatch: number) =>

@@ -11,6 +11,7 @@
  */
 import type { ModelConfig } from '#config/schema';
 import { formatIsoDay } from '#shared/data/values';
+import { semiMarkovFit } from '#shared/model/duration-risk';
 import { binaryReliabilityTable, type ClassReliabilityTable, type ReliabilityTable } from './calibration.ts';
 import { EvaluationInputError } from './errors.ts';
 import type { IndexRange } from './folds.ts';
@@ -192,7 +193,7 @@ export interface GoldRegimeTable {
  * forecasters.
  */
 export function horizonOptionsFromConfig(
-  cfg: Pick<ModelConfig, 'markov' | 'evaluation'>,
+  cfg: Pick<ModelConfig, 'markov' | 'evaluation'> & Partial<Pick<ModelConfig, 'semiMarkov'>>,
   labels: readonly string[],
 ): HorizonBacktestOptions & { highState: number } {
   const highState = labels.indexOf(cfg.markov.absorbingRegime);
@@ -209,6 +210,7 @@ export function horizonOptionsFromConfig(
     forecasters: defaultHorizonForecasters({
       alpha: cfg.markov.alpha,
       zeroRowPolicy: cfg.markov.zeroRowPolicy,
+      ...(cfg.semiMarkov ? { semiMarkov: semiMarkovFit(cfg.semiMarkov) } : {}),
     }),
   };
 }
@@ -228,7 +230,7 @@ export function regimeHistoryOf(
 /** The horizon backtest of gold tables with the settings of config/model.yaml. */
 export function horizonBacktestFromConfig(
   tables: readonly GoldRegimeTable[],
-  cfg: Pick<ModelConfig, 'markov' | 'evaluation'>,
+  cfg: Pick<ModelConfig, 'markov' | 'evaluation'> & Partial<Pick<ModelConfig, 'semiMarkov'>>,
   labels: readonly string[],
 ): HorizonTable {
   const options = horizonOptionsFromConfig(cfg, labels);

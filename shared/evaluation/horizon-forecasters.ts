@@ -13,6 +13,12 @@
 import { matrixPower } from '#shared/model/linalg';
 import type { ZeroRowPolicy } from '#shared/model/markov';
 import { fitTransitionMatrix, reachProbabilities, transitionCounts } from '#shared/model/markov';
+import {
+  fitSemiMarkovSequences,
+  type SemiMarkovFitOptions,
+  semiMarkovCell,
+  semiMarkovHorizonTable,
+} from '#shared/model/semi-markov';
 import { EvaluationInputError } from './errors.ts';
 import { horizonCounts, requireHorizon, type TrainingWindow, windowSequences } from './horizon-data.ts';
 
@@ -206,10 +212,60 @@ export function fittedPersistenceForecaster(name = 'persistence'): HorizonForeca
   };
 }
 
-/** The four forecasters of DOMAIN §5 v2 with the chain's α: chain, direct table, climatology, persistence. */
-export function defaultHorizonForecasters(options: MarkovForecasterOptions = {}): HorizonForecaster[] {
+export interface SemiMarkovForecasterOptions extends SemiMarkovFitOptions {
+  /** @default 'semi-markov' */
+  readonly name?: string;
+}
+
+/**
+ * The semi-Markov chain (DOMAIN §4.2) fitted on the window's runs (a symbol's last training run is
+ * right-censored at the window's end, so nothing after the last training date is read): its
+ * forecasts depend on the origin's regime and its age (`regime_age`), looked up in one backward
+ * table per fold (shared/model/semi-markov.ts `semiMarkovHorizonTable`).
+ */
+export function semiMarkovForecaster(options: SemiMarkovForecasterOptions): HorizonForecaster {
+  const { name = 'semi-markov', ...fit } = options;
+  return {
+    name,
+    baseline: false,
+    fit(window, horizons) {
+      const { numStates: K, highState } = window.history;
+      for (const h of horizons) requireHorizon(h);
+      const model = fitSemiMarkovSequences(windowSequences(window), K, fit);
+      const table = semiMarkovHorizonTable(model, horizons, highState);
+      const start = { state: 0, age: 1 };
+      const forecast = { regime: new Float64Array(K), reachHigh: 0, leave: 0 };
+      return {
+        forecast(origin, horizon) {
+          const index = table.horizons.indexOf(horizon);
+          if (index === -1) throw new EvaluationInputError(`not fitted for horizon ${horizon}`);
+          start.state = origin.state;
+          start.age = origin.age;
+          const cell = semiMarkovCell(table, start);
+          forecast.regime.set(table.distribution[index]!.subarray(cell * K, cell * K + K));
+          forecast.reachHigh = table.reachWithin[index]![cell]!;
+          forecast.leave = table.leaveWithin[index]![cell]!;
+          return forecast;
+        },
+      };
+    },
+  };
+}
+
+export interface DefaultForecasterOptions extends MarkovForecasterOptions {
+  /** The semi-Markov chain's settings (config model.semiMarkov); absent: no semi-Markov forecaster. */
+  readonly semiMarkov?: SemiMarkovFitOptions;
+}
+
+/**
+ * The forecasters of DOMAIN §5 v2 with the chain's α: chain, semi-Markov chain (when its settings
+ * are given), direct table, climatology, persistence.
+ */
+export function defaultHorizonForecasters(options: DefaultForecasterOptions = {}): HorizonForecaster[] {
+  const { semiMarkov, ...markov } = options;
   return [
-    markovChainForecaster(options),
+    markovChainForecaster(markov),
+    ...(semiMarkov ? [semiMarkovForecaster(semiMarkov)] : []),
     directTableForecaster({ alpha: options.alpha ?? 1 }),
     climatologyForecaster(),
     fittedPersistenceForecaster(),

@@ -2,10 +2,13 @@
  * The serving forecast per horizon (DOMAIN §5 v2): at each backtested horizon the forecaster with
  * the best out-of-fold log loss is refitted on all the training rows, and its answer for every
  * start regime is stored with the model — P(regime at t+h), P(a High day within h), P(leaving the
- * regime within h). Every forecaster of the backtest depends only on (regime, horizon), so the
- * table is K × (K + 2) numbers per horizon.
+ * regime within h): K × (K + 2) numbers per horizon. Every forecaster but the semi-Markov chain
+ * depends only on (regime, horizon); the semi-Markov chain's answer depends on the regime's age
+ * too, so its table holds the age-1 rows and the served model keeps the fitted chain itself
+ * (`semiMarkov`), from which the prediction is computed at the symbol's age.
  */
 import type { ModelConfig } from '#config/schema';
+import { semiMarkovFit } from '#shared/model/duration-risk';
 import { EvaluationInputError } from './errors.ts';
 import type { ForecasterScores, HorizonResult, HorizonTable, RegimeScores } from './horizon-backtest.ts';
 import type { RegimeHistory, TrainingWindow } from './horizon-data.ts';
@@ -14,7 +17,7 @@ import { defaultHorizonForecasters } from './horizon-forecasters.ts';
 /** What is served at one backtested horizon. */
 export interface ServingHorizon {
   horizon: number;
-  /** The out-of-fold winner (e.g. `markov`, `direct`, `persistence`, `climatology`). */
+  /** The out-of-fold winner (e.g. `markov`, `semi-markov`, `direct`, `persistence`, `climatology`). */
   forecaster: string;
   /** Its out-of-fold log loss of P(regime at t+h), and the chain's (for the response). */
   logLoss: number;
@@ -45,13 +48,14 @@ export function fullWindow(history: RegimeHistory): TrainingWindow {
 export function servingHorizons(
   history: RegimeHistory,
   backtest: HorizonTable,
-  cfg: Pick<ModelConfig, 'markov'>,
+  cfg: Pick<ModelConfig, 'markov'> & Partial<Pick<ModelConfig, 'semiMarkov'>>,
 ): ServingHorizon[] {
   const { numStates: K, highState } = backtest;
   const window = fullWindow(history);
   const forecasters = defaultHorizonForecasters({
     alpha: cfg.markov.alpha,
     zeroRowPolicy: cfg.markov.zeroRowPolicy,
+    ...(cfg.semiMarkov ? { semiMarkov: semiMarkovFit(cfg.semiMarkov) } : {}),
   });
   return backtest.results.map((result) => {
     const name = result.winner.name;

@@ -10,6 +10,7 @@ import * as z from 'zod';
 import type { Feature, ReferenceSample } from '#shared/data/gold';
 import type { ServingHorizon, StoredHorizonTable, WalkForwardReport } from '#shared/evaluation/index';
 import type { DriftCalibration } from '#shared/monitoring/drift-calibration';
+import type { StoredRegimeRisk, StoredSemiMarkov } from './duration-risk.ts';
 import type { GaussianHmmParams } from './hmm.ts';
 import type { HmmEvaluation } from './hmm-evaluation.ts';
 import type { ChainAnalysis } from './markov.ts';
@@ -60,6 +61,10 @@ export interface ModelArtifact {
     degeneracyReasons: string[];
     converged: boolean;
   } | null;
+  /** The duration-aware chain (DOMAIN §4.2) fitted on all rows, with its per-regime summary; absent in older models. */
+  semiMarkov?: StoredSemiMarkov;
+  /** Regime-conditional risk (DOMAIN §4.4) and its VaR backtest (§5); absent in older models. */
+  risk?: StoredRegimeRisk;
   /** How new data is labelled on the training scale. */
   scoring: {
     thresholds: { low: number; high: number };
@@ -77,7 +82,7 @@ export interface ModelArtifact {
   /** What training left out and why (e.g. a symbol too short for the HMM). */
   notes?: string[];
   /** Each symbol's last gold date and regime at training time. */
-  latest: Record<string, { date: string; state: number; regime: string }>;
+  latest: Record<string, { date: string; state: number; regime: string; age?: number }>;
   lineage: {
     gold: { file: string; sha256: string; rows: number }[];
     symbols: string[];
@@ -230,8 +235,36 @@ const artifactSchema = z
     }),
     latest: z.record(
       z.string(),
-      z.strictObject({ date: isoDate, state: z.number().int(), regime: z.string() }),
+      z.strictObject({
+        date: isoDate,
+        state: z.number().int(),
+        regime: z.string(),
+        age: z.number().int().positive().optional(),
+      }),
     ),
+    semiMarkov: z
+      .looseObject({
+        jump: matrix,
+        maxAge: z.array(z.number().int().min(0)),
+        hazard: z.array(z.array(num)),
+        tailHazard: z.array(num),
+        regimes: z.array(z.looseObject({ regime: z.string() })),
+      })
+      .optional(),
+    risk: z
+      .looseObject({
+        levels: z.array(num),
+        oneDay: z.array(
+          z.looseObject({ valueAtRisk: z.array(num), expectedShortfall: z.array(num) }).nullable(),
+        ),
+        maxHorizon: z.number().int().positive(),
+        horizons: z.array(z.number().int().positive()),
+        valueAtRisk: z.array(z.array(z.array(num)).nullable()),
+        expectedShortfall: z.array(z.array(z.array(num)).nullable()),
+        regimes: z.array(z.looseObject({}).nullable()),
+        backtest: z.looseObject({}).nullable(),
+      })
+      .optional(),
     lineage: z.looseObject({
       gold: z.array(z.looseObject({ file: z.string(), sha256: z.string(), rows: z.number().int() })),
       symbols: z.array(z.string()),

@@ -8,8 +8,10 @@
  */
 
 import { ownEntry } from '#shared/identifiers';
+import { riskAt, type ServingSemiMarkov, semiMarkovOf } from './duration-risk.ts';
 import { matrixPower } from './linalg.ts';
 import { argmaxLowestTie } from './markov.ts';
+import { expectedRemainingDays, forecastSemiMarkov, hazardAt, type SemiMarkovModel } from './semi-markov.ts';
 import type { ServingModel } from './serving-model.ts';
 
 export class PredictInputError extends Error {
@@ -26,6 +28,11 @@ export interface PredictRequest {
   regime?: string;
   /** Days ahead, 1..model maxHorizon. */
   horizon: number;
+  /**
+   * Days already spent in the starting regime (≥ 1), for a `regime` start: "in High since 12
+   * days" is `{regime: "High", age: 12}`. A symbol's start uses its live regime age; default 1.
+   */
+  age?: number;
 }
 
 export interface Prediction {
@@ -38,6 +45,8 @@ export interface Prediction {
     source: 'request' | 'live gold' | 'latest gold';
     symbol: string | null;
     date: string | null;
+    /** Days in the regime up to and including `date` (the request's `age`, else 1, for a request start). */
+    age: number;
   };
   /**
    * Who answered: at a backtested horizon the out-of-fold winner (DOMAIN §5 v2: `markov`, `direct`,
@@ -62,11 +71,40 @@ export interface Prediction {
   /** Expected days until the absorbing regime is first reached (point, and posterior interval). */
   expectedDaysTo: { regime: string; days: number; lower: number; upper: number };
   /**
-   * The way out of today's regime: P(some day within h is in another regime) — the served
-   * forecaster's at a backtested horizon, else the chain's 1 − P_ii^h — and the chain's expected
-   * remaining days in it, 1 / (1 − P_ii) (Infinity for a regime never left).
+   * The way out of today's regime from its age (DOMAIN §4.2): P(some day within h is in another
+   * regime) and the expected remaining days E[L − a | L ≥ a] — the semi-Markov chain's (`by`) when
+   * the model has one, else the chain's; `chain` gives the memoryless chain's beside it
+   * (1 − P_ii^h and P_ii / (1 − P_ii), the same at every age). Infinity for a regime never left.
    */
-  leave: { regime: string; probability: number; expectedRemainingDays: number };
+  leave: {
+    regime: string;
+    age: number;
+    probability: number;
+    expectedRemainingDays: number;
+    by: 'semi-markov' | 'chain';
+    chain: { probability: number; expectedRemainingDays: number };
+  };
+  /**
+   * Regime-conditional risk (DOMAIN §4.4), in log-return units (a VaR of 0.02 is a loss of
+   * 1 − e^−0.02 of the value): at each level q, the h-day VaR/ES from simulated regime paths
+   * starting in today's regime, and the 1-day VaR/ES of today's regime. Null for a model without
+   * it or a horizon beyond its curves.
+   */
+  risk: {
+    horizon: number;
+    units: 'log return';
+    /** h is not a stored horizon: the h-day figures are interpolated in √h between its neighbours. */
+    interpolated: boolean;
+    levels: {
+      level: number;
+      valueAtRisk: number;
+      expectedShortfall: number;
+      oneDay: { valueAtRisk: number; expectedShortfall: number };
+    }[];
+    draws: number;
+    seed: number;
+    paths: string;
+  } | null;
 }
 
 /** A symbol's newest gold row (shared/ports LiveState): where a forecast of the symbol starts. */
@@ -74,6 +112,8 @@ export interface LiveStart {
   date: string;
   state: number;
   regime: string;
+  /** Days in the regime up to and including `date` (absent in records written before it existed). */
+  regimeAge?: number;
 }
 
 /**
@@ -92,7 +132,16 @@ export function predict(model: ServingModel, request: PredictRequest, live?: Liv
   const served = model.horizonForecasts?.find((t) => t.horizon === h);
   // The chain answers unless another forecaster won the backtest at this horizon.
   const byChain = served === undefined || served.forecaster === 'markov';
-  const row = byChain ? matrixPower(markov.transitionMatrix, h)[from.state]! : served.regime[from.state]!;
+  const semi = model.semiMarkov
+    ? semiMarkovForecast(model.semiMarkov, from.state, from.age, h, markov.absorbing.state)
+    : null;
+  // The semi-Markov chain's served table holds age-1 rows only: its answer is computed at the age.
+  const bySemiMarkov = served?.forecaster === 'semi-markov' && semi !== null;
+  const row = byChain
+    ? matrixPower(markov.transitionMatrix, h)[from.state]!
+    : bySemiMarkov
+      ? semi!.distribution
+      : served!.regime[from.state]!;
   const best = argmaxLowestTie(row);
   const abs = markov.absorbing.state;
   const post = markov.posterior;
@@ -114,7 +163,9 @@ export function predict(model: ServingModel, request: PredictRequest, live?: Liv
       regime: labels[abs]!,
       probability: byChain
         ? markov.absorbing.reachWithin[from.state]![h - 1]!
-        : served.reachHigh[from.state]!,
+        : bySemiMarkov
+          ? semi!.reachWithin
+          : served!.reachHigh[from.state]!,
       lower: hIndex === -1 ? null : post.reachWithin.lower[from.state]![hIndex]!,
       upper: hIndex === -1 ? null : post.reachWithin.upper[from.state]![hIndex]!,
       mass: post.mass,
@@ -125,22 +176,106 @@ export function predict(model: ServingModel, request: PredictRequest, live?: Liv
       lower: post.expectedSteps.lower[from.state]!,
       upper: post.expectedSteps.upper[from.state]!,
     },
-    leave: leaveOf(model, from.state, h, byChain ? undefined : served),
+    leave: leaveOf(model, from, h, semi),
+    risk: riskOf(model, from.state, h),
   };
 }
 
 function leaveOf(
   model: ServingModel,
-  state: number,
+  from: Prediction['from'],
   h: number,
-  served: { leave: number[] } | undefined,
+  semi: SemiMarkovAnswer | null,
 ): Prediction['leave'] {
-  const stay = model.markov.transitionMatrix[state]![state]!;
-  return {
-    regime: model.labels[state]!,
-    probability: served ? served.leave[state]! : 1 - stay ** h,
-    expectedRemainingDays: stay >= 1 ? Number.POSITIVE_INFINITY : 1 / (1 - stay),
+  const stay = model.markov.transitionMatrix[from.state]![from.state]!;
+  const chain = {
+    probability: 1 - stay ** h,
+    expectedRemainingDays: stay >= 1 ? Number.POSITIVE_INFINITY : stay / (1 - stay),
   };
+  return {
+    regime: model.labels[from.state]!,
+    age: from.age,
+    probability: semi ? semi.leaveWithin : chain.probability,
+    expectedRemainingDays: semi ? semi.expectedRemaining : chain.expectedRemainingDays,
+    by: semi ? 'semi-markov' : 'chain',
+    chain,
+  };
+}
+
+function riskOf(model: ServingModel, state: number, h: number): Prediction['risk'] {
+  const risk = model.risk;
+  if (risk === undefined || h > risk.maxHorizon) return null;
+  const oneDay = risk.oneDay[state];
+  const vars = risk.valueAtRisk[state];
+  const shortfalls = risk.expectedShortfall[state];
+  if (!oneDay || !vars || !shortfalls) return null;
+  return {
+    horizon: h,
+    units: 'log return',
+    interpolated: !risk.horizons.includes(h),
+    // At h = 1 the exact empirical figures (the simulation would only resample them).
+    levels: risk.levels.map((level, l) => ({
+      level,
+      valueAtRisk: h === 1 ? oneDay.valueAtRisk[l]! : riskAt(risk.horizons, vars[l]!, h).value,
+      expectedShortfall:
+        h === 1 ? oneDay.expectedShortfall[l]! : riskAt(risk.horizons, shortfalls[l]!, h).value,
+      oneDay: { valueAtRisk: oneDay.valueAtRisk[l]!, expectedShortfall: oneDay.expectedShortfall[l]! },
+    })),
+    draws: risk.draws,
+    seed: risk.seed,
+    paths: risk.paths,
+  };
+}
+
+interface SemiMarkovAnswer {
+  distribution: number[];
+  reachWithin: number;
+  leaveWithin: number;
+  expectedRemaining: number;
+}
+
+/** Per served semi-Markov chain: its model for the forecast functions and the answers given so far. */
+const semiMarkovCache = new WeakMap<
+  ServingSemiMarkov,
+  { model: SemiMarkovModel; answers: Map<string, SemiMarkovAnswer> }
+>();
+/** Distinct (regime, age, horizon) answers kept per model: a day's symbols ask a few hundred. */
+const SEMI_MARKOV_CACHE_ENTRIES = 10_000;
+
+/**
+ * The semi-Markov chain's answer from (regime, age) at h. Ages beyond D_i + 1 have the same
+ * future, so the memo key caps the age there; the forward recursion (h × Σ(D_j + 1) cells) runs
+ * once per key.
+ */
+function semiMarkovForecast(
+  stored: ServingSemiMarkov,
+  state: number,
+  age: number,
+  h: number,
+  highState: number,
+): SemiMarkovAnswer {
+  let entry = semiMarkovCache.get(stored);
+  if (entry === undefined) {
+    entry = { model: semiMarkovOf(stored), answers: new Map() };
+    semiMarkovCache.set(stored, entry);
+  }
+  const cappedAge = Math.min(age, stored.maxAge[state]! + 1);
+  const key = `${state}:${cappedAge}:${h}`;
+  const cached = entry.answers.get(key);
+  if (cached !== undefined) return cached;
+  const model = entry.model;
+  const f = forecastSemiMarkov(model, { state, age: cappedAge }, h, highState);
+  let survive = 1;
+  for (let m = 0; m < h; m++) survive *= 1 - hazardAt(model, state, cappedAge + m);
+  const answer = {
+    distribution: f.distribution[h - 1]!,
+    reachWithin: f.reachWithin[h - 1]!,
+    leaveWithin: 1 - survive,
+    expectedRemaining: expectedRemainingDays(model, { state, age: cappedAge }),
+  };
+  if (entry.answers.size >= SEMI_MARKOV_CACHE_ENTRIES) entry.answers.clear();
+  entry.answers.set(key, answer);
+  return answer;
 }
 
 function startingPoint(model: ServingModel, request: PredictRequest, live?: LiveStart): Prediction['from'] {
@@ -160,8 +295,19 @@ function startingPoint(model: ServingModel, request: PredictRequest, live?: Live
         `unknown regime "${request.regime}": use one of ${model.labels.join(', ')}`,
       );
     }
-    return { regime: model.labels[state]!, state, source: 'request', symbol, date: latest?.date ?? null };
+    const age = request.age ?? 1;
+    if (!Number.isInteger(age) || age < 1)
+      throw new PredictInputError(`age must be a positive integer, got ${age}`);
+    return {
+      regime: model.labels[state]!,
+      state,
+      source: 'request',
+      symbol,
+      date: latest?.date ?? null,
+      age,
+    };
   }
   if (latest === undefined) throw new PredictInputError('give a starting regime or a symbol');
-  return { regime: latest.regime, state: latest.state, source, symbol, date: latest.date };
+  const age = ('regimeAge' in latest ? latest.regimeAge : 'age' in latest ? latest.age : undefined) ?? 1;
+  return { regime: latest.regime, state: latest.state, source, symbol, date: latest.date, age };
 }

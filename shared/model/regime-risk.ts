@@ -245,6 +245,96 @@ export function simulateHorizonRisk(
   };
 }
 
+/** h-day VaR/ES at some horizons from one start regime (arrays indexed like `horizons`). */
+export interface HorizonRiskCurve {
+  startState: number;
+  /** Ascending; the paths are simulated for the last one. */
+  horizons: number[];
+  draws: number;
+  seed: number;
+  levels: number[];
+  /** mean[n]: mean simulated h-day log return at horizons[n]. */
+  mean: number[];
+  /** valueAtRisk[level index][n], expectedShortfall likewise. */
+  valueAtRisk: number[][];
+  expectedShortfall: number[][];
+}
+
+/**
+ * {@link simulateHorizonRisk} at several horizons from one set of simulated paths: each draw is one
+ * path of H = max(horizons) days (the same random stream as `simulateHorizonRisk(…, H, …)`), and
+ * the h-day return is the sum of its first h days — so the figures at H equal
+ * `simulateHorizonRisk` at H exactly, and shorter horizons reuse the paths' beginnings (common
+ * random numbers: the curve is smooth in h). Memory: draws × horizons doubles.
+ */
+export function simulateHorizonRiskCurve(
+  model: RegimeRiskModel,
+  startState: number,
+  horizons: readonly number[],
+  sampler: PathSampler,
+  options: SimulationOptions,
+): HorizonRiskCurve {
+  if (!Number.isInteger(startState) || startState < 0 || startState >= model.k) {
+    throw new RegimeRiskInputError(`start state ${startState} is not in 0..${model.k - 1}`);
+  }
+  if (
+    horizons.length === 0 ||
+    horizons.some((h, i) => !Number.isInteger(h) || h < 1 || (i > 0 && h <= horizons[i - 1]!))
+  ) {
+    throw new RegimeRiskInputError(
+      `horizons must be increasing positive integers, got ${horizons.join(', ')}`,
+    );
+  }
+  const draws = options.simulationDraws;
+  if (!Number.isInteger(draws) || draws < 1) {
+    throw new RegimeRiskInputError(`simulationDraws must be a positive integer, got ${draws}`);
+  }
+  const maxHorizon = horizons[horizons.length - 1]!;
+  const random = createRandom(options.seed);
+  const path = new Int32Array(Math.max(0, maxHorizon - 1));
+  // totals[n·draws + s]: draw s's return over horizons[n] days.
+  const totals = new Float64Array(draws * horizons.length);
+  for (let s = 0; s < draws; s++) {
+    if (maxHorizon > 1) sampler(random, maxHorizon - 1, path);
+    let state = startState;
+    let sum = 0;
+    let next = 0;
+    for (let m = 0; m < maxHorizon; m++) {
+      if (m > 0) state = path[m - 1]!;
+      const sample = model.samples[state];
+      if (sample === undefined || sample.length === 0) {
+        throw new RegimeRiskInputError(
+          `a simulated path entered regime ${state}, which has no observed return`,
+        );
+      }
+      sum += sample[Math.min(sample.length - 1, Math.floor(random.uniform() * sample.length))]!;
+      if (m + 1 === horizons[next]) totals[next++ * draws + s] = sum;
+    }
+  }
+  const levels = [...options.levels];
+  const meanCurve: number[] = [];
+  const valueAtRiskCurve = levels.map(() => [] as number[]);
+  const shortfallCurve = levels.map(() => [] as number[]);
+  for (let n = 0; n < horizons.length; n++) {
+    const column = totals.subarray(n * draws, (n + 1) * draws).sort();
+    meanCurve.push(mean(column));
+    levels.forEach((level, l) => {
+      valueAtRiskCurve[l]!.push(valueAtRisk(column, level));
+      shortfallCurve[l]!.push(expectedShortfall(column, level));
+    });
+  }
+  return {
+    startState,
+    horizons: [...horizons],
+    draws,
+    seed: options.seed,
+    levels,
+    mean: meanCurve,
+    valueAtRisk: valueAtRiskCurve,
+    expectedShortfall: shortfallCurve,
+  };
+}
+
 /** A {@link PathSampler} of a first-order chain with transition matrix P from `startState`. */
 export function markovPathSampler(p: ReadonlyArray<ArrayLike<number>>, startState: number): PathSampler {
   const k = p.length;

@@ -1,6 +1,7 @@
 /** The model report as data: what `finml report --json`, report.txt and the API's model page show. */
 import type { ClassificationMetrics } from '#shared/evaluation/index';
 import type { ModelArtifact } from '#shared/model/artifact';
+import { riskAt } from '#shared/model/duration-risk';
 
 /** The report as data: the artifact without its bulky parts (reference samples, per-horizon tables). */
 export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 5, 21, 63]) {
@@ -87,6 +88,47 @@ export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 
             degenerate: a.hmm.degenerate,
             degeneracyReasons: a.hmm.degeneracyReasons,
           },
+    /** The duration-aware chain (DOMAIN §4.2): per regime, runs, survival and remaining days beside the chain's. */
+    semiMarkov: a.semiMarkov
+      ? {
+          options: a.semiMarkov.options,
+          bootstrap: a.semiMarkov.bootstrap,
+          jump: a.semiMarkov.jump,
+          maxAge: a.semiMarkov.maxAge,
+          tailHazard: a.semiMarkov.tailHazard,
+          regimes: a.semiMarkov.regimes,
+          warnings: a.semiMarkov.warnings,
+        }
+      : null,
+    /** Regime-conditional risk (DOMAIN §4.4) and the out-of-fold 1-day VaR backtest (§5). */
+    risk: a.risk
+      ? {
+          units: 'log return' as const,
+          levels: a.risk.levels,
+          regimes: a.risk.regimes.map((d, i) => ({ regime: a.labels[i]!, distribution: d })),
+          horizons: {
+            draws: a.risk.draws,
+            seed: a.risk.seed,
+            paths: a.risk.paths,
+            table: H.filter((h) => h <= a.risk!.maxHorizon).map((h) => ({
+              horizon: h,
+              byRegime: a.labels.map((regime, i) => ({
+                regime,
+                // h = 1: the exact empirical figures, as /predict answers.
+                valueAtRisk:
+                  (h === 1
+                    ? a.risk!.oneDay[i]?.valueAtRisk
+                    : a.risk!.valueAtRisk[i]?.map((c) => riskAt(a.risk!.horizons, c, h).value)) ?? null,
+                expectedShortfall:
+                  (h === 1
+                    ? a.risk!.oneDay[i]?.expectedShortfall
+                    : a.risk!.expectedShortfall[i]?.map((c) => riskAt(a.risk!.horizons, c, h).value)) ?? null,
+              })),
+            })),
+          },
+          backtest: a.risk.backtest,
+        }
+      : null,
     latest: a.latest,
   };
 }

@@ -411,6 +411,131 @@ export function expectedRemainingDays(model: SemiMarkovModel, start: SemiMarkovS
   return sum + (survive * (1 - tau)) / tau;
 }
 
+/**
+ * Forecasts at some horizons from every (regime, age) start at once: the same numbers as
+ * {@link forecastSemiMarkov} for each start, by the backward recursion over the same (state, age)
+ * cells. With T the one-day move of the forward recursion, V_h = T·V_{h−1}: the value of a cell
+ * is what the cell it moves to is worth one day less, so
+ * - V_h(j, d) = (1 − h_j(d))·V_{h−1}(j, d+1) + h_j(d)·Σ_{m≠j} Q_jm·V_{h−1}(m, 1), V_0(j, d) = e_j
+ *   (P(regime at t+h), a K-vector);
+ * - R_h likewise with High absorbing (R = 1 in High, R_0 = 0 elsewhere): P(reach High within h);
+ * - S_h(j, d) = (1 − h_j(d))·S_{h−1}(j, d+1): P(still in the run after h days), leave = 1 − S_h.
+ * Ages beyond D_j share the cell D_j + 1 (constant hazard), so Σ_j (D_j + 1) cells hold every
+ * start. Cost: maxHorizon × cells × (K + 2), whatever the number of origins asked — what the
+ * horizon backtest needs (thousands of origins per fold, a few hundred distinct cells).
+ */
+export interface SemiMarkovHorizonTable {
+  k: number;
+  horizons: number[];
+  /** cap[j] = D_j + 1; a start (j, a) reads the cell (j, min(a, cap[j])). */
+  cap: Int32Array;
+  /** offset[j] + d − 1 is the cell of (j, d). */
+  offset: Int32Array;
+  /** Per horizon (index in `horizons`): distribution[h][cell·K + m] = P(regime at t+h = m). */
+  distribution: Float64Array[];
+  /** Per horizon: P(reach High within h) per cell (1 in High). */
+  reachWithin: Float64Array[];
+  /** Per horizon: P(leave the current regime within h) per cell. */
+  leaveWithin: Float64Array[];
+}
+
+export function semiMarkovHorizonTable(
+  model: SemiMarkovModel,
+  horizons: readonly number[],
+  highState: number,
+): SemiMarkovHorizonTable {
+  const k = model.k;
+  assertState(highState, k, 'high state');
+  for (const h of horizons) {
+    if (!Number.isInteger(h) || h < 1)
+      throw new SemiMarkovInputError(`horizon must be a positive integer, got ${h}`);
+  }
+  const cap = new Int32Array(k);
+  const offset = new Int32Array(k + 1);
+  for (let j = 0; j < k; j++) {
+    cap[j] = model.maxAge[j]! + 1;
+    offset[j + 1] = offset[j]! + cap[j]!;
+  }
+  const cells = offset[k]!;
+  const hazard = new Float64Array(cells);
+  const stateOf = new Int32Array(cells);
+  const nextCell = new Int32Array(cells);
+  for (let j = 0; j < k; j++) {
+    for (let d = 1; d <= cap[j]!; d++) {
+      const c = offset[j]! + d - 1;
+      hazard[c] = model.hazard[j]![d]!;
+      stateOf[c] = j;
+      nextCell[c] = d === cap[j] ? c : c + 1;
+    }
+  }
+  let v = new Float64Array(cells * k);
+  let vNext = new Float64Array(cells * k);
+  let r = new Float64Array(cells);
+  let rNext = new Float64Array(cells);
+  let s = new Float64Array(cells).fill(1);
+  let sNext = new Float64Array(cells);
+  for (let c = 0; c < cells; c++) {
+    v[c * k + stateOf[c]!] = 1;
+    if (stateOf[c] === highState) r[c] = 1;
+  }
+  const jumpValue = new Float64Array(k * k); // Σ_{m≠j} Q_jm · V(m, 1), per j
+  const jumpReach = new Float64Array(k);
+  const maxHorizon = horizons.reduce((a, b) => Math.max(a, b), 0);
+  const wanted = new Map<number, number>();
+  horizons.forEach((h, i) => {
+    if (!wanted.has(h)) wanted.set(h, i);
+  });
+  const distribution: Float64Array[] = new Array(horizons.length);
+  const reachWithin: Float64Array[] = new Array(horizons.length);
+  const leaveWithin: Float64Array[] = new Array(horizons.length);
+  for (let h = 1; h <= maxHorizon; h++) {
+    jumpValue.fill(0);
+    jumpReach.fill(0);
+    for (let j = 0; j < k; j++) {
+      const row = model.jump[j]!;
+      for (let m = 0; m < k; m++) {
+        if (m === j || row[m] === 0) continue;
+        const q = row[m]!;
+        const entry = offset[m]! * k;
+        for (let x = 0; x < k; x++) jumpValue[j * k + x]! += q * v[entry + x]!;
+        jumpReach[j]! += q * (m === highState ? 1 : r[offset[m]!]!);
+      }
+    }
+    for (let c = 0; c < cells; c++) {
+      const j = stateOf[c]!;
+      const hz = hazard[c]!;
+      const stay = 1 - hz;
+      const n = nextCell[c]!;
+      for (let x = 0; x < k; x++) vNext[c * k + x] = stay * v[n * k + x]! + hz * jumpValue[j * k + x]!;
+      rNext[c] = j === highState ? 1 : stay * r[n]! + hz * jumpReach[j]!;
+      sNext[c] = stay * s[n]!;
+    }
+    [v, vNext] = [vNext, v];
+    [r, rNext] = [rNext, r];
+    [s, sNext] = [sNext, s];
+    const index = wanted.get(h);
+    if (index !== undefined) {
+      distribution[index] = v.slice();
+      reachWithin[index] = r.slice();
+      leaveWithin[index] = s.map((x) => 1 - x);
+    }
+  }
+  horizons.forEach((h, i) => {
+    const first = wanted.get(h)!;
+    distribution[i] = distribution[first]!;
+    reachWithin[i] = reachWithin[first]!;
+    leaveWithin[i] = leaveWithin[first]!;
+  });
+  return { k, horizons: [...horizons], cap, offset, distribution, reachWithin, leaveWithin };
+}
+
+/** The cell of a (regime, age) start in a {@link SemiMarkovHorizonTable}. */
+export function semiMarkovCell(table: SemiMarkovHorizonTable, start: SemiMarkovStart): number {
+  assertState(start.state, table.k, 'start state');
+  assertAge(start.age);
+  return table.offset[start.state]! + Math.min(start.age, table.cap[start.state]!) - 1;
+}
+
 /** The (state, age) probability grid of the forward recursion, allocated once per forecast. */
 class AgeGrid {
   private readonly k: number;

@@ -8,7 +8,10 @@
  * Plain data, validated by hand (no schema library: this module is on the API's cold-start path).
  * JSON has no Infinity: expected steps may be infinite, and are written as the string "Infinity".
  */
+import type { ServingRisk, ServingSemiMarkov } from './duration-risk.ts';
 import { parseModelJson, stringifyModelJson } from './model-json.ts';
+
+export type { ServingRisk, ServingSemiMarkov };
 
 export const SERVING_MODEL_KIND = 'finml-serving-model';
 export const SERVING_MODEL_SCHEMA_VERSION = 1;
@@ -37,8 +40,12 @@ export interface ServingModel {
       expectedSteps: { lower: number[]; upper: number[] };
     };
   };
-  /** Each symbol's last gold date and regime at training time. */
-  latest: Record<string, { date: string; state: number; regime: string }>;
+  /** Each symbol's last gold date and regime at training time (and its age there, in newer models). */
+  latest: Record<string, { date: string; state: number; regime: string; age?: number }>;
+  /** The duration-aware chain (DOMAIN §4.2): what forecasts from (regime, age) need. Absent in older models. */
+  semiMarkov?: ServingSemiMarkov;
+  /** Regime-conditional risk (DOMAIN §4.4): 1-day per regime, h-day per start regime. Absent in older models. */
+  risk?: ServingRisk;
   /**
    * At each backtested horizon, the out-of-fold winner's table (DOMAIN §5 v2): what is served at
    * that horizon instead of P^h when the winner is not the chain. Absent in older models.
@@ -108,9 +115,20 @@ export function servingModelOf(model: ServingModel): ServingModelRecord {
     latest: Object.fromEntries(
       Object.entries(model.latest).map(([symbol, l]) => [
         symbol,
-        { date: l.date, state: l.state, regime: l.regime },
+        { date: l.date, state: l.state, regime: l.regime, ...(l.age === undefined ? {} : { age: l.age }) },
       ]),
     ),
+    ...(model.semiMarkov
+      ? {
+          semiMarkov: {
+            jump: model.semiMarkov.jump.map((row) => [...row]),
+            maxAge: [...model.semiMarkov.maxAge],
+            hazard: model.semiMarkov.hazard.map((row) => [...row]),
+            tailHazard: [...model.semiMarkov.tailHazard],
+          },
+        }
+      : {}),
+    ...(model.risk ? { risk: servingRiskOf(model.risk) } : {}),
     ...(model.horizonForecasts
       ? {
           horizonForecasts: model.horizonForecasts.map((t) => ({
@@ -124,6 +142,20 @@ export function servingModelOf(model: ServingModel): ServingModelRecord {
           })),
         }
       : {}),
+  };
+}
+
+function servingRiskOf(risk: ServingRisk): ServingRisk {
+  return {
+    levels: [...risk.levels],
+    oneDay: structuredClone(risk.oneDay),
+    maxHorizon: risk.maxHorizon,
+    horizons: [...risk.horizons],
+    draws: risk.draws,
+    seed: risk.seed,
+    paths: risk.paths,
+    valueAtRisk: structuredClone(risk.valueAtRisk),
+    expectedShortfall: structuredClone(risk.expectedShortfall),
   };
 }
 
@@ -211,6 +243,47 @@ export function checkServingModel(raw: unknown, source: string): ServingModelRec
     }
     if (!isIndex(l.state, k)) fail(`latest.${symbol}.state`, `must be in 0..${k - 1}`);
     if (typeof l.regime !== 'string') fail(`latest.${symbol}.regime`, 'expected a string');
+  }
+  if (r.semiMarkov !== undefined) {
+    const m = record(r.semiMarkov) ?? fail('semiMarkov', 'expected an object');
+    const jump = matrix(m.jump, k, k) ?? fail('semiMarkov.jump', `must be ${k}×${k}`);
+    if (jump.some((row) => row.some((v) => !(v >= 0 && v <= 1))))
+      fail('semiMarkov.jump', 'must hold probabilities');
+    if (!vector(m.maxAge, k) || !(m.maxAge as number[]).every((d) => Number.isInteger(d) && d >= 0))
+      fail('semiMarkov.maxAge', `must have ${k} non-negative integers`);
+    if (!vector(m.tailHazard, k)) fail('semiMarkov.tailHazard', `must have ${k} numbers`);
+    if (!Array.isArray(m.hazard) || m.hazard.length !== k) fail('semiMarkov.hazard', `must have ${k} rows`);
+    (m.hazard as unknown[]).forEach((row, i) => {
+      const d = (m.maxAge as number[])[i]!;
+      if (!vector(row, d + 2) || !(row as number[]).every((h) => h >= 0 && h <= 1))
+        fail(`semiMarkov.hazard.${i}`, `must have ${d + 2} probabilities (ages 0..D+1)`);
+    });
+  }
+  if (r.risk !== undefined) {
+    const risk = record(r.risk) ?? fail('risk', 'expected an object');
+    const levels = risk.levels;
+    if (!Array.isArray(levels) || !levels.every((q) => typeof q === 'number' && q > 0 && q < 1))
+      fail('risk.levels', 'expected levels in (0, 1)');
+    const L = (levels as number[]).length;
+    const hs = risk.horizons;
+    if (
+      !Array.isArray(hs) ||
+      hs[0] !== 1 ||
+      hs[hs.length - 1] !== risk.maxHorizon ||
+      !hs.every((h, i) => Number.isInteger(h) && (i === 0 || h > hs[i - 1]))
+    )
+      fail('risk.horizons', 'must increase from 1 to risk.maxHorizon');
+    const H = (hs as number[]).length;
+    if (!Array.isArray(risk.oneDay) || risk.oneDay.length !== k)
+      fail('risk.oneDay', `must have ${k} entries`);
+    for (const field of ['valueAtRisk', 'expectedShortfall'] as const) {
+      const v = risk[field];
+      if (!Array.isArray(v) || v.length !== k) fail(`risk.${field}`, `must have ${k} entries`);
+      (v as unknown[]).forEach((curve, i) => {
+        if (curve !== null && !matrix(curve, L, H as number))
+          fail(`risk.${field}.${i}`, `must be null or ${L}×${H}`);
+      });
+    }
   }
   if (r.horizonForecasts !== undefined) {
     if (!Array.isArray(r.horizonForecasts)) fail('horizonForecasts', 'expected an array');

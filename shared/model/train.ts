@@ -23,9 +23,11 @@ import {
   TooFewSamplesError,
   type WalkForwardReport,
 } from '#shared/evaluation/index';
+import { backtestRegimeVarOutOfFold } from '#shared/evaluation/var-out-of-fold';
 import { hashJson } from '#shared/hash';
 import { calibrateDrift, type DriftCalibrationOptions } from '#shared/monitoring/drift-calibration';
 import { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION, type ModelArtifact } from './artifact.ts';
+import { fitStoredRisk, fitStoredSemiMarkov, type StoredRegimeRisk } from './duration-risk.ts';
 import { fitGaussianHmm, type GaussianHmmFit, type GaussianHmmFitOptions } from './hmm.ts';
 import { evaluateHmmOnFolds, type HmmEvaluation } from './hmm-evaluation.ts';
 import { analyseChain, type ChainAnalysis, type ChainAnalysisOptions, transitionCounts } from './markov.ts';
@@ -148,6 +150,8 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
 
   const hmm =
     hmmFit === null ? null : { fit: hmmFit.fit, evaluation: evaluateHmm(hmmFit, pairs, cfg, notes) };
+  const semiMarkov = fitStoredSemiMarkov(sequences, labels, chain.transitionMatrix, cfg.semiMarkov);
+  const risk = regimeRisk(tables, chain.transitionMatrix, labels, cfg, notes);
   let first = Number.POSITIVE_INFINITY;
   let last = Number.NEGATIVE_INFINITY;
   for (const t of tables) {
@@ -180,6 +184,8 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
     evaluation: { markov: evaluation, hmm: hmm?.evaluation ?? null, horizons: horizons?.table ?? null },
     ...(horizons ? { horizonForecasts: horizons.serving } : {}),
     hmm: hmm === null ? null : { returnScale: cfg.hmm.returnScale, ...summariseHmm(hmm.fit) },
+    semiMarkov,
+    risk,
     scoring: {
       thresholds: data.regimes.thresholds,
       weights: data.regimes.weights,
@@ -214,11 +220,53 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
           date: formatIsoDay(t.day[t.length - 1]!),
           state: t.markov_state[t.length - 1]!,
           regime: labels[t.markov_state[t.length - 1]!]!,
+          age: finalRunLength(t.markov_state),
         },
       ]),
     ),
     lineage,
   };
+}
+
+/** Consecutive rows at the end of a sequence in its last state (the last row's regime age in the data). */
+function finalRunLength(states: ArrayLike<number>): number {
+  let n = 1;
+  while (n < states.length && states[states.length - 1 - n] === states[states.length - 1]) n++;
+  return n;
+}
+
+/**
+ * Regime-conditional risk (DOMAIN §4.4): per-regime next-day returns, the h-day curves, and the
+ * out-of-fold 1-day VaR backtest beside historical simulation (DOMAIN §5) — null with a note when
+ * the gold is too short for the folds or the historical window.
+ */
+function regimeRisk(
+  tables: readonly ModelGoldTable[],
+  chain: number[][],
+  labels: readonly string[],
+  cfg: ModelConfig,
+  notes: string[],
+): StoredRegimeRisk {
+  const series = tables.map((t) => ({ states: t.markov_state, returns: t.log_return }));
+  const fitted = fitStoredRisk(series, chain, labels, cfg.markov.maxHorizon, cfg.risk, notes);
+  let backtest: StoredRegimeRisk['backtest'] = null;
+  try {
+    backtest = backtestRegimeVarOutOfFold(
+      tables.map((t) => ({ symbol: t.symbol, day: t.day, states: t.markov_state, returns: t.log_return })),
+      {
+        numStates: chain.length,
+        nSplits: cfg.evaluation.folds,
+        gap: cfg.evaluation.gap,
+        levels: cfg.risk.levels,
+        historicalWindow: cfg.risk.historicalWindow,
+      },
+    );
+    for (const s of backtest.skipped) notes.push(`VaR backtest: ${s.symbol} left out: ${s.reason}`);
+  } catch (error) {
+    if (!(error instanceof TooFewSamplesError || error instanceof EvaluationInputError)) throw error;
+    notes.push(`VaR backtest skipped: ${error.message}`);
+  }
+  return { ...fitted, backtest };
 }
 
 interface HmmTraining {

@@ -1,7 +1,7 @@
 /** What the dashboard reads through the API: current regimes, timelines, models, history records. */
 import { readGoldCsv } from '#shared/data/tables';
 import { formatIsoDay, parseIsoDay } from '#shared/data/values';
-import { predict } from '#shared/model/predict';
+import { type LiveStart, predict } from '#shared/model/predict';
 import { modelReport } from '#shared/model/report';
 import type { RecordKind } from '#shared/ports';
 import { type Context, keys, symbolOfKey } from './lake.ts';
@@ -48,8 +48,16 @@ export async function currentRegimes(ctx: Context) {
   if (production === undefined) return { modelVersion: null, symbols: [] };
   const { model } = production;
   const live = new Map((await ctx.registry.listLive()).map((l) => [l.symbol, l]));
-  const starts = new Map<string, { date: string; state: number; regime: string; regimeAge: number | null }>(
-    Object.entries(model.latest).map(([symbol, l]) => [symbol, { ...l, regimeAge: null }]),
+  const starts = new Map<string, LiveStart>(
+    Object.entries(model.latest).map(([symbol, l]) => [
+      symbol,
+      {
+        date: l.date,
+        state: l.state,
+        regime: l.regime,
+        ...(l.age === undefined ? {} : { regimeAge: l.age }),
+      },
+    ]),
   );
   for (const [symbol, l] of live) starts.set(symbol, l);
   const forecast = (symbol: string, h: number) =>
@@ -67,7 +75,7 @@ export async function currentRegimes(ctx: Context) {
         symbol,
         date: start.date,
         regime: start.regime,
-        regimeAge: start.regimeAge,
+        regimeAge: start.regimeAge ?? null,
         source: live.has(symbol) ? ('live gold' as const) : ('model training day' as const),
         highWithin5: highIn(symbol, 5),
         highWithin21: highIn(symbol, 21),
@@ -75,6 +83,8 @@ export async function currentRegimes(ctx: Context) {
         leaveWithin5: forecast(symbol, 5).leave.probability,
         leaveWithin21: forecast(symbol, 21).leave.probability,
         expectedRemainingDays: forecast(symbol, 1).leave.expectedRemainingDays,
+        // Today's regime's 1-day VaR/ES at each level (null for a model without regime risk).
+        risk: forecast(symbol, 1).risk?.levels.map((l) => ({ level: l.level, ...l.oneDay })) ?? null,
       })),
   };
 }

@@ -161,6 +161,8 @@ export interface PredictRequestBody {
   symbol: string;
   regime?: string;
   horizon: number;
+  /** Days already in `regime` (default 1); a symbol's own start uses its live regime age. */
+  age?: number;
 }
 
 /**

@@ -511,6 +511,7 @@ export function alignSeries(series: readonly { x: readonly number[]; y: readonly
 /** Names of the horizon backtest's forecasters, for people. */
 export const HORIZON_FORECASTER_LABELS: Record<string, string> = {
   markov: 'Markov chain',
+  'semi-markov': 'Semi-Markov chain',
   direct: 'Direct h-step table',
   climatology: 'Climatology',
   persistence: 'Fitted persistence',

@@ -46,6 +46,8 @@ describe('finml train / report / predict on the sample', () => {
       'horizons',
       'labels',
       'latest',
+      'risk',
+      'semiMarkov',
       'version',
     ]);
     expect(r.chain.absorbing.reachWithin.map((x: { horizon: number }) => x.horizon)).toEqual([1, 5, 21, 63]);

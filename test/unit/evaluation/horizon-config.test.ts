@@ -44,9 +44,20 @@ describe('evaluation v2 settings in config/model.yaml', () => {
       nSplits: 5,
       gap: 21,
       calibrationBins: 10,
-      forecasters: defaultHorizonForecasters({ alpha: 1, zeroRowPolicy: 'absorbing' }),
+      forecasters: defaultHorizonForecasters({
+        alpha: 1,
+        zeroRowPolicy: 'absorbing',
+        semiMarkov: { alpha: 1, minAtRisk: 20, hazardPrior: 10 },
+      }),
     });
     expect(fromConfig).toEqual(explicit);
+    expect(fromConfig.forecasters.map((f) => f.name)).toEqual([
+      'markov',
+      'semi-markov',
+      'direct',
+      'climatology',
+      'persistence',
+    ]);
     expect(fromConfig.gap).toBe(21);
     expect(fromConfig.results.map((r) => r.horizon).concat(fromConfig.skipped.map((s) => s.horizon))).toEqual(
       [1, 5, 21, 63],

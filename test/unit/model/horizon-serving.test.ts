@@ -9,8 +9,10 @@ import { loadConfig } from '#config/load';
 import type { GoldTable } from '#shared/data/tables';
 import { horizonBacktestFromConfig, storedHorizonTable } from '#shared/evaluation/index';
 import type { ModelArtifact } from '#shared/model/artifact';
+import { semiMarkovFit } from '#shared/model/duration-risk';
 import { matrixPower } from '#shared/model/linalg';
 import { predict } from '#shared/model/predict';
+import { expectedRemainingDays, fitSemiMarkovSequences, forecastSemiMarkov } from '#shared/model/semi-markov';
 import {
   parseServingModel,
   ServingModelError,
@@ -69,17 +71,21 @@ describe('the horizon backtest in the artifact', () => {
     expect(served.map((s) => [s.horizon, s.forecaster])).toEqual(
       table.results.map((r) => [r.horizon, r.winner.name]),
     );
-    // On the sample's point-in-time regimes the direct table wins from h = 5 on (the chain at h = 1).
-    expect(served.map((s) => s.forecaster)).toEqual(['markov', 'direct', 'direct', 'direct']);
+    // On the sample's point-in-time regimes the direct table wins from h = 5 on, the duration-aware
+    // chain at h = 1 (the first-order chain wins no horizon).
+    expect(served.map((s) => s.forecaster)).toEqual(['semi-markov', 'direct', 'direct', 'direct']);
     for (const s of served.filter((x) => x.forecaster === 'direct')) {
       const want = directTable(gold[0]!.markov_state, s.horizon);
       s.regime.forEach((row, i) => row.forEach((p, j) => expect(p).toBeCloseTo(want.regime[i]![j]!, 14)));
       s.reachHigh.forEach((p, i) => expect(p).toBeCloseTo(want.reachHigh[i]!, 14));
     }
-    const chainAt1 = served[0]!;
-    chainAt1.regime.forEach((row, i) =>
-      row.forEach((p, j) => expect(p).toBeCloseTo(model.markov.transitionMatrix[i]![j]!, 14)),
-    );
+    // The semi-Markov table holds its age-1 rows (predict computes at the symbol's age).
+    const semiAt1 = served[0]!;
+    const semi = fitSemiMarkovSequences([gold[0]!.markov_state], 3, semiMarkovFit(config.model.semiMarkov));
+    semiAt1.regime.forEach((row, i) => {
+      const want = forecastSemiMarkov(semi, { state: i, age: 1 }, 1, 2).distribution[0]!;
+      row.forEach((p, j) => expect(p).toBeCloseTo(want[j]!, 12));
+    });
   });
 });
 
@@ -99,24 +105,46 @@ describe('predict at each horizon', () => {
     expect(served.logLoss).toBeLessThan(served.markovLogLoss!);
   });
 
-  test('the chain answers where it won, with its intervals, and at horizons never backtested', () => {
-    const one = predict(model, { regime: 'Medium', horizon: 1 });
-    expect(one.forecaster).toMatchObject({ name: 'markov', backtested: true });
-    expect(Object.values(one.probabilities)).toEqual(model.markov.transitionMatrix[1]);
-    expect(one.reachWithin.lower!).toBeLessThanOrEqual(one.reachWithin.probability);
+  test('the semi-Markov chain answers where it won, at the start’s age; the chain at horizons never backtested', () => {
+    const semi = fitSemiMarkovSequences([gold[0]!.markov_state], 3, semiMarkovFit(config.model.semiMarkov));
+    for (const age of [1, 2, 12, 400]) {
+      const one = predict(model, { regime: 'Medium', horizon: 1, age });
+      expect(one.forecaster).toMatchObject({ name: 'semi-markov', backtested: true });
+      const want = forecastSemiMarkov(semi, { state: 1, age }, 1, 2).distribution[0]!;
+      Object.values(one.probabilities).forEach((p, j) => expect(p).toBeCloseTo(want[j]!, 12));
+      expect(one.reachWithin.lower).toBeNull();
+      expect(one.from.age).toBe(age);
+    }
+    // The age matters: a one-day-old Medium leaves more often than a twelve-day-old one.
+    const young = predict(model, { regime: 'Medium', horizon: 1, age: 1 }).probabilities.Medium!;
+    const older = predict(model, { regime: 'Medium', horizon: 1, age: 12 }).probabilities.Medium!;
+    expect(young).not.toBeCloseTo(older, 3);
     const two = predict(model, { regime: 'Medium', horizon: 2 });
     expect(two.forecaster).toEqual({ name: 'markov', backtested: false, logLoss: null, markovLogLoss: null });
     expect(Object.values(two.probabilities)).toEqual(matrixPower(model.markov.transitionMatrix, 2)[1]);
+    expect(two.reachWithin.lower!).toBeLessThanOrEqual(two.reachWithin.probability);
   });
 
-  test('the way out of today’s regime: the served P(leave within h), else 1 − P_ii^h; remaining days 1 / (1 − P_ii)', () => {
-    const served = model.horizonForecasts!.find((s) => s.horizon === 21)!;
-    const high = predict(model, { regime: 'High', horizon: 21 }).leave;
-    expect(high.regime).toBe('High');
-    expect(high.probability).toBe(served.leave[2]);
+  test('the way out of today’s regime: the semi-Markov chain’s at the age, the chain’s beside it', () => {
+    const semi = fitSemiMarkovSequences([gold[0]!.markov_state], 3, semiMarkovFit(config.model.semiMarkov));
+    const high = predict(model, { regime: 'High', horizon: 21, age: 12 }).leave;
+    expect(high).toMatchObject({ regime: 'High', age: 12, by: 'semi-markov' });
+    expect(high.probability).toBeCloseTo(
+      forecastSemiMarkov(semi, { state: 2, age: 12 }, 21, 2).leaveWithin[20]!,
+      12,
+    );
+    expect(high.expectedRemainingDays).toBeCloseTo(expectedRemainingDays(semi, { state: 2, age: 12 }), 10);
     const stay = model.markov.transitionMatrix[2]![2]!;
-    expect(high.expectedRemainingDays).toBeCloseTo(model.markov.expectedSojourn[2]!, 10);
-    expect(predict(model, { regime: 'High', horizon: 4 }).leave.probability).toBeCloseTo(1 - stay ** 4, 14);
+    expect(high.chain.probability).toBeCloseTo(1 - stay ** 21, 14);
+    expect(high.chain.expectedRemainingDays).toBeCloseTo(stay / (1 - stay), 10);
+    // A model without the semi-Markov chain answers with the chain's.
+    const { semiMarkov: _, ...older } = model;
+    const old = predict(older as ModelArtifact, { regime: 'High', horizon: 4 }).leave;
+    expect(old.by).toBe('chain');
+    expect(old.probability).toBeCloseTo(1 - stay ** 4, 14);
+    expect(() => predict(model, { regime: 'High', horizon: 4, age: 0 })).toThrow(
+      /age must be a positive integer/,
+    );
   });
 
   test('a model trained before the backtest (no served tables) answers every horizon from the chain', () => {

@@ -15,6 +15,8 @@ import {
   SemiMarkovInputError,
   type SemiMarkovModel,
   sampleSemiMarkovPath,
+  semiMarkovCell,
+  semiMarkovHorizonTable,
   survivalCurve,
 } from '#shared/model/semi-markov';
 import { createRandom } from '#shared/stats/random';
@@ -262,6 +264,47 @@ describe('forecastSemiMarkov', () => {
     expect(() => forecastSemiMarkov(model, { state: 0, age: 0 }, 5, HIGH)).toThrowError(/age/);
     expect(() => forecastSemiMarkov(model, { state: 0, age: 1 }, 0, HIGH)).toThrowError(/maxHorizon/);
     expect(() => forecastSemiMarkov(model, { state: 0, age: 1 }, 5, 7)).toThrowError(/high state/);
+  });
+});
+
+describe('semiMarkovHorizonTable (every start at once, backward)', () => {
+  const models = new Map<string, SemiMarkovModel>(
+    cases.map(({ name, c }) => [name, fitSemiMarkovSequences(sequencesOf(c), K, c.options)]),
+  );
+
+  it.each(cases)('equals the numpy forward recursion at every fixture start ($name)', ({ name, c }) => {
+    const horizons = c.forecasts[0]!.horizons;
+    const table = semiMarkovHorizonTable(models.get(name)!, horizons, HIGH);
+    for (const f of c.forecasts) {
+      const cell = semiMarkovCell(table, f.start);
+      f.horizons.forEach((h, idx) => {
+        const at = table.horizons.indexOf(h);
+        for (let j = 0; j < K; j++) {
+          expectRel(table.distribution[at]![cell * K + j]!, f.distribution[idx]![j]!, 1e-9);
+        }
+        expectRel(table.reachWithin[at]![cell]!, f.reachWithin[idx]!, 1e-9);
+        expectRel(table.leaveWithin[at]![cell]!, f.leaveWithin[idx]!, 1e-9);
+      });
+    }
+  });
+
+  it('equals forecastSemiMarkov at every cell of the sample, horizons in any order and repeated', () => {
+    const model = models.get('sample')!;
+    const horizons = [21, 1, 5, 21, 63];
+    const table = semiMarkovHorizonTable(model, horizons, HIGH);
+    for (let state = 0; state < K; state++) {
+      for (let age = 1; age <= model.maxAge[state]! + 3; age++) {
+        const forward = forecastSemiMarkov(model, { state, age }, 63, HIGH);
+        const cell = semiMarkovCell(table, { state, age });
+        horizons.forEach((h, at) => {
+          for (let j = 0; j < K; j++) {
+            expect(table.distribution[at]![cell * K + j]!).toBeCloseTo(forward.distribution[h - 1]![j]!, 12);
+          }
+          expect(table.reachWithin[at]![cell]!).toBeCloseTo(forward.reachWithin[h - 1]!, 12);
+          expect(table.leaveWithin[at]![cell]!).toBeCloseTo(forward.leaveWithin[h - 1]!, 12);
+        });
+      }
+    }
   });
 });
 

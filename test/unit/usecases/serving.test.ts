@@ -180,6 +180,7 @@ describe('forecasts start from the live state', () => {
       source: 'live gold',
       symbol: 'SPX',
       date: '2020-06-30',
+      age: 3,
     });
     expect(Object.values(served.probabilities)).toEqual(artifactLike(V1).markov.transitionMatrix[2]);
     expect(logged[0]).toMatchObject({ fromDate: '2020-06-30', fromState: 2 });

@@ -1,0 +1,177 @@
+/**
+ * The out-of-fold backtest of the regime model's 1-day VaR (DOMAIN §5 v2), beside unconditional
+ * historical simulation.
+ *
+ * - Folds: the horizon backtest's — scikit-learn `TimeSeriesSplit(n_splits, gap)` over the sorted
+ *   distinct dates of all gold rows (shared/evaluation/horizon-data.ts).
+ * - A fold's regime model (shared/model/regime-risk.ts, DOMAIN §4.4) is fitted on the next-day
+ *   returns of its training window only: origins t whose day t+1 is on or before the last
+ *   training date.
+ * - Its forecasts: for every test origin t (its date among the fold's test dates, t+1 in the same
+ *   symbol), VaR_q of regime s_t is the forecast for r_{t+1}.
+ * - Historical simulation: the forecast for r_{t+1} is −quantile(1 − q) of the symbol's previous
+ *   `historicalWindow` returns r_{t−W+1..t} (shared/evaluation/var-backtest.ts); no fitting, so no
+ *   fold.
+ * - Both are scored on the same days: the test days where both have a forecast (a symbol's first
+ *   W days have no historical forecast). Kupiec, Christoffersen and conditional coverage as in
+ *   var-backtest.ts, with one series per (symbol, fold): the independence test never pairs days of
+ *   two symbols or two folds.
+ */
+import { fitRegimeRisk, valueAtRisk } from '#shared/model/regime-risk';
+import { EvaluationInputError } from './errors.ts';
+import { buildRegimeHistory, dateFolds, lowerBound, trainingWindow } from './horizon-data.ts';
+import { backtestVar, historicalSimulationVar, type VarBacktest, type VarSeries } from './var-backtest.ts';
+
+/** One symbol's gold rows in date order. */
+export interface VarBacktestInput {
+  readonly symbol: string;
+  readonly day: ArrayLike<number>;
+  readonly states: ArrayLike<number>;
+  /** log_return of each row (r_t, from day t − 1 to day t). */
+  readonly returns: ArrayLike<number>;
+}
+
+export interface VarOutOfFoldOptions {
+  readonly numStates: number;
+  readonly nSplits: number;
+  readonly gap: number;
+  /** VaR levels q (config model.risk.levels). */
+  readonly levels: readonly number[];
+  /** W of historical simulation (config model.risk.historicalWindow). */
+  readonly historicalWindow: number;
+}
+
+export interface VarOutOfFoldReport {
+  nSplits: number;
+  gap: number;
+  historicalWindow: number;
+  /** Days scored (the same for both forecasters). */
+  days: number;
+  /** Symbols with at least one scored day. */
+  symbols: number;
+  levels: { level: number; regime: VarBacktest; historical: VarBacktest }[];
+  /** Symbols left out and why (e.g. a non-finite return). */
+  skipped: { symbol: string; reason: string }[];
+}
+
+/**
+ * Backtests the regime model's 1-day VaR out of fold beside historical simulation (see the module
+ * comment).
+ * @throws EvaluationInputError when no day can be scored by both forecasters
+ * @throws TooFewSamplesError when there are too few distinct dates for the folds
+ */
+export function backtestRegimeVarOutOfFold(
+  inputs: readonly VarBacktestInput[],
+  options: VarOutOfFoldOptions,
+): VarOutOfFoldReport {
+  const { numStates: K, levels, historicalWindow: W } = options;
+  const skipped: { symbol: string; reason: string }[] = [];
+  const usable = inputs.filter((input) => {
+    if (input.returns.length !== input.states.length) {
+      throw new EvaluationInputError(
+        `${input.symbol}: ${input.states.length} states but ${input.returns.length} returns`,
+      );
+    }
+    for (let t = 1; t < input.returns.length; t++) {
+      if (!Number.isFinite(input.returns[t]!)) {
+        skipped.push({ symbol: input.symbol, reason: `log_return on row ${t + 1} is not finite` });
+        return false;
+      }
+    }
+    return true;
+  });
+  const history = buildRegimeHistory(
+    usable.map((u) => ({ symbol: u.symbol, dates: u.day, states: u.states })),
+    K,
+  );
+  const { symbolStart, dateIndex, states } = history;
+  const folds = dateFolds(history, options.nSplits, options.gap);
+
+  // Per symbol: the historical forecasts (from its second row: the first return may be absent).
+  const historical = usable.map((u) => {
+    const tail = Float64Array.from(
+      { length: Math.max(0, u.returns.length - 1) },
+      (_, i) => u.returns[i + 1]!,
+    );
+    return historicalSimulationVar(tail, levels, W).map((forecasts) => {
+      const aligned = new Float64Array(u.returns.length).fill(Number.NaN);
+      aligned.set(forecasts, 1);
+      return aligned;
+    });
+  });
+
+  const regimeSeries: VarSeries[][] = levels.map(() => []);
+  const historicalSeries: VarSeries[][] = levels.map(() => []);
+  const scoredSymbols = new Set<number>();
+  let days = 0;
+  for (const fold of folds) {
+    const window = trainingWindow(history, fold);
+    const model = fitRegimeRisk(
+      usable.map((u, s) => {
+        const start = symbolStart[s]!;
+        const end = window.end[s]!;
+        return { states: states.subarray(start, end), returns: sliceOf(u.returns, 0, end - start) };
+      }),
+      K,
+      { levels, quantiles: [] },
+    );
+    const byRegime = levels.map((level) =>
+      model.samples.map((sample) => (sample.length === 0 ? Number.NaN : valueAtRisk(sample, level))),
+    );
+    usable.forEach((u, s) => {
+      const start = symbolStart[s]!;
+      const n = u.returns.length;
+      // The fold's test origins of this symbol are consecutive rows [a, b) (dates increase); their
+      // forecast days are a+1..b (within the symbol).
+      const a = lowerBound(dateIndex, fold.testDates.start, start, start + n) - start;
+      const b = Math.min(lowerBound(dateIndex, fold.testDates.end, start, start + n) - start, n - 1);
+      if (b <= a) return;
+      const span = b - a;
+      const regimeVar = levels.map(() => new Float64Array(span).fill(Number.NaN));
+      const historicalVar = levels.map(() => new Float64Array(span).fill(Number.NaN));
+      let count = 0;
+      for (let t = a; t < b; t++) {
+        const state = states[start + t]!;
+        const both = levels.every(
+          (_, l) => Number.isFinite(byRegime[l]![state]!) && Number.isFinite(historical[s]![l]![t + 1]!),
+        );
+        if (!both) continue;
+        levels.forEach((_, l) => {
+          regimeVar[l]![t - a] = byRegime[l]![state]!;
+          historicalVar[l]![t - a] = historical[s]![l]![t + 1]!;
+        });
+        count++;
+      }
+      if (count === 0) return;
+      days += count;
+      scoredSymbols.add(s);
+      const outcomes = sliceOf(u.returns, a + 1, b + 1);
+      levels.forEach((_, l) => {
+        regimeSeries[l]!.push({ valueAtRisk: regimeVar[l]!, returns: outcomes });
+        historicalSeries[l]!.push({ valueAtRisk: historicalVar[l]!, returns: outcomes });
+      });
+    });
+  }
+  if (days === 0) {
+    throw new EvaluationInputError(
+      `no test day has both a regime VaR and a ${W}-day historical VaR (each symbol needs more than ${W} returns)`,
+    );
+  }
+  return {
+    nSplits: options.nSplits,
+    gap: options.gap,
+    historicalWindow: W,
+    days,
+    symbols: scoredSymbols.size,
+    levels: levels.map((level, l) => ({
+      level,
+      regime: backtestVar(regimeSeries[l]!, level),
+      historical: backtestVar(historicalSeries[l]!, level),
+    })),
+    skipped,
+  };
+}
+
+function sliceOf(values: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
+  return values instanceof Float64Array ? values.subarray(start, end) : Array.from(values).slice(start, end);
+}
