@@ -104,6 +104,10 @@ export interface CurrentRegime {
   leaveWithin5?: number;
   leaveWithin21?: number;
   expectedRemainingDays?: JsonNumber;
+  /** Days in today's regime (null for a symbol known only from the model's training day). */
+  regimeAge?: number | null;
+  /** Today's regime's 1-day VaR/ES per level (null for a model without regime risk). */
+  risk?: { level: number; valueAtRisk: number; expectedShortfall: number }[] | null;
 }
 
 export interface RegimesResponse {
@@ -249,7 +253,74 @@ export interface ModelReport {
     degenerate: boolean;
     degeneracyReasons: string[];
   } | null;
-  latest: Record<string, { date: string; state: number; regime: string }>;
+  latest: Record<string, { date: string; state: number; regime: string; age?: number }>;
+  /** The duration-aware chain (DOMAIN §4.2); absent for models trained before it. */
+  semiMarkov?: SemiMarkovReport | null;
+  /** Regime-conditional risk and its VaR backtest (DOMAIN §4.4, §5); absent for older models. */
+  risk?: RiskReport | null;
+}
+
+export interface SemiMarkovReport {
+  options: { alpha: number; minAtRisk: number; hazardPrior: number };
+  bootstrap: { samples: number; seed: number; mass: number };
+  maxAge: number[];
+  regimes: {
+    regime: string;
+    runs: number;
+    uncensoredRuns: number;
+    longestRun: number;
+    shortRuns: { observed: number | null; geometric: number };
+    survival: { days: number; semiMarkov: number; chain: number }[];
+    expectedRemaining: {
+      age: number;
+      semiMarkov: JsonNumber;
+      lower: JsonNumber;
+      upper: JsonNumber;
+      chain: JsonNumber;
+    }[];
+  }[];
+}
+
+export interface VarTest {
+  n: number;
+  violations: number;
+  rate: number;
+  expectedRate: number;
+  kupiec: { statistic: number; pValue: number };
+  independence: { statistic: number; pValue: number };
+  conditionalCoverage: { statistic: number; pValue: number };
+}
+
+export interface RiskReport {
+  units: 'log return';
+  levels: number[];
+  regimes: {
+    regime: string;
+    distribution: {
+      n: number;
+      mean: number;
+      sd: number | null;
+      skewness: number | null;
+      risk: { level: number; valueAtRisk: number; expectedShortfall: number }[];
+    } | null;
+  }[];
+  horizons: {
+    draws: number;
+    seed: number;
+    paths: string;
+    table: {
+      horizon: number;
+      byRegime: { regime: string; valueAtRisk: number[] | null; expectedShortfall: number[] | null }[];
+    }[];
+  };
+  backtest: {
+    nSplits: number;
+    gap: number;
+    historicalWindow: number;
+    days: number;
+    symbols: number;
+    levels: { level: number; regime: VarTest; historical: VarTest }[];
+  } | null;
 }
 
 export interface ModelDetailsResponse {

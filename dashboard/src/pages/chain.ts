@@ -14,9 +14,11 @@ import {
   formatPValue,
   toNumber,
 } from '../lib/format.ts';
+import { regimeColor } from '../lib/palette.ts';
 import { withParams } from '../lib/route.ts';
 import { chooseVersion, heatColor, reachTable, transitionCells } from '../lib/shape.ts';
 import type { LikelihoodRatioTest, ModelDetailsResponse, ModelReport } from '../lib/types.ts';
+import { lineChart } from '../ui/charts.ts';
 import { badge, facts, h, meter, notice, pageHeading, section, table } from '../ui/dom.ts';
 import { regimeBadge, versionPicker } from '../ui/widgets.ts';
 import type { Page } from './context.ts';
@@ -333,6 +335,79 @@ function hmm(report: ModelReport): HTMLElement | null {
   );
 }
 
+/**
+ * How long regimes last (the semi-Markov chain, DOMAIN §4.2): per regime the chance of still being
+ * in a run after d days beside the chain's geometric P_ii^d, the short runs the chain misses, and
+ * the expected remaining days at a few ages with their bootstrap intervals.
+ */
+function durationsByAge(report: ModelReport): HTMLElement | null {
+  const sm = report.semiMarkov;
+  if (!sm) return null;
+  const days = sm.regimes[0]!.survival.map((s) => s.days);
+  const mass = formatPercent(sm.bootstrap.mass, 0);
+  return section(
+    'survival',
+    'How long regimes last (semi-Markov chain)',
+    h(
+      'p',
+      { class: 'muted' },
+      'The first-order chain makes every stay geometric: the chance of leaving is the same on day 1 and on day 100. The semi-Markov chain lets it depend on the age in the regime. Solid: semi-Markov; dashed: the chain.',
+    ),
+    lineChart({
+      title: 'Still in the regime after d days',
+      description:
+        'Survival of a regime run by its length, semi-Markov chain against the Markov chain, per regime.',
+      x: days,
+      time: false,
+      xFormat: (v) => `${v} d`,
+      yRange: [0, 1],
+      yFormat: (v) => formatPercent(v, 0),
+      height: 240,
+      series: sm.regimes.flatMap((r, i) => [
+        {
+          label: `${r.regime} (semi-Markov)`,
+          values: r.survival.map((s) => s.semiMarkov),
+          color: regimeColor(i, report.labels.length),
+          format: (v: number) => formatPercent(v, 1),
+        },
+        {
+          label: `${r.regime} (chain)`,
+          values: r.survival.map((s) => s.chain),
+          color: regimeColor(i, report.labels.length),
+          dash: [6, 4],
+          format: (v: number) => formatPercent(v, 1),
+        },
+      ]),
+    }),
+    table({
+      caption: `Runs and remaining days (${mass} intervals from ${formatCount(sm.bootstrap.samples)} bootstrap resamples of runs)`,
+      rowHeader: true,
+      columns: [
+        'Regime',
+        { label: 'Runs', numeric: true },
+        { label: 'Runs ≤ 2 days', numeric: true },
+        { label: 'Geometric predicts', numeric: true },
+        ...sm.regimes[0]!.expectedRemaining.map((e) => ({
+          label: `Remaining at age ${e.age}`,
+          numeric: true,
+        })),
+        { label: 'Chain, any age', numeric: true },
+      ],
+      rows: sm.regimes.map((r) => [
+        regimeBadge(r.regime, report.labels),
+        formatCount(r.runs),
+        r.shortRuns.observed === null ? '—' : formatPercent(r.shortRuns.observed, 1),
+        formatPercent(r.shortRuns.geometric, 1),
+        ...r.expectedRemaining.map(
+          (e) =>
+            `${formatDays(e.semiMarkov, 1)} ${formatInterval(e.lower, e.upper, (x) => formatNumber(toNumber(x) ?? Number.NaN, 1))}`,
+        ),
+        formatDays(r.expectedRemaining[0]!.chain, 1),
+      ]),
+    }),
+  );
+}
+
 export const chainPage: Page = async (ctx) => {
   const models = await ctx.api.models();
   const empty = modelsEmptyState(models, ctx.status);
@@ -356,6 +431,7 @@ export const chainPage: Page = async (ctx) => {
     summary(details),
     heatMap(report),
     h('div', { class: 'columns' }, stationary(report), durations(report)),
+    durationsByAge(report),
     hitting(report),
     passageTimes(report),
     tests(report),

@@ -2,7 +2,7 @@
 import { ApiError } from '../lib/api.ts';
 import { configNumber } from '../lib/config-view.ts';
 import { timelineEmptyState } from '../lib/empty.ts';
-import { formatCount, formatPercent } from '../lib/format.ts';
+import { formatCount, formatDays, formatPercent, formatPValue } from '../lib/format.ts';
 import { regimeColor } from '../lib/palette.ts';
 import { timelineParams, timelineState, withParams } from '../lib/route.ts';
 import {
@@ -13,7 +13,7 @@ import {
   secondsToIsoDay,
   timelineSeries,
 } from '../lib/shape.ts';
-import type { ConfigResponse, TimelineResponse } from '../lib/types.ts';
+import type { ConfigResponse, CurrentRegime, ModelReport, TimelineResponse } from '../lib/types.ts';
 import { lineChart } from '../ui/charts.ts';
 import { h, notice, pageHeading, section, selectField, table } from '../ui/dom.ts';
 import { regimeBadge, regimeLegend } from '../ui/widgets.ts';
@@ -161,6 +161,94 @@ function summary(timeline: TimelineResponse): HTMLElement {
   );
 }
 
+/**
+ * Risk from the symbol's current regime (DOMAIN §4.2, §4.4): how long the regime is expected to
+ * last from its age, and the VaR/ES at a few horizons from the production model's report — the
+ * figures /predict answers for this start — with the out-of-fold VaR backtest beside historical
+ * simulation.
+ */
+function riskSection(
+  current: CurrentRegime,
+  report: ModelReport | null,
+  labels: readonly string[],
+): HTMLElement {
+  const risk = report?.risk;
+  const state = labels.indexOf(current.regime);
+  if (!risk || state < 0) {
+    return section(
+      'risk',
+      'Risk',
+      notice(
+        'empty',
+        'No regime risk in this model',
+        'The production model was trained before regime-conditional risk existed: drop a new file into the bronze bucket (or run the pipeline again) and the next model carries it.',
+      ),
+    );
+  }
+  const level = (q: number) => `${Math.round(q * 1000) / 10} %`;
+  const backtest = risk.backtest;
+  return section(
+    'risk',
+    `Risk from today’s regime (${current.regime}${current.regimeAge ? ` for ${current.regimeAge} days` : ''}, as of ${current.date})`,
+    h(
+      'p',
+      { class: 'muted' },
+      `P(leaving ${current.regime} within 5 days) ${current.leaveWithin5 === undefined ? '—' : formatPercent(current.leaveWithin5, 1)}, within 21 days ${current.leaveWithin21 === undefined ? '—' : formatPercent(current.leaveWithin21, 1)}; expected remaining days ${formatDays(current.expectedRemainingDays)}. ` +
+        `VaR and ES are losses in log-return units, from ${formatCount(risk.horizons.draws)} simulated regime paths starting in ${current.regime}.`,
+    ),
+    table({
+      caption: `Value-at-Risk and expected shortfall from ${current.regime}, by horizon`,
+      rowHeader: true,
+      columns: [
+        'Horizon',
+        ...risk.levels.flatMap((q) => [
+          { label: `VaR ${level(q)}`, numeric: true },
+          { label: `ES ${level(q)}`, numeric: true },
+        ]),
+      ],
+      rows: risk.horizons.table.map((row) => {
+        const g = row.byRegime[state]!;
+        return [
+          `${row.horizon} ${row.horizon === 1 ? 'day' : 'days'}`,
+          ...risk.levels.flatMap((_, l) => [
+            g.valueAtRisk ? formatPercent(g.valueAtRisk[l]!, 2) : '—',
+            g.expectedShortfall ? formatPercent(g.expectedShortfall[l]!, 2) : '—',
+          ]),
+        ];
+      }),
+    }),
+    backtest
+      ? table({
+          caption: `The 1-day VaR out of fold on ${formatCount(backtest.days)} days, beside ${backtest.historicalWindow}-day historical simulation (all symbols of the model)`,
+          rowHeader: true,
+          columns: [
+            'Level · forecaster',
+            { label: 'Violations', numeric: true },
+            { label: 'Rate', numeric: true },
+            { label: 'Kupiec p', numeric: true },
+            { label: 'Independence p', numeric: true },
+            { label: 'Conditional coverage p', numeric: true },
+          ],
+          rows: backtest.levels.flatMap((l) =>
+            (
+              [
+                ['regime model', l.regime],
+                ['historical simulation', l.historical],
+              ] as const
+            ).map(([name, t]) => [
+              `${level(l.level)} · ${name}`,
+              formatCount(t.violations),
+              `${formatPercent(t.rate, 2)} (expected ${formatPercent(t.expectedRate, 0)})`,
+              formatPValue(t.kupiec.pValue),
+              formatPValue(t.independence.pValue),
+              formatPValue(t.conditionalCoverage.pValue),
+            ]),
+          ),
+        })
+      : null,
+  );
+}
+
 export const timelinePage: Page = async (ctx) => {
   const state = timelineState(ctx.route.params);
   const [regimes, config] = await Promise.all([ctx.api.regimes(), ctx.api.config().catch(() => null)]);
@@ -198,6 +286,13 @@ export const timelinePage: Page = async (ctx) => {
     throw error;
   }
   const empty = timelineEmptyState(symbols, timeline, state, ctx.status);
+  const current = regimes.symbols.find((s) => s.symbol === symbol)!;
+  const report = regimes.modelVersion
+    ? await ctx.api
+        .model(regimes.modelVersion)
+        .then((d) => d.report)
+        .catch(() => null)
+    : null;
   return h(
     'div',
     null,
@@ -214,6 +309,7 @@ export const timelinePage: Page = async (ctx) => {
             `${formatCount(timeline.rows.length)} trading days, ${timeline.rows[0]?.date} to ${timeline.rows.at(-1)?.date}.`,
           ),
           charts(ctx, timeline, config),
+          riskSection(current, report, regimes.labels ?? report?.labels ?? []),
           summary(timeline),
         ),
   );
