@@ -205,6 +205,26 @@ describe('with the S&P 500 sample', () => {
           timeline.labels.map((label, k) => [label, counts[k]]),
         );
         expect(await page.locator('#main canvas').count()).toBeGreaterThanOrEqual(2);
+        // The Risk section: today's regime's VaR by horizon, as the production model's report has it.
+        const regimes = await api<{ modelVersion: string; symbols: { symbol: string; regime: string }[] }>(
+          rt,
+          '/regimes',
+        );
+        const spx = regimes.symbols.find((x) => x.symbol === 'SPX')!;
+        const details = await api<{
+          report: {
+            labels: string[];
+            risk: { horizons: { table: { horizon: number; byRegime: { valueAtRisk: number[] }[] }[] } };
+          };
+        }>(rt, `/models/${regimes.modelVersion}`);
+        const state = details.report.labels.indexOf(spx.regime);
+        const riskRows = await tableCells(page, '#section-risk .risk-horizons tbody tr');
+        expect(riskRows.map((r) => r[1])).toEqual(
+          details.report.risk.horizons.table.map(
+            (t) => `${(100 * t.byRegime[state]!.valueAtRisk[0]!).toFixed(2)}\u00a0%`,
+          ),
+        );
+        expect(await page.locator('#section-risk').textContent()).toContain('historical simulation');
       },
     },
     models: {
@@ -236,13 +256,19 @@ describe('with the S&P 500 sample', () => {
         const scores = model.slice(1).map((c) => numberOf(c.replace(' ★', '')));
         expect(scores).toHaveLength(5);
         for (const s of scores) expect(s).toBeGreaterThanOrEqual(0);
-        // The horizon backtest: 4 forecasters at each of the 4 horizons, the served one starred,
+        // The horizon backtest: 5 forecasters at each of the 4 horizons, the served one starred,
         // and where the chain loses in words.
-        const names = ['Markov chain', 'Direct h-step table', 'Climatology', 'Fitted persistence'];
+        const names = [
+          'Markov chain',
+          'Semi-Markov chain',
+          'Direct h-step table',
+          'Climatology',
+          'Fitted persistence',
+        ];
         const horizons = (await tableCells(page, '#section-horizons tbody tr')).filter((r) =>
           names.includes(r[0]?.replace(' ★', '') ?? ''),
         );
-        expect(horizons).toHaveLength(16);
+        expect(horizons).toHaveLength(20);
         expect(horizons.filter((r) => r[0]?.endsWith('★'))).toHaveLength(4);
         expect(await page.locator('#section-horizons').textContent()).toContain('Where the chain loses');
       },

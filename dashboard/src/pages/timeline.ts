@@ -198,6 +198,7 @@ function riskSection(
     ),
     table({
       caption: `Value-at-Risk and expected shortfall from ${current.regime}, by horizon`,
+      className: 'risk-horizons',
       rowHeader: true,
       columns: [
         'Horizon',
