@@ -17,7 +17,7 @@
  *   var-backtest.ts, with one series per (symbol, fold): the independence test never pairs days of
  *   two symbols or two folds.
  */
-import { fitRegimeRisk, valueAtRisk } from '#shared/model/regime-risk';
+import { numpyLinearQuantile } from '#shared/monitoring/drift-stats';
 import { EvaluationInputError } from './errors.ts';
 import { buildRegimeHistory, dateFolds, lowerBound, trainingWindow } from './horizon-data.ts';
 import { backtestVar, historicalSimulationVar, type VarBacktest, type VarSeries } from './var-backtest.ts';
@@ -106,17 +106,9 @@ export function backtestRegimeVarOutOfFold(
   let days = 0;
   for (const fold of folds) {
     const window = trainingWindow(history, fold);
-    const model = fitRegimeRisk(
-      usable.map((u, s) => {
-        const start = symbolStart[s]!;
-        const end = window.end[s]!;
-        return { states: states.subarray(start, end), returns: sliceOf(u.returns, 0, end - start) };
-      }),
-      K,
-      { levels, quantiles: [] },
-    );
+    const samples = trainingReturns(usable, symbolStart, window.end, states, K);
     const byRegime = levels.map((level) =>
-      model.samples.map((sample) => (sample.length === 0 ? Number.NaN : valueAtRisk(sample, level))),
+      samples.map((sample) => (sample.length === 0 ? Number.NaN : -quantileBySelection(sample, 1 - level))),
     );
     usable.forEach((u, s) => {
       const start = symbolStart[s]!;
@@ -174,4 +166,78 @@ export function backtestRegimeVarOutOfFold(
 
 function sliceOf(values: ArrayLike<number>, start: number, end: number): ArrayLike<number> {
   return values instanceof Float64Array ? values.subarray(start, end) : Array.from(values).slice(start, end);
+}
+
+/**
+ * Each regime's next-day returns r[t+1] of a fold's training window (rows t, t+1 both before the
+ * window's end in their symbol), unsorted: the returns shared/model/regime-risk.ts
+ * `nextDayReturnsByRegime` collects, without its sort (a fold needs two order statistics).
+ */
+function trainingReturns(
+  inputs: readonly VarBacktestInput[],
+  symbolStart: Int32Array,
+  end: Int32Array,
+  states: Uint8Array,
+  k: number,
+): Float64Array[] {
+  const counts = new Int32Array(k);
+  inputs.forEach((_, s) => {
+    for (let r = symbolStart[s]!; r + 1 < end[s]!; r++) counts[states[r]!]!++;
+  });
+  const out = Array.from(counts, (n) => new Float64Array(n));
+  const filled = new Int32Array(k);
+  inputs.forEach((u, s) => {
+    const start = symbolStart[s]!;
+    for (let r = start; r + 1 < end[s]!; r++) {
+      const state = states[r]!;
+      out[state]![filled[state]!++] = u.returns[r - start + 1]!;
+    }
+  });
+  return out;
+}
+
+/**
+ * numpy's linear-interpolation quantile (drift-stats `numpyLinearQuantile`) of an unsorted sample,
+ * from the two order statistics it needs, found by selection (O(n); reorders `values`).
+ */
+export function quantileBySelection(values: Float64Array, probability: number): number {
+  const n = values.length;
+  const virtualIndex = (n - 1) * probability;
+  if (n <= 2 || virtualIndex <= 0 || virtualIndex >= n - 1) {
+    return numpyLinearQuantile(Float64Array.from(values).sort(), probability);
+  }
+  const below = Math.floor(virtualIndex);
+  select(values, below);
+  let next = Number.POSITIVE_INFINITY;
+  for (let i = below + 1; i < n; i++) if (values[i]! < next) next = values[i]!;
+  return numpyLinearQuantile([values[below]!, next], virtualIndex - below);
+}
+
+/** Reorders `a` so that a[k] is its k-th smallest value, smaller or equal ones before, larger or equal after (Hoare quickselect, median-of-three). */
+function select(a: Float64Array, k: number): void {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[lo]!;
+    const y = a[mid]!;
+    const z = a[hi]!;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i] = a[j]!;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
 }

@@ -31,7 +31,6 @@ import {
   fitSemiMarkov,
   isCensored,
   type RegimeRun,
-  randomIndex,
   type SemiMarkovFitOptions,
   type SemiMarkovModel,
   survivalCurve,
@@ -208,17 +207,25 @@ function bootstrapRemaining(
       days[i] = 0;
       const len = lengths[i]!;
       const done = complete[i]!;
+      const c = count[i]!;
+      const e = ends[i]!;
       const n = len.length;
+      let d = 0;
+      let u = 0;
       for (let r = 0; r < n; r++) {
-        const j = randomIndex(random, n);
+        // randomIndex(random, n), inlined (the same draw).
+        const x = Math.floor(random.uniform() * n);
+        const j = x < n ? x : n - 1;
         const L = len[j]!;
-        count[i]![L]! += 1;
-        days[i]! += L;
-        if (done[j]) {
-          ends[i]![L]! += 1;
-          uncensored[i]! += 1;
+        c[L]! += 1;
+        d += L;
+        if (done[j] === 1) {
+          e[L]! += 1;
+          u += 1;
         }
       }
+      days[i] = d;
+      uncensored[i] = u;
     }
     let allDays = 0;
     let allUncensored = 0;

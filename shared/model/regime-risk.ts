@@ -291,24 +291,34 @@ export function simulateHorizonRiskCurve(
   }
   const maxHorizon = horizons[horizons.length - 1]!;
   const random = createRandom(options.seed);
-  const path = new Int32Array(Math.max(0, maxHorizon - 1));
+  const path = new Int32Array(maxHorizon);
+  path[0] = startState;
+  const stored = Int32Array.from(horizons);
+  // Every regime's returns in one buffer: regime j's are pooled[start[j] .. start[j] + size[j]).
+  const k = model.k;
+  const size = Int32Array.from(model.samples, (x) => x.length);
+  const start = new Int32Array(k);
+  for (let j = 1; j < k; j++) start[j] = start[j - 1]! + size[j - 1]!;
+  const pooled = new Float64Array(start[k - 1]! + size[k - 1]!);
+  model.samples.forEach((x, j) => pooled.set(x, start[j]!));
   // totals[n·draws + s]: draw s's return over horizons[n] days.
   const totals = new Float64Array(draws * horizons.length);
+  const tail = path.subarray(1);
   for (let s = 0; s < draws; s++) {
-    if (maxHorizon > 1) sampler(random, maxHorizon - 1, path);
-    let state = startState;
+    if (maxHorizon > 1) sampler(random, maxHorizon - 1, tail);
     let sum = 0;
     let next = 0;
     for (let m = 0; m < maxHorizon; m++) {
-      if (m > 0) state = path[m - 1]!;
-      const sample = model.samples[state];
-      if (sample === undefined || sample.length === 0) {
+      const state = path[m]!;
+      const n = size[state]!;
+      if (n === 0) {
         throw new RegimeRiskInputError(
           `a simulated path entered regime ${state}, which has no observed return`,
         );
       }
-      sum += sample[Math.min(sample.length - 1, Math.floor(random.uniform() * sample.length))]!;
-      if (m + 1 === horizons[next]) totals[next++ * draws + s] = sum;
+      const u = Math.floor(random.uniform() * n);
+      sum += pooled[start[state]! + (u < n ? u : n - 1)]!;
+      if (m + 1 === stored[next]) totals[next++ * draws + s] = sum;
     }
   }
   const levels = [...options.levels];
@@ -345,16 +355,21 @@ export function markovPathSampler(p: ReadonlyArray<ArrayLike<number>>, startStat
   if (!Number.isInteger(startState) || startState < 0 || startState >= k) {
     throw new RegimeRiskInputError(`start state ${startState} is not in 0..${k - 1}`);
   }
+  const flat = new Float64Array(k * k);
+  p.forEach((row, i) => {
+    for (let j = 0; j < k; j++) flat[i * k + j] = row[j]!;
+  });
   return (random, steps, out) => {
     let state = startState;
     for (let t = 0; t < steps; t++) {
-      const row = p[state]!;
+      const base = state * k;
       let u = random.uniform();
       let next = state;
       for (let j = 0; j < k; j++) {
-        if (row[j] === 0) continue;
+        const q = flat[base + j]!;
+        if (q === 0) continue;
         next = j;
-        u -= row[j]!;
+        u -= q;
         if (u < 0) break;
       }
       state = next;

@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EvaluationInputError } from '#shared/evaluation/errors';
-import { backtestRegimeVarOutOfFold } from '#shared/evaluation/var-out-of-fold';
+import { backtestRegimeVarOutOfFold, quantileBySelection } from '#shared/evaluation/var-out-of-fold';
+import { numpyLinearQuantile } from '#shared/monitoring/drift-stats';
+import { createRandom } from '#shared/stats/random';
 
 interface Scores {
   n: number;
@@ -97,5 +99,22 @@ describe('backtestRegimeVarOutOfFold', () => {
     }));
     expect(() => backtestRegimeVarOutOfFold(short, options)).toThrow(EvaluationInputError);
     expect(() => backtestRegimeVarOutOfFold(short, options)).toThrow(/250-day historical VaR/);
+  });
+});
+
+describe('quantileBySelection', () => {
+  it('equals numpy’s linear quantile of the sorted sample, ties and edges included', () => {
+    const random = createRandom(5);
+    for (let trial = 0; trial < 300; trial++) {
+      const n = 1 + Math.floor(random.uniform() * 60);
+      const ties = random.uniform() < 0.5;
+      const values = Float64Array.from({ length: n }, () =>
+        ties ? Math.floor(random.uniform() * 5) : random.uniform() - 0.5,
+      );
+      for (const p of [0, 0.01, 0.05, 0.5, 0.95, 0.99, 1, random.uniform()]) {
+        const sorted = Float64Array.from(values).sort();
+        expect(quantileBySelection(Float64Array.from(values), p)).toBe(numpyLinearQuantile(sorted, p));
+      }
+    }
   });
 });
