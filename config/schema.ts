@@ -103,6 +103,7 @@ export const modelConfigSchema = z.strictObject({
     varianceFloorRatio: z.number().positive(),
     returnScale: z.number().positive(),
     evaluate: z.boolean(),
+    densityEvaluation: z.boolean(),
   }),
   reference: z.strictObject({
     quantiles: z.number().int().min(2).max(1000),

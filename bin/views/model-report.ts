@@ -115,6 +115,25 @@ export function formatModelReport(r: ModelReport): string {
       `  log-likelihood ${f(r.hmm.logLikelihood, 2)} · AIC ${f(r.hmm.aic, 1)} · BIC ${f(r.hmm.bic, 1)}${r.hmm.degenerate ? ` · DEGENERATE (${r.hmm.degeneracyReasons.join(', ')})` : ''}`,
     );
   }
+  if (r.hmmDensity) {
+    const d = r.hmmDensity;
+    const names = {
+      hmm: 'HMM (filtered mixture)',
+      regime: 'regime-conditional KDE',
+      unconditional: 'unconditional KDE',
+    };
+    out.push(
+      '',
+      `Next-day return density, out of fold (${d.nSplits} date folds, gap ${d.gap}; ${d.origins} origins of ${d.symbols} symbol(s); mean log density, higher is better):`,
+      ...d.models.map(
+        (m) =>
+          `  ${names[m.name].padEnd(26)} ${f(m.meanLogDensity, 4)}   per fold: ${m.foldMeanLogDensity.map((v) => (v === null ? 'n/a' : f(v, 3))).join(' · ')}${m.name === d.winner ? '   ← best' : ''}`,
+      ),
+      ...(d.degenerateFolds.length
+        ? [`  ! degenerate HMM fit in fold(s) ${d.degenerateFolds.map((x) => x + 1).join(', ')}`]
+        : []),
+    );
+  }
   out.push(...semiMarkovSection(r), ...riskSection(r));
   if (c.warnings.length > 0) out.push('', 'Warnings:', ...c.warnings.map((w) => `  ! ${w}`));
   out.push('', 'Latest regime per symbol:');

@@ -12,6 +12,7 @@ import type { ServingHorizon, StoredHorizonTable, WalkForwardReport } from '#sha
 import type { DriftCalibration } from '#shared/monitoring/drift-calibration';
 import type { StoredRegimeRisk, StoredSemiMarkov } from './duration-risk.ts';
 import type { GaussianHmmParams } from './hmm.ts';
+import type { DensityComparison } from './hmm-density.ts';
 import type { HmmEvaluation } from './hmm-evaluation.ts';
 import type { ChainAnalysis } from './markov.ts';
 import { parseModelJson, stringifyModelJson } from './model-json.ts';
@@ -43,7 +44,14 @@ export interface ModelArtifact {
    * `markov`: the one-day walk-forward evaluation (first version); `horizons`: the horizon backtest
    * (DOMAIN §5 v2) — absent in models trained before it, null when the gold was too short for it.
    */
-  evaluation: { markov: WalkForwardReport; hmm: HmmEvaluation | null; horizons?: StoredHorizonTable | null };
+  evaluation: {
+    markov: WalkForwardReport;
+    /** The first version's HMM score on the regime labels (config hmm.evaluate); null when off. */
+    hmm: HmmEvaluation | null;
+    horizons?: StoredHorizonTable | null;
+    /** DOMAIN §4.5 v2: the HMM on the predictive density of the next day's return (config hmm.densityEvaluation). */
+    hmmDensity?: DensityComparison | null;
+  };
   /** What is served at each backtested horizon: its out-of-fold winner, refitted on all rows. */
   horizonForecasts?: ServingHorizon[];
   hmm: {

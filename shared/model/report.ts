@@ -88,6 +88,21 @@ export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 
             degenerate: a.hmm.degenerate,
             degeneracyReasons: a.hmm.degeneracyReasons,
           },
+    /**
+     * DOMAIN §4.5 v2: the HMM against the regime-conditional and unconditional kernel densities, on
+     * the out-of-fold mean log density of the next day's return (higher is better).
+     */
+    hmmDensity: a.evaluation.hmmDensity
+      ? {
+          nSplits: a.evaluation.hmmDensity.nSplits,
+          gap: a.evaluation.hmmDensity.gap,
+          origins: a.evaluation.hmmDensity.origins,
+          symbols: a.evaluation.hmmDensity.symbols,
+          models: a.evaluation.hmmDensity.models,
+          winner: a.evaluation.hmmDensity.winner,
+          degenerateFolds: a.evaluation.hmmDensity.degenerateFolds,
+        }
+      : null,
     /** The duration-aware chain (DOMAIN §4.2): per regime, runs, survival and remaining days beside the chain's. */
     semiMarkov: a.semiMarkov
       ? {

@@ -29,6 +29,7 @@ import { calibrateDrift, type DriftCalibrationOptions } from '#shared/monitoring
 import { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION, type ModelArtifact } from './artifact.ts';
 import { fitStoredRisk, fitStoredSemiMarkov, type StoredRegimeRisk } from './duration-risk.ts';
 import { fitGaussianHmm, type GaussianHmmFit, type GaussianHmmFitOptions } from './hmm.ts';
+import { compareNextDayDensity, type DensityComparison } from './hmm-density.ts';
 import { evaluateHmmOnFolds, type HmmEvaluation } from './hmm-evaluation.ts';
 import { analyseChain, type ChainAnalysis, type ChainAnalysisOptions, transitionCounts } from './markov.ts';
 import { symbolReferences } from './reference.ts';
@@ -150,6 +151,8 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
 
   const hmm =
     hmmFit === null ? null : { fit: hmmFit.fit, evaluation: evaluateHmm(hmmFit, pairs, cfg, notes) };
+  const hmmDensity =
+    hmmFit !== null && cfg.hmm.densityEvaluation ? densityComparison(tables, hmmFit, cfg, notes) : null;
   const semiMarkov = fitStoredSemiMarkov(sequences, labels, chain.transitionMatrix, cfg.semiMarkov);
   const risk = regimeRisk(tables, chain.transitionMatrix, labels, cfg, notes);
   let first = Number.POSITIVE_INFINITY;
@@ -181,7 +184,12 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
     createdAt: ctx.now.toISOString(),
     labels: [...labels],
     markov: chain,
-    evaluation: { markov: evaluation, hmm: hmm?.evaluation ?? null, horizons: horizons?.table ?? null },
+    evaluation: {
+      markov: evaluation,
+      hmm: hmm?.evaluation ?? null,
+      horizons: horizons?.table ?? null,
+      hmmDensity,
+    },
     ...(horizons ? { horizonForecasts: horizons.serving } : {}),
     hmm: hmm === null ? null : { returnScale: cfg.hmm.returnScale, ...summariseHmm(hmm.fit) },
     semiMarkov,
@@ -316,6 +324,38 @@ function fitHmm(tables: readonly ModelGoldTable[], cfg: ModelConfig, notes: stri
     fitOptions,
   );
   return { fit, series, fitOptions, someLeftOut: short.length > 0 };
+}
+
+/**
+ * DOMAIN §4.5 v2: the HMM against the regime-conditional kernel density on the out-of-fold
+ * predictive log density of the next day's return, over the symbols it was fitted on; null with a
+ * note when the gold is too short for the date folds.
+ */
+function densityComparison(
+  tables: readonly ModelGoldTable[],
+  hmm: HmmTraining,
+  cfg: ModelConfig,
+  notes: string[],
+): DensityComparison | null {
+  const fitted = new Set(hmm.series.map((s) => s.symbol));
+  try {
+    return compareNextDayDensity(
+      tables
+        .filter((t) => fitted.has(t.symbol))
+        .map((t) => ({ symbol: t.symbol, day: t.day, states: t.markov_state, returns: t.log_return })),
+      {
+        numStates: cfg.hmm.states,
+        nSplits: cfg.evaluation.folds,
+        gap: cfg.evaluation.gap,
+        returnScale: cfg.hmm.returnScale,
+        fit: hmm.fitOptions,
+      },
+    );
+  } catch (error) {
+    if (!(error instanceof TooFewSamplesError || error instanceof EvaluationInputError)) throw error;
+    notes.push(`HMM density comparison skipped: ${error.message}`);
+    return null;
+  }
 }
 
 /** The HMM scored on the walk-forward folds of the pairs of the symbols it was fitted on. */

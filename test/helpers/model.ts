@@ -24,7 +24,8 @@ export async function sampleGold(): Promise<GoldTable[]> {
 }
 
 export async function sampleModel(
-  overrides: { hmm?: boolean } = {},
+  /** hmm: fit the HMM (default on); hmmLabels: also the first version's HMM score on the labels (config hmm.evaluate). */
+  overrides: { hmm?: boolean; hmmLabels?: boolean } = {},
 ): Promise<{ model: ModelArtifact; gold: GoldTable[] }> {
   const { config, hash } = loadConfig();
   const gold = await sampleGold();
@@ -35,7 +36,10 @@ export async function sampleModel(
     },
     {
       data: config.data,
-      model: { ...config.model, hmm: { ...config.model.hmm, enabled: overrides.hmm ?? true } },
+      model: {
+        ...config.model,
+        hmm: { ...config.model.hmm, enabled: overrides.hmm ?? true, evaluate: overrides.hmmLabels ?? false },
+      },
       psiBins: config.monitoring.drift.psi.bins,
       driftCalibration: calibrationOptions(config.monitoring),
       configHash: hash,

@@ -96,7 +96,7 @@ describe('a million rows per stage', () => {
         model: {
           ...config.model,
           markov: { ...config.model.markov, posteriorSamples: 20 },
-          hmm: { ...config.model.hmm, starts: 1, maxIterations: 1 },
+          hmm: { ...config.model.hmm, starts: 1, maxIterations: 1, evaluate: true },
         },
         psiBins: 10,
         configHash: hash,

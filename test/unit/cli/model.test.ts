@@ -43,6 +43,7 @@ describe('finml train / report / predict on the sample', () => {
       'data',
       'evaluation',
       'hmm',
+      'hmmDensity',
       'horizons',
       'labels',
       'latest',

@@ -26,7 +26,7 @@ const SK = fixture('sample_evaluation.json');
 let model: ModelArtifact;
 let gold: GoldTable[];
 beforeAll(async () => {
-  ({ model, gold } = await sampleModel());
+  ({ model, gold } = await sampleModel({ hmmLabels: true }));
 }, 60_000);
 
 const close = (a: number, b: number, rel = 1e-9) =>
@@ -174,7 +174,13 @@ describe('predict', () => {
 
 describe('bad input: trains what can be trained and says what was skipped', () => {
   const { config, hash } = loadConfig();
-  const ctx = { data: config.data, model: config.model, configHash: hash, codeVersion: 't', now: new Date() };
+  const ctx = {
+    data: config.data,
+    model: { ...config.model, hmm: { ...config.model.hmm, evaluate: true } },
+    configHash: hash,
+    codeVersion: 't',
+    now: new Date(),
+  };
   const sliceTable = (t: GoldTable, from: number, to: number, symbol = t.symbol): GoldTable => ({
     symbol,
     length: to - from,
