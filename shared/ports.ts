@@ -33,6 +33,11 @@ export interface ObjectStore {
   delete(bucket: string, key: string): Promise<void>;
   /** Keys under a prefix, in key order. */
   list(bucket: string, prefix: string): Promise<string[]>;
+  /**
+   * Keys under a prefix with their ETags, in key order, from the listing alone (no read of any
+   * object): what tells that a set of objects is unchanged.
+   */
+  listEtags(bucket: string, prefix: string): Promise<{ key: string; etag: string }[]>;
 }
 
 /** Lifecycle stage of a registered model version, as the API shows it (derived: see StoredStage). */

@@ -48,6 +48,7 @@ export class MemoryObjectStore implements ObjectStore {
   head = notUsed('ObjectStore.head');
   delete = notUsed('ObjectStore.delete');
   list = notUsed('ObjectStore.list');
+  listEtags = notUsed('ObjectStore.listEtags');
 }
 
 /** Pointers and serving models only. */
