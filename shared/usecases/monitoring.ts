@@ -14,6 +14,7 @@ import {
   evaluateAbTestDaily,
 } from '#shared/monitoring/ab';
 import {
+  type Alert,
   abDecisionAlert,
   accuracyDropAlert,
   chainDriftAlert,
@@ -177,47 +178,8 @@ export async function checkDrift(ctx: Context) {
     })),
   });
   const cfg = ctx.config.monitoring;
-  // The chain was fitted on these symbols: a symbol it never saw has no chain of its own to drift
-  // from (its data drift is still checked, against its own earlier rows).
-  const trained = new Set(model.lineage.symbols);
-  for (const s of report.symbols) {
-    for (const f of s.features) {
-      // f.drift is exactly a KS or PSI breach, so there is an alert to raise (dataDriftAlert
-      // throws only without one); a send that fails is recorded and retried by raiseAlert.
-      if (!f.drift) continue;
-      await raiseAlert(
-        ctx,
-        dataDriftAlert(
-          {
-            symbol: s.symbol,
-            feature: f.feature,
-            ks: { d: f.ks.d, pValue: f.ks.pValue },
-            psi: { psi: f.psi.value },
-            windowRows: s.window.rows,
-            since: s.window.from,
-          },
-          cfg,
-          at,
-        ),
-      );
-    }
-    if (s.transitions.drift && trained.has(s.symbol)) {
-      await raiseAlert(
-        ctx,
-        chainDriftAlert(
-          {
-            scope: s.symbol,
-            modelVersion: model.version,
-            gTest: { statistic: s.transitions.statistic, df: s.transitions.df, pValue: s.transitions.pValue },
-            windowRows: s.window.rows,
-            since: s.window.from,
-          },
-          cfg,
-          at,
-        ),
-      );
-    }
-  }
+  // A send that fails is recorded and retried by raiseAlert.
+  for (const alert of driftAlerts(report, model, cfg, at)) await raiseAlert(ctx, alert);
   if (live.verdict === 'accuracy-drop')
     await raiseAlert(
       ctx,
@@ -231,6 +193,68 @@ export async function checkDrift(ctx: Context) {
     fired: report.retraining.reasons,
     reportKey,
   };
+}
+
+/**
+ * The alerts of a drift report: one per feature that drifted (data drift, judged by the rule the
+ * check applied), and one per symbol whose transitions drifted — only for a symbol the model was
+ * trained on (`model.lineage.symbols`): a symbol the chain never saw has no chain of its own to
+ * drift from (its data drift is still checked, against its own earlier rows).
+ */
+export function driftAlerts(
+  report: Pick<ReturnType<typeof driftReport>, 'symbols'>,
+  model: Pick<ModelArtifact, 'version'> & { lineage: Pick<ModelArtifact['lineage'], 'symbols'> },
+  cfg: Context['config']['monitoring'],
+  at: string,
+): Alert[] {
+  const trained = new Set(model.lineage.symbols);
+  const alerts: Alert[] = [];
+  for (const s of report.symbols) {
+    for (const f of s.features) {
+      // f.drift is exactly a breach of `thresholds`, so there is an alert (dataDriftAlert throws without one).
+      if (!f.drift) continue;
+      alerts.push(
+        dataDriftAlert(
+          {
+            symbol: s.symbol,
+            feature: f.feature,
+            ks: { d: f.ks.d, pValue: f.ks.pValue },
+            psi: { psi: f.psi.value },
+            windowRows: s.window.rows,
+            since: s.window.from,
+            // The rule f.drift applied: the calibrated thresholds (or their fallback), else the bands.
+            thresholds:
+              f.thresholds.source === 'fixed'
+                ? null
+                : {
+                    ks: f.thresholds.ks,
+                    psi: f.thresholds.psi,
+                    strict: f.thresholds.source === 'calibrated',
+                  },
+          },
+          cfg,
+          at,
+        ),
+      );
+    }
+    if (s.transitions.drift && trained.has(s.symbol)) {
+      alerts.push(
+        chainDriftAlert(
+          {
+            scope: s.symbol,
+            modelVersion: model.version,
+            gTest: { statistic: s.transitions.statistic, df: s.transitions.df, pValue: s.transitions.pValue },
+            threshold: s.transitions.threshold,
+            windowRows: s.window.rows,
+            since: s.window.from,
+          },
+          cfg,
+          at,
+        ),
+      );
+    }
+  }
+  return alerts;
 }
 
 /**
