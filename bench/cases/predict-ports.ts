@@ -70,6 +70,9 @@ export class MemoryRegistry implements ModelRegistry {
   }
   putLive = notUsed('ModelRegistry.putLive');
   listLive = notUsed('ModelRegistry.listLive');
+  putPendingAlert = notUsed('ModelRegistry.putPendingAlert');
+  listPendingAlerts = notUsed('ModelRegistry.listPendingAlerts');
+  deletePendingAlert = notUsed('ModelRegistry.deletePendingAlert');
   getAlertState = notUsed('ModelRegistry.getAlertState');
   putAlertState = notUsed('ModelRegistry.putAlertState');
   countAlertEmail = notUsed('ModelRegistry.countAlertEmail');
