@@ -33,6 +33,11 @@ export interface ObjectStore {
   delete(bucket: string, key: string): Promise<void>;
   /** Keys under a prefix, in key order. */
   list(bucket: string, prefix: string): Promise<string[]>;
+  /**
+   * Keys under a prefix with their ETags, in key order, from the listing alone (no read of any
+   * object): what tells that a set of objects is unchanged.
+   */
+  listEtags(bucket: string, prefix: string): Promise<{ key: string; etag: string }[]>;
 }
 
 /** Lifecycle stage of a registered model version, as the API shows it (derived: see StoredStage). */
@@ -146,7 +151,24 @@ export interface ModelRegistry {
   putAlertState(state: AlertState): Promise<void>;
   /** Adds one to the alert e-mails of a UTC day (`YYYY-MM-DD`, atomic) and returns the new count. */
   countAlertEmail(day: string): Promise<number>;
+  /**
+   * Alerts waiting for an e-mail, one queue per reason: `undelivered` (every send failed; sent again
+   * later) or `digest#<YYYY-MM-DD>` (held for that day's digest). Same queue, id and time = overwrite.
+   */
+  putPendingAlert(
+    queue: PendingAlertQueue,
+    record: { id: string; at: string } & Record<string, unknown>,
+  ): Promise<void>;
+  /** Every alert of a queue, oldest first — however many (all pages). */
+  listPendingAlerts(
+    queue: PendingAlertQueue,
+  ): Promise<({ id: string; at: string } & Record<string, unknown>)[]>;
+  /** Takes an alert off its queue once it was sent (nothing happens when it is not there). */
+  deletePendingAlert(queue: PendingAlertQueue, record: { id: string; at: string }): Promise<void>;
 }
+
+/** The queues of alerts waiting for an e-mail (ModelRegistry.putPendingAlert). */
+export type PendingAlertQueue = 'undelivered' | `digest#${string}`;
 
 /** When an alert fingerprint was last recorded for the dashboard and last e-mailed, at which severity. */
 export interface AlertState {

@@ -48,6 +48,7 @@ export class MemoryObjectStore implements ObjectStore {
   head = notUsed('ObjectStore.head');
   delete = notUsed('ObjectStore.delete');
   list = notUsed('ObjectStore.list');
+  listEtags = notUsed('ObjectStore.listEtags');
 }
 
 /** Pointers and serving models only. */
@@ -69,6 +70,9 @@ export class MemoryRegistry implements ModelRegistry {
   }
   putLive = notUsed('ModelRegistry.putLive');
   listLive = notUsed('ModelRegistry.listLive');
+  putPendingAlert = notUsed('ModelRegistry.putPendingAlert');
+  listPendingAlerts = notUsed('ModelRegistry.listPendingAlerts');
+  deletePendingAlert = notUsed('ModelRegistry.deletePendingAlert');
   getAlertState = notUsed('ModelRegistry.getAlertState');
   putAlertState = notUsed('ModelRegistry.putAlertState');
   countAlertEmail = notUsed('ModelRegistry.countAlertEmail');

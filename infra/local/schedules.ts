@@ -11,7 +11,8 @@ import { parseSchedule, type Schedule } from './schedule-expression.ts';
 
 export interface ScheduleRun {
   rule: string;
-  trigger: 'timer' | 'manual';
+  /** `simulated`: fired by runDue at its simulated time (`startedAt` is that time). */
+  trigger: 'timer' | 'manual' | 'simulated';
   startedAt: string;
   finishedAt?: string;
   results: { function: string; ok: boolean; result?: unknown; error?: string }[];
@@ -26,6 +27,8 @@ interface Entry {
   /** The virtual time (epoch ms) of the next firing. */
   nextAt?: number;
   running?: Promise<ScheduleRun>;
+  /** Simulated time (runDue): the epoch ms of the next run. */
+  virtualNext?: number;
 }
 
 export class LocalSchedules {
@@ -119,8 +122,13 @@ export class LocalSchedules {
     for (const l of this.listeners) l(run, phase);
   }
 
-  private fire(e: Entry, trigger: 'timer' | 'manual'): Promise<ScheduleRun> {
-    const run: ScheduleRun = { rule: e.rule.name, trigger, startedAt: new Date().toISOString(), results: [] };
+  private fire(e: Entry, trigger: ScheduleRun['trigger'], at?: number): Promise<ScheduleRun> {
+    const run: ScheduleRun = {
+      rule: e.rule.name,
+      trigger,
+      startedAt: new Date(at ?? Date.now()).toISOString(),
+      results: [],
+    };
     this.emit(run, 'started');
     const event: EventBridgeEvent = {
       version: '0',
@@ -147,7 +155,7 @@ export class LocalSchedules {
           });
         }
       }
-      run.finishedAt = new Date().toISOString();
+      run.finishedAt = at === undefined ? new Date().toISOString() : run.startedAt;
       this.history.push(run);
       if (this.history.length > 200) this.history.shift();
       this.emit(run, 'finished');
@@ -165,6 +173,28 @@ export class LocalSchedules {
   run(name: string): Promise<ScheduleRun> | undefined {
     const rule = this.find(name);
     return rule ? this.fire(this.entries.get(rule.name)!, 'manual') : undefined;
+  }
+
+  /**
+   * Simulated time, for soak tests (timers off): fires, one at a time in time order, every run of the
+   * enabled rules due in (`from`, `until`] (epoch ms), as the timers would have, calling `setClock`
+   * with each run's time first (the use cases' injected clock). The first call anchors each rate
+   * rule at `from`; later calls continue from the last run.
+   */
+  async runDue(from: number, until: number, setClock: (ms: number) => void): Promise<ScheduleRun[]> {
+    const enabled = [...this.entries.values()].filter((e) => e.rule.enabled);
+    for (const e of enabled) e.virtualNext ??= e.schedule.next(from);
+    const runs: ScheduleRun[] = [];
+    for (;;) {
+      let due: Entry | undefined;
+      for (const e of enabled)
+        if (e.virtualNext! <= until && (!due || e.virtualNext! < due.virtualNext!)) due = e;
+      if (due === undefined) return runs;
+      const at = due.virtualNext!;
+      due.virtualNext = due.schedule.next(at);
+      setClock(at);
+      runs.push(await this.fire(due, 'simulated', at));
+    }
   }
 
   /** Invocations started by schedules that are still running. */

@@ -28,6 +28,7 @@ import {
   type ModelPointer,
   type ModelRegistry,
   type ModelVersionRecord,
+  type PendingAlertQueue,
   PointerConflictError,
   type PointerName,
   type RecordKind,
@@ -49,6 +50,7 @@ export const REGISTRY_KEYS = {
   livePartition: 'LIVE',
   alertPartition: 'ALERTSTATE',
   alertDayPartition: 'ALERTDAY',
+  pendingAlertPartition: (queue: PendingAlertQueue) => `ALERTPENDING#${queue}`,
 } as const;
 
 /**
@@ -500,6 +502,44 @@ export class DynamoModelRegistry implements ModelRegistry {
       }),
     );
     return Number(response.Attributes?.emails ?? 1);
+  }
+
+  /** `ALERTPENDING#<queue>` / `<at>#<id>`: an alert waiting for an e-mail; the queue is read whole. */
+  async putPendingAlert(queue: PendingAlertQueue, record: TimedRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...encodeNumbers(record),
+          [PARTITION_KEY]: REGISTRY_KEYS.pendingAlertPartition(queue),
+          [SORT_KEY]: `${record.at}#${record.id}`,
+        },
+      }),
+    );
+  }
+
+  async listPendingAlerts(queue: PendingAlertQueue): Promise<TimedRecord[]> {
+    const items = await this.queryNewestFirst(
+      {
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':pk': REGISTRY_KEYS.pendingAlertPartition(queue) },
+      },
+      undefined,
+    );
+    return (items as TimedRecord[]).reverse();
+  }
+
+  async deletePendingAlert(queue: PendingAlertQueue, record: { id: string; at: string }): Promise<void> {
+    await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: {
+          [PARTITION_KEY]: REGISTRY_KEYS.pendingAlertPartition(queue),
+          [SORT_KEY]: `${record.at}#${record.id}`,
+        },
+      }),
+    );
   }
 
   async listLive(): Promise<LiveState[]> {

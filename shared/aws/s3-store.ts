@@ -204,7 +204,12 @@ export class S3ObjectStore implements ObjectStore {
 
   /** ListObjectsV2 over every page; keys in S3's (UTF-8 binary) key order. */
   async list(bucket: string, prefix: string): Promise<string[]> {
-    const keys: string[] = [];
+    return (await this.listEtags(bucket, prefix)).map((o) => o.key);
+  }
+
+  /** ListObjectsV2 over every page, each key with its ETag (no quotes). */
+  async listEtags(bucket: string, prefix: string): Promise<{ key: string; etag: string }[]> {
+    const keys: { key: string; etag: string }[] = [];
     let continuationToken: string | undefined;
     do {
       const page = await this.client.send(
@@ -215,7 +220,8 @@ export class S3ObjectStore implements ObjectStore {
         }),
       );
       for (const object of page.Contents ?? []) {
-        if (object.Key !== undefined) keys.push(object.Key);
+        if (object.Key !== undefined)
+          keys.push({ key: object.Key, etag: (object.ETag ?? '').replace(/^"|"$/g, '') });
       }
       continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (continuationToken !== undefined);

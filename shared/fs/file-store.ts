@@ -132,6 +132,16 @@ export class FileSystemObjectStore implements ObjectStore {
     }
   }
 
+  /** Each key with the ETag head() gives it (inode, size, modification time: every put is a new file). */
+  async listEtags(bucket: string, prefix: string): Promise<{ key: string; etag: string }[]> {
+    const out: { key: string; etag: string }[] = [];
+    for (const key of await this.list(bucket, prefix)) {
+      const head = await this.head(bucket, key);
+      if (head !== undefined) out.push({ key, etag: head.etag });
+    }
+    return out;
+  }
+
   async list(bucket: string, prefix: string): Promise<string[]> {
     const root = this.roots.get(bucket);
     if (root === undefined) throw new Error(`no folder for bucket ${bucket}`);

@@ -11,6 +11,7 @@ import type {
   ModelPointer,
   ModelRegistry,
   ModelVersionRecord,
+  PendingAlertQueue,
   RecordKind,
   RegistryEvent,
 } from '#shared/ports';
@@ -46,6 +47,19 @@ export class RunRegistry implements ModelRegistry {
     const n = (this.emailsPerDay.get(day) ?? 0) + 1;
     this.emailsPerDay.set(day, n);
     return n;
+  }
+  private readonly pending = new Map<PendingAlertQueue, Map<string, StoredRecord>>();
+  async putPendingAlert(queue: PendingAlertQueue, record: StoredRecord): Promise<void> {
+    const q = this.pending.get(queue) ?? new Map<string, StoredRecord>();
+    q.set(`${record.at}#${record.id}`, record);
+    this.pending.set(queue, q);
+  }
+  async listPendingAlerts(queue: PendingAlertQueue): Promise<StoredRecord[]> {
+    const q = this.pending.get(queue) ?? new Map<string, StoredRecord>();
+    return [...q.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  }
+  async deletePendingAlert(queue: PendingAlertQueue, record: { id: string; at: string }): Promise<void> {
+    this.pending.get(queue)?.delete(`${record.at}#${record.id}`);
   }
   async listLive(): Promise<LiveState[]> {
     return [...this.live.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));

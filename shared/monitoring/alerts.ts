@@ -341,6 +341,11 @@ export function dataDriftAlert(
     readonly ks: Pick<KsResult, 'd' | 'pValue'>;
     readonly psi: Pick<PsiResult, 'psi'>;
     readonly windowRows: number;
+    /**
+     * The symbol's calibrated thresholds (DOMAIN §6 v2; `strict`: PSI above, else at or above) — the
+     * rule the drift check applied. Absent: drift.ksThreshold and the PSI bands.
+     */
+    readonly thresholds?: { readonly ks: number; readonly psi: number; readonly strict: boolean } | null;
   },
   config: Config,
   now: string,
@@ -348,9 +353,18 @@ export function dataDriftAlert(
   const { drift } = config;
   const levels = config.alerts.severity.dataDrift;
   const psiValue = facts.psi.psi;
-  const ksBreach = facts.ks.d > drift.ksThreshold;
+  const t = facts.thresholds ?? undefined;
+  const ksBreach = facts.ks.d > (t?.ks ?? drift.ksThreshold);
   const psiBand =
-    psiValue >= drift.psi.significant ? 'significant' : psiValue >= drift.psi.moderate ? 'moderate' : 'none';
+    t !== undefined
+      ? (t.strict ? psiValue > t.psi : psiValue >= t.psi)
+        ? 'significant'
+        : 'none'
+      : psiValue >= drift.psi.significant
+        ? 'significant'
+        : psiValue >= drift.psi.moderate
+          ? 'moderate'
+          : 'none';
   const severities: Severity[] = [
     ...(ksBreach ? [levels.ksBreach] : []),
     ...(psiBand === 'significant'
@@ -426,14 +440,24 @@ export function chainDriftAlert(
     readonly gTest: Pick<TransitionGTestResult, 'statistic' | 'df' | 'pValue'> &
       Partial<Pick<TransitionGTestResult, 'impossibleTransitions'>>;
     readonly windowRows: number;
+    /**
+     * The calibrated G² threshold (DOMAIN §6 v2) the drift check applied: drift is G² above it.
+     * Absent or null: the G-test p-value below drift.transitionAlpha.
+     */
+    readonly threshold?: number | null;
   },
   config: Config,
   now: string,
 ): Alert {
   const alpha = config.drift.transitionAlpha;
   const { statistic, df, pValue } = facts.gTest;
-  if (!(pValue < alpha)) {
-    throw new AlertInputError(`no chain drift for ${facts.scope}: p = ${fmt(pValue)} ≥ ${fmt(alpha)}`);
+  const threshold = facts.threshold ?? null;
+  if (threshold !== null ? !(statistic > threshold) : !(pValue < alpha)) {
+    throw new AlertInputError(
+      threshold !== null
+        ? `no chain drift for ${facts.scope}: G² = ${fmt(statistic)} ≤ ${fmt(threshold)} (calibrated)`
+        : `no chain drift for ${facts.scope}: p = ${fmt(pValue)} ≥ ${fmt(alpha)}`,
+    );
   }
   const impossible = facts.gTest.impossibleTransitions ?? [];
   const impossibleText =
@@ -447,11 +471,24 @@ export function chainDriftAlert(
       `unlikely under model ${facts.modelVersion}'s transition matrix: regimes now persist or ` +
       `switch differently than the model assumes.${impossibleText}`,
     measures: [
-      { label: 'G-test p-value', value: pValue, unit: '', threshold: alpha, breachWhen: '<' },
-      measure(
-        'G² statistic',
-        Number.isFinite(statistic) ? statistic : '∞ (the model rules out an observed transition)',
-      ),
+      ...(threshold !== null
+        ? [
+            {
+              label: 'G² statistic (calibrated threshold)',
+              value: statistic,
+              unit: '',
+              threshold,
+              breachWhen: '>' as const,
+            },
+            measure('G-test p-value', pValue),
+          ]
+        : [
+            { label: 'G-test p-value', value: pValue, unit: '', threshold: alpha, breachWhen: '<' as const },
+            measure(
+              'G² statistic',
+              Number.isFinite(statistic) ? statistic : '∞ (the model rules out an observed transition)',
+            ),
+          ]),
       measure('degrees of freedom', df),
     ],
     systemAction:

@@ -54,10 +54,15 @@ async function send(ctx: Context, alert: Alert): Promise<{ ok: true } | { ok: fa
   return { ok: false, error: `${attempts} attempt(s) failed, last: ${last}` };
 }
 
-/** Sends the undelivered alerts among `recent` again; the ones sent are recorded as notified. */
-async function redeliver(ctx: Context, recent: RecordedAlert[]): Promise<number> {
+/**
+ * Sends the undelivered alerts again, oldest first — the whole `undelivered` queue, however many
+ * alerts wait in it (not a look through the newest records); each one sent is recorded as notified
+ * and taken off the queue. Stops at the first failure: the rest wait for the next call.
+ */
+async function redeliver(ctx: Context): Promise<number> {
   let sent = 0;
-  for (const a of recent.filter((r) => r.deliveryFailed === true)) {
+  for (const r of await ctx.registry.listPendingAlerts('undelivered')) {
+    const a = r as unknown as RecordedAlert;
     const result = await send(ctx, a);
     if (!result.ok) break; // still down: keep them for the next call
     await ctx.registry.putRecord('alert', {
@@ -66,6 +71,7 @@ async function redeliver(ctx: Context, recent: RecordedAlert[]): Promise<number>
       deliveryFailed: false,
       delivery: 'sent again after a failed send',
     });
+    await ctx.registry.deletePendingAlert('undelivered', a);
     sent++;
   }
   return sent;
@@ -78,10 +84,8 @@ async function redeliver(ctx: Context, recent: RecordedAlert[]): Promise<number>
  */
 export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutcome> {
   const cfg = ctx.config.monitoring.alerts;
-  // Undelivered e-mails wait among the newest alert records (a failed send is rare and retried at
-  // every later alert, so they are always recent).
-  const recent = (await ctx.registry.listRecords('alert', 100)) as unknown as RecordedAlert[];
-  const redelivered = await redeliver(ctx, recent);
+  // Undelivered e-mails wait in their own queue, retried at every later alert.
+  const redelivered = await redeliver(ctx);
   const state = await ctx.registry.getAlertState(alert.fingerprint);
   const previous: PreviousAlert[] = state === undefined ? [] : previousOf(state);
   const planned = planDelivery(alert, previous, alert.raisedAt, cfg);
@@ -115,7 +119,7 @@ export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutco
   }
   const failed = sent !== undefined && !sent.ok;
   const reason = failed ? `${plan.reason}; the e-mail failed (${sent.error}), sent again later` : plan.reason;
-  await ctx.registry.putRecord('alert', {
+  const record = {
     ...alert,
     id: alert.fingerprint.slice(0, 16),
     at: alert.raisedAt,
@@ -123,7 +127,10 @@ export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutco
     ...(failed ? { deliveryFailed: true } : {}),
     ...(held ? { digest: day } : {}),
     delivery: reason,
-  });
+  };
+  await ctx.registry.putRecord('alert', record);
+  if (failed) await ctx.registry.putPendingAlert('undelivered', record);
+  if (held) await ctx.registry.putPendingAlert(`digest#${day}`, record);
   // A failed send counts as e-mailed for the cool-down (the outbox sends it, not the next breach),
   // and so does one held for the digest (the digest sends it).
   const emailed = sent !== undefined || held;
@@ -167,20 +174,16 @@ function previousOf(state: AlertState): PreviousAlert[] {
   return out;
 }
 
-/** Alert records read when the daily digest is assembled (a day's held alerts are among them). */
-const DIGEST_READ = 5000;
-
 /**
  * The daily digest: one e-mail listing the alerts of `day` that were held back because more than
- * `alerts.digestAbove` alert e-mails went out that day (most severe first), after which each is marked
- * notified. Nothing held, nothing sent; run again, it sends only what is still unsent.
+ * `alerts.digestAbove` alert e-mails went out that day (most severe first) — the day's whole digest
+ * queue, however many alerts it holds — after which each is marked notified and taken off the
+ * queue. Nothing held, nothing sent; run again, it sends only what is still unsent.
  */
 export async function sendAlertDigest(ctx: Context, day: string): Promise<{ sent: number }> {
-  const records = (await ctx.registry.listRecords('alert', DIGEST_READ)) as unknown as (RecordedAlert & {
-    digest?: string;
-  })[];
-  const held = records
-    .filter((r) => r.digest === day && r.notified !== true)
+  const queue = `digest#${day}` as const;
+  const held = ((await ctx.registry.listPendingAlerts(queue)) as unknown as RecordedAlert[])
+    .filter((r) => r.notified !== true)
     .sort((a, b) => RANK[b.severity] - RANK[a.severity] || (a.raisedAt < b.raisedAt ? -1 : 1));
   if (held.length === 0) return { sent: 0 };
   const worst = held[0]!.severity;
@@ -211,6 +214,7 @@ export async function sendAlertDigest(ctx: Context, day: string): Promise<{ sent
       notified: true,
       delivery: `sent in the daily digest of ${day}`,
     });
+    await ctx.registry.deletePendingAlert(queue, r);
   }
   return { sent: held.length };
 }

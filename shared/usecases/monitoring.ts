@@ -3,6 +3,7 @@
  * the prediction log), retraining when the rules say so, the daily A/B evaluation, and rollback.
  */
 
+import { sha256Hex } from '#shared/hash';
 import type { ModelArtifact } from '#shared/model/artifact';
 import { argmaxLowestTie } from '#shared/model/markov';
 import {
@@ -13,6 +14,7 @@ import {
   evaluateAbTestDaily,
 } from '#shared/monitoring/ab';
 import {
+  type Alert,
   abDecisionAlert,
   accuracyDropAlert,
   chainDriftAlert,
@@ -48,7 +50,7 @@ function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
  */
 async function retrainingGuards(
   ctx: Context,
-  sources: readonly { file: string; sha256: string }[],
+  fingerprint: string,
 ): Promise<Pick<RetrainingInput, 'lastAttemptAt' | 'dataChanged' | 'candidateRunning'>> {
   const [candidate, [newest], jobs] = await Promise.all([
     ctx.registry.getPointer('candidate'),
@@ -62,8 +64,7 @@ async function retrainingGuards(
   const newestModel = newest ? await loadArtifact(ctx, newest.version) : undefined;
   return {
     lastAttemptAt: attempts.length > 0 ? attempts[attempts.length - 1]! : null,
-    dataChanged:
-      newestModel === undefined || goldFingerprint(newestModel.lineage.gold) !== goldFingerprint(sources),
+    dataChanged: newestModel === undefined || goldFingerprint(newestModel.lineage.gold) !== fingerprint,
     candidateRunning: candidate?.version ?? null,
   };
 }
@@ -81,11 +82,28 @@ export async function checkDrift(ctx: Context) {
     };
   }
   const { model } = production;
-  const { tables, sources } = await readGoldLake(ctx);
   // Consecutive earlier checks of this model that breached (newest first), for persistChecks.
   const persist = ctx.config.monitoring.retraining.persistChecks;
+  const recent = await ctx.registry.listRecords('drift', persist);
+  const last = recent[0];
+  // The gold partitions' keys and ETags, from one listing: unchanged gold is known without reading it.
+  const goldRevision = sha256Hex(
+    JSON.stringify(await ctx.store.listEtags(ctx.buckets.gold, keys.goldPrefix)),
+  );
+  if (
+    last !== undefined &&
+    last.modelVersion === model.version &&
+    last.goldRevision === goldRevision &&
+    last.configHash === ctx.configHash &&
+    typeof last.goldFingerprint === 'string' &&
+    Array.isArray(last.fired)
+  ) {
+    return recheckUnchanged(ctx, model, last.goldFingerprint, last);
+  }
+  const { tables, sources } = await readGoldLake(ctx);
+  const fingerprint = goldFingerprint(sources);
   let previousBreaches = 0;
-  for (const r of await ctx.registry.listRecords('drift', persist)) {
+  for (const r of recent) {
     if (r.modelVersion !== model.version || r.breached !== true) break;
     previousBreaches++;
   }
@@ -108,7 +126,7 @@ export async function checkDrift(ctx: Context) {
     modelDrift: live,
     referenceFrom: 'history',
     previousBreaches,
-    guards: await retrainingGuards(ctx, sources),
+    guards: await retrainingGuards(ctx, fingerprint),
   });
   const at = now.toISOString();
   const reportKey = keys.run(`drift-${at.replace(/[:.]/g, '-')}`, 'drift.json');
@@ -126,6 +144,11 @@ export async function checkDrift(ctx: Context) {
     pending: report.retraining.pending.map((r) => r.detail),
     blockedBy: report.retraining.blockedBy,
     cooldownEndsAt: report.retraining.cooldownEndsAt,
+    // What a later check of the same model on the same gold repeats (recheckUnchanged).
+    goldFingerprint: fingerprint,
+    goldRevision,
+    configHash: ctx.configHash,
+    fired: report.retraining.reasons,
     reportKey,
     liveAccuracy: live.liveAccuracy,
     liveOutcomes: live.outcomes,
@@ -155,47 +178,8 @@ export async function checkDrift(ctx: Context) {
     })),
   });
   const cfg = ctx.config.monitoring;
-  // The chain was fitted on these symbols: a symbol it never saw has no chain of its own to drift
-  // from (its data drift is still checked, against its own earlier rows).
-  const trained = new Set(model.lineage.symbols);
-  for (const s of report.symbols) {
-    for (const f of s.features) {
-      // f.drift is exactly a KS or PSI breach, so there is an alert to raise (dataDriftAlert
-      // throws only without one); a send that fails is recorded and retried by raiseAlert.
-      if (!f.drift) continue;
-      await raiseAlert(
-        ctx,
-        dataDriftAlert(
-          {
-            symbol: s.symbol,
-            feature: f.feature,
-            ks: { d: f.ks.d, pValue: f.ks.pValue },
-            psi: { psi: f.psi.value },
-            windowRows: s.window.rows,
-            since: s.window.from,
-          },
-          cfg,
-          at,
-        ),
-      );
-    }
-    if (s.transitions.drift && trained.has(s.symbol)) {
-      await raiseAlert(
-        ctx,
-        chainDriftAlert(
-          {
-            scope: s.symbol,
-            modelVersion: model.version,
-            gTest: { statistic: s.transitions.statistic, df: s.transitions.df, pValue: s.transitions.pValue },
-            windowRows: s.window.rows,
-            since: s.window.from,
-          },
-          cfg,
-          at,
-        ),
-      );
-    }
-  }
+  // A send that fails is recorded and retried by raiseAlert.
+  for (const alert of driftAlerts(report, model, cfg, at)) await raiseAlert(ctx, alert);
   if (live.verdict === 'accuracy-drop')
     await raiseAlert(
       ctx,
@@ -208,6 +192,109 @@ export async function checkDrift(ctx: Context) {
     /** The rules that fired (for retrainIfNeeded when this check says retrain). */
     fired: report.retraining.reasons,
     reportKey,
+  };
+}
+
+/**
+ * The alerts of a drift report: one per feature that drifted (data drift, judged by the rule the
+ * check applied), and one per symbol whose transitions drifted — only for a symbol the model was
+ * trained on (`model.lineage.symbols`): a symbol the chain never saw has no chain of its own to
+ * drift from (its data drift is still checked, against its own earlier rows).
+ */
+export function driftAlerts(
+  report: Pick<ReturnType<typeof driftReport>, 'symbols'>,
+  model: Pick<ModelArtifact, 'version'> & { lineage: Pick<ModelArtifact['lineage'], 'symbols'> },
+  cfg: Context['config']['monitoring'],
+  at: string,
+): Alert[] {
+  const trained = new Set(model.lineage.symbols);
+  const alerts: Alert[] = [];
+  for (const s of report.symbols) {
+    for (const f of s.features) {
+      // f.drift is exactly a breach of `thresholds`, so there is an alert (dataDriftAlert throws without one).
+      if (!f.drift) continue;
+      alerts.push(
+        dataDriftAlert(
+          {
+            symbol: s.symbol,
+            feature: f.feature,
+            ks: { d: f.ks.d, pValue: f.ks.pValue },
+            psi: { psi: f.psi.value },
+            windowRows: s.window.rows,
+            since: s.window.from,
+            // The rule f.drift applied: the calibrated thresholds (or their fallback), else the bands.
+            thresholds:
+              f.thresholds.source === 'fixed'
+                ? null
+                : {
+                    ks: f.thresholds.ks,
+                    psi: f.thresholds.psi,
+                    strict: f.thresholds.source === 'calibrated',
+                  },
+          },
+          cfg,
+          at,
+        ),
+      );
+    }
+    if (s.transitions.drift && trained.has(s.symbol)) {
+      alerts.push(
+        chainDriftAlert(
+          {
+            scope: s.symbol,
+            modelVersion: model.version,
+            gTest: { statistic: s.transitions.statistic, df: s.transitions.df, pValue: s.transitions.pValue },
+            threshold: s.transitions.threshold,
+            windowRows: s.window.rows,
+            since: s.window.from,
+          },
+          cfg,
+          at,
+        ),
+      );
+    }
+  }
+  return alerts;
+}
+
+/**
+ * A check of the same production model on the same gold (and config) as the newest drift record —
+ * the hourly check between two files: its statistics would be the same, so they are not computed
+ * again, nothing is recorded and no alert is raised, and it does not count as one more consecutive
+ * breach (persistence is measured over checks of new data, not over hours; decision 19). Only what
+ * moves with time is decided again: the rules the last check found (persistent drift, accuracy
+ * drop), the schedule and the guards — so drift held back by the cool-down still retrains when the
+ * cool-down ends.
+ */
+async function recheckUnchanged(
+  ctx: Context,
+  model: ModelArtifact,
+  fingerprint: string,
+  last: { at: string; reportKey?: unknown; fired?: unknown; driftStreak?: unknown },
+) {
+  const decision = decideRetraining(
+    {
+      now: ctx.now().toISOString(),
+      lastTrainedAt: model.createdAt,
+      ...(await retrainingGuards(ctx, fingerprint)),
+      carried: last.fired as RetrainingReason[],
+      driftStreak: 0,
+    },
+    { retraining: ctx.config.monitoring.retraining, drift: ctx.config.monitoring.drift },
+  );
+  const verdict: 'ok' | 'warn' | 'retrain' =
+    decision.retrain || decision.heldByCooldown ? 'retrain' : decision.reasons.length > 0 ? 'warn' : 'ok';
+  return {
+    verdict,
+    retrain: decision.retrain,
+    reasons: [
+      `the gold and the production model are unchanged since the check of ${last.at}: its findings stand`,
+      ...decision.reasons.map((r) => r.detail),
+      ...decision.blockedBy,
+    ],
+    fired: decision.reasons,
+    reportKey: typeof last.reportKey === 'string' ? last.reportKey : null,
+    unchanged: true,
   };
 }
 
@@ -230,7 +317,7 @@ export async function retrainIfNeeded(
       now: ctx.now().toISOString(),
       lastTrainedAt,
       force: options.force,
-      ...(await retrainingGuards(ctx, sources)),
+      ...(await retrainingGuards(ctx, goldFingerprint(sources))),
       ...(options.drift && options.drift.length > 0 ? { carried: options.drift } : {}),
     },
     { retraining: ctx.config.monitoring.retraining, drift: ctx.config.monitoring.drift },

@@ -289,4 +289,23 @@ describe('alert state', () => {
     expect([...counts].sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
     expect(await registry.countAlertEmail('2026-02-02')).toBe(1);
   });
+
+  test('a pending-alert queue is read whole, oldest first, and an alert leaves it when deleted', async () => {
+    // Large items (a 4 KB body each) so that the queue spans several 1 MB query pages.
+    const body = 'x'.repeat(4000);
+    const n = 400;
+    for (let i = 0; i < n; i++) {
+      const at = `2026-03-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000Z`;
+      await registry.putPendingAlert('digest#2026-03-01', { id: `a${i}`, at, body, severity: 'high' });
+    }
+    await registry.putPendingAlert('undelivered', { id: 'u', at: '2026-03-01T00:00:00.000Z', body });
+    const queue = await registry.listPendingAlerts('digest#2026-03-01');
+    expect(queue).toHaveLength(n);
+    expect(queue[0]).toMatchObject({ id: 'a0', severity: 'high' });
+    expect(queue.at(-1)).toMatchObject({ id: `a${n - 1}` });
+    await registry.deletePendingAlert('digest#2026-03-01', queue[0]!);
+    expect(await registry.listPendingAlerts('digest#2026-03-01')).toHaveLength(n - 1);
+    expect(await registry.listPendingAlerts('undelivered')).toEqual([expect.objectContaining({ id: 'u' })]);
+    expect(await registry.listPendingAlerts('digest#2026-03-02')).toEqual([]);
+  });
 });

@@ -107,12 +107,13 @@ describe('the retraining loop (v2)', () => {
     expect(await ctx.registry.listVersions()).toHaveLength(1);
   }, 120_000);
 
-  test('drift retrains after persistChecks breached checks in a row, then one candidate at a time', async () => {
-    await ingest('market_data/SPX-wild.csv', wilderDays(), 'run-2');
-    const persist = config.monitoring.retraining.persistChecks;
+  test('hourly checks of unchanged gold repeat the last check: no record, no streak, no retraining (soak bug)', async () => {
+    const days = wilderDays().trim().split('\n');
+    // All but the last two wild days; the later tests add them one at a time.
+    await ingest('market_data/SPX-wild-1.csv', `${days.slice(0, -2).join('\n')}\n`, 'run-2');
+    const { monitoring } = config;
     // The schedule (due since the first test) would retrain changed data at once: a yearly one
     // leaves drift as the only rule.
-    const { monitoring } = config;
     ctx = {
       ...ctx,
       config: {
@@ -120,29 +121,57 @@ describe('the retraining loop (v2)', () => {
         monitoring: { ...monitoring, retraining: { ...monitoring.retraining, scheduleIntervalDays: 365 } },
       },
     };
+    hours(1);
+    expect(await drift({}, lambdaContext)).toMatchObject({ retrained: false });
+    const [first] = await ctx.registry.listRecords('drift', 1);
+    expect(first).toMatchObject({ breached: true, driftStreak: 1 });
+    // Before the fix each hour recomputed the whole report, wrote a record and counted as one more
+    // consecutive breach: one file's drift was "persistent" two hours later, whatever persistChecks
+    // meant to wait for (and the soak spent most of its time there).
+    const hourly = [];
+    for (let i = 0; i < 5; i++) {
+      hours(1);
+      hourly.push(await drift({}, lambdaContext));
+    }
+    expect(hourly.map((r) => r.retrained)).toEqual([false, false, false, false, false]);
+    for (const r of hourly) expect(r.reasons[0]).toContain('unchanged since the check of');
+    const records = await ctx.registry.listRecords('drift', 10);
+    expect(records.filter((r) => r.at > first!.at)).toEqual([]);
+    expect(await ctx.registry.listVersions()).toHaveLength(1);
+  }, 120_000);
+
+  test('drift retrains after persistChecks breached checks of new data in a row, then one candidate at a time', async () => {
+    const days = wilderDays().trim().split('\n');
+    const header = days[0]!;
+    const persist = config.monitoring.retraining.persistChecks;
+    expect(persist).toBe(3); // the checks of the last test, and of two more days
     const results = [];
-    for (let i = 0; i < persist; i++) {
+    for (const [i, day] of days.slice(-2).entries()) {
+      await ingest(`market_data/SPX-wild-${i + 2}.csv`, `${header}\n${day}\n`, `run-${i + 3}`);
       hours(1);
       results.push(await drift({}, lambdaContext));
     }
     const records = await ctx.registry.listRecords('drift', persist);
     expect(records.map((r) => r.breached)).toEqual(Array(persist).fill(true));
     expect(records.map((r) => r.driftStreak)).toEqual(Array.from({ length: persist }, (_, i) => persist - i));
-    expect(results.filter((r) => r.retrained)).toHaveLength(1);
+    expect(results.map((r) => r.retrained)).toEqual([false, true]);
     const candidate = await ctx.registry.getPointer('candidate');
     expect(candidate).toBeDefined();
     expect(await ctx.registry.listVersions()).toHaveLength(2);
     // The next checks see the running candidate: no second candidate, whatever drifts.
+    const later = [];
     for (let i = 0; i < 3; i++) {
       hours(30);
-      expect(await drift({}, lambdaContext)).toMatchObject({ retrained: false });
+      later.push(await drift({}, lambdaContext));
     }
-    const [last] = await ctx.registry.listRecords('drift', 1);
+    expect(later.map((r) => r.retrained)).toEqual([false, false, false]);
     // The candidate was trained on this gold, and it is in its A/B test: both guards hold.
-    expect(last!.blockedBy).toEqual([
-      'the gold is unchanged since the newest model was trained: retraining would give the same model',
-      `candidate ${candidate!.version} is in its A/B test: one candidate at a time`,
-    ]);
+    expect(later.at(-1)!.reasons).toEqual(
+      expect.arrayContaining([
+        'the gold is unchanged since the newest model was trained: retraining would give the same model',
+        `candidate ${candidate!.version} is in its A/B test: one candidate at a time`,
+      ]),
+    );
     expect(await ctx.registry.listVersions()).toHaveLength(2);
   }, 180_000);
 });

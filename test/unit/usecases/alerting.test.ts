@@ -13,6 +13,7 @@ function recordsOnly(): ModelRegistry {
   const records: Record<string, ({ id: string; at: string } & Record<string, unknown>)[]> = {};
   const states = new Map<string, AlertState>();
   const perDay = new Map<string, number>();
+  const pending = new Map<string, Map<string, { id: string; at: string } & Record<string, unknown>>>();
   return {
     getAlertState: async (fingerprint: string) => states.get(fingerprint),
     putAlertState: async (state: AlertState) => void states.set(state.fingerprint, state),
@@ -26,6 +27,15 @@ function recordsOnly(): ModelRegistry {
       records[kind] = [r, ...others];
     },
     listRecords: async (kind: RecordKind, limit?: number) => (records[kind] ?? []).slice(0, limit),
+    putPendingAlert: async (queue: string, r: { id: string; at: string } & Record<string, unknown>) => {
+      const q = pending.get(queue) ?? new Map();
+      q.set(`${r.at}#${r.id}`, r);
+      pending.set(queue, q);
+    },
+    listPendingAlerts: async (queue: string) =>
+      [...(pending.get(queue) ?? new Map()).entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, r]) => r),
+    deletePendingAlert: async (queue: string, r: { id: string; at: string }) =>
+      void pending.get(queue)?.delete(`${r.at}#${r.id}`),
   } as unknown as ModelRegistry;
 }
 
@@ -214,4 +224,79 @@ describe('the daily digest', () => {
     expect(await sendAlertDigest(scaled, '2026-02-01')).toEqual({ sent: 0 });
     expect(await sendAlertDigest(scaled, '2026-02-02')).toEqual({ sent: 0 });
   });
+});
+
+describe('alerts waiting for an e-mail, at any number', () => {
+  const breach = (symbol: string, at: string) =>
+    dataDriftAlert(
+      {
+        symbol,
+        feature: 'drawdown',
+        ks: { d: 0.4, pValue: 1e-9 },
+        psi: { psi: 0.6 },
+        windowRows: 63,
+        since: at,
+      },
+      config.monitoring,
+      at,
+    );
+  const scaledConfig = (alerts: Partial<typeof config.monitoring.alerts>) => ({
+    ...config,
+    monitoring: {
+      ...config.monitoring,
+      alerts: { ...config.monitoring.alerts, delivery: { attempts: 1, firstDelayMs: 1 }, ...alerts },
+    },
+  });
+
+  test('every undelivered alert is sent again, even when more than 100 alert records came after it', async () => {
+    let down = true;
+    const sent: string[] = [];
+    const flaky = {
+      ...ctx,
+      registry: recordsOnly(),
+      config: scaledConfig({ digestAbove: 1_000_000 }),
+      alerts: {
+        publish: async (m: { fingerprint: string }) => {
+          if (down) throw new Error('SNS is down');
+          sent.push(m.fingerprint);
+        },
+      },
+    } as unknown as Context;
+    // 150 e-mails fail, then 150 dashboard-only (medium) alerts are recorded on top of them.
+    for (let i = 0; i < 150; i++) await raiseAlert(flaky, breach(`S${i}`, '2026-04-01T00:00:00Z'));
+    const medium = (i: number) => ({
+      ...breach(`M${i}`, '2026-04-01T01:00:00Z'),
+      severity: 'medium' as const,
+    });
+    for (let i = 0; i < 150; i++) await raiseAlert(flaky, medium(i));
+    down = false;
+
+    const next = await raiseAlert(flaky, breach('NEW', '2026-04-01T02:00:00Z'));
+
+    // Before: only the undelivered among the newest 100 records were looked at — none of these.
+    expect(next.redelivered).toBe(150);
+    expect(sent).toHaveLength(151);
+    const records = await flaky.registry.listRecords('alert');
+    expect(records.filter((r) => r.notified !== true && r.severity === 'high')).toEqual([]);
+    expect(await flaky.registry.listPendingAlerts('undelivered')).toEqual([]);
+  });
+
+  test('the digest lists every held alert of the day, beyond 5,000', async () => {
+    const sent: { subject: string; body: string }[] = [];
+    const scaled = {
+      ...ctx,
+      registry: recordsOnly(),
+      config: scaledConfig({ digestAbove: 1 }),
+      alerts: { publish: async (m: { subject: string; body: string }) => void sent.push(m) },
+    } as unknown as Context;
+    const held = 5_200;
+    for (let i = 0; i < held + 1; i++) await raiseAlert(scaled, breach(`S${i}`, '2026-05-01T00:00:00Z'));
+    expect(sent).toHaveLength(1); // the first e-mail; past digestAbove (1) the rest are held
+
+    // Before: the digest read the newest 5,000 alert records.
+    expect(await sendAlertDigest(scaled, '2026-05-01')).toEqual({ sent: held });
+    expect(sent.at(-1)!.subject).toBe(`[FINML HIGH] Daily digest 2026-05-01: ${held} alert(s)`);
+    expect(await scaled.registry.listPendingAlerts('digest#2026-05-01')).toEqual([]);
+    expect(await sendAlertDigest(scaled, '2026-05-01')).toEqual({ sent: 0 });
+  }, 60_000);
 });

@@ -52,6 +52,9 @@ async function lakeContext(maxRows: number) {
     getAlertState: async () => undefined,
     putAlertState: async () => undefined,
     countAlertEmail: async () => 1,
+    putPendingAlert: async () => undefined,
+    listPendingAlerts: async () => [],
+    deletePendingAlert: async () => undefined,
   } as unknown as ModelRegistry;
   const emails: string[] = [];
   // A lease store that always grants (one test process, no concurrent writers).
