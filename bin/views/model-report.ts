@@ -114,6 +114,14 @@ export function formatModelReport(r: ModelReport): string {
     out.push(
       `  log-likelihood ${f(r.hmm.logLikelihood, 2)} · AIC ${f(r.hmm.aic, 1)} · BIC ${f(r.hmm.bic, 1)}${r.hmm.degenerate ? ` · DEGENERATE (${r.hmm.degeneracyReasons.join(', ')})` : ''}`,
     );
+    const st = r.hmm.stability;
+    if (st) {
+      out.push(
+        st.swapped
+          ? `  ! the states SWAPPED against ${st.previousVersion}: this fit's ${st.matchedTo.map((j, k) => `${L[k] ?? k} is the previous ${L[j] ?? j}`).join(', ')}`
+          : `  states match ${st.previousVersion}'s (symmetric KL ${st.divergence.map((d) => f(d, 4)).join(' · ')}; variance ratio ${st.varianceRatio.map((v) => f(v, 3)).join(' · ')})`,
+      );
+    }
   }
   if (r.hmmDensity) {
     const d = r.hmmDensity;

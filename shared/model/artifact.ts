@@ -14,6 +14,7 @@ import type { StoredRegimeRisk, StoredSemiMarkov } from './duration-risk.ts';
 import type { GaussianHmmParams } from './hmm.ts';
 import type { DensityComparison } from './hmm-density.ts';
 import type { HmmEvaluation } from './hmm-evaluation.ts';
+import type { HmmStability } from './hmm-stability.ts';
 import type { ChainAnalysis } from './markov.ts';
 import { parseModelJson, stringifyModelJson } from './model-json.ts';
 import { featureReference, type ModelReferences, referenceSampleOf } from './reference.ts';
@@ -68,6 +69,8 @@ export interface ModelArtifact {
     degenerate: boolean;
     degeneracyReasons: string[];
     converged: boolean;
+    /** The states matched to the previous production model's (absent or null for the first model). */
+    stability?: HmmStability | null;
   } | null;
   /** The duration-aware chain (DOMAIN §4.2) fitted on all rows, with its per-regime summary; absent in older models. */
   semiMarkov?: StoredSemiMarkov;

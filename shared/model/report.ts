@@ -87,6 +87,7 @@ export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 
             bic: a.hmm.bic,
             degenerate: a.hmm.degenerate,
             degeneracyReasons: a.hmm.degeneracyReasons,
+            stability: a.hmm.stability ?? null,
           },
     /**
      * DOMAIN §4.5 v2: the HMM against the regime-conditional and unconditional kernel densities, on

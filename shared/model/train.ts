@@ -28,9 +28,15 @@ import { hashJson } from '#shared/hash';
 import { calibrateDrift, type DriftCalibrationOptions } from '#shared/monitoring/drift-calibration';
 import { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION, type ModelArtifact } from './artifact.ts';
 import { fitStoredRisk, fitStoredSemiMarkov, type StoredRegimeRisk } from './duration-risk.ts';
-import { fitGaussianHmm, type GaussianHmmFit, type GaussianHmmFitOptions } from './hmm.ts';
+import {
+  fitGaussianHmm,
+  type GaussianHmmFit,
+  type GaussianHmmFitOptions,
+  type GaussianHmmParams,
+} from './hmm.ts';
 import { compareNextDayDensity, type DensityComparison } from './hmm-density.ts';
 import { evaluateHmmOnFolds, type HmmEvaluation } from './hmm-evaluation.ts';
+import { hmmStability } from './hmm-stability.ts';
 import { analyseChain, type ChainAnalysis, type ChainAnalysisOptions, transitionCounts } from './markov.ts';
 import { symbolReferences } from './reference.ts';
 
@@ -79,6 +85,8 @@ export interface TrainingContext {
   configHash: string;
   codeVersion: string;
   now: Date;
+  /** The production model's HMM, if any: the new fit's states are matched to its (hmm-stability.ts). */
+  previousHmm?: { version: string; params: GaussianHmmParams } | null;
 }
 
 /**
@@ -191,7 +199,16 @@ export function trainModel(input: TrainingData, ctx: TrainingContext): ModelArti
       hmmDensity,
     },
     ...(horizons ? { horizonForecasts: horizons.serving } : {}),
-    hmm: hmm === null ? null : { returnScale: cfg.hmm.returnScale, ...summariseHmm(hmm.fit) },
+    hmm:
+      hmm === null
+        ? null
+        : {
+            returnScale: cfg.hmm.returnScale,
+            ...summariseHmm(hmm.fit),
+            stability: ctx.previousHmm
+              ? hmmStability(hmm.fit.params, ctx.previousHmm.params, ctx.previousHmm.version)
+              : null,
+          },
     semiMarkov,
     risk,
     scoring: {

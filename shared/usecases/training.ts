@@ -115,6 +115,7 @@ export async function trainFromLake(ctx: Context, codeVersion: string) {
     throw error;
   }
   const { tables, sources } = lake;
+  const previousHmm = await productionHmm(ctx);
   const artifact = trainModel(
     { tables, sources },
     {
@@ -125,11 +126,20 @@ export async function trainFromLake(ctx: Context, codeVersion: string) {
       configHash: ctx.configHash,
       codeVersion,
       now: ctx.now(),
+      previousHmm,
     },
   );
   const artifactKey = keys.model(artifact.version);
   await ctx.store.put(ctx.buckets.artifacts, artifactKey, serializeArtifact(artifact), 'application/json');
   return { version: artifact.version, artifactKey };
+}
+
+/** The production model's HMM parameters (what a new fit's states are matched to), or null. */
+async function productionHmm(ctx: Context) {
+  const production = await ctx.registry.getPointer('production');
+  if (production === undefined) return null;
+  const model = await loadArtifact(ctx, production.version);
+  return model.hmm === null ? null : { version: model.version, params: model.hmm.params };
 }
 
 /**
