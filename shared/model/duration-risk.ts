@@ -42,19 +42,8 @@ export const SUMMARY_AGES: readonly number[] = [1, 5, 21, 63];
 export const SURVIVAL_DAYS: readonly number[] = [1, 2, 5, 10, 21, 63, 126, 252];
 
 /** The fitted semi-Markov chain as a model stores it (plain arrays; hazard[i][d], d = 0..D_i+1). */
-export interface StoredSemiMarkov {
-  options: SemiMarkovFitOptions;
-  k: number;
-  changes: number[][];
-  jump: number[][];
-  runs: number[];
-  uncensoredRuns: number[];
-  days: number[];
-  memorylessRate: number[];
-  maxAge: number[];
+export interface StoredSemiMarkov extends Omit<SemiMarkovModel, 'hazard'> {
   hazard: number[][];
-  tailHazard: number[];
-  warnings: string[];
   bootstrap: { samples: number; seed: number; mass: number };
   regimes: SemiMarkovRegimeSummary[];
 }
