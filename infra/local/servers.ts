@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LocalBucket, LocalTable } from './deployment.ts';
+import { makeDynaliteCloseIterators } from './dynalite-iterators.ts';
 import type { S3rverRecord } from './events.ts';
 import { makeS3rverReadAfterWrite } from './s3rver-consistency.ts';
 
@@ -100,9 +101,13 @@ export async function startS3(directory: string, port: number, host: string): Pr
   };
 }
 
-/** dynalite with its LevelDB under `directory` (kept across restarts); tables are ACTIVE at once. */
+/**
+ * dynalite with its LevelDB under `directory` (kept across restarts); tables are ACTIVE at once. Its
+ * Query and Scan iterators are closed (./dynalite-iterators.ts: dynalite 4.0 leaks them).
+ */
 export async function startDynamo(directory: string, port: number, host: string): Promise<RunningServer> {
   await mkdir(directory, { recursive: true });
+  makeDynaliteCloseIterators();
   const dynalite = require('dynalite') as DynaliteFactory;
   const server = dynalite({ path: directory, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const actual = await listen(server, port, host);

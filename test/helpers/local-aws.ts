@@ -14,6 +14,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoClient, createDynamoDocumentClient, createS3Client } from '#shared/aws/clients';
 import { ensureBucket, ensureTable } from '#shared/aws/provision';
 import { PREDICTION_LOG_TABLE, REGISTRY_TABLE, type TableDefinition } from '#shared/aws/tables';
+import { makeDynaliteCloseIterators } from '../../infra/local/dynalite-iterators.ts';
 import { makeS3rverReadAfterWrite } from '../../infra/local/s3rver-consistency.ts';
 
 const require = createRequire(import.meta.url);
@@ -88,6 +89,7 @@ function closeServer(server: Server): Promise<void> {
  * from the shared definitions.
  */
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
+  makeDynaliteCloseIterators();
   const dynalite = require('dynalite') as DynaliteFactory;
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listenOnRandomPort(server);
