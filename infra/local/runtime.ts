@@ -457,6 +457,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         stopped = true;
         accepting = false;
         schedules.stop();
+        // No new requests first (a request still arriving would start an invocation after the logs close).
+        await closeServer(frontDoor);
         let timer: NodeJS.Timeout | undefined;
         const settled = await Promise.race([
           idle().then(() => true),
