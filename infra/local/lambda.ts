@@ -115,6 +115,44 @@ export interface InvokeOptions {
   readonly eventIsJson?: boolean;
 }
 
+/**
+ * The Lambda context object of one invocation. A class, so that an invocation creates one object and
+ * no closures (the local API makes thousands of invocations a second).
+ */
+class InvocationContext implements LambdaContext {
+  readonly callbackWaitsForEmptyEventLoop = true;
+  readonly functionVersion = '$LATEST';
+  readonly functionName: string;
+  readonly invokedFunctionArn: string;
+  readonly memoryLimitInMB: string;
+  readonly logGroupName: string;
+  private readonly startedAt = new Date();
+
+  constructor(
+    f: LocalFunctionSpec,
+    readonly awsRequestId: string,
+    private readonly deadline: number,
+  ) {
+    this.functionName = f.name;
+    this.invokedFunctionArn = f.arn;
+    this.memoryLimitInMB = String(f.memoryMb);
+    this.logGroupName = `/aws/lambda/${f.name}`;
+  }
+
+  get logStreamName(): string {
+    const day = this.startedAt.toISOString().slice(0, 10).replace(/-/g, '/');
+    return `${day}/[$LATEST]${this.awsRequestId.replace(/-/g, '')}`;
+  }
+
+  getRemainingTimeInMillis(): number {
+    return Math.max(0, this.deadline - Date.now());
+  }
+
+  done(): void {}
+  fail(): void {}
+  succeed(): void {}
+}
+
 export interface InvocationRecord {
   readonly function: string;
   readonly requestId: string;
@@ -199,21 +237,7 @@ export class LocalLambda {
     if (base === undefined) return Promise.reject(new Error(`${f.name} is not loaded`));
     const handler = this.wrappers.get(f.name)?.(base) ?? base;
     const requestId = randomUUID();
-    const deadline = Date.now() + f.timeoutSeconds * 1000;
-    const context: LambdaContext = {
-      callbackWaitsForEmptyEventLoop: true,
-      functionName: f.name,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: f.arn,
-      memoryLimitInMB: String(f.memoryMb),
-      awsRequestId: requestId,
-      logGroupName: `/aws/lambda/${f.name}`,
-      logStreamName: `${new Date().toISOString().slice(0, 10).replace(/-/g, '/')}/[$LATEST]${requestId.replace(/-/g, '')}`,
-      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    };
+    const context = new InvocationContext(f, requestId, Date.now() + f.timeoutSeconds * 1000);
     const run = this.logs.run(f.shortName, requestId, async () => {
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => {
