@@ -98,9 +98,23 @@ export const httpCase = defineCase<HttpVariant, HttpParams>({
     };
   },
   figures: [
-    { key: 'requestsPerSecond', label: 'req/s', unit: '', digits: 0 },
+    {
+      key: 'requestsPerSecond',
+      label: 'req/s',
+      unit: '',
+      digits: 0,
+      target: { op: '>=', value: 5000, source: 'issue 14' },
+    },
     { key: 'latencyP50Ms', label: 'p50', unit: 'ms', digits: 0 },
     { key: 'latencyP99Ms', label: 'p99', unit: 'ms', digits: 0 },
+    { key: 'handlerP50Micros', label: 'handler p50', unit: 'µs', digits: 0 },
+    {
+      key: 'handlerP99Micros',
+      label: 'handler p99',
+      unit: 'µs',
+      digits: 0,
+      target: { op: '<=', value: 1000, source: 'issue 14' },
+    },
     { key: 'totalRequests', label: 'requests', unit: '', digits: 0 },
     {
       key: 'non2xx',
