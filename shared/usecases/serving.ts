@@ -221,7 +221,7 @@ export async function servePrediction(
   // logged already is not sent again; the log's conditional put keeps other processes' repeats out.
   const origin = `${request.symbol}\u0000${fromDate}\u0000${chosen.model.version}\u0000${request.horizon}`;
   const logged = loggedOrigins(ctx.predictions);
-  if (logged.has(origin)) return { ...prediction, requestId, arm };
+  if (logged.has(origin)) return served(prediction, requestId, arm);
   // The other arm's one-day forecast goes into the log entry only (shadow scoring).
   const shadow =
     other && (live !== undefined || knows(other.model, request))
@@ -243,7 +243,25 @@ export async function servePrediction(
     expiresAt: Math.floor(at.getTime() / 1000) + options.ttlDays * 86_400,
   });
   logged.add(origin);
-  return { ...prediction, requestId, arm };
+  return served(prediction, requestId, arm);
+}
+
+/** The forecast each answer was made of (shared by every answer of its symbol-day). */
+const forecastOfAnswer = new WeakMap<ServedPrediction, Prediction>();
+
+function served(prediction: Prediction, requestId: string, arm: ServedPrediction['arm']): ServedPrediction {
+  const answer = { ...prediction, requestId, arm };
+  forecastOfAnswer.set(answer, prediction);
+  return answer;
+}
+
+/**
+ * The forecast an answer of servePrediction is `{ ...forecast, requestId, arm }` of — the same
+ * (frozen) object for every answer of one symbol-day, model and horizon, so that a caller can keep
+ * what it derives from it (the /predict handler: the answer's JSON) — or undefined for any other value.
+ */
+export function forecastOf(answer: ServedPrediction): Prediction | undefined {
+  return forecastOfAnswer.get(answer);
 }
 
 /**
