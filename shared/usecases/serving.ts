@@ -222,12 +222,18 @@ export async function servePrediction(
   const origin = `${request.symbol}\u0000${fromDate}\u0000${chosen.model.version}\u0000${request.horizon}`;
   const logged = loggedOrigins(ctx.predictions);
   if (logged.has(origin)) return served(prediction, requestId, arm);
+  // A request of an origin whose entry is being written waits for that write, without one of its own.
+  const pending = inFlight.get(ctx.predictions)?.get(origin);
+  if (pending !== undefined) {
+    await pending;
+    return served(prediction, requestId, arm);
+  }
   // The other arm's one-day forecast goes into the log entry only (shadow scoring).
   const shadow =
     other && (live !== undefined || knows(other.model, request))
       ? forecast(other.model, { ...request, horizon: 1 }, live)
       : undefined;
-  await ctx.predictions.put({
+  const writing = ctx.predictions.put({
     requestId,
     at: at.toISOString(),
     symbol: request.symbol,
@@ -242,9 +248,20 @@ export async function servePrediction(
       : {}),
     expiresAt: Math.floor(at.getTime() / 1000) + options.ttlDays * 86_400,
   });
+  const writes = inFlight.get(ctx.predictions) ?? new Map<string, Promise<unknown>>();
+  inFlight.set(ctx.predictions, writes);
+  writes.set(origin, writing);
+  try {
+    await writing;
+  } finally {
+    writes.delete(origin);
+  }
   logged.add(origin);
   return served(prediction, requestId, arm);
 }
+
+/** Log entries being written, by origin, per prediction log. */
+const inFlight = new WeakMap<ServingContext['predictions'], Map<string, Promise<unknown>>>();
 
 /** The forecast each answer was made of (shared by every answer of its symbol-day). */
 const forecastOfAnswer = new WeakMap<ServedPrediction, Prediction>();
