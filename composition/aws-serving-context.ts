@@ -20,7 +20,9 @@ export function awsServingContext(env: NodeJS.ProcessEnv = process.env): Predict
   const { config } = bundledConfig(env.FINML_CONFIG_DIR);
   const documentClient = createDynamoDocumentClient();
   return {
-    registry: new DynamoModelRegistry(documentClient, requiredEnv(ENV.registryTable, env)),
+    registry: new DynamoModelRegistry(documentClient, requiredEnv(ENV.registryTable, env), {
+      liveStateCacheSeconds: config.platform.api.liveStateCacheSeconds,
+    }),
     predictions: new DynamoPredictionLog(documentClient, requiredEnv(ENV.predictionsTable, env)),
     config,
     now: () => new Date(),

@@ -191,6 +191,7 @@ export const platformConfigSchema = z.strictObject({
     maxBodyBytes: positiveInt,
     maxBatch: positiveInt,
     modelCacheSeconds: z.number().min(0),
+    liveStateCacheSeconds: z.number().min(0),
     predictionTtlDays: positiveInt,
   }),
   alarms: z.strictObject({

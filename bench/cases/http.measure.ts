@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { sortedQuantile } from '#shared/model/markov';
 import { createRandom } from '#shared/stats/random';
 import type { LocalRuntime } from '../../infra/local/runtime.ts';
 import type { SynthesizedStack } from '../../infra/local/template.ts';
@@ -118,6 +119,41 @@ export function resultFigures(result: AutocannonResult): Figures {
 }
 
 /**
+ * Times every invocation of the function behind `POST /predict` while `recording` is on: the handler
+ * as Lambda runs it (middleware included), from the call until its answer, in microseconds. Returns
+ * the samples (shared) and the undo.
+ */
+export function timePredictHandler(rt: Pick<LocalRuntime, 'deployment' | 'lambda'>) {
+  const route = rt.deployment.api?.routes.find((r) => r.resource === '/predict' && r.method === 'POST');
+  if (route?.integration.type !== 'AWS_PROXY') throw new Error('the stack has no POST /predict function');
+  const state = { recording: false, micros: [] as number[] };
+  const undo = rt.lambda.wrap(route.integration.functionArn, (handler) => async (event, context) => {
+    if (!state.recording) return handler(event, context);
+    const started = nodePerformance.now();
+    try {
+      return await handler(event, context);
+    } finally {
+      state.micros.push((nodePerformance.now() - started) * 1000);
+    }
+  });
+  return { state, undo };
+}
+
+/** Percentiles of the handler times (µs; linear interpolation, as the predict case). */
+export function handlerFigures(micros: readonly number[]): Figures {
+  if (micros.length === 0) return { handlerCalls: 0 };
+  const sorted = Float64Array.from(micros).sort();
+  return {
+    handlerCalls: sorted.length,
+    handlerP50Micros: sortedQuantile(sorted, 0.5),
+    handlerP90Micros: sortedQuantile(sorted, 0.9),
+    handlerP99Micros: sortedQuantile(sorted, 0.99),
+    handlerP999Micros: sortedQuantile(sorted, 0.999),
+    handlerMaxMicros: sorted[sorted.length - 1]!,
+  };
+}
+
+/**
  * `require` from the repository root: the child may run from a bundle outside the repository.
  * (Not `createRequire` by name: the bundle's banner declares one.)
  */
@@ -212,15 +248,20 @@ export const measure: Measure<HttpParams> = async (params) => {
         duration: durationSeconds,
         workers: 1,
       });
+    const timing = timePredictHandler(rt);
     const warmup = await load(params.warmupSeconds);
     const cpuStarted = process.cpuUsage();
     const eluStarted = nodePerformance.eventLoopUtilization();
+    timing.state.recording = true;
     const result = await load(params.durationSeconds);
+    timing.state.recording = false;
     const elu = nodePerformance.eventLoopUtilization(eluStarted);
     const cpu = process.cpuUsage(cpuStarted);
+    timing.undo();
     const figures = resultFigures(result);
     return {
       ...figures,
+      ...handlerFigures(timing.state.micros),
       connections: params.connections,
       durationSeconds: params.durationSeconds,
       warmupRequests: warmup.requests.total,

@@ -11,7 +11,12 @@ import en from 'zod/v4/locales/en.js';
 import { awsServingContext, type PredictContext } from '#composition/aws-serving-context';
 import { lazy } from '#composition/lazy';
 import { SYMBOL_MAX_LENGTH, SYMBOL_PATTERN } from '#shared/identifiers';
-import { type PredictRequestBody, servePrediction } from '#shared/usecases/serving';
+import {
+  forecastOf,
+  type PredictRequestBody,
+  type ServedPrediction,
+  servePrediction,
+} from '#shared/usecases/serving';
 import { errorResponse, json, parseBody } from '../lib/http.ts';
 import { instrumented, metrics } from '../lib/observability.ts';
 
@@ -75,8 +80,27 @@ async function handle(ctx: PredictContext, event: APIGatewayProxyEvent): Promise
       }
       return json(200, { results });
     }
-    return json(200, await predictOne(ctx, predictBody.parse(raw), requestId));
+    return answer(await predictOne(ctx, predictBody.parse(raw), requestId));
   } catch (error) {
     return errorResponse(error);
   }
+}
+
+/** The JSON of each forecast answered (every answer of a symbol-day shares its forecast). */
+const forecastJson = new WeakMap<object, string>();
+
+/**
+ * `json(200, served)`, with the forecast's part written once: the answer is the forecast's JSON with
+ * the request's id and arm appended (the same text: they are its last keys and plain strings).
+ */
+function answer(served: ServedPrediction): APIGatewayProxyResult {
+  const forecast = forecastOf(served);
+  if (forecast === undefined) return json(200, served);
+  let text = forecastJson.get(forecast);
+  if (text === undefined) {
+    text = json(200, forecast).body;
+    forecastJson.set(forecast, text);
+  }
+  const tail = `,"requestId":${JSON.stringify(served.requestId)},"arm":${JSON.stringify(served.arm)}}`;
+  return { ...json(200, null), body: text.slice(0, -1) + tail };
 }

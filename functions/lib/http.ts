@@ -42,8 +42,30 @@ export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
         ? {}
         : { 'access-control-allow-origin': DASHBOARD_ORIGIN, vary: 'Origin' }),
     },
-    body: JSON.stringify(body, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v)),
+    body: hasNonFinite(body)
+      ? JSON.stringify(body, (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v))
+      : JSON.stringify(body),
   };
+}
+
+/**
+ * Whether a JSON-bound value holds a non-finite number (JSON has none: `json` writes them as
+ * "Infinity", "-Infinity", "NaN"). A walk is much cheaper than a replacer, which takes
+ * JSON.stringify off its fast path for every value of every answer.
+ */
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === 'number') return !Number.isFinite(value);
+  if (typeof value !== 'object' || value === null) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasNonFinite(item)) return true;
+    return false;
+  }
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return hasNonFinite(toJSON.call(value));
+  for (const key in value) {
+    if (Object.hasOwn(value, key) && hasNonFinite((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }
 
 /** Parses a JSON body, refusing oversize and malformed bodies with a 400. */

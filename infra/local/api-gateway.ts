@@ -63,8 +63,25 @@ class Throttle {
   }
 }
 
+/** One part of a resource path, parsed once. */
+type ResourcePart =
+  | { kind: 'literal'; text: string }
+  | { kind: 'param'; name: string }
+  | { kind: 'greedy'; name: string };
+
+function resourcePart(part: string): ResourcePart {
+  const greedy = /^\{(.+)\+\}$/.exec(part);
+  if (greedy) return { kind: 'greedy', name: greedy[1]! };
+  const param = /^\{(.+)\}$/.exec(part);
+  if (param) return { kind: 'param', name: param[1]! };
+  return { kind: 'literal', text: part };
+}
+
 export class LocalApiGateway {
   private readonly throttle: Throttle | undefined;
+  /** The route table parsed once: each resource's parts, and its routes by method (the first of each). */
+  private readonly resources: { resource: string; parts: ResourcePart[] }[];
+  private readonly methods = new Map<string, Map<string, ApiRoute>>();
 
   constructor(
     readonly api: LocalApi,
@@ -75,7 +92,14 @@ export class LocalApiGateway {
     this.throttle = api.throttle ? new Throttle(api.throttle.rateLimit, api.throttle.burstLimit) : undefined;
     for (const r of api.routes) {
       if (r.integration.type === 'AWS_PROXY') lambda.spec(r.integration.functionArn);
+      const byMethod = this.methods.get(r.resource) ?? new Map<string, ApiRoute>();
+      this.methods.set(r.resource, byMethod);
+      if (!byMethod.has(r.method)) byMethod.set(r.method, r);
     }
+    this.resources = [...this.methods.keys()].map((resource) => ({
+      resource,
+      parts: parts(resource).map(resourcePart),
+    }));
   }
 
   /** The resource a path matches: literal parts win over `{param}`, which win over `{proxy+}`. */
@@ -84,24 +108,21 @@ export class LocalApiGateway {
   ): { resource: string; pathParameters: Record<string, string> | null } | undefined {
     const want = parts(path);
     let best: { resource: string; params: Record<string, string>; score: number } | undefined;
-    for (const resource of new Set(this.api.routes.map((r) => r.resource))) {
-      const have = parts(resource);
+    for (const { resource, parts: have } of this.resources) {
       const params: Record<string, string> = {};
       let score = 0;
       let consumed = 0;
       let ok = true;
       for (const p of have) {
-        const greedy = /^\{(.+)\+\}$/.exec(p);
-        const param = /^\{(.+)\}$/.exec(p);
         if (consumed >= want.length) ok = false;
-        else if (greedy) {
-          params[greedy[1]!] = want.slice(consumed).map(decodeURIComponent).join('/');
+        else if (p.kind === 'greedy') {
+          params[p.name] = want.slice(consumed).map(decodeURIComponent).join('/');
           score += 1;
           consumed = want.length;
-        } else if (param) {
-          params[param[1]!] = decodeURIComponent(want[consumed++]!);
+        } else if (p.kind === 'param') {
+          params[p.name] = decodeURIComponent(want[consumed++]!);
           score += 10;
-        } else if (p === want[consumed]) {
+        } else if (p.text === want[consumed]) {
           consumed++;
           score += 100;
         } else ok = false;
@@ -117,9 +138,8 @@ export class LocalApiGateway {
   private match(method: string, path: string): Match | 'no-resource' | 'no-method' {
     const found = this.resolve(path);
     if (found === undefined) return 'no-resource';
-    const route =
-      this.api.routes.find((r) => r.resource === found.resource && r.method === method) ??
-      this.api.routes.find((r) => r.resource === found.resource && r.method === 'ANY');
+    const methods = this.methods.get(found.resource);
+    const route = methods?.get(method) ?? methods?.get('ANY');
     if (route === undefined) return 'no-method';
     return { route, pathParameters: found.pathParameters };
   }
@@ -163,7 +183,7 @@ export class LocalApiGateway {
     const event = this.event(request, url, route, matched.pathParameters, text, requestId);
     let result: unknown;
     try {
-      result = await this.lambda.invoke(route.integration.functionArn, event);
+      result = await this.lambda.invoke(route.integration.functionArn, event, { eventIsJson: true });
     } catch (error) {
       if (!(error instanceof LambdaFunctionError)) throw error;
       return gatewayJson(502, 'Internal server error', requestId);
@@ -210,7 +230,6 @@ export class LocalApiGateway {
       requestContext: {
         accountId: this.options.accountId,
         apiId: this.api.logicalId,
-        authorizer: undefined,
         domainName: this.options.domainName(),
         httpMethod: (request.method ?? 'GET').toUpperCase(),
         identity: {

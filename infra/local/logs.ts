@@ -20,6 +20,7 @@ export class FunctionLogs {
   private readonly storage = new AsyncLocalStorage<Invocation>();
   private readonly streams = new Map<string, WriteStream>();
   private restore: (() => void) | undefined;
+  private closed = false;
 
   constructor(private readonly directory: string) {
     mkdirSync(directory, { recursive: true });
@@ -60,6 +61,8 @@ export class FunctionLogs {
 
   /** Runs `work` with its output going to `<file>.log`, framed by START / END / REPORT lines. */
   async run<T>(file: string, requestId: string, work: () => Promise<T>): Promise<T> {
+    // Closed (the runtime is stopping): output goes where it would without the log files.
+    if (this.closed) return work();
     const stream = this.stream(file);
     const started = performance.now();
     stream.write(`${new Date().toISOString()} START RequestId: ${requestId} Version: $LATEST\n`);
@@ -71,15 +74,16 @@ export class FunctionLogs {
       throw error;
     } finally {
       const ms = (performance.now() - started).toFixed(1);
-      stream.write(`${new Date().toISOString()} END RequestId: ${requestId}\n`);
+      const at = new Date().toISOString();
       stream.write(
-        `${new Date().toISOString()} REPORT RequestId: ${requestId} Duration: ${ms} ms Status: ${status}\n`,
+        `${at} END RequestId: ${requestId}\n${at} REPORT RequestId: ${requestId} Duration: ${ms} ms Status: ${status}\n`,
       );
     }
   }
 
   /** Restores stdout/stderr and closes the log files. */
   async close(): Promise<void> {
+    this.closed = true;
     this.restore?.();
     this.restore = undefined;
     await Promise.all(

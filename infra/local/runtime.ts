@@ -305,7 +305,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const topicArn = required(env, ENV.alertTopic);
     const context: Context = {
       store: new S3ObjectStore(s3),
-      registry: new DynamoModelRegistry(documentClient, required(env, ENV.registryTable), clock),
+      // Serving keeps live states for api.liveStateCacheSeconds; the pipeline's putLive through this
+      // same registry forgets a symbol's at once, so /predict follows every publish.
+      registry: new DynamoModelRegistry(documentClient, required(env, ENV.registryTable), {
+        ...clock,
+        liveStateCacheSeconds: config.platform.api.liveStateCacheSeconds,
+      }),
       predictions: new DynamoPredictionLog(documentClient, required(env, ENV.predictionsTable), clock),
       leases: new DynamoLeaseStore(documentClient, required(env, ENV.registryTable)),
       alerts: new OutboxAlertPublisher(outboxDir, topicArn, options.now),
@@ -457,6 +462,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         stopped = true;
         accepting = false;
         schedules.stop();
+        // No new requests first (a request still arriving would start an invocation after the logs close).
+        await closeServer(frontDoor);
         let timer: NodeJS.Timeout | undefined;
         const settled = await Promise.race([
           idle().then(() => true),

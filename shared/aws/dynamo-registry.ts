@@ -80,6 +80,23 @@ export interface DynamoModelRegistryOptions {
   readonly now?: () => Date;
   /** Random suffix of event sort keys (8 hex digits); injectable for tests. */
   readonly randomSuffix?: () => string;
+  /**
+   * Keep each symbol's live state read by getLive for this many seconds (0 = read it every time, the
+   * default). A putLive through this registry forgets the symbol's state at once, so a process that
+   * publishes and serves (the local runtime) never serves an older day than it published; a process
+   * that only serves (the /predict Lambda) sees another process's publish within this time.
+   */
+  readonly liveStateCacheSeconds?: number;
+  /** Milliseconds of a monotonic clock, for the live-state cache's ages; default `performance.now`. */
+  readonly cacheClock?: () => number;
+}
+
+/** Symbols whose live state a registry keeps at most; past it the cache starts again empty. */
+export const LIVE_STATE_CACHE_CAP = 10_000;
+
+interface CachedLive {
+  readonly value: Promise<LiveState | undefined>;
+  readonly readAt: number;
 }
 
 type Item = Record<string, unknown>;
@@ -102,6 +119,9 @@ function isConditionFailure(error: unknown): boolean {
 export class DynamoModelRegistry implements ModelRegistry {
   private readonly now: () => Date;
   private readonly randomSuffix: () => string;
+  private readonly liveCacheMs: number;
+  private readonly cacheClock: () => number;
+  private readonly liveCache = new Map<string, CachedLive>();
 
   constructor(
     private readonly client: DynamoDBDocumentClient,
@@ -110,6 +130,8 @@ export class DynamoModelRegistry implements ModelRegistry {
   ) {
     this.now = options.now ?? (() => new Date());
     this.randomSuffix = options.randomSuffix ?? (() => randomBytes(4).toString('hex'));
+    this.liveCacheMs = (options.liveStateCacheSeconds ?? 0) * 1000;
+    this.cacheClock = options.cacheClock ?? (() => performance.now());
   }
 
   /** Writes (or overwrites) a version record at `MODEL` / `VERSION#<version>`. */
@@ -439,6 +461,15 @@ export class DynamoModelRegistry implements ModelRegistry {
    */
   async putLive(live: LiveState): Promise<void> {
     try {
+      await this.writeLive(live);
+    } finally {
+      // After the write: a read that started before it (and may hold the older day) is dropped too.
+      this.liveCache.delete(live.symbol);
+    }
+  }
+
+  private async writeLive(live: LiveState): Promise<void> {
+    try {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
@@ -457,7 +488,26 @@ export class DynamoModelRegistry implements ModelRegistry {
     }
   }
 
-  async getLive(symbol: string): Promise<LiveState | undefined> {
+  /**
+   * A symbol's live state; with `liveStateCacheSeconds`, the one read within that time (concurrent
+   * callers share one read; a failed read is not kept). The state returned is shared: do not change it.
+   */
+  getLive(symbol: string): Promise<LiveState | undefined> {
+    if (this.liveCacheMs <= 0) return this.readLive(symbol);
+    const now = this.cacheClock();
+    const cached = this.liveCache.get(symbol);
+    if (cached !== undefined && now - cached.readAt < this.liveCacheMs) return cached.value;
+    if (this.liveCache.size >= LIVE_STATE_CACHE_CAP) this.liveCache.clear();
+    const value = this.readLive(symbol);
+    const entry = { value, readAt: now };
+    this.liveCache.set(symbol, entry);
+    value.catch(() => {
+      if (this.liveCache.get(symbol) === entry) this.liveCache.delete(symbol);
+    });
+    return value;
+  }
+
+  private async readLive(symbol: string): Promise<LiveState | undefined> {
     const response = await this.client.send(
       new GetCommand({
         TableName: this.tableName,

@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { ownEntry } from '#shared/identifiers';
 import { matrixPower } from '#shared/model/linalg';
 import { parseModelJson } from '#shared/model/model-json';
-import { PredictInputError, type Prediction, predict } from '#shared/model/predict';
+import { type LiveStart, PredictInputError, type Prediction, predict } from '#shared/model/predict';
 import {
   checkServingModel,
   type ServingModel,
@@ -115,15 +115,45 @@ interface Served {
  * so its models; a new context — another local runtime, a test — starts with none.
  */
 const servedBy = new WeakMap<ServingContext['registry'], Served>();
+/** The re-read of each context's pointers under way: the requests meanwhile wait for this one. */
+const refreshing = new WeakMap<ServingContext['registry'], Promise<Served>>();
 
 /**
- * The models in service, re-reading the pointers at most every `cacheSeconds`. A version already in
- * service is not loaded again (serving models are immutable per version).
+ * The models in service, re-reading the pointers at most every `cacheSeconds` — one re-read at a
+ * time, which every request arriving meanwhile waits for (not one each: at thousands of requests a
+ * second that would be a burst of reads). A version already in service is not loaded again
+ * (serving models are immutable per version).
  */
-export async function modelsInService(ctx: ServingContext, cacheSeconds: number): Promise<Served> {
-  const now = ctx.now().getTime();
+export function modelsInService(ctx: ServingContext, cacheSeconds: number): Promise<Served> {
   const served = servedBy.get(ctx.registry);
-  if (served && now - served.checkedAt < cacheSeconds * 1000) return served;
+  if (served && ctx.now().getTime() - served.checkedAt < cacheSeconds * 1000) {
+    return Promise.resolve(served);
+  }
+  let refresh = refreshing.get(ctx.registry);
+  if (refresh === undefined) {
+    const registry = ctx.registry;
+    const read: Promise<Served> = readModelsInService(ctx, served).then(
+      (next) => {
+        // Kept unless the context's models were forgotten meanwhile (forgetModelsInService).
+        if (refreshing.get(registry) === read) {
+          servedBy.set(registry, next);
+          refreshing.delete(registry);
+        }
+        return next;
+      },
+      (error: unknown) => {
+        if (refreshing.get(registry) === read) refreshing.delete(registry);
+        throw error;
+      },
+    );
+    refreshing.set(registry, read);
+    refresh = read;
+  }
+  return refresh;
+}
+
+async function readModelsInService(ctx: ServingContext, served: Served | undefined): Promise<Served> {
+  const checkedAt = ctx.now().getTime();
   const [production, candidate] = await Promise.all([
     ctx.registry.getPointer('production'),
     ctx.registry.getPointer('candidate'),
@@ -139,15 +169,15 @@ export async function modelsInService(ctx: ServingContext, cacheSeconds: number)
   const next: Served = {
     production: { pointer: production, model: productionModel },
     ...(candidate && candidateModel ? { candidate: { pointer: candidate, model: candidateModel } } : {}),
-    checkedAt: now,
+    checkedAt,
   };
-  servedBy.set(ctx.registry, next);
   return next;
 }
 
 /** Forgets the context's models in service (after an admin change of the pointers, in the same process). */
 export function forgetModelsInService(ctx: Pick<ServingContext, 'registry'>): void {
   servedBy.delete(ctx.registry);
+  refreshing.delete(ctx.registry);
 }
 
 /** Deterministic A/B arm: the request id hashed to [0, 1) against the candidate's traffic share. */
@@ -185,11 +215,7 @@ export async function servePrediction(
   const arm = models.candidate && armFor(unit, share) === 'candidate' ? 'candidate' : 'production';
   const chosen = arm === 'candidate' ? models.candidate! : models.production;
   const other = arm === 'candidate' ? models.production : models.candidate;
-  const prediction = predict(chosen.model, request, live);
-  const shadow =
-    other && (live !== undefined || knows(other.model, request))
-      ? predict(other.model, { ...request, horizon: 1 }, live)
-      : undefined;
+  const prediction = forecast(chosen.model, request, live);
   const at = ctx.now();
   const from = prediction.from;
   const fromDate = from.date ?? at.toISOString().slice(0, 10);
@@ -197,8 +223,19 @@ export async function servePrediction(
   // logged already is not sent again; the log's conditional put keeps other processes' repeats out.
   const origin = `${request.symbol}\u0000${fromDate}\u0000${chosen.model.version}\u0000${request.horizon}`;
   const logged = loggedOrigins(ctx.predictions);
-  if (logged.has(origin)) return { ...prediction, requestId, arm };
-  await ctx.predictions.put({
+  if (logged.has(origin)) return served(prediction, requestId, arm);
+  // A request of an origin whose entry is being written waits for that write, without one of its own.
+  const pending = inFlight.get(ctx.predictions)?.get(origin);
+  if (pending !== undefined) {
+    await pending;
+    return served(prediction, requestId, arm);
+  }
+  // The other arm's one-day forecast goes into the log entry only (shadow scoring).
+  const shadow =
+    other && (live !== undefined || knows(other.model, request))
+      ? forecast(other.model, { ...request, horizon: 1 }, live)
+      : undefined;
+  const writing = ctx.predictions.put({
     requestId,
     at: at.toISOString(),
     symbol: request.symbol,
@@ -213,8 +250,71 @@ export async function servePrediction(
       : {}),
     expiresAt: Math.floor(at.getTime() / 1000) + options.ttlDays * 86_400,
   });
+  const writes = inFlight.get(ctx.predictions) ?? new Map<string, Promise<unknown>>();
+  inFlight.set(ctx.predictions, writes);
+  writes.set(origin, writing);
+  try {
+    await writing;
+  } finally {
+    writes.delete(origin);
+  }
   logged.add(origin);
-  return { ...prediction, requestId, arm };
+  return served(prediction, requestId, arm);
+}
+
+/** Log entries being written, by origin, per prediction log. */
+const inFlight = new WeakMap<ServingContext['predictions'], Map<string, Promise<unknown>>>();
+
+/** The forecast each answer was made of (shared by every answer of its symbol-day). */
+const forecastOfAnswer = new WeakMap<ServedPrediction, Prediction>();
+
+function served(prediction: Prediction, requestId: string, arm: ServedPrediction['arm']): ServedPrediction {
+  const answer = { ...prediction, requestId, arm };
+  forecastOfAnswer.set(answer, prediction);
+  return answer;
+}
+
+/**
+ * The forecast an answer of servePrediction is `{ ...forecast, requestId, arm }` of — the same
+ * (frozen) object for every answer of one symbol-day, model and horizon, so that a caller can keep
+ * what it derives from it (the /predict handler: the answer's JSON) — or undefined for any other value.
+ */
+export function forecastOf(answer: ServedPrediction): Prediction | undefined {
+  return forecastOfAnswer.get(answer);
+}
+
+/**
+ * The forecasts a serving model has answered, by everything the answer depends on — the symbol, the
+ * requested regime, the horizon and the start (the live state's day, state and regime; without live
+ * state the model's own latest regime) — so that a symbol-day asked again is answered without
+ * computing it again. Per model (a model no longer in service takes its forecasts with it); forgotten
+ * wholesale past the cap. The forecasts are frozen: every answer shares them.
+ */
+const forecasts = new WeakMap<ServingModel, Map<string, Prediction>>();
+const FORECASTS_CAP = 100_000;
+
+export function forecast(model: ServingModel, request: PredictRequestBody, live?: LiveStart): Prediction {
+  let byKey = forecasts.get(model);
+  if (byKey === undefined || byKey.size >= FORECASTS_CAP) {
+    byKey = new Map();
+    forecasts.set(model, byKey);
+  }
+  const start = live === undefined ? '' : `${live.date}\u0000${live.state}\u0000${live.regime}`;
+  const key = `${request.symbol}\u0000${request.regime ?? ''}\u0000${request.horizon}\u0000${start}`;
+  let prediction = byKey.get(key);
+  if (prediction === undefined) {
+    prediction = frozen(predict(model, request, live));
+    byKey.set(key, prediction);
+  }
+  return prediction;
+}
+
+function frozen<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) frozen(v);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Origins this process has logged, per prediction log; forgotten wholesale past the cap. */

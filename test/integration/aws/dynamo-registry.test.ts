@@ -262,6 +262,65 @@ describe('live state against dynalite', () => {
     await registry.putLive(live('SPX', '2020-05-01', 0));
     expect(await registry.getLive('SPX')).toMatchObject({ date: '2020-06-30', state: 2 });
   });
+
+  describe('with liveStateCacheSeconds', () => {
+    /** A registry caching live states for 5 s on a clock the test moves, and a count of its GetItems. */
+    function cachingRegistry() {
+      const clock = { ms: 0 };
+      const reads = { count: 0 };
+      const real = dynamo.documentClient;
+      const client = {
+        send: (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+          if (command instanceof GetCommand) reads.count++;
+          return real.send(command);
+        },
+      } as unknown as DynamoDBDocumentClient;
+      const cached = new DynamoModelRegistry(client, registryTable, {
+        liveStateCacheSeconds: 5,
+        cacheClock: () => clock.ms,
+      });
+      return { cached, clock, reads };
+    }
+
+    test('reads a symbol once within the time, concurrent callers included, and again after it', async () => {
+      await registry.putLive(live('SPX', '2020-04-17'));
+      const { cached, clock, reads } = cachingRegistry();
+
+      const first = await Promise.all([cached.getLive('SPX'), cached.getLive('SPX')]);
+      clock.ms = 4_999;
+      expect(await cached.getLive('SPX')).toEqual(live('SPX', '2020-04-17'));
+      expect(first).toEqual([live('SPX', '2020-04-17'), live('SPX', '2020-04-17')]);
+      expect(reads.count).toBe(1);
+      await registry.putLive(live('SPX', '2020-04-20')); // another process's publish
+      clock.ms = 5_000;
+      expect(await cached.getLive('SPX')).toMatchObject({ date: '2020-04-20' });
+      expect(reads.count).toBe(2);
+    });
+
+    test('its own putLive is seen at once, an unknown symbol included', async () => {
+      await registry.putLive(live('SPX', '2020-04-17'));
+      const { cached } = cachingRegistry();
+      expect(await cached.getLive('SPX')).toMatchObject({ date: '2020-04-17' });
+      expect(await cached.getLive('NEW')).toBeUndefined();
+
+      await cached.putLive(live('SPX', '2020-04-20'));
+      await cached.putLive(live('NEW', '2020-04-20'));
+
+      expect(await cached.getLive('SPX')).toMatchObject({ date: '2020-04-20' });
+      expect(await cached.getLive('NEW')).toMatchObject({ date: '2020-04-20' });
+    });
+
+    test('a read under way when its own putLive lands is not kept', async () => {
+      await registry.putLive(live('SPX', '2020-04-17'));
+      const { cached } = cachingRegistry();
+
+      const during = cached.getLive('SPX');
+      await cached.putLive(live('SPX', '2020-04-20'));
+      await during;
+
+      expect(await cached.getLive('SPX')).toMatchObject({ date: '2020-04-20' });
+    });
+  });
 });
 
 describe('alert state', () => {

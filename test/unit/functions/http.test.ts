@@ -4,7 +4,7 @@ import * as zc from 'zod';
 import * as zm from 'zod/mini';
 import { PointerConflictError } from '#shared/ports';
 import { NoModelError, ServingModelMissingError } from '#shared/usecases/serving';
-import { BadRequestError, errorResponse } from '../../../functions/lib/http.ts';
+import { BadRequestError, errorResponse, json } from '../../../functions/lib/http.ts';
 
 const body = (r: { body: string }) => JSON.parse(r.body) as { message: string; issues?: unknown[] };
 
@@ -67,5 +67,23 @@ describe('json', () => {
       else process.env.DASHBOARD_URL = previous;
       vi.resetModules();
     }
+  });
+
+  test('non-finite numbers anywhere in the body are written as strings, finite ones as numbers', () => {
+    const answer = {
+      leave: { expectedRemainingDays: Number.POSITIVE_INFINITY, probability: 0.25 },
+      rows: [[1, Number.NaN], { at: new Date(0) }],
+      n: Number.NEGATIVE_INFINITY,
+      none: null,
+    };
+
+    expect(JSON.parse(json(200, answer).body)).toEqual({
+      leave: { expectedRemainingDays: 'Infinity', probability: 0.25 },
+      rows: [[1, 'NaN'], { at: '1970-01-01T00:00:00.000Z' }],
+      n: '-Infinity',
+      none: null,
+    });
+    const finite = { a: 1.5, b: [0, -2], c: { d: 'x', e: true, f: null } };
+    expect(json(200, finite).body).toBe(JSON.stringify(finite));
   });
 });

@@ -10,6 +10,7 @@ import { type ServingModelRecord, servingModelOf } from '#shared/model/serving-m
 import type { ModelPointer, PredictionLogEntry } from '#shared/ports';
 import type { Context } from '#shared/usecases/lake';
 import { createHandlers } from '../../../functions/api/predict.ts';
+import { json } from '../../../functions/lib/http.ts';
 import { artifactLike } from '../../helpers/serving-model.ts';
 
 const VERSION = '20260101T000000-aaaaaaaa';
@@ -72,6 +73,35 @@ describe('POST /predict on the lean context', () => {
     const r = await call({ symbol: 'SPX', horizon: 2 });
     expect(r.status).toBe(200);
     expect(r.body).toMatchObject({ modelVersion: VERSION, arm: 'production', horizon: 2 });
+    expect(logged).toHaveLength(1);
+  });
+
+  test('a symbol-day asked again gets the same JSON as json() writes, with its own request id', async () => {
+    serveWith(leanContext([servingModelOf(artifactLike(VERSION))]));
+    const ask = async (requestId: string) => {
+      const event = {
+        body: JSON.stringify({ symbol: 'SPX', horizon: 3 }),
+        resource: '/predict',
+        isBase64Encoded: false,
+        requestContext: { requestId },
+        headers: {},
+      } as unknown as APIGatewayProxyEvent;
+      return predict(event, lambdaContext);
+    };
+
+    const first = await ask('r-first');
+    const again = await ask('r-again');
+
+    for (const [response, requestId] of [
+      [first, 'r-first'],
+      [again, 'r-again'],
+    ] as const) {
+      const body = JSON.parse(response.body) as Record<string, unknown>;
+      expect(body).toMatchObject({ requestId, arm: 'production', horizon: 3 });
+      expect(response.body).toBe(json(200, body).body);
+      expect(response.headers).toEqual(json(200, body).headers);
+    }
+    expect(again.body.replace('r-again', 'r-first')).toBe(first.body);
     expect(logged).toHaveLength(1);
   });
 

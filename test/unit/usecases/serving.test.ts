@@ -218,6 +218,35 @@ describe('forecasts start from the live state', () => {
     expect(logged.map((e) => e.fromDate)).toEqual(['2020-06-30', '2020-06-30', '2020-07-01']);
   });
 
+  test('requests of one origin arriving together send one log write and answer when it is done', async () => {
+    const { ctx, logged, live } = memoryContext({ servingModels: [servingModelOf(artifactLike(V1))] });
+    live.set('SPX', liveState('SPX', '2020-06-30', 1));
+    let release = () => {};
+    const written = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let puts = 0;
+    const put = ctx.predictions.put;
+    ctx.predictions.put = async (entry) => {
+      puts++;
+      await written;
+      return put(entry);
+    };
+
+    const answers = Promise.all(
+      Array.from({ length: 20 }, (_, r) =>
+        servePrediction(ctx, { symbol: 'SPX', horizon: 5 }, `req-${r}`, options),
+      ),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(puts).toBe(1);
+    release();
+
+    expect((await answers).map((a) => a.requestId)).toEqual(Array.from({ length: 20 }, (_, r) => `req-${r}`));
+    expect(puts).toBe(1);
+    expect(logged).toHaveLength(1);
+  });
+
   test('across symbol-days a candidate share of 0.5 answers about half of them', async () => {
     const { ctx, live, pointers } = memoryContext({
       servingModels: [servingModelOf(artifactLike(V1)), servingModelOf(artifactLike(V2))],
