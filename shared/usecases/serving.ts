@@ -299,8 +299,10 @@ export function forecast(model: ServingModel, request: PredictRequestBody, live?
     byKey = new Map();
     forecasts.set(model, byKey);
   }
-  const start = live === undefined ? '' : `${live.date}\u0000${live.state}\u0000${live.regime}`;
-  const key = `${request.symbol}\u0000${request.regime ?? ''}\u0000${request.horizon}\u0000${start}`;
+  // The start's regime age matters too (the semi-Markov answers depend on it).
+  const start =
+    live === undefined ? '' : `${live.date}\u0000${live.state}\u0000${live.regime}\u0000${live.regimeAge}`;
+  const key = `${request.symbol}\u0000${request.regime ?? ''}\u0000${request.age ?? ''}\u0000${request.horizon}\u0000${start}`;
   let prediction = byKey.get(key);
   if (prediction === undefined) {
     prediction = frozen(predict(model, request, live));

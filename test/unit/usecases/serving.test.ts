@@ -17,6 +17,7 @@ import {
   servePrediction,
   servingModelOfArtifactText,
 } from '#shared/usecases/serving';
+import { sampleModel } from '../../helpers/model.ts';
 import { artifactLike, LABELS } from '../../helpers/serving-model.ts';
 
 const V1 = '20260101T000000-aaaaaaaa';
@@ -184,6 +185,25 @@ describe('forecasts start from the live state', () => {
     });
     expect(Object.values(served.probabilities)).toEqual(artifactLike(V1).markov.transitionMatrix[2]);
     expect(logged[0]).toMatchObject({ fromDate: '2020-06-30', fromState: 2 });
+  });
+
+  test('the regime age is part of the answer: the same symbol-day at another age is not served from the first answer', async () => {
+    const { model } = await sampleModel({ hmm: false });
+    const { ctx, live } = memoryContext({ servingModels: [servingModelOf({ ...model, version: V1 })] });
+    live.set('SPX', { ...liveState('SPX', '2020-06-30', 2), regimeAge: 1 });
+    const young = await servePrediction(ctx, { symbol: 'SPX', horizon: 21 }, 'r1', options);
+    live.set('SPX', { ...liveState('SPX', '2020-06-30', 2), regimeAge: 12 });
+    const older = await servePrediction(ctx, { symbol: 'SPX', horizon: 21 }, 'r2', options);
+    expect(young.leave.by).toBe('semi-markov');
+    expect([young.from.age, older.from.age]).toEqual([1, 12]);
+    expect(older.leave.expectedRemainingDays).not.toBe(young.leave.expectedRemainingDays);
+    const asked = await servePrediction(
+      ctx,
+      { symbol: 'SPX', regime: 'High', age: 5, horizon: 21 },
+      'r3',
+      options,
+    );
+    expect(asked.from.age).toBe(5);
   });
 
   test('a symbol the model never saw but with gold is forecast at once; without gold it is unknown', async () => {
