@@ -10,6 +10,7 @@
  * definition is loaded, naming the state and the field, so the local runtime never silently runs a
  * machine differently from AWS. The definition is first checked by asl-validator.
  */
+import { setMaxListeners } from 'node:events';
 import { createRequire } from 'node:module';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -563,6 +564,11 @@ async function forEachCancellable<T>(
   work: (item: T, index: number, signal: AbortSignal) => Promise<void>,
 ): Promise<void> {
   const { controller, dispose } = childScope(parent);
+  const workers = Math.max(1, Math.min(limit, items.length));
+  // Each running item listens on the scope's signal (its task's untilAborted, a nested scope) and
+  // removes the listener when it ends: the count is bounded by the workers, not a leak — raise
+  // Node's warning threshold (10) to that bound so a real leak past it still warns.
+  setMaxListeners(10 + 2 * workers, controller.signal);
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
@@ -580,7 +586,7 @@ async function forEachCancellable<T>(
     }
   };
   try {
-    await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    await Promise.allSettled(Array.from({ length: workers }, worker));
   } finally {
     dispose();
   }

@@ -261,6 +261,41 @@ describe('Choice', () => {
 });
 
 describe('Map and Parallel', () => {
+  test('a Map of 30 concurrent iterations adds no more abort listeners than Node allows without a warning', async () => {
+    // Each running iteration listens on its scope's signal and removes the listener when it ends;
+    // Node warns (MaxListenersExceededWarning) past 10 listeners on one signal — what a user saw.
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    const machine = new AslStateMachine({
+      StartAt: 'M',
+      States: {
+        M: {
+          Type: 'Map',
+          ItemsPath: '$.items',
+          MaxConcurrency: 30,
+          ItemProcessor: { StartAt: 'Work', States: { Work: { Type: 'Task', Resource: ARN, End: true } } },
+          End: true,
+        },
+      },
+    });
+    try {
+      const items = Array.from({ length: 30 }, (_, i) => i);
+      const out = await machine.run(
+        { items },
+        options(async (_s, _r, input) => {
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          return input;
+        }),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(out).toEqual(items);
+      expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   test('a Map keeps the items in order, runs at most MaxConcurrency at once, and selects each item', async () => {
     const machine = new AslStateMachine({
       StartAt: 'M',
