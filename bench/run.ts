@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CASES } from './cases/index.ts';
+import { formatComparisons, pipelineComparisons } from './lib/comparisons.ts';
 import { defaultCacheDir } from './lib/inputs.ts';
 import { codeVersion, currentLoad, machineInfo } from './lib/machine.ts';
 import {
@@ -187,6 +188,9 @@ async function main(argv: string[]): Promise<number> {
     tables.push(formatCaseTable(c.title, c.figures, caseResults));
   }
 
+  const comparisons = pipelineComparisons(results);
+  const compared = formatComparisons(comparisons);
+  if (compared !== '') tables.push(compared);
   const report: BenchReport = {
     schema: 1,
     startedAt,
@@ -200,7 +204,13 @@ async function main(argv: string[]): Promise<number> {
     code,
     results,
     summary: summarise(results),
+    comparisons,
   };
+  // A same-run comparison with a target counts like a figure's target.
+  for (const c of comparisons.filter((x) => !x.target.startsWith('beside'))) {
+    if (c.passed) report.summary.targetsPassed++;
+    else report.summary.targetsMissed++;
+  }
   const written = await writeReport(options.resultsDir, report);
   const s = report.summary;
   process.stdout.write(

@@ -18,12 +18,14 @@ import { hmmCase } from './hmm.ts';
 import { hmmAnchorCase } from './hmm-anchor.ts';
 import { httpCase } from './http.ts';
 import { pipelineCase } from './pipeline.ts';
+import { pipelineAnchorsCase } from './pipeline-anchors.ts';
 import { predictCase } from './predict.ts';
 import { trainCase } from './train.ts';
 import { trainingCase } from './training.ts';
 
 export const CASES: readonly BenchCase[] = [
   pipelineCase,
+  pipelineAnchorsCase,
   trainingCase,
   trainCase,
   driftCase,

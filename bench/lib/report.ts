@@ -28,6 +28,8 @@ export interface MeasurementResult {
   error?: string;
 }
 
+import type { Comparison } from './comparisons.ts';
+
 export interface BenchReport {
   schema: 1;
   startedAt: string;
@@ -42,6 +44,8 @@ export interface BenchReport {
   code: CodeVersion;
   results: MeasurementResult[];
   summary: { measurements: number; targetsPassed: number; targetsMissed: number; errors: number };
+  /** Targets between two measurements of the run (bench/lib/comparisons.ts), when both ran. */
+  comparisons?: Comparison[];
 }
 
 /** Median of each figure over the runs (figures missing from a run are ignored for that run). */
