@@ -74,7 +74,20 @@ export function binaryReliabilityTable(
   nBins = 10,
 ): ReliabilityTable {
   validateBinaryInputs(outcomes, predicted);
+  return binaryReliabilityTableOfCheckedInputs(outcomes, predicted, nBins);
+}
+
+/**
+ * {@link binaryReliabilityTable} without the per-forecast checks, for callers that have checked
+ * every outcome (0/1) and probability already: the same table, the same summation order.
+ */
+export function binaryReliabilityTableOfCheckedInputs(
+  outcomes: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  nBins = 10,
+): ReliabilityTable {
   if (!Number.isInteger(nBins) || nBins < 1) throw new EvaluationInputError(`nBins must be an integer >= 1`);
+  if (predicted.length === 0) throw new EvaluationInputError('no forecasts to calibrate');
   const edges = uniformEdges(nBins);
   const counts = new Float64Array(nBins);
   const predictedSums = new Float64Array(nBins);
@@ -102,6 +115,56 @@ export function binaryReliabilityTable(
     });
   }
   return { n: predicted.length, nBins, bins, brier: squaredError / predicted.length };
+}
+
+/**
+ * The reliability table of every class at once, each equal to
+ * `reliabilityTable(yTrue, proba, c, nBins)` (the same bins and sums, accumulated in the same
+ * order), in one pass over the forecasts and without the input checks: for callers that have
+ * checked every label (0 … K − 1) and probability already.
+ */
+export function classReliabilityTablesOfCheckedInputs(
+  yTrue: ArrayLike<number>,
+  proba: ProbabilityMatrix,
+  nBins = 10,
+): ClassReliabilityTable[] {
+  if (!Number.isInteger(nBins) || nBins < 1) throw new EvaluationInputError(`nBins must be an integer >= 1`);
+  const { samples: n, classes: K, values } = proba;
+  if (n === 0) throw new EvaluationInputError('no forecasts to calibrate');
+  const edges = uniformEdges(nBins);
+  // [c · nBins + bin]: class c's sums.
+  const counts = new Float64Array(K * nBins);
+  const predictedSums = new Float64Array(K * nBins);
+  const eventSums = new Float64Array(K * nBins);
+  const squaredError = new Float64Array(K);
+  for (let i = 0; i < n; i++) {
+    const y = yTrue[i]!;
+    const offset = i * K;
+    for (let c = 0; c < K; c++) {
+      const p = values[offset + c]!;
+      const o = y === c ? 1 : 0;
+      const slot = c * nBins + binOf(p, edges);
+      counts[slot]!++;
+      predictedSums[slot]! += p;
+      eventSums[slot]! += o;
+      squaredError[c]! += (o - p) * (o - p);
+    }
+  }
+  return Array.from({ length: K }, (_, c) => {
+    const bins: ReliabilityBin[] = [];
+    for (let b = 0; b < nBins; b++) {
+      const count = counts[c * nBins + b]!;
+      if (count === 0) continue;
+      bins.push({
+        lower: edges[b]!,
+        upper: edges[b + 1]!,
+        count,
+        meanPredicted: predictedSums[c * nBins + b]! / count,
+        observedFrequency: eventSums[c * nBins + b]! / count,
+      });
+    }
+    return { classIndex: c, n, nBins, bins, brier: squaredError[c]! / n };
+  });
 }
 
 /** `numpy.linspace(0, 1, nBins + 1)`: i · (1 / nBins), with the last edge exactly 1. */

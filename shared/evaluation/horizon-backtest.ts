@@ -12,7 +12,12 @@
 import type { ModelConfig } from '#config/schema';
 import { formatIsoDay } from '#shared/data/values';
 import { semiMarkovFit } from '#shared/model/duration-risk';
-import { binaryReliabilityTable, type ClassReliabilityTable, type ReliabilityTable } from './calibration.ts';
+import {
+  binaryReliabilityTableOfCheckedInputs,
+  type ClassReliabilityTable,
+  classReliabilityTablesOfCheckedInputs,
+  type ReliabilityTable,
+} from './calibration.ts';
 import { EvaluationInputError } from './errors.ts';
 import type { IndexRange } from './folds.ts';
 import {
@@ -34,8 +39,8 @@ import {
   accuracy,
   argmaxPredictions,
   LOG_LOSS_EPSILON,
-  logLoss,
-  multiclassBrier,
+  logLossOfCheckedInputs,
+  multiclassBrierOfCheckedInputs,
   type ProbabilityMatrix,
 } from './metrics.ts';
 
@@ -373,9 +378,6 @@ function scoreHorizon(
     if (states[r] !== highState) reached[m++] = stepsToHigh[r]! <= h ? 1 : 0;
   }
 
-  // The outcome "regime at t+h = c" of the reliability table of P(regime = c), one state at a time.
-  const indicator = new Uint8Array(n);
-  const column = new Float64Array(n);
   // One set of forecast buffers for every forecaster in turn (each is scored before the next is
   // forecast): at 5M gold rows a set is ≈ 170 MB.
   const buffers = {
@@ -386,13 +388,15 @@ function scoreHorizon(
   const scores = forecasters.map((forecaster, m) => {
     const { regime, reach, leave } = forecastOrigins(history, origins, h, forecaster, fitted[m]!, buffers);
     const matrix: ProbabilityMatrix = { samples: n, classes: K, values: regime };
+    // Every forecast was checked as it was stored (forecastOrigins) and every outcome is a state of
+    // the history, so the scores below skip their own input checks (the same values).
     // Log loss fold by fold; the out-of-fold log loss is their origin-weighted mean.
     let lossTotal = 0;
     const foldLogLoss = foldRows.map((range) => {
       const m = range.end - range.start;
       if (m === 0) return null;
       const values = regime.subarray(range.start * K, range.end * K);
-      const loss = logLoss(
+      const loss = logLossOfCheckedInputs(
         y.subarray(range.start, range.end),
         { samples: m, classes: K, values },
         settings.epsilon,
@@ -406,15 +410,12 @@ function scoreHorizon(
       regime: {
         n,
         logLoss: lossTotal / n,
-        brier: multiclassBrier(y, matrix),
+        brier: multiclassBrierOfCheckedInputs(y, matrix),
         accuracy: accuracy(y, argmaxPredictions(matrix)),
         brierSkill: null as number | null,
         foldLogLoss,
-        reliability: Array.from({ length: K }, (_, c) => {
-          for (let k = 0; k < n; k++) indicator[k] = y[k] === c ? 1 : 0;
-          copyColumn(regime, K, c, column);
-          return { classIndex: c, ...binaryReliabilityTable(indicator, column, settings.bins) };
-        }),
+        // The outcome of P(regime = c)'s table is "regime at t+h = c".
+        reliability: classReliabilityTablesOfCheckedInputs(y, matrix, settings.bins),
       },
       reachHigh: nonHigh > 0 ? eventScores(reached, reach, settings) : null,
       leave: eventScores(left, leave, settings),
@@ -454,11 +455,6 @@ function scoreHorizon(
     forecasters: withSkill,
     winner: { name: best.name, logLoss: best.regime.logLoss, margins },
   };
-}
-
-/** Column c of a row-major matrix with K columns, into `out`. */
-function copyColumn(values: Float64Array, K: number, c: number, out: Float64Array): void {
-  for (let k = 0, i = c; k < out.length; k++, i += K) out[k] = values[i]!;
 }
 
 /** Every out-of-fold forecast of one forecaster at horizon h, each made by the fit of its fold. */
@@ -501,7 +497,7 @@ function forecastOrigins(
 /** Scores of one event's forecasts; the log loss is computed block by block with metrics.ts `logLoss`. */
 function eventScores(outcomes: Uint8Array, predicted: Float64Array, settings: ScoreSettings): EventScores {
   const n = predicted.length;
-  const reliability = binaryReliabilityTable(outcomes, predicted, settings.bins);
+  const reliability = binaryReliabilityTableOfCheckedInputs(outcomes, predicted, settings.bins);
   const block = new Float64Array(2 * Math.min(BLOCK, n));
   let totalLoss = 0;
   let events = 0;
@@ -517,7 +513,7 @@ function eventScores(outcomes: Uint8Array, predicted: Float64Array, settings: Sc
     }
     const m = end - start;
     const matrix = { samples: m, classes: 2, values: block.subarray(0, 2 * m) };
-    totalLoss += logLoss(outcomes.subarray(start, end), matrix, settings.epsilon) * m;
+    totalLoss += logLossOfCheckedInputs(outcomes.subarray(start, end), matrix, settings.epsilon) * m;
   }
   return {
     n,

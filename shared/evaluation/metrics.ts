@@ -357,6 +357,20 @@ export function logLoss(
   return logLossUnchecked(yTrue, proba, epsilon);
 }
 
+/**
+ * {@link logLoss} without the input checks, for callers that have already checked every label and
+ * probability (the horizon backtest checks each forecast as it stores it): the same value, the
+ * same summation order. Wrong input gives a wrong number instead of an error.
+ */
+export function logLossOfCheckedInputs(
+  yTrue: ArrayLike<number>,
+  proba: ProbabilityMatrix,
+  epsilon: number = LOG_LOSS_EPSILON,
+): number {
+  requireLogLossEpsilon(epsilon);
+  return logLossUnchecked(yTrue, proba, epsilon);
+}
+
 function logLossUnchecked(yTrue: ArrayLike<number>, proba: ProbabilityMatrix, epsilon: number): number {
   const { samples: n, classes: K, values } = proba;
   const upper = 1 - epsilon;
@@ -374,6 +388,11 @@ function logLossUnchecked(yTrue: ArrayLike<number>, proba: ProbabilityMatrix, ep
 /** Multi-class Brier score: (1/n) Σ_i Σ_k (p_ik − [y_i = k])². Range [0, 2]. */
 export function multiclassBrier(yTrue: ArrayLike<number>, proba: ProbabilityMatrix): number {
   validateInputs(yTrue, proba);
+  return multiclassBrierUnchecked(yTrue, proba);
+}
+
+/** {@link multiclassBrier} without the input checks (see {@link logLossOfCheckedInputs}). */
+export function multiclassBrierOfCheckedInputs(yTrue: ArrayLike<number>, proba: ProbabilityMatrix): number {
   return multiclassBrierUnchecked(yTrue, proba);
 }
 

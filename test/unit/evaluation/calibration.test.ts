@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   binaryReliabilityTable,
+  binaryReliabilityTableOfCheckedInputs,
+  classReliabilityTablesOfCheckedInputs,
   type ReliabilityTable,
   reliabilityTable,
 } from '#shared/evaluation/calibration';
@@ -87,6 +89,51 @@ describe('reliability table bins', () => {
           }
         },
       ),
+    );
+  });
+});
+
+describe('every class at once (the horizon backtest’s scorer)', () => {
+  it('equals reliabilityTable of each class, bit for bit, on any valid forecasts', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 2, max: 4 })
+          .chain((K) =>
+            fc.tuple(
+              fc.constant(K),
+              fc.array(
+                fc.tuple(
+                  fc.integer({ min: 0, max: K - 1 }),
+                  fc.array(fc.double({ min: 0.001, max: 1, noNaN: true }), { minLength: K, maxLength: K }),
+                ),
+                { minLength: 1, maxLength: 60 },
+              ),
+              fc.integer({ min: 1, max: 12 }),
+            ),
+          ),
+        ([K, rows, nBins]) => {
+          const y = rows.map(([label]) => label);
+          // Rows normalised to sum to 1, some landing exactly on bin edges.
+          const proba = probabilityMatrixFromRows(
+            rows.map(([, w]) => {
+              const total = w.reduce((a, b) => a + b, 0);
+              return w.map((v) => (v > 0.9 ? 1 / nBins : v / total));
+            }),
+          );
+          const all = classReliabilityTablesOfCheckedInputs(y, proba, nBins);
+          expect(all).toHaveLength(K);
+          for (let c = 0; c < K; c++) expect(all[c]).toEqual(reliabilityTable(y, proba, c, nBins));
+        },
+      ),
+    );
+  });
+
+  it('binaryReliabilityTableOfCheckedInputs equals binaryReliabilityTable', () => {
+    const outcomes = [0, 1, 1, 0, 1, 0, 0, 1];
+    const predicted = [0, 0.1, 0.2, 0.35, 0.5, 0.7, 0.9, 1];
+    expect(binaryReliabilityTableOfCheckedInputs(outcomes, predicted, 4)).toEqual(
+      binaryReliabilityTable(outcomes, predicted, 4),
     );
   });
 });
