@@ -32,10 +32,15 @@ export function cliBundle(root) {
     return { fresh: false, reason: `${BUNDLE_DIR}/${MANIFEST} is from another build version` };
   }
   for (const [file, recorded] of Object.entries(manifest.inputs)) {
-    const now = statSync(new URL(file, root), { throwIfNoEntry: false });
+    let now;
+    try {
+      now = statSync(new URL(file, root), { throwIfNoEntry: false });
+    } catch (error) {
+      return { fresh: false, reason: `cannot check ${file} (${error.code ?? error.message})` };
+    }
     if (now === undefined)
       return { fresh: false, reason: `${file} was removed since the CLI bundle was built` };
-    if (now.size !== recorded.size || now.mtimeMs !== recorded.mtimeMs) {
+    if (now.size !== recorded?.size || now.mtimeMs !== recorded?.mtimeMs) {
       return { fresh: false, reason: `${file} changed since the CLI bundle was built` };
     }
   }
