@@ -157,29 +157,13 @@ export async function buildCli(root: string = REPO_ROOT): Promise<CliBuild> {
   }
 }
 
-async function esbuildInstalled(): Promise<boolean> {
-  try {
-    await import('esbuild');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  if (!(await esbuildInstalled())) {
-    // An install without dev dependencies (`npm ci --omit=dev`): finml runs the sources through tsx.
-    process.stderr.write(
-      'finml build: esbuild is not installed; skipped (finml will run the sources through tsx)\n',
-    );
-  } else {
-    const started = performance.now();
-    const built = await buildCli();
-    const kib = Object.values(built.outputs).reduce((a, b) => a + b, 0) / 1024;
-    const chunks = Object.keys(built.outputs).length;
-    process.stdout.write(
-      `finml build: ${toPosix(relative(REPO_ROOT, built.entry))} (${chunks} files, ${kib.toFixed(0)} KiB, ` +
-        `${built.sources} inputs) in ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
-    );
-  }
+  const started = performance.now();
+  const built = await buildCli();
+  const kib = Object.values(built.outputs).reduce((a, b) => a + b, 0) / 1024;
+  const chunks = Object.keys(built.outputs).length;
+  process.stdout.write(
+    `finml build: ${toPosix(relative(REPO_ROOT, built.entry))} (${chunks} files, ${kib.toFixed(0)} KiB, ` +
+      `${built.sources} inputs) in ${((performance.now() - started) / 1000).toFixed(2)} s\n`,
+  );
 }
