@@ -1,7 +1,8 @@
 /**
  * A newcomer's first run, as the README gives it: a clean tree (the repository's files only — no
  * node_modules, no dashboard/dist, no state), `npm ci`, `npm start`; then every dashboard page in
- * headless Chromium must render its own text with no console error or uncaught exception.
+ * headless Chromium must render its own text with no console error or uncaught exception, and the
+ * `finml` command runs from the bundle `npm ci` built (no tsx).
  *
  * The tree is the working tree's files as git sees them (tracked and new, ignored ones left out), so
  * the test checks the code being changed, not the last commit. `npm ci` uses the machine's npm cache.
@@ -12,6 +13,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { REPO_ROOT } from '../../infra/local/paths.ts';
@@ -97,6 +99,19 @@ test('npm start on a clean tree builds the dashboard and loads the sample', () =
   expect(output).toContain('Built the dashboard');
   expect(output).toMatch(/The sample's pipeline run took [\d.]+ s\./);
   expect(output).not.toMatch(/✘|could not be built/);
+});
+
+test('npm ci built the CLI bundle: finml runs without tsx', () => {
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  const forbid = pathToFileURL(join(tree, 'test/helpers/forbid-tsx.mjs')).href;
+  const run = spawnSync(process.execPath, ['--import', forbid, 'bin/finml.mjs', 'help'], {
+    cwd: tree,
+    env,
+    encoding: 'utf8',
+  });
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  expect(run.stdout).toMatch(/^Usage: finml <command>/);
 });
 
 test.each(PAGES.map((p) => p.id))('the %s page renders its own text with no error', async (id) => {
