@@ -3,13 +3,14 @@
  * (AwsSolutions + Serverless) with zero unacknowledged findings. Synth runs offline with bundling
  * skipped (`aws:cdk:bundling-stacks: []`); `npx cdk synth` bundles for real.
  */
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
 import { hashJson } from '#shared/hash';
 import { buildApp } from '../../infra/app.ts';
+import { LakeCatalog } from '../../infra/constructs/catalog.ts';
 import { FinmlFunction } from '../../infra/constructs/finml-function.ts';
 import { FinmlStack } from '../../infra/stack.ts';
 
@@ -286,6 +287,48 @@ describe('catalog and Athena', () => {
       { StringLike: { 's3:prefix': ['market/*'] } },
       { StringLike: { 's3:prefix': ['features/*'] } },
     ]);
+  });
+
+  test('LakeCatalog alone: the tables and queries follow the data config it is given, the names its props', () => {
+    const full = loadConfig().config;
+    const changed = {
+      ...full.data,
+      regimes: {
+        ...full.data.regimes,
+        weights: { log_return: 0.2, realized_vol_21d: 0.5, drawdown: 0 },
+        labels: ['Calm', 'Tense', "Stormy 'red'"],
+      },
+    };
+    const stack = new Stack(new App(), 'Alone');
+    const bucket = (id: string) => new Bucket(stack, id);
+    new LakeCatalog(stack, 'Catalog', {
+      config: { bytesScannedCutoffPerQueryMB: 10, resultExpirationDays: 3 },
+      data: changed,
+      silver: bucket('Silver'),
+      gold: bucket('Gold'),
+      accessLogs: bucket('Logs'),
+      name: 'lake_test',
+    });
+    const t = Template.fromStack(stack);
+    const gold = Object.values(t.findResources('AWS::Glue::Table'))
+      .map((r) => r.Properties.TableInput)
+      .find((i) => i.Name === 'gold');
+    const scores = (gold.StorageDescriptor.Columns as { Name: string }[])
+      .map((c) => c.Name)
+      .filter((n) => n.startsWith('score_'));
+    expect(scores.sort()).toEqual(['score_log_return', 'score_realized_vol_21d']);
+    t.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'lake_test',
+      WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 10_000_000 }),
+    });
+    t.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'lake_test' } });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 3 })] },
+    });
+    const high = Object.values(t.findResources('AWS::Athena::NamedQuery')).find(
+      (q) => q.Properties.Name === 'FINML: High periods',
+    )!;
+    expect(high.Properties.QueryString).toContain("WHERE n.regime = 'Stormy ''red'''");
   });
 
   test('outputs name the workgroup, the database and the analyst policy', () => {
