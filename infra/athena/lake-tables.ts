@@ -17,7 +17,7 @@ import { goldColumns, SILVER_COLUMNS } from '#shared/data/tables';
 import { keys } from '#shared/usecases/lake';
 
 /** Glue (Hive) column types used by the lake's tables. */
-export type GlueType = 'date' | 'string' | 'double' | 'int';
+export type GlueType = 'date' | 'string' | 'double' | 'int' | 'boolean';
 
 export interface Column {
   readonly name: string;
@@ -42,7 +42,7 @@ export const SYMBOL_KEY = 'symbol_key';
 const SILVER_TYPES: Record<string, GlueType> = {
   date: 'date',
   symbol: 'string',
-  close_filled: 'int',
+  close_filled: 'boolean',
   flags: 'string',
 };
 const GOLD_TYPES: Record<string, GlueType> = {
@@ -55,7 +55,7 @@ const GOLD_TYPES: Record<string, GlueType> = {
 const COMMENTS: Record<string, string> = {
   date: 'trading day (UTC)',
   symbol: 'the symbol, as in the input files',
-  close_filled: '1 when the close was forward-filled',
+  close_filled: 'true when the close was forward-filled',
   flags: "quality flags, names joined by '|' (empty when none)",
   price: 'adjusted close when present, else close',
   risk_score: 'weighted mean of the feature scores',

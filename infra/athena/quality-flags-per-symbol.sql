@@ -5,7 +5,7 @@ SELECT
   min("date") AS first_date,
   max("date") AS last_date,
   count(*) AS days,
-  sum(close_filled) AS closes_filled,
+  count_if(close_filled) AS closes_filled,
   count_if(coalesce(flags, '') <> '') AS flagged_days,
   count_if(strpos('|' || coalesce(flags, '') || '|', '|high_below_open_close|') > 0) AS high_below_open_close,
   count_if(strpos('|' || coalesce(flags, '') || '|', '|low_above_open_close|') > 0) AS low_above_open_close,

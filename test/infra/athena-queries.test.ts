@@ -30,6 +30,7 @@ const DUCKDB_TYPES: Record<GlueType, string> = {
   string: 'VARCHAR',
   double: 'DOUBLE',
   int: 'INTEGER',
+  boolean: 'BOOLEAN',
 };
 
 /** Gold rows per symbol: [date, regime index, regime_age]. */
@@ -110,7 +111,7 @@ beforeAll(async () => {
           if (c.name === 'regime') return sqlString(data.regimes.labels[row[1] as number]!);
           if (c.name === 'markov_state') return String(row[1]);
           if (c.name === 'regime_age') return String(row[2]);
-          if (c.name === 'close_filled') return String(row[1]);
+          if (c.name === 'close_filled') return row[1] === 1 ? 'true' : 'false';
           if (c.name === 'flags') return row[2] === null ? 'NULL' : sqlString(row[2] as string);
           return String(100 + i / 8); // the doubles: prices, features, scores
         });

@@ -208,7 +208,7 @@ describe('catalog and Athena', () => {
       'close double',
       'adjclose double',
       'volume double',
-      'close_filled int',
+      'close_filled boolean',
       'flags string',
     ]);
     expect(columnsOf('gold_by_symbol')).toEqual(gold);
