@@ -194,6 +194,11 @@ export const platformConfigSchema = z.strictObject({
     liveStateCacheSeconds: z.number().min(0),
     predictionTtlDays: positiveInt,
   }),
+  athena: z.strictObject({
+    // Athena refuses a per-query cutoff below 10 MB (WorkGroupConfiguration.BytesScannedCutoffPerQuery).
+    bytesScannedCutoffPerQueryMB: z.number().int().min(10),
+    resultExpirationDays: positiveInt,
+  }),
   alarms: z.strictObject({
     apiP99LatencyMs: z.number().positive(),
     apiErrorRatePercent: z.number().positive(),

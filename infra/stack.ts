@@ -10,6 +10,7 @@ import { ENV } from '#composition/env';
 import type { FinmlConfig } from '#config/schema';
 import { OUTCOME_INDEX_NAME } from '#shared/aws/tables';
 import { AlertTopic } from './constructs/alerts.ts';
+import { LakeCatalog } from './constructs/catalog.ts';
 import { DashboardSite } from './constructs/dashboard-site.ts';
 import { DataLake } from './constructs/data-lake.ts';
 import { type Access, FinmlFunction, seconds } from './constructs/finml-function.ts';
@@ -48,6 +49,13 @@ export class FinmlStack extends Stack {
     const registry = new Registry(this, 'Registry');
     const alerts = new AlertTopic(this, 'Alerts', props.alertEmail ? { email: props.alertEmail } : {});
     const site = new DashboardSite(this, 'Dashboard', { accessLogs: lake.accessLogs });
+    const catalog = new LakeCatalog(this, 'Catalog', {
+      config: p.athena,
+      data: config.data,
+      silver: lake.silver,
+      gold: lake.gold,
+      accessLogs: lake.accessLogs,
+    });
 
     const fn = (
       id: string,
@@ -279,6 +287,19 @@ export class FinmlStack extends Stack {
     new CfnOutput(this, 'DashboardBucket', { value: site.bucket.bucketName });
     new CfnOutput(this, 'StateMachineArn', { value: pipeline.stateMachine.stateMachineArn });
     new CfnOutput(this, 'AlertTopicArn', { value: alerts.topic.topicArn });
+    new CfnOutput(this, 'AthenaWorkGroup', {
+      value: catalog.workGroup.ref,
+      description: 'Run queries here (aws athena start-query-execution --work-group …)',
+    });
+    new CfnOutput(this, 'GlueDatabase', {
+      value: catalog.databaseName,
+      description:
+        'Tables silver, gold (all symbols) and silver_by_symbol, gold_by_symbol (name the symbol_key)',
+    });
+    new CfnOutput(this, 'AthenaAnalystPolicyArn', {
+      value: catalog.analystPolicy.managedPolicyArn,
+      description: "Attach to a user, group or role to run the workgroup's queries",
+    });
   }
 }
 

@@ -3,13 +3,14 @@
  * (AwsSolutions + Serverless) with zero unacknowledged findings. Synth runs offline with bundling
  * skipped (`aws:cdk:bundling-stacks: []`); `npx cdk synth` bundles for real.
  */
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
 import { hashJson } from '#shared/hash';
 import { buildApp } from '../../infra/app.ts';
+import { LakeCatalog } from '../../infra/constructs/catalog.ts';
 import { FinmlFunction } from '../../infra/constructs/finml-function.ts';
 import { FinmlStack } from '../../infra/stack.ts';
 
@@ -93,6 +94,249 @@ describe('data lake', () => {
         detail: { object: { key: config.lake.inputPrefixes.map((p) => ({ wildcard: `${p}*.csv` })) } },
       },
       Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
+    });
+  });
+});
+
+describe('catalog and Athena', () => {
+  const data = loadConfig().config.data;
+  const idOf = (type: string, prefix: string) => {
+    const ids = ofType(type)
+      .map(([id]) => id)
+      .filter((id) => id.startsWith(prefix));
+    expect(ids, prefix).toHaveLength(1);
+    return ids[0]!;
+  };
+  const location = (bucketPrefix: string, path: string) => ({
+    'Fn::Join': ['', ['s3://', { Ref: idOf('AWS::S3::Bucket', bucketPrefix) }, path]],
+  });
+  const database = () => idOf('AWS::Glue::Database', 'Catalog');
+  const workGroup = () => idOf('AWS::Athena::WorkGroup', 'Catalog');
+
+  test('four Parquet tables in one database: silver and gold, each for all symbols and per symbol', () => {
+    template.hasResourceProperties('AWS::Glue::Database', {
+      CatalogId: { Ref: 'AWS::AccountId' },
+      DatabaseInput: { Name: 'finml' },
+    });
+    const tables = [
+      ['silver', 'DataLakeSilver', '/market/'],
+      ['silver_by_symbol', 'DataLakeSilver', '/market/'],
+      ['gold', 'DataLakeGold', '/features/'],
+      ['gold_by_symbol', 'DataLakeGold', '/features/'],
+    ] as const;
+    expect(ofType('AWS::Glue::Table')).toHaveLength(tables.length);
+    for (const [name, bucket, path] of tables) {
+      template.hasResourceProperties('AWS::Glue::Table', {
+        DatabaseName: { Ref: database() },
+        TableInput: Match.objectLike({
+          Name: name,
+          TableType: 'EXTERNAL_TABLE',
+          StorageDescriptor: Match.objectLike({
+            Location: location(bucket, path),
+            InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+            OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+            SerdeInfo: Match.objectLike({
+              SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe',
+            }),
+          }),
+        }),
+      });
+    }
+  });
+
+  test('per-symbol tables project symbol_key (injected) onto symbol=<key>/; the all-symbol tables have no partitions', () => {
+    const tables = Object.fromEntries(
+      ofType('AWS::Glue::Table').map(([, t]) => {
+        const input = t.Properties!.TableInput as {
+          Name: string;
+          Parameters: Record<string, unknown>;
+          PartitionKeys: { Name: string; Type: string }[];
+        };
+        return [input.Name, input];
+      }),
+    );
+    for (const [name, bucket, path] of [
+      ['silver_by_symbol', 'DataLakeSilver', '/market/'],
+      ['gold_by_symbol', 'DataLakeGold', '/features/'],
+    ] as const) {
+      expect(tables[name]!.PartitionKeys).toEqual([
+        expect.objectContaining({ Name: 'symbol_key', Type: 'string' }),
+      ]);
+      expect(tables[name]!.Parameters).toMatchObject({
+        'projection.enabled': 'true',
+        'projection.symbol_key.type': 'injected',
+        'storage.location.template': location(bucket, `${path}symbol=\${symbol_key}/`),
+      });
+    }
+    for (const name of ['silver', 'gold']) {
+      expect(tables[name]!.PartitionKeys).toEqual([]);
+      expect(Object.keys(tables[name]!.Parameters).filter((k) => k.startsWith('projection.'))).toEqual([]);
+    }
+  });
+
+  test("gold's columns follow the config: a score column per weighted feature; silver's are typed", () => {
+    const columnsOf = (name: string) =>
+      (
+        ofType('AWS::Glue::Table')
+          .map(
+            ([, t]) => t.Properties!.TableInput as { Name: string; StorageDescriptor: { Columns: object[] } },
+          )
+          .find((t) => t.Name === name)!.StorageDescriptor.Columns as { Name: string; Type: string }[]
+      ).map((c) => `${c.Name} ${c.Type}`);
+    const scored = Object.entries(data.regimes.weights)
+      .filter(([, w]) => w > 0)
+      .map(([f]) => f);
+    expect(scored.length).toBeGreaterThan(0);
+    const gold = columnsOf('gold');
+    for (const f of scored) expect(gold).toContain(`score_${f} double`);
+    expect(gold.filter((c) => c.startsWith('score_'))).toHaveLength(scored.length);
+    expect(gold).toEqual(
+      expect.arrayContaining([
+        'date date',
+        'symbol string',
+        'regime string',
+        'markov_state int',
+        'regime_age int',
+      ]),
+    );
+    expect(columnsOf('silver')).toEqual([
+      'date date',
+      'symbol string',
+      'open double',
+      'high double',
+      'low double',
+      'close double',
+      'adjclose double',
+      'volume double',
+      'close_filled boolean',
+      'flags string',
+    ]);
+    expect(columnsOf('gold_by_symbol')).toEqual(gold);
+  });
+
+  test('the workgroup enforces its settings: engine 3, metrics, the scan cutoff from config, SSE-S3 results in its own bucket', () => {
+    const results = idOf('AWS::S3::Bucket', 'CatalogResults');
+    template.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'finml',
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: true,
+        PublishCloudWatchMetricsEnabled: true,
+        BytesScannedCutoffPerQuery: config.athena.bytesScannedCutoffPerQueryMB * 1_000_000,
+        EngineVersion: { SelectedEngineVersion: 'Athena engine version 3' },
+        ResultConfiguration: {
+          OutputLocation: { 'Fn::Join': ['', ['s3://', { Ref: results }, '/results/']] },
+          EncryptionConfiguration: { EncryptionOption: 'SSE_S3' },
+          ExpectedBucketOwner: { Ref: 'AWS::AccountId' },
+        },
+      },
+    });
+    const bucket = resources[results]!.Properties!;
+    expect(bucket.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(bucket.LoggingConfiguration).toMatchObject({
+      DestinationBucketName: { Ref: idOf('AWS::S3::Bucket', 'DataLakeAccessLogs') },
+    });
+    expect((bucket.LifecycleConfiguration as { Rules: object[] }).Rules).toEqual([
+      expect.objectContaining({
+        ExpirationInDays: config.athena.resultExpirationDays,
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+      }),
+    ]);
+  });
+
+  test('the named queries live in the workgroup and default to the database', () => {
+    const queries = ofType('AWS::Athena::NamedQuery').map(([, q]) => q.Properties!);
+    expect(queries.map((q) => q.Name).sort()).toEqual([
+      'FINML: High periods',
+      'FINML: data quality flags per symbol',
+      'FINML: latest regime per symbol',
+      "FINML: one symbol's regime history",
+      'FINML: regime counts per year',
+    ]);
+    for (const q of queries) {
+      expect(q).toMatchObject({ WorkGroup: { Ref: workGroup() }, Database: { Ref: database() } });
+      expect(q.QueryString).toMatch(/\bFROM (gold|silver|gold_by_symbol)\b/);
+      expect(q.QueryString).not.toMatch(/\{\{/); // every placeholder filled at synth
+    }
+    const high = queries.find((q) => q.Name === 'FINML: High periods')!;
+    expect(high.QueryString).toContain(`n.regime = '${data.regimes.labels.at(-1)}'`);
+  });
+
+  test('the analyst policy: queries in this workgroup only, the catalog, read under the layer prefixes, results', () => {
+    const policies = ofType('AWS::IAM::ManagedPolicy').filter(([id]) =>
+      id.startsWith('CatalogAnalystPolicy'),
+    );
+    expect(policies).toHaveLength(1);
+    const statements = (
+      policies[0]![1].Properties!.PolicyDocument as { Statement: Record<string, unknown>[] }
+    ).Statement;
+    for (const st of statements)
+      for (const action of [st.Action].flat() as string[]) expect(action).not.toContain('*');
+    const grants = (action: string) =>
+      statements.filter((s) => [s.Action].flat().includes(action)).map((s) => JSON.stringify(s.Resource));
+    expect(grants('athena:StartQueryExecution')).toEqual([expect.stringContaining(':workgroup/finml"')]);
+    expect(grants('glue:GetTable')[0]).toContain('table/finml/gold_by_symbol');
+    const reads = grants('s3:GetObject').join(' ');
+    expect(reads).toContain(`${idOf('AWS::S3::Bucket', 'DataLakeSilver')}","Arn"]},"/market/*"`);
+    expect(reads).toContain(`${idOf('AWS::S3::Bucket', 'DataLakeGold')}","Arn"]},"/features/*"`);
+    expect(reads).toContain(`${idOf('AWS::S3::Bucket', 'CatalogResults')}","Arn"]},"/results/*"`);
+    expect(grants('s3:PutObject')).toEqual([expect.stringContaining('CatalogResults')]);
+    const listings = statements.filter((s) => s.Action === 's3:ListBucket' && s.Condition);
+    expect(listings.map((s) => s.Condition)).toEqual([
+      { StringLike: { 's3:prefix': ['market/*'] } },
+      { StringLike: { 's3:prefix': ['features/*'] } },
+    ]);
+  });
+
+  test('LakeCatalog alone: the tables and queries follow the data config it is given, the names its props', () => {
+    const full = loadConfig().config;
+    const changed = {
+      ...full.data,
+      regimes: {
+        ...full.data.regimes,
+        weights: { log_return: 0.2, realized_vol_21d: 0.5, drawdown: 0 },
+        labels: ['Calm', 'Tense', "Stormy 'red'"],
+      },
+    };
+    const stack = new Stack(new App(), 'Alone');
+    const bucket = (id: string) => new Bucket(stack, id);
+    new LakeCatalog(stack, 'Catalog', {
+      config: { bytesScannedCutoffPerQueryMB: 10, resultExpirationDays: 3 },
+      data: changed,
+      silver: bucket('Silver'),
+      gold: bucket('Gold'),
+      accessLogs: bucket('Logs'),
+      name: 'lake_test',
+    });
+    const t = Template.fromStack(stack);
+    const gold = Object.values(t.findResources('AWS::Glue::Table'))
+      .map((r) => r.Properties.TableInput)
+      .find((i) => i.Name === 'gold');
+    const scores = (gold.StorageDescriptor.Columns as { Name: string }[])
+      .map((c) => c.Name)
+      .filter((n) => n.startsWith('score_'));
+    expect(scores.sort()).toEqual(['score_log_return', 'score_realized_vol_21d']);
+    t.hasResourceProperties('AWS::Athena::WorkGroup', {
+      Name: 'lake_test',
+      WorkGroupConfiguration: Match.objectLike({ BytesScannedCutoffPerQuery: 10_000_000 }),
+    });
+    t.hasResourceProperties('AWS::Glue::Database', { DatabaseInput: { Name: 'lake_test' } });
+    t.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 3 })] },
+    });
+    const high = Object.values(t.findResources('AWS::Athena::NamedQuery')).find(
+      (q) => q.Properties.Name === 'FINML: High periods',
+    )!;
+    expect(high.Properties.QueryString).toContain("WHERE n.regime = 'Stormy ''red'''");
+  });
+
+  test('outputs name the workgroup, the database and the analyst policy', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.AthenaWorkGroup?.Value).toEqual({ Ref: workGroup() });
+    expect(outputs.GlueDatabase?.Value).toBe('finml');
+    expect(outputs.AthenaAnalystPolicyArn?.Value).toEqual({
+      Ref: idOf('AWS::IAM::ManagedPolicy', 'CatalogAnalystPolicy'),
     });
   });
 });

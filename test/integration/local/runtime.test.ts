@@ -97,6 +97,19 @@ describe('the local runtime', () => {
     }
   });
 
+  test('the Glue catalog and the Athena workgroup are listed as not emulated; their result bucket exists locally', async () => {
+    expect(rt.deployment.notEmulated).toEqual(
+      expect.arrayContaining([
+        'AWS::Athena::NamedQuery',
+        'AWS::Athena::WorkGroup',
+        'AWS::Glue::Database',
+        'AWS::Glue::Table',
+        'AWS::IAM::ManagedPolicy',
+      ]),
+    );
+    expect(await keys(rt.names.buckets.CatalogResults!)).toEqual([]);
+  });
+
   test('the sample dropped into bronze runs the pipeline, registers a production model, and /predict answers', async () => {
     const run = await drop(SAMPLE_KEY, sample);
 
