@@ -27,18 +27,17 @@ import { loadArtifact } from './models.ts';
 import { NotFoundError } from './reads.ts';
 import { goldTablesOf, trainingContext } from './training.ts';
 
-/** A model's manifest as stored, with the hash and object count the registry records of it. */
-export async function loadManifest(
+/**
+ * A model's manifest as stored, with the hash and object count the registry records of it; undefined
+ * when the model has none (an artifact not written by trainFromLake, or one trained before lineage).
+ */
+export async function findManifest(
   ctx: Context,
   version: string,
-): Promise<{ manifest: LineageManifest; record: { key: string; sha256: string; objects: number } }> {
+): Promise<{ manifest: LineageManifest; record: { key: string; sha256: string; objects: number } } | undefined> {
   const key = keys.lineage(version);
   const text = await ctx.store.getText(ctx.buckets.artifacts, key);
-  if (text === undefined) {
-    throw new LineageError(
-      `model ${version} has no lineage manifest at ${key} (it was trained before lineage was recorded)`,
-    );
-  }
+  if (text === undefined) return undefined;
   const manifest = parseLineage(text, key);
   if (manifest.modelVersion !== version) {
     throw new LineageError(`${key} is the manifest of ${manifest.modelVersion}, not of ${version}`);
@@ -147,12 +146,13 @@ export async function reproduceModel(
 ): Promise<Reproduction> {
   const record = await ctx.registry.getVersion(version);
   if (record === undefined) throw new NotFoundError(`no model version ${version}`);
-  if (record.lineage.manifest === undefined) {
+  const found = record.lineage.manifest === undefined ? undefined : await findManifest(ctx, version);
+  if (record.lineage.manifest === undefined || found === undefined) {
     throw new LineageError(
-      `model ${version} was registered before lineage manifests were recorded: it cannot be reproduced`,
+      `model ${version} was registered without a lineage manifest (trained before lineage was recorded, or not by the pipeline): it cannot be reproduced`,
     );
   }
-  const { manifest, record: stored } = await loadManifest(ctx, version);
+  const { manifest, record: stored } = found;
   if (stored.sha256 !== record.lineage.manifest.sha256) {
     throw new LineageError(
       `${stored.key} changed after model ${version} was registered (SHA-256 ${stored.sha256}, registered ${record.lineage.manifest.sha256})`,

@@ -25,7 +25,7 @@ import { PointerConflictError } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
 import { type Context, keys, symbolOfKey } from './lake.ts';
 import { symbolLease, withLease } from './leases.ts';
-import { loadManifest, retainLineage } from './lineage.ts';
+import { findManifest, retainLineage } from './lineage.ts';
 import { ensureServingModel, loadArtifact, writeServingModel } from './models.ts';
 
 /** The gold in the lake is larger than the train function is sized for (platform functions.trainMaxGoldRows). */
@@ -242,9 +242,10 @@ async function productionHmm(ctx: Context) {
  */
 export async function registerModel(ctx: Context, version: string, reason: string) {
   const model = await loadArtifact(ctx, version);
-  // What the model was trained on stays retrievable for as long as the registry names it.
-  const lineage = await loadManifest(ctx, version);
-  await retainLineage(ctx, lineage.manifest);
+  // What the model was trained on stays retrievable for as long as the registry names it. (An
+  // artifact without a manifest — not trained by trainFromLake — is registered, not reproducible.)
+  const lineage = await findManifest(ctx, version);
+  if (lineage !== undefined) await retainLineage(ctx, lineage.manifest);
   const at = ctx.now().toISOString();
   const overall = model.evaluation.markov.overall.metrics.model;
   await ctx.registry.putVersion({
@@ -271,7 +272,7 @@ export async function registerModel(ctx: Context, version: string, reason: strin
       lastDate: model.lineage.lastDate,
       configHash: model.lineage.configHash,
       codeVersion: model.lineage.codeVersion,
-      manifest: lineage.record,
+      ...(lineage === undefined ? {} : { manifest: lineage.record }),
     },
   });
   await writeServingModel(ctx, model);
