@@ -34,7 +34,9 @@ import { goldTablesOf, trainingContext } from './training.ts';
 export async function findManifest(
   ctx: Context,
   version: string,
-): Promise<{ manifest: LineageManifest; record: { key: string; sha256: string; objects: number } } | undefined> {
+): Promise<
+  { manifest: LineageManifest; record: { key: string; sha256: string; objects: number } } | undefined
+> {
   const key = keys.lineage(version);
   const text = await ctx.store.getText(ctx.buckets.artifacts, key);
   if (text === undefined) return undefined;
