@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '#composition/env';
 import type { FinmlConfig } from '#config/schema';
 import { OUTCOME_INDEX_NAME } from '#shared/aws/tables';
+import { keys } from '#shared/usecases/lake';
 import { AlertTopic } from './constructs/alerts.ts';
 import { DashboardSite } from './constructs/dashboard-site.ts';
 import { DataLake } from './constructs/data-lake.ts';
@@ -35,6 +36,8 @@ interface Grants {
   registry?: Access;
   predictions?: Access;
   publish?: boolean;
+  /** Registers models: legal holds on the gold versions they were trained on (decision 22). */
+  holdGold?: boolean;
 }
 
 export class FinmlStack extends Stack {
@@ -79,6 +82,7 @@ export class FinmlStack extends Stack {
         .bindTable(ENV.registryTable, registry.models, grants.registry)
         .bindTable(ENV.predictionsTable, registry.predictions, grants.predictions, [OUTCOME_INDEX_NAME])
         .bindTopic(ENV.alertTopic, alerts.topic, grants.publish ?? false, alerts.key.keyArn);
+      if (grants.holdGold) f.grantLegalHold(lake.gold, keys.goldPrefix);
       return f;
     };
     const t = p.functions.timeoutSeconds;
@@ -140,6 +144,7 @@ export class FinmlStack extends Stack {
         artifacts: 'read',
         registry: 'readWrite',
         publish: true,
+        holdGold: true,
       }),
       quarantine: fn('Quarantine', PIPE, 'quarantine', 'Quarantines rejected input with its report', t.task, {
         bronze: 'read',
@@ -173,11 +178,19 @@ export class FinmlStack extends Stack {
       artifacts: 'read',
       registry: 'read',
     });
-    const admin = fn('Admin', 'functions/api/admin.ts', 'admin', 'Promote, roll back, retry a file', t.api, {
-      bronze: 'readWrite', // POST /admin/retry copies an object onto itself (same bytes)
-      artifacts: 'read',
-      registry: 'readWrite',
-    });
+    const admin = fn(
+      'Admin',
+      'functions/api/admin.ts',
+      'admin',
+      'Promote, roll back, retry, reproduce',
+      t.api,
+      {
+        bronze: 'readWrite', // POST /admin/retry copies an object onto itself (same bytes)
+        gold: 'read', // POST /admin/reproduce reads the recorded gold versions
+        artifacts: 'read',
+        registry: 'readWrite',
+      },
+    );
     const SCHED = 'functions/scheduled/handlers.ts';
     const scheduled = {
       drift: fn(
@@ -192,6 +205,7 @@ export class FinmlStack extends Stack {
           registry: 'readWrite',
           predictions: 'read',
           publish: true,
+          holdGold: true, // registers what it retrains
         },
         p.functions.trainMemoryMb, // retrains when the rules say so
       ),
@@ -209,7 +223,7 @@ export class FinmlStack extends Stack {
         'retraining',
         'Weekly retraining',
         t.scheduled,
-        { gold: 'read', artifacts: 'readWrite', registry: 'readWrite', publish: true },
+        { gold: 'read', artifacts: 'readWrite', registry: 'readWrite', publish: true, holdGold: true },
         p.functions.trainMemoryMb,
       ),
     };

@@ -22,6 +22,7 @@ import { cleanToSilver, validateBronze } from '#shared/usecases/ingest';
 import { type Context, keys } from '#shared/usecases/lake';
 import { reproduceModel } from '#shared/usecases/lineage';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
+import { createHandlers as adminHandlers } from '../../../functions/api/admin.ts';
 import { type LocalDynamo, type LocalS3, startLocalDynamo, startLocalS3 } from '../../helpers/local-aws.ts';
 import { VersionedMemoryStore } from '../../helpers/versioned-store.ts';
 
@@ -144,6 +145,50 @@ describe('reproducing a model on the local S3 server (no object versions)', () =
     };
     expect((await reproduceModel(changed, first, 'test-code')).equal).toBe(true);
   }, 120_000);
+
+  test('POST /admin/reproduce answers the verdict; 404 for an unknown version; 400 without one', async () => {
+    const { admin } = adminHandlers(() => ctx);
+    const post = async (body: unknown) => {
+      const r = await admin(
+        {
+          body: JSON.stringify(body),
+          resource: '/admin/reproduce',
+          isBase64Encoded: false,
+          requestContext: { requestId: `req-${Math.random()}` },
+          headers: {},
+        } as never,
+        { functionName: 'test', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as never,
+      );
+      return { status: r.statusCode, body: JSON.parse(r.body) };
+    };
+    const ok = await post({ version: first, reason: 'audit' });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ version: first, equal: true, objects: 1 });
+    expect((await post({ version: '20000101T000000-00000000', reason: 'audit' })).status).toBe(404);
+    expect((await post({ reason: 'audit' })).status).toBe(400);
+  }, 120_000);
+
+  test('a version registered without a manifest is refused with a clear reason (422 on the route)', async () => {
+    const record = (await ctx.registry.getVersion(first))!;
+    const { manifest: _manifest, ...lineage } = record.lineage;
+    const legacy = '20200101T000000-0badc0de';
+    await ctx.registry.putVersion({ ...record, version: legacy, lineage });
+    await expect(reproduceModel(ctx, legacy, 'test-code')).rejects.toThrow(
+      `model ${legacy} was registered without a lineage manifest`,
+    );
+    const { admin } = adminHandlers(() => ctx);
+    const r = await admin(
+      {
+        body: JSON.stringify({ version: legacy, reason: 'audit' }),
+        resource: '/admin/reproduce',
+        isBase64Encoded: false,
+        requestContext: { requestId: 'req-legacy' },
+        headers: {},
+      } as never,
+      { functionName: 'test', awsRequestId: 'r', getRemainingTimeInMillis: () => 60_000 } as never,
+    );
+    expect(r.statusCode).toBe(422);
+  });
 
   test('tampered snapshot bytes fail with an error naming the gold key', async () => {
     const manifest = parseLineage((await ctx.store.getText(BUCKETS.artifacts, keys.lineage(first)))!, 'm');
