@@ -178,18 +178,20 @@ export class FinmlStack extends Stack {
       artifacts: 'read',
       registry: 'read',
     });
+    // POST /admin/reproduce trains a model again: the train function's memory, the longest API timeout.
     const admin = fn(
       'Admin',
       'functions/api/admin.ts',
       'admin',
       'Promote, roll back, retry, reproduce',
-      t.api,
+      t.admin,
       {
         bronze: 'readWrite', // POST /admin/retry copies an object onto itself (same bytes)
         gold: 'read', // POST /admin/reproduce reads the recorded gold versions
         artifacts: 'read',
         registry: 'readWrite',
       },
+      p.functions.trainMemoryMb,
     );
     const SCHED = 'functions/scheduled/handlers.ts';
     const scheduled = {

@@ -1,7 +1,7 @@
 /** `finml reproduce`: train a `finml train` model again from its lineage and compare (decision 22). */
 
 import { readFile, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type Command, UsageError } from '../cli.ts';
 import { jsonNumbers } from './model.ts';
@@ -45,10 +45,7 @@ POST /admin/reproduce {"version": "…", "reason": "…"}.`,
     if (modelText === undefined)
       throw new UsageError(`no model file at ${modelPath}: run "finml train" first`);
     const registered = parseArtifact(modelText, modelPath);
-    const manifestPath = join(
-      dir,
-      isDir ? 'lineage.json' : basename(modelPath).replace(/model\.json$/, 'lineage.json'),
-    );
+    const manifestPath = join(dir, 'lineage.json');
     const manifestText = await readFile(manifestPath, 'utf8').catch(() => undefined);
     if (manifestText === undefined) {
       throw new lineage.LineageError(

@@ -148,11 +148,14 @@ export async function reproduceModel(
 ): Promise<Reproduction> {
   const record = await ctx.registry.getVersion(version);
   if (record === undefined) throw new NotFoundError(`no model version ${version}`);
-  const found = record.lineage.manifest === undefined ? undefined : await findManifest(ctx, version);
-  if (record.lineage.manifest === undefined || found === undefined) {
+  if (record.lineage.manifest === undefined) {
     throw new LineageError(
       `model ${version} was registered without a lineage manifest (trained before lineage was recorded, or not by the pipeline): it cannot be reproduced`,
     );
+  }
+  const found = await findManifest(ctx, version);
+  if (found === undefined) {
+    throw new LineageError(`model ${version}: its lineage manifest ${record.lineage.manifest.key} is gone`);
   }
   const { manifest, record: stored } = found;
   if (stored.sha256 !== record.lineage.manifest.sha256) {

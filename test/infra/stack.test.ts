@@ -127,6 +127,12 @@ describe('data lake', () => {
     ).Statement.filter((st) => JSON.stringify(st.Resource).includes('LakeGold'));
     const actions = statements.flatMap((st) => [st.Action].flat()).sort();
     expect(actions).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+    // It trains: the train function's memory, and the admin timeout (at most API Gateway's 29 s).
+    const [, fn] = ofType('AWS::Lambda::Function').find(([, f]) => f.Metadata?.['finml:export'] === 'admin')!;
+    expect(fn.Properties).toMatchObject({
+      Timeout: config.functions.timeoutSeconds.admin,
+      MemorySize: config.functions.trainMemoryMb,
+    });
   });
 
   test('bronze sends its events to EventBridge, and a rule starts the pipeline for .csv under the input prefixes', () => {
