@@ -21,6 +21,7 @@ import {
   verifyObject,
 } from '#shared/model/lineage';
 import { trainModel } from '#shared/model/train';
+import { mapLimit } from './concurrency.ts';
 import type { Context } from './lake.ts';
 import { keys } from './lake.ts';
 import { loadArtifact } from './models.ts';
@@ -54,13 +55,12 @@ export async function findManifest(
  * Holding a version twice is harmless, so a retried registration is too.
  */
 export async function retainLineage(ctx: Context, manifest: LineageManifest): Promise<number> {
-  let held = 0;
-  for (const object of manifest.gold) {
-    if (object.versionId === undefined) continue;
-    await ctx.store.setLegalHold(ctx.buckets.gold, object.key, object.versionId, true);
-    held++;
-  }
-  return held;
+  const versioned = manifest.gold.filter((o) => o.versionId !== undefined);
+  // One request per version, several at once (5,000 symbols one by one would take minutes).
+  await mapLimit(versioned, ctx.config.platform.pipeline.symbolConcurrency, (object) =>
+    ctx.store.setLegalHold(ctx.buckets.gold, object.key, object.versionId!, true),
+  );
+  return versioned.length;
 }
 
 /** The outcome of a reproduction. */
