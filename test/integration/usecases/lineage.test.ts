@@ -15,7 +15,7 @@ import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
 import { REGISTRY_TABLE } from '#shared/aws/tables';
 import { sha256Hex } from '#shared/hash';
-import { LineageIntegrityError, parseLineage } from '#shared/model/lineage';
+import { LineageIntegrityError, parseLineage, readHashed } from '#shared/model/lineage';
 import type { ObjectStore } from '#shared/ports';
 import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
 import { cleanToSilver, validateBronze } from '#shared/usecases/ingest';
@@ -72,8 +72,13 @@ async function trainAndRegister(ctx: Context, clock: { now: Date }, reason: stri
   return version;
 }
 
+/** The SHA-256 of an object's bytes (whatever the gold format). */
+async function objectSha(ctx: Context, bucket: string, key: string): Promise<string> {
+  return (await readHashed((await ctx.store.read(bucket, key))!.body)).sha256;
+}
+
 async function goldSha(ctx: Context): Promise<string> {
-  return sha256Hex((await ctx.store.getText(BUCKETS.gold, keys.gold('SPX')))!);
+  return objectSha(ctx, BUCKETS.gold, keys.gold('SPX'));
 }
 
 beforeAll(async () => {
@@ -114,8 +119,7 @@ describe('reproducing a model on the local S3 server (no object versions)', () =
     expect(object).toMatchObject({ key: keys.gold('SPX'), rows: 3000 - 21 - 251 });
     expect(object!.versionId).toBeUndefined(); // s3rver keeps no versions
     expect(object!.snapshot).toBe(keys.lineageSnapshot(object!.sha256));
-    const snapshot = (await ctx.store.getText(BUCKETS.artifacts, object!.snapshot!))!;
-    expect(sha256Hex(snapshot)).toBe(object!.sha256);
+    expect(await objectSha(ctx, BUCKETS.artifacts, object!.snapshot!)).toBe(object!.sha256);
     expect(await goldSha(ctx)).not.toBe(object!.sha256); // the gold was rewritten since
     expect(manifest.training.model).toEqual(config.model);
     expect(manifest.training.previousHmmVersion).toBeNull();
@@ -193,10 +197,11 @@ describe('reproducing a model on the local S3 server (no object versions)', () =
   test('tampered snapshot bytes fail with an error naming the gold key', async () => {
     const manifest = parseLineage((await ctx.store.getText(BUCKETS.artifacts, keys.lineage(first)))!, 'm');
     const snapshot = manifest.gold[0]!.snapshot!;
-    const original = (await ctx.store.getText(BUCKETS.artifacts, snapshot))!;
-    const lines = original.split('\n');
-    lines[5] = lines[5]!.replace(/,(Low|Medium|High),/, (_m, r) => (r === 'High' ? ',Low,' : ',High,'));
-    await ctx.store.put(BUCKETS.artifacts, snapshot, lines.join('\n'));
+    const original = (await readHashed((await ctx.store.read(BUCKETS.artifacts, snapshot))!.body)).bytes;
+    const tampered = original.slice();
+    const middle = tampered.length >> 1;
+    tampered[middle] = tampered[middle]! ^ 1; // one bit, in the middle
+    await ctx.store.put(BUCKETS.artifacts, snapshot, tampered);
     try {
       const error = await reproduceModel(ctx, first, 'test-code').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LineageIntegrityError);
