@@ -1,6 +1,7 @@
 /**
  * The `finml` command line. Each command lives in bin/commands/ and returns an exit code:
- * 0 success, 1 usage or config error, 2 input rejected (bad data, model file or request).
+ * 0 success, 1 usage or config error, 2 input rejected (bad data, model file or request); `finml
+ * reproduce` adds 3 (the re-trained model differs).
  */
 /*
  * Commands are loaded when run, not at start-up: `finml predict` loads the artifact reader and
@@ -30,6 +31,10 @@ const commands: Record<string, CommandEntry> = {
   report: {
     summary: 'print a trained model’s report',
     load: async () => (await import('./commands/model.ts')).reportCommand,
+  },
+  reproduce: {
+    summary: 'train a model again from the exact gold bytes it was trained on and compare the artifacts',
+    load: async () => (await import('./commands/reproduce.ts')).reproduceCommand,
   },
   predict: {
     summary: 'next-regime probabilities and P(reach High within h days)',
@@ -96,6 +101,8 @@ const INPUT_ERRORS = [
   'ServingModelError',
   'PredictInputError',
   'TrainingInputError',
+  'LineageError',
+  'LineageIntegrityError',
 ];
 
 export class UsageError extends Error {

@@ -1,11 +1,70 @@
 /** File-system helpers of the CLI (the domain code in shared/ never touches the file system). */
+
+import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** A file as a stream of byte chunks (1 MiB each), for the streaming readers. */
 export function fileChunks(path: string): AsyncIterable<Uint8Array> {
   return createReadStream(path, { highWaterMark: 1 << 20 });
+}
+
+/** What `readWithSnapshot` read: the lineage record of one file (shared/model/lineage.ts). */
+export interface ReadSnapshot {
+  sha256: string;
+  bytes: number;
+  /** The file's inode, size and modification time when opened (what changes with every rewrite). */
+  etag: string;
+  /** The copy of the bytes read, relative to the snapshot folder's parent: `lineage/sha256/<hex>`. */
+  snapshot: string;
+}
+
+/**
+ * A file's chunks for a streaming reader, each one hashed and copied as it passes into
+ * `<dir>/lineage/sha256/<hex>` (named by the SHA-256 of the bytes, so the same bytes are kept once):
+ * exactly the bytes the reader got, whatever happens to the file afterwards. `finish()`, after the
+ * reader is done, publishes the copy and gives its record.
+ */
+export async function readWithSnapshot(
+  path: string,
+  dir: string,
+): Promise<{ chunks: AsyncIterable<Uint8Array>; finish(): Promise<ReadSnapshot> }> {
+  const handle = await open(path, 'r');
+  const s = await handle.stat({ bigint: true });
+  const etag = `${s.ino.toString(16)}-${s.size.toString(16)}-${s.mtimeNs.toString(16)}`;
+  await mkdir(join(dir, 'lineage', 'sha256'), { recursive: true });
+  const tmp = join(dir, 'lineage', `read-${process.pid}-${Date.now()}.tmp`);
+  const out = createWriteStream(tmp);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  let ended = false;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20 })) {
+      const c = chunk as Buffer;
+      hash.update(c);
+      bytes += c.length;
+      if (!out.write(c)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      yield c;
+    }
+    ended = true;
+  }
+  return {
+    chunks: chunks(),
+    async finish() {
+      await new Promise<void>((resolve, reject) =>
+        out.end((e?: Error | null) => (e ? reject(e) : resolve())),
+      );
+      if (!ended) {
+        await rm(tmp, { force: true });
+        throw new Error(`${path} was not read to its end`);
+      }
+      const sha256 = hash.digest('hex');
+      const snapshot = `lineage/sha256/${sha256}`;
+      await rename(tmp, join(dir, snapshot));
+      return { sha256, bytes, etag, snapshot };
+    },
+  };
 }
 
 /** A text file written in chunks under a temporary name, published by `commit()` (a rename). */

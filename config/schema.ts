@@ -162,6 +162,8 @@ export const platformConfigSchema = z.strictObject({
       task: positiveInt.max(900),
       train: positiveInt.max(900),
       api: positiveInt.max(29),
+      /** The admin routes' function: POST /admin/reproduce trains (API Gateway stops waiting at 29 s). */
+      admin: positiveInt.max(29),
       scheduled: positiveInt.max(900),
     }),
     logRetentionDays: positiveInt,

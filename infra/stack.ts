@@ -9,6 +9,7 @@ import type { Construct } from 'constructs';
 import { ENV } from '#composition/env';
 import type { FinmlConfig } from '#config/schema';
 import { OUTCOME_INDEX_NAME } from '#shared/aws/tables';
+import { keys } from '#shared/usecases/lake';
 import { AlertTopic } from './constructs/alerts.ts';
 import { LakeCatalog } from './constructs/catalog.ts';
 import { DashboardSite } from './constructs/dashboard-site.ts';
@@ -36,6 +37,8 @@ interface Grants {
   registry?: Access;
   predictions?: Access;
   publish?: boolean;
+  /** Registers models: legal holds on the gold versions they were trained on (decision 22). */
+  holdGold?: boolean;
 }
 
 export class FinmlStack extends Stack {
@@ -87,6 +90,7 @@ export class FinmlStack extends Stack {
         .bindTable(ENV.registryTable, registry.models, grants.registry)
         .bindTable(ENV.predictionsTable, registry.predictions, grants.predictions, [OUTCOME_INDEX_NAME])
         .bindTopic(ENV.alertTopic, alerts.topic, grants.publish ?? false, alerts.key.keyArn);
+      if (grants.holdGold) f.grantLegalHold(lake.gold, keys.goldPrefix);
       return f;
     };
     const t = p.functions.timeoutSeconds;
@@ -148,6 +152,7 @@ export class FinmlStack extends Stack {
         artifacts: 'read',
         registry: 'readWrite',
         publish: true,
+        holdGold: true,
       }),
       quarantine: fn('Quarantine', PIPE, 'quarantine', 'Quarantines rejected input with its report', t.task, {
         bronze: 'read',
@@ -181,11 +186,21 @@ export class FinmlStack extends Stack {
       artifacts: 'read',
       registry: 'read',
     });
-    const admin = fn('Admin', 'functions/api/admin.ts', 'admin', 'Promote, roll back, retry a file', t.api, {
-      bronze: 'readWrite', // POST /admin/retry copies an object onto itself (same bytes)
-      artifacts: 'read',
-      registry: 'readWrite',
-    });
+    // POST /admin/reproduce trains a model again: the train function's memory, the longest API timeout.
+    const admin = fn(
+      'Admin',
+      'functions/api/admin.ts',
+      'admin',
+      'Promote, roll back, retry, reproduce',
+      t.admin,
+      {
+        bronze: 'readWrite', // POST /admin/retry copies an object onto itself (same bytes)
+        gold: 'read', // POST /admin/reproduce reads the recorded gold versions
+        artifacts: 'read',
+        registry: 'readWrite',
+      },
+      p.functions.trainMemoryMb,
+    );
     const SCHED = 'functions/scheduled/handlers.ts';
     const scheduled = {
       drift: fn(
@@ -200,6 +215,7 @@ export class FinmlStack extends Stack {
           registry: 'readWrite',
           predictions: 'read',
           publish: true,
+          holdGold: true, // registers what it retrains
         },
         p.functions.trainMemoryMb, // retrains when the rules say so
       ),
@@ -217,7 +233,7 @@ export class FinmlStack extends Stack {
         'retraining',
         'Weekly retraining',
         t.scheduled,
-        { gold: 'read', artifacts: 'readWrite', registry: 'readWrite', publish: true },
+        { gold: 'read', artifacts: 'readWrite', registry: 'readWrite', publish: true, holdGold: true },
         p.functions.trainMemoryMb,
       ),
     };

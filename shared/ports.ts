@@ -9,6 +9,18 @@ import type { ServingModelRecord } from '#shared/model/serving-model';
 export interface ObjectStore {
   /** The object's bytes as a stream, or undefined when there is no such object. */
   get(bucket: string, key: string, versionId?: string): Promise<AsyncIterable<Uint8Array> | undefined>;
+  /**
+   * The object's bytes with the ETag (no quotes) and version id of exactly what is streamed — from the
+   * one response, so they cannot belong to a write that came between — or undefined when there is no
+   * such object (or version). `versionId` is absent where the store keeps no versions.
+   */
+  read(bucket: string, key: string, versionId?: string): Promise<StoredObject | undefined>;
+  /**
+   * Places (`on`) or removes an Object Lock legal hold on one object version: a held version is never
+   * deleted, by a request or by a lifecycle expiration. Only for stores with versions (a store without
+   * them throws: there is no version to hold).
+   */
+  setLegalHold(bucket: string, key: string, versionId: string, on: boolean): Promise<void>;
   /** The whole object as UTF-8 text, or undefined. */
   getText(bucket: string, key: string): Promise<string | undefined>;
   /** Writes an object; `body` may be a string, bytes, or string chunks (streamed as a multipart upload). */
@@ -40,6 +52,13 @@ export interface ObjectStore {
   listEtags(bucket: string, prefix: string): Promise<{ key: string; etag: string }[]>;
 }
 
+/** One object as read (ObjectStore.read). */
+export interface StoredObject {
+  body: AsyncIterable<Uint8Array>;
+  etag: string;
+  versionId?: string;
+}
+
 /** Lifecycle stage of a registered model version, as the API shows it (derived: see StoredStage). */
 export type ModelStage = 'production' | 'candidate' | 'archived' | 'rejected';
 
@@ -66,6 +85,12 @@ export interface ModelVersionRecord {
     lastDate: string;
     configHash: string;
     codeVersion: string;
+    /**
+     * The lineage manifest (shared/model/lineage.ts): the gold objects trained on (key, version id,
+     * ETag, SHA-256) and the training config, stored as an artifact object so the record stays small
+     * at any number of symbols. Absent in versions registered before manifests existed.
+     */
+    manifest?: { key: string; sha256: string; objects: number };
   };
 }
 

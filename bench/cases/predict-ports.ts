@@ -44,6 +44,8 @@ export class MemoryObjectStore implements ObjectStore {
           : [...body].join('');
     this.objects.set(`${bucket}/${key}`, text);
   }
+  read = notUsed('ObjectStore.read');
+  setLegalHold = notUsed('ObjectStore.setLegalHold');
   copy = notUsed('ObjectStore.copy');
   head = notUsed('ObjectStore.head');
   delete = notUsed('ObjectStore.delete');

@@ -1,7 +1,6 @@
 /** `finml train`, `finml report`, `finml predict`: the regime model on local files. */
 
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -16,7 +15,7 @@ import {
   ServingModelError,
 } from '#shared/model/serving-model';
 import { type Command, UsageError } from '../cli.ts';
-import { fileChunks, goldFiles, writeAtomic } from '../files.ts';
+import { goldFiles, readWithSnapshot, writeAtomic } from '../files.ts';
 import { formatModelReport } from '../views/model-report.ts';
 import { formatPrediction } from '../views/prediction.ts';
 
@@ -26,7 +25,9 @@ export const trainCommand: Command = {
 
 Fits the Markov chain (with every analytic and its uncertainty) and the hidden-Markov variant on
 the gold regimes, evaluates both against persistence and climatology on walk-forward folds, and
-writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
+writes DIR/model.json (the artifact the API serves) and DIR/report.txt — and its lineage:
+DIR/lineage.json (each gold file's SHA-256, the training config) and DIR/lineage/sha256/… (a copy
+of the exact bytes trained on), so "finml reproduce DIR" can train it again after the gold changed.`,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -53,27 +54,46 @@ writes DIR/model.json (the artifact the API serves) and DIR/report.txt.`,
     const { modelReport } = await import('#shared/model/report');
     const { calibrationOptions } = await import('#shared/monitoring/drift-calibration');
     const { config, hash } = loadConfig(values.config);
+    const lineage = await import('#shared/model/lineage');
     const tables: Awaited<ReturnType<typeof readModelGoldCsv>> = [];
     const sources: { file: string; sha256: string; rows: number }[] = [];
+    const objects: import('#shared/model/lineage').LineageObject[] = [];
     for (const file of files) {
-      const read = await readModelGoldCsv(fileChunks(file), file);
+      // streamed (a gold file can be gigabytes), hashed and copied into the lineage as it is read
+      const reading = await readWithSnapshot(file, values.out);
+      const read = await readModelGoldCsv(reading.chunks, file);
+      const { sha256, bytes, etag, snapshot } = await reading.finish();
       for (const t of read) tables.push(t);
-      // streamed: a gold file can be gigabytes
-      sources.push({ file, sha256: await fileSha256(file), rows: read.reduce((n, t) => n + t.length, 0) });
+      const rows = read.reduce((n, t) => n + t.length, 0);
+      sources.push({ file, sha256, rows });
+      objects.push({ key: file, etag, sha256, bytes, rows, snapshot });
     }
+    const training = {
+      data: config.data,
+      model: config.model,
+      psiBins: config.monitoring.drift.psi.bins,
+      driftCalibration: calibrationOptions(config.monitoring),
+      previousHmmVersion: null,
+    };
+    const { trainingContext } = await import('#shared/usecases/training');
     const artifact = trainModel(
       { tables, sources },
-      {
-        data: config.data,
-        model: config.model,
-        psiBins: config.monitoring.drift.psi.bins,
-        driftCalibration: calibrationOptions(config.monitoring),
-        configHash: hash,
-        codeVersion: codeVersion(),
-        now: new Date(),
-      },
+      trainingContext(training, null, { configHash: hash, codeVersion: codeVersion(), now: new Date() }),
     );
     const report = modelReport(artifact);
+    await writeAtomic(
+      join(values.out, 'lineage.json'),
+      lineage.serializeLineage({
+        kind: lineage.LINEAGE_KIND,
+        schemaVersion: lineage.LINEAGE_SCHEMA_VERSION,
+        modelVersion: artifact.version,
+        createdAt: artifact.createdAt,
+        configHash: hash,
+        codeVersion: codeVersion(),
+        training,
+        gold: objects,
+      }),
+    );
     await writeAtomic(join(values.out, 'model.json'), serializeArtifact(artifact));
     await writeAtomic(join(values.out, 'report.txt'), formatModelReport(report));
     process.stdout.write(
@@ -211,11 +231,4 @@ export function jsonNumbers(_key: string, value: unknown): unknown {
 
 function isFile(path: string): boolean {
   return statSync(path, { throwIfNoEntry: false })?.isFile() ?? false;
-}
-
-/** sha256 of a file, read in chunks (never the whole file in memory). */
-async function fileSha256(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }

@@ -1,16 +1,22 @@
 /**
- * The admin routes: POST /admin/promote {version, reason}, POST /admin/rollback {reason} and POST
- * /admin/retry {key, reason} (runs a bronze object again, ../../shared/usecases/failures.ts). Before
+ * The admin routes: POST /admin/promote {version, reason}, POST /admin/rollback {reason}, POST
+ * /admin/retry {key, reason} (runs a bronze object again, ../../shared/usecases/failures.ts) and POST
+ * /admin/reproduce {version, reason} (trains a registered version again from its lineage and
+ * compares, ../../shared/usecases/lineage.ts: 200 with the verdict, 404 for an unknown version, 422
+ * when its lineage is missing or its bytes changed). Before
  * the production pointer moves, the versions involved get their serving models (models registered
  * before serving models existed have none, and /predict reads nothing else).
  */
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import * as z from 'zod';
 import { awsContext } from '#composition/aws-context';
+import { codeVersion } from '#composition/env';
 import { lazy } from '#composition/lazy';
 import { MODEL_VERSION_PATTERN } from '#shared/identifiers';
+import { LineageError } from '#shared/model/lineage';
 import { retryObject } from '#shared/usecases/failures';
 import type { Context } from '#shared/usecases/lake';
+import { reproduceModel } from '#shared/usecases/lineage';
 import { ensureServingModel } from '#shared/usecases/models';
 import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
 import { forgetModelsInService } from '#shared/usecases/serving';
@@ -40,7 +46,7 @@ async function ensureServingModels(ctx: Context, target: string | undefined) {
   }
 }
 
-/** POST /admin/promote {version, reason}, POST /admin/rollback {reason}, POST /admin/retry {key, reason}. */
+/** POST /admin/promote, /admin/rollback, /admin/retry and /admin/reproduce (see the module comment). */
 export function createHandlers(context: () => Context) {
   return { admin: instrumented(async (event: APIGatewayProxyEvent) => handle(context(), event)) };
 }
@@ -55,6 +61,10 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
       return json(202, await retryObject(ctx, key, reason));
     }
     const body = adminBody.parse(raw);
+    if (event.resource === '/admin/reproduce') {
+      if (body.version === undefined) return json(400, { message: 'name the version to reproduce' });
+      return json(200, await reproduceModel(ctx, body.version, codeVersion()));
+    }
     forgetModelsInService(ctx);
     if (event.resource === '/admin/promote') {
       if (body.version === undefined) return json(400, { message: 'name the version to promote' });
@@ -64,6 +74,7 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
     await ensureServingModels(ctx, undefined);
     return json(200, await rollback(ctx, body.reason));
   } catch (error) {
+    if (error instanceof LineageError) return json(422, { message: error.message });
     return errorResponse(error, [NotFoundError]);
   }
 }

@@ -2,6 +2,9 @@
  * DataLake: the bronze, silver, gold, artifacts and quarantine buckets, and a bucket for their
  * access logs. Every bucket is versioned, encrypted, SSL-only and closed to the public; old
  * versions, unfinished uploads and quarantined files expire. Bronze sends its events to EventBridge.
+ * Gold has S3 Object Lock enabled (no default retention): registration puts a legal hold on each
+ * gold version a model was trained on, and a held version is never expired by the lifecycle, so any
+ * registered model can be reproduced (decision 22).
  */
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import {
@@ -9,6 +12,7 @@ import {
   Bucket,
   BucketEncryption,
   type BucketProps,
+  type CfnBucket,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -72,6 +76,10 @@ export class DataLake extends Construct {
     const staging = { prefix: 'staging/', expiration: Duration.days(c.stagingExpirationDays) };
     this.silver = bucket('Silver', { lifecycleRules: [...lifecycle, staging] });
     this.gold = bucket('Gold', { lifecycleRules: [...lifecycle, staging] });
+    // Object Lock through ObjectLockConfiguration alone (an in-place update), not the bucket's
+    // ObjectLockEnabled property that `objectLockEnabled: true` sets: that one requires replacement,
+    // which would swap an existing stack's gold bucket for an empty one (decision 22).
+    (this.gold.node.defaultChild as CfnBucket).objectLockConfiguration = { objectLockEnabled: 'Enabled' };
     this.artifacts = bucket('Artifacts');
     this.quarantine = bucket('Quarantine', {
       lifecycleRules: [...lifecycle, { expiration: Duration.days(c.quarantineExpirationDays) }],

@@ -183,6 +183,25 @@ export class FinmlFunction extends NodejsFunction {
     return this;
   }
 
+  /**
+   * Grants placing (and removing) Object Lock legal holds on the objects under `prefix` of a bucket —
+   * what registration does to the gold versions a model was trained on (decision 22). Nothing else:
+   * no read, no write, no bypass of a lock.
+   */
+  grantLegalHold(bucket: IBucket, prefix: string): this {
+    this.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['s3:PutObjectLegalHold'],
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
+    );
+    this.acknowledgeOnRole(
+      `AwsSolutions-IAM5[Resource::<${logicalId(bucket)}.Arn>/${prefix}*]`,
+      `Legal holds on the objects under ${prefix} only (the gold partitions; object keys are data).`,
+    );
+    return this;
+  }
+
   /** Sets `envName` to the table's name and grants item access (no wildcard actions). */
   bindTable(envName: string, table: ITable, access?: Access, indexes: readonly string[] = []): this {
     this.addEnvironment(envName, table.tableName);

@@ -8,15 +8,17 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   NoSuchKey,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
   type S3Client,
   S3ServiceException,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import type { ObjectStore } from '#shared/ports';
+import type { ObjectStore, StoredObject } from '#shared/ports';
 
 /** S3's minimum size of every part of a multipart upload except the last (5 MiB). */
 export const MIN_MULTIPART_PART_BYTES = 5 * 1024 * 1024;
@@ -140,6 +142,51 @@ export class S3ObjectStore implements ObjectStore {
       );
     }
     return body;
+  }
+
+  /**
+   * GetObject with the response's ETag (no quotes) and VersionId (absent for an unversioned object:
+   * S3 says "null"); undefined on NoSuchKey / NoSuchVersion / NotFound.
+   */
+  async read(bucket: string, key: string, versionId?: string): Promise<StoredObject | undefined> {
+    let response: GetObjectCommandOutput;
+    try {
+      response = await this.client.send(
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          ...(versionId === undefined ? {} : { VersionId: versionId }),
+        }),
+      );
+    } catch (error) {
+      if (isMissingObject(error)) return undefined;
+      throw error;
+    }
+    const body: unknown = response.Body;
+    if (body !== undefined && !isAsyncIterable(body)) {
+      throw new UnexpectedS3BodyError(
+        `GetObject s3://${bucket}/${key} returned a body that is not a byte stream`,
+      );
+    }
+    return {
+      body: body ?? emptyStream(),
+      etag: (response.ETag ?? '').replace(/^"|"$/g, ''),
+      ...(response.VersionId === undefined || response.VersionId === 'null'
+        ? {}
+        : { versionId: response.VersionId }),
+    };
+  }
+
+  /** PutObjectLegalHold on one version (the bucket must have Object Lock enabled). */
+  async setLegalHold(bucket: string, key: string, versionId: string, on: boolean): Promise<void> {
+    await this.client.send(
+      new PutObjectLegalHoldCommand({
+        Bucket: bucket,
+        Key: key,
+        VersionId: versionId,
+        LegalHold: { Status: on ? 'ON' : 'OFF' },
+      }),
+    );
   }
 
   /** The whole object decoded as UTF-8 (a BOM is kept), or undefined when it does not exist. */

@@ -9,9 +9,9 @@
  * would leave its bucket's folder ("..", ".", an absolute path, an empty segment) is refused.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import type { ObjectStore } from '#shared/ports';
+import type { ObjectStore, StoredObject } from '#shared/ports';
 
 export class UnsafeKeyError extends Error {
   constructor(bucket: string, key: string, why: string) {
@@ -60,6 +60,33 @@ export class FileSystemObjectStore implements ObjectStore {
     const s = await stat(path).catch(missing);
     if (s === undefined || !s.isFile()) return undefined;
     return createReadStream(path, { highWaterMark: 1 << 20 });
+  }
+
+  /**
+   * The file's bytes and the ETag of that very file: it is opened first and its ETag taken from the
+   * open handle, so a put renaming a new file into place meanwhile changes neither. No version id.
+   */
+  async read(bucket: string, key: string, versionId?: string): Promise<StoredObject | undefined> {
+    if (versionId !== undefined) throw new Error('the file-system store keeps no object versions');
+    const handle = await open(this.path(bucket, key), 'r').catch(missing);
+    if (handle === undefined) return undefined;
+    try {
+      const s = await handle.stat({ bigint: true });
+      if (!s.isFile()) {
+        await handle.close();
+        return undefined;
+      }
+      return { body: handle.createReadStream({ highWaterMark: 1 << 20 }), etag: etagOf(s) };
+    } catch (error) {
+      await handle.close();
+      throw error;
+    }
+  }
+
+  setLegalHold(bucket: string, key: string, _versionId: string, _on: boolean): Promise<void> {
+    return Promise.reject(
+      new Error(`cannot hold ${bucket}/${key}: the file-system store keeps no object versions`),
+    );
   }
 
   async getText(bucket: string, key: string): Promise<string | undefined> {
@@ -114,7 +141,7 @@ export class FileSystemObjectStore implements ObjectStore {
   async head(bucket: string, key: string): Promise<{ etag: string } | undefined> {
     const s = await stat(this.path(bucket, key), { bigint: true }).catch(missing);
     if (s === undefined || !s.isFile()) return undefined;
-    return { etag: `${s.ino.toString(16)}-${s.size.toString(16)}-${s.mtimeNs.toString(16)}` };
+    return { etag: etagOf(s) };
   }
 
   /** Deletes the file, and the folders it leaves empty (S3 has no folders: an empty prefix is gone). */
@@ -157,6 +184,11 @@ export class FileSystemObjectStore implements ObjectStore {
     }
     return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   }
+}
+
+/** Inode, size and modification time: every put is a new file, so every put a new ETag. */
+function etagOf(s: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
+  return `${s.ino.toString(16)}-${s.size.toString(16)}-${s.mtimeNs.toString(16)}`;
 }
 
 /** undefined for a missing file; any other error is rethrown. */

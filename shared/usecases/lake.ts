@@ -64,6 +64,13 @@ export const keys = {
   stagedGold: (runId: string, symbol: string) =>
     `staging/${encodeURIComponent(runId)}/merged/symbol=${part(symbol)}/gold.csv`,
   model: (version: string) => `models/${version}/model.json`,
+  /** A model's lineage manifest (shared/model/lineage.ts), beside its artifact. */
+  lineage: (version: string) => `models/${version}/lineage.json`,
+  /**
+   * The exact bytes of a gold object read from a store without versions (artifacts bucket), named by
+   * their SHA-256: written once however many models were trained on them (decision 22).
+   */
+  lineageSnapshot: (sha256: string) => `lineage/sha256/${sha256}`,
   quarantined: (runId: string, key: string) => `${runId}/${key}`,
   quarantineReport: (runId: string, key: string) => `${runId}/${key}.report.json`,
 };

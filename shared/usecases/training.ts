@@ -8,13 +8,24 @@
 import { type GoldTable, readGoldCsv } from '#shared/data/tables';
 import { sha256Hex } from '#shared/hash';
 import { serializeArtifact } from '#shared/model/artifact';
-import { trainModel } from '#shared/model/train';
+import type { GaussianHmmParams } from '#shared/model/hmm';
+import {
+  LINEAGE_KIND,
+  LINEAGE_SCHEMA_VERSION,
+  type LineageManifest,
+  type LineageObject,
+  readHashed,
+  serializeLineage,
+  type TrainingSettings,
+} from '#shared/model/lineage';
+import { type TrainingContext, trainModel } from '#shared/model/train';
 import { pipelineFailedAlert } from '#shared/monitoring/alerts';
 import { calibrationOptions } from '#shared/monitoring/drift-calibration';
 import { PointerConflictError } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
 import { type Context, keys, symbolOfKey } from './lake.ts';
 import { symbolLease, withLease } from './leases.ts';
+import { findManifest, retainLineage } from './lineage.ts';
 import { ensureServingModel, loadArtifact, writeServingModel } from './models.ts';
 
 /** The gold in the lake is larger than the train function is sized for (platform functions.trainMaxGoldRows). */
@@ -29,28 +40,57 @@ export class GoldTooLargeError extends Error {
   }
 }
 
+/** One gold partition as read for training: what the artifact's lineage and the manifest record of it. */
+export interface GoldSource {
+  file: string;
+  sha256: string;
+  rows: number;
+  /** The manifest's record of the object (shared/model/lineage.ts). */
+  object: LineageObject;
+}
+
+/** The tables of one gold object's bytes (the gold reader; `key` names it in errors). */
+export function goldTablesOf(bytes: Uint8Array, key: string): Promise<GoldTable[]> {
+  return readGoldCsv(
+    (async function* () {
+      yield bytes;
+    })(),
+    key,
+  );
+}
+
 /**
- * Every gold partition in the lake, with its hash for lineage. With `maxRows`, stops as soon as
- * the partitions read so far hold more rows than that (counted before parsing), with a
- * GoldTooLargeError — so an oversized lake fails in seconds, not at the function's timeout. Each
- * partition is read under its symbol's lease, so a read never meets a partition being rewritten
- * (S3 puts are atomic; the local S3 server's are not).
+ * Every gold partition in the lake, with its lineage: the version id and ETag of exactly the object
+ * read (one GetObject response) and the SHA-256 of its bytes, hashed as they stream in. With
+ * `snapshots`, a partition the store reports no version id for (local S3 server, file store) has its
+ * bytes copied to the artifacts bucket (keys.lineageSnapshot, content-addressed: written once), so a
+ * model trained on it can be reproduced after the partition is rewritten (decision 22). With
+ * `maxRows`, stops as soon as the partitions read so far hold more rows than that (counted before
+ * parsing), with a GoldTooLargeError — so an oversized lake fails in seconds, not at the function's
+ * timeout. Each partition is read under its symbol's lease, so a read never meets a partition being
+ * rewritten (S3 puts are atomic; the local S3 server's are not).
  */
 export async function readGoldLake(
   ctx: Context,
-  options: { maxRows?: number } = {},
-): Promise<{ tables: GoldTable[]; sources: { file: string; sha256: string; rows: number }[] }> {
+  options: { maxRows?: number; snapshots?: boolean } = {},
+): Promise<{ tables: GoldTable[]; sources: GoldSource[] }> {
   const tables: GoldTable[] = [];
-  const sources: { file: string; sha256: string; rows: number }[] = [];
+  const sources: GoldSource[] = [];
   let rows = 0;
   for (const key of await ctx.store.list(ctx.buckets.gold, keys.goldPrefix)) {
     if (!key.endsWith('.csv')) continue;
     const symbol = symbolOfKey(key);
-    const readText = () => ctx.store.getText(ctx.buckets.gold, key);
-    const text =
-      symbol === undefined ? await readText() : await withLease(ctx, symbolLease(symbol), readText);
-    if (text === undefined) continue;
-    rows += dataLines(text);
+    const readObject = async () => {
+      const object = await ctx.store.read(ctx.buckets.gold, key);
+      if (object === undefined) return undefined;
+      const { bytes, sha256 } = await readHashed(object.body);
+      return { bytes, sha256, etag: object.etag, versionId: object.versionId };
+    };
+    const read =
+      symbol === undefined ? await readObject() : await withLease(ctx, symbolLease(symbol), readObject);
+    if (read === undefined) continue;
+    const { bytes, sha256 } = read;
+    rows += dataLines(bytes);
     if (options.maxRows !== undefined && rows > options.maxRows) {
       throw new GoldTooLargeError(
         `the gold in the lake has more than ${options.maxRows.toLocaleString('en-US')} rows (${rows.toLocaleString('en-US')} in the partitions read up to ${key}); the train function is sized for at most ${options.maxRows.toLocaleString('en-US')} (config/platform.yaml functions.trainMaxGoldRows): raise it together with functions.trainMemoryMb and functions.timeoutSeconds.train, or train on a subset with finml train`,
@@ -58,15 +98,30 @@ export async function readGoldLake(
         options.maxRows,
       );
     }
-    const bytes = new TextEncoder().encode(text);
-    const read = await readGoldCsv(
-      (async function* () {
-        yield bytes;
-      })(),
-      key,
-    );
-    for (const table of read) tables.push(table);
-    sources.push({ file: key, sha256: sha256Hex(bytes), rows: read.reduce((n, t) => n + t.length, 0) });
+    const parsed = await goldTablesOf(bytes, key);
+    for (const table of parsed) tables.push(table);
+    const tableRows = parsed.reduce((n, t) => n + t.length, 0);
+    let snapshot: string | undefined;
+    if (options.snapshots && read.versionId === undefined) {
+      snapshot = keys.lineageSnapshot(sha256);
+      if ((await ctx.store.head(ctx.buckets.artifacts, snapshot)) === undefined) {
+        await ctx.store.put(ctx.buckets.artifacts, snapshot, bytes, 'application/octet-stream');
+      }
+    }
+    sources.push({
+      file: key,
+      sha256,
+      rows: tableRows,
+      object: {
+        key,
+        ...(read.versionId === undefined ? {} : { versionId: read.versionId }),
+        etag: read.etag,
+        sha256,
+        bytes: bytes.length,
+        rows: tableRows,
+        ...(snapshot === undefined ? {} : { snapshot }),
+      },
+    });
   }
   return { tables, sources };
 }
@@ -81,13 +136,15 @@ export function goldFingerprint(sources: readonly { file: string; sha256: string
 }
 
 /** Lines after the header (a final line without a newline counts; blank lines do not). */
-function dataLines(text: string): number {
+function dataLines(bytes: Uint8Array): number {
+  const NL = 10;
+  const CR = 13;
   let lines = 0;
   let start = 0;
   for (;;) {
-    const end = text.indexOf('\n', start);
-    const stop = end === -1 ? text.length : end;
-    if (stop > start && !(stop === start + 1 && text[start] === '\r')) lines++;
+    const end = bytes.indexOf(NL, start);
+    const stop = end === -1 ? bytes.length : end;
+    if (stop > start && !(stop === start + 1 && bytes[start] === CR)) lines++;
     if (end === -1) break;
     start = end + 1;
   }
@@ -103,7 +160,7 @@ export async function trainFromLake(ctx: Context, codeVersion: string) {
   const maxRows = ctx.config.platform.functions.trainMaxGoldRows;
   let lake: Awaited<ReturnType<typeof readGoldLake>>;
   try {
-    lake = await readGoldLake(ctx, { maxRows });
+    lake = await readGoldLake(ctx, { maxRows, snapshots: true });
   } catch (error) {
     if (error instanceof GoldTooLargeError) {
       const at = ctx.now().toISOString();
@@ -116,22 +173,58 @@ export async function trainFromLake(ctx: Context, codeVersion: string) {
   }
   const { tables, sources } = lake;
   const previousHmm = await productionHmm(ctx);
+  const training: TrainingSettings = {
+    data: ctx.config.data,
+    model: ctx.config.model,
+    psiBins: ctx.config.monitoring.drift.psi.bins,
+    driftCalibration: calibrationOptions(ctx.config.monitoring),
+    previousHmmVersion: previousHmm?.version ?? null,
+  };
   const artifact = trainModel(
-    { tables, sources },
-    {
-      data: ctx.config.data,
-      model: ctx.config.model,
-      psiBins: ctx.config.monitoring.drift.psi.bins,
-      driftCalibration: calibrationOptions(ctx.config.monitoring),
+    { tables, sources: sources.map(({ file, sha256, rows }) => ({ file, sha256, rows })) },
+    trainingContext(training, previousHmm, {
       configHash: ctx.configHash,
       codeVersion,
       now: ctx.now(),
-      previousHmm,
-    },
+    }),
   );
   const artifactKey = keys.model(artifact.version);
   await ctx.store.put(ctx.buckets.artifacts, artifactKey, serializeArtifact(artifact), 'application/json');
+  const manifest: LineageManifest = {
+    kind: LINEAGE_KIND,
+    schemaVersion: LINEAGE_SCHEMA_VERSION,
+    modelVersion: artifact.version,
+    createdAt: artifact.createdAt,
+    configHash: ctx.configHash,
+    codeVersion,
+    training,
+    gold: sources.map((s) => s.object),
+  };
+  await ctx.store.put(
+    ctx.buckets.artifacts,
+    keys.lineage(artifact.version),
+    serializeLineage(manifest),
+    'application/json',
+  );
   return { version: artifact.version, artifactKey };
+}
+
+/** trainModel's context from recorded settings (what a reproduction passes too). */
+export function trainingContext(
+  training: TrainingSettings,
+  previousHmm: { version: string; params: GaussianHmmParams } | null,
+  run: { configHash: string; codeVersion: string; now: Date },
+): TrainingContext {
+  return {
+    data: training.data,
+    model: training.model,
+    ...(training.psiBins === null ? {} : { psiBins: training.psiBins }),
+    driftCalibration: training.driftCalibration,
+    configHash: run.configHash,
+    codeVersion: run.codeVersion,
+    now: run.now,
+    previousHmm,
+  };
 }
 
 /** The production model's HMM parameters (what a new fit's states are matched to), or null. */
@@ -149,6 +242,10 @@ async function productionHmm(ctx: Context) {
  */
 export async function registerModel(ctx: Context, version: string, reason: string) {
   const model = await loadArtifact(ctx, version);
+  // What the model was trained on stays retrievable for as long as the registry names it. (An
+  // artifact without a manifest — not trained by trainFromLake — is registered, not reproducible.)
+  const lineage = await findManifest(ctx, version);
+  if (lineage !== undefined) await retainLineage(ctx, lineage.manifest);
   const at = ctx.now().toISOString();
   const overall = model.evaluation.markov.overall.metrics.model;
   await ctx.registry.putVersion({
@@ -175,6 +272,7 @@ export async function registerModel(ctx: Context, version: string, reason: strin
       lastDate: model.lineage.lastDate,
       configHash: model.lineage.configHash,
       codeVersion: model.lineage.codeVersion,
+      ...(lineage === undefined ? {} : { manifest: lineage.record }),
     },
   });
   await writeServingModel(ctx, model);

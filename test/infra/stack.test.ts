@@ -83,6 +83,59 @@ describe('data lake', () => {
     }
   });
 
+  test('lineage (decision 22): only gold has Object Lock, as an in-place configuration with no default retention', () => {
+    const locked = ofType('AWS::S3::Bucket').filter(
+      ([, b]) => b.Properties?.ObjectLockConfiguration !== undefined,
+    );
+    expect(locked.map(([id]) => id)).toEqual([expect.stringMatching(/^DataLakeGold[0-9A-F]+$/)]);
+    const [, gold] = locked[0]!;
+    // No Rule: nothing is retained by default, only the versions a registration holds.
+    expect(gold.Properties?.ObjectLockConfiguration).toEqual({ ObjectLockEnabled: 'Enabled' });
+    // Not the top-level ObjectLockEnabled: changing it replaces the bucket (an empty gold).
+    expect(gold.Properties).not.toHaveProperty('ObjectLockEnabled');
+    // The lifecycle still expires noncurrent gold versions; a held one it cannot delete.
+    expect(JSON.stringify(gold.Properties?.LifecycleConfiguration)).toContain(
+      `"NoncurrentVersionExpiration":{"NoncurrentDays":${config.lake.noncurrentVersionExpirationDays}}`,
+    );
+  });
+
+  test('lineage: only the functions that register models may place legal holds, on gold partitions only', () => {
+    const holders = ofType('AWS::IAM::Policy').filter(([, p]) =>
+      JSON.stringify(p.Properties?.PolicyDocument).includes('s3:PutObjectLegalHold'),
+    );
+    expect(holders.map(([id]) => id.replace(/Role.*$/, '')).sort()).toEqual([
+      'Register',
+      'ScheduledDrift',
+      'ScheduledRetraining',
+    ]);
+    for (const [id, p] of holders) {
+      const statements = (
+        p.Properties!.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }
+      ).Statement.filter((st) => [st.Action].flat().includes('s3:PutObjectLegalHold'));
+      expect(statements, id).toHaveLength(1);
+      expect([statements[0]!.Action].flat(), id).toEqual(['s3:PutObjectLegalHold']);
+      const resource = JSON.stringify(statements[0]!.Resource);
+      expect(resource, id).toMatch(/DataLakeGold[0-9A-F]+","Arn"\]\},"\/features\/\*"/);
+    }
+    const all = JSON.stringify(ofType('AWS::IAM::Policy').map(([, p]) => p.Properties?.PolicyDocument));
+    expect(all).not.toContain('s3:BypassGovernanceRetention');
+  });
+
+  test('lineage: the admin function (POST /admin/reproduce) reads gold versions but cannot write gold', () => {
+    const [, policy] = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('AdminRole'))!;
+    const statements = (
+      policy.Properties!.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }
+    ).Statement.filter((st) => JSON.stringify(st.Resource).includes('LakeGold'));
+    const actions = statements.flatMap((st) => [st.Action].flat()).sort();
+    expect(actions).toEqual(['s3:GetObject', 's3:GetObjectVersion', 's3:ListBucket']);
+    // It trains: the train function's memory, and the admin timeout (at most API Gateway's 29 s).
+    const [, fn] = ofType('AWS::Lambda::Function').find(([, f]) => f.Metadata?.['finml:export'] === 'admin')!;
+    expect(fn.Properties).toMatchObject({
+      Timeout: config.functions.timeoutSeconds.admin,
+      MemorySize: config.functions.trainMemoryMb,
+    });
+  });
+
   test('bronze sends its events to EventBridge, and a rule starts the pipeline for .csv under the input prefixes', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { EventBridgeConfiguration: {} },

@@ -45,6 +45,17 @@ describe('S3ObjectStore against s3rver', () => {
     expect(Buffer.from(await readAllBytes(stream!)).equals(Buffer.from(bytes))).toBe(true);
   });
 
+  test('read gives the bytes with the ETag head reports and no version id (s3rver keeps none)', async () => {
+    const bytes = new TextEncoder().encode('date,close\n2020-01-02,3257.85\n');
+    await store.put(BUCKET, 'features/symbol=SPX/gold.csv', bytes);
+    const read = await store.read(BUCKET, 'features/symbol=SPX/gold.csv');
+    expect(read).toBeDefined();
+    expect(read).not.toHaveProperty('versionId');
+    expect(read!.etag).toBe((await store.head(BUCKET, 'features/symbol=SPX/gold.csv'))!.etag);
+    expect(sha256(await readAllBytes(read!.body))).toBe(sha256(bytes));
+    expect(await store.read(BUCKET, 'features/symbol=NONE/gold.csv')).toBeUndefined();
+  });
+
   test('a missing key reads as undefined from get and getText', async () => {
     expect(await store.get(BUCKET, 'no/such/key')).toBeUndefined();
     expect(await store.getText(BUCKET, 'no/such/key')).toBeUndefined();

@@ -266,6 +266,18 @@ describe('the local runtime', () => {
     expect(outbox.some((m) => m.subject.includes('Data drift on SPXSHIFT'))).toBe(true);
   }, 30_000);
 
+  test('POST /admin/reproduce trains the first model again from its lineage (s3rver: a snapshot of its gold) and finds it equal', async () => {
+    const models = (await api('/models')).body as unknown as ModelList;
+    const first = models.versions.at(-1)!.version; // newest first: the sample's model is the last
+    const r = await api('/admin/reproduce', { body: { version: first, reason: 'lineage check' } });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ version: first, equal: true, objects: 1 });
+    const unknown = await api('/admin/reproduce', {
+      body: { version: '20000101T000000-00000000', reason: 'lineage check' },
+    });
+    expect(unknown.status).toBe(404);
+  }, 60_000);
+
   test('two promotions at once leave exactly one production version', async () => {
     const train = async () => {
       const { version } = (await rt.lambda.invoke('Train', {

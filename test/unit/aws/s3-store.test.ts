@@ -9,6 +9,7 @@ import {
   NoSuchBucket,
   NoSuchKey,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
   S3Client,
   S3ServiceException,
   UploadPartCommand,
@@ -35,6 +36,40 @@ beforeEach(() => {
 const body = (...chunks: string[]) => Readable.from(chunks.map((c) => Buffer.from(c, 'utf8')));
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+describe('read and setLegalHold (lineage)', () => {
+  test('read gives the body with the ETag and VersionId of the same response', async () => {
+    s3Mock
+      .on(GetObjectCommand, { Bucket: 'b', Key: 'k', VersionId: 'v1' })
+      .resolves({ Body: body('ab', 'c') as never, ETag: '"e1"', VersionId: 'v1' });
+    const read = await new S3ObjectStore(client).read('b', 'k', 'v1');
+    expect(read).toMatchObject({ etag: 'e1', versionId: 'v1' });
+    expect(text(await readAllBytes(read!.body))).toBe('abc');
+  });
+
+  test('an unversioned object ("null" version) reads without a version id; a missing one as undefined', async () => {
+    s3Mock
+      .on(GetObjectCommand, { Key: 'k' })
+      .resolves({ Body: body('x') as never, ETag: '"e"', VersionId: 'null' });
+    s3Mock
+      .on(GetObjectCommand, { Key: 'gone' })
+      .rejects(new NoSuchKey({ message: 'The specified key does not exist.', $metadata: {} }));
+    const store = new S3ObjectStore(client);
+    expect(await store.read('b', 'k')).not.toHaveProperty('versionId');
+    expect(await store.read('b', 'gone')).toBeUndefined();
+  });
+
+  test('setLegalHold puts ON or OFF on the one version named', async () => {
+    s3Mock.on(PutObjectLegalHoldCommand).resolves({});
+    const store = new S3ObjectStore(client);
+    await store.setLegalHold('gold', 'features/symbol=SPX/gold.csv', 'v7', true);
+    await store.setLegalHold('gold', 'features/symbol=SPX/gold.csv', 'v7', false);
+    expect(s3Mock.commandCalls(PutObjectLegalHoldCommand).map((c) => c.args[0].input)).toEqual([
+      { Bucket: 'gold', Key: 'features/symbol=SPX/gold.csv', VersionId: 'v7', LegalHold: { Status: 'ON' } },
+      { Bucket: 'gold', Key: 'features/symbol=SPX/gold.csv', VersionId: 'v7', LegalHold: { Status: 'OFF' } },
+    ]);
+  });
+});
 
 describe('get and getText', () => {
   test('get returns the object body as a byte stream', async () => {

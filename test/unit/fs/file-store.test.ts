@@ -45,6 +45,21 @@ describe('FileSystemObjectStore', () => {
     expect(readdirSync(join(root, 'a'))).toEqual(['w.csv']); // the emptied folder is gone, as in S3
   });
 
+  test('read gives the bytes of the file opened with that file’s ETag, even when a put replaces it meanwhile', async () => {
+    const store = new FileSystemObjectStore({ a: join(dir(), 'a') });
+    expect(await store.read('a', 'k.csv')).toBeUndefined();
+    await store.put('a', 'k.csv', 'old\n');
+    const before = await store.head('a', 'k.csv');
+    const read = await store.read('a', 'k.csv');
+    await store.put('a', 'k.csv', 'new\n'); // renamed into place while the old file is open
+    expect(read).not.toHaveProperty('versionId');
+    expect(read!.etag).toBe(before!.etag);
+    expect(await text(read!.body)).toBe('old\n');
+    expect((await store.head('a', 'k.csv'))!.etag).not.toBe(before!.etag);
+    await expect(store.read('a', 'k.csv', 'v1')).rejects.toThrow('keeps no object versions');
+    await expect(store.setLegalHold('a', 'k.csv', 'v1', true)).rejects.toThrow('keeps no object versions');
+  });
+
   test('keys that would leave the bucket’s folder are refused', async () => {
     const store = new FileSystemObjectStore({ a: join(dir(), 'a') });
     for (const key of ['../x', 'a/../../x', 'a//b', './x', '/etc/passwd', 'a/\0b']) {

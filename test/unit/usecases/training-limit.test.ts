@@ -8,6 +8,7 @@ import { describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
 import { runDataPipeline } from '#shared/data/pipeline';
 import { goldCsv } from '#shared/data/tables';
+import { sha256Hex } from '#shared/hash';
 import type { ModelRegistry, ObjectStore, RecordKind } from '#shared/ports';
 import { type Context, keys } from '#shared/usecases/lake';
 import { GoldTooLargeError, readGoldLake, trainFromLake } from '#shared/usecases/training';
@@ -37,11 +38,22 @@ async function lakeContext(maxRows: number) {
       [...objects.keys()]
         .filter((k) => k.startsWith(`${bucket}/${prefix}`))
         .map((k) => k.slice(bucket.length + 1)),
-    getText: async (bucket: string, key: string) => {
+    read: async (bucket: string, key: string) => {
       reads.push(key);
-      return objects.get(`${bucket}/${key}`);
+      const text = objects.get(`${bucket}/${key}`);
+      if (text === undefined) return undefined;
+      const bytes = new TextEncoder().encode(text);
+      return {
+        etag: sha256Hex(text).slice(0, 32),
+        body: (async function* () {
+          yield bytes;
+        })(),
+      };
     },
-    put: async (bucket: string, key: string, body: string) => void objects.set(`${bucket}/${key}`, body),
+    head: async (bucket: string, key: string) =>
+      objects.has(`${bucket}/${key}`) ? { etag: 'e' } : undefined,
+    put: async (bucket: string, key: string, body: string | Uint8Array) =>
+      void objects.set(`${bucket}/${key}`, typeof body === 'string' ? body : new TextDecoder().decode(body)),
   } as unknown as ObjectStore;
   const records: Record<string, unknown[]> = {};
   const registry = {
@@ -93,7 +105,11 @@ describe('the train step’s gold limit', () => {
       /the gold in the lake has more than 6,000 rows \(9,666 in the partitions read up to features\/symbol=BBB\/gold\.csv\); the train function is sized for at most 6,000 \(config\/platform\.yaml functions\.trainMaxGoldRows\)/,
     );
     expect(rows).toBe(4_833);
-    expect([...objects.keys()].some((k) => k.startsWith('artifacts/'))).toBe(false);
+    // No model: the lineage snapshot of a partition read before the limit is all (content-addressed,
+    // reused by the next training).
+    expect([...objects.keys()].filter((k) => k.startsWith('artifacts/'))).toEqual([
+      expect.stringMatching(/^artifacts\/lineage\/sha256\/[0-9a-f]{64}$/),
+    ]);
     const alert = (records.alert ?? [])[0] as { kind: string; title: string; severity: string };
     expect(alert).toMatchObject({ kind: 'pipelineFailed', title: 'Pipeline step "Train" failed' });
     expect(emails.length + (records.alert?.length ?? 0)).toBeGreaterThan(0);
