@@ -5,7 +5,8 @@
  * Registration writes the version's serving model (what /predict reads) before any pointer names it.
  */
 
-import { type GoldTable, readGoldCsv } from '#shared/data/tables';
+import { collectBytes, PART_FILE, parquetRows, readGoldParquet } from '#shared/data/parquet-tables';
+import type { GoldTable } from '#shared/data/tables';
 import { sha256Hex } from '#shared/hash';
 import { serializeArtifact } from '#shared/model/artifact';
 import { trainModel } from '#shared/model/train';
@@ -44,13 +45,16 @@ export async function readGoldLake(
   const sources: { file: string; sha256: string; rows: number }[] = [];
   let rows = 0;
   for (const key of await ctx.store.list(ctx.buckets.gold, keys.goldPrefix)) {
-    if (!key.endsWith('.csv')) continue;
+    if (!key.endsWith(`/${PART_FILE}`)) continue;
     const symbol = symbolOfKey(key);
-    const readText = () => ctx.store.getText(ctx.buckets.gold, key);
-    const text =
-      symbol === undefined ? await readText() : await withLease(ctx, symbolLease(symbol), readText);
-    if (text === undefined) continue;
-    rows += dataLines(text);
+    const readBytes = async () => {
+      const body = await ctx.store.get(ctx.buckets.gold, key);
+      return body === undefined ? undefined : collectBytes(body);
+    };
+    const bytes =
+      symbol === undefined ? await readBytes() : await withLease(ctx, symbolLease(symbol), readBytes);
+    if (bytes === undefined) continue;
+    rows += parquetRows(bytes, key);
     if (options.maxRows !== undefined && rows > options.maxRows) {
       throw new GoldTooLargeError(
         `the gold in the lake has more than ${options.maxRows.toLocaleString('en-US')} rows (${rows.toLocaleString('en-US')} in the partitions read up to ${key}); the train function is sized for at most ${options.maxRows.toLocaleString('en-US')} (config/platform.yaml functions.trainMaxGoldRows): raise it together with functions.trainMemoryMb and functions.timeoutSeconds.train, or train on a subset with finml train`,
@@ -58,13 +62,7 @@ export async function readGoldLake(
         options.maxRows,
       );
     }
-    const bytes = new TextEncoder().encode(text);
-    const read = await readGoldCsv(
-      (async function* () {
-        yield bytes;
-      })(),
-      key,
-    );
+    const read = await readGoldParquet(bytes, key);
     for (const table of read) tables.push(table);
     sources.push({ file: key, sha256: sha256Hex(bytes), rows: read.reduce((n, t) => n + t.length, 0) });
   }
@@ -78,20 +76,6 @@ export async function readGoldLake(
 export function goldFingerprint(sources: readonly { file: string; sha256: string }[]): string {
   const lines = sources.map((s) => `${s.file}\t${s.sha256}`).sort();
   return sha256Hex(new TextEncoder().encode(lines.join('\n')));
-}
-
-/** Lines after the header (a final line without a newline counts; blank lines do not). */
-function dataLines(text: string): number {
-  let lines = 0;
-  let start = 0;
-  for (;;) {
-    const end = text.indexOf('\n', start);
-    const stop = end === -1 ? text.length : end;
-    if (stop > start && !(stop === start + 1 && text[start] === '\r')) lines++;
-    if (end === -1) break;
-    start = end + 1;
-  }
-  return Math.max(0, lines - 1);
 }
 
 /**
