@@ -55,6 +55,12 @@ interface Column {
   data: DecodedArray;
   /** Min/max statistics in the footer (dates, states and strings: what a query engine prunes on). */
   statistics: boolean;
+  /**
+   * PLAIN for doubles: the writer's dictionary keys values with SameValueZero, so −0 and 0 would
+   * share one entry (and NaN payloads one); plain keeps each value's bits. Else the writer chooses
+   * (a dictionary where it at least halves the size).
+   */
+  encoding?: 'PLAIN';
 }
 
 const dateColumn = (day: Int32Array): Column => ({
@@ -91,6 +97,7 @@ function requiredDouble(name: string, values: Float64Array): Column {
     element: { name, type: 'DOUBLE', repetition_type: 'REQUIRED' },
     data: values,
     statistics: false,
+    encoding: 'PLAIN',
   };
 }
 
@@ -107,6 +114,7 @@ function optionalDouble(name: string, values: Float64Array): Column {
     element: { name, type: 'DOUBLE', repetition_type: 'OPTIONAL' },
     data,
     statistics: false,
+    encoding: 'PLAIN',
   };
 }
 
@@ -117,7 +125,12 @@ function schemaOf(columns: readonly Column[]): SchemaElement[] {
 function writeRows(pw: ParquetWriter, columns: readonly Column[]): void {
   if ((columns[0]?.data.length ?? 0) === 0) return;
   pw.write({
-    columnData: columns.map((c) => ({ name: c.element.name, data: c.data, statistics: c.statistics })),
+    columnData: columns.map((c) => ({
+      name: c.element.name,
+      data: c.data,
+      statistics: c.statistics,
+      ...(c.encoding ? { encoding: c.encoding } : {}),
+    })),
     rowGroupSize: ROW_GROUP_ROWS,
   });
 }
