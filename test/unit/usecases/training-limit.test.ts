@@ -6,8 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
+import { goldParquet } from '#shared/data/parquet-tables';
 import { runDataPipeline } from '#shared/data/pipeline';
-import { goldCsv } from '#shared/data/tables';
 import type { ModelRegistry, ObjectStore, RecordKind } from '#shared/ports';
 import { type Context, keys } from '#shared/usecases/lake';
 import { GoldTooLargeError, readGoldLake, trainFromLake } from '#shared/usecases/training';
@@ -23,13 +23,10 @@ async function lakeContext(maxRows: number) {
     { config: config.data, runDay: RUN_DAY },
   );
   const g = result.gold.series[0]!;
-  const objects = new Map<string, string>();
+  const objects = new Map<string, string | Uint8Array>();
   // Two symbols with the sample's 4,833 gold rows each.
   for (const symbol of ['AAA', 'BBB']) {
-    objects.set(
-      `gold/${keys.gold(symbol)}`,
-      [...goldCsv({ ...g, symbol }, config.data.regimes.labels)].join(''),
-    );
+    objects.set(`gold/${keys.gold(symbol)}`, goldParquet({ ...g, symbol }, config.data.regimes.labels));
   }
   const reads: string[] = [];
   const store = {
@@ -37,11 +34,22 @@ async function lakeContext(maxRows: number) {
       [...objects.keys()]
         .filter((k) => k.startsWith(`${bucket}/${prefix}`))
         .map((k) => k.slice(bucket.length + 1)),
+    get: async (bucket: string, key: string) => {
+      reads.push(key);
+      const bytes = objects.get(`${bucket}/${key}`);
+      return bytes === undefined
+        ? undefined
+        : (async function* () {
+            yield typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes;
+          })();
+    },
     getText: async (bucket: string, key: string) => {
       reads.push(key);
-      return objects.get(`${bucket}/${key}`);
+      const body = objects.get(`${bucket}/${key}`);
+      return typeof body === 'string' ? body : undefined;
     },
-    put: async (bucket: string, key: string, body: string) => void objects.set(`${bucket}/${key}`, body),
+    put: async (bucket: string, key: string, body: string | Uint8Array) =>
+      void objects.set(`${bucket}/${key}`, body),
   } as unknown as ObjectStore;
   const records: Record<string, unknown[]> = {};
   const registry = {
@@ -90,7 +98,7 @@ describe('the train step’s gold limit', () => {
     const failure = trainFromLake(ctx, 'test');
     await expect(failure).rejects.toThrowError(GoldTooLargeError);
     await expect(trainFromLake(ctx, 'test')).rejects.toThrowError(
-      /the gold in the lake has more than 6,000 rows \(9,666 in the partitions read up to features\/symbol=BBB\/gold\.csv\); the train function is sized for at most 6,000 \(config\/platform\.yaml functions\.trainMaxGoldRows\)/,
+      /the gold in the lake has more than 6,000 rows \(9,666 in the partitions read up to features\/symbol=BBB\/part-0000\.parquet\); the train function is sized for at most 6,000 \(config\/platform\.yaml functions\.trainMaxGoldRows\)/,
     );
     expect(rows).toBe(4_833);
     expect([...objects.keys()].some((k) => k.startsWith('artifacts/'))).toBe(false);
