@@ -49,7 +49,7 @@ const commands: Record<string, CommandEntry> = {
   },
   eda: {
     summary:
-      'profile a bronze, silver or gold CSV (missing values, outliers, correlations, trend, stationarity)',
+      'profile a bronze CSV or a silver or gold file (missing values, outliers, correlations, trend, stationarity)',
     load: async () => (await import('./commands/eda.ts')).edaCommand,
   },
 };

@@ -165,8 +165,8 @@ describe('finml eda rejections and usage errors', () => {
   });
 
   test.each([
-    [[], 'name exactly one CSV file'],
-    [[SAMPLE, SAMPLE], 'name exactly one CSV file'],
+    [[], 'name exactly one file'],
+    [[SAMPLE, SAMPLE], 'name exactly one file'],
     [[SAMPLE, '--layer', 'platinum'], '--layer must be bronze, silver or gold'],
     [[SAMPLE, '--bins', 'many'], '--bins must be a positive integer'],
     [[fixture('messy-bronze.csv'), '--bins', '0'], 'bins must be'],
