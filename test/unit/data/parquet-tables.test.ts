@@ -265,6 +265,24 @@ describe('gold Parquet', () => {
       `select count(distinct row_group_id)::INTEGER as groups from parquet_metadata('${path}')`,
     );
     expect(meta.groups).toEqual([2]);
+    // The kept row group's footer entry (offsets, statistics) is the published one: the date range
+    // statistics still prune right.
+    const stats = (file: string) =>
+      columns(
+        `select row_group_id, stats_min_value, stats_max_value, data_page_offset from parquet_metadata('${file}') where path_in_schema = 'date' order by row_group_id`,
+      );
+    const before = await stats(put('appended', 'features/symbol=PUB/part-0000.parquet', published));
+    const after = await stats(path);
+    for (const k of Object.keys(before)) expect(after[k]!.slice(0, 1)).toEqual(before[k]);
+    const pivot = series.day[cut + 10]!;
+    const since = await columns(
+      `select count(*)::INTEGER as n from read_parquet('${path}') where date >= DATE '1970-01-01' + INTERVAL ${pivot} DAY`,
+    );
+    expect(since.n).toEqual([series.length - cut - 10]);
+    const until = await columns(
+      `select count(*)::INTEGER as n from read_parquet('${path}') where date < DATE '1970-01-01' + INTERVAL ${series.day[100]!} DAY`,
+    );
+    expect(until.n).toEqual([100]);
   });
 
   test('indicator columns in gold are nullable doubles: missing before the first observation', async () => {
