@@ -33,9 +33,9 @@ export class GoldTooLargeError extends Error {
 /**
  * Every gold partition in the lake, with its hash for lineage. With `maxRows`, stops as soon as
  * the partitions read so far hold more rows than that (counted from each file's Parquet footer,
- * before decoding), with a GoldTooLargeError — so an oversized lake fails in seconds, not at the function's timeout. Each
- * partition is read under its symbol's lease, so a read never meets a partition being rewritten
- * (S3 puts are atomic; the local S3 server's are not).
+ * before decoding), with a GoldTooLargeError — so an oversized lake fails in seconds, not at the
+ * function's timeout. Each partition is read under its symbol's lease, so a read never meets a
+ * partition being rewritten (S3 puts are atomic; the local S3 server's are not).
  */
 export async function readGoldLake(
   ctx: Context,
