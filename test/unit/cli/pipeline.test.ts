@@ -2,12 +2,20 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { silverParquet } from '#shared/data/parquet-tables';
+import type { GoldSeries } from '#shared/data/gold';
+import {
+  appendGoldParquet,
+  goldParquet,
+  MAX_APPENDED_ROW_GROUPS,
+  parquetRowGroups,
+  silverParquet,
+} from '#shared/data/parquet-tables';
+import { runDataPipeline } from '#shared/data/pipeline';
 import type { SilverSeries } from '#shared/data/series';
 import { parseIsoDay } from '#shared/data/values';
 import { keys } from '#shared/usecases/lake';
 import { runCli, tempDir } from '../../helpers/cli.ts';
-import { closesCsv, isoOf } from '../../helpers/data.ts';
+import { bronze, closesCsv, dataConfig, isoOf, RUN_DAY } from '../../helpers/data.ts';
 import { parquetRows, rowGroupBytes } from '../../helpers/parquet.ts';
 
 const SAMPLE = 'data/samples/sp500-2000.csv';
@@ -173,6 +181,47 @@ describe('finml pipeline', () => {
     expect(metas.find((m) => m.sources[0].rowsIn === 300).gold.symbols[0].goldWrite).toBe('rebuilt');
   });
 
+  test(`a gold file of ${MAX_APPENDED_ROW_GROUPS} row groups is written whole again, as one, instead of appended to`, async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const closes = Array.from({ length: 400 }, (_, i) => 10 + i + 3 * Math.sin(i / 5));
+    const text = closesCsv(closes);
+    writeFileSync(join(dir, 'xyz.csv'), text);
+    expect(
+      (await runCli(['pipeline', join(dir, 'xyz.csv'), '--out', out, '--run-date', '2026-11-26'])).code,
+    ).toBe(0);
+    // The same gold, as 64 daily appends would have left it: one row group, then one per day.
+    const { gold } = await runDataPipeline([bronze('xyz.csv', text)], new Map(), {
+      config: dataConfig(),
+      runDay: RUN_DAY,
+    });
+    const series = gold.series[0]!;
+    const labels = dataConfig().regimes.labels;
+    const first = series.length - (MAX_APPENDED_ROW_GROUPS - 1);
+    let bytes = goldParquet(cutGold(series, first), labels);
+    for (let n = first + 1; n <= series.length; n++)
+      bytes = appendGoldParquet(bytes, cutGold(series, n), labels, n - 1)!;
+    expect(parquetRowGroups(bytes)).toBe(MAX_APPENDED_ROW_GROUPS);
+    const published = (await parquetRows(goldFile(out, 'XYZ'))).rows;
+    writeFileSync(goldFile(out, 'XYZ'), bytes);
+    const rowsBefore = (await parquetRows(goldFile(out, 'XYZ'))).rows;
+    // The same rows the run published (so only the row-group count can make the next run rebuild).
+    expect(rowsBefore).toEqual(published);
+
+    writeFileSync(join(dir, 'xyz.csv'), `date,close\n${isoOf(parseIsoDay('2020-01-01')! + 400)},420\n`);
+    expect(
+      (await runCli(['pipeline', join(dir, 'xyz.csv'), '--out', out, '--run-date', '2026-11-26'])).code,
+    ).toBe(0);
+    const after = readFileSync(goldFile(out, 'XYZ'));
+    expect(parquetRowGroups(after)).toBe(1);
+    const rowsAfter = (await parquetRows(goldFile(out, 'XYZ'))).rows;
+    expect(rowsAfter.slice(0, -1)).toEqual(rowsBefore);
+    const metas = readdirSync(join(out, 'gold', 'runs')).map((run) =>
+      json(join(out, 'gold', 'runs', run, 'metadata.json')),
+    );
+    expect(metas.find((m) => m.sources[0].rowsIn === 1).gold.symbols[0].goldWrite).toBe('rebuilt');
+  });
+
   test('property: the gold after any prefix of the sample is the prefix of the gold after all of it', async () => {
     const lines = readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
     const whole = tempDir();
@@ -302,5 +351,22 @@ function damagedHistory(day: number[]): SilverSeries {
     line: new Int32Array(n),
     filled: new Uint8Array(n),
     flags: new Uint8Array(n),
+  };
+}
+
+/** The first `n` rows of a gold series (views, no copy). */
+function cutGold(g: GoldSeries, n: number): GoldSeries {
+  return {
+    ...g,
+    length: n,
+    day: g.day.subarray(0, n),
+    price: g.price.subarray(0, n),
+    log_return: g.log_return.subarray(0, n),
+    realized_vol_21d: g.realized_vol_21d.subarray(0, n),
+    drawdown: g.drawdown.subarray(0, n),
+    risk_score: g.risk_score.subarray(0, n),
+    markov_state: g.markov_state.subarray(0, n),
+    regime_age: g.regime_age.subarray(0, n),
+    scores: Object.fromEntries(Object.entries(g.scores).map(([k, v]) => [k, v.subarray(0, n)])),
   };
 }
