@@ -42,7 +42,7 @@ export const PART_FILE = 'part-0000.parquet';
 /** Rows per row group of a file written whole (a symbol's history is one row group up to this). */
 const ROW_GROUP_ROWS = 1_000_000;
 
-/** A gold file with more row groups than this is rewritten whole instead of appended to. */
+/** A gold file with this many row groups is written whole again (as one) instead of appended to. */
 export const MAX_APPENDED_ROW_GROUPS = 64;
 
 const CREATED_BY = 'finml (hyparquet-writer 0.17.0)';
@@ -186,7 +186,7 @@ export function silverParquet(s: SilverSeries): Uint8Array {
     {
       element: { name: 'close_filled', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
       data: Array.from(s.filled, (v) => v === 1),
-      statistics: true,
+      statistics: false,
     },
     stringColumn('flags', flags),
   ]);
