@@ -48,9 +48,13 @@ const commands: Record<string, CommandEntry> = {
     summary: 'drift of new data against a model: KS, PSI, regime mix, chain test, anomalies, verdict',
     load: async () => (await import('./commands/drift.ts')).driftCommand,
   },
+  export: {
+    summary: 'write the gold or silver layer (Parquet) as a CSV for spreadsheets',
+    load: async () => (await import('./commands/export.ts')).exportCommand,
+  },
   eda: {
     summary:
-      'profile a bronze, silver or gold CSV (missing values, outliers, correlations, trend, stationarity)',
+      'profile a bronze CSV or a silver or gold file (missing values, outliers, correlations, trend, stationarity)',
     load: async () => (await import('./commands/eda.ts')).edaCommand,
   },
 };

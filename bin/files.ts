@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { isParquet, PART_FILE } from '#shared/data/parquet-tables';
 
 /** A file as a stream of byte chunks (1 MiB each), for the streaming readers. */
 export function fileChunks(path: string): AsyncIterable<Uint8Array> {
@@ -139,9 +140,20 @@ export async function ensureDir(path: string): Promise<void> {
 
 export { writeFile };
 
+/** True when the file starts with the Parquet magic bytes ("PAR1"). */
+export async function isParquetFile(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const { bytesRead, buffer } = await handle.read(Buffer.alloc(4), 0, 4, 0);
+    return bytesRead === 4 && isParquet(buffer);
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
- * The gold CSV files a path names: the file itself, or a gold folder — the lake layout
- * (`features/symbol=<SYMBOL>/gold.csv`, in symbol order), or an older `features_final.csv`.
+ * The gold files a path names: the file itself (Parquet or CSV), or a gold folder — the lake layout
+ * (`features/symbol=<SYMBOL>/part-0000.parquet`, in symbol order), or an older `features_final.csv`.
  */
 export async function goldFiles(path: string): Promise<string[]> {
   const s = await stat(path).catch(() => undefined);
@@ -152,21 +164,21 @@ export async function goldFiles(path: string): Promise<string[]> {
   const partitions = await readdir(join(path, 'features')).catch(() => [] as string[]);
   const files: string[] = [];
   for (const p of partitions.filter((n) => n.startsWith('symbol=')).sort()) {
-    const file = join(path, 'features', p, 'gold.csv');
+    const file = join(path, 'features', p, PART_FILE);
     if ((await stat(file).catch(() => undefined))?.isFile()) files.push(file);
   }
   return files;
 }
 
 /**
- * The silver partitions of a silver folder: the lake layout (`market/symbol=<SYMBOL>/silver.csv`, in
- * symbol order), or CSV files directly in it (an older layout).
+ * The silver partitions of a silver folder: the lake layout (`market/symbol=<SYMBOL>/part-0000.parquet`,
+ * in symbol order), or CSV files directly in it (an older layout).
  */
 export async function silverFiles(dir: string): Promise<string[]> {
   const partitions = await readdir(join(dir, 'market')).catch(() => [] as string[]);
   const files: string[] = [];
   for (const p of partitions.filter((n) => n.startsWith('symbol=')).sort()) {
-    const file = join(dir, 'market', p, 'silver.csv');
+    const file = join(dir, 'market', p, PART_FILE);
     if ((await stat(file).catch(() => undefined))?.isFile()) files.push(file);
   }
   if (files.length > 0) return files;

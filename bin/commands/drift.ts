@@ -3,13 +3,14 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#config/load';
 import { readCsvRecords } from '#shared/data/csv';
+import { readGoldInput } from '#shared/data/parquet-tables';
 import { runDataPipeline } from '#shared/data/pipeline';
-import { type GoldTable, readGoldCsv } from '#shared/data/tables';
+import type { GoldTable } from '#shared/data/tables';
 import { utcDay } from '#shared/data/values';
 import { modelReferences, parseArtifact } from '#shared/model/artifact';
 import { driftReport } from '#shared/monitoring/drift-report';
 import { type Command, UsageError } from '../cli.ts';
-import { fileChunks, goldFiles } from '../files.ts';
+import { fileChunks, goldFiles, isParquetFile } from '../files.ts';
 import { formatDriftReport } from '../views/drift-report.ts';
 
 export const driftCommand: Command = {
@@ -32,7 +33,7 @@ verdict; the verdict (ok / warn / retrain) and its reasons are printed.`,
     });
     if (values.model === undefined) throw new UsageError('--model model.json is required');
     if (values.current === undefined)
-      throw new UsageError('--current FILE is required (a gold or bronze CSV)');
+      throw new UsageError('--current FILE is required (a gold folder or file, or a bronze CSV)');
     const { config } = loadConfig(values.config);
     const model = parseArtifact(
       await readFile(values.model, 'utf8').catch(() => {
@@ -79,11 +80,12 @@ async function bronzeTables(
 
 async function goldTables(files: readonly string[]): Promise<GoldTable[]> {
   const tables: GoldTable[] = [];
-  for (const file of files) for (const t of await readGoldCsv(fileChunks(file), file)) tables.push(t);
+  for (const file of files) for (const t of await readGoldInput(fileChunks(file), file)) tables.push(t);
   return tables;
 }
 
 async function isGoldFile(file: string): Promise<boolean> {
+  if (await isParquetFile(file)) return true;
   for await (const batch of readCsvRecords(fileChunks(file), { file })) {
     return batch[0]!.cells.includes('markov_state');
   }

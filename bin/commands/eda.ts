@@ -1,5 +1,5 @@
 /**
- * `finml eda <file.csv>`: an exploratory profile of one bronze, silver or gold CSV — overview,
+ * `finml eda <file>`: an exploratory profile of one bronze CSV or silver or gold file — overview,
  * missing values, outliers, correlations, distributions, rolling trend, seasonality, stationarity
  * and, for gold, regimes and the model-input checks. The computations are in shared/eda.
  */
@@ -17,17 +17,19 @@ import { formatEdaReport } from '../views/eda-report.ts';
 
 const LAYERS: readonly EdaLayer[] = ['bronze', 'silver', 'gold'];
 
-const usage = `Usage: finml eda <file.csv> [--layer bronze|silver|gold] [--json] [--out report.json]
+const usage = `Usage: finml eda <file> [--layer bronze|silver|gold] [--json] [--out report.json]
                  [--bins auto|fd|sturges|N] [--window N] [--run-date YYYY-MM-DD] [--config DIR]
 
-Profiles one CSV of any data layer: overview, missing-value patterns, feature statistics, outliers
+Profiles one file of any data layer — a bronze CSV, or a silver or gold partition of a
+"finml pipeline" folder (Parquet, e.g. out/gold/features/symbol=SPX/part-0000.parquet; a silver or
+gold CSV is read too): overview, missing-value patterns, feature statistics, outliers
 (IQR and |z|), Pearson / Spearman correlations, histograms, a rolling trend per year, day-of-week
 and month effects, ADF stationarity; for gold also regimes, transitions and the model-input checks.
 A bronze file is read through the bronze and silver rules, so dropped rows are reported.
 
 Options:
-  --layer LAYER      bronze, silver or gold; default: from the header (gold: risk_score and
-                     markov_state columns; silver: the FINML silver header; otherwise bronze)
+  --layer LAYER      bronze, silver or gold; default: from the columns (gold: risk_score and
+                     markov_state columns; silver: the FINML silver columns; otherwise bronze)
   --json             print the report as one JSON document
   --out FILE         also write the JSON report to FILE
   --bins B           histogram bins: numpy's "auto" (default), "fd", "sturges", or a count
@@ -39,11 +41,11 @@ Exit status: 0 profiled, 2 the file was rejected (unreadable, or not of the give
 
 export const edaCommand: Command = {
   summary:
-    'profile a bronze, silver or gold CSV (missing values, outliers, correlations, trend, stationarity)',
+    'profile a bronze CSV or a silver or gold file (missing values, outliers, correlations, trend, stationarity)',
   usage,
   async run(args) {
     const { values, positionals } = parseOptions(args);
-    if (positionals.length !== 1) throw new UsageError('name exactly one CSV file');
+    if (positionals.length !== 1) throw new UsageError('name exactly one file');
     const file = positionals[0]!;
     const layer = values.layer;
     if (layer !== undefined && !LAYERS.includes(layer as EdaLayer)) {

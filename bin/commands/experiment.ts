@@ -1,8 +1,8 @@
 /** `finml experiment sensitivity|ablation|stability`: the regime recipe under different settings. */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#config/load';
+import { readSilverInput } from '#shared/data/parquet-tables';
 import type { SilverSeries } from '#shared/data/series';
-import { readSilverCsv } from '#shared/data/tables';
 import { utcDay } from '#shared/data/values';
 import { ablation, type ExperimentRow, sensitivity, stability } from '#shared/model/experiments';
 import { type Command, UsageError } from '../cli.ts';
@@ -55,7 +55,7 @@ async function readSilverDir(dir: string): Promise<SilverSeries[]> {
   const files = await silverFiles(dir);
   if (files.length === 0)
     throw new UsageError(`no silver partitions in ${dir}: run "finml pipeline <file.csv> --out out" first`);
-  return Promise.all(files.map((f) => readSilverCsv(fileChunks(f), f)));
+  return Promise.all(files.map((f) => readSilverInput(fileChunks(f), f)));
 }
 
 const f = (x: number | null, d = 3) => (x === null ? 'n/a' : x.toFixed(d));

@@ -4,6 +4,7 @@ import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { ModelGoldTable } from '#shared/data/tables';
 import type { ModelArtifact } from '#shared/model/artifact';
 import { parseModelJson } from '#shared/model/model-json';
 import { predict } from '#shared/model/predict';
@@ -21,7 +22,10 @@ import { formatPrediction } from '../views/prediction.ts';
 
 export const trainCommand: Command = {
   summary: 'fit and evaluate the regime model on gold data → model.json and a report',
-  usage: `Usage: finml train <gold dir or gold.csv> --out DIR [--json] [--config DIR]
+  usage: `Usage: finml train <gold dir or gold file> --out DIR [--json] [--config DIR]
+
+The gold is a "finml pipeline" output's gold folder (e.g. out/gold: its features/symbol=*/ Parquet
+partitions), one partition file, or a gold CSV (e.g. from "finml export gold").
 
 Fits the Markov chain (with every analytic and its uncertainty) and the hidden-Markov variant on
 the gold regimes, evaluates both against persistence and climatology on walk-forward folds, and
@@ -39,15 +43,15 @@ of the exact bytes trained on), so "finml reproduce DIR" can train it again afte
       },
     });
     const input = positionals[0];
-    if (input === undefined) throw new UsageError('name the gold folder (e.g. out/gold) or a gold.csv file');
+    if (input === undefined) throw new UsageError('name the gold folder (e.g. out/gold) or a gold file');
     if (values.out === undefined) throw new UsageError('--out DIR is required');
     const files = await goldFiles(input);
     if (files.length === 0) throw new UsageError(`no gold at ${input}: run "finml pipeline" first`);
     // Loaded here, not at start-up: `finml predict` and `finml report` need none of it.
-    const [{ loadConfig }, { codeVersion }, { readModelGoldCsv }, { trainModel }] = await Promise.all([
+    const [{ loadConfig }, { codeVersion }, { readGoldInput }, { trainModel }] = await Promise.all([
       import('#config/load'),
       import('#config/version'),
-      import('#shared/data/tables'),
+      import('#shared/data/parquet-tables'),
       import('#shared/model/train'),
     ]);
     const { serializeArtifact } = await import('#shared/model/artifact');
@@ -55,13 +59,13 @@ of the exact bytes trained on), so "finml reproduce DIR" can train it again afte
     const { calibrationOptions } = await import('#shared/monitoring/drift-calibration');
     const { config, hash } = loadConfig(values.config);
     const lineage = await import('#shared/model/lineage');
-    const tables: Awaited<ReturnType<typeof readModelGoldCsv>> = [];
+    const tables: ModelGoldTable[] = [];
     const sources: { file: string; sha256: string; rows: number }[] = [];
     const objects: import('#shared/model/lineage').LineageObject[] = [];
     for (const file of files) {
       // streamed (a gold file can be gigabytes), hashed and copied into the lineage as it is read
       const reading = await readWithSnapshot(file, values.out);
-      const read = await readModelGoldCsv(reading.chunks, file);
+      const read = await readGoldInput(reading.chunks, file, 'model');
       const { sha256, bytes, etag, snapshot } = await reading.finish();
       for (const t of read) tables.push(t);
       const rows = read.reduce((n, t) => n + t.length, 0);

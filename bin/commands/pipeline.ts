@@ -21,14 +21,16 @@ import { formatPipelineSummary, pipelineSummary } from '../views/pipeline-summar
 
 const usage = `Usage: finml pipeline <file.csv> [more.csv …] --out DIR [--json] [--run-date YYYY-MM-DD] [--config DIR]
 
-Validates each bronze CSV, cleans it into DIR/silver/market/symbol=<SYMBOL>/silver.csv (merged with
-the history already there; a later file wins a (symbol, date) clash), and rebuilds the gold of every
-symbol it touched: DIR/gold/features/symbol=<SYMBOL>/gold.csv, features and Low / Medium / High
-regimes. Silver and gold are published together, only when every quality gate passes. The run's
-record is DIR/gold/runs/<run id>/ (metadata.json, quality reports). A rejected file is copied to
-DIR/quarantine/<run id>/ beside its report. Files under a risk_indicators/ folder are risk
-indicators (date + numeric columns): kept in DIR/silver/indicators/ and joined to every symbol's
-gold rows by date, forward-filled. The layout is the S3 buckets' layout of the deployed stack.
+Validates each bronze CSV, cleans it into DIR/silver/market/symbol=<SYMBOL>/part-0000.parquet
+(merged with the history already there; a later file wins a (symbol, date) clash), and rebuilds the
+gold of every symbol it touched: DIR/gold/features/symbol=<SYMBOL>/part-0000.parquet, features and
+Low / Medium / High regimes. Both layers are Parquet, one file per symbol (read them with DuckDB,
+pandas or Polars, or write a CSV with "finml export"). Silver and gold are published together,
+only when every quality gate passes. The run's record is DIR/gold/runs/<run id>/ (metadata.json,
+quality reports). A rejected file is copied to DIR/quarantine/<run id>/ beside its report. Files
+under a risk_indicators/ folder are risk indicators (date + numeric columns): kept in
+DIR/silver/indicators/part-0000.parquet and joined to every symbol's gold rows by date,
+forward-filled. The layout is the S3 buckets' layout of the deployed stack.
 
 Options:
   --out DIR          output folder (created if needed)

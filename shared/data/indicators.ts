@@ -3,15 +3,15 @@
  * numeric columns (e.g. `vix`, `credit_spread`). They are validated like market files (rows with a
  * bad date, the wrong number of cells or a future date are dropped and counted; a non-numeric cell
  * is read as missing and counted), kept as one silver table that merges every file (a newer file's
- * value wins for the same date and column), and joined to each symbol's gold rows by date,
- * forward-filled (the last value on or before the day).
+ * value wins for the same date and column; stored as Parquet, ./parquet-tables.ts), and joined to
+ * each symbol's gold rows by date, forward-filled (the last value on or before the day).
  */
 import { createHash } from 'node:crypto';
 import type { DataConfig } from '#config/schema';
-import { csvLine, readCsvRecords } from './csv.ts';
+import { readCsvRecords } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
-import { formatIsoDay, parseDecimal, parseIsoDay } from './values.ts';
+import { parseDecimal, parseIsoDay } from './values.ts';
 
 export interface IndicatorTable {
   /** Indicator names (lower-case header names), in first-seen order. */
@@ -228,55 +228,4 @@ export function joinIndicators(days: Int32Array, table: IndicatorTable): Record<
     out[column] = col;
   });
   return out;
-}
-
-/** The silver indicator table as CSV chunks. */
-export function* indicatorsCsv(t: IndicatorTable): Generator<string> {
-  yield csvLine(['date', ...t.columns]);
-  let buf = '';
-  for (let i = 0; i < t.length; i++) {
-    buf += csvLine([formatIsoDay(t.day[i]!), ...t.values.map((v) => v[i]!)]);
-    if ((i + 1) % 2000 === 0) {
-      yield buf;
-      buf = '';
-    }
-  }
-  if (buf) yield buf;
-}
-
-/** Reads a silver indicator table written by indicatorsCsv. */
-export async function readIndicatorsCsv(
-  chunks: AsyncIterable<Uint8Array>,
-  file: string,
-): Promise<IndicatorTable> {
-  let columns: string[] | undefined;
-  const days: number[] = [];
-  const values: number[][] = [];
-  for await (const batch of readCsvRecords(chunks, { file })) {
-    for (const { cells, line } of batch) {
-      if (columns === undefined) {
-        if (cells[0] !== 'date')
-          throw new DataRejectedError({
-            file,
-            line,
-            code: 'missing_column',
-            reason: 'not a FINML indicator table',
-          });
-        columns = cells.slice(1);
-        continue;
-      }
-      const day = parseIsoDay(cells[0] ?? '');
-      if (day === undefined)
-        throw new DataRejectedError({ file, line, code: 'missing_column', reason: 'corrupt indicator row' });
-      days.push(day);
-      values.push(cells.slice(1).map((c) => (c === '' ? Number.NaN : Number(c))));
-    }
-  }
-  const cols = columns ?? [];
-  return {
-    columns: cols,
-    length: days.length,
-    day: Int32Array.from(days),
-    values: cols.map((_, k) => Float64Array.from(values, (row) => row[k] ?? Number.NaN)),
-  };
 }

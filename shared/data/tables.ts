@@ -1,6 +1,9 @@
 /**
- * The CSV forms of silver and gold (what the data lake stores), written in chunks so a large
- * series never becomes one giant string, and read back with the same streaming reader.
+ * The CSV forms of silver and gold, and the gold table types. The lake stores Parquet
+ * (./parquet-tables.ts); these are the forms a user hands FINML or gets from it — a gold CSV
+ * `finml train` and `finml drift` accept (e.g. a `finml export`, or an older layout's file) —
+ * written in chunks so a large series never becomes one giant string, and read back with the same
+ * streaming reader.
  */
 import { csvCell, csvLine, readCsvRecords, readCsvRows } from './csv.ts';
 import { DataRejectedError } from './errors.ts';

@@ -20,6 +20,7 @@ import {
   type DroppedRowExample,
   readBronzeMarketFile,
 } from '#shared/data/bronze';
+import { readSilverInput } from '#shared/data/parquet-tables';
 import { type LayerQuality, layerQuality } from '#shared/data/quality';
 import {
   FLAGS,
@@ -30,7 +31,7 @@ import {
   type ValueField,
 } from '#shared/data/series';
 import { cleanSeries, type SilverStats, silverQuality } from '#shared/data/silver';
-import { readSilverCsv, SILVER_COLUMNS } from '#shared/data/tables';
+import { SILVER_COLUMNS } from '#shared/data/tables';
 import { formatIsoDay } from '#shared/data/values';
 import { type FeatureStatistics, featureStatistics } from './descriptive.ts';
 import type { HistogramBins } from './histogram.ts';
@@ -319,7 +320,7 @@ export async function profileSilver(
   context: EdaContext,
 ): Promise<EdaReport> {
   const parameters = resolveEdaOptions(context.options ?? {}, context.config);
-  const series = await readSilverCsv(chunks, file);
+  const series = await readSilverInput(chunks, file);
   const missing = missingValues(pickColumns(series, VALUE_FIELDS), parameters.missingPatterns);
   const profile = priceProfile(series, parameters, {
     columns: VALUE_FIELDS,

@@ -6,6 +6,13 @@
  */
 import { readCsvRecords } from '#shared/data/csv';
 import { DataRejectedError } from '#shared/data/errors';
+import {
+  collectBytes,
+  isParquet,
+  parquetColumnNames,
+  peekChunks,
+  readTableColumns,
+} from '#shared/data/parquet-tables';
 import { SILVER_COLUMNS } from '#shared/data/tables';
 import { parseDecimal, parseIsoDay } from '#shared/data/values';
 
@@ -44,7 +51,9 @@ export async function readHeader(
   chunks: AsyncIterable<Uint8Array>,
   file: string,
 ): Promise<string[] | undefined> {
-  for await (const batch of readCsvRecords(chunks, { file })) {
+  const { head, all } = await peekChunks(chunks);
+  if (head !== undefined && isParquet(head)) return parquetColumnNames(await collectBytes(all), file);
+  for await (const batch of readCsvRecords(all, { file })) {
     if (batch.length > 0) return batch[0]!.cells;
   }
   return undefined;
@@ -92,6 +101,52 @@ function textCell(cell: string): string {
  *   with the wrong number of cells or an invalid date (naming the line).
  */
 export async function readGoldTable(chunks: AsyncIterable<Uint8Array>, file: string): Promise<EdaGoldFile> {
+  const { head, all } = await peekChunks(chunks);
+  if (head !== undefined && isParquet(head)) return readParquetGold(await collectBytes(all), file);
+  return readCsvGold(all, file);
+}
+
+/** A gold Parquet partition as the EDA reads it (line = row number + 1, as if it had a header). */
+async function readParquetGold(bytes: Uint8Array, file: string): Promise<EdaGoldFile> {
+  const t = await readTableColumns(bytes, file, 'gold');
+  const missing = GOLD_REQUIRED_COLUMNS.filter((c) => !t.names.includes(c));
+  if (missing.length > 0) {
+    throw new DataRejectedError({
+      file,
+      code: 'missing_column',
+      reason: `not a gold table: missing ${missing.map((c) => `"${c}"`).join(', ')}`,
+    });
+  }
+  if (t.length === 0) {
+    throw new DataRejectedError({ file, code: 'no_data_rows', reason: 'the file has no data rows' });
+  }
+  const numeric = t.names.filter((c) => c !== 'date' && c !== 'symbol' && c !== 'regime');
+  const symbols = t.column('symbol') as string[];
+  const regimes = t.column('regime') as string[];
+  const day = t.column('date') as Int32Array;
+  const bySymbol = new Map<string, number[]>();
+  for (let i = 0; i < t.length; i++) {
+    const rows = bySymbol.get(symbols[i]!) ?? [];
+    rows.push(i);
+    bySymbol.set(symbols[i]!, rows);
+  }
+  const tables = [...bySymbol].map(([symbol, rows]) => ({
+    symbol,
+    length: rows.length,
+    day: Int32Array.from(rows, (i) => day[i]!),
+    line: Int32Array.from(rows, (i) => i + 2),
+    columns: Object.fromEntries(
+      numeric.map((name) => {
+        const c = t.column(name) as Float64Array | Int32Array;
+        return [name, Float64Array.from(rows, (i) => c[i]!)];
+      }),
+    ),
+    regime: rows.map((i) => regimes[i]!),
+  }));
+  return { header: t.names, numericColumns: numeric, tables };
+}
+
+async function readCsvGold(chunks: AsyncIterable<Uint8Array>, file: string): Promise<EdaGoldFile> {
   let header: string[] | undefined;
   let index: Record<string, number> = {};
   let numeric: string[] = [];

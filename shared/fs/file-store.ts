@@ -1,7 +1,8 @@
 /**
  * The storage port (ObjectStore) on a local folder: each bucket is a directory, each key a path
  * under it. What `finml pipeline` runs the pipeline's use cases on, so the CLI writes the same lake
- * layout as S3 holds (silver/market/symbol=…/silver.csv, gold/features/symbol=…/gold.csv, runs/…).
+ * layout as S3 holds (silver/market/symbol=…/part-0000.parquet, gold/features/symbol=…/part-0000.parquet,
+ * runs/…).
  *
  * Writes go to a temporary file beside the target and are renamed into place, so a reader (or a
  * process killed mid-write) never leaves half an object. The ETag is the file's inode, size and

@@ -9,18 +9,26 @@
  */
 import { DataRejectedError } from '#shared/data/errors';
 import type { GoldSeries } from '#shared/data/gold';
-import {
-  type IndicatorTable,
-  indicatorsCsv,
-  mergeIndicators,
-  readIndicatorsCsv,
-} from '#shared/data/indicators';
+import { type IndicatorTable, mergeIndicators } from '#shared/data/indicators';
 import type { SourceRecord } from '#shared/data/metadata';
+import {
+  appendGoldParquet,
+  collectBytes,
+  goldParquet,
+  indicatorsParquet,
+  MAX_APPENDED_ROW_GROUPS,
+  PARQUET_CONTENT_TYPE,
+  parquetRowGroups,
+  readGoldParquet,
+  readIndicatorsParquet,
+  readSilverParquet,
+  silverParquet,
+} from '#shared/data/parquet-tables';
 import { buildGold, combineQuality } from '#shared/data/pipeline';
 import type { LayerQuality } from '#shared/data/quality';
 import type { SilverSeries } from '#shared/data/series';
 import { mergeSilver } from '#shared/data/silver';
-import { goldCsv, readSilverCsv, silverCsv } from '#shared/data/tables';
+import type { GoldTable } from '#shared/data/tables';
 import { formatIsoDay, utcDay } from '#shared/data/values';
 import { modelReferences } from '#shared/model/artifact';
 import { transitionCounts } from '#shared/model/markov';
@@ -126,7 +134,7 @@ async function mergedSilver(ctx: Context, symbol: string, runId: string) {
   const head = await ctx.store.head(ctx.buckets.silver, silverKey);
   const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, silverKey);
   const published = {
-    history: body === undefined ? undefined : await readSilverCsv(body, silverKey),
+    history: body === undefined ? undefined : await readSilverParquet(await collectBytes(body), silverKey),
     etag: body === undefined ? null : head!.etag,
   };
   let history: SilverSeries | undefined = published.history;
@@ -135,7 +143,7 @@ async function mergedSilver(ctx: Context, symbol: string, runId: string) {
   for (const key of staged) {
     const body = await ctx.store.get(ctx.buckets.silver, key);
     if (body === undefined) continue;
-    const rows = await readSilverCsv(body, key);
+    const rows = await readSilverParquet(await collectBytes(body), key);
     if (rows.length > 0) firstStagedDay = Math.min(firstStagedDay, rows.day[0]!);
     history = mergeSilver(history, rows);
   }
@@ -159,12 +167,13 @@ async function mergedIndicators(ctx: Context, runId: string) {
   const head = await ctx.store.head(ctx.buckets.silver, keys.indicators);
   const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, keys.indicators);
   let table: IndicatorTable | undefined =
-    body === undefined ? undefined : await readIndicatorsCsv(body, keys.indicators);
+    body === undefined ? undefined : await readIndicatorsParquet(await collectBytes(body), keys.indicators);
   const etag = body === undefined ? null : head!.etag;
   const staged = await ctx.store.list(ctx.buckets.silver, keys.stagedIndicatorsPrefix(runId));
   for (const key of staged) {
     const rows = await ctx.store.get(ctx.buckets.silver, key);
-    if (rows !== undefined) table = mergeIndicators(table, await readIndicatorsCsv(rows, key));
+    if (rows !== undefined)
+      table = mergeIndicators(table, await readIndicatorsParquet(await collectBytes(rows), key));
   }
   return { table, etag, staged };
 }
@@ -196,12 +205,12 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
   const appendable =
     appendsOnly && ctx.config.data.scoring.mode === 'point-in-time' && indicators.table === undefined;
   const body = await goldBody(ctx, symbol, series, appendable);
-  await ctx.store.put(ctx.buckets.gold, stagedKey, body.text, 'text/csv');
+  await ctx.store.put(ctx.buckets.gold, stagedKey, body.bytes, PARQUET_CONTENT_TYPE);
   let stagedSilverKey: string | null = null;
   if (asStaged !== undefined) stagedSilverKey = asStaged;
   else if (merged) {
     stagedSilverKey = keys.stagedSilver(runId, symbol);
-    await ctx.store.put(ctx.buckets.silver, stagedSilverKey, silverCsv(history), 'text/csv');
+    await ctx.store.put(ctx.buckets.silver, stagedSilverKey, silverParquet(history), PARQUET_CONTENT_TYPE);
   }
   const regimeCounts = new Array<number>(K).fill(0);
   for (const s of series.markov_state) regimeCounts[s]!++;
@@ -234,35 +243,43 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
  * The gold file of a symbol. When `appendable` (point-in-time scoring, no indicator table, and the
  * run only added days after the published silver's last one), the published gold is a prefix of the
  * new gold (DOMAIN §3 v2: appending never changes an earlier row): its bytes are kept and only the
- * new rows are formatted. Kept only if its header, first and last rows equal the rebuilt ones (a
- * changed config — thresholds, weights, window, minHistory — changes one of them); else rebuilt.
+ * new rows are encoded, as one more row group (parquet-tables.ts appendGoldParquet). Kept only if
+ * every published row equals the rebuilt one bit for bit (a changed config — thresholds, weights,
+ * window, minHistory — changes some), and while the file has fewer than MAX_APPENDED_ROW_GROUPS row
+ * groups (then it is written whole again, as one); else rebuilt.
  */
 async function goldBody(
   ctx: Context,
   symbol: string,
   series: GoldSeries,
   appendable: boolean,
-): Promise<{ text: Iterable<string>; appended: boolean }> {
+): Promise<{ bytes: Uint8Array; appended: boolean }> {
   const labels = ctx.config.data.regimes.labels;
-  const rebuilt = { text: goldCsv(series, labels), appended: false };
-  if (!appendable) return rebuilt;
-  const published = await ctx.store.getText(ctx.buckets.gold, keys.gold(symbol));
-  if (published === undefined || !published.endsWith('\n')) return rebuilt;
-  const lines = published.slice(0, -1).split('\n');
-  const kept = lines.length - 1; // data rows
-  if (kept < 1 || kept > series.length) return rebuilt;
-  const line = (from: number) => [...goldCsv(series, labels, false, from, from + 1)].join('');
-  const header = [...goldCsv({ ...series, length: 0 }, labels)].join('');
-  const same =
-    `${lines[0]}\n` === header && `${lines[1]}\n` === line(0) && `${lines[kept]}\n` === line(kept - 1);
-  if (!same) return rebuilt;
-  return {
-    text: (function* () {
-      yield published;
-      yield* goldCsv(series, labels, false, kept);
-    })(),
-    appended: true,
-  };
+  const rebuild = () => ({ bytes: goldParquet(series, labels), appended: false });
+  if (!appendable) return rebuild();
+  const body = await ctx.store.get(ctx.buckets.gold, keys.gold(symbol));
+  if (body === undefined) return rebuild();
+  const published = await collectBytes(body);
+  const [kept] = await readGoldParquet(published, keys.gold(symbol)).catch(() => []);
+  if (kept === undefined || kept.length > series.length || !samePrefix(kept, series)) return rebuild();
+  if (parquetRowGroups(published) >= MAX_APPENDED_ROW_GROUPS) return rebuild();
+  const bytes = appendGoldParquet(published, series, labels, kept.length);
+  return bytes === undefined ? rebuild() : { bytes, appended: true };
+}
+
+/** True when every row of `kept` equals the same row of `series`, bit for bit. */
+function samePrefix(kept: GoldTable, series: GoldSeries): boolean {
+  const doubles = ['price', 'log_return', 'realized_vol_21d', 'drawdown', 'risk_score'] as const;
+  for (let i = 0; i < kept.length; i++) {
+    if (
+      kept.day[i] !== series.day[i] ||
+      kept.markov_state[i] !== series.markov_state[i] ||
+      kept.regime_age[i] !== series.regime_age[i]
+    )
+      return false;
+    for (const c of doubles) if (!Object.is(kept[c][i], series[c][i])) return false;
+  }
+  return true;
 }
 
 /**
@@ -282,7 +299,12 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
       const now = await mergedIndicators(ctx, runId);
       indicatorsEtag = now.etag;
       await fence();
-      await ctx.store.put(ctx.buckets.silver, keys.indicators, indicatorsCsv(now.table!), 'text/csv');
+      await ctx.store.put(
+        ctx.buckets.silver,
+        keys.indicators,
+        indicatorsParquet(now.table!),
+        PARQUET_CONTENT_TYPE,
+      );
     });
   }
   const rebuilt: string[] = [];
@@ -309,22 +331,28 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
       rebuilt.push(r.symbol);
       const silverKey = keys.silver(r.symbol);
       const body = await ctx.store.get(ctx.buckets.silver, silverKey);
-      let history = body === undefined ? undefined : await readSilverCsv(body, silverKey);
+      let history =
+        body === undefined ? undefined : await readSilverParquet(await collectBytes(body), silverKey);
       for (const key of await ctx.store.list(ctx.buckets.silver, keys.stagedRowsPrefix(runId, r.symbol))) {
         const rows = await ctx.store.get(ctx.buckets.silver, key);
-        if (rows !== undefined) history = mergeSilver(history, await readSilverCsv(rows, key));
+        if (rows !== undefined)
+          history = mergeSilver(history, await readSilverParquet(await collectBytes(rows), key));
       }
       if (history === undefined) return;
       const table = await ctx.store.get(ctx.buckets.silver, keys.indicators);
-      const gold = await goldOf(ctx, history, table && (await readIndicatorsCsv(table, keys.indicators)));
+      const gold = await goldOf(
+        ctx,
+        history,
+        table && (await readIndicatorsParquet(await collectBytes(table), keys.indicators)),
+      );
       await fence();
       if (r.stagedSilverKey)
-        await ctx.store.put(ctx.buckets.silver, silverKey, silverCsv(history), 'text/csv');
+        await ctx.store.put(ctx.buckets.silver, silverKey, silverParquet(history), PARQUET_CONTENT_TYPE);
       await ctx.store.put(
         ctx.buckets.gold,
         r.goldKey,
-        goldCsv(gold.series[0]!, ctx.config.data.regimes.labels),
-        'text/csv',
+        goldParquet(gold.series[0]!, ctx.config.data.regimes.labels),
+        PARQUET_CONTENT_TYPE,
       );
       const live = liveRow(gold.series[0]!, ctx.config.data.regimes.labels);
       if (live) await ctx.registry.putLive({ ...live, runId, at: ctx.now().toISOString() });

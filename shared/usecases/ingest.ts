@@ -5,8 +5,9 @@
  */
 import { type BronzeScan, scanBronzeMarketFile } from '#shared/data/bronze';
 import { DataRejectedError } from '#shared/data/errors';
-import { indicatorsCsv, isIndicatorFile } from '#shared/data/indicators';
+import { isIndicatorFile } from '#shared/data/indicators';
 import { sourceRecord } from '#shared/data/metadata';
+import { indicatorsParquet, PARQUET_CONTENT_TYPE, silverParquet } from '#shared/data/parquet-tables';
 import {
   type AcceptedFile,
   admitMarketFile,
@@ -15,7 +16,6 @@ import {
   type RejectedFile,
 } from '#shared/data/pipeline';
 import { type BlockSpill, OverflowSpill } from '#shared/data/spill';
-import { silverCsv } from '#shared/data/tables';
 import { utcDay } from '#shared/data/values';
 import { dataRejectedAlert, qualityGateFailedAlert } from '#shared/monitoring/alerts';
 import { raiseAlert } from './alerting.ts';
@@ -199,8 +199,8 @@ async function stageObject(
     await ctx.store.put(
       ctx.buckets.silver,
       keys.stagedIndicators(runId, index),
-      indicatorsCsv(table),
-      'text/csv',
+      indicatorsParquet(table),
+      PARQUET_CONTENT_TYPE,
     );
     await recordSource(ctx, runId, index, outcome);
     const symbols = (await ctx.store.list(ctx.buckets.silver, keys.silverPrefix))
@@ -228,8 +228,8 @@ async function stageObject(
       await ctx.store.put(
         ctx.buckets.silver,
         keys.stagedRows(runId, symbol, index),
-        silverCsv(admitted!.cleaned(symbol)),
-        'text/csv',
+        silverParquet(admitted!.cleaned(symbol)),
+        PARQUET_CONTENT_TYPE,
       );
     }
     await recordSource(ctx, runId, index, outcome);

@@ -32,13 +32,19 @@ const part = (symbol: string) => encodeURIComponent(symbol);
 
 /** Key layout of each bucket. */
 export const keys = {
-  /** One silver partition per symbol, merging every accepted file. */
-  silver: (symbol: string) => `market/symbol=${part(symbol)}/silver.csv`,
+  /**
+   * One silver partition per symbol, merging every accepted file: one Parquet file under a stable
+   * key (its object versions are the partition's history).
+   */
+  silver: (symbol: string) => `market/symbol=${part(symbol)}/part-0000.parquet`,
   silverPrefix: 'market/',
   /** The risk-indicator table (silver bucket), merging every risk_indicators/ file (DOMAIN §1). */
-  indicators: 'indicators/risk_indicators.csv',
-  /** One gold partition per symbol, rebuilt from its silver history. */
-  gold: (symbol: string) => `features/symbol=${part(symbol)}/gold.csv`,
+  indicators: 'indicators/part-0000.parquet',
+  /**
+   * One gold partition per symbol, built from its silver history: one Parquet file under a stable
+   * key (what a model's lineage names, with the object version it was trained on).
+   */
+  gold: (symbol: string) => `features/symbol=${part(symbol)}/part-0000.parquet`,
   goldPrefix: 'features/',
   /** A pipeline run's records (quality reports, metadata). */
   run: (runId: string, name: string) => `runs/${runId}/${name}`,
@@ -51,18 +57,18 @@ export const keys = {
   staging: (runId: string) => `staging/${encodeURIComponent(runId)}/`,
   /** One input file's cleaned rows of a symbol (index = the file's position in its run). */
   stagedRows: (runId: string, symbol: string, index: number) =>
-    `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/rows-${String(index).padStart(4, '0')}.csv`,
+    `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/rows-${String(index).padStart(4, '0')}.parquet`,
   stagedRowsPrefix: (runId: string, symbol: string) =>
     `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/`,
   /** One risk-indicator file's table (index = the file's position in its run). */
   stagedIndicators: (runId: string, index: number) =>
-    `staging/${encodeURIComponent(runId)}/indicators/table-${String(index).padStart(4, '0')}.csv`,
+    `staging/${encodeURIComponent(runId)}/indicators/table-${String(index).padStart(4, '0')}.parquet`,
   stagedIndicatorsPrefix: (runId: string) => `staging/${encodeURIComponent(runId)}/indicators/`,
   /** A symbol's merged silver and its gold, staged by the gold step. */
   stagedSilver: (runId: string, symbol: string) =>
-    `staging/${encodeURIComponent(runId)}/merged/symbol=${part(symbol)}/silver.csv`,
+    `staging/${encodeURIComponent(runId)}/merged/market/symbol=${part(symbol)}/part-0000.parquet`,
   stagedGold: (runId: string, symbol: string) =>
-    `staging/${encodeURIComponent(runId)}/merged/symbol=${part(symbol)}/gold.csv`,
+    `staging/${encodeURIComponent(runId)}/merged/features/symbol=${part(symbol)}/part-0000.parquet`,
   model: (version: string) => `models/${version}/model.json`,
   /** A model's lineage manifest (shared/model/lineage.ts), beside its artifact. */
   lineage: (version: string) => `models/${version}/lineage.json`,

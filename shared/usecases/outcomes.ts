@@ -1,5 +1,5 @@
 /** Realised outcomes: once the next gold day of a forecast is known, its regime is recorded. */
-import { readGoldCsv } from '#shared/data/tables';
+import { collectBytes, readGoldParquet } from '#shared/data/parquet-tables';
 import { formatIsoDay, parseIsoDay } from '#shared/data/values';
 import { type Context, keys } from './lake.ts';
 import { symbolLease, withLease } from './leases.ts';
@@ -13,7 +13,7 @@ export async function recordOutcomes(
     // Read under the symbol's lease: never a partition half rewritten by a concurrent run.
     const [table] = await withLease(ctx, symbolLease(symbol), async () => {
       const body = await ctx.store.get(ctx.buckets.gold, keys.gold(symbol));
-      return body === undefined ? [] : readGoldCsv(body, keys.gold(symbol));
+      return body === undefined ? [] : readGoldParquet(await collectBytes(body), keys.gold(symbol));
     });
     if (table === undefined || table.length < 2) continue;
     const lastDate = formatIsoDay(table.day[table.length - 1]!);

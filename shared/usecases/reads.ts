@@ -1,5 +1,5 @@
 /** What the dashboard reads through the API: current regimes, timelines, models, history records. */
-import { readGoldCsv } from '#shared/data/tables';
+import { collectBytes, readGoldParquet } from '#shared/data/parquet-tables';
 import { formatIsoDay, parseIsoDay } from '#shared/data/values';
 import { type LiveStart, predict } from '#shared/model/predict';
 import { modelReport } from '#shared/model/report';
@@ -94,7 +94,7 @@ export async function timeline(ctx: Context, symbol: string, from?: string, to?:
   const key = keys.gold(symbol);
   const body = await ctx.store.get(ctx.buckets.gold, key);
   if (body === undefined) throw new NotFoundError(`no gold data for symbol "${symbol}"`);
-  const [t] = await readGoldCsv(body, key);
+  const [t] = await readGoldParquet(await collectBytes(body), key);
   const lo = from ? (parseIsoDay(from) ?? Number.NEGATIVE_INFINITY) : Number.NEGATIVE_INFINITY;
   const hi = to ? (parseIsoDay(to) ?? Number.POSITIVE_INFINITY) : Number.POSITIVE_INFINITY;
   const rows: { date: string; price: number; riskScore: number; state: number }[] = [];

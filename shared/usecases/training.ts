@@ -5,7 +5,8 @@
  * Registration writes the version's serving model (what /predict reads) before any pointer names it.
  */
 
-import { type GoldTable, readGoldCsv } from '#shared/data/tables';
+import { PART_FILE, parquetRows, readGoldParquet } from '#shared/data/parquet-tables';
+import type { GoldTable } from '#shared/data/tables';
 import { sha256Hex } from '#shared/hash';
 import { serializeArtifact } from '#shared/model/artifact';
 import type { GaussianHmmParams } from '#shared/model/hmm';
@@ -51,12 +52,7 @@ export interface GoldSource {
 
 /** The tables of one gold object's bytes (the gold reader; `key` names it in errors). */
 export function goldTablesOf(bytes: Uint8Array, key: string): Promise<GoldTable[]> {
-  return readGoldCsv(
-    (async function* () {
-      yield bytes;
-    })(),
-    key,
-  );
+  return readGoldParquet(bytes, key);
 }
 
 /**
@@ -65,10 +61,10 @@ export function goldTablesOf(bytes: Uint8Array, key: string): Promise<GoldTable[
  * `snapshots`, a partition the store reports no version id for (local S3 server, file store) has its
  * bytes copied to the artifacts bucket (keys.lineageSnapshot, content-addressed: written once), so a
  * model trained on it can be reproduced after the partition is rewritten (decision 22). With
- * `maxRows`, stops as soon as the partitions read so far hold more rows than that (counted before
- * parsing), with a GoldTooLargeError — so an oversized lake fails in seconds, not at the function's
- * timeout. Each partition is read under its symbol's lease, so a read never meets a partition being
- * rewritten (S3 puts are atomic; the local S3 server's are not).
+ * `maxRows`, stops as soon as the partitions read so far hold more rows than that (counted from each
+ * file's Parquet footer, before decoding), with a GoldTooLargeError — so an oversized lake fails in
+ * seconds, not at the function's timeout. Each partition is read under its symbol's lease, so a read
+ * never meets a partition being rewritten (S3 puts are atomic; the local S3 server's are not).
  */
 export async function readGoldLake(
   ctx: Context,
@@ -78,7 +74,7 @@ export async function readGoldLake(
   const sources: GoldSource[] = [];
   let rows = 0;
   for (const key of await ctx.store.list(ctx.buckets.gold, keys.goldPrefix)) {
-    if (!key.endsWith('.csv')) continue;
+    if (!key.endsWith(`/${PART_FILE}`)) continue;
     const symbol = symbolOfKey(key);
     const readObject = async () => {
       const object = await ctx.store.read(ctx.buckets.gold, key);
@@ -90,7 +86,7 @@ export async function readGoldLake(
       symbol === undefined ? await readObject() : await withLease(ctx, symbolLease(symbol), readObject);
     if (read === undefined) continue;
     const { bytes, sha256 } = read;
-    rows += dataLines(bytes);
+    rows += parquetRows(bytes, key);
     if (options.maxRows !== undefined && rows > options.maxRows) {
       throw new GoldTooLargeError(
         `the gold in the lake has more than ${options.maxRows.toLocaleString('en-US')} rows (${rows.toLocaleString('en-US')} in the partitions read up to ${key}); the train function is sized for at most ${options.maxRows.toLocaleString('en-US')} (config/platform.yaml functions.trainMaxGoldRows): raise it together with functions.trainMemoryMb and functions.timeoutSeconds.train, or train on a subset with finml train`,
@@ -133,22 +129,6 @@ export async function readGoldLake(
 export function goldFingerprint(sources: readonly { file: string; sha256: string }[]): string {
   const lines = sources.map((s) => `${s.file}\t${s.sha256}`).sort();
   return sha256Hex(new TextEncoder().encode(lines.join('\n')));
-}
-
-/** Lines after the header (a final line without a newline counts; blank lines do not). */
-function dataLines(bytes: Uint8Array): number {
-  const NL = 10;
-  const CR = 13;
-  let lines = 0;
-  let start = 0;
-  for (;;) {
-    const end = bytes.indexOf(NL, start);
-    const stop = end === -1 ? bytes.length : end;
-    if (stop > start && !(stop === start + 1 && bytes[start] === CR)) lines++;
-    if (end === -1) break;
-    start = end + 1;
-  }
-  return Math.max(0, lines - 1);
 }
 
 /**

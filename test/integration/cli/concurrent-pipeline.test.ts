@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { keys } from '#shared/usecases/lake';
+import { parquetRows } from '../../helpers/parquet.ts';
 
 const run = promisify(execFile);
 const LINES = readFileSync('data/samples/sp500-2000.csv', 'utf8').trimEnd().split('\n');
@@ -44,9 +45,10 @@ test('four concurrent finml pipeline processes of one symbol give the silver and
   for (const r of results) expect(JSON.parse(r.stdout).accepted).toBe(1);
   await pipeline(union, join(dir, 'union-out'));
 
-  const read = (out: string, layer: 'silver' | 'gold') =>
-    readFileSync(join(dir, out, layer, layer === 'silver' ? keys.silver('PAR') : keys.gold('PAR')), 'utf8');
-  expect(read('out', 'silver').trimEnd().split('\n')).toHaveLength(1 + 1200);
-  expect(read('out', 'silver')).toBe(read('union-out', 'silver'));
-  expect(read('out', 'gold')).toBe(read('union-out', 'gold'));
+  const read = async (out: string, layer: 'silver' | 'gold') =>
+    (await parquetRows(join(dir, out, layer, layer === 'silver' ? keys.silver('PAR') : keys.gold('PAR'))))
+      .rows;
+  expect(await read('out', 'silver')).toHaveLength(1200);
+  expect(await read('out', 'silver')).toEqual(await read('union-out', 'silver'));
+  expect(await read('out', 'gold')).toEqual(await read('union-out', 'gold'));
 }, 120_000);

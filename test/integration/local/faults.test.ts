@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createS3Client } from '#shared/aws/clients';
+import { isParquet } from '#shared/data/parquet-tables';
+import { keys } from '#shared/usecases/lake';
 import { bronzeCsvChunks } from '../../../bench/generate.ts';
 import { readOutbox } from '../../../infra/local/outbox.ts';
 import {
@@ -21,6 +23,7 @@ import {
 import { S3RVER_CREDENTIALS } from '../../../infra/local/servers.ts';
 import type { ExecutionRecord } from '../../../infra/local/state-machine.ts';
 import { type SynthesizedStack, synthesizeStack } from '../../../infra/local/template.ts';
+import { parquetAsCsv } from '../../helpers/parquet.ts';
 
 const SAMPLE_LINES = (
   await readFile(new URL('../../../data/samples/sp500-2000.csv', import.meta.url), 'utf8')
@@ -71,19 +74,22 @@ async function dropAll(files: [key: string, body: string][]): Promise<ExecutionR
 
 const drop = async (key: string, body: string) => (await dropAll([[key, body]]))[0]!;
 
+/** An object as text; a Parquet one as the CSV of its rows (test/helpers/parquet.ts parquetAsCsv). */
 async function text(bucket: string, key: string): Promise<string | undefined> {
+  let bytes: Uint8Array;
   try {
     const r = await rt.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    return await r.Body!.transformToString();
+    bytes = await r.Body!.transformToByteArray();
   } catch {
     return undefined;
   }
+  return isParquet(bytes) ? parquetAsCsv(bytes, key) : new TextDecoder().decode(bytes);
 }
 
 const silverBucket = () => rt.names.buckets.DataLakeSilver!;
 const goldBucket = () => rt.names.buckets.DataLakeGold!;
-const silverKey = (symbol: string) => `market/symbol=${symbol}/silver.csv`;
-const goldKey = (symbol: string) => `features/symbol=${symbol}/gold.csv`;
+const silverKey = keys.silver;
+const goldKey = keys.gold;
 
 /** A bronze file of `symbol` holding sample rows. */
 const file = (symbol: string, rows: readonly string[]) =>
@@ -195,9 +201,7 @@ describe('the fault suite', () => {
     const run = await drop('risk_indicators/vix.csv', 'date,vix\n2000-01-03,24.2\n2020-03-16,82.7\n');
 
     expect(run.status).toBe('SUCCEEDED');
-    expect(await text(silverBucket(), 'indicators/risk_indicators.csv')).toBe(
-      'date,vix\n2000-01-03,24.2\n2020-03-16,82.7\n',
-    );
+    expect(await text(silverBucket(), keys.indicators)).toBe('date,vix\n2000-01-03,24.2\n2020-03-16,82.7\n');
     const gold = (await text(goldBucket(), goldKey('SPX')))!.trimEnd().split('\n');
     const header = gold[0]!.split(',');
     const vix = header.indexOf('vix');

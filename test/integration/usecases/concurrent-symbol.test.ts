@@ -16,6 +16,7 @@ import { cleanToSilver } from '#shared/usecases/ingest';
 import { type Context, keys } from '#shared/usecases/lake';
 import { LeaseBusyError, withLease } from '#shared/usecases/leases';
 import { type LocalDynamo, type LocalS3, startLocalDynamo, startLocalS3 } from '../../helpers/local-aws.ts';
+import { objectRowGroupBytes, objectRows } from '../../helpers/parquet.ts';
 
 const BUCKETS = {
   bronze: 'bronze',
@@ -65,8 +66,12 @@ async function put(key: string, body: string) {
   return { bucket: BUCKETS.bronze, key };
 }
 
+/** A symbol's silver rows (none when it has no partition). */
 const silverOf = async (c: Context, symbol: string) =>
-  (await c.store.getText(c.buckets.silver, keys.silver(symbol))) ?? '';
+  (await objectRows(c.store, c.buckets.silver, keys.silver(symbol))).rows;
+/** A symbol's gold rows in a gold bucket (none when it has no partition). */
+const goldOf = async (c: Context, bucket: string, symbol: string) =>
+  (await objectRows(c.store, bucket, keys.gold(symbol))).rows;
 
 /** One pipeline run of an object, as the state machine runs it: clean, gold per symbol, gate + publish. */
 async function runObject(c: Context, obj: { bucket: string; key: string }, runId: string) {
@@ -96,12 +101,10 @@ describe('per-symbol serialisation on the local servers', () => {
 
     expect(results).toEqual(Array(10).fill(['TEN']));
     const silver = await silverOf(ctx, 'TEN');
-    expect(silver.trimEnd().split('\n')).toHaveLength(1 + 1860);
+    expect(silver).toHaveLength(1860);
     const { union, silver: expected } = await unionSilver('TEN', ROWS, 'ten');
-    expect(silver).toBe(expected);
-    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('TEN'))).toBe(
-      await union.store.getText('gold-union', keys.gold('TEN')),
-    );
+    expect(silver).toEqual(expected);
+    expect(await goldOf(ctx, BUCKETS.gold, 'TEN')).toEqual(await goldOf(union, 'gold-union', 'TEN'));
     // Nothing staged is left behind by a published run.
     for (let i = 0; i < 10; i++) {
       expect(await ctx.store.list(BUCKETS.silver, keys.staging(`run-${i}`))).toEqual([]);
@@ -131,7 +134,7 @@ describe('per-symbol serialisation on the local servers', () => {
           );
           await Promise.all(objects.map((o, k) => runObject(ctx, o, `${symbol}-${k}`)));
           const { silver } = await unionSilver(symbol, rows, symbol);
-          expect(await silverOf(ctx, symbol)).toBe(silver);
+          expect(await silverOf(ctx, symbol)).toEqual(silver);
         },
       ),
       { numRuns: 8 },
@@ -151,21 +154,24 @@ describe('point-in-time gold on the cloud path', () => {
           await put(`market_data/${symbol}-a.csv`, file(symbol, rows.slice(0, cut))),
           `${symbol}-a`,
         );
-        const prefix = (await ctx.store.getText(BUCKETS.gold, keys.gold(symbol)))!;
+        const prefix = await objectRowGroupBytes(ctx.store, BUCKETS.gold, keys.gold(symbol));
+        const prefixRows = await goldOf(ctx, BUCKETS.gold, symbol);
         await runObject(
           ctx,
           await put(`market_data/${symbol}-b.csv`, file(symbol, rows.slice(cut))),
           `${symbol}-b`,
         );
-        const after = (await ctx.store.getText(BUCKETS.gold, keys.gold(symbol)))!;
-        // Appending data never changes an earlier gold row (the published bytes are kept)…
-        expect(after.startsWith(prefix)).toBe(true);
+        const after = await objectRowGroupBytes(ctx.store, BUCKETS.gold, keys.gold(symbol));
+        const afterRows = await goldOf(ctx, BUCKETS.gold, symbol);
+        // Appending data never changes an earlier gold row (the published row groups are kept)…
+        expect(after.subarray(0, prefix.length).equals(prefix)).toBe(true);
+        expect(afterRows.slice(0, prefixRows.length)).toEqual(prefixRows);
         const [second] = await symbolResults(ctx, `${symbol}-b`);
         expect(second!.goldWrite).toBe(cut < 21 + 252 ? 'rebuilt' : 'appended');
-        expect(after.trimEnd().split('\n')).toHaveLength(1 + 700 - 21 - 251);
+        expect(afterRows).toHaveLength(700 - 21 - 251);
         // …and the gold is that of one file holding the whole history.
         const { union } = await unionSilver(symbol, rows, symbol);
-        expect(after).toBe(await union.store.getText('gold-union', keys.gold(symbol)));
+        expect(afterRows).toEqual(await goldOf(union, 'gold-union', symbol));
       }),
       { numRuns: 4 },
     );
@@ -174,7 +180,7 @@ describe('point-in-time gold on the cloud path', () => {
   test('a vendor correction of an old day rebuilds the gold from the corrected history', async () => {
     const rows = ROWS.slice(-700);
     await runObject(ctx, await put('market_data/fix-a.csv', file('FIX', rows.slice(0, 600))), 'fix-a');
-    const before = (await ctx.store.getText(BUCKETS.gold, keys.gold('FIX')))!;
+    const before = await goldOf(ctx, BUCKETS.gold, 'FIX');
     // Day 400 again with its close (and adjclose) 5 % lower, plus 100 new days.
     const fields = rows[400]!.split(',');
     const corrected = fields.map((v, i) => (i >= 1 && i <= 5 ? String(Number(v) * 0.95) : v)).join(',');
@@ -185,14 +191,14 @@ describe('point-in-time gold on the cloud path', () => {
     );
     const [second] = await symbolResults(ctx, 'fix-b');
     expect(second!.goldWrite).toBe('rebuilt');
-    const after = (await ctx.store.getText(BUCKETS.gold, keys.gold('FIX')))!;
-    expect(after.startsWith(before)).toBe(false);
+    const after = await goldOf(ctx, BUCKETS.gold, 'FIX');
+    expect(after.slice(0, before.length)).not.toEqual(before);
     // Rows before the corrected day are unchanged (point in time), the rest follow the correction.
-    const unchanged = before.split('\n').slice(0, 1 + 400 - 21 - 251);
-    expect(after.split('\n').slice(0, unchanged.length)).toEqual(unchanged);
+    const unchanged = before.slice(0, 400 - 21 - 251);
+    expect(after.slice(0, unchanged.length)).toEqual(unchanged);
     const whole = [...rows.slice(0, 400), corrected, ...rows.slice(401)];
     const { union } = await unionSilver('FIX', whole, 'fix');
-    expect(after).toBe(await union.store.getText('gold-union', keys.gold('FIX')));
+    expect(after).toEqual(await goldOf(union, 'gold-union', 'FIX'));
   }, 60_000);
 });
 
@@ -202,9 +208,9 @@ describe('staging', () => {
     await runObject(ctx, first, 'staged-1');
     const before = {
       silver: await silverOf(ctx, 'STAGED'),
-      gold: await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED')),
+      gold: await goldOf(ctx, BUCKETS.gold, 'STAGED'),
     };
-    expect(before.gold?.trimEnd().split('\n')).toHaveLength(1 + 400 - 21 - 251);
+    expect(before.gold).toHaveLength(400 - 21 - 251);
 
     const strict = {
       ...ctx,
@@ -218,7 +224,7 @@ describe('staging', () => {
     };
     const second = await put('market_data/staged-2.csv', file('STAGED', ROWS.slice(400, 800)));
     await cleanToSilver(strict, second, 'staged-2');
-    expect(await silverOf(ctx, 'STAGED')).toBe(before.silver); // cleaned rows wait in staging
+    expect(await silverOf(ctx, 'STAGED')).toEqual(before.silver); // cleaned rows wait in staging
     expect(await buildSymbolGold(strict, 'STAGED', 'staged-2')).toEqual({
       symbol: 'STAGED',
       rows: 800 - 21 - 251,
@@ -227,8 +233,8 @@ describe('staging', () => {
 
     expect((error as Error).name).toBe('DataRejectedError');
     expect((error as Error).message).toContain('no silver or gold was published');
-    expect(await silverOf(ctx, 'STAGED')).toBe(before.silver);
-    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('STAGED'))).toBe(before.gold);
+    expect(await silverOf(ctx, 'STAGED')).toEqual(before.silver);
+    expect(await goldOf(ctx, BUCKETS.gold, 'STAGED')).toEqual(before.gold);
     // The failed run's staging is discarded, as is a published run's.
     for (const run of ['staged-1', 'staged-2']) {
       expect(await ctx.store.list(BUCKETS.silver, keys.staging(run))).toEqual([]);
@@ -241,15 +247,13 @@ describe('staging', () => {
     await cleanToSilver(ctx, obj, 'dies-1');
     await buildSymbolGold(ctx, 'DIES', 'dies-1');
     // (the process is killed here: finishGold never runs)
-    expect(await ctx.store.getText(BUCKETS.silver, keys.silver('DIES'))).toBeUndefined();
-    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('DIES'))).toBeUndefined();
+    expect(await ctx.store.head(BUCKETS.silver, keys.silver('DIES'))).toBeUndefined();
+    expect(await ctx.store.head(BUCKETS.gold, keys.gold('DIES'))).toBeUndefined();
     // Its re-run publishes exactly what one clean run publishes.
     await runObject(ctx, obj, 'dies-2');
     const { union, silver } = await unionSilver('DIES', ROWS.slice(0, 300), 'dies');
-    expect(await silverOf(ctx, 'DIES')).toBe(silver);
-    expect(await ctx.store.getText(BUCKETS.gold, keys.gold('DIES'))).toBe(
-      await union.store.getText('gold-union', keys.gold('DIES')),
-    );
+    expect(await silverOf(ctx, 'DIES')).toEqual(silver);
+    expect(await goldOf(ctx, BUCKETS.gold, 'DIES')).toEqual(await goldOf(union, 'gold-union', 'DIES'));
   });
 });
 

@@ -39,9 +39,9 @@ describe('finml eda on the sample, one layer at a time', () => {
     expect(s.distributions.log_return.counts).toHaveLength(196);
   });
 
-  test('silver: the layer is read from the header', async () => {
+  test('silver: the layer is read from the Parquet partition’s columns', async () => {
     const { code, stdout } = await eda([
-      join(pipelineOut, 'silver', 'market', 'symbol=SP500-2000', 'silver.csv'),
+      join(pipelineOut, 'silver', 'market', 'symbol=SP500-2000', 'part-0000.parquet'),
       '--json',
     ]);
 
@@ -57,7 +57,7 @@ describe('finml eda on the sample, one layer at a time', () => {
 
   test('gold: regimes, transitions and passing model-input checks', async () => {
     const { code, stdout } = await eda([
-      join(pipelineOut, 'gold', 'features', 'symbol=SP500-2000', 'gold.csv'),
+      join(pipelineOut, 'gold', 'features', 'symbol=SP500-2000', 'part-0000.parquet'),
       '--json',
     ]);
 
@@ -165,8 +165,8 @@ describe('finml eda rejections and usage errors', () => {
   });
 
   test.each([
-    [[], 'name exactly one CSV file'],
-    [[SAMPLE, SAMPLE], 'name exactly one CSV file'],
+    [[], 'name exactly one file'],
+    [[SAMPLE, SAMPLE], 'name exactly one file'],
     [[SAMPLE, '--layer', 'platinum'], '--layer must be bronze, silver or gold'],
     [[SAMPLE, '--bins', 'many'], '--bins must be a positive integer'],
     [[fixture('messy-bronze.csv'), '--bins', '0'], 'bins must be'],

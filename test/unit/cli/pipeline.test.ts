@@ -2,11 +2,21 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { SILVER_COLUMNS } from '#shared/data/tables';
+import type { GoldSeries } from '#shared/data/gold';
+import {
+  appendGoldParquet,
+  goldParquet,
+  MAX_APPENDED_ROW_GROUPS,
+  parquetRowGroups,
+  silverParquet,
+} from '#shared/data/parquet-tables';
+import { runDataPipeline } from '#shared/data/pipeline';
+import type { SilverSeries } from '#shared/data/series';
 import { parseIsoDay } from '#shared/data/values';
 import { keys } from '#shared/usecases/lake';
 import { runCli, tempDir } from '../../helpers/cli.ts';
-import { closesCsv, isoOf } from '../../helpers/data.ts';
+import { bronze, closesCsv, dataConfig, isoOf, RUN_DAY } from '../../helpers/data.ts';
+import { parquetRows, rowGroupBytes } from '../../helpers/parquet.ts';
 
 const SAMPLE = 'data/samples/sp500-2000.csv';
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
@@ -33,11 +43,12 @@ describe('finml pipeline', () => {
       'Gold: 4833 rows for 1 symbol(s); left out: 21 warm-up rows, 251 point-in-time burn-in rows',
     );
     expect(stdout).toMatch(/regimes: Low 2358 · Medium 1608 · High 867/);
-    const features = readFileSync(goldFile(out, 'SP500-2000'), 'utf8').trimEnd().split('\n');
-    expect(features[0]).toBe(
+    const features = await parquetRows(goldFile(out, 'SP500-2000'));
+    expect(features.names.join(',')).toBe(
       'date,symbol,price,log_return,realized_vol_21d,drawdown,score_realized_vol_21d,score_drawdown,risk_score,regime,markov_state,regime_age',
     );
-    expect(features).toHaveLength(4834);
+    expect(features.rows).toHaveLength(4833);
+    expect(goldFile(out, 'SP500-2000')).toMatch(/gold\/features\/symbol=SP500-2000\/part-0000\.parquet$/);
     // The run's record: the same metadata.json the deployed pipeline writes (runs/<run id>/).
     const meta = json(join(runDir(out), 'metadata.json'));
     expect(meta.sources[0]).toMatchObject({
@@ -101,10 +112,9 @@ describe('finml pipeline', () => {
     expect(code).toBe(0);
     expect(symbolsIn(out, 'silver')).toEqual(['symbol=%3DBBB', 'symbol=AAA', 'symbol=CCC']);
     expect(symbolsIn(out, 'gold')).toEqual(['symbol=%3DBBB', 'symbol=AAA', 'symbol=CCC']);
-    const gold = readFileSync(goldFile(out, '=BBB'), 'utf8');
-    // The formula-like symbol is neutralised in every CSV written.
-    expect(gold).toContain(",'=BBB,");
-    expect(gold).not.toMatch(/,=BBB/);
+    // Parquet keeps the symbol as it is (a CSV export neutralises formula-like cells: export.test.ts).
+    const gold = await parquetRows(goldFile(out, '=BBB'));
+    expect(new Set(gold.rows.map((r) => r[1]))).toEqual(new Set(['=BBB']));
     const meta = json(join(runDir(out), 'metadata.json'));
     expect(meta.gold.symbols.map((s: { symbol: string }) => s.symbol)).toEqual(['=BBB', 'AAA', 'CCC']);
     expect(meta.sources.map((s: { status: string }) => s.status)).toEqual(['accepted', 'accepted']);
@@ -138,17 +148,30 @@ describe('finml pipeline', () => {
     const out = join(dir, 'out');
     writeFileSync(join(dir, 'xyz.csv'), closesCsv(Array.from({ length: 300 }, (_, i) => 10 + i)));
     expect((await runCli(['pipeline', join(dir, 'xyz.csv'), '--out', out])).code).toBe(0);
-    const goldBefore = readFileSync(goldFile(out, 'XYZ'), 'utf8');
+    const goldBefore = rowGroupBytes(goldFile(out, 'XYZ'));
+    const rowsBefore = (await parquetRows(goldFile(out, 'XYZ'))).rows;
     writeFileSync(join(dir, 'xyz.csv'), 'date,close\n2020-10-27,99\n');
     const { code } = await runCli(['pipeline', join(dir, 'xyz.csv'), '--out', out, '--json']);
     expect(code).toBe(0);
-    const silver = readFileSync(silverFile(out, 'XYZ'), 'utf8').trimEnd().split('\n');
-    expect(silver).toHaveLength(302);
-    expect(silver.at(-1)).toMatch(/^2020-10-27,XYZ,,,,99,/);
-    const goldAfter = readFileSync(goldFile(out, 'XYZ'), 'utf8');
-    expect(goldAfter.trimEnd().split('\n')).toHaveLength(1 + 301 - 21 - 251);
+    const silver = (await parquetRows(silverFile(out, 'XYZ'))).rows;
+    expect(silver).toHaveLength(301);
+    expect(silver.at(-1)!.slice(0, 9)).toEqual([
+      '2020-10-27',
+      'XYZ',
+      null,
+      null,
+      null,
+      99,
+      null,
+      null,
+      false,
+    ]);
+    const goldAfter = rowGroupBytes(goldFile(out, 'XYZ'));
+    const rowsAfter = (await parquetRows(goldFile(out, 'XYZ'))).rows;
+    expect(rowsAfter).toHaveLength(301 - 21 - 251);
     // Point in time: the day appended, every earlier gold row unchanged (its bytes kept, not rewritten).
-    expect(goldAfter.startsWith(goldBefore)).toBe(true);
+    expect(goldAfter.subarray(0, goldBefore.length).equals(goldBefore)).toBe(true);
+    expect(rowsAfter.slice(0, -1)).toEqual(rowsBefore);
     // The second run's record (run ids within one second do not sort by time): the one-row file's.
     const metas = readdirSync(join(out, 'gold', 'runs')).map((run) =>
       json(join(out, 'gold', 'runs', run, 'metadata.json')),
@@ -158,23 +181,64 @@ describe('finml pipeline', () => {
     expect(metas.find((m) => m.sources[0].rowsIn === 300).gold.symbols[0].goldWrite).toBe('rebuilt');
   });
 
+  test(`a gold file of ${MAX_APPENDED_ROW_GROUPS} row groups is written whole again, as one, instead of appended to`, async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const closes = Array.from({ length: 400 }, (_, i) => 10 + i + 3 * Math.sin(i / 5));
+    const text = closesCsv(closes);
+    writeFileSync(join(dir, 'xyz.csv'), text);
+    expect(
+      (await runCli(['pipeline', join(dir, 'xyz.csv'), '--out', out, '--run-date', '2026-11-26'])).code,
+    ).toBe(0);
+    // The same gold, as 64 daily appends would have left it: one row group, then one per day.
+    const { gold } = await runDataPipeline([bronze('xyz.csv', text)], new Map(), {
+      config: dataConfig(),
+      runDay: RUN_DAY,
+    });
+    const series = gold.series[0]!;
+    const labels = dataConfig().regimes.labels;
+    const first = series.length - (MAX_APPENDED_ROW_GROUPS - 1);
+    let bytes = goldParquet(cutGold(series, first), labels);
+    for (let n = first + 1; n <= series.length; n++)
+      bytes = appendGoldParquet(bytes, cutGold(series, n), labels, n - 1)!;
+    expect(parquetRowGroups(bytes)).toBe(MAX_APPENDED_ROW_GROUPS);
+    const published = (await parquetRows(goldFile(out, 'XYZ'))).rows;
+    writeFileSync(goldFile(out, 'XYZ'), bytes);
+    const rowsBefore = (await parquetRows(goldFile(out, 'XYZ'))).rows;
+    // The same rows the run published (so only the row-group count can make the next run rebuild).
+    expect(rowsBefore).toEqual(published);
+
+    writeFileSync(join(dir, 'xyz.csv'), `date,close\n${isoOf(parseIsoDay('2020-01-01')! + 400)},420\n`);
+    expect(
+      (await runCli(['pipeline', join(dir, 'xyz.csv'), '--out', out, '--run-date', '2026-11-26'])).code,
+    ).toBe(0);
+    const after = readFileSync(goldFile(out, 'XYZ'));
+    expect(parquetRowGroups(after)).toBe(1);
+    const rowsAfter = (await parquetRows(goldFile(out, 'XYZ'))).rows;
+    expect(rowsAfter.slice(0, -1)).toEqual(rowsBefore);
+    const metas = readdirSync(join(out, 'gold', 'runs')).map((run) =>
+      json(join(out, 'gold', 'runs', run, 'metadata.json')),
+    );
+    expect(metas.find((m) => m.sources[0].rowsIn === 1).gold.symbols[0].goldWrite).toBe('rebuilt');
+  });
+
   test('property: the gold after any prefix of the sample is the prefix of the gold after all of it', async () => {
     const lines = readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
     const whole = tempDir();
     writeFileSync(join(whole, 'spx.csv'), `${lines.join('\n')}\n`);
     expect((await runCli(['pipeline', join(whole, 'spx.csv'), '--out', join(whole, 'out')])).code).toBe(0);
-    const full = readFileSync(goldFile(join(whole, 'out'), 'SPX'), 'utf8');
+    const full = (await parquetRows(goldFile(join(whole, 'out'), 'SPX'))).rows;
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 100, max: lines.length - 2 }), async (cut) => {
         const dir = tempDir();
         const out = join(dir, 'out');
         writeFileSync(join(dir, 'spx.csv'), `${lines.slice(0, cut + 1).join('\n')}\n`);
         expect((await runCli(['pipeline', join(dir, 'spx.csv'), '--out', out])).code).toBe(0);
-        const prefix = readFileSync(goldFile(out, 'SPX'), 'utf8');
-        expect(full.startsWith(prefix)).toBe(true);
+        const prefix = (await parquetRows(goldFile(out, 'SPX'))).rows;
+        expect(full.slice(0, prefix.length)).toEqual(prefix);
         writeFileSync(join(dir, 'spx.csv'), `${[lines[0], ...lines.slice(cut + 1)].join('\n')}\n`);
         expect((await runCli(['pipeline', join(dir, 'spx.csv'), '--out', out])).code).toBe(0);
-        expect(readFileSync(goldFile(out, 'SPX'), 'utf8')).toBe(full);
+        expect((await parquetRows(goldFile(out, 'SPX'))).rows).toEqual(full);
       }),
       { numRuns: 3 },
     );
@@ -206,13 +270,10 @@ describe('finml pipeline', () => {
     const out = join(dir, 'out');
     // A damaged history already in silver: every other day repeats the one before.
     const days = Array.from({ length: 600 }, (_, i) => i);
-    const rows = days.map((i) => {
-      const day = new Date(Date.UTC(2019, 0, 1 + (i % 2 === 1 ? i - 1 : i))).toISOString().slice(0, 10);
-      return `${day},OLD,,,,${100 + i},,,0,`;
-    });
+    const day = days.map((i) => Date.UTC(2019, 0, 1 + (i % 2 === 1 ? i - 1 : i)) / 86_400_000);
     const partition = silverFile(out, 'OLD');
     mkdirSync(join(partition, '..'), { recursive: true });
-    const history = `${SILVER_COLUMNS.join(',')}\n${rows.join('\n')}\n`;
+    const history = silverParquet(damagedHistory(day));
     writeFileSync(partition, history);
     // A file of the same symbol: its gold is the damaged history's, below the gate.
     writeFileSync(join(dir, 'old.csv'), closesCsv(Array.from({ length: 5 }, (_, i) => 10 + i)));
@@ -220,7 +281,7 @@ describe('finml pipeline', () => {
     expect(code).toBe(2);
     expect(stdout).toMatch(/✗ Gold: gold quality .* is below the 98 % gate: no silver or gold was published/);
     expect(symbolsIn(out, 'silver')).toEqual(['symbol=OLD']);
-    expect(readFileSync(partition, 'utf8')).toBe(history);
+    expect(readFileSync(partition).equals(history)).toBe(true);
     expect(symbolsIn(out, 'gold')).toEqual([]);
     expect(existsSync(join(out, 'silver', 'staging'))).toBe(false);
     expect(existsSync(join(out, 'gold', 'staging'))).toBe(false);
@@ -255,9 +316,57 @@ test('risk indicators are joined to the gold rows by date, forward-filled', asyn
   ]);
   expect(code).toBe(0);
   expect(stdout).toContain('risk indicators, 2 rows in → 2 dated rows');
-  const gold = readFileSync(goldFile(out, 'SP500-2000'), 'utf8');
-  expect(gold.split('\n')[0]).toMatch(/,markov_state,regime_age,vix$/);
-  expect(gold).toMatch(/\n2020-03-13,[^\n]*,24\.2\n/);
-  expect(gold).toMatch(/\n2020-03-17,[^\n]*,82\.7\n/);
-  expect(existsSync(join(out, 'silver/indicators/risk_indicators.csv'))).toBe(true);
+  const gold = await parquetRows(goldFile(out, 'SP500-2000'));
+  expect(gold.names.slice(-3)).toEqual(['markov_state', 'regime_age', 'vix']);
+  const vixOn = (date: string) => gold.rows.find((r) => r[0] === date)!.at(-1);
+  expect(vixOn('2020-03-13')).toBe(24.2);
+  expect(vixOn('2020-03-17')).toBe(82.7);
+  const table = await parquetRows(join(out, 'silver', keys.indicators));
+  expect(table).toEqual({
+    names: ['date', 'vix'],
+    rows: [
+      ['2000-01-03', 24.2],
+      ['2020-03-16', 82.7],
+    ],
+  });
 });
+
+/**
+ * A silver partition of OLD whose every other day repeats the one before (each day a close of
+ * 100 + i, nothing else): what no FINML run would write, the way a damaged history looks.
+ */
+function damagedHistory(day: number[]): SilverSeries {
+  const n = day.length;
+  const nan = () => new Float64Array(n).fill(Number.NaN);
+  return {
+    symbol: 'OLD',
+    length: n,
+    day: Int32Array.from(day),
+    open: nan(),
+    high: nan(),
+    low: nan(),
+    close: Float64Array.from(day, (_, i) => 100 + i),
+    adjclose: nan(),
+    volume: nan(),
+    line: new Int32Array(n),
+    filled: new Uint8Array(n),
+    flags: new Uint8Array(n),
+  };
+}
+
+/** The first `n` rows of a gold series (views, no copy). */
+function cutGold(g: GoldSeries, n: number): GoldSeries {
+  return {
+    ...g,
+    length: n,
+    day: g.day.subarray(0, n),
+    price: g.price.subarray(0, n),
+    log_return: g.log_return.subarray(0, n),
+    realized_vol_21d: g.realized_vol_21d.subarray(0, n),
+    drawdown: g.drawdown.subarray(0, n),
+    risk_score: g.risk_score.subarray(0, n),
+    markov_state: g.markov_state.subarray(0, n),
+    regime_age: g.regime_age.subarray(0, n),
+    scores: Object.fromEntries(Object.entries(g.scores).map(([k, v]) => [k, v.subarray(0, n)])),
+  };
+}

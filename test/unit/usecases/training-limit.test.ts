@@ -6,8 +6,8 @@
 import { createReadStream } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
+import { goldParquet } from '#shared/data/parquet-tables';
 import { runDataPipeline } from '#shared/data/pipeline';
-import { goldCsv } from '#shared/data/tables';
 import { sha256Hex } from '#shared/hash';
 import type { ModelRegistry, ObjectStore, RecordKind } from '#shared/ports';
 import { type Context, keys } from '#shared/usecases/lake';
@@ -24,13 +24,10 @@ async function lakeContext(maxRows: number) {
     { config: config.data, runDay: RUN_DAY },
   );
   const g = result.gold.series[0]!;
-  const objects = new Map<string, string>();
+  const objects = new Map<string, string | Uint8Array>();
   // Two symbols with the sample's 4,833 gold rows each.
   for (const symbol of ['AAA', 'BBB']) {
-    objects.set(
-      `gold/${keys.gold(symbol)}`,
-      [...goldCsv({ ...g, symbol }, config.data.regimes.labels)].join(''),
-    );
+    objects.set(`gold/${keys.gold(symbol)}`, goldParquet({ ...g, symbol }, config.data.regimes.labels));
   }
   const reads: string[] = [];
   const store = {
@@ -40,20 +37,25 @@ async function lakeContext(maxRows: number) {
         .map((k) => k.slice(bucket.length + 1)),
     read: async (bucket: string, key: string) => {
       reads.push(key);
-      const text = objects.get(`${bucket}/${key}`);
-      if (text === undefined) return undefined;
-      const bytes = new TextEncoder().encode(text);
+      const stored = objects.get(`${bucket}/${key}`);
+      if (stored === undefined) return undefined;
+      const bytes = typeof stored === 'string' ? new TextEncoder().encode(stored) : stored;
       return {
-        etag: sha256Hex(text).slice(0, 32),
+        etag: sha256Hex(bytes).slice(0, 32),
         body: (async function* () {
           yield bytes;
         })(),
       };
     },
+    getText: async (bucket: string, key: string) => {
+      reads.push(key);
+      const body = objects.get(`${bucket}/${key}`);
+      return typeof body === 'string' ? body : undefined;
+    },
     head: async (bucket: string, key: string) =>
       objects.has(`${bucket}/${key}`) ? { etag: 'e' } : undefined,
     put: async (bucket: string, key: string, body: string | Uint8Array) =>
-      void objects.set(`${bucket}/${key}`, typeof body === 'string' ? body : new TextDecoder().decode(body)),
+      void objects.set(`${bucket}/${key}`, body),
   } as unknown as ObjectStore;
   const records: Record<string, unknown[]> = {};
   const registry = {
@@ -102,7 +104,7 @@ describe('the train step’s gold limit', () => {
     const failure = trainFromLake(ctx, 'test');
     await expect(failure).rejects.toThrowError(GoldTooLargeError);
     await expect(trainFromLake(ctx, 'test')).rejects.toThrowError(
-      /the gold in the lake has more than 6,000 rows \(9,666 in the partitions read up to features\/symbol=BBB\/gold\.csv\); the train function is sized for at most 6,000 \(config\/platform\.yaml functions\.trainMaxGoldRows\)/,
+      /the gold in the lake has more than 6,000 rows \(9,666 in the partitions read up to features\/symbol=BBB\/part-0000\.parquet\); the train function is sized for at most 6,000 \(config\/platform\.yaml functions\.trainMaxGoldRows\)/,
     );
     expect(rows).toBe(4_833);
     // No model: the lineage snapshot of a partition read before the limit is all (content-addressed,
