@@ -9,6 +9,7 @@
  * with them (the use-case context), so it cannot be bundled: this module loads it, and autocannon,
  * from the repository at run time (registering tsx first when the child runs a bundle).
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import nodeModule from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
@@ -154,6 +155,21 @@ export function handlerFigures(micros: readonly number[]): Figures {
 }
 
 /**
+ * CPU time of this process's main thread so far, in nanoseconds — the first field of Linux's
+ * `/proc/self/task/<tid>/schedstat` (the main thread's id is the process id) — or undefined where
+ * there is none. Unlike `process.cpuUsage()` it leaves out the worker threads (autocannon's).
+ */
+export function mainThreadCpuNanos(): number | undefined {
+  try {
+    const text = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
+    const nanos = Number(text.split(' ')[0]);
+    return Number.isFinite(nanos) ? nanos : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * `require` from the repository root: the child may run from a bundle outside the repository.
  * (Not `createRequire` by name: the bundle's banner declares one.)
  */
@@ -251,12 +267,14 @@ export const measure: Measure<HttpParams> = async (params) => {
     const timing = timePredictHandler(rt);
     const warmup = await load(params.warmupSeconds);
     const cpuStarted = process.cpuUsage();
+    const serverCpuStarted = mainThreadCpuNanos();
     const eluStarted = nodePerformance.eventLoopUtilization();
     timing.state.recording = true;
     const result = await load(params.durationSeconds);
     timing.state.recording = false;
     const elu = nodePerformance.eventLoopUtilization(eluStarted);
     const cpu = process.cpuUsage(cpuStarted);
+    const serverCpuEnded = mainThreadCpuNanos();
     timing.undo();
     const figures = resultFigures(result);
     return {
@@ -271,6 +289,10 @@ export const measure: Measure<HttpParams> = async (params) => {
       // the time the main thread (the server: front door, gateway, handler, s3rver, dynalite) was busy.
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       serverEventLoopUtilization: elu.utilization,
+      // The main thread's CPU per answer: the server's cost of a request, whatever else the machine runs.
+      ...(serverCpuStarted !== undefined && serverCpuEnded !== undefined && result.requests.total > 0
+        ? { serverCpuMicrosPerRequest: (serverCpuEnded - serverCpuStarted) / 1000 / result.requests.total }
+        : {}),
       loadAverage1m: loadavg()[0]!,
       startSeconds,
       pipelineSeconds,

@@ -119,6 +119,7 @@ export const httpCase = defineCase<HttpVariant, HttpParams>({
       digits: 0,
       target: { op: '<=', value: 1000, source: 'issue 14' },
     },
+    { key: 'serverCpuMicrosPerRequest', label: 'server CPU/req', unit: 'µs', digits: 0 },
     { key: 'totalRequests', label: 'requests', unit: '', digits: 0 },
     {
       key: 'non2xx',
