@@ -165,6 +165,7 @@ export const platformConfigSchema = z.strictObject({
       scheduled: positiveInt.max(900),
     }),
     logRetentionDays: positiveInt,
+    localMaxConcurrency: positiveInt.max(1000),
   }),
   pipeline: z.strictObject({
     retry: z.strictObject({
