@@ -16,6 +16,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { ENV } from '#composition/env';
 import { sortedQuantile } from '#shared/model/markov';
 import { createRandom } from '#shared/stats/random';
 import type { LocalRuntime } from '../../infra/local/runtime.ts';
@@ -199,6 +200,23 @@ async function apiCall(rt: LocalRuntime, path: string, body?: unknown) {
   return JSON.parse(text) as Record<string, unknown>;
 }
 
+/** Entries in the prediction log (a count-only scan of its table on the runtime's DynamoDB). */
+async function predictionLogEntries(rt: LocalRuntime, fromRepo: NodeJS.Require): Promise<number> {
+  const { ScanCommand } = fromRepo('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+  const table = process.env[ENV.predictionsTable];
+  if (table === undefined) throw new Error(`the runtime's environment has no ${ENV.predictionsTable}`);
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await rt.dynamodb.send(
+      new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start as never }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return count;
+}
+
 /** Drops the sample into bronze, waits for the pipeline run it starts, returns the production version. */
 async function trainFromSample(
   rt: LocalRuntime,
@@ -266,6 +284,7 @@ export const measure: Measure<HttpParams> = async (params) => {
       });
     const timing = timePredictHandler(rt);
     const warmup = await load(params.warmupSeconds);
+    const entriesBefore = await predictionLogEntries(rt, fromRepo);
     const cpuStarted = process.cpuUsage();
     const serverCpuStarted = mainThreadCpuNanos();
     const eluStarted = nodePerformance.eventLoopUtilization();
@@ -276,10 +295,14 @@ export const measure: Measure<HttpParams> = async (params) => {
     const cpu = process.cpuUsage(cpuStarted);
     const serverCpuEnded = mainThreadCpuNanos();
     timing.undo();
+    await rt.idle();
+    const logWrites = (await predictionLogEntries(rt, fromRepo)) - entriesBefore;
     const figures = resultFigures(result);
     return {
       ...figures,
       ...handlerFigures(timing.state.micros),
+      // New prediction-log entries during the measured run: one per new origin, none for a repeat.
+      predictionLogWrites: logWrites,
       connections: params.connections,
       durationSeconds: params.durationSeconds,
       warmupRequests: warmup.requests.total,

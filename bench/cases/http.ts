@@ -121,6 +121,7 @@ export const httpCase = defineCase<HttpVariant, HttpParams>({
     },
     { key: 'serverCpuMicrosPerRequest', label: 'server CPU/req', unit: 'µs', digits: 0 },
     { key: 'totalRequests', label: 'requests', unit: '', digits: 0 },
+    { key: 'predictionLogWrites', label: 'log writes', unit: '', digits: 0 },
     {
       key: 'non2xx',
       label: 'non-2xx',
