@@ -186,15 +186,28 @@ export const platformConfigSchema = z.strictObject({
     retraining: schedule,
     retryAttempts: z.number().int().min(0).max(185),
   }),
-  api: z.strictObject({
-    throttle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: positiveInt }),
-    quotaPerDay: positiveInt,
-    maxBodyBytes: positiveInt,
-    maxBatch: positiveInt,
-    modelCacheSeconds: z.number().min(0),
-    liveStateCacheSeconds: z.number().min(0),
-    predictionTtlDays: positiveInt,
-  }),
+  api: z
+    .strictObject({
+      throttle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: positiveInt }),
+      quotaPerDay: positiveInt,
+      maxBodyBytes: positiveInt,
+      maxBatch: positiveInt,
+      modelCacheSeconds: z.number().min(0),
+      liveStateCacheSeconds: z.number().min(0),
+      refreshAheadSeconds: z.number().min(0),
+      predictionTtlDays: positiveInt,
+    })
+    .superRefine((api, ctx) => {
+      for (const key of ['modelCacheSeconds', 'liveStateCacheSeconds'] as const) {
+        if (api[key] > 0 && api.refreshAheadSeconds >= api[key]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['refreshAheadSeconds'],
+            message: `must be below ${key} (${api[key]}): a copy is re-read that long before it expires`,
+          });
+        }
+      }
+    }),
   alarms: z.strictObject({
     apiP99LatencyMs: z.number().positive(),
     apiErrorRatePercent: z.number().positive(),

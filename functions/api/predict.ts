@@ -45,6 +45,7 @@ async function predictOne(ctx: PredictContext, body: PredictRequestBody, request
   const started = performance.now();
   const served = await servePrediction(ctx, body, requestId, {
     cacheSeconds: api.modelCacheSeconds,
+    refreshAheadSeconds: api.refreshAheadSeconds,
     ttlDays: api.predictionTtlDays,
   });
   metrics.addDimensions({ modelVersion: served.modelVersion, arm: served.arm });

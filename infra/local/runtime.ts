@@ -313,6 +313,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       registry: new DynamoModelRegistry(documentClient, required(env, ENV.registryTable), {
         ...clock,
         liveStateCacheSeconds: config.platform.api.liveStateCacheSeconds,
+        liveStateRefreshAheadSeconds: config.platform.api.refreshAheadSeconds,
       }),
       predictions: new DynamoPredictionLog(documentClient, required(env, ENV.predictionsTable), clock),
       leases: new DynamoLeaseStore(documentClient, required(env, ENV.registryTable)),
