@@ -217,8 +217,36 @@ export async function servePrediction(
   ctx: ServingContext,
   request: PredictRequestBody,
   requestId: string,
-  options: { cacheSeconds: number; ttlDays: number; refreshAheadSeconds?: number },
+  options: ServeOptions,
 ): Promise<ServedPrediction> {
+  const answer = await serveForecast(ctx, request, requestId, options);
+  return { ...answer.forecast, requestId: answer.requestId, arm: answer.arm };
+}
+
+export interface ServeOptions {
+  cacheSeconds: number;
+  ttlDays: number;
+  refreshAheadSeconds?: number;
+}
+
+/**
+ * An answer of {@link servePrediction} before it is made one object: the forecast — the same frozen
+ * object for every answer of one symbol-day, model and horizon, so that a caller can keep what it
+ * derives from it (the /predict handler: the answer's JSON) — the request id and the arm.
+ */
+export interface ServedForecast {
+  forecast: Prediction;
+  requestId: string;
+  arm: ServedPrediction['arm'];
+}
+
+/** servePrediction's work (the same answer, logging and errors), its answer in parts. */
+export async function serveForecast(
+  ctx: ServingContext,
+  request: PredictRequestBody,
+  requestId: string,
+  options: ServeOptions,
+): Promise<ServedForecast> {
   const models = await modelsInService(ctx, options.cacheSeconds, options.refreshAheadSeconds);
   // Every symbol's forecast starts from its newest gold row (the live state), whichever model serves.
   const live = await ctx.registry.getLive(request.symbol);
@@ -237,11 +265,11 @@ export async function servePrediction(
   // logged already is not sent again; the log's conditional put keeps other processes' repeats out.
   const origin = `${request.symbol}\u0000${fromDate}\u0000${chosen.model.version}\u0000${request.horizon}`;
   const logged = loggedOrigins(ctx.predictions);
-  if (logged.has(origin)) return served(prediction, requestId, arm);
+  if (logged.has(origin)) return { forecast: prediction, requestId, arm };
   // A repeat of an origin whose entry is being written answers at once, without a write of its own:
   // its answer does not depend on the write, which the first request of the origin waits for (and
   // which, if it fails, the next request of the origin makes again — the origin is not marked logged).
-  if (inFlight.get(ctx.predictions)?.has(origin)) return served(prediction, requestId, arm);
+  if (inFlight.get(ctx.predictions)?.has(origin)) return { forecast: prediction, requestId, arm };
   // The other arm's one-day forecast goes into the log entry only (shadow scoring).
   const shadow =
     other && (live !== undefined || knows(other.model, request))
@@ -271,29 +299,11 @@ export async function servePrediction(
     writes.delete(origin);
   }
   logged.add(origin);
-  return served(prediction, requestId, arm);
+  return { forecast: prediction, requestId, arm };
 }
 
 /** Log entries being written, by origin, per prediction log. */
 const inFlight = new WeakMap<ServingContext['predictions'], Map<string, Promise<unknown>>>();
-
-/** The forecast each answer was made of (shared by every answer of its symbol-day). */
-const forecastOfAnswer = new WeakMap<ServedPrediction, Prediction>();
-
-function served(prediction: Prediction, requestId: string, arm: ServedPrediction['arm']): ServedPrediction {
-  const answer = { ...prediction, requestId, arm };
-  forecastOfAnswer.set(answer, prediction);
-  return answer;
-}
-
-/**
- * The forecast an answer of servePrediction is `{ ...forecast, requestId, arm }` of — the same
- * (frozen) object for every answer of one symbol-day, model and horizon, so that a caller can keep
- * what it derives from it (the /predict handler: the answer's JSON) — or undefined for any other value.
- */
-export function forecastOf(answer: ServedPrediction): Prediction | undefined {
-  return forecastOfAnswer.get(answer);
-}
 
 /**
  * The forecasts a serving model has answered, by everything the answer depends on — the symbol, the
