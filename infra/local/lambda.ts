@@ -323,13 +323,61 @@ export class LocalLambda {
     slots: Slots,
   ): Promise<unknown> {
     const requestId = randomUUID();
-    const context = new InvocationContext(f, requestId, Date.now() + f.timeoutSeconds * 1000);
-    const run = this.logs.run(f.shortName, requestId, () => call(f, handler, event, options, context));
+    const deadline = Date.now() + f.timeoutSeconds * 1000;
+    const context = new InvocationContext(f, requestId, deadline);
+    const run = this.logs.run(f.shortName, requestId, () =>
+      call(f, handler, event, options, context, deadline),
+    );
     const release = () => slots.release();
     run.then(release, release);
     return run;
   }
 }
+
+/**
+ * The deadlines of the invocations running, checked every DEADLINE_CHECK_MS by one timer (which
+ * runs only while an invocation does): at thousands of invocations a second, a timer each costs
+ * more than the rest of the emulation. A timeout is reported within DEADLINE_CHECK_MS of it.
+ */
+const DEADLINE_CHECK_MS = 50;
+
+interface Deadline {
+  readonly at: number;
+  readonly expire: () => void;
+}
+
+class Deadlines {
+  private readonly pending = new Set<Deadline>();
+  private timer: NodeJS.Timeout | undefined;
+
+  add(deadline: Deadline): void {
+    this.pending.add(deadline);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.check(), DEADLINE_CHECK_MS);
+      this.timer.unref();
+    }
+  }
+
+  delete(deadline: Deadline): void {
+    this.pending.delete(deadline);
+    if (this.pending.size === 0 && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private check(): void {
+    const now = Date.now();
+    for (const d of this.pending) {
+      if (d.at <= now) {
+        this.delete(d);
+        d.expire();
+      }
+    }
+  }
+}
+
+const deadlines = new Deadlines();
 
 /** The handler's call, its result through JSON, its error as Lambda reports it, and the timeout. */
 function call(
@@ -338,10 +386,12 @@ function call(
   event: unknown,
   options: InvokeOptions,
   context: InvocationContext,
+  at: number,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () =>
+    const deadline: Deadline = {
+      at,
+      expire: () =>
         reject(
           new LambdaFunctionError(f.name, {
             errorType: 'Sandbox.Timedout',
@@ -349,11 +399,10 @@ function call(
             trace: [],
           }),
         ),
-      f.timeoutSeconds * 1000,
-    );
-    timer.unref();
+    };
+    deadlines.add(deadline);
     const failed = (error: unknown) => {
-      clearTimeout(timer);
+      deadlines.delete(deadline);
       reject(
         error instanceof LambdaFunctionError
           ? error
@@ -368,7 +417,7 @@ function call(
       return;
     }
     Promise.resolve(answer).then((result) => {
-      clearTimeout(timer);
+      deadlines.delete(deadline);
       try {
         resolve(viaJson(result));
       } catch (error) {

@@ -18,6 +18,9 @@ type Write = typeof process.stdout.write;
 /** Where the log file of an invocation is kept in its context (private to the local runtime). */
 const LOG_FILE = Symbol('finml.local.logFile');
 
+/** Text a log file gathers at most before it writes it (characters). */
+const FLUSH_AT_CHARS = 16_384;
+
 /** One function's log file: text appended during a turn of the event loop, written at its end. */
 class LogFile {
   private pending = '';
@@ -37,7 +40,9 @@ class LogFile {
       return;
     }
     this.pending += chunk;
-    if (!this.scheduled) {
+    // A long turn (a burst of invocations) writes as it goes: a long rope is slow to encode.
+    if (this.pending.length >= FLUSH_AT_CHARS) this.flush();
+    else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushNow);
     }

@@ -152,6 +152,36 @@ describe('overlapping invocations of one function', () => {
     }
   });
 
+  test('an invocation past its timeout fails as Sandbox.Timedout soon after its timeout (checked every 50 ms) and frees its slot', async () => {
+    const context = gates();
+    const logs = new FunctionLogs(join(dir, 'timeout'));
+    const quick = { ...SPEC, exportName: 'bare', timeoutSeconds: 1 };
+    const lambda = new LocalLambda([quick], logs, REPO_ROOT, { maxConcurrency: 1 });
+    const restore = process.env.AWS_LAMBDA_MAX_CONCURRENCY;
+    Object.assign(process.env, lambda.environment);
+    try {
+      await lambda.load(() => context);
+      const started = performance.now();
+      const stuck = lambda.invoke(quick.name, { tag: 'stuck' });
+      const next = lambda.invoke(quick.name, { tag: 'next' });
+      await expect(stuck).rejects.toMatchObject({
+        name: 'Sandbox.Timedout',
+        message: 'Task timed out after 1.00 seconds',
+      });
+      const elapsed = performance.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(999);
+      expect(elapsed).toBeLessThan(1_200);
+      // The slot is free: the next invocation starts and answers.
+      await expect.poll(() => context.started).toStrictEqual(['stuck', 'next']);
+      context.open('next');
+      expect(await next).toMatchObject({ tag: 'next' });
+    } finally {
+      if (restore === undefined) delete process.env.AWS_LAMBDA_MAX_CONCURRENCY;
+      else process.env.AWS_LAMBDA_MAX_CONCURRENCY = restore;
+      await logs.close();
+    }
+  });
+
   test('the functions must be told their concurrency', async () => {
     const logs = new FunctionLogs(join(dir, 'untold'));
     const lambda = new LocalLambda([SPEC], logs, REPO_ROOT, { maxConcurrency: 3 });
