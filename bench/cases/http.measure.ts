@@ -122,36 +122,50 @@ export function resultFigures(result: AutocannonResult): Figures {
 
 /**
  * Times every invocation of the function behind `POST /predict` while `recording` is on: the handler
- * as Lambda runs it (middleware included), from the call until its answer, in microseconds. Returns
- * the samples (shared) and the undo.
+ * as Lambda runs it (middleware included), from the call until its answer, in microseconds. Each
+ * sample is also filed as a first request or a repeat: the first invocation with a given body since
+ * the wrapper was installed (warm-up included) is the one that writes its origin's prediction-log
+ * entry and waits for it — the model and the gold day do not change during the run, so one body is
+ * one origin — every later one a repeat, which never writes. Returns the samples (shared) and the undo.
  */
 export function timePredictHandler(rt: Pick<LocalRuntime, 'deployment' | 'lambda'>) {
   const route = rt.deployment.api?.routes.find((r) => r.resource === '/predict' && r.method === 'POST');
   if (route?.integration.type !== 'AWS_PROXY') throw new Error('the stack has no POST /predict function');
-  const state = { recording: false, micros: [] as number[] };
+  const state = {
+    recording: false,
+    micros: [] as number[],
+    firstMicros: [] as number[],
+    repeatMicros: [] as number[],
+  };
+  const seen = new Set<string>();
   const undo = rt.lambda.wrap(route.integration.functionArn, (handler) => async (event, context) => {
+    const body = String((event as { body?: unknown }).body);
+    const first = !seen.has(body);
+    if (first) seen.add(body);
     if (!state.recording) return handler(event, context);
     const started = nodePerformance.now();
     try {
       return await handler(event, context);
     } finally {
-      state.micros.push((nodePerformance.now() - started) * 1000);
+      const micros = (nodePerformance.now() - started) * 1000;
+      state.micros.push(micros);
+      (first ? state.firstMicros : state.repeatMicros).push(micros);
     }
   });
   return { state, undo };
 }
 
 /** Percentiles of the handler times (µs; linear interpolation, as the predict case). */
-export function handlerFigures(micros: readonly number[]): Figures {
-  if (micros.length === 0) return { handlerCalls: 0 };
+export function handlerFigures(micros: readonly number[], prefix = 'handler'): Figures {
+  if (micros.length === 0) return { [`${prefix}Calls`]: 0 };
   const sorted = Float64Array.from(micros).sort();
   return {
-    handlerCalls: sorted.length,
-    handlerP50Micros: sortedQuantile(sorted, 0.5),
-    handlerP90Micros: sortedQuantile(sorted, 0.9),
-    handlerP99Micros: sortedQuantile(sorted, 0.99),
-    handlerP999Micros: sortedQuantile(sorted, 0.999),
-    handlerMaxMicros: sorted[sorted.length - 1]!,
+    [`${prefix}Calls`]: sorted.length,
+    [`${prefix}P50Micros`]: sortedQuantile(sorted, 0.5),
+    [`${prefix}P90Micros`]: sortedQuantile(sorted, 0.9),
+    [`${prefix}P99Micros`]: sortedQuantile(sorted, 0.99),
+    [`${prefix}P999Micros`]: sortedQuantile(sorted, 0.999),
+    [`${prefix}MaxMicros`]: sorted[sorted.length - 1]!,
   };
 }
 
@@ -301,6 +315,9 @@ export const measure: Measure<HttpParams> = async (params) => {
     return {
       ...figures,
       ...handlerFigures(timing.state.micros),
+      // Split: the first request of each origin (it writes the log entry and waits), and the repeats.
+      ...handlerFigures(timing.state.firstMicros, 'firstRequest'),
+      ...handlerFigures(timing.state.repeatMicros, 'repeat'),
       // New prediction-log entries during the measured run: one per new origin, none for a repeat.
       predictionLogWrites: logWrites,
       connections: params.connections,
