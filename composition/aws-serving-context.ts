@@ -22,6 +22,7 @@ export function awsServingContext(env: NodeJS.ProcessEnv = process.env): Predict
   return {
     registry: new DynamoModelRegistry(documentClient, requiredEnv(ENV.registryTable, env), {
       liveStateCacheSeconds: config.platform.api.liveStateCacheSeconds,
+      liveStateRefreshAheadSeconds: config.platform.api.refreshAheadSeconds,
     }),
     predictions: new DynamoPredictionLog(documentClient, requiredEnv(ENV.predictionsTable, env)),
     config,

@@ -167,6 +167,7 @@ export const platformConfigSchema = z.strictObject({
       scheduled: positiveInt.max(900),
     }),
     logRetentionDays: positiveInt,
+    localMaxConcurrency: positiveInt.max(1000),
   }),
   pipeline: z.strictObject({
     retry: z.strictObject({
@@ -187,15 +188,28 @@ export const platformConfigSchema = z.strictObject({
     retraining: schedule,
     retryAttempts: z.number().int().min(0).max(185),
   }),
-  api: z.strictObject({
-    throttle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: positiveInt }),
-    quotaPerDay: positiveInt,
-    maxBodyBytes: positiveInt,
-    maxBatch: positiveInt,
-    modelCacheSeconds: z.number().min(0),
-    liveStateCacheSeconds: z.number().min(0),
-    predictionTtlDays: positiveInt,
-  }),
+  api: z
+    .strictObject({
+      throttle: z.strictObject({ rateLimit: z.number().positive(), burstLimit: positiveInt }),
+      quotaPerDay: positiveInt,
+      maxBodyBytes: positiveInt,
+      maxBatch: positiveInt,
+      modelCacheSeconds: z.number().min(0),
+      liveStateCacheSeconds: z.number().min(0),
+      refreshAheadSeconds: z.number().min(0),
+      predictionTtlDays: positiveInt,
+    })
+    .superRefine((api, ctx) => {
+      for (const key of ['modelCacheSeconds', 'liveStateCacheSeconds'] as const) {
+        if (api[key] > 0 && api.refreshAheadSeconds >= api[key]) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['refreshAheadSeconds'],
+            message: `must be below ${key} (${api[key]}): a copy is re-read that long before it expires`,
+          });
+        }
+      }
+    }),
   athena: z.strictObject({
     // Athena refuses a per-query cutoff below 10 MB (WorkGroupConfiguration.BytesScannedCutoffPerQuery).
     bytesScannedCutoffPerQueryMB: z.number().int().min(10),

@@ -9,12 +9,14 @@
  * with them (the use-case context), so it cannot be bundled: this module loads it, and autocannon,
  * from the repository at run time (registering tsx first when the child runs a bundle).
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import nodeModule from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance as nodePerformance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
+import { ENV } from '#composition/env';
 import { sortedQuantile } from '#shared/model/markov';
 import { createRandom } from '#shared/stats/random';
 import type { LocalRuntime } from '../../infra/local/runtime.ts';
@@ -120,37 +122,66 @@ export function resultFigures(result: AutocannonResult): Figures {
 
 /**
  * Times every invocation of the function behind `POST /predict` while `recording` is on: the handler
- * as Lambda runs it (middleware included), from the call until its answer, in microseconds. Returns
- * the samples (shared) and the undo.
+ * as Lambda runs it (middleware included), from the call until its answer, in microseconds. Each
+ * sample is also filed as a first request or a repeat: the first invocation with a given body since
+ * the wrapper was installed (warm-up included) is the one that writes its origin's prediction-log
+ * entry and waits for it — the model and the gold day do not change during the run, so one body is
+ * one origin — every later one a repeat, which never writes. Returns the samples (shared) and the undo.
  */
 export function timePredictHandler(rt: Pick<LocalRuntime, 'deployment' | 'lambda'>) {
   const route = rt.deployment.api?.routes.find((r) => r.resource === '/predict' && r.method === 'POST');
   if (route?.integration.type !== 'AWS_PROXY') throw new Error('the stack has no POST /predict function');
-  const state = { recording: false, micros: [] as number[] };
+  const state = {
+    recording: false,
+    micros: [] as number[],
+    firstMicros: [] as number[],
+    repeatMicros: [] as number[],
+  };
+  const seen = new Set<string>();
   const undo = rt.lambda.wrap(route.integration.functionArn, (handler) => async (event, context) => {
+    const body = String((event as { body?: unknown }).body);
+    const first = !seen.has(body);
+    if (first) seen.add(body);
     if (!state.recording) return handler(event, context);
     const started = nodePerformance.now();
     try {
       return await handler(event, context);
     } finally {
-      state.micros.push((nodePerformance.now() - started) * 1000);
+      const micros = (nodePerformance.now() - started) * 1000;
+      state.micros.push(micros);
+      (first ? state.firstMicros : state.repeatMicros).push(micros);
     }
   });
   return { state, undo };
 }
 
 /** Percentiles of the handler times (µs; linear interpolation, as the predict case). */
-export function handlerFigures(micros: readonly number[]): Figures {
-  if (micros.length === 0) return { handlerCalls: 0 };
+export function handlerFigures(micros: readonly number[], prefix = 'handler'): Figures {
+  if (micros.length === 0) return { [`${prefix}Calls`]: 0 };
   const sorted = Float64Array.from(micros).sort();
   return {
-    handlerCalls: sorted.length,
-    handlerP50Micros: sortedQuantile(sorted, 0.5),
-    handlerP90Micros: sortedQuantile(sorted, 0.9),
-    handlerP99Micros: sortedQuantile(sorted, 0.99),
-    handlerP999Micros: sortedQuantile(sorted, 0.999),
-    handlerMaxMicros: sorted[sorted.length - 1]!,
+    [`${prefix}Calls`]: sorted.length,
+    [`${prefix}P50Micros`]: sortedQuantile(sorted, 0.5),
+    [`${prefix}P90Micros`]: sortedQuantile(sorted, 0.9),
+    [`${prefix}P99Micros`]: sortedQuantile(sorted, 0.99),
+    [`${prefix}P999Micros`]: sortedQuantile(sorted, 0.999),
+    [`${prefix}MaxMicros`]: sorted[sorted.length - 1]!,
   };
+}
+
+/**
+ * CPU time of this process's main thread so far, in nanoseconds — the first field of Linux's
+ * `/proc/self/task/<tid>/schedstat` (the main thread's id is the process id) — or undefined where
+ * there is none. Unlike `process.cpuUsage()` it leaves out the worker threads (autocannon's).
+ */
+export function mainThreadCpuNanos(): number | undefined {
+  try {
+    const text = readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8');
+    const nanos = Number(text.split(' ')[0]);
+    return Number.isFinite(nanos) ? nanos : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -181,6 +212,23 @@ async function apiCall(rt: LocalRuntime, path: string, body?: unknown) {
   const text = await response.text();
   if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status} ${text}`);
   return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Entries in the prediction log (a count-only scan of its table on the runtime's DynamoDB). */
+async function predictionLogEntries(rt: LocalRuntime, fromRepo: NodeJS.Require): Promise<number> {
+  const { ScanCommand } = fromRepo('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
+  const table = process.env[ENV.predictionsTable];
+  if (table === undefined) throw new Error(`the runtime's environment has no ${ENV.predictionsTable}`);
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const page = await rt.dynamodb.send(
+      new ScanCommand({ TableName: table, Select: 'COUNT', ExclusiveStartKey: start as never }),
+    );
+    count += page.Count ?? 0;
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return count;
 }
 
 /** Drops the sample into bronze, waits for the pipeline run it starts, returns the production version. */
@@ -250,18 +298,28 @@ export const measure: Measure<HttpParams> = async (params) => {
       });
     const timing = timePredictHandler(rt);
     const warmup = await load(params.warmupSeconds);
+    const entriesBefore = await predictionLogEntries(rt, fromRepo);
     const cpuStarted = process.cpuUsage();
+    const serverCpuStarted = mainThreadCpuNanos();
     const eluStarted = nodePerformance.eventLoopUtilization();
     timing.state.recording = true;
     const result = await load(params.durationSeconds);
     timing.state.recording = false;
     const elu = nodePerformance.eventLoopUtilization(eluStarted);
     const cpu = process.cpuUsage(cpuStarted);
+    const serverCpuEnded = mainThreadCpuNanos();
     timing.undo();
+    await rt.idle();
+    const logWrites = (await predictionLogEntries(rt, fromRepo)) - entriesBefore;
     const figures = resultFigures(result);
     return {
       ...figures,
       ...handlerFigures(timing.state.micros),
+      // Split: the first request of each origin (it writes the log entry and waits), and the repeats.
+      ...handlerFigures(timing.state.firstMicros, 'firstRequest'),
+      ...handlerFigures(timing.state.repeatMicros, 'repeat'),
+      // New prediction-log entries during the measured run: one per new origin, none for a repeat.
+      predictionLogWrites: logWrites,
       connections: params.connections,
       durationSeconds: params.durationSeconds,
       warmupRequests: warmup.requests.total,
@@ -271,6 +329,10 @@ export const measure: Measure<HttpParams> = async (params) => {
       // the time the main thread (the server: front door, gateway, handler, s3rver, dynalite) was busy.
       cpuSeconds: (cpu.user + cpu.system) / 1e6,
       serverEventLoopUtilization: elu.utilization,
+      // The main thread's CPU per answer: the server's cost of a request, whatever else the machine runs.
+      ...(serverCpuStarted !== undefined && serverCpuEnded !== undefined && result.requests.total > 0
+        ? { serverCpuMicrosPerRequest: (serverCpuEnded - serverCpuStarted) / 1000 / result.requests.total }
+        : {}),
       loadAverage1m: loadavg()[0]!,
       startSeconds,
       pipelineSeconds,

@@ -11,12 +11,7 @@ import en from 'zod/v4/locales/en.js';
 import { awsServingContext, type PredictContext } from '#composition/aws-serving-context';
 import { lazy } from '#composition/lazy';
 import { SYMBOL_MAX_LENGTH, SYMBOL_PATTERN } from '#shared/identifiers';
-import {
-  forecastOf,
-  type PredictRequestBody,
-  type ServedPrediction,
-  servePrediction,
-} from '#shared/usecases/serving';
+import { type PredictRequestBody, type ServedForecast, serveForecast } from '#shared/usecases/serving';
 import { errorResponse, json, parseBody } from '../lib/http.ts';
 import { instrumented, metrics } from '../lib/observability.ts';
 
@@ -40,14 +35,19 @@ const predictBody = z.strictObject({
 const batchBody = (maxBatch: number) =>
   z.strictObject({ requests: z.array(predictBody).check(z.minLength(1), z.maxLength(maxBatch)) });
 
-async function predictOne(ctx: PredictContext, body: PredictRequestBody, requestId: string) {
+async function predictOne(
+  ctx: PredictContext,
+  body: PredictRequestBody,
+  requestId: string,
+): Promise<ServedForecast> {
   const api = ctx.config.platform.api;
   const started = performance.now();
-  const served = await servePrediction(ctx, body, requestId, {
+  const served = await serveForecast(ctx, body, requestId, {
     cacheSeconds: api.modelCacheSeconds,
+    refreshAheadSeconds: api.refreshAheadSeconds,
     ttlDays: api.predictionTtlDays,
   });
-  metrics.addDimensions({ modelVersion: served.modelVersion, arm: served.arm });
+  metrics.addDimensions({ modelVersion: served.forecast.modelVersion, arm: served.arm });
   metrics.addMetric('PredictLatency', 'Milliseconds', performance.now() - started);
   metrics.addMetric('Predictions', 'Count', 1);
   return served;
@@ -71,7 +71,8 @@ async function handle(ctx: PredictContext, event: APIGatewayProxyEvent): Promise
       const results = [];
       for (const [i, request] of batch.requests.entries()) {
         try {
-          results.push({ ok: true, ...(await predictOne(ctx, request, `${requestId}#${i}`)) });
+          const served = await predictOne(ctx, request, `${requestId}#${i}`);
+          results.push({ ok: true, ...served.forecast, requestId: served.requestId, arm: served.arm });
         } catch (error) {
           const response = errorResponse(error);
           if (response.statusCode >= 500) throw error;
@@ -90,12 +91,12 @@ async function handle(ctx: PredictContext, event: APIGatewayProxyEvent): Promise
 const forecastJson = new WeakMap<object, string>();
 
 /**
- * `json(200, served)`, with the forecast's part written once: the answer is the forecast's JSON with
- * the request's id and arm appended (the same text: they are its last keys and plain strings).
+ * `json(200, { ...forecast, requestId, arm })`, with the forecast's part written once: the answer is
+ * the forecast's JSON with the request's id and arm appended (the same text: they are its last keys
+ * and plain strings).
  */
-function answer(served: ServedPrediction): APIGatewayProxyResult {
-  const forecast = forecastOf(served);
-  if (forecast === undefined) return json(200, served);
+function answer(served: ServedForecast): APIGatewayProxyResult {
+  const { forecast } = served;
   let text = forecastJson.get(forecast);
   if (text === undefined) {
     text = json(200, forecast).body;

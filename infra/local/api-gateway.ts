@@ -16,7 +16,28 @@ export const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 export interface GatewayResponse {
   statusCode: number;
   headers: Record<string, string>;
-  body: Buffer;
+  /** The body: text (sent as UTF-8) or bytes. */
+  body: Buffer | string;
+}
+
+/** A request URL's path and query, as `new URL(path, base)` reads them. */
+export interface RequestUrl {
+  readonly pathname: string;
+  /** Undefined when there is no query. */
+  readonly searchParams: URLSearchParams | undefined;
+}
+
+/**
+ * A path `new URL` keeps as it is: `/`, or segments of URL-safe characters (no dot: no dot segment),
+ * no empty segment but a trailing `/`, no query or fragment.
+ */
+const PLAIN_PATH = /^\/$|^(?:\/[A-Za-z0-9_~-]+)+\/?$/;
+
+/** The path and query of a request's URL (relative to a host); plain paths skip the URL parser. */
+export function requestUrl(relativeUrl: string): RequestUrl {
+  if (PLAIN_PATH.test(relativeUrl)) return { pathname: relativeUrl, searchParams: undefined };
+  const url = new URL(relativeUrl, 'http://local');
+  return { pathname: url.pathname, searchParams: url.search === '' ? undefined : url.searchParams };
 }
 
 function gatewayJson(statusCode: number, message: string, requestId: string): GatewayResponse {
@@ -27,9 +48,17 @@ function gatewayJson(statusCode: number, message: string, requestId: string): Ga
       'x-amzn-requestid': requestId,
       'x-amzn-errortype': statusCode === 403 ? 'ForbiddenException' : 'GatewayException',
     },
-    body: Buffer.from(JSON.stringify({ message })),
+    body: JSON.stringify({ message }),
   };
 }
+
+interface Resolved {
+  resource: string;
+  pathParameters: Record<string, string> | null;
+}
+
+/** Distinct paths whose resolution a gateway keeps (past it, it starts again empty). */
+const RESOLVED_CAP = 10_000;
 
 interface Match {
   route: ApiRoute;
@@ -102,10 +131,23 @@ export class LocalApiGateway {
     }));
   }
 
+  /** Paths resolved already (a path's resource and parameters never change): at most RESOLVED_CAP. */
+  private readonly resolved = new Map<string, Resolved | undefined>();
+
+  /** {@link resolveUncached}, once per path (the parameters are copied for each request). */
+  private resolve(path: string): Resolved | undefined {
+    let found = this.resolved.get(path);
+    if (found === undefined && !this.resolved.has(path)) {
+      found = this.resolveUncached(path);
+      if (this.resolved.size >= RESOLVED_CAP) this.resolved.clear();
+      this.resolved.set(path, found);
+    }
+    if (found === undefined || found.pathParameters === null) return found;
+    return { resource: found.resource, pathParameters: { ...found.pathParameters } };
+  }
+
   /** The resource a path matches: literal parts win over `{param}`, which win over `{proxy+}`. */
-  private resolve(
-    path: string,
-  ): { resource: string; pathParameters: Record<string, string> | null } | undefined {
+  private resolveUncached(path: string): Resolved | undefined {
     const want = parts(path);
     let best: { resource: string; params: Record<string, string>; score: number } | undefined;
     for (const { resource, parts: have } of this.resources) {
@@ -152,7 +194,7 @@ export class LocalApiGateway {
   async handle(request: IncomingMessage, relativeUrl: string, body: Buffer): Promise<GatewayResponse> {
     const requestId = randomUUID();
     const method = (request.method ?? 'GET').toUpperCase();
-    const url = new URL(relativeUrl, 'http://local');
+    const url = requestUrl(relativeUrl);
     const matched = this.match(method, url.pathname);
     if (typeof matched === 'string') return gatewayJson(403, 'Missing Authentication Token', requestId);
     const { route } = matched;
@@ -193,7 +235,7 @@ export class LocalApiGateway {
 
   private event(
     request: IncomingMessage,
-    url: URL,
+    url: RequestUrl,
     route: ApiRoute,
     pathParameters: Record<string, string> | null,
     body: string,
@@ -201,19 +243,27 @@ export class LocalApiGateway {
   ): APIGatewayProxyEvent {
     const headers: Record<string, string> = {};
     const multiValueHeaders: Record<string, string[]> = {};
-    for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
-      const name = request.rawHeaders[i]!;
-      const value = request.rawHeaders[i + 1]!;
+    const raw = request.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i]!;
+      const value = raw[i + 1]!;
       headers[name] = value;
-      multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+      const values = multiValueHeaders[name];
+      if (values === undefined) multiValueHeaders[name] = [value];
+      else values.push(value);
     }
     const query: Record<string, string> = {};
     const multiQuery: Record<string, string[]> = {};
-    for (const [k, v] of url.searchParams) {
-      query[k] = v;
-      multiQuery[k] = [...(multiQuery[k] ?? []), v];
+    let hasQuery = false;
+    if (url.searchParams !== undefined) {
+      for (const [k, v] of url.searchParams) {
+        hasQuery = true;
+        query[k] = v;
+        const values = multiQuery[k];
+        if (values === undefined) multiQuery[k] = [v];
+        else values.push(v);
+      }
     }
-    const hasQuery = Object.keys(query).length > 0;
     const now = new Date();
     return {
       resource: route.resource,
@@ -281,7 +331,7 @@ export class LocalApiGateway {
     return {
       statusCode: r.statusCode,
       headers,
-      body: r.isBase64Encoded ? Buffer.from(text, 'base64') : Buffer.from(text),
+      body: r.isBase64Encoded ? Buffer.from(text, 'base64') : text,
     };
   }
 }

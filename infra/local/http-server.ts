@@ -15,7 +15,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { type LocalApiGateway, MAX_PAYLOAD_BYTES } from './api-gateway.ts';
+import { type LocalApiGateway, MAX_PAYLOAD_BYTES, requestUrl } from './api-gateway.ts';
 
 export const API_PREFIX = '/api';
 export const ADMIN_PREFIX = '/local';
@@ -190,8 +190,7 @@ async function serveStatic(
 export async function startFrontDoor(options: FrontDoorOptions, port: number, host: string): Promise<Server> {
   const server = createServer((request, response) => {
     void (async () => {
-      const url = new URL(request.url ?? '/', 'http://local');
-      const { pathname } = url;
+      const { pathname } = requestUrl(request.url ?? '/');
       try {
         const refused = refusal(request.headers, pathname, options.hostNames, request.socket.remoteAddress);
         if (refused !== undefined) return sendJson(response, 403, { message: refused });

@@ -17,18 +17,37 @@ function typeMatches(expected: string, actual: string): boolean {
   return expected === actual || (expected === 'number' && actual === 'integer');
 }
 
+/** A string's length in code points (JSON schema's length), without splitting it. */
+function codePoints(text: string): number {
+  let surrogates = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point; a lone surrogate counts on its own.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) {
+        surrogates++;
+        i++;
+      }
+    }
+  }
+  return text.length - surrogates;
+}
+
 /** The first violation of `schema` by `value` (a path and a reason), or undefined when it is valid. */
 export function schemaViolation(schema: Schema, value: unknown, path = '$'): string | undefined {
-  const types = schema.type === undefined ? [] : ([] as string[]).concat(schema.type as string | string[]);
   const actual = typeOf(value);
-  if (types.length > 0 && !types.some((t) => typeMatches(t, actual))) {
-    return `${path}: expected ${types.join(' or ')}, got ${actual}`;
+  if (schema.type !== undefined) {
+    const types = typeof schema.type === 'string' ? [schema.type] : (schema.type as string[]);
+    if (types.length > 0 && !types.some((t) => typeMatches(t, actual))) {
+      return `${path}: expected ${types.join(' or ')}, got ${actual}`;
+    }
   }
   if (Array.isArray(schema.enum) && !schema.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) {
     return `${path}: not one of the allowed values`;
   }
   if (typeof value === 'string') {
-    const length = Array.from(value).length;
+    const length = codePoints(value);
     if (typeof schema.minLength === 'number' && length < schema.minLength)
       return `${path}: shorter than ${schema.minLength}`;
     if (typeof schema.maxLength === 'number' && length > schema.maxLength)
@@ -59,10 +78,11 @@ export function schemaViolation(schema: Schema, value: unknown, path = '$'): str
       if (!Object.hasOwn(obj, key)) return `${path}: missing required property "${key}"`;
     }
     const properties = (schema.properties as Record<string, Schema> | undefined) ?? {};
-    for (const [key, v] of Object.entries(obj)) {
-      const sub = properties[key];
+    for (const key in obj) {
+      if (!Object.hasOwn(obj, key)) continue;
+      const sub = Object.hasOwn(properties, key) ? properties[key] : undefined;
       if (sub) {
-        const problem = schemaViolation(sub, v, `${path}.${key}`);
+        const problem = schemaViolation(sub, obj[key], `${path}.${key}`);
         if (problem) return problem;
       } else if (schema.additionalProperties === false) {
         return `${path}: property "${key}" is not allowed`;

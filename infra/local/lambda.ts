@@ -2,12 +2,20 @@
  * Lambda on one machine: each function's handler module (its `finml:entry` / `finml:export`) imported
  * in-process and invoked the way Lambda does — JSON in and out, a Lambda context object, the
  * function's timeout, its own log file, and a failure reported as {errorType, errorMessage, trace}.
+ *
+ * Each function has one execution environment (one module instance, on this process's one thread)
+ * that takes up to `maxConcurrency` invocations at once, as Lambda Managed Instances' Node.js runtime
+ * does: the functions' environment says so (`AWS_LAMBDA_MAX_CONCURRENCY`, {@link LocalLambda.environment}),
+ * every invocation runs in its own context of the runtime's InvokeStore (./invoke-store.ts), where
+ * Powertools then keeps its per-invocation state, and invocations beyond the limit wait for a slot
+ * (docs/decisions/0024-local-functions-run-concurrently.md).
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context as LambdaContext } from 'aws-lambda';
 import type { LocalFunctionSpec } from './deployment.ts';
+import { installInvokeStore } from './invoke-store.ts';
 import type { FunctionLogs } from './logs.ts';
 
 export type Handler = (event: unknown, context: LambdaContext) => Promise<unknown>;
@@ -153,6 +161,41 @@ class InvocationContext implements LambdaContext {
   succeed(): void {}
 }
 
+export interface LocalLambdaOptions {
+  /**
+   * Invocations one function runs at once (its environment's AWS_LAMBDA_MAX_CONCURRENCY, from
+   * config `functions.localMaxConcurrency`); more wait, in order, for one to finish.
+   */
+  readonly maxConcurrency: number;
+}
+
+/** The environment variable that tells a function (and Powertools) how many invocations may overlap. */
+export const MAX_CONCURRENCY_ENV = 'AWS_LAMBDA_MAX_CONCURRENCY';
+
+/** One function's execution environment: invocations running, and those waiting for a slot. */
+class Slots {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly max: number) {}
+
+  /** Undefined when a slot is free (taken at once), else a promise of the next free one. */
+  take(): Promise<void> | undefined {
+    if (this.running < this.max) {
+      this.running++;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Frees a slot: the first waiting invocation takes it. */
+  release(): void {
+    const next = this.waiting.shift();
+    if (next === undefined) this.running--;
+    else next();
+  }
+}
+
 export interface InvocationRecord {
   readonly function: string;
   readonly requestId: string;
@@ -164,15 +207,28 @@ export class LocalLambda {
   private readonly handlers = new Map<string, Handler>();
   private readonly wrappers = new Map<string, (h: Handler) => Handler>();
   private readonly running = new Set<Promise<unknown>>();
+  private readonly slots = new Map<string, Slots>();
+  private readonly maxConcurrency: number;
 
   constructor(
     readonly functions: readonly LocalFunctionSpec[],
     private readonly logs: FunctionLogs,
     private readonly repoRoot: string,
+    options: LocalLambdaOptions,
   ) {
+    if (!Number.isInteger(options.maxConcurrency) || options.maxConcurrency < 1) {
+      throw new Error(`maxConcurrency must be a whole number ≥ 1, not ${options.maxConcurrency}`);
+    }
+    this.maxConcurrency = options.maxConcurrency;
     for (const f of functions) {
       for (const key of [f.name, f.arn, f.shortName, f.logicalId]) this.byKey.set(key, f);
+      this.slots.set(f.name, new Slots(options.maxConcurrency));
     }
+  }
+
+  /** What the functions' (the process's) environment must hold: how many invocations may overlap. */
+  get environment(): Readonly<Record<string, string>> {
+    return { [MAX_CONCURRENCY_ENV]: String(this.maxConcurrency) };
   }
 
   /**
@@ -181,6 +237,15 @@ export class LocalLambda {
    * AWS context; fails naming a missing factory or export.
    */
   async load(context: () => unknown): Promise<void> {
+    // Without it Powertools keeps one invocation's state (log keys, request id, metrics) for all.
+    if (process.env[MAX_CONCURRENCY_ENV] !== String(this.maxConcurrency)) {
+      throw new Error(
+        `the local functions run up to ${this.maxConcurrency} invocations at once in one module instance: ` +
+          `their environment must say ${MAX_CONCURRENCY_ENV}=${this.maxConcurrency} (LocalLambda.environment), ` +
+          `not ${process.env[MAX_CONCURRENCY_ENV] ?? 'nothing'}`,
+      );
+    }
+    installInvokeStore();
     for (const f of this.functions) {
       const module = (await import(pathToFileURL(join(this.repoRoot, f.entry)).href)) as Record<
         string,
@@ -229,45 +294,135 @@ export class LocalLambda {
 
   /**
    * Invokes a function synchronously (RequestResponse): resolves with its JSON result, or rejects with
-   * a LambdaFunctionError carrying the error's name (a timeout is `Sandbox.Timedout`).
+   * a LambdaFunctionError carrying the error's name (a timeout is `Sandbox.Timedout`). Waits for a
+   * slot of the function's environment first when `maxConcurrency` invocations are running.
    */
   invoke(key: string, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
     const f = this.spec(key);
     const base = this.handlers.get(f.name);
     if (base === undefined) return Promise.reject(new Error(`${f.name} is not loaded`));
     const handler = this.wrappers.get(f.name)?.(base) ?? base;
-    const requestId = randomUUID();
-    const context = new InvocationContext(f, requestId, Date.now() + f.timeoutSeconds * 1000);
-    const run = this.logs.run(f.shortName, requestId, async () => {
-      let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () =>
-            reject(
-              new LambdaFunctionError(f.name, {
-                errorType: 'Sandbox.Timedout',
-                errorMessage: `Task timed out after ${f.timeoutSeconds.toFixed(2)} seconds`,
-                trace: [],
-              }),
-            ),
-          f.timeoutSeconds * 1000,
-        );
-        timer.unref();
-      });
-      try {
-        const input = options.eventIsJson ? event : viaJson(event);
-        const result = await Promise.race([handler(input, context), timeout]);
-        return viaJson(result);
-      } catch (error) {
-        if (error instanceof LambdaFunctionError) throw error;
-        throw new LambdaFunctionError(f.name, errorPayload(error), { cause: error });
-      } finally {
-        clearTimeout(timer);
-      }
-    });
+    const slots = this.slots.get(f.name)!;
+    const free = slots.take();
+    const run =
+      free === undefined
+        ? this.start(f, handler, event, options, slots)
+        : free.then(() => this.start(f, handler, event, options, slots));
     this.running.add(run);
     const forget = () => this.running.delete(run);
     run.then(forget, forget);
     return run;
   }
+
+  /** Runs one invocation in a slot it holds (freed when it ends). */
+  private start(
+    f: LocalFunctionSpec,
+    handler: Handler,
+    event: unknown,
+    options: InvokeOptions,
+    slots: Slots,
+  ): Promise<unknown> {
+    const requestId = randomUUID();
+    const deadline = Date.now() + f.timeoutSeconds * 1000;
+    const context = new InvocationContext(f, requestId, deadline);
+    const run = this.logs.run(f.shortName, requestId, () =>
+      call(f, handler, event, options, context, deadline),
+    );
+    const release = () => slots.release();
+    run.then(release, release);
+    return run;
+  }
+}
+
+/**
+ * The deadlines of the invocations running, checked every DEADLINE_CHECK_MS by one timer (which
+ * runs only while an invocation does): at thousands of invocations a second, a timer each costs
+ * more than the rest of the emulation. A timeout is reported within DEADLINE_CHECK_MS of it.
+ */
+const DEADLINE_CHECK_MS = 50;
+
+interface Deadline {
+  readonly at: number;
+  readonly expire: () => void;
+}
+
+class Deadlines {
+  private readonly pending = new Set<Deadline>();
+  private timer: NodeJS.Timeout | undefined;
+
+  add(deadline: Deadline): void {
+    this.pending.add(deadline);
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => this.check(), DEADLINE_CHECK_MS);
+      this.timer.unref();
+    }
+  }
+
+  delete(deadline: Deadline): void {
+    this.pending.delete(deadline);
+    if (this.pending.size === 0 && this.timer !== undefined) {
+      clearInterval(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private check(): void {
+    const now = Date.now();
+    for (const d of this.pending) {
+      if (d.at <= now) {
+        this.delete(d);
+        d.expire();
+      }
+    }
+  }
+}
+
+const deadlines = new Deadlines();
+
+/** The handler's call, its result through JSON, its error as Lambda reports it, and the timeout. */
+function call(
+  f: LocalFunctionSpec,
+  handler: Handler,
+  event: unknown,
+  options: InvokeOptions,
+  context: InvocationContext,
+  at: number,
+): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const deadline: Deadline = {
+      at,
+      expire: () =>
+        reject(
+          new LambdaFunctionError(f.name, {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${f.timeoutSeconds.toFixed(2)} seconds`,
+            trace: [],
+          }),
+        ),
+    };
+    deadlines.add(deadline);
+    const failed = (error: unknown) => {
+      deadlines.delete(deadline);
+      reject(
+        error instanceof LambdaFunctionError
+          ? error
+          : new LambdaFunctionError(f.name, errorPayload(error), { cause: error }),
+      );
+    };
+    let answer: Promise<unknown>;
+    try {
+      answer = handler(options.eventIsJson ? event : viaJson(event), context);
+    } catch (error) {
+      failed(error);
+      return;
+    }
+    Promise.resolve(answer).then((result) => {
+      deadlines.delete(deadline);
+      try {
+        resolve(viaJson(result));
+      } catch (error) {
+        failed(error);
+      }
+    }, failed);
+  });
 }

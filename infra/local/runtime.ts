@@ -33,7 +33,7 @@ import {
   targetInputFor,
 } from './events.ts';
 import { type AdminHandler, startFrontDoor } from './http-server.ts';
-import { LocalLambda } from './lambda.ts';
+import { LocalLambda, MAX_CONCURRENCY_ENV } from './lambda.ts';
 import { FunctionLogs } from './logs.ts';
 import { OutboxAlertPublisher, readOutbox } from './outbox.ts';
 import { REPO_ROOT } from './paths.ts';
@@ -277,7 +277,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await provisionBuckets(s3, deployment.buckets);
     await provisionTables(dynamodb, deployment.tables);
 
+    const { config, hash } = loadConfig(env.FINML_CONFIG_DIR);
     // The environment of a Lambda function, for anything that reads it (handlers read it at cold start).
+    // Each function takes overlapping invocations in one module instance: AWS_LAMBDA_MAX_CONCURRENCY
+    // says so (Powertools then keeps its per-invocation state per invocation; see lambda.ts).
     const processEnv: Record<string, string> = {
       ...env,
       AWS_REGION: LOCAL_REGION,
@@ -289,6 +292,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       POWERTOOLS_TRACE_ENABLED: 'false',
       POWERTOOLS_METRICS_DISABLED: 'true',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      [MAX_CONCURRENCY_ENV]: String(config.platform.functions.localMaxConcurrency),
     };
     const previousEnv = Object.fromEntries(Object.keys(processEnv).map((k) => [k, process.env[k]]));
     Object.assign(process.env, processEnv);
@@ -301,7 +305,6 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const documentClient = createDynamoDocumentClient({ client: dynamodb });
     const clock = options.now ? { now: options.now } : {};
-    const { config, hash } = loadConfig(processEnv.FINML_CONFIG_DIR);
     const topicArn = required(env, ENV.alertTopic);
     const context: Context = {
       store: new S3ObjectStore(s3),
@@ -310,6 +313,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       registry: new DynamoModelRegistry(documentClient, required(env, ENV.registryTable), {
         ...clock,
         liveStateCacheSeconds: config.platform.api.liveStateCacheSeconds,
+        liveStateRefreshAheadSeconds: config.platform.api.refreshAheadSeconds,
       }),
       predictions: new DynamoPredictionLog(documentClient, required(env, ENV.predictionsTable), clock),
       leases: new DynamoLeaseStore(documentClient, required(env, ENV.registryTable)),
@@ -330,7 +334,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const logs = new FunctionLogs(logsDir);
     logs.install();
     cleanup.push(() => logs.close());
-    const lambda = new LocalLambda(deployment.functions, logs, REPO_ROOT);
+    const lambda = new LocalLambda(deployment.functions, logs, REPO_ROOT, {
+      maxConcurrency: config.platform.functions.localMaxConcurrency,
+    });
     await lambda.load(() => context);
 
     const machines = deployment.stateMachines.map(

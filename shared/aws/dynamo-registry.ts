@@ -87,6 +87,11 @@ export interface DynamoModelRegistryOptions {
    * that only serves (the /predict Lambda) sees another process's publish within this time.
    */
   readonly liveStateCacheSeconds?: number;
+  /**
+   * Re-read a kept live state in the background once it is this many seconds from expiry (while it
+   * is still served), so that a symbol asked for steadily is never waited for; 0 = only when expired.
+   */
+  readonly liveStateRefreshAheadSeconds?: number;
   /** Milliseconds of a monotonic clock, for the live-state cache's ages; default `performance.now`. */
   readonly cacheClock?: () => number;
 }
@@ -97,6 +102,8 @@ export const LIVE_STATE_CACHE_CAP = 10_000;
 interface CachedLive {
   readonly value: Promise<LiveState | undefined>;
   readonly readAt: number;
+  /** A background re-read of this entry is under way. */
+  refreshing?: boolean;
 }
 
 type Item = Record<string, unknown>;
@@ -120,6 +127,7 @@ export class DynamoModelRegistry implements ModelRegistry {
   private readonly now: () => Date;
   private readonly randomSuffix: () => string;
   private readonly liveCacheMs: number;
+  private readonly liveRefreshAtMs: number;
   private readonly cacheClock: () => number;
   private readonly liveCache = new Map<string, CachedLive>();
 
@@ -131,6 +139,7 @@ export class DynamoModelRegistry implements ModelRegistry {
     this.now = options.now ?? (() => new Date());
     this.randomSuffix = options.randomSuffix ?? (() => randomBytes(4).toString('hex'));
     this.liveCacheMs = (options.liveStateCacheSeconds ?? 0) * 1000;
+    this.liveRefreshAtMs = Math.max(0, this.liveCacheMs - (options.liveStateRefreshAheadSeconds ?? 0) * 1000);
     this.cacheClock = options.cacheClock ?? (() => performance.now());
   }
 
@@ -490,21 +499,43 @@ export class DynamoModelRegistry implements ModelRegistry {
 
   /**
    * A symbol's live state; with `liveStateCacheSeconds`, the one read within that time (concurrent
-   * callers share one read; a failed read is not kept). The state returned is shared: do not change it.
+   * callers share one read; a failed read is not kept). From `liveStateRefreshAheadSeconds` before
+   * it expires, one caller starts a re-read in the background and every caller still gets the kept
+   * state; the re-read replaces it when done (its age counted from when it started), unless a putLive
+   * forgot the symbol meanwhile. The state returned is shared: do not change it.
    */
   getLive(symbol: string): Promise<LiveState | undefined> {
     if (this.liveCacheMs <= 0) return this.readLive(symbol);
     const now = this.cacheClock();
     const cached = this.liveCache.get(symbol);
-    if (cached !== undefined && now - cached.readAt < this.liveCacheMs) return cached.value;
+    if (cached !== undefined && now - cached.readAt < this.liveCacheMs) {
+      if (now - cached.readAt >= this.liveRefreshAtMs && !cached.refreshing)
+        this.refreshLive(symbol, cached, now);
+      return cached.value;
+    }
     if (this.liveCache.size >= LIVE_STATE_CACHE_CAP) this.liveCache.clear();
     const value = this.readLive(symbol);
-    const entry = { value, readAt: now };
+    const entry: CachedLive = { value, readAt: now };
     this.liveCache.set(symbol, entry);
     value.catch(() => {
       if (this.liveCache.get(symbol) === entry) this.liveCache.delete(symbol);
     });
     return value;
+  }
+
+  /** The background re-read of a kept state (a failure keeps the old one until it expires). */
+  private refreshLive(symbol: string, cached: CachedLive, now: number): void {
+    cached.refreshing = true;
+    this.readLive(symbol).then(
+      (live) => {
+        if (this.liveCache.get(symbol) === cached) {
+          this.liveCache.set(symbol, { value: Promise.resolve(live), readAt: now });
+        }
+      },
+      () => {
+        cached.refreshing = false;
+      },
+    );
   }
 
   private async readLive(symbol: string): Promise<LiveState | undefined> {

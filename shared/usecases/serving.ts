@@ -121,35 +121,49 @@ const refreshing = new WeakMap<ServingContext['registry'], Promise<Served>>();
 /**
  * The models in service, re-reading the pointers at most every `cacheSeconds` — one re-read at a
  * time, which every request arriving meanwhile waits for (not one each: at thousands of requests a
- * second that would be a burst of reads). A version already in service is not loaded again
- * (serving models are immutable per version).
+ * second that would be a burst of reads). From `refreshAheadSeconds` before they expire, the re-read
+ * starts in the background while requests are still answered by the models kept, so that steady
+ * traffic never waits for it (its age counts from when it started). A version already in service is
+ * not loaded again (serving models are immutable per version).
  */
-export function modelsInService(ctx: ServingContext, cacheSeconds: number): Promise<Served> {
+export function modelsInService(
+  ctx: ServingContext,
+  cacheSeconds: number,
+  refreshAheadSeconds = 0,
+): Promise<Served> {
   const served = servedBy.get(ctx.registry);
-  if (served && ctx.now().getTime() - served.checkedAt < cacheSeconds * 1000) {
-    return Promise.resolve(served);
+  if (served) {
+    const age = ctx.now().getTime() - served.checkedAt;
+    if (age < cacheSeconds * 1000) {
+      if (age >= (cacheSeconds - refreshAheadSeconds) * 1000 && !refreshing.has(ctx.registry)) {
+        // A failed background re-read is dropped: the next one, or the one at expiry, tries again.
+        refresh(ctx, served).catch(() => {});
+      }
+      return Promise.resolve(served);
+    }
   }
-  let refresh = refreshing.get(ctx.registry);
-  if (refresh === undefined) {
-    const registry = ctx.registry;
-    const read: Promise<Served> = readModelsInService(ctx, served).then(
-      (next) => {
-        // Kept unless the context's models were forgotten meanwhile (forgetModelsInService).
-        if (refreshing.get(registry) === read) {
-          servedBy.set(registry, next);
-          refreshing.delete(registry);
-        }
-        return next;
-      },
-      (error: unknown) => {
-        if (refreshing.get(registry) === read) refreshing.delete(registry);
-        throw error;
-      },
-    );
-    refreshing.set(registry, read);
-    refresh = read;
-  }
-  return refresh;
+  return refreshing.get(ctx.registry) ?? refresh(ctx, served);
+}
+
+/** Starts the re-read of the context's models in service (the one under way is `refreshing`'s). */
+function refresh(ctx: ServingContext, served: Served | undefined): Promise<Served> {
+  const registry = ctx.registry;
+  const read: Promise<Served> = readModelsInService(ctx, served).then(
+    (next) => {
+      // Kept unless the context's models were forgotten meanwhile (forgetModelsInService).
+      if (refreshing.get(registry) === read) {
+        servedBy.set(registry, next);
+        refreshing.delete(registry);
+      }
+      return next;
+    },
+    (error: unknown) => {
+      if (refreshing.get(registry) === read) refreshing.delete(registry);
+      throw error;
+    },
+  );
+  refreshing.set(registry, read);
+  return read;
 }
 
 async function readModelsInService(ctx: ServingContext, served: Served | undefined): Promise<Served> {
@@ -203,9 +217,37 @@ export async function servePrediction(
   ctx: ServingContext,
   request: PredictRequestBody,
   requestId: string,
-  options: { cacheSeconds: number; ttlDays: number },
+  options: ServeOptions,
 ): Promise<ServedPrediction> {
-  const models = await modelsInService(ctx, options.cacheSeconds);
+  const answer = await serveForecast(ctx, request, requestId, options);
+  return { ...answer.forecast, requestId: answer.requestId, arm: answer.arm };
+}
+
+export interface ServeOptions {
+  cacheSeconds: number;
+  ttlDays: number;
+  refreshAheadSeconds?: number;
+}
+
+/**
+ * An answer of {@link servePrediction} before it is made one object: the forecast — the same frozen
+ * object for every answer of one symbol-day, model and horizon, so that a caller can keep what it
+ * derives from it (the /predict handler: the answer's JSON) — the request id and the arm.
+ */
+export interface ServedForecast {
+  forecast: Prediction;
+  requestId: string;
+  arm: ServedPrediction['arm'];
+}
+
+/** servePrediction's work (the same answer, logging and errors), its answer in parts. */
+export async function serveForecast(
+  ctx: ServingContext,
+  request: PredictRequestBody,
+  requestId: string,
+  options: ServeOptions,
+): Promise<ServedForecast> {
+  const models = await modelsInService(ctx, options.cacheSeconds, options.refreshAheadSeconds);
   // Every symbol's forecast starts from its newest gold row (the live state), whichever model serves.
   const live = await ctx.registry.getLive(request.symbol);
   const share = models.candidate?.pointer.trafficShare ?? 0;
@@ -223,13 +265,11 @@ export async function servePrediction(
   // logged already is not sent again; the log's conditional put keeps other processes' repeats out.
   const origin = `${request.symbol}\u0000${fromDate}\u0000${chosen.model.version}\u0000${request.horizon}`;
   const logged = loggedOrigins(ctx.predictions);
-  if (logged.has(origin)) return served(prediction, requestId, arm);
-  // A request of an origin whose entry is being written waits for that write, without one of its own.
-  const pending = inFlight.get(ctx.predictions)?.get(origin);
-  if (pending !== undefined) {
-    await pending;
-    return served(prediction, requestId, arm);
-  }
+  if (logged.has(origin)) return { forecast: prediction, requestId, arm };
+  // A repeat of an origin whose entry is being written answers at once, without a write of its own:
+  // its answer does not depend on the write, which the first request of the origin waits for (and
+  // which, if it fails, the next request of the origin makes again — the origin is not marked logged).
+  if (inFlight.get(ctx.predictions)?.has(origin)) return { forecast: prediction, requestId, arm };
   // The other arm's one-day forecast goes into the log entry only (shadow scoring).
   const shadow =
     other && (live !== undefined || knows(other.model, request))
@@ -259,29 +299,11 @@ export async function servePrediction(
     writes.delete(origin);
   }
   logged.add(origin);
-  return served(prediction, requestId, arm);
+  return { forecast: prediction, requestId, arm };
 }
 
 /** Log entries being written, by origin, per prediction log. */
 const inFlight = new WeakMap<ServingContext['predictions'], Map<string, Promise<unknown>>>();
-
-/** The forecast each answer was made of (shared by every answer of its symbol-day). */
-const forecastOfAnswer = new WeakMap<ServedPrediction, Prediction>();
-
-function served(prediction: Prediction, requestId: string, arm: ServedPrediction['arm']): ServedPrediction {
-  const answer = { ...prediction, requestId, arm };
-  forecastOfAnswer.set(answer, prediction);
-  return answer;
-}
-
-/**
- * The forecast an answer of servePrediction is `{ ...forecast, requestId, arm }` of — the same
- * (frozen) object for every answer of one symbol-day, model and horizon, so that a caller can keep
- * what it derives from it (the /predict handler: the answer's JSON) — or undefined for any other value.
- */
-export function forecastOf(answer: ServedPrediction): Prediction | undefined {
-  return forecastOfAnswer.get(answer);
-}
 
 /**
  * The forecasts a serving model has answered, by everything the answer depends on — the symbol, the

@@ -265,7 +265,7 @@ describe('live state against dynalite', () => {
 
   describe('with liveStateCacheSeconds', () => {
     /** A registry caching live states for 5 s on a clock the test moves, and a count of its GetItems. */
-    function cachingRegistry() {
+    function cachingRegistry(refreshAheadSeconds = 0) {
       const clock = { ms: 0 };
       const reads = { count: 0 };
       const real = dynamo.documentClient;
@@ -277,6 +277,7 @@ describe('live state against dynalite', () => {
       } as unknown as DynamoDBDocumentClient;
       const cached = new DynamoModelRegistry(client, registryTable, {
         liveStateCacheSeconds: 5,
+        liveStateRefreshAheadSeconds: refreshAheadSeconds,
         cacheClock: () => clock.ms,
       });
       return { cached, clock, reads };
@@ -308,6 +309,37 @@ describe('live state against dynalite', () => {
 
       expect(await cached.getLive('SPX')).toMatchObject({ date: '2020-04-20' });
       expect(await cached.getLive('NEW')).toMatchObject({ date: '2020-04-20' });
+    });
+
+    test('within liveStateRefreshAheadSeconds of expiry, one background re-read; callers get the kept state', async () => {
+      await registry.putLive(live('SPX', '2020-04-17'));
+      const { cached, clock, reads } = cachingRegistry(1);
+      await cached.getLive('SPX');
+      clock.ms = 3_999;
+      await cached.getLive('SPX');
+      expect(reads.count).toBe(1);
+
+      await registry.putLive(live('SPX', '2020-04-20')); // another process's publish
+      clock.ms = 4_000;
+      const during = await Promise.all([cached.getLive('SPX'), cached.getLive('SPX')]);
+      expect(during.map((l) => l?.date)).toEqual(['2020-04-17', '2020-04-17']);
+      expect(reads.count).toBe(2);
+      await expect.poll(() => cached.getLive('SPX').then((l) => l?.date)).toBe('2020-04-20');
+      // The re-read's age counts from when it began (4 s): kept until 9 s, re-read ahead from 8 s.
+      clock.ms = 7_999;
+      await cached.getLive('SPX');
+      expect(reads.count).toBe(2);
+    });
+
+    test('a background re-read under way when its own putLive lands is not kept', async () => {
+      await registry.putLive(live('SPX', '2020-04-17'));
+      const { cached, clock } = cachingRegistry(1);
+      await cached.getLive('SPX');
+      clock.ms = 4_500;
+      await cached.getLive('SPX'); // starts the re-read (of the 17th)
+      await cached.putLive(live('SPX', '2020-04-20'));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(await cached.getLive('SPX')).toMatchObject({ date: '2020-04-20' });
     });
 
     test('a read under way when its own putLive lands is not kept', async () => {

@@ -151,6 +151,20 @@ describe('request-model validation', () => {
     expect(schemaViolation(schema, { symbol: 'SPX', horizon: 300 })).toContain('above 252');
     expect(schemaViolation(schema, [])).toContain('expected object');
   });
+
+  test('a property named like an Object.prototype member is an extra property, not a schema', () => {
+    for (const key of ['__proto__', 'constructor', 'toString']) {
+      const body = JSON.parse(`{"symbol":"SPX",${JSON.stringify(key)}:{"type":"x"}}`);
+      expect(schemaViolation(schema, body)).toContain(`"${key}" is not allowed`);
+    }
+  });
+
+  test('lengths count code points, as JSON schema does (a surrogate pair is one)', () => {
+    const short = { type: 'string', maxLength: 2 };
+    expect(schemaViolation(short, '😀😀')).toBeUndefined();
+    expect(schemaViolation(short, 'a😀b')).toContain('longer than 2');
+    expect(schemaViolation({ type: 'string', minLength: 2 }, '😀')).toContain('shorter than 2');
+  });
 });
 
 describe('intrinsic functions', () => {

@@ -128,6 +128,73 @@ describe('modelsInService', () => {
     expect(reads.servingModels).toBe(2);
   });
 
+  /** The context's pointer reads counted, and held at a gate while `hold` is on. */
+  function gatedPointers(ctx: ServingContext) {
+    const state = { reads: 0, hold: false, gate: Promise.resolve(), open: () => {} };
+    const getPointer = ctx.registry.getPointer;
+    ctx.registry.getPointer = async (name) => {
+      state.reads++;
+      if (state.hold) await state.gate;
+      return getPointer(name);
+    };
+    const close = () => {
+      state.hold = true;
+      state.gate = new Promise<void>((resolve) => {
+        state.open = resolve;
+      });
+    };
+    return { state, close };
+  }
+
+  test('within refreshAheadSeconds of expiry the re-read runs in the background: no caller waits for it', async () => {
+    const { ctx, pointers, advance } = memoryContext({
+      servingModels: [servingModelOf(artifactLike(V1)), servingModelOf(artifactLike(V2))],
+    });
+    const { state, close } = gatedPointers(ctx);
+    await modelsInService(ctx, 5, 1);
+    expect(state.reads).toBe(2); // production and candidate
+
+    advance(3.9); // not yet within a second of expiry
+    await modelsInService(ctx, 5, 1);
+    expect(state.reads).toBe(2);
+
+    close();
+    advance(0.2); // 4.1 s old: the background re-read starts, the kept models answer at once
+    pointers.set('production', pointer(V2));
+    expect((await modelsInService(ctx, 5, 1)).production.model.version).toBe(V1);
+    expect((await modelsInService(ctx, 5, 1)).production.model.version).toBe(V1);
+    expect(state.reads).toBe(4); // one re-read, not one per call
+
+    state.open();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    advance(0.8); // 4.9 s after the first read, 0.8 s after the re-read began
+    expect((await modelsInService(ctx, 5, 1)).production.model.version).toBe(V2);
+    expect(state.reads).toBe(4);
+  });
+
+  test('past expiry with a background re-read still under way, callers wait for that one', async () => {
+    const { ctx, pointers, advance } = memoryContext({
+      servingModels: [servingModelOf(artifactLike(V1)), servingModelOf(artifactLike(V2))],
+    });
+    const { state, close } = gatedPointers(ctx);
+    await modelsInService(ctx, 5, 1);
+    close();
+    advance(4.5);
+    pointers.set('production', pointer(V2));
+    await modelsInService(ctx, 5, 1); // starts the background re-read
+    advance(1); // expired
+    let answered = false;
+    const waiting = modelsInService(ctx, 5, 1).then((served) => {
+      answered = true;
+      return served;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(answered).toBe(false);
+    expect(state.reads).toBe(4); // no second re-read
+    state.open();
+    expect((await waiting).production.model.version).toBe(V2);
+  });
+
   test('the models in service belong to their context: another context loads its own; forgetting reloads', async () => {
     const models = [servingModelOf(artifactLike(V1))];
     const a = memoryContext({ servingModels: models });
@@ -238,7 +305,7 @@ describe('forecasts start from the live state', () => {
     expect(logged.map((e) => e.fromDate)).toEqual(['2020-06-30', '2020-06-30', '2020-07-01']);
   });
 
-  test('requests of one origin arriving together send one log write and answer when it is done', async () => {
+  test('requests of one origin arriving together send one log write; only the first waits for it', async () => {
     const { ctx, logged, live } = memoryContext({ servingModels: [servingModelOf(artifactLike(V1))] });
     live.set('SPX', liveState('SPX', '2020-06-30', 1));
     let release = () => {};
@@ -253,18 +320,47 @@ describe('forecasts start from the live state', () => {
       return put(entry);
     };
 
-    const answers = Promise.all(
-      Array.from({ length: 20 }, (_, r) =>
-        servePrediction(ctx, { symbol: 'SPX', horizon: 5 }, `req-${r}`, options),
-      ),
+    const answered: string[] = [];
+    const answers = Array.from({ length: 20 }, (_, r) =>
+      servePrediction(ctx, { symbol: 'SPX', horizon: 5 }, `req-${r}`, options).then((a) => {
+        answered.push(a.requestId);
+        return a;
+      }),
     );
     await new Promise((resolve) => setTimeout(resolve, 10));
     expect(puts).toBe(1);
+    // The repeats are answered while the first request's write is still under way.
+    expect(answered.sort()).toEqual(Array.from({ length: 19 }, (_, r) => `req-${r + 1}`).sort());
     release();
 
-    expect((await answers).map((a) => a.requestId)).toEqual(Array.from({ length: 20 }, (_, r) => `req-${r}`));
+    expect((await Promise.all(answers)).map((a) => a.requestId)).toEqual(
+      Array.from({ length: 20 }, (_, r) => `req-${r}`),
+    );
     expect(puts).toBe(1);
     expect(logged).toHaveLength(1);
+    await servePrediction(ctx, { symbol: 'SPX', horizon: 5 }, 'req-later', options);
+    expect(puts).toBe(1);
+  });
+
+  test('a failed log write fails its request only, and the next request of the origin writes it', async () => {
+    const { ctx, logged, live } = memoryContext({ servingModels: [servingModelOf(artifactLike(V1))] });
+    live.set('SPX', liveState('SPX', '2020-06-30', 1));
+    let fail: (error: Error) => void = () => {};
+    const put = ctx.predictions.put;
+    ctx.predictions.put = () =>
+      new Promise((_, reject) => {
+        fail = reject;
+      });
+
+    const first = servePrediction(ctx, { symbol: 'SPX', horizon: 5 }, 'req-0', options);
+    const repeat = await servePrediction(ctx, { symbol: 'SPX', horizon: 5 }, 'req-1', options);
+    expect(repeat.requestId).toBe('req-1');
+    fail(new Error('throttled'));
+    await expect(first).rejects.toThrow('throttled');
+
+    ctx.predictions.put = put;
+    await servePrediction(ctx, { symbol: 'SPX', horizon: 5 }, 'req-2', options);
+    expect(logged.map((e) => e.requestId)).toEqual(['req-2']);
   });
 
   test('across symbol-days a candidate share of 0.5 answers about half of them', async () => {
