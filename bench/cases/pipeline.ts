@@ -23,6 +23,7 @@ export const pipelineCase = defineCase<PipelineVariant, PipelineParams>({
     { name: '100k', quick: true, params: { symbols: 200, days: 500, seed: 1 } },
     { name: '1M', quick: false, params: { symbols: 200, days: 5000, seed: 1 } },
     { name: '5M', quick: false, params: { symbols: 200, days: 25_000, seed: 1 } },
+    { name: '10M', quick: false, params: { symbols: 200, days: 50_000, seed: 1 } },
   ],
   async prepare(variant, context) {
     const input = await generatedBronzeFile(variant, context);
