@@ -2,6 +2,7 @@
 import { loadConfig } from '#config/load';
 import type { DataConfig } from '#config/schema';
 import type { BronzeInput } from '#shared/data/bronze';
+import type { GoldSeries } from '#shared/data/gold';
 import { parseIsoDay } from '#shared/data/values';
 
 export const dataConfig = (): DataConfig => loadConfig().config.data;
@@ -55,4 +56,21 @@ export function shiftedSample(sample: string, rows: number, shifted: number, fac
     previousNew = next;
   }
   return `${[header, ...data.map((r) => r.join(','))].join('\n')}\n`;
+}
+
+/** The first `n` rows of a gold series (views, no copy): what a shorter history's gold was. */
+export function firstGoldRows(g: GoldSeries, n: number): GoldSeries {
+  return {
+    ...g,
+    length: n,
+    day: g.day.subarray(0, n),
+    price: g.price.subarray(0, n),
+    log_return: g.log_return.subarray(0, n),
+    realized_vol_21d: g.realized_vol_21d.subarray(0, n),
+    drawdown: g.drawdown.subarray(0, n),
+    risk_score: g.risk_score.subarray(0, n),
+    markov_state: g.markov_state.subarray(0, n),
+    regime_age: g.regime_age.subarray(0, n),
+    scores: Object.fromEntries(Object.entries(g.scores).map(([k, v]) => [k, v.subarray(0, n)])),
+  };
 }

@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import type { GoldSeries } from '#shared/data/gold';
 import {
   appendGoldParquet,
   goldParquet,
@@ -15,7 +14,7 @@ import type { SilverSeries } from '#shared/data/series';
 import { parseIsoDay } from '#shared/data/values';
 import { keys } from '#shared/usecases/lake';
 import { runCli, tempDir } from '../../helpers/cli.ts';
-import { bronze, closesCsv, dataConfig, isoOf, RUN_DAY } from '../../helpers/data.ts';
+import { bronze, closesCsv, dataConfig, firstGoldRows, isoOf, RUN_DAY } from '../../helpers/data.ts';
 import { parquetRows, rowGroupBytes } from '../../helpers/parquet.ts';
 
 const SAMPLE = 'data/samples/sp500-2000.csv';
@@ -198,9 +197,9 @@ describe('finml pipeline', () => {
     const series = gold.series[0]!;
     const labels = dataConfig().regimes.labels;
     const first = series.length - (MAX_APPENDED_ROW_GROUPS - 1);
-    let bytes = goldParquet(cutGold(series, first), labels);
+    let bytes = goldParquet(firstGoldRows(series, first), labels);
     for (let n = first + 1; n <= series.length; n++)
-      bytes = appendGoldParquet(bytes, cutGold(series, n), labels, n - 1)!;
+      bytes = appendGoldParquet(bytes, firstGoldRows(series, n), labels, n - 1)!;
     expect(parquetRowGroups(bytes)).toBe(MAX_APPENDED_ROW_GROUPS);
     const published = (await parquetRows(goldFile(out, 'XYZ'))).rows;
     writeFileSync(goldFile(out, 'XYZ'), bytes);
@@ -351,22 +350,5 @@ function damagedHistory(day: number[]): SilverSeries {
     line: new Int32Array(n),
     filled: new Uint8Array(n),
     flags: new Uint8Array(n),
-  };
-}
-
-/** The first `n` rows of a gold series (views, no copy). */
-function cutGold(g: GoldSeries, n: number): GoldSeries {
-  return {
-    ...g,
-    length: n,
-    day: g.day.subarray(0, n),
-    price: g.price.subarray(0, n),
-    log_return: g.log_return.subarray(0, n),
-    realized_vol_21d: g.realized_vol_21d.subarray(0, n),
-    drawdown: g.drawdown.subarray(0, n),
-    risk_score: g.risk_score.subarray(0, n),
-    markov_state: g.markov_state.subarray(0, n),
-    regime_age: g.regime_age.subarray(0, n),
-    scores: Object.fromEntries(Object.entries(g.scores).map(([k, v]) => [k, v.subarray(0, n)])),
   };
 }

@@ -25,7 +25,7 @@ import { runDataPipeline } from '#shared/data/pipeline';
 import { FLAGS, type SilverSeries } from '#shared/data/series';
 import { goldColumns } from '#shared/data/tables';
 import { keys } from '#shared/usecases/lake';
-import { bronze, dataConfig, RUN_DAY } from '../../helpers/data.ts';
+import { bronze, dataConfig, firstGoldRows, RUN_DAY } from '../../helpers/data.ts';
 
 const SAMPLE = 'data/samples/sp500-2000.csv';
 const LABELS = dataConfig().regimes.labels;
@@ -235,20 +235,7 @@ describe('gold Parquet', () => {
 
   test('an append keeps the published bytes and reads back as the whole gold', async () => {
     const cut = 3000;
-    const cutSeries = (g: GoldSeries, n: number): GoldSeries => ({
-      ...g,
-      length: n,
-      day: g.day.subarray(0, n),
-      price: g.price.subarray(0, n),
-      log_return: g.log_return.subarray(0, n),
-      realized_vol_21d: g.realized_vol_21d.subarray(0, n),
-      drawdown: g.drawdown.subarray(0, n),
-      risk_score: g.risk_score.subarray(0, n),
-      markov_state: g.markov_state.subarray(0, n),
-      regime_age: g.regime_age.subarray(0, n),
-      scores: Object.fromEntries(Object.entries(g.scores).map(([k, v]) => [k, v.subarray(0, n)])),
-    });
-    const published = goldParquet(cutSeries(series, cut), LABELS);
+    const published = goldParquet(firstGoldRows(series, cut), LABELS);
     const appended = appendGoldParquet(published, series, LABELS, cut)!;
     const footer = new DataView(published.buffer, published.byteOffset).getUint32(published.length - 8, true);
     const dataEnd = published.length - 8 - footer;
