@@ -24,6 +24,8 @@ import { createDynamoDocumentClient } from '#shared/aws/clients';
 import { countItems } from '#shared/aws/dynamo-count';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
+import { collectBytes, readGoldParquet } from '#shared/data/parquet-tables';
+import { formatIsoDay } from '#shared/data/values';
 import { keys } from '#shared/usecases/lake';
 import { goldFingerprint } from '#shared/usecases/training';
 import { readOutbox } from '../infra/local/outbox.ts';
@@ -180,13 +182,13 @@ async function main(argv: string[]): Promise<number> {
       }
     };
 
+    // The last date of the symbol's gold partition (Parquet), read as a user's reader would.
     const newestGold = async (symbol: string) => {
-      const text = await store.getText(gold, keys.gold(symbol));
-      if (text === undefined) return null;
-      const lines = text.trimEnd().split('\n');
-      const header = lines[0]!.split(',');
-      const col = header.indexOf('date');
-      return lines.length > 1 ? (lines.at(-1)!.split(',')[col] ?? null) : null;
+      const body = await store.get(gold, keys.gold(symbol));
+      if (body === undefined) return null;
+      const key = keys.gold(symbol);
+      const [table] = await readGoldParquet(await collectBytes(body), key);
+      return table === undefined || table.length === 0 ? null : formatIsoDay(table.day[table.length - 1]!);
     };
 
     const predictions: PredictionCheck[] = [];
