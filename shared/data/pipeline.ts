@@ -254,7 +254,8 @@ export function goldForHistory(
       burnInRows: 0,
     };
   } else if (pointInTime) {
-    series = scorePointInTime(features, config, config.scoring.minHistory);
+    // The own-history reference sample is each feature's values sorted: the scores' sort, done once.
+    series = scorePointInTime(features, config, config.scoring.minHistory, fromModel ? undefined : sample);
   } else {
     series = scoreRegimes(features, sample, config);
   }

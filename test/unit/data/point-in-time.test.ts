@@ -77,6 +77,34 @@ describe('point in time', () => {
     );
   });
 
+  test('equals the definition counted directly, with ties, −0 beside 0, ±Infinity and NaN, sorted here or given', () => {
+    const direct = (v: number[]) =>
+      v.map((x, t) => {
+        if (Number.isNaN(x)) return Number.NaN;
+        const past = v.slice(0, t + 1).filter((y) => !Number.isNaN(y));
+        return past.filter((y) => y <= x).length / past.length;
+      });
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.double({ min: -5, max: 5 }),
+            fc.constantFrom(0, -0, 1, Infinity, -Infinity, Number.NaN),
+          ),
+          {
+            maxLength: 120,
+          },
+        ),
+        (values) => {
+          const expected = direct(values);
+          expect(Array.from(expandingEcdf(values))).toEqual(expected);
+          expect(Array.from(expandingEcdf(values, Float64Array.from(values).sort()))).toEqual(expected);
+        },
+      ),
+    );
+    expect(() => expandingEcdf([1, 2], new Float64Array(1))).toThrow(/sorted holds 1 values, not 2/);
+  });
+
   test('ties count as at-or-below, the first day scores 1, NaN scores NaN and stays out of the history', () => {
     expect(Array.from(expandingEcdf([3, 1, 3, 2, Number.NaN, 0]))).toEqual([1, 0.5, 1, 0.5, Number.NaN, 0.2]);
   });
