@@ -101,37 +101,44 @@ export class SeriesBuilder {
 
   /** Copies the days of the rows added so far into `target` from `at`. */
   copyDays(target: Int32Array, at = 0): void {
-    this.copy((b) => b.day, target, at);
+    this.copy([(b) => b.day], [target], at);
   }
 
   build(): PriceSeries {
     const n = this.length;
-    const int = (pick: (b: Block) => Int32Array) => {
-      const out = new Int32Array(n);
-      this.copy(pick, out, 0);
-      return out;
-    };
-    const float = (f: number) => {
-      const out = new Float64Array(n);
-      this.copy((b) => b.values[f]!, out, 0);
-      return out;
-    };
+    const day = new Int32Array(n);
+    const line = new Int32Array(n);
+    const values = VALUE_FIELDS.map(() => new Float64Array(n));
+    // Every column in one pass over the blocks: a spilled block is read back once, not per column.
+    this.copy<Int32Array | Float64Array>(
+      [(b) => b.day, (b) => b.line, ...VALUE_FIELDS.map((_, f) => (b: Block) => b.values[f]!)],
+      [day, line, ...values],
+      0,
+    );
+    const value = (f: (typeof VALUE_FIELDS)[number]) => values[VALUE_FIELDS.indexOf(f)]!;
     return {
       symbol: this.symbol,
       length: n,
-      day: int((b) => b.day),
-      line: int((b) => b.line),
-      open: float(VALUE_FIELDS.indexOf('open')),
-      high: float(VALUE_FIELDS.indexOf('high')),
-      low: float(VALUE_FIELDS.indexOf('low')),
-      close: float(VALUE_FIELDS.indexOf('close')),
-      adjclose: float(VALUE_FIELDS.indexOf('adjclose')),
-      volume: float(VALUE_FIELDS.indexOf('volume')),
+      day,
+      line,
+      open: value('open'),
+      high: value('high'),
+      low: value('low'),
+      close: value('close'),
+      adjclose: value('adjclose'),
+      volume: value('volume'),
     };
   }
 
-  /** Copies one column of the rows added so far, block after block, into `target` from `at`. */
-  private copy<A extends Int32Array | Float64Array>(column: (b: Block) => A, target: A, at: number): void {
+  /**
+   * Copies columns of the rows added so far, block after block, into `targets` (the same index as
+   * `columns`) from `at`. Each spilled block is read back once, whatever the number of columns.
+   */
+  private copy<A extends Int32Array | Float64Array>(
+    columns: readonly ((b: Block) => A)[],
+    targets: readonly A[],
+    at: number,
+  ): void {
     let left = this.length;
     let scratch: Block | undefined;
     for (const entry of this.blocks) {
@@ -142,7 +149,7 @@ export class SeriesBuilder {
         block = scratch;
       } else block = entry;
       const rows = Math.min(left, block.day.length);
-      target.set(column(block).subarray(0, rows), at);
+      for (let c = 0; c < columns.length; c++) targets[c]!.set(columns[c]!(block).subarray(0, rows), at);
       at += rows;
       left -= rows;
     }

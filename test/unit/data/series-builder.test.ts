@@ -49,3 +49,27 @@ describe.each(spills)('SeriesBuilder with %s', (_name, makeSpill) => {
     expect(Array.from(b.build().close)).toEqual([4, 10]);
   });
 });
+
+test('build reads each spilled block back once, not once per column', () => {
+  const memory = new MemorySpill();
+  let reads = 0;
+  const counting: BlockSpill = {
+    put: (parts) => memory.put(parts),
+    get: (handle, into) => {
+      reads++;
+      memory.get(handle, into);
+    },
+    get bytes() {
+      return memory.bytes;
+    },
+    fileBytes: 0,
+    dispose: () => memory.dispose(),
+  };
+  const b = new SeriesBuilder('S', counting);
+  for (let i = 0; i < 5000; i++) b.push(i, i + 2, [1, 2, 3, 4 + i, 5, 6]);
+  const s = b.build();
+  // 5,000 rows in blocks of 512: 9 full blocks went to the spill, the tenth is the builder's own.
+  expect(reads).toBe(9);
+  expect(s.close[4999]).toBe(5003);
+  expect(s.line[0]).toBe(2);
+});
