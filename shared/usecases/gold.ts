@@ -28,6 +28,7 @@ import { buildGold, combineQuality } from '#shared/data/pipeline';
 import type { LayerQuality } from '#shared/data/quality';
 import type { SilverSeries } from '#shared/data/series';
 import { mergeSilver } from '#shared/data/silver';
+import { readStagedRows } from '#shared/data/staged-rows';
 import type { GoldTable } from '#shared/data/tables';
 import { formatIsoDay, utcDay } from '#shared/data/values';
 import { modelReferences } from '#shared/model/artifact';
@@ -143,20 +144,18 @@ async function mergedSilver(ctx: Context, symbol: string, runId: string) {
   for (const key of staged) {
     const body = await ctx.store.get(ctx.buckets.silver, key);
     if (body === undefined) continue;
-    const rows = await readSilverParquet(await collectBytes(body), key);
+    const rows = readStagedRows(await collectBytes(body), key);
     if (rows.length > 0) firstStagedDay = Math.min(firstStagedDay, rows.day[0]!);
     history = mergeSilver(history, rows);
   }
   if (history === undefined) throw new Error(`no silver partition for ${symbol} (${silverKey})`);
-  // A new symbol from one file: its silver is that file's rows, already staged as they are.
-  const asStaged = published.history === undefined && staged.length === 1 ? staged[0]! : undefined;
   // Only days after the published history's last one (staged rows are sorted): no published day changed.
   const lastPublished = published.history?.length
     ? published.history.day[published.history.length - 1]!
     : null;
   const appendsOnly =
     lastPublished !== null && firstStagedDay > lastPublished && firstStagedDay !== Number.POSITIVE_INFINITY;
-  return { history, silverEtag: published.etag, merged: staged.length > 0, asStaged, appendsOnly };
+  return { history, silverEtag: published.etag, merged: staged.length > 0, appendsOnly };
 }
 
 /**
@@ -196,7 +195,7 @@ async function goldOf(ctx: Context, history: SilverSeries, indicators: Indicator
 
 /** The symbol's gold and merged silver, staged beside the run (published by finishGold). */
 async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<SymbolGoldResult> {
-  const { history, silverEtag, merged, asStaged, appendsOnly } = await mergedSilver(ctx, symbol, runId);
+  const { history, silverEtag, merged, appendsOnly } = await mergedSilver(ctx, symbol, runId);
   const indicators = await mergedIndicators(ctx, runId);
   const gold = await goldOf(ctx, history, indicators.table);
   const series = gold.series[0]!;
@@ -207,8 +206,7 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
   const body = await goldBody(ctx, symbol, series, appendable);
   await ctx.store.put(ctx.buckets.gold, stagedKey, body.bytes, PARQUET_CONTENT_TYPE);
   let stagedSilverKey: string | null = null;
-  if (asStaged !== undefined) stagedSilverKey = asStaged;
-  else if (merged) {
+  if (merged) {
     stagedSilverKey = keys.stagedSilver(runId, symbol);
     await ctx.store.put(ctx.buckets.silver, stagedSilverKey, silverParquet(history), PARQUET_CONTENT_TYPE);
   }
@@ -335,8 +333,7 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
         body === undefined ? undefined : await readSilverParquet(await collectBytes(body), silverKey);
       for (const key of await ctx.store.list(ctx.buckets.silver, keys.stagedRowsPrefix(runId, r.symbol))) {
         const rows = await ctx.store.get(ctx.buckets.silver, key);
-        if (rows !== undefined)
-          history = mergeSilver(history, await readSilverParquet(await collectBytes(rows), key));
+        if (rows !== undefined) history = mergeSilver(history, readStagedRows(await collectBytes(rows), key));
       }
       if (history === undefined) return;
       const table = await ctx.store.get(ctx.buckets.silver, keys.indicators);

@@ -7,7 +7,7 @@ import { type BronzeScan, scanBronzeMarketFile } from '#shared/data/bronze';
 import { DataRejectedError } from '#shared/data/errors';
 import { isIndicatorFile } from '#shared/data/indicators';
 import { sourceRecord } from '#shared/data/metadata';
-import { indicatorsParquet, PARQUET_CONTENT_TYPE, silverParquet } from '#shared/data/parquet-tables';
+import { indicatorsParquet, PARQUET_CONTENT_TYPE } from '#shared/data/parquet-tables';
 import {
   type AcceptedFile,
   admitMarketFile,
@@ -16,6 +16,7 @@ import {
   type RejectedFile,
 } from '#shared/data/pipeline';
 import { type BlockSpill, OverflowSpill } from '#shared/data/spill';
+import { STAGED_ROWS_CONTENT_TYPE, stagedRowsBytes } from '#shared/data/staged-rows';
 import { utcDay } from '#shared/data/values';
 import { dataRejectedAlert, qualityGateFailedAlert } from '#shared/monitoring/alerts';
 import { raiseAlert } from './alerting.ts';
@@ -228,8 +229,8 @@ async function stageObject(
       await ctx.store.put(
         ctx.buckets.silver,
         keys.stagedRows(runId, symbol, index),
-        silverParquet(admitted!.cleaned(symbol)),
-        PARQUET_CONTENT_TYPE,
+        stagedRowsBytes(admitted!.cleaned(symbol)),
+        STAGED_ROWS_CONTENT_TYPE,
       );
     }
     await recordSource(ctx, runId, index, outcome);

@@ -55,9 +55,12 @@ export const keys = {
    * `staging/` is a layer; a run that fails or dies leaves only this behind (expired by lifecycle).
    */
   staging: (runId: string) => `staging/${encodeURIComponent(runId)}/`,
-  /** One input file's cleaned rows of a symbol (index = the file's position in its run). */
+  /**
+   * One input file's cleaned rows of a symbol (index = the file's position in its run), as typed
+   * arrays (shared/data/staged-rows.ts: scratch of the run, not Parquet).
+   */
   stagedRows: (runId: string, symbol: string, index: number) =>
-    `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/rows-${String(index).padStart(4, '0')}.parquet`,
+    `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/rows-${String(index).padStart(4, '0')}.rows`,
   stagedRowsPrefix: (runId: string, symbol: string) =>
     `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/`,
   /** One risk-indicator file's table (index = the file's position in its run). */
