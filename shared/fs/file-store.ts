@@ -8,9 +8,29 @@
  * process killed mid-write) never leaves half an object. The ETag is the file's inode, size and
  * modification time: every write is a new file, so it changes with every write. A key whose path
  * would leave its bucket's folder ("..", ".", an absolute path, an empty segment) is refused.
+ *
+ * The calls are the file system's synchronous ones (the methods stay async, as the port is): this
+ * store serves one CLI process, whose objects are small files in the page cache, and a synchronous
+ * call costs a fraction of an asynchronous one's hand-offs to libuv's thread pool and back (the
+ * pipeline makes thousands). Only an object larger than STREAM_ABOVE is streamed.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
+import {
+  closeSync,
+  copyFileSync,
+  createReadStream,
+  fstatSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { ObjectStore, StoredObject } from '#shared/ports';
 
@@ -22,8 +42,10 @@ export class UnsafeKeyError extends Error {
 }
 
 const TMP_SUFFIX = '.finml-tmp';
-/** The write buffer: chunks are handed to the file system once this much is waiting. */
-const WRITE_BUFFER = 1 << 20;
+/** Objects up to this size are read whole at once; larger ones (a bronze file) are streamed. */
+const STREAM_ABOVE = 16 << 20;
+/** Strings of an iterable body are written once this many characters are waiting. */
+const WRITE_BATCH = 1 << 20;
 let tmpCounter = 0;
 
 export class FileSystemObjectStore implements ObjectStore {
@@ -49,18 +71,20 @@ export class FileSystemObjectStore implements ObjectStore {
     return join(root, ...segments);
   }
 
-  private async folder(dir: string): Promise<void> {
+  private folder(dir: string): void {
     if (this.folders.has(dir)) return;
-    await mkdir(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true });
     this.folders.add(dir);
   }
 
   async get(bucket: string, key: string, versionId?: string): Promise<AsyncIterable<Uint8Array> | undefined> {
     if (versionId !== undefined) throw new Error('the file-system store keeps no object versions');
     const path = this.path(bucket, key);
-    const s = await stat(path).catch(missing);
+    const s = attempt(() => statSync(path));
     if (s === undefined || !s.isFile()) return undefined;
-    return createReadStream(path, { highWaterMark: 1 << 20 });
+    if (s.size > STREAM_ABOVE) return createReadStream(path, { highWaterMark: 1 << 20 });
+    const bytes = attempt(() => readFileSync(path));
+    return bytes === undefined ? undefined : once(bytes);
   }
 
   /**
@@ -69,18 +93,21 @@ export class FileSystemObjectStore implements ObjectStore {
    */
   async read(bucket: string, key: string, versionId?: string): Promise<StoredObject | undefined> {
     if (versionId !== undefined) throw new Error('the file-system store keeps no object versions');
-    const handle = await open(this.path(bucket, key), 'r').catch(missing);
-    if (handle === undefined) return undefined;
+    const path = this.path(bucket, key);
+    const fd = attempt(() => openSync(path, 'r'));
+    if (fd === undefined) return undefined;
+    let streamed = false;
     try {
-      const s = await handle.stat({ bigint: true });
-      if (!s.isFile()) {
-        await handle.close();
-        return undefined;
+      const s = fstatSync(fd, { bigint: true });
+      if (!s.isFile()) return undefined;
+      const etag = etagOf(s);
+      if (s.size > BigInt(STREAM_ABOVE)) {
+        streamed = true; // the stream closes the descriptor
+        return { body: createReadStream(path, { fd, highWaterMark: 1 << 20 }), etag };
       }
-      return { body: handle.createReadStream({ highWaterMark: 1 << 20 }), etag: etagOf(s) };
-    } catch (error) {
-      await handle.close();
-      throw error;
+      return { body: once(readAll(fd, Number(s.size))), etag };
+    } finally {
+      if (!streamed) closeSync(fd);
     }
   }
 
@@ -91,28 +118,39 @@ export class FileSystemObjectStore implements ObjectStore {
   }
 
   async getText(bucket: string, key: string): Promise<string | undefined> {
-    return readFile(this.path(bucket, key), 'utf8').catch(missing);
+    const path = this.path(bucket, key);
+    return attempt(() => readFileSync(path, 'utf8'));
   }
 
   async put(bucket: string, key: string, body: string | Uint8Array | Iterable<string>): Promise<void> {
     const path = this.path(bucket, key);
-    await this.folder(dirname(path));
+    this.folder(dirname(path));
     const tmp = `${path}.${process.pid}.${++tmpCounter}${TMP_SUFFIX}`;
+    let fd: number | undefined;
     try {
-      const out = createWriteStream(tmp, { highWaterMark: WRITE_BUFFER });
-      const done = new Promise<void>((ok, fail) => {
-        out.once('error', fail);
-        out.once('finish', ok);
-      });
-      const write = (chunk: string | Uint8Array) =>
-        out.write(chunk) ? Promise.resolve() : new Promise<void>((ok) => out.once('drain', ok));
-      if (typeof body === 'string' || body instanceof Uint8Array) await write(body);
-      else for (const chunk of body) await write(chunk);
-      out.end();
-      await done;
-      await rename(tmp, path);
+      fd = openSync(tmp, 'wx', 0o644);
+      if (typeof body === 'string') writeAll(fd, Buffer.from(body, 'utf8'));
+      else if (body instanceof Uint8Array) writeAll(fd, body);
+      else {
+        let batch: string[] = [];
+        let waiting = 0;
+        for (const chunk of body) {
+          batch.push(chunk);
+          waiting += chunk.length;
+          if (waiting >= WRITE_BATCH) {
+            writeAll(fd, Buffer.from(batch.join(''), 'utf8'));
+            batch = [];
+            waiting = 0;
+          }
+        }
+        if (waiting > 0) writeAll(fd, Buffer.from(batch.join(''), 'utf8'));
+      }
+      closeSync(fd);
+      fd = undefined;
+      renameSync(tmp, path);
     } catch (error) {
-      await rm(tmp, { force: true });
+      if (fd !== undefined) closeSync(fd);
+      rmSync(tmp, { force: true });
       throw error;
     }
   }
@@ -122,25 +160,30 @@ export class FileSystemObjectStore implements ObjectStore {
     to: { bucket: string; key: string },
   ): Promise<void> {
     if (from.versionId !== undefined) throw new Error('the file-system store keeps no object versions');
+    const source = this.path(from.bucket, from.key);
     const target = this.path(to.bucket, to.key);
-    await this.folder(dirname(target));
+    this.folder(dirname(target));
     const tmp = `${target}.${process.pid}.${++tmpCounter}${TMP_SUFFIX}`;
     try {
       // Objects are immutable files (every put writes a new one and renames it into place), so a
       // copy can share the source's bytes: a hard link, and a byte copy only across file systems.
-      await link(this.path(from.bucket, from.key), tmp).catch(async (error: NodeJS.ErrnoException) => {
-        if (error.code !== 'EXDEV' && error.code !== 'EPERM') throw error;
-        await copyFile(this.path(from.bucket, from.key), tmp);
-      });
-      await rename(tmp, target);
+      try {
+        linkSync(source, tmp);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code !== 'EXDEV' && code !== 'EPERM') throw error;
+        copyFileSync(source, tmp);
+      }
+      renameSync(tmp, target);
     } catch (error) {
-      await rm(tmp, { force: true });
+      rmSync(tmp, { force: true });
       throw error;
     }
   }
 
   async head(bucket: string, key: string): Promise<{ etag: string } | undefined> {
-    const s = await stat(this.path(bucket, key), { bigint: true }).catch(missing);
+    const path = this.path(bucket, key);
+    const s = attempt(() => statSync(path, { bigint: true }));
     if (s === undefined || !s.isFile()) return undefined;
     return { etag: etagOf(s) };
   }
@@ -148,11 +191,11 @@ export class FileSystemObjectStore implements ObjectStore {
   /** Deletes the file, and the folders it leaves empty (S3 has no folders: an empty prefix is gone). */
   async delete(bucket: string, key: string): Promise<void> {
     const path = this.path(bucket, key);
-    await rm(path, { force: true });
+    rmSync(path, { force: true });
     const root = this.roots.get(bucket)!;
     for (let dir = dirname(path); dir.startsWith(root + sep) && dir !== root; dir = dirname(dir)) {
       try {
-        await rmdir(dir);
+        rmdirSync(dir);
         this.folders.delete(dir);
       } catch {
         break; // not empty (or gone already): the folders above are not empty either
@@ -176,7 +219,7 @@ export class FileSystemObjectStore implements ObjectStore {
     // Walk only the folder the prefix names; keys use "/" whatever the platform.
     const folder = prefix.includes('/') ? prefix.slice(0, prefix.lastIndexOf('/')) : '';
     const start = folder === '' ? root : this.path(bucket, folder);
-    const entries = await readdir(start, { recursive: true, withFileTypes: true }).catch(missing);
+    const entries = attempt(() => readdirSync(start, { recursive: true, withFileTypes: true }));
     const keys: string[] = [];
     for (const e of entries ?? []) {
       if (!e.isFile() || e.name.endsWith(TMP_SUFFIX)) continue;
@@ -192,8 +235,34 @@ function etagOf(s: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
   return `${s.ino.toString(16)}-${s.size.toString(16)}-${s.mtimeNs.toString(16)}`;
 }
 
-/** undefined for a missing file; any other error is rethrown. */
-function missing(error: NodeJS.ErrnoException): undefined {
-  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') return undefined;
-  throw error;
+/** What `call` returns, or undefined for a missing file; any other error is thrown. */
+function attempt<T>(call: () => T): T | undefined {
+  try {
+    return call();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw error;
+  }
+}
+
+/** A body of one chunk. */
+async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
+  yield bytes;
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+/** The `size` bytes of an open file (fewer if it is shorter). */
+function readAll(fd: number, size: number): Uint8Array {
+  const out = Buffer.allocUnsafeSlow(size); // its own ArrayBuffer (not a view on the shared pool)
+  let done = 0;
+  while (done < size) {
+    const n = readSync(fd, out, done, size - done, done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done === size ? out : out.subarray(0, done);
 }
