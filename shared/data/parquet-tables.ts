@@ -16,12 +16,13 @@
  * written as its IEEE 754 bits (−0, subnormals and ±Infinity included) and read back unchanged; a
  * REQUIRED double column never holds NaN (the writer refuses one: it would be a bug upstream).
  */
-import type { DecodedArray, FileMetaData, SchemaElement } from 'hyparquet';
+import type { FileMetaData, SchemaElement } from 'hyparquet';
 import { parquetMetadata, parquetRead } from 'hyparquet';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { DataRejectedError } from './errors.ts';
 import type { GoldSeries } from './gold.ts';
 import type { IndicatorTable } from './indicators.ts';
+import { type Column, type RowGroupWriter, schemaElement, writeRowGroups } from './parquet-encoder.ts';
 import { FLAGS, type FlagName, type SilverSeries, VALUE_FIELDS } from './series.ts';
 import {
   flagNames,
@@ -49,55 +50,23 @@ const CREATED_BY = 'finml (hyparquet-writer 0.17.0)';
 
 // ---------------------------------------------------------------------------------------------
 // Writing
-
-interface Column {
-  element: SchemaElement;
-  data: DecodedArray;
-  /** Min/max statistics in the footer (only the date's: what a query on a date range prunes on). */
-  statistics: boolean;
-  /**
-   * PLAIN for doubles: the writer's dictionary keys values with SameValueZero, so −0 and 0 would
-   * share one entry (and NaN payloads one); plain keeps each value's bits. PLAIN for the dates too
-   * (one per row), a dictionary for strings and states (a few distinct values): chosen here, so
-   * the writer does not sample each column to decide.
-   */
-  encoding?: 'PLAIN' | 'RLE_DICTIONARY';
-  /**
-   * UNCOMPRESSED for doubles: Snappy saves 6.5 % of a gold file's bytes, nearly all of it from the
-   * other columns, and costs 0.57 CPU-s per million gold rows on the doubles alone (decision 11);
-   * every other column is Snappy-compressed.
-   */
-  codec?: 'UNCOMPRESSED';
-}
+//
+// Encodings and codecs (parquet-encoder.ts Column): doubles PLAIN — the writer's dictionary keys
+// values with SameValueZero, so −0 and 0 would share one entry (and NaN payloads one); plain keeps
+// each value's bits — and UNCOMPRESSED: Snappy saves 6.5 % of a gold file's bytes, nearly all of it
+// from the other columns, and cost 0.57 CPU-s per million gold rows on the doubles alone (decision
+// 11). The dates PLAIN (one per row); strings and states in a dictionary (a few distinct values);
+// every column but the doubles Snappy-compressed.
 
 /** The date column: the one with min/max statistics (what a query on a date range prunes on). */
-const dateColumn = (day: Int32Array): Column => ({
-  element: { name: 'date', type: 'INT32', converted_type: 'DATE', repetition_type: 'REQUIRED' },
-  data: day,
-  statistics: true,
-  encoding: 'PLAIN',
-});
+const dateColumn = (day: Int32Array): Column => ({ kind: 'date', name: 'date', values: day });
 
 /** A string column holding one value on every row (dictionary-encoded: one entry, a run of zeros). */
 const constantString = (name: string, value: string, length: number): Column => ({
-  element: { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-  data: new Array<string>(length).fill(value),
-  statistics: false,
-  encoding: 'RLE_DICTIONARY',
-});
-
-const stringColumn = (name: string, data: string[]): Column => ({
-  element: { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' },
-  data,
-  statistics: false,
-  encoding: 'RLE_DICTIONARY',
-});
-
-const intColumn = (name: string, data: Int32Array | Uint8Array): Column => ({
-  element: { name, type: 'INT32', repetition_type: 'REQUIRED' },
-  data: data instanceof Int32Array ? data : Int32Array.from(data),
-  statistics: false,
-  encoding: 'RLE_DICTIONARY',
+  kind: 'string',
+  name,
+  codes: new Uint8Array(length),
+  text: () => value,
 });
 
 /** A DOUBLE column no value of which may be missing: its bits are written as they are. */
@@ -105,91 +74,64 @@ function requiredDouble(name: string, values: Float64Array): Column {
   for (let i = 0; i < values.length; i++) {
     if (Number.isNaN(values[i]!)) throw new Error(`column ${name}: NaN on row ${i + 1} of a required column`);
   }
-  return {
-    element: { name, type: 'DOUBLE', repetition_type: 'REQUIRED' },
-    data: values,
-    statistics: false,
-    encoding: 'PLAIN',
-    codec: 'UNCOMPRESSED',
-  };
+  return { kind: 'double', name, values, optional: false };
 }
 
 /** A DOUBLE column where NaN (FINML's missing value) is written as null. */
-function optionalDouble(name: string, values: Float64Array): Column {
-  let data: DecodedArray = values;
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isNaN(values[i]!)) {
-      data = Array.from(values, (v) => (Number.isNaN(v) ? null : v));
-      break;
-    }
-  }
-  return {
-    element: { name, type: 'DOUBLE', repetition_type: 'OPTIONAL' },
-    data,
-    statistics: false,
-    encoding: 'PLAIN',
-    codec: 'UNCOMPRESSED',
-  };
-}
+const optionalDouble = (name: string, values: Float64Array): Column => ({
+  kind: 'double',
+  name,
+  values,
+  optional: true,
+});
 
 function schemaOf(columns: readonly Column[]): SchemaElement[] {
-  return [{ name: 'schema', num_children: columns.length }, ...columns.map((c) => c.element)];
-}
-
-function writeRows(pw: ParquetWriter, columns: readonly Column[]): void {
-  if ((columns[0]?.data.length ?? 0) === 0) return;
-  pw.write({
-    columnData: columns.map((c) => ({
-      name: c.element.name,
-      data: c.data,
-      statistics: c.statistics,
-      ...(c.encoding ? { encoding: c.encoding } : {}),
-      ...(c.codec ? { codec: c.codec } : {}),
-    })),
-    rowGroupSize: ROW_GROUP_ROWS,
-    // One page per column chunk (≤ ROW_GROUP_ROWS values): no per-value page-size estimate.
-    pageSize: 0,
-  });
+  return [{ name: 'schema', num_children: columns.length }, ...columns.map(schemaElement)];
 }
 
 /** Bytes a file of these columns will take, about (so the writer's buffer seldom has to grow). */
 function sizeEstimate(columns: readonly Column[]): number {
-  const rows = columns[0]?.data.length ?? 0;
+  let rows = 0;
   let perRow = 0;
-  for (const c of columns) perRow += c.element.type === 'DOUBLE' ? 8 : c.element.name === 'date' ? 4 : 1;
+  for (const c of columns) {
+    rows = c.kind === 'string' ? c.codes.length : c.values.length;
+    perRow += c.kind === 'double' ? 8 : c.kind === 'date' ? 4 : 1;
+  }
   return rows * perRow + 4096 * (columns.length + 1);
 }
 
-function encode(columns: readonly Column[]): Uint8Array {
+function encode(columns: readonly Column[], rowGroups: RowGroupWriter): Uint8Array {
   const writer = new ByteWriter(sizeEstimate(columns));
   const pw = new ParquetWriter({ writer, schema: schemaOf(columns), codec: 'SNAPPY', createdBy: CREATED_BY });
-  writeRows(pw, columns);
+  rowGroups(pw, columns, ROW_GROUP_ROWS);
   pw.finish();
   return writer.getBytes();
 }
 
-/** A silver partition as one Parquet file (columns: tables.ts SILVER_COLUMNS). */
-export function silverParquet(s: SilverSeries): Uint8Array {
+/**
+ * A silver partition as one Parquet file (columns: tables.ts SILVER_COLUMNS). `rowGroups`: FINML's
+ * encoder; the tests pass hyparquet-writer's (parquet-encoder.ts) to compare the bytes.
+ */
+export function silverParquet(s: SilverSeries, rowGroups: RowGroupWriter = writeRowGroups): Uint8Array {
   const flagCells = new Map<number, string>();
-  const flags = Array.from(s.flags, (mask) => {
+  const flags = (mask: number) => {
     let cell = flagCells.get(mask);
     if (cell === undefined) {
       cell = flagNames(mask).join('|');
       flagCells.set(mask, cell);
     }
     return cell;
-  });
-  return encode([
-    dateColumn(s.day),
-    constantString('symbol', s.symbol, s.length),
-    ...VALUE_FIELDS.map((f) => (f === 'close' ? requiredDouble(f, s[f]) : optionalDouble(f, s[f]))),
-    {
-      element: { name: 'close_filled', type: 'BOOLEAN', repetition_type: 'REQUIRED' },
-      data: Array.from(s.filled, (v) => v === 1),
-      statistics: false,
-    },
-    stringColumn('flags', flags),
-  ]);
+  };
+  return encode(
+    [
+      dateColumn(s.day),
+      constantString('symbol', s.symbol, s.length),
+      ...VALUE_FIELDS.map((f) => (f === 'close' ? requiredDouble(f, s[f]) : optionalDouble(f, s[f]))),
+      { kind: 'boolean', name: 'close_filled', values: s.filled },
+      { kind: 'string', name: 'flags', codes: s.flags, text: flags },
+    ],
+    rowGroups,
+  );
 }
 
 function goldColumnsOf(s: GoldSeries, labels: readonly string[], from: number, to: number): Column[] {
@@ -210,15 +152,9 @@ function goldColumnsOf(s: GoldSeries, labels: readonly string[], from: number, t
   for (const name of columns) {
     if (name === 'date') out.push(dateColumn(cut(s.day)));
     else if (name === 'symbol') out.push(constantString('symbol', s.symbol, to - from));
-    else if (name === 'regime')
-      out.push(
-        stringColumn(
-          'regime',
-          Array.from(states, (k) => labels[k]!),
-        ),
-      );
-    else if (name === 'markov_state') out.push(intColumn(name, states));
-    else if (name === 'regime_age') out.push(intColumn(name, cut(s.regime_age)));
+    else if (name === 'regime') out.push({ kind: 'string', name, codes: states, text: (k) => labels[k]! });
+    else if (name === 'markov_state') out.push({ kind: 'int', name, values: states });
+    else if (name === 'regime_age') out.push({ kind: 'int', name, values: cut(s.regime_age) });
     else out.push(requiredDouble(name, cut(byName[name]!)));
   }
   for (const [name, values] of Object.entries(s.indicators ?? {}))
@@ -227,8 +163,12 @@ function goldColumnsOf(s: GoldSeries, labels: readonly string[], from: number, t
 }
 
 /** A symbol's gold as one Parquet file (columns: tables.ts goldColumns, then the indicators). */
-export function goldParquet(s: GoldSeries, labels: readonly string[]): Uint8Array {
-  return encode(goldColumnsOf(s, labels, 0, s.length));
+export function goldParquet(
+  s: GoldSeries,
+  labels: readonly string[],
+  rowGroups: RowGroupWriter = writeRowGroups,
+): Uint8Array {
+  return encode(goldColumnsOf(s, labels, 0, s.length), rowGroups);
 }
 
 /**
@@ -243,6 +183,7 @@ export function appendGoldParquet(
   s: GoldSeries,
   labels: readonly string[],
   from: number,
+  rowGroups: RowGroupWriter = writeRowGroups,
 ): Uint8Array | undefined {
   const metadata = metadataOf(published);
   if (metadata === undefined) return undefined;
@@ -259,7 +200,7 @@ export function appendGoldParquet(
   writer.appendBytes(published.subarray(4, dataEnd)); // after the leading "PAR1" the constructor wrote
   pw.row_groups.push(...metadata.row_groups);
   pw.num_rows = metadata.num_rows;
-  writeRows(pw, columns);
+  rowGroups(pw, columns, ROW_GROUP_ROWS);
   pw.finish();
   return writer.getBytes();
 }
@@ -278,8 +219,11 @@ function sameSchema(a: readonly SchemaElement[], b: readonly SchemaElement[]): b
 }
 
 /** The risk-indicator table as one Parquet file: `date`, then one OPTIONAL DOUBLE per indicator. */
-export function indicatorsParquet(t: IndicatorTable): Uint8Array {
-  return encode([dateColumn(t.day), ...t.columns.map((name, k) => optionalDouble(name, t.values[k]!))]);
+export function indicatorsParquet(t: IndicatorTable, rowGroups: RowGroupWriter = writeRowGroups): Uint8Array {
+  return encode(
+    [dateColumn(t.day), ...t.columns.map((name, k) => optionalDouble(name, t.values[k]!))],
+    rowGroups,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
