@@ -2,8 +2,9 @@
  * Streaming CSV reading (RFC 4180 quoting, `,` separator, LF or CRLF, optional UTF-8 BOM) and
  * safe CSV writing. Memory is bounded by one chunk plus one record, never by the file size.
  */
+import { Buffer, isAscii } from 'node:buffer';
 import { DataRejectedError } from './errors.ts';
-import { parseDecimalIn } from './values.ts';
+import { parseDecimalBytes, parseDecimalIn } from './values.ts';
 
 /** One CSV record and the physical line (1-based) it starts on. */
 export interface CsvRecord {
@@ -55,34 +56,71 @@ export async function* readCsvRecords(
 /**
  * Decodes a byte stream as strict UTF-8 (a leading BOM is dropped), keeping what it needs to name
  * the line of an invalid byte: the newlines decoded so far and the last bytes of the previous chunk.
+ *
+ * With `asciiFastPath`, a chunk of ASCII bytes that starts on a character boundary (the stream's
+ * start, or after a chunk that ended on one) is copied into a one-byte string without the UTF-8
+ * decoder: ASCII decodes to itself, and such a chunk leaves nothing pending in the decoder, so the
+ * text, the errors and their lines are those of the decoder alone. The decoder then keeps the
+ * byte-order mark and the first decoded character drops it, as the Encoding standard's decoder
+ * does (it would otherwise take a later chunk's U+FEFF for the start of the stream).
  */
 class StrictUtf8Decoder {
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true });
+  private readonly decoder: TextDecoder;
   private linesBefore = 0; // newlines in the bytes already decoded
   private carry: Uint8Array = new Uint8Array(0); // the last bytes of the previous chunk
+  /** The fast path: nothing decoded yet may be pending, and no character has come out yet. */
+  private readonly fast: boolean;
+  private boundary = true; // the bytes so far end on a character boundary (fast path only)
+  private bomSeen = false; // a character has been decoded (fast path only)
+  /** The last chunk when its text is its bytes (the fast path took it), else undefined. */
+  asciiBytes: Uint8Array | undefined;
 
-  constructor(private readonly file: string) {}
+  constructor(
+    private readonly file: string,
+    asciiFastPath = false,
+  ) {
+    this.fast = asciiFastPath;
+    this.decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: asciiFastPath });
+  }
 
   /** The text of one more chunk (a character split across chunks comes out with the next one). */
   decode(chunk: Uint8Array): string {
     let text: string;
-    try {
-      text = this.decoder.decode(chunk, { stream: true });
-    } catch (cause) {
-      throw invalidUtf8(this.file, this.linesBefore, this.carry, chunk, cause);
+    this.asciiBytes = undefined;
+    if (this.fast && this.boundary && isAscii(chunk)) {
+      text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+      this.asciiBytes = chunk;
+    } else {
+      try {
+        text = this.decoder.decode(chunk, { stream: true });
+      } catch (cause) {
+        throw invalidUtf8(this.file, this.linesBefore, this.carry, chunk, cause);
+      }
+      // A chunk of ASCII bytes that decoded leaves nothing pending (else the decoder would have thrown).
+      if (this.fast) this.boundary = isAscii(chunk);
     }
     this.carry = chunk.subarray(Math.max(0, chunk.length - 3));
     this.linesBefore += countNewlines(text);
-    return text;
+    return this.fast ? this.dropBom(text) : text;
   }
 
   /** The end of the stream: throws if it stops inside a character. */
   end(): string {
+    let text: string;
+    this.asciiBytes = undefined;
     try {
-      return this.decoder.decode();
+      text = this.decoder.decode();
     } catch (cause) {
       throw invalidUtf8(this.file, this.linesBefore, this.carry, new Uint8Array(0), cause);
     }
+    return this.fast ? this.dropBom(text) : text;
+  }
+
+  /** The text without the stream's first character when that is a byte-order mark. */
+  private dropBom(text: string): string {
+    if (this.bomSeen || text.length === 0) return text;
+    this.bomSeen = true;
+    return text.charCodeAt(0) === BOM ? text.slice(1) : text;
   }
 }
 
@@ -226,6 +264,8 @@ export class CsvRow {
   /** The number of cells. */
   count = 0;
   private text = '';
+  /** The text's characters as bytes at the same positions (an ASCII chunk), else undefined. */
+  private bytes: Uint8Array | undefined;
   private starts: Int32Array = new Int32Array(0);
   private ends: Int32Array = new Int32Array(0);
   private first = 0;
@@ -253,19 +293,39 @@ export class CsvRow {
     const start = this.starts[this.first + i]!;
     const n = this.ends[this.first + i]! - start;
     if (n !== s.length) return false;
-    for (let k = 0; k < n; k++) if (this.text.charCodeAt(start + k) !== s.charCodeAt(k)) return false;
+    const bytes = this.bytes;
+    if (bytes !== undefined) {
+      for (let k = 0; k < n; k++) if (bytes[start + k] !== s.charCodeAt(k)) return false;
+    } else {
+      for (let k = 0; k < n; k++) if (this.text.charCodeAt(start + k) !== s.charCodeAt(k)) return false;
+    }
     return true;
   }
 
   /** parseDecimal of cell i (undefined when empty or absent), without making a string of the cell. */
   decimal(i: number): number | undefined {
     if (i >= this.count) return undefined;
-    return parseDecimalIn(this.text, this.starts[this.first + i]!, this.ends[this.first + i]!);
+    const from = this.starts[this.first + i]!;
+    const to = this.ends[this.first + i]!;
+    return this.bytes !== undefined
+      ? parseDecimalBytes(this.bytes, this.text, from, to)
+      : parseDecimalIn(this.text, from, to);
   }
 
-  /** (For readCsvRows.) Points the view at cells first … first + count − 1 of `cells`, bounds in `text`. */
-  point(text: string, cells: CellBounds, first: number, count: number, line: number): void {
+  /**
+   * (For readCsvRows.) Points the view at cells first … first + count − 1 of `cells`, bounds in
+   * `text`; `bytes`, when given, holds the same characters at the same positions.
+   */
+  point(
+    text: string,
+    bytes: Uint8Array | undefined,
+    cells: CellBounds,
+    first: number,
+    count: number,
+    line: number,
+  ): void {
     this.text = text;
+    this.bytes = bytes;
     this.starts = cells.starts;
     this.ends = cells.ends;
     this.first = first;
@@ -287,11 +347,11 @@ export async function readCsvRows(
   onRow: (row: CsvRow) => void,
 ): Promise<void> {
   const maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
-  const decoder = new StrictUtf8Decoder(options.file);
+  const decoder = new StrictUtf8Decoder(options.file, true);
   const scanner = new CsvScanner(maxRecordLength);
   const row = new CsvRow();
   for await (const chunk of chunks) {
-    scanner.push(decoder.decode(chunk), false);
+    scanner.push(decoder.decode(chunk), false, decoder.asciiBytes);
     if (scanner.pendingLength > maxRecordLength)
       throw tooLong(options.file, scanner.pendingLine, maxRecordLength);
     if (scanner.tooLongLine !== undefined) throw tooLong(options.file, scanner.tooLongLine, maxRecordLength);
@@ -320,6 +380,8 @@ class CsvScanner {
   private atStart = true;
   // The records of the last push.
   private text = '';
+  /** The text's characters as bytes at the same positions, when the pushed text was made so. */
+  private bytes: Uint8Array | undefined;
   private records = 0;
   private recordLine: Int32Array = new Int32Array(1024);
   /** Record k's cells are firstCell[k] … firstCell[k + 1] − 1. */
@@ -345,8 +407,12 @@ class CsvScanner {
     return this.line;
   }
 
-  /** Scans every complete record of pending + text; with `final`, the rest too. */
-  push(text: string, final: boolean): void {
+  /**
+   * Scans every complete record of pending + text; with `final`, the rest too. `bytes`, when given,
+   * are the text's characters as bytes (an ASCII chunk): the records scanned in the text itself
+   * read their cells from them.
+   */
+  push(text: string, final: boolean, bytes?: Uint8Array): void {
     this.clear();
     let s = text;
     let pos: number;
@@ -362,6 +428,7 @@ class CsvScanner {
     const n = s.length;
     if (n > 0) this.atStart = false;
     this.text = s;
+    this.bytes = s === text ? bytes : undefined;
     let line = this.line;
     while (pos < n) {
       const mark = this.cellCount;
@@ -394,9 +461,13 @@ class CsvScanner {
     let own = 0;
     for (let k = 0; k < this.records; k++) {
       let text = this.text;
-      if (own < this.ownRecords.length && this.ownRecords[own] === k) text = this.ownTexts[own++]!;
+      let bytes = this.bytes;
+      if (own < this.ownRecords.length && this.ownRecords[own] === k) {
+        text = this.ownTexts[own++]!;
+        bytes = undefined;
+      }
       const first = this.firstCell[k]!;
-      row.point(text, this.cells, first, this.firstCell[k + 1]! - first, this.recordLine[k]!);
+      row.point(text, bytes, this.cells, first, this.firstCell[k + 1]! - first, this.recordLine[k]!);
       onRow(row);
     }
     this.records = 0;
