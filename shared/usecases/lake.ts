@@ -60,18 +60,23 @@ export const keys = {
    * arrays (shared/data/staged-rows.ts: scratch of the run, not Parquet).
    */
   stagedRows: (runId: string, symbol: string, index: number) =>
-    `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/rows-${String(index).padStart(4, '0')}.rows`,
+    `${keys.stagedRowsPrefix(runId, symbol)}${String(index).padStart(4, '0')}.rows`,
+  /**
+   * Staging is flat: one folder per run and kind, no folder per symbol (on a disk a folder is two
+   * more inode operations per symbol). "@" ends the symbol: encodeURIComponent escapes it, so one
+   * symbol's prefix is never the start of another's.
+   */
   stagedRowsPrefix: (runId: string, symbol: string) =>
-    `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/`,
+    `staging/${encodeURIComponent(runId)}/market/${part(symbol)}@`,
   /** One risk-indicator file's table (index = the file's position in its run). */
   stagedIndicators: (runId: string, index: number) =>
     `staging/${encodeURIComponent(runId)}/indicators/table-${String(index).padStart(4, '0')}.parquet`,
   stagedIndicatorsPrefix: (runId: string) => `staging/${encodeURIComponent(runId)}/indicators/`,
   /** A symbol's merged silver and its gold, staged by the gold step. */
   stagedSilver: (runId: string, symbol: string) =>
-    `staging/${encodeURIComponent(runId)}/merged/market/symbol=${part(symbol)}/part-0000.parquet`,
+    `staging/${encodeURIComponent(runId)}/merged/market/${part(symbol)}@part-0000.parquet`,
   stagedGold: (runId: string, symbol: string) =>
-    `staging/${encodeURIComponent(runId)}/merged/features/symbol=${part(symbol)}/part-0000.parquet`,
+    `staging/${encodeURIComponent(runId)}/merged/features/${part(symbol)}@part-0000.parquet`,
   model: (version: string) => `models/${version}/model.json`,
   /** A model's lineage manifest (shared/model/lineage.ts), beside its artifact. */
   lineage: (version: string) => `models/${version}/lineage.json`,
