@@ -110,7 +110,7 @@ async function measureVariant(
       const label = `${c.name}/${variant.name}${options.repeat > 1 ? ` run ${run}/${options.repeat}` : ''}`;
       const outcome = await runInChild(program, params, {
         timeoutSeconds: c.timeoutSeconds ?? 900,
-        nodeOptions: options.nodeOptions,
+        nodeOptions: [...(c.nodeOptions ?? []), ...options.nodeOptions],
         ...(options.profile
           ? {
               cpuProfile: {

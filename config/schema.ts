@@ -179,6 +179,7 @@ export const platformConfigSchema = z.strictObject({
     taskTimeoutMarginSeconds: positiveInt,
     mapMaxConcurrency: positiveInt,
     symbolConcurrency: positiveInt,
+    inProcessGoldConcurrency: positiveInt,
     timeoutMinutes: positiveInt,
     symbolLease: z.strictObject({ ttlSeconds: positiveInt, waitSeconds: positiveInt }),
   }),

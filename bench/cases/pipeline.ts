@@ -4,6 +4,7 @@
  * same use cases as the deployed pipeline. Sizes keep 200 symbols and vary the days, so only the row
  * count changes between variants: time should grow linearly and memory stay flat.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { generatedBronzeFile } from '../lib/inputs.ts';
 import { defineCase } from '../lib/types.ts';
@@ -15,10 +16,22 @@ export type PipelineParams = { file: string; rows: number; runDay: number; confi
 // Set by issue 8 for the in-memory data pipeline without CSV output; kept as the bar for the command.
 const source = 'issue 8';
 
+/**
+ * The Node flags `finml` runs with: those on its entry's `#!/usr/bin/env -S node …` line, which
+ * `npx finml` (and any run of the bin) gets — so the child measures the process the user starts.
+ */
+export function finmlNodeFlags(): string[] {
+  const shebang = readFileSync(new URL('../../bin/finml.mjs', import.meta.url), 'utf8').split('\n', 1)[0]!;
+  const m = /^#!\/usr\/bin\/env(?: -S)? node((?: --?[\w-]+(?:=\S+)?)*)$/.exec(shebang);
+  if (!m) throw new Error(`bin/finml.mjs: unexpected first line ${JSON.stringify(shebang)}`);
+  return m[1]!.split(' ').filter(Boolean);
+}
+
 export const pipelineCase = defineCase<PipelineVariant, PipelineParams>({
   name: 'pipeline',
   title: 'finml pipeline bronze → silver + gold partitions (whole command, one file, 200 symbols)',
   measureModule: new URL('./pipeline.measure.ts', import.meta.url),
+  nodeOptions: finmlNodeFlags(),
   variants: [
     { name: '100k', quick: true, params: { symbols: 200, days: 500, seed: 1 } },
     { name: '1M', quick: false, params: { symbols: 200, days: 5000, seed: 1 } },

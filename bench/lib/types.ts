@@ -63,6 +63,8 @@ export interface BenchCase<V extends JsonObject = JsonObject, P extends JsonObje
   figures: FigureSpec[];
   /** Kill the child after this many seconds (default 900). */
   timeoutSeconds?: number;
+  /** Node flags of the case's children (before `--node-options`), e.g. those the command's user gets. */
+  nodeOptions?: readonly string[];
 }
 
 /** Erases a case's parameter types so cases of different shapes fit in one list. */

@@ -57,7 +57,7 @@ export function stagedRowsBytes(s: SilverSeries): Uint8Array {
   view.setUint32(MAGIC.length + 4, header.length, true);
   out.set(header, MAGIC.length + 8);
   let at = start;
-  for (const [name, type] of STAGED_COLUMNS) {
+  for (const [name] of STAGED_COLUMNS) {
     const column = s[name] as Int32Array | Float64Array | Uint8Array;
     if (column.length !== s.length)
       throw new Error(`column ${name} holds ${column.length} values, not ${s.length}`);
@@ -99,18 +99,39 @@ export function readStagedRows(bytes: Uint8Array, key: string): SilverSeries {
     const end = at + n * WIDTH[type];
     if (end > bytes.length)
       throw new StagedRowsError(key, `ends inside column ${name} (${bytes.length} bytes for ${n} rows)`);
-    // A copy: the columns outlive the object's bytes, and each gets an aligned buffer of its own
-    // (new Uint8Array(view) copies; a Node Buffer's slice() would not).
-    const copy = new Uint8Array(bytes.subarray(at, end)).buffer;
-    columns[name] =
-      type === 'int32'
-        ? new Int32Array(copy)
-        : type === 'float64'
-          ? new Float64Array(copy)
-          : new Uint8Array(copy);
+    columns[name] = columnOf(bytes, at, n, type);
     at = align8(end);
   }
   return { symbol: header.symbol, length: n, ...columns } as unknown as SilverSeries;
+}
+
+/**
+ * One column's values: a view of the object's bytes where they sit on the type's alignment (every
+ * column starts on a multiple of 8 from the object's start, so whenever the bytes start on one — a
+ * file or response read into a buffer of its own), else a copy into an aligned buffer (a Node
+ * Buffer's slice() would not copy). A view keeps the object's bytes alive as long as the column.
+ */
+function columnOf(
+  bytes: Uint8Array,
+  at: number,
+  n: number,
+  type: ColumnType,
+): Int32Array | Float64Array | Uint8Array {
+  const offset = bytes.byteOffset + at;
+  if (offset % WIDTH[type] === 0) {
+    const buffer = bytes.buffer as ArrayBuffer;
+    return type === 'int32'
+      ? new Int32Array(buffer, offset, n)
+      : type === 'float64'
+        ? new Float64Array(buffer, offset, n)
+        : new Uint8Array(buffer, offset, n);
+  }
+  const copy = new Uint8Array(bytes.subarray(at, at + n * WIDTH[type])).buffer;
+  return type === 'int32'
+    ? new Int32Array(copy)
+    : type === 'float64'
+      ? new Float64Array(copy)
+      : new Uint8Array(copy);
 }
 
 function align8(n: number): number {

@@ -50,7 +50,7 @@ export async function runFiles(
   }
   if (!files.some((f) => f.status === 'accepted'))
     return { runId, files, sources: await runSources(ctx, runId) };
-  await mapLimit([...touched].sort(), ctx.config.platform.pipeline.symbolConcurrency, (symbol) =>
+  await mapLimit([...touched].sort(), ctx.config.platform.pipeline.inProcessGoldConcurrency, (symbol) =>
     buildSymbolGold(ctx, symbol, runId),
   );
   const accepted = files.filter((f) => f.status === 'accepted').map((f) => f.file);

@@ -2,7 +2,9 @@
  * The pure helpers of the training, hmm, predict and coldstart cases, and the coldstart case's
  * guards against drifting from how the stack builds and configures the Lambda functions.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Metafile } from 'esbuild';
 import { describe, expect, test } from 'vitest';
 import { ENV } from '#composition/env';
@@ -17,6 +19,7 @@ import {
 } from '../../../bench/cases/coldstart-bundle.ts';
 import { scaledLogReturns } from '../../../bench/cases/hmm.measure.ts';
 import { CASES } from '../../../bench/cases/index.ts';
+import { pipelineCase } from '../../../bench/cases/pipeline.ts';
 import { MemoryPredictionLog } from '../../../bench/cases/predict-ports.ts';
 import type { PredictionLogEntry } from '../../../shared/ports.ts';
 
@@ -181,5 +184,25 @@ describe('CASES', () => {
         c.name,
       ).toBe(true);
     }
+  });
+});
+
+describe('pipeline case', () => {
+  const bin = fileURLToPath(new URL('../../../bin/finml.mjs', import.meta.url));
+
+  test("runs its children with the Node flags of finml's own entry line", () => {
+    const first = readFileSync(bin, 'utf8').split('\n', 1)[0]!;
+    expect(first.startsWith('#!/usr/bin/env -S node ')).toBe(true);
+    const flags = first.slice('#!/usr/bin/env -S node '.length).split(' ');
+    expect(flags.length).toBeGreaterThan(0);
+    expect(pipelineCase.nodeOptions).toEqual(flags);
+  });
+
+  test('the entry runs as an executable, with those flags (env -S)', () => {
+    const out = execFileSync(bin, ['--help'], {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_OPTIONS: '' },
+    });
+    expect(out).toMatch(/^  pipeline +bronze CSVs/m);
   });
 });

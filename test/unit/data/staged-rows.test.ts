@@ -43,7 +43,8 @@ describe('staged rows', () => {
         // A NaN with a payload of its own: the bytes are copied, not the numbers.
         if (s.length > 0) new BigUint64Array(s.open.buffer)[0] = 0x7ff8_0000_dead_beefn;
         const bytes = stagedRowsBytes(s);
-        for (const input of [bytes, Buffer.from(bytes)]) {
+        // Aligned bytes are read as views, bytes at an odd or a 4-byte offset as copies.
+        for (const input of [bytes, Buffer.from(bytes), shifted(bytes, 3), shifted(bytes, 4)]) {
           const back = readStagedRows(input, 'k');
           expect(back.symbol).toBe(s.symbol);
           expect(back.length).toBe(s.length);
@@ -59,6 +60,19 @@ describe('staged rows', () => {
       }),
       { numRuns: 150 },
     );
+  });
+
+  test('reads the columns of aligned bytes in place, and copies those of unaligned bytes', () => {
+    const bytes = stagedRowsBytes(one);
+    const inPlace = readStagedRows(bytes, 'k');
+    expect(inPlace.close.buffer).toBe(bytes.buffer);
+    expect(inPlace.day.buffer).toBe(bytes.buffer);
+    const odd = shifted(bytes, 5);
+    const copied = readStagedRows(odd, 'k');
+    expect(copied.close.buffer).not.toBe(odd.buffer);
+    expect(copied.close.byteOffset % 8).toBe(0);
+    expect(Array.from(copied.close)).toEqual([1, 2]);
+    expect(Array.from(copied.flags)).toEqual([0, 3]);
   });
 
   const one: SilverSeries = {
@@ -94,3 +108,10 @@ describe('staged rows', () => {
     );
   });
 });
+
+/** The bytes at `offset` into a buffer of their own (an unaligned view for offsets not a multiple of 8). */
+function shifted(bytes: Uint8Array, offset: number): Uint8Array {
+  const out = new Uint8Array(bytes.length + offset);
+  out.set(bytes, offset);
+  return out.subarray(offset);
+}
