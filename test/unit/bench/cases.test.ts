@@ -203,6 +203,6 @@ describe('pipeline case', () => {
       encoding: 'utf8',
       env: { ...process.env, NODE_OPTIONS: '' },
     });
-    expect(out).toMatch(/^  pipeline +bronze CSVs/m);
+    expect(out).toMatch(/^ {2}pipeline +bronze CSVs/m);
   });
 });
