@@ -65,3 +65,23 @@ export async function parquetAsCsv(bytes: Uint8Array, name: string): Promise<str
     v === null ? '' : typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
   return `${[names.join(','), ...rows.map((r) => r.map(cell).join(','))].join('\n')}\n`;
 }
+
+/** Doubles whose bits a careless Parquet writer or reader would change. */
+export const EDGE_DOUBLES: readonly number[] = [
+  -0,
+  0,
+  5e-324, // the smallest subnormal
+  -5e-324,
+  2.2250738585072014e-308 / 3, // a subnormal in the middle
+  Number.MAX_VALUE,
+  -Number.MIN_VALUE,
+  0.1 + 0.2,
+  Number.POSITIVE_INFINITY,
+  Number.NEGATIVE_INFINITY,
+  1 / 3,
+  -123456.789e200,
+];
+
+/** The double whose IEEE 754 bits are `bits` (e.g. a NaN with a payload of its own). */
+export const doubleWithBits = (bits: bigint): number =>
+  new Float64Array(new BigUint64Array([bits]).buffer)[0]!;

@@ -4,65 +4,14 @@
  */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { type CsvRow, readCsvRecords, readCsvRows } from '#shared/data/csv';
-import { parseDecimal } from '#shared/data/values';
+import { readCsvRows } from '#shared/data/csv';
+import { chunked, viaRecords, viaRows } from '../../helpers/csv.ts';
 
-type Seen = { line: number; cells: string[] };
-type Outcome = { records: Seen[]; error?: { code: unknown; line: unknown; message: string } };
-
-function chunked(bytes: Uint8Array, sizes: readonly number[]): AsyncIterable<Uint8Array> {
-  return (async function* () {
-    let at = 0;
-    for (let k = 0; at < bytes.length; k++) {
-      const size = sizes[k % sizes.length]!;
-      yield bytes.subarray(at, Math.min(bytes.length, at + size));
-      at += size;
-    }
-  })();
-}
-
-function failure(e: unknown): Outcome['error'] {
-  const { code, line, message } = e as { code: unknown; line: unknown; message: string };
-  return { code, line, message };
-}
-
-async function viaRecords(bytes: Uint8Array, sizes: readonly number[], max?: number): Promise<Outcome> {
-  const records: Seen[] = [];
-  try {
-    for await (const batch of readCsvRecords(chunked(bytes, sizes), { file: 'f.csv', maxRecordLength: max }))
-      for (const r of batch) records.push({ line: r.line, cells: r.cells });
-    return { records };
-  } catch (e) {
-    return { records, error: failure(e) };
-  }
-}
-
-/** Every accessor of the view must agree with cells(). */
-function checkView(row: CsvRow, cells: string[]): void {
-  expect(row.count).toBe(cells.length);
-  for (let i = 0; i <= cells.length; i++) {
-    const cell = cells[i] ?? '';
-    expect(row.cell(i)).toBe(cell);
-    expect(row.cellLength(i)).toBe(cell.length);
-    expect(row.cellEquals(i, cell)).toBe(true);
-    expect(row.cellEquals(i, `${cell}x`)).toBe(false);
-    expect(row.decimal(i)).toBe(i < cells.length ? parseDecimal(cell) : undefined);
-  }
-}
-
-async function viaRows(bytes: Uint8Array, sizes: readonly number[], max?: number): Promise<Outcome> {
-  const records: Seen[] = [];
-  try {
-    await readCsvRows(chunked(bytes, sizes), { file: 'f.csv', maxRecordLength: max }, (row) => {
-      const cells = row.cells();
-      checkView(row, cells);
-      records.push({ line: row.line, cells });
-    });
-    return { records };
-  } catch (e) {
-    return { records, error: failure(e) };
-  }
-}
+/** The outcomes of the two readers over `bytes` cut into chunks of `sizes` (cycled). */
+const rowsOf = (bytes: Uint8Array, sizes: readonly number[], max?: number) =>
+  viaRows(chunked(bytes, sizes), max);
+const recordsOf = (bytes: Uint8Array, sizes: readonly number[], max?: number) =>
+  viaRecords(chunked(bytes, sizes), max);
 
 const encode = (text: string) => new TextEncoder().encode(text);
 
@@ -105,9 +54,9 @@ describe('readCsvRows gives the records of readCsvRecords', () => {
     await fc.assert(
       fc.asyncProperty(csvTextArb, sizesArb, async (text, sizes) => {
         const bytes = encode(text);
-        const expected = await viaRecords(bytes, [1 << 20]);
-        expect(await viaRows(bytes, sizes)).toEqual(expected);
-        expect(await viaRecords(bytes, sizes)).toEqual(expected);
+        const expected = await recordsOf(bytes, [1 << 20]);
+        expect(await rowsOf(bytes, sizes)).toEqual(expected);
+        expect(await recordsOf(bytes, sizes)).toEqual(expected);
       }),
       { numRuns: 400 },
     );
@@ -117,7 +66,7 @@ describe('readCsvRows gives the records of readCsvRecords', () => {
     await fc.assert(
       fc.asyncProperty(rawTextArb, sizesArb, async (text, sizes) => {
         const bytes = encode(text);
-        expect(await viaRows(bytes, sizes)).toEqual(await viaRecords(bytes, sizes));
+        expect(await rowsOf(bytes, sizes)).toEqual(await recordsOf(bytes, sizes));
       }),
       { numRuns: 400 },
     );
@@ -127,7 +76,7 @@ describe('readCsvRows gives the records of readCsvRecords', () => {
     await fc.assert(
       fc.asyncProperty(csvTextArb, sizesArb, fc.integer({ min: 1, max: 30 }), async (text, sizes, max) => {
         const bytes = encode(text);
-        expect(await viaRows(bytes, sizes, max)).toEqual(await viaRecords(bytes, sizes, max));
+        expect(await rowsOf(bytes, sizes, max)).toEqual(await recordsOf(bytes, sizes, max));
       }),
       { numRuns: 300 },
     );
@@ -144,9 +93,9 @@ describe('readCsvRows gives the records of readCsvRecords', () => {
           const good = encode(text);
           const cut = good.length === 0 ? 0 : at % (good.length + 1);
           const bytes = new Uint8Array([...good.subarray(0, cut), ...bad, ...good.subarray(cut)]);
-          const rows = await viaRows(bytes, sizes);
+          const rows = await rowsOf(bytes, sizes);
           expect(rows.error?.code).toBe('invalid_utf8');
-          expect(rows).toEqual(await viaRecords(bytes, sizes));
+          expect(rows).toEqual(await recordsOf(bytes, sizes));
         },
       ),
       { numRuns: 200 },
@@ -157,7 +106,7 @@ describe('readCsvRows gives the records of readCsvRecords', () => {
 describe('readCsvRows edge cases', () => {
   test('names records by their first physical line across quoted line breaks and blank lines', async () => {
     const text = '\uFEFFa,b\r\n"x\ny",2\n\n\r\nlast,"q""uote"';
-    expect((await viaRows(encode(text), [3])).records).toEqual([
+    expect((await rowsOf(encode(text), [3])).records).toEqual([
       { line: 1, cells: ['a', 'b'] },
       { line: 2, cells: ['x\ny', '2'] },
       { line: 6, cells: ['last', 'q"uote'] },
@@ -172,14 +121,14 @@ describe('readCsvRows edge cases', () => {
         { line: 2, cells: ['\uFEFFb'] },
         { line: 3, cells: ['\uFEFFc'] },
       ];
-      expect((await viaRows(encode(text), [size])).records).toEqual(expected);
-      expect((await viaRecords(encode(text), [size])).records).toEqual(expected);
+      expect((await rowsOf(encode(text), [size])).records).toEqual(expected);
+      expect((await recordsOf(encode(text), [size])).records).toEqual(expected);
     }
   });
 
   test('hands over no record of a chunk that fails the length check', async () => {
     const text = 'a,b\n1,2\n123456789012,3\n4,5\n';
-    const out = await viaRows(encode(text), [1 << 16], 10);
+    const out = await rowsOf(encode(text), [1 << 16], 10);
     expect(out.records).toEqual([]);
     expect(out.error).toMatchObject({ code: 'line_too_long', line: 3 });
   });

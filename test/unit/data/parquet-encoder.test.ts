@@ -33,26 +33,13 @@ import { runDataPipeline } from '#shared/data/pipeline';
 import type { SilverSeries } from '#shared/data/series';
 import { createRandom, type RandomSource } from '#shared/stats/random';
 import { bronze, dataConfig, firstGoldRows, RUN_DAY } from '../../helpers/data.ts';
+import { doubleWithBits, EDGE_DOUBLES } from '../../helpers/parquet.ts';
 
 const LABELS = dataConfig().regimes.labels;
 const OLD: RowGroupWriter = writeRowGroupsWithHyparquetWriter;
 
-/** Doubles whose bits a careless encoder would change. */
-const EDGE = [
-  -0,
-  0,
-  5e-324,
-  -5e-324,
-  2.2250738585072014e-308 / 3,
-  Number.MAX_VALUE,
-  -Number.MIN_VALUE,
-  0.1 + 0.2,
-  Number.POSITIVE_INFINITY,
-  Number.NEGATIVE_INFINITY,
-  1 / 3,
-  -123456.789e200,
-];
-const nanWith = (bits: bigint) => new Float64Array(new BigUint64Array([bits]).buffer)[0]!;
+const EDGE = EDGE_DOUBLES;
+const nanWith = doubleWithBits;
 /** NaNs with payloads and either sign: all "missing" in an optional column. */
 const NANS = [
   Number.NaN,

@@ -26,27 +26,14 @@ import { FLAGS, type SilverSeries } from '#shared/data/series';
 import { goldColumns } from '#shared/data/tables';
 import { keys } from '#shared/usecases/lake';
 import { bronze, dataConfig, firstGoldRows, RUN_DAY } from '../../helpers/data.ts';
+import { doubleWithBits, EDGE_DOUBLES } from '../../helpers/parquet.ts';
 
 const SAMPLE = 'data/samples/sp500-2000.csv';
 const LABELS = dataConfig().regimes.labels;
 
-/** Doubles whose bits a careless writer or reader would change. */
-const EDGE = [
-  -0,
-  0,
-  5e-324, // the smallest subnormal
-  -5e-324,
-  2.2250738585072014e-308 / 3, // a subnormal in the middle
-  Number.MAX_VALUE,
-  -Number.MIN_VALUE,
-  0.1 + 0.2,
-  Number.POSITIVE_INFINITY,
-  Number.NEGATIVE_INFINITY,
-  1 / 3,
-  -123456.789e200,
-];
+const EDGE = EDGE_DOUBLES;
 /** A NaN with a payload and the sign bit set (not the canonical NaN): still "missing". */
-const ODD_NAN = new Float64Array(new BigUint64Array([0xfff8_0000_dead_beefn]).buffer)[0]!;
+const ODD_NAN = doubleWithBits(0xfff8_0000_dead_beefn);
 
 const bits = (v: number) => new BigUint64Array(new Float64Array([v]).buffer)[0]!;
 
