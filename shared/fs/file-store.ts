@@ -221,9 +221,17 @@ export class FileSystemObjectStore implements ObjectStore {
     const start = folder === '' ? root : this.path(bucket, folder);
     const entries = attempt(() => readdirSync(start, { recursive: true, withFileTypes: true }));
     const keys: string[] = [];
+    // Entries come folder by folder: each folder's key prefix is worked out once, not per file.
+    let folderPath: string | undefined;
+    let folderKey = '';
     for (const e of entries ?? []) {
       if (!e.isFile() || e.name.endsWith(TMP_SUFFIX)) continue;
-      const key = relative(root, join(e.parentPath, e.name)).split(sep).join('/');
+      if (e.parentPath !== folderPath) {
+        folderPath = e.parentPath;
+        const rel = relative(root, folderPath);
+        folderKey = rel === '' ? '' : `${rel.split(sep).join('/')}/`;
+      }
+      const key = folderKey + e.name;
       if (key.startsWith(prefix)) keys.push(key);
     }
     return keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

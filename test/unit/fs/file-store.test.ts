@@ -39,6 +39,20 @@ describe('FileSystemObjectStore', () => {
     expect(await store.list('a', '')).toEqual(['w.csv', 'x/y.csv', 'x/z.csv']);
     expect(await store.list('a', 'x/z')).toEqual(['x/z.csv']);
     expect(await store.list('a', 'nothing/')).toEqual([]);
+    // Keys several folders deep, and a prefix that is not a folder.
+    for (const k of ['p/q/r/s.csv', 'p/q/t.csv', 'p/u.csv', 'pq.csv', 'p/q/r/s2.csv'])
+      await store.put('a', k, k);
+    expect(await store.list('a', 'p/')).toEqual(['p/q/r/s.csv', 'p/q/r/s2.csv', 'p/q/t.csv', 'p/u.csv']);
+    expect(await store.list('a', 'p/q/r/s')).toEqual(['p/q/r/s.csv', 'p/q/r/s2.csv']);
+    expect(await store.list('a', 'p')).toEqual([
+      'p/q/r/s.csv',
+      'p/q/r/s2.csv',
+      'p/q/t.csv',
+      'p/u.csv',
+      'pq.csv',
+    ]);
+    for (const k of ['p/q/r/s.csv', 'p/q/t.csv', 'p/u.csv', 'pq.csv', 'p/q/r/s2.csv'])
+      await store.delete('a', k);
     await store.delete('a', 'x/y.csv');
     await store.delete('a', 'x/z.csv');
     await store.delete('a', 'x/z.csv'); // nothing there: no error
