@@ -60,19 +60,22 @@ export const keys = {
    * arrays (shared/data/staged-rows.ts: scratch of the run, not Parquet).
    */
   stagedRows: (runId: string, symbol: string, index: number) =>
-    `${keys.stagedRowsPrefix(runId, symbol)}${String(index).padStart(4, '0')}.rows`,
+    `${keys.stagedRowsPrefix(runId, symbol)}rows-${String(index).padStart(4, '0')}.rows`,
   /**
-   * Staging is flat: one folder per run and kind, no folder per symbol (on a disk a folder is two
-   * more inode operations per symbol). "@" ends the symbol: encodeURIComponent escapes it, so one
-   * symbol's prefix is never the start of another's.
+   * A symbol's staged rows have a folder of their own (the gold step lists them per symbol: in one
+   * folder for all symbols each listing would read every symbol's files); the rest of staging is flat.
    */
   stagedRowsPrefix: (runId: string, symbol: string) =>
-    `staging/${encodeURIComponent(runId)}/market/${part(symbol)}@`,
+    `staging/${encodeURIComponent(runId)}/market/symbol=${part(symbol)}/`,
   /** One risk-indicator file's table (index = the file's position in its run). */
   stagedIndicators: (runId: string, index: number) =>
     `staging/${encodeURIComponent(runId)}/indicators/table-${String(index).padStart(4, '0')}.parquet`,
   stagedIndicatorsPrefix: (runId: string) => `staging/${encodeURIComponent(runId)}/indicators/`,
-  /** A symbol's merged silver and its gold, staged by the gold step. */
+  /**
+   * A symbol's merged silver and its gold, staged by the gold step: flat, one folder per run and
+   * kind (on a disk a folder per symbol is a mkdir and an rmdir more); "@" ends the URL-encoded
+   * symbol (encodeURIComponent escapes "@"), so no symbol's key starts another's.
+   */
   stagedSilver: (runId: string, symbol: string) =>
     `staging/${encodeURIComponent(runId)}/merged/market/${part(symbol)}@part-0000.parquet`,
   stagedGold: (runId: string, symbol: string) =>

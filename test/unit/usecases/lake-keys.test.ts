@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { keys, symbolOfKey } from '#shared/usecases/lake';
 
-// Staging is flat (one folder per run and kind): a symbol's staged rows are found by a key prefix,
-// so no symbol's prefix may start another symbol's keys.
+// A symbol's staged rows are found by a key prefix, so no symbol's prefix may start another
+// symbol's keys; the merged silver and gold are staged flat, one folder per run and kind.
 describe('lake keys', () => {
   it("one symbol's staged-rows prefix never lists another symbol's rows", () => {
     const symbol = fc.string({
@@ -20,7 +20,7 @@ describe('lake keys', () => {
   });
 
   it('names staged objects under the run, one folder per kind, and published ones by partition', () => {
-    expect(keys.stagedRows('r1', 'S&P 500', 3)).toBe('staging/r1/market/S%26P%20500@0003.rows');
+    expect(keys.stagedRows('r1', 'S&P 500', 3)).toBe('staging/r1/market/symbol=S%26P%20500/rows-0003.rows');
     expect(keys.stagedSilver('r1', 'SPX')).toBe('staging/r1/merged/market/SPX@part-0000.parquet');
     expect(keys.stagedGold('r1', 'SPX')).toBe('staging/r1/merged/features/SPX@part-0000.parquet');
     for (const k of [
