@@ -54,8 +54,13 @@ interface Block {
 /** The first blocks hold 256 and 512 rows, every later one 1024. */
 const FIRST_BLOCK_ROWS = 256;
 const MAX_BLOCK_ROWS = 1024;
-/** With a spill, every block holds this many rows (28 KiB): one such block per symbol in memory. */
+/**
+ * With a spill, every spilled block holds this many rows (28 KiB). The block in memory — one per
+ * symbol — starts at FIRST_SPILL_BLOCK_ROWS (1.8 KiB) and doubles up to it, so a wide file of many
+ * symbols with few rows each holds what its rows need, not 28 KiB per symbol.
+ */
 const SPILL_BLOCK_ROWS = 512;
+const FIRST_SPILL_BLOCK_ROWS = 32;
 
 /** A block that went to the spill: its handle and row count. */
 interface SpilledBlock {
@@ -157,16 +162,28 @@ export class SeriesBuilder {
 
   private addBlock(): void {
     if (this.spill !== undefined) {
-      if (this.current === undefined) {
-        this.current = newBlock(SPILL_BLOCK_ROWS);
+      const full = this.current;
+      if (full === undefined) {
+        this.current = newBlock(FIRST_SPILL_BLOCK_ROWS);
         this.blocks.push(this.current);
+        this.room = FIRST_SPILL_BLOCK_ROWS;
+      } else if (full.day.length < SPILL_BLOCK_ROWS) {
+        // Not yet a spill block: the rows move to one twice the size.
+        const rows = full.day.length;
+        const bigger = newBlock(Math.min(rows * 2, SPILL_BLOCK_ROWS));
+        bigger.day.set(full.day);
+        bigger.line.set(full.line);
+        for (let f = 0; f < full.values.length; f++) bigger.values[f]!.set(full.values[f]!);
+        this.current = bigger;
+        this.blocks[this.blocks.length - 1] = bigger;
+        this.room = bigger.day.length - rows;
       } else {
         // The full block goes to the spill; its arrays take the next rows.
-        const handle = this.spill.put(parts(this.current));
+        const handle = this.spill.put(parts(full));
         this.blocks[this.blocks.length - 1] = { handle, rows: SPILL_BLOCK_ROWS };
-        this.blocks.push(this.current);
+        this.blocks.push(full);
+        this.room = SPILL_BLOCK_ROWS;
       }
-      this.room = SPILL_BLOCK_ROWS;
       return;
     }
     const last = this.current?.day.length ?? FIRST_BLOCK_ROWS / 2;

@@ -73,3 +73,31 @@ test('build reads each spilled block back once, not once per column', () => {
   expect(s.close[4999]).toBe(5003);
   expect(s.line[0]).toBe(2);
 });
+
+test('with a spill, the block in memory grows to 512 rows; only full 512-row blocks are spilled, rows kept in order', () => {
+  const memory = new MemorySpill();
+  let puts = 0;
+  const counting: BlockSpill = {
+    put: (parts) => {
+      puts++;
+      expect(parts.reduce((n, p) => n + p.byteLength, 0)).toBe(512 * (2 * 4 + VALUE_FIELDS.length * 8));
+      return memory.put(parts);
+    },
+    get: (handle, into) => memory.get(handle, into),
+    get bytes() {
+      return memory.bytes;
+    },
+    fileBytes: 0,
+    dispose: () => memory.dispose(),
+  };
+  for (const n of [1, 31, 32, 33, 100, 511, 512, 513, 1024, 1025, 1500]) {
+    puts = 0;
+    const b = new SeriesBuilder('S', counting);
+    for (let i = 0; i < n; i++) b.push(i, i + 2, [i, 2, 3, 4 + i, 5, 6]);
+    expect(puts).toBe(Math.max(0, Math.ceil(n / 512) - 1));
+    const s = b.build();
+    expect(Array.from(s.close)).toEqual(Array.from({ length: n }, (_, i) => 4 + i));
+    expect(Array.from(s.day)).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(s.open[n - 1]).toBe(n - 1);
+  }
+});
