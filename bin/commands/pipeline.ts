@@ -13,6 +13,7 @@ import { formatIsoDay, parseIsoDay, utcDay } from '#shared/data/values';
 import { FileLeaseStore } from '#shared/fs/file-leases';
 import { FileSystemObjectStore } from '#shared/fs/file-store';
 import { RunRegistry } from '#shared/fs/run-registry';
+import { expireStaging } from '#shared/fs/staging-expiry';
 import type { AlertPublisher, PredictionLog } from '#shared/ports';
 import { type Buckets, type Context, keys } from '#shared/usecases/lake';
 import { runFiles } from '#shared/usecases/run-files';
@@ -98,6 +99,14 @@ export const pipelineCommand: Command = {
     // The run's clock: its date is the run date (rows dated later are dropped), its time is now's.
     const now = () => new Date(`${runDate}T${new Date().toISOString().slice(11)}`);
     const { buckets, roots } = localBuckets(out);
+    for (const path of expireStaging(
+      [roots.silver, roots.gold],
+      config.platform.lake.stagingExpirationDays,
+    )) {
+      process.stderr.write(
+        `finml: deleted ${path}, left by a run that died (older than lake.stagingExpirationDays)\n`,
+      );
+    }
     const alerts: { subject: string; severity: string }[] = [];
     const publisher: AlertPublisher = { publish: async (m) => void alerts.push(m) };
     const ctx: Context = {
