@@ -17,6 +17,7 @@ import type { LocalBucket, LocalTable } from './deployment.ts';
 import { makeDynaliteCloseIterators } from './dynalite-iterators.ts';
 import type { S3rverRecord } from './events.ts';
 import { makeS3rverReadAfterWrite } from './s3rver-consistency.ts';
+import { makeS3rverListPages } from './s3rver-list-pages.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -81,6 +82,7 @@ const url = (host: string, port: number) => `http://${host.includes(':') ? `[${h
 export async function startS3(directory: string, port: number, host: string): Promise<LocalS3Server> {
   await mkdir(directory, { recursive: true });
   makeS3rverReadAfterWrite();
+  makeS3rverListPages();
   const S3rver = require('s3rver') as S3rverConstructor;
   const server = new S3rver({ address: host, port, directory, silent: true });
   const address = await server.run();
