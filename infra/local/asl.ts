@@ -4,7 +4,9 @@
  * FINML stack uses — Task, Choice, Map (inline and distributed, run in this process), Parallel, Pass,
  * Wait, Succeed, Fail; InputPath, Parameters / ItemSelector, ResultSelector, ResultPath, OutputPath
  * with reference paths and the context object; Retry (interval, backoff, max delay, full jitter),
- * Catch, task and execution timeouts, and abort.
+ * Catch, task and execution timeouts, and abort; and the 256 KiB quota on what a task returns and
+ * what a state passes on (States.DataLimitExceeded, which no Retry or Catch handles here, as
+ * States.ALL covers it in neither place in Step Functions).
  *
  * Anything else (JSONata, intrinsic functions, ItemReader, tolerated failures, …) is refused when the
  * definition is loaded, naming the state and the field, so the local runtime never silently runs a
@@ -478,6 +480,29 @@ function asStatesError(error: unknown): StatesError {
   );
 }
 
+/**
+ * Step Functions' quota on a task's result, a state's input and output, and an execution's input:
+ * 256 KiB of JSON as UTF-8 ("Quotas related to state machine executions"). Past it the execution
+ * fails with States.DataLimitExceeded, so a result that grows with the data (one entry per symbol)
+ * fails here as it would in AWS.
+ */
+export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
+
+/** `value`, or States.DataLimitExceeded when its JSON is over PAYLOAD_LIMIT_BYTES. */
+function withinQuota<T>(value: T, what: string): T {
+  const json = value === undefined ? '' : JSON.stringify(value);
+  // A JSON string holds at most 3 UTF-8 bytes per UTF-16 unit: count bytes only near the limit.
+  if (json.length * 3 <= PAYLOAD_LIMIT_BYTES) return value;
+  const bytes = Buffer.byteLength(json, 'utf8');
+  if (bytes > PAYLOAD_LIMIT_BYTES) {
+    throw new StatesError(
+      'States.DataLimitExceeded',
+      `${what} is ${bytes} bytes of JSON, over the ${PAYLOAD_LIMIT_BYTES}-byte (256 KiB) quota`,
+    );
+  }
+  return value;
+}
+
 /** A loaded state machine definition, ready to run any number of executions. */
 export class AslStateMachine {
   private readonly machine: Machine;
@@ -641,6 +666,7 @@ class Runner {
       let next: string | undefined;
       try {
         ({ output: data, next } = await this.withRetryAndCatch(state, data, context, base, signal, index));
+        withinQuota(data, `the output of state ${name}`);
       } catch (error) {
         this.emit({ type: 'failed', ...base, error: asStatesError(error).error });
         throw error;
@@ -669,8 +695,9 @@ class Runner {
       } catch (thrown) {
         if (thrown instanceof ExecutionAbortedError || signal.aborted) throw new ExecutionAbortedError();
         const error = asStatesError(thrown);
-        // States.Runtime is neither retried nor caught, not even by States.ALL (as in Step Functions).
-        if (error.error === 'States.Runtime') throw error;
+        // States.Runtime and States.DataLimitExceeded are neither retried nor caught here (States.ALL
+        // covers neither in Step Functions).
+        if (error.error === 'States.Runtime' || error.error === 'States.DataLimitExceeded') throw error;
         const fromTask = state.Type === 'Task';
         const retrier = state.Retry?.find((r) => covers(r.ErrorEquals, error.error, fromTask));
         const made = retrier ? (attempts.get(retrier) ?? 0) : 0;
@@ -738,7 +765,9 @@ class Runner {
         return out(input);
       }
       case 'Task':
-        return finish(await this.task(state, parameters(input), context, signal));
+        return finish(
+          withinQuota(await this.task(state, parameters(input), context, signal), 'the result of the task'),
+        );
       case 'Parallel': {
         const branchInput = parameters(input);
         const branches = state.Branches as Machine[];
@@ -762,7 +791,8 @@ class Runner {
             selector === undefined ? value : render(selector, input, { ...context, Map: { Item: item } });
           results[i] = await this.machine(processor, itemInput, scope, item);
         });
-        return finish(results);
+        // The iterations' outputs, gathered into one array before ResultPath, are held to the quota.
+        return finish(withinQuota(results, `the ${results.length} iteration results of the Map`));
       }
       default:
         throw new StatesError('States.Runtime', `state type ${state.Type} is not supported locally`);

@@ -566,6 +566,114 @@ describe('cancellation and the errors Step Functions never retries (review findi
     expect(calls).toBe(1);
   });
 
+  describe('the 256 KiB payload quota (States.DataLimitExceeded)', () => {
+    const taskMachine = (extra: Record<string, unknown> = {}) =>
+      new AslStateMachine({
+        StartAt: 'T',
+        States: {
+          T: {
+            Type: 'Task',
+            Resource: ARN,
+            Retry: [{ ErrorEquals: ['States.ALL'], MaxAttempts: 3 }],
+            Catch: [{ ErrorEquals: ['States.ALL'], Next: 'Caught' }],
+            ...extra,
+            End: true,
+          },
+          Caught: { Type: 'Succeed' },
+        },
+      });
+    /** A JSON string value of exactly `bytes` UTF-8 bytes once quoted inside {"s": …}. */
+    const payload = (bytes: number, unit = 'a') => ({
+      s: unit.repeat((bytes - 8) / Buffer.byteLength(unit)),
+    });
+
+    test('a task result of 256 KiB passes; one byte more fails the execution, neither retried nor caught', async () => {
+      expect(Buffer.byteLength(JSON.stringify(payload(262_144)))).toBe(262_144);
+      await expect(
+        taskMachine({ ResultPath: null }).run(
+          {},
+          options(async () => payload(262_144)),
+        ),
+      ).resolves.toEqual({});
+      let calls = 0;
+      await expect(
+        taskMachine().run(
+          {},
+          options(async () => {
+            calls++;
+            return payload(262_146); // {"s":"…"} with two more characters
+          }),
+        ),
+      ).rejects.toMatchObject({ error: 'States.DataLimitExceeded' });
+      expect(calls).toBe(1);
+    });
+
+    test('bytes are counted as UTF-8: 87,400 three-byte characters are over the quota', async () => {
+      const wide = { s: '€'.repeat(87_400) }; // 87,408 characters of JSON, 262,208 bytes
+      await expect(
+        taskMachine().run(
+          {},
+          options(async () => wide),
+        ),
+      ).rejects.toMatchObject({
+        error: 'States.DataLimitExceeded',
+        causeText: expect.stringContaining('262208 bytes'),
+      });
+    });
+
+    test('a state output over the quota fails even when the task result alone is within it', async () => {
+      const half = payload(140_000);
+      const machine = new AslStateMachine({
+        StartAt: 'T',
+        States: { T: { Type: 'Task', Resource: ARN, ResultPath: '$.result', End: true } },
+      });
+      await expect(
+        machine.run(
+          half,
+          options(async () => half),
+        ),
+      ).rejects.toMatchObject({
+        error: 'States.DataLimitExceeded',
+        causeText: expect.stringContaining('the output of state T'),
+      });
+    });
+
+    test("a Map's gathered iteration results are held to the quota, however small each one is", async () => {
+      const map = (outputPath: string | null | undefined) =>
+        new AslStateMachine({
+          StartAt: 'M',
+          States: {
+            M: {
+              Type: 'Map',
+              ItemsPath: '$.items',
+              ResultPath: null,
+              ItemProcessor: {
+                StartAt: 'T',
+                States: {
+                  T: {
+                    Type: 'Task',
+                    Resource: ARN,
+                    ...(outputPath === undefined ? {} : { OutputPath: outputPath }),
+                    End: true,
+                  },
+                },
+              },
+              End: true,
+            },
+          },
+        });
+      // 6,000 items of {"symbol":"S0000n"}: each output is tiny, the array of them is not.
+      const items = Array.from({ length: 6000 }, (_, i) => `S${String(i).padStart(5, '0')}`);
+      const echo = options(async (_name, _resource, input) => ({ symbol: input, padding: 'x'.repeat(30) }));
+      await expect(map(undefined).run({ items }, echo)).rejects.toMatchObject({
+        error: 'States.DataLimitExceeded',
+        causeText: expect.stringContaining('6000 iteration results of the Map'),
+      });
+      // With OutputPath null each iteration's output is {}: the array stays far below the quota.
+      await expect(map(null).run({ items }, echo)).resolves.toEqual({ items });
+    });
+  });
+
   test('a ResultPath through a value that is not an object is States.ResultPathMatchFailure', async () => {
     const machine = new AslStateMachine({
       StartAt: 'P',
