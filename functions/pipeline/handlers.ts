@@ -9,7 +9,7 @@ import { awsContext } from '#composition/aws-context';
 import { codeVersion } from '#composition/env';
 import { lazy } from '#composition/lazy';
 import { executionFailed } from '#shared/usecases/failures';
-import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
+import { buildSymbolGold, finishGold, runSummary } from '#shared/usecases/gold';
 import {
   claimObject,
   cleanToSilver,
@@ -55,7 +55,7 @@ export function createHandlers(context: () => Context) {
 
   const finish = instrumented(async (event: unknown) => {
     const input = objectInput.parse(event);
-    return asTask(() => finishGold(context(), input.runId, input.key));
+    return asTask(async () => runSummary(input.runId, await finishGold(context(), input.runId, input.key)));
   });
 
   const outcomes = instrumented(async (event: unknown) => {

@@ -77,11 +77,16 @@ export class Pipeline extends Construct {
     const retry = config.pipeline.retry;
     const margin = config.pipeline.taskTimeoutMarginSeconds;
 
-    const task = (name: string, fn: FinmlFunction, resultPath: string | null, payload?: TaskInput) => {
+    const task = (
+      name: string,
+      fn: FinmlFunction,
+      resultPath: string | null,
+      options: { payload?: TaskInput; outputPath?: string } = {},
+    ) => {
       const t = new LambdaInvoke(this, name, {
         lambdaFunction: fn,
         payloadResponseOnly: true,
-        ...(payload ? { payload } : {}),
+        ...options,
         resultPath: resultPath ?? JsonPath.DISCARD,
         // A task never times out before its function does.
         taskTimeout: Timeout.duration(Duration.seconds((fn.timeout?.toSeconds() ?? 60) + margin)),
@@ -123,7 +128,9 @@ export class Pipeline extends Construct {
       maxConcurrency: config.pipeline.mapMaxConcurrency,
       resultPath: JsonPath.DISCARD,
     });
-    goldMap.itemProcessor(task('GoldForSymbol', tasks.gold, null));
+    // Each iteration outputs {}: the Map gathers its iterations' outputs into one array, which
+    // Step Functions holds to 256 KiB like any state's data, so it must not grow with the symbols.
+    goldMap.itemProcessor(task('GoldForSymbol', tasks.gold, null, { outputPath: JsonPath.DISCARD }));
     const finish = onDataError(task('ValidateGold', tasks.finish, '$.goldSummary'));
     const outcomes = task('RecordOutcomes', tasks.outcomes, '$.outcomes');
     const drift = task('DriftCheck', tasks.drift, '$.drift');

@@ -467,3 +467,25 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     score: quality.score,
   };
 }
+
+/** How many symbols a run summary names (those merged again), at most. */
+const SUMMARY_SYMBOLS = 20;
+
+/**
+ * What the gold gate hands back to the state machine: the same size whatever the number of symbols,
+ * as Step Functions holds a state's data to 256 KiB (about 350 symbols' entries of the run record).
+ * The run record (`metadataKey`) holds everything else, symbol by symbol.
+ */
+export function runSummary(runId: string, finished: Awaited<ReturnType<typeof finishGold>>) {
+  return {
+    runId,
+    metadataKey: keys.run(runId, 'metadata.json'),
+    symbols: finished.symbols.length,
+    goldRows: finished.goldRows,
+    score: finished.score,
+    published: finished.published,
+    mergedAgain: finished.mergedAgain.length,
+    mergedAgainSymbols: finished.mergedAgain.slice(0, SUMMARY_SYMBOLS),
+    counts: finished.counts,
+  };
+}

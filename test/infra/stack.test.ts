@@ -415,6 +415,35 @@ describe('pipeline state machine', () => {
     return JSON.stringify(sm.Properties?.DefinitionString);
   };
 
+  interface StateJson {
+    Type: string;
+    Resource?: string;
+    Parameters?: { FunctionName?: string };
+    TimeoutSeconds?: number;
+    ResultPath?: string | null;
+    OutputPath?: string | null;
+    ItemProcessor?: { States: Record<string, StateJson> };
+  }
+  /** Every state by name, the Map's iteration states included (GetAtt references as "<Id>.Arn"). */
+  const states = (): Record<string, StateJson> => {
+    const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0]!;
+    const join = (sm.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const text = join
+      .map((part) =>
+        typeof part === 'string' ? part : `${(part as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]}.Arn`,
+      )
+      .join('');
+    const out: Record<string, StateJson> = {};
+    const collect = (s: Record<string, StateJson>) => {
+      for (const [name, st] of Object.entries(s)) {
+        out[name] = st;
+        if (st.ItemProcessor) collect(st.ItemProcessor.States);
+      }
+    };
+    collect(JSON.parse(text).States);
+    return out;
+  };
+
   test('is a Standard workflow with logging ALL and tracing', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
@@ -443,38 +472,15 @@ describe('pipeline state machine', () => {
     const def = definition();
     expect(def).toContain('\\"Mode\\":\\"DISTRIBUTED\\"');
     expect(def).toContain('\\"ItemsPath\\":\\"$.silver.symbols\\"');
+    // Each iteration outputs {}: the gathered outputs must not grow with the symbols (256 KiB quota).
+    expect(states().GoldForSymbol).toMatchObject({ ResultPath: null, OutputPath: null });
   });
 
   test('every task times out later than its Lambda function', () => {
-    const [, sm] = ofType('AWS::StepFunctions::StateMachine')[0]!;
-    // Rebuild the definition text: Fn::Join pieces, with GetAtt references written as "<Id>.Arn".
-    const join = (sm.Properties!.DefinitionString as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
-    const text = join
-      .map((part) =>
-        typeof part === 'string' ? part : `${(part as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0]}.Arn`,
-      )
-      .join('');
-    const states: Record<
-      string,
-      {
-        Type: string;
-        Resource?: string;
-        Parameters?: { FunctionName?: string };
-        TimeoutSeconds?: number;
-        ItemProcessor?: { States: object };
-      }
-    > = {};
-    const collect = (s: Record<string, (typeof states)[string]>) => {
-      for (const [name, st] of Object.entries(s)) {
-        states[name] = st;
-        if (st.ItemProcessor) collect(st.ItemProcessor.States as never);
-      }
-    };
-    collect(JSON.parse(text).States);
     const timeouts = Object.fromEntries(
       ofType('AWS::Lambda::Function').map(([id, f]) => [`${id}.Arn`, f.Properties!.Timeout as number]),
     );
-    const tasks = Object.values(states).filter((st) => st.Type === 'Task');
+    const tasks = Object.values(states()).filter((st) => st.Type === 'Task');
     expect(tasks.length).toBe(10);
     for (const task of tasks) {
       const fnTimeout = timeouts[(task.Resource ?? task.Parameters?.FunctionName)!]!;

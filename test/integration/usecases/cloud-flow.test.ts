@@ -14,7 +14,7 @@ import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
 import { DataRejectedError } from '#shared/data/errors';
 import { PointerConflictError } from '#shared/ports';
-import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
+import { buildSymbolGold, finishGold, runSummary } from '#shared/usecases/gold';
 import { claimObject, cleanToSilver, validateBronze } from '#shared/usecases/ingest';
 import { type Context, keys } from '#shared/usecases/lake';
 import { checkDrift } from '#shared/usecases/monitoring';
@@ -99,7 +99,7 @@ describe('pipeline steps on local S3 and DynamoDB', () => {
 
   test('validate → clean → gold per symbol → gold gate, on the real sample', async () => {
     const bronze = await validateBronze(ctx, object, 'run-1');
-    expect(bronze).toMatchObject({ rowsIn: 5105, rowsAccepted: 5105, score: 100, symbols: ['SPX'] });
+    expect(bronze).toMatchObject({ rowsIn: 5105, rowsAccepted: 5105, score: 100, symbols: 1 });
     const silver = await cleanToSilver(ctx, object, 'run-1');
     expect(silver.symbols).toEqual(['SPX']);
     // Cleaned rows wait in staging until every gate has passed.
@@ -115,6 +115,18 @@ describe('pipeline steps on local S3 and DynamoDB', () => {
       [58, 1507, 43],
       [0, 42, 824],
     ]);
+    // What the ValidateGold task hands the state machine: counts and the run record's key, no lists.
+    expect(runSummary('run-1', gold)).toEqual({
+      runId: 'run-1',
+      metadataKey: keys.run('run-1', 'metadata.json'),
+      symbols: 1,
+      goldRows: 4833,
+      score: 100,
+      published: 1,
+      mergedAgain: 0,
+      mergedAgainSymbols: [],
+      counts: gold.counts,
+    });
   });
 
   test('without a model the drift check asks for training; the first model becomes production', async () => {
