@@ -74,6 +74,21 @@ export async function checkDrift(ctx: Context) {
   const now = ctx.now();
   const production = await pointedModel(ctx, 'production');
   if (production === undefined) {
+    // Gold rows are what the first model trains on; a symbol gets its first one only after its
+    // warm-up and burn-in (published gold rows leave a live state). Until then there is nothing to
+    // train, and training would fail the run that just published good silver.
+    if ((await ctx.registry.listLive()).length === 0) {
+      const data = ctx.config.data;
+      const burnIn = data.scoring.mode === 'point-in-time' ? data.scoring.minHistory : 1;
+      return {
+        verdict: 'wait' as const,
+        retrain: false,
+        reasons: [
+          `no model in production yet, and no gold rows to train one on: a symbol's first gold row needs ${data.features.volatilityWindow + burnIn} rows of history (features.volatilityWindow + scoring.minHistory)`,
+        ],
+        reportKey: null,
+      };
+    }
     return {
       verdict: 'retrain' as const,
       retrain: true,

@@ -2,7 +2,8 @@
  * One daily file of many symbols (an index's constituents) through the local runtime: every state
  * of the pipeline keeps its input and output within Step Functions' 256 KiB quota, which the local
  * interpreter enforces as AWS does (States.DataLimitExceeded), however many symbols the file holds.
- * The run record on S3 still lists every symbol.
+ * The run record on S3 still lists every symbol. (First, a file too short for gold: the run succeeds
+ * without training, as there is nothing to train the first model on.)
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -49,6 +50,31 @@ function wideFile(): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+test('a first file too short for any gold publishes its silver and succeeds without training', async () => {
+  const lines = ['symbol,date,close'];
+  for (let d = 2; d <= 12; d++)
+    for (let s = 0; s < 50; s++) lines.push(`T${s},2024-01-${String(d).padStart(2, '0')},${100 + s + d}`);
+  const before = new Set(rt.pipeline.executions);
+  await rt.s3.send(
+    new PutObjectCommand({
+      Bucket: rt.names.bronze,
+      Key: 'market_data/short.csv',
+      Body: `${lines.join('\n')}\n`,
+    }),
+  );
+  const [execution] = rt.pipeline.executions.filter((x) => !before.has(x));
+  const run = await rt.pipeline.wait(execution!);
+  expect(run.error ?? null).toBeNull();
+  expect(
+    run.states
+      .filter((s) => s.index === undefined)
+      .map((s) => s.name)
+      .slice(-4),
+  ).toEqual(['RecordOutcomes', 'DriftCheck', 'Retrain?', 'Done']);
+  expect((run.output as { drift: unknown }).drift).toMatchObject({ verdict: 'wait', retrain: false });
+  expect((run.output as { goldSummary: unknown }).goldSummary).toMatchObject({ symbols: 50, goldRows: 0 });
+}, 120_000);
 
 test(`a file of ${SYMBOLS} symbols runs through every state within the 256 KiB payload quota`, async () => {
   const before = new Set(rt.pipeline.executions);

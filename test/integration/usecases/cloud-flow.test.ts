@@ -98,6 +98,13 @@ describe('pipeline steps on local S3 and DynamoDB', () => {
   });
 
   test('validate → clean → gold per symbol → gold gate, on the real sample', async () => {
+    // Before any gold is published there is nothing to train the first model on: no retraining.
+    expect(await checkDrift(ctx)).toEqual({
+      verdict: 'wait',
+      retrain: false,
+      reasons: [expect.stringContaining("a symbol's first gold row needs 273 rows of history")],
+      reportKey: null,
+    });
     const bronze = await validateBronze(ctx, object, 'run-1');
     expect(bronze).toMatchObject({ rowsIn: 5105, rowsAccepted: 5105, score: 100, symbols: 1 });
     const silver = await cleanToSilver(ctx, object, 'run-1');
