@@ -6,7 +6,6 @@
  * Environment: FINML_PORT (3000), FINML_S3_PORT (4569), FINML_DYNAMODB_PORT (4567), FINML_HOST
  * (127.0.0.1), FINML_STATE_DIR (.finml), FINML_SCHEDULE_SCALE (1; 0 turns the timers off).
  */
-import { createCipheriv } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
@@ -30,16 +29,6 @@ function port(name: string, fallback: number): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}=${raw} is not a port number`);
   return n;
-}
-
-/** s3rver's listing continuation tokens use DES, which OpenSSL 3 only has with its legacy provider. */
-function desAvailable(): boolean {
-  try {
-    createCipheriv('des', Buffer.alloc(8), Buffer.alloc(8));
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** Builds the dashboard when its build is missing or stale; the reason it cannot be served, if any. */
@@ -174,10 +163,6 @@ async function main(): Promise<void> {
     `  curl -s -X POST -H 'x-api-key: ${key}' ${runtime.urls.app}/local/schedules/MonitoringDriftCheck/run`,
   );
   say();
-  if (!desAvailable()) {
-    say('Note: this Node has no DES cipher, so the local S3 cannot page a listing of more than 1,000 keys;');
-    say('      start with `node --openssl-legacy-provider --import tsx infra/local/start.ts` to lift that.');
-  }
   say('Ctrl-C stops FINML (state stays in ' + state + '/; `npm run reset` deletes it).');
 }
 
