@@ -55,14 +55,18 @@ interface Block {
 const FIRST_BLOCK_ROWS = 256;
 const MAX_BLOCK_ROWS = 1024;
 /**
- * With a spill, every spilled block holds this many rows (28 KiB). The block in memory — one per
- * symbol — starts at FIRST_SPILL_BLOCK_ROWS (1.8 KiB) and doubles up to it, so a wide file of many
- * symbols with few rows each holds what its rows need, not 28 KiB per symbol.
+ * With a spill, the block in memory — one per symbol — starts at FIRST_SPILL_BLOCK_ROWS (1.8 KiB)
+ * and doubles up to SPILL_BLOCK_ROWS (28 KiB); a full block of that size goes to the spill. While
+ * the builders of one spill together hold more than its `holdLimit`, a block that fills is spilled
+ * at the size it has instead of doubling: a wide file of many symbols with few rows each keeps about
+ * `holdLimit` plus 1.8 KiB per symbol in memory, not up to 28 KiB per symbol.
  */
 const SPILL_BLOCK_ROWS = 512;
 const FIRST_SPILL_BLOCK_ROWS = 32;
+/** Bytes of one row in a block: day and line (Int32), the values (Float64). */
+const ROW_BYTES = 2 * 4 + VALUE_FIELDS.length * 8;
 
-/** A block that went to the spill: its handle and row count. */
+/** A block that went to the spill: its handle and row count (it was full). */
 interface SpilledBlock {
   handle: number;
   rows: number;
@@ -145,13 +149,14 @@ export class SeriesBuilder {
     at: number,
   ): void {
     let left = this.length;
-    let scratch: Block | undefined;
+    // Spilled blocks come in a few sizes (32, 64, … 512 rows): one scratch block per size.
+    const scratch = new Map<number, Block>();
     for (const entry of this.blocks) {
       let block: Block;
       if ('handle' in entry) {
-        scratch ??= newBlock(SPILL_BLOCK_ROWS);
-        this.spill!.get(entry.handle, parts(scratch));
-        block = scratch;
+        block = scratch.get(entry.rows) ?? newBlock(entry.rows);
+        scratch.set(entry.rows, block);
+        this.spill!.get(entry.handle, parts(block));
       } else block = entry;
       const rows = Math.min(left, block.day.length);
       for (let c = 0; c < columns.length; c++) targets[c]!.set(columns[c]!(block).subarray(0, rows), at);
@@ -161,16 +166,20 @@ export class SeriesBuilder {
   }
 
   private addBlock(): void {
-    if (this.spill !== undefined) {
+    const spill = this.spill;
+    if (spill !== undefined) {
       const full = this.current;
+      const rows = full?.day.length ?? 0;
+      const grown = Math.min(rows * 2, SPILL_BLOCK_ROWS);
       if (full === undefined) {
         this.current = newBlock(FIRST_SPILL_BLOCK_ROWS);
+        spill.held += FIRST_SPILL_BLOCK_ROWS * ROW_BYTES;
         this.blocks.push(this.current);
         this.room = FIRST_SPILL_BLOCK_ROWS;
-      } else if (full.day.length < SPILL_BLOCK_ROWS) {
-        // Not yet a spill block: the rows move to one twice the size.
-        const rows = full.day.length;
-        const bigger = newBlock(Math.min(rows * 2, SPILL_BLOCK_ROWS));
+      } else if (rows < SPILL_BLOCK_ROWS && spill.held + (grown - rows) * ROW_BYTES <= spill.holdLimit) {
+        // Not yet a spill block, and room under the limit: the rows move to one twice the size.
+        spill.held += (grown - rows) * ROW_BYTES;
+        const bigger = newBlock(grown);
         bigger.day.set(full.day);
         bigger.line.set(full.line);
         for (let f = 0; f < full.values.length; f++) bigger.values[f]!.set(full.values[f]!);
@@ -178,11 +187,12 @@ export class SeriesBuilder {
         this.blocks[this.blocks.length - 1] = bigger;
         this.room = bigger.day.length - rows;
       } else {
-        // The full block goes to the spill; its arrays take the next rows.
-        const handle = this.spill.put(parts(full));
-        this.blocks[this.blocks.length - 1] = { handle, rows: SPILL_BLOCK_ROWS };
+        // The full block goes to the spill (at 512 rows, or smaller past the limit); its arrays
+        // take the next rows.
+        const handle = spill.put(parts(full));
+        this.blocks[this.blocks.length - 1] = { handle, rows };
         this.blocks.push(full);
-        this.room = SPILL_BLOCK_ROWS;
+        this.room = rows;
       }
       return;
     }
@@ -196,7 +206,7 @@ export class SeriesBuilder {
 
 /** A block's columns as views on one buffer, so that it is spilled and read back in one piece. */
 function newBlock(rows: number): Block {
-  const buffer = new ArrayBuffer(rows * (2 * 4 + VALUE_FIELDS.length * 8));
+  const buffer = new ArrayBuffer(rows * ROW_BYTES);
   return {
     bytes: new Uint8Array(buffer),
     day: new Int32Array(buffer, 0, rows),

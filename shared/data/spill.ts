@@ -27,6 +27,14 @@ export interface BlockSpill {
   readonly bytes: number;
   /** Bytes in the temporary file (0 while everything fits in memory). */
   readonly fileBytes: number;
+  /**
+   * Bytes the builders writing here hold in blocks of their own (each adds what it allocates), and
+   * the most they may hold together: past it a builder whose block is full hands it here, whatever
+   * its size, instead of allocating a bigger one — so a file of many symbols with few rows each keeps
+   * its rows here, not in one partly filled block per symbol.
+   */
+  held: number;
+  readonly holdLimit: number;
   /** Frees the memory and deletes the temporary file. The spill cannot be used afterwards. */
   dispose(): void;
 }
@@ -38,6 +46,9 @@ export class MemorySpill implements BlockSpill {
   private readonly blocks: Uint8Array[][] = [];
   bytes = 0;
   readonly fileBytes = 0;
+  held = 0;
+  /** Handing a block to memory saves no memory: builders grow theirs. */
+  readonly holdLimit = Number.POSITIVE_INFINITY;
 
   put(parts: readonly View[]): number {
     this.blocks.push(parts.map((p) => bytesOf(p).slice()));
@@ -69,8 +80,12 @@ export class TempFileSpill implements BlockSpill {
   /** File offset of each block. */
   private readonly offsets: number[] = [];
   bytes = 0;
+  held = 0;
 
-  constructor(private readonly dir: string = tmpdir()) {}
+  constructor(
+    private readonly dir: string = tmpdir(),
+    readonly holdLimit = Number.POSITIVE_INFINITY,
+  ) {}
 
   get fileBytes(): number {
     return this.bytes;
@@ -117,16 +132,22 @@ export class TempFileSpill implements BlockSpill {
 
 let spillCount = 0;
 
-/** Memory for the first `memoryBytes`, then a temporary file for the rest. */
+/**
+ * Memory for the first `memoryBytes`, then a temporary file for the rest; the builders' own blocks
+ * may hold as much again (`holdLimit`, by default `memoryBytes`) before they hand partly grown blocks
+ * over. So a file's rows take about 2 × `memoryBytes` of memory plus one small block per symbol.
+ */
 export class OverflowSpill implements BlockSpill {
   private readonly memory = new MemorySpill();
   private readonly file: TempFileSpill;
   /** Per handle: the handle in memory (≥ 0) or in the file (−1 − handle). */
   private readonly where: number[] = [];
+  held = 0;
 
   constructor(
     private readonly memoryBytes: number,
     dir?: string,
+    readonly holdLimit = memoryBytes,
   ) {
     this.file = new TempFileSpill(dir);
   }

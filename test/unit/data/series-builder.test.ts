@@ -63,6 +63,8 @@ test('build reads each spilled block back once, not once per column', () => {
       return memory.bytes;
     },
     fileBytes: 0,
+    held: 0,
+    holdLimit: Number.POSITIVE_INFINITY,
     dispose: () => memory.dispose(),
   };
   const b = new SeriesBuilder('S', counting);
@@ -88,6 +90,8 @@ test('with a spill, the block in memory grows to 512 rows; only full 512-row blo
       return memory.bytes;
     },
     fileBytes: 0,
+    held: 0,
+    holdLimit: Number.POSITIVE_INFINITY,
     dispose: () => memory.dispose(),
   };
   for (const n of [1, 31, 32, 33, 100, 511, 512, 513, 1024, 1025, 1500]) {
@@ -100,4 +104,54 @@ test('with a spill, the block in memory grows to 512 rows; only full 512-row blo
     expect(Array.from(s.day)).toEqual(Array.from({ length: n }, (_, i) => i));
     expect(s.open[n - 1]).toBe(n - 1);
   }
+});
+
+test("past the spill's holdLimit, builders spill their blocks at the size they have: memory stays near the limit, every row kept in order", () => {
+  const ROW = 2 * 4 + VALUE_FIELDS.length * 8;
+  const memory = new MemorySpill();
+  const sizes = new Map<number, number>();
+  const limit = 64 * 1024;
+  const spill: BlockSpill = {
+    put: (parts) => {
+      const rows = parts.reduce((n, p) => n + p.byteLength, 0) / ROW;
+      sizes.set(rows, (sizes.get(rows) ?? 0) + 1);
+      return memory.put(parts);
+    },
+    get: (handle, into) => memory.get(handle, into),
+    get bytes() {
+      return memory.bytes;
+    },
+    fileBytes: 0,
+    held: 0,
+    holdLimit: limit,
+    dispose: () => memory.dispose(),
+  };
+  // A daily file of 300 symbols × 200 days: every symbol on every date, in that order.
+  const symbols = 300;
+  const days = 200;
+  const builders = Array.from({ length: symbols }, (_, k) => new SeriesBuilder(`S${k}`, spill));
+  for (let d = 0; d < days; d++) {
+    for (let k = 0; k < symbols; k++) builders[k]!.push(d, d * symbols + k, [k, d, 3, k * 1000 + d, 5, 6]);
+  }
+  // Without the limit each builder would hold a 256-row block (14 KiB): 4.2 MB. With it, the
+  // builders hold the limit plus at most one first block (32 rows) each.
+  expect(spill.held).toBeLessThanOrEqual(limit + symbols * 32 * ROW);
+  expect(spill.held).toBeGreaterThan(limit / 2);
+  // Spilled blocks are full blocks of the sizes the builders had reached: 32 to 256 rows, none of 512.
+  expect([...sizes.keys()].every((rows) => [32, 64, 128, 256].includes(rows))).toBe(true);
+  expect(sizes.get(32)).toBeGreaterThan(0);
+  for (const [k, b] of builders.entries()) {
+    const s = b.build();
+    expect(s.length).toBe(days);
+    expect(Array.from(s.day)).toEqual(Array.from({ length: days }, (_, d) => d));
+    expect(Array.from(s.close)).toEqual(Array.from({ length: days }, (_, d) => k * 1000 + d));
+    expect(s.line[days - 1]).toBe((days - 1) * symbols + k);
+  }
+});
+
+test('an OverflowSpill holds builders to its memory budget unless told otherwise', () => {
+  expect(new OverflowSpill(1024).holdLimit).toBe(1024);
+  expect(new OverflowSpill(1024, undefined, 4096).holdLimit).toBe(4096);
+  expect(new MemorySpill().holdLimit).toBe(Number.POSITIVE_INFINITY);
+  expect(new TempFileSpill().holdLimit).toBe(Number.POSITIVE_INFINITY);
 });
