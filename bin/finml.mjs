@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --initial-old-space-size=64
+#!/usr/bin/env -S node --initial-old-space-size=64 --heap-growing-percent=20
 // The `finml` command. Runs the JavaScript bundle that `npm ci` builds into dist/cli/
 // (scripts/build-cli.ts), so start-up transpiles nothing; when that bundle is missing or older than
 // a source it was built from (a .ts file edited since), runs the TypeScript sources through tsx, as
