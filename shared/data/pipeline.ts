@@ -16,12 +16,15 @@ import {
 import { DataRejectedError, type RejectionCode } from './errors.ts';
 import {
   computeFeatures,
+  type Feature,
+  type GoldFeatures,
   type GoldSeries,
   goldCounts,
   goldQuality,
   type ReferenceSample,
   referenceSample,
   scoreRegimes,
+  weightedFeatures,
 } from './gold.ts';
 import {
   type IndicatorTable,
@@ -30,7 +33,7 @@ import {
   mergeIndicators,
   readBronzeIndicatorFile,
 } from './indicators.ts';
-import { scorePointInTime } from './point-in-time.ts';
+import { type RankedValues, rankValues, scorePointInTime } from './point-in-time.ts';
 import { addCounts, countsQuality, type LayerQuality, layerQuality, NO_ROWS } from './quality.ts';
 import type { SilverSeries } from './series.ts';
 import { cleanSeries, mergeSilver, type SilverStats, silverCounts } from './silver.ts';
@@ -241,7 +244,10 @@ export function goldForHistory(
   const features = computeFeatures(history, config);
   const pointInTime = config.scoring.mode === 'point-in-time';
   const fromModel = pointInTime ? undefined : options.modelReferences?.get(history.symbol);
-  const sample = fromModel ?? referenceSample(features, config);
+  // Point in time, the own-history reference sample is each feature's ranked values, sorted: the
+  // scores' sort, done once.
+  const ranked = pointInTime ? rankedFeatures(features, config) : undefined;
+  const sample = fromModel ?? (ranked ? sortedOf(ranked) : referenceSample(features, config));
   const reference: GoldReference = { sample, source: fromModel ? 'model' : 'own history' };
   let series: GoldSeries;
   if (features.length === 0) {
@@ -254,14 +260,26 @@ export function goldForHistory(
       burnInRows: 0,
     };
   } else if (pointInTime) {
-    // The own-history reference sample is each feature's values sorted: the scores' sort, done once.
-    series = scorePointInTime(features, config, config.scoring.minHistory, fromModel ? undefined : sample);
+    series = scorePointInTime(features, config, config.scoring.minHistory, ranked);
   } else {
     series = scoreRegimes(features, sample, config);
   }
   if (series.length > 0 && options.indicators && options.indicators.length > 0)
     series.indicators = joinIndicators(series.day, options.indicators);
   return { series, reference };
+}
+
+/** Each weighted feature's values, ranked (rankValues). */
+function rankedFeatures(f: GoldFeatures, config: DataConfig): Partial<Record<Feature, RankedValues>> {
+  const ranked: Partial<Record<Feature, RankedValues>> = {};
+  for (const feature of weightedFeatures(config)) ranked[feature] = rankValues(f[feature]);
+  return ranked;
+}
+
+function sortedOf(ranked: Partial<Record<Feature, RankedValues>>): ReferenceSample {
+  const sample: ReferenceSample = {};
+  for (const [feature, r] of Object.entries(ranked) as [Feature, RankedValues][]) sample[feature] = r.sorted;
+  return sample;
 }
 
 /**

@@ -9,8 +9,8 @@
  * #{s ≤ t} < minHistory are burn-in: scored (they are part of later days' history) but not in gold.
  * `regime_age` counts the consecutive gold days, up to and including t, in the current regime.
  *
- * Cost: O(n log n) per feature: one numeric sort (shared with the reference sample), a binary search
- * for each value's rank and a Fenwick tree over the ranks.
+ * Cost per feature: a radix sort that also ranks each value (its sorted array is the reference
+ * sample), O(n), and a Fenwick tree over the ranks, O(n log n).
  */
 import type { DataConfig } from '#config/schema';
 import {
@@ -22,43 +22,120 @@ import {
   weightedFeatures,
 } from './gold.ts';
 
+/** A feature's values sorted, and each value's rank among the distinct values. */
+export interface RankedValues {
+  /** The values sorted as `Float64Array.prototype.sort` sorts them: ascending, −0 before 0, NaN last. */
+  sorted: Float64Array;
+  /** ranks[t]: 1 + the number of distinct values below values[t] (−0 and 0 are one); 0 for NaN. */
+  ranks: Int32Array;
+  /** The number of distinct non-NaN values (the largest rank). */
+  distinct: number;
+}
+
+/** LSD radix passes over the 64-bit keys: [word (0 = low, 1 = high), shift, mask]. */
+const PASSES: readonly (readonly [0 | 1, number, number])[] = [
+  [0, 0, 0x7ff],
+  [0, 11, 0x7ff],
+  [0, 22, 0x3ff],
+  [1, 0, 0x7ff],
+  [1, 11, 0x7ff],
+  [1, 22, 0x3ff],
+];
+
+/**
+ * Sorts `values` and ranks them in one pass of work: a stable LSD radix sort (six 11-bit digits) of
+ * the indices by each double's order-preserving key (the IEEE bits with the sign bit flipped, all
+ * bits flipped for a negative number), NaNs set aside and appended in their order. The sorted array
+ * holds the values' own bits, as `Float64Array.prototype.sort` returns them; a digit every key shares
+ * is skipped. O(n) per digit, where a comparison sort and a binary search per value cost O(n log n).
+ */
+export function rankValues(values: ArrayLike<number>): RankedValues {
+  const own = values instanceof Float64Array ? values : Float64Array.from(values);
+  const n = own.length;
+  const bits = new Uint32Array(own.buffer, own.byteOffset, n * 2);
+  const keys = [new Uint32Array(n), new Uint32Array(n)] as const;
+  let order = new Int32Array(n);
+  const nans: number[] = [];
+  let finite = 0;
+  for (let i = 0; i < n; i++) {
+    const v = own[i]!;
+    if (Number.isNaN(v)) {
+      nans.push(i);
+      continue;
+    }
+    const hi = bits[2 * i + 1]!;
+    const lo = bits[2 * i]!;
+    if (hi >>> 31 === 1) {
+      keys[1][i] = ~hi;
+      keys[0][i] = ~lo;
+    } else {
+      keys[1][i] = hi | 0x8000_0000;
+      keys[0][i] = lo;
+    }
+    order[finite++] = i;
+  }
+  let spare = new Int32Array(n);
+  const count = new Int32Array(0x800);
+  for (const [word, shift, mask] of PASSES) {
+    const key = keys[word];
+    count.fill(0);
+    for (let j = 0; j < finite; j++) count[(key[order[j]!]! >>> shift) & mask]!++;
+    if (count[(key[order[0]!]! >>> shift) & mask] === finite) continue; // every key has this digit
+    let sum = 0;
+    for (let b = 0; b <= mask; b++) {
+      const c = count[b]!;
+      count[b] = sum;
+      sum += c;
+    }
+    for (let j = 0; j < finite; j++) {
+      const i = order[j]!;
+      spare[count[(key[i]! >>> shift) & mask]!++] = i;
+    }
+    [order, spare] = [spare, order];
+  }
+  const sorted = new Float64Array(n);
+  const out = new Uint32Array(sorted.buffer);
+  const ranks = new Int32Array(n);
+  let rank = 0;
+  let previous = Number.NaN;
+  for (let j = 0; j < finite; j++) {
+    const i = order[j]!;
+    const v = own[i]!;
+    if (v !== previous) {
+      rank++;
+      previous = v;
+    }
+    ranks[i] = rank;
+    out[2 * j] = bits[2 * i]!;
+    out[2 * j + 1] = bits[2 * i + 1]!;
+  }
+  for (let j = 0; j < nans.length; j++) {
+    const i = nans[j]!;
+    out[2 * (finite + j)] = bits[2 * i]!;
+    out[2 * (finite + j) + 1] = bits[2 * i + 1]!;
+  }
+  return { sorted, ranks, distinct: rank };
+}
+
 /**
  * Expanding empirical-CDF scores of `values` in time order: out[t] = #{s ≤ t : v_s ≤ v_t} / (t + 1).
  * A NaN value scores NaN and is not part of any later day's history (it compares false, as in ecdf).
- * `sorted`: the values sorted ascending (NaN last, as `Float64Array.prototype.sort` puts them), when
- * the caller has them already (the reference sample is that very array); sorted here otherwise.
+ * `ranked`: the values' ranks (rankValues), when the caller has them already (the reference sample
+ * is their sorted array); ranked here otherwise. A Fenwick tree counts the ranks seen so far.
  */
-export function expandingEcdf(values: ArrayLike<number>, sorted?: Float64Array): Float64Array {
+export function expandingEcdf(values: ArrayLike<number>, ranked?: RankedValues): Float64Array {
   const n = values.length;
-  const ascending = sorted ?? Float64Array.from(values).sort();
-  if (ascending.length !== n) throw new RangeError(`sorted holds ${ascending.length} values, not ${n}`);
-  // The distinct non-NaN values, ascending: value v has rank 1 + (its index here). −0 and 0 are one.
-  let finite = n;
-  while (finite > 0 && Number.isNaN(ascending[finite - 1]!)) finite--;
-  const distinct = new Float64Array(finite);
-  let m = 0;
-  for (let k = 0; k < finite; k++) {
-    const v = ascending[k]!;
-    if (m === 0 || v !== distinct[m - 1]!) distinct[m++] = v;
-  }
+  const { ranks, distinct: m } = ranked ?? rankValues(values);
+  if (ranks.length !== n) throw new RangeError(`ranked holds ${ranks.length} values, not ${n}`);
   const out = new Float64Array(n);
-  const tree = new Int32Array(m + 1); // Fenwick tree: counts of the ranks seen so far
+  const tree = new Int32Array(m + 1);
   let seen = 0;
   for (let t = 0; t < n; t++) {
-    const v = values[t]!;
-    if (Number.isNaN(v)) {
+    const r = ranks[t]!;
+    if (r === 0) {
       out[t] = Number.NaN;
       continue;
     }
-    // The rank of v: 1 + the index of v among the distinct values (binary search).
-    let lo = 0;
-    let hi = m - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (distinct[mid]! < v) lo = mid + 1;
-      else hi = mid;
-    }
-    const r = lo + 1;
     for (let j = r; j <= m; j += j & -j) tree[j]!++;
     seen++;
     let atOrBelow = 0;
@@ -71,14 +148,15 @@ export function expandingEcdf(values: ArrayLike<number>, sorted?: Float64Array):
 /**
  * Scores a symbol's features point in time and labels its regimes; the first `minHistory − 1`
  * post-warm-up rows are burn-in. A symbol with fewer than `minHistory` rows gets an empty series
- * (its `burnInRows` says how many it has). `sorted`: each feature's values sorted ascending, when the
- * caller has them (the symbol's reference sample), so they are not sorted twice.
+ * (its `burnInRows` says how many it has). `ranked`: each feature's ranked values (rankValues), when
+ * the caller has them (their sorted arrays are the symbol's reference sample), so they are not
+ * ranked twice.
  */
 export function scorePointInTime(
   f: GoldFeatures,
   config: DataConfig,
   minHistory: number,
-  sorted?: Partial<Record<Feature, Float64Array>>,
+  ranked?: Partial<Record<Feature, RankedValues>>,
 ): GoldSeries {
   if (!Number.isInteger(minHistory) || minHistory < 1) {
     throw new RangeError(`minHistory must be an integer ≥ 1, got ${minHistory}`);
@@ -92,7 +170,7 @@ export function scorePointInTime(
   for (const feature of weightedFeatures(config)) {
     const w = config.regimes.weights[feature]!;
     totalWeight += w;
-    const score = expandingEcdf(f[feature], sorted?.[feature]).slice(burnIn);
+    const score = expandingEcdf(f[feature], ranked?.[feature]).slice(burnIn);
     for (let i = 0; i < kept; i++) risk[i]! += w * score[i]!;
     scores[feature] = score;
   }

@@ -9,7 +9,7 @@ import { describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
 import type { GoldFeatures } from '#shared/data/gold';
 import { regimeAges } from '#shared/data/gold';
-import { expandingEcdf, scorePointInTime } from '#shared/data/point-in-time';
+import { expandingEcdf, rankValues, scorePointInTime } from '#shared/data/point-in-time';
 
 interface FixtureSymbol {
   symbol: string;
@@ -98,11 +98,44 @@ describe('point in time', () => {
         (values) => {
           const expected = direct(values);
           expect(Array.from(expandingEcdf(values))).toEqual(expected);
-          expect(Array.from(expandingEcdf(values, Float64Array.from(values).sort()))).toEqual(expected);
+          expect(Array.from(expandingEcdf(values, rankValues(values)))).toEqual(expected);
         },
       ),
     );
-    expect(() => expandingEcdf([1, 2], new Float64Array(1))).toThrow(/sorted holds 1 values, not 2/);
+    expect(() => expandingEcdf([1, 2], rankValues([1]))).toThrow(/ranked holds 1 values, not 2/);
+  });
+
+  test('rankValues sorts bit for bit as Float64Array.prototype.sort (−0 before 0, NaN payloads kept, last) and ranks densely', () => {
+    const bitsOf = (a: Float64Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length * 2));
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.double(),
+            fc.double({ min: -1e-300, max: 1e-300 }),
+            fc.constantFrom(0, -0, 1, -1, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, -Number.MAX_VALUE),
+          ),
+          { maxLength: 300 },
+        ),
+        (list) => {
+          const values = Float64Array.from(list);
+          // A NaN with its sign bit set (x86's default NaN) and a payload: kept as they are, after every number.
+          if (values.length > 2) new Uint32Array(values.buffer)[3] = 0xfff8_0001;
+          const { sorted, ranks, distinct } = rankValues(values);
+          expect(bitsOf(sorted)).toEqual(bitsOf(values.slice().sort()));
+          const finite = Array.from(new Set(Array.from(values).filter((v) => !Number.isNaN(v)).map((v) => v + 0)));
+          finite.sort((a, b) => a - b);
+          expect(distinct).toBe(finite.length);
+          expect(Array.from(ranks)).toEqual(
+            Array.from(values, (v) => (Number.isNaN(v) ? 0 : finite.indexOf(v + 0) + 1)),
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+    // Keys that share their top digits (one exponent) and differ only in the low bits.
+    const close = Float64Array.from({ length: 5000 }, (_, i) => 1 + ((i * 7919) % 5000) * Number.EPSILON);
+    expect(bitsOf(rankValues(close).sorted)).toEqual(bitsOf(close.slice().sort()));
   });
 
   test('ties count as at-or-below, the first day scores 1, NaN scores NaN and stays out of the history', () => {
