@@ -29,6 +29,11 @@ export interface PipelineSummary {
     regimeCounts: Record<string, number>;
     /** Why nothing was published although files were accepted (the gold gate), else null. */
     rejected: string | null;
+    /**
+     * Symbols whose silver a concurrent run published after this run's gold step: this run's rows
+     * were merged onto it at publish, and their figures here are of the gold published.
+     */
+    mergedAgain: string[];
   };
   quality: { bronze: LayerQuality; silver: LayerQuality; gold: LayerQuality | null };
   written: string[];
@@ -72,6 +77,7 @@ export function pipelineSummary(args: {
       })),
       regimeCounts: m?.gold.regimeCounts ?? Object.fromEntries(config.regimes.labels.map((l) => [l, 0])),
       rejected: result.goldRejected?.reason ?? null,
+      mergedAgain: symbols.filter((g) => g.goldWrite === 'merged again').map((g) => g.symbol),
     },
     quality: m?.quality ?? { bronze: none('bronze'), silver: none('silver'), gold: null },
     written: args.written,
@@ -125,6 +131,14 @@ export function formatPipelineSummary(s: PipelineSummary): string {
       );
     }
     if (withGold.length > 20) lines.push(`  … and ${withGold.length - 20} more`);
+    const again = s.gold.mergedAgain;
+    if (again.length > 0) {
+      const named =
+        again.slice(0, 10).join(', ') + (again.length > 10 ? ` and ${again.length - 10} more` : '');
+      lines.push(
+        `  merged again at publish (a concurrent run published their silver first; figures are of the merged gold): ${again.length} symbol(s): ${named}`,
+      );
+    }
   }
   for (const message of s.gold.shortHistory.slice(0, 20)) lines.push(`  no gold yet: ${message}`);
   if (s.gold.shortHistory.length > 20)

@@ -55,9 +55,11 @@ export interface SymbolGoldResult {
   /**
    * `appended`: the run only added days after the published silver's last one, so the published gold
    * (point in time: immutable) was kept byte for byte and only the new rows were written; `rebuilt`:
-   * the whole gold was written from the merged silver.
+   * the whole gold was written from the merged silver; `merged again`: a concurrent run published
+   * the symbol's silver after this run's gold step, so at publish this run's rows were merged onto
+   * that silver and the gold rebuilt from it (this record is of the gold published).
    */
-  goldWrite: 'appended' | 'rebuilt';
+  goldWrite: 'appended' | 'rebuilt' | 'merged again';
   counts: number[][];
   regimeCounts: number[];
   /** The regime of the last gold row (null without gold rows). */
@@ -199,7 +201,6 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
   const indicators = await mergedIndicators(ctx, runId);
   const gold = await goldOf(ctx, history, indicators.table);
   const series = gold.series[0]!;
-  const K = ctx.config.data.regimes.labels.length;
   const stagedKey = keys.stagedGold(runId, symbol);
   const appendable =
     appendsOnly && ctx.config.data.scoring.mode === 'point-in-time' && indicators.table === undefined;
@@ -210,7 +211,25 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
     stagedSilverKey = keys.stagedSilver(runId, symbol);
     await ctx.store.put(ctx.buckets.silver, stagedSilverKey, silverParquet(history), PARQUET_CONTENT_TYPE);
   }
-  const regimeCounts = new Array<number>(K).fill(0);
+  return goldRecord(ctx, symbol, gold, body.appended ? 'appended' : 'rebuilt', {
+    stagedKey,
+    stagedSilverKey,
+    silverEtag,
+    indicatorsEtag: indicators.etag,
+  });
+}
+
+/** The run record of one symbol's gold (`gold`: buildGold of that one symbol). */
+function goldRecord(
+  ctx: Context,
+  symbol: string,
+  gold: Awaited<ReturnType<typeof goldOf>>,
+  goldWrite: SymbolGoldResult['goldWrite'],
+  staging: Pick<SymbolGoldResult, 'stagedKey' | 'stagedSilverKey' | 'silverEtag' | 'indicatorsEtag'>,
+): SymbolGoldResult {
+  const series = gold.series[0]!;
+  const labels = ctx.config.data.regimes.labels;
+  const regimeCounts = new Array<number>(labels.length).fill(0);
   for (const s of series.markov_state) regimeCounts[s]!++;
   return {
     symbol,
@@ -222,18 +241,13 @@ async function symbolGold(ctx: Context, symbol: string, runId: string): Promise<
     firstDate: series.length ? formatIsoDay(series.day[0]!) : null,
     lastDate: series.length ? formatIsoDay(series.day[series.length - 1]!) : null,
     referenceSource: gold.references.get(symbol)!.source,
-    goldWrite: body.appended ? 'appended' : 'rebuilt',
-    counts: transitionCounts([series.markov_state], K),
+    goldWrite,
+    counts: transitionCounts([series.markov_state], labels.length),
     regimeCounts,
-    latestRegime: series.length
-      ? ctx.config.data.regimes.labels[series.markov_state[series.length - 1]!]!
-      : null,
-    live: liveRow(series, ctx.config.data.regimes.labels),
+    latestRegime: series.length ? labels[series.markov_state[series.length - 1]!]! : null,
+    live: liveRow(series, labels),
     quality: gold.quality,
-    stagedKey,
-    stagedSilverKey,
-    silverEtag,
-    indicatorsEtag: indicators.etag,
+    ...staging,
   };
 }
 
@@ -305,7 +319,7 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
       );
     });
   }
-  const rebuilt: string[] = [];
+  const rebuilt: SymbolGoldResult[] = [];
   await mapLimit(results, ctx.config.platform.pipeline.symbolConcurrency, (r) =>
     withLease(ctx, symbolLease(r.symbol), async (fence) => {
       const head = await ctx.store.head(ctx.buckets.silver, keys.silver(r.symbol));
@@ -326,7 +340,6 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
         return;
       }
       // Silver moved on since the gold step: merge this run's rows onto the silver there now.
-      rebuilt.push(r.symbol);
       const silverKey = keys.silver(r.symbol);
       const body = await ctx.store.get(ctx.buckets.silver, silverKey);
       let history =
@@ -351,8 +364,14 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
         goldParquet(gold.series[0]!, ctx.config.data.regimes.labels),
         PARQUET_CONTENT_TYPE,
       );
-      const live = liveRow(gold.series[0]!, ctx.config.data.regimes.labels);
-      if (live) await ctx.registry.putLive({ ...live, runId, at: ctx.now().toISOString() });
+      const record = goldRecord(ctx, r.symbol, gold, 'merged again', {
+        stagedKey: r.stagedKey,
+        stagedSilverKey: r.stagedSilverKey,
+        silverEtag: current,
+        indicatorsEtag,
+      });
+      rebuilt.push(record);
+      if (record.live) await ctx.registry.putLive({ ...record.live, runId, at: ctx.now().toISOString() });
     }),
   );
   await discardStaging(ctx, runId);
@@ -400,20 +419,27 @@ export async function runSources(ctx: Context, runId: string): Promise<SourceRec
   return out;
 }
 
-/** The reduce after the Map: gold gate over the touched symbols, summed counts, run metadata. */
-export async function finishGold(ctx: Context, runId: string, file: string) {
-  const results = await symbolResults(ctx, runId);
+/** The gold layer's quality over the symbols with gold rows (counts combined). */
+function goldQualityOf(ctx: Context, results: SymbolGoldResult[]): LayerQuality {
   const withRows = results.filter((r) => r.rows > 0);
-  const K = ctx.config.data.regimes.labels.length;
-  const counts = Array.from({ length: K }, (_, i) =>
-    Array.from({ length: K }, (_, j) => results.reduce((s, r) => s + r.counts[i]![j]!, 0)),
-  );
-  const quality = combineQuality(
+  return combineQuality(
     withRows.map((r) => r.quality),
     'gold',
     ctx.config.data.quality.gates.gold,
   );
-  const sources = await runSources(ctx, runId);
+}
+
+/** The run record of `results` (the symbols' gold records) and `sources` (the files' records). */
+function runMetadata(
+  ctx: Context,
+  runId: string,
+  file: string,
+  sources: SourceRecord[],
+  results: SymbolGoldResult[],
+): RunMetadata {
+  const withRows = results.filter((r) => r.rows > 0);
+  const labels = ctx.config.data.regimes.labels;
+  const K = labels.length;
   const gates = ctx.config.data.quality.gates;
   const layer = (l: 'bronze' | 'silver') =>
     combineQuality(
@@ -421,15 +447,18 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
       l,
       gates[l],
     );
-  const labels = ctx.config.data.regimes.labels;
-  const metadata: RunMetadata = {
+  return {
     runId,
     file,
     at: ctx.now().toISOString(),
     runDate: formatIsoDay(utcDay(ctx.now())),
     configHash: ctx.configHash,
     sources,
-    quality: { bronze: layer('bronze'), silver: layer('silver'), gold: withRows.length > 0 ? quality : null },
+    quality: {
+      bronze: layer('bronze'),
+      silver: layer('silver'),
+      gold: withRows.length > 0 ? goldQualityOf(ctx, results) : null,
+    },
     gold: {
       rows: withRows.reduce((s, r) => s + r.rows, 0),
       warmupRows: results.reduce((s, r) => s + r.warmupRows, 0),
@@ -439,16 +468,30 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
       ),
       symbols: results.map(({ stagedKey: _g, stagedSilverKey: _s, ...r }) => r),
     },
-    counts,
+    // Transition counts are additive: the run's are the sum of its symbols'.
+    counts: Array.from({ length: K }, (_, i) =>
+      Array.from({ length: K }, (_, j) => results.reduce((s, r) => s + r.counts[i]![j]!, 0)),
+    ),
   };
-  await ctx.store.put(
-    ctx.buckets.gold,
-    keys.run(runId, 'metadata.json'),
-    JSON.stringify(metadata, null, 2),
-    'application/json',
-  );
+}
+
+/**
+ * The reduce after the Map: the gold gate over the touched symbols, the run record
+ * (runs/<runId>/metadata.json), then the publish. A symbol merged again at publish (a concurrent run
+ * published its silver first) has its record replaced by that of the gold published, and the run
+ * record is written again: it describes what the lake holds.
+ */
+export async function finishGold(ctx: Context, runId: string, file: string) {
+  const staged = await symbolResults(ctx, runId);
+  const sources = await runSources(ctx, runId);
+  const metadataKey = keys.run(runId, 'metadata.json');
+  const write = (m: RunMetadata) =>
+    ctx.store.put(ctx.buckets.gold, metadataKey, JSON.stringify(m, null, 2), 'application/json');
+  let metadata = runMetadata(ctx, runId, file, sources, staged);
+  await write(metadata);
+  const quality = goldQualityOf(ctx, staged);
   await ctx.registry.putRecord('quality', { id: `${runId}-gold`, at: metadata.at, runId, file, ...quality });
-  if (withRows.length > 0 && !quality.passed) {
+  if (metadata.quality.gold !== null && !quality.passed) {
     await discardStaging(ctx, runId);
     throw new DataRejectedError({
       file,
@@ -457,14 +500,22 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
       reason: `gold quality ${quality.score.toFixed(1)} % is below the ${quality.gate} % gate: no silver or gold was published`,
     });
   }
-  const published = await publishRun(ctx, runId, results);
+  const published = await publishRun(ctx, runId, staged);
+  let results = staged;
+  if (published.mergedAgain.length > 0) {
+    const again = new Map(published.mergedAgain.map((r) => [r.symbol, r]));
+    results = staged.map((r) => again.get(r.symbol) ?? r);
+    metadata = runMetadata(ctx, runId, file, sources, results);
+    await write(metadata);
+  }
   return {
-    ...published,
+    published: published.published,
+    mergedAgain: published.mergedAgain.map((r) => r.symbol),
     metadata,
-    goldRows: withRows.reduce((s, r) => s + r.rows, 0),
+    goldRows: metadata.gold.rows,
     symbols: results.map((r) => r.symbol),
-    counts,
-    score: quality.score,
+    counts: metadata.counts,
+    score: goldQualityOf(ctx, results).score,
   };
 }
 

@@ -112,6 +112,45 @@ describe('per-symbol serialisation on the local servers', () => {
     }
   }, 60_000);
 
+  test('a run merged again at publish records the gold it published, not the gold it staged', async () => {
+    const rows = ROWS.slice(-800);
+    const a = await put('market_data/again-a.csv', file('AGAIN', rows.slice(0, 500)));
+    const b = await put('market_data/again-b.csv', file('AGAIN', rows.slice(500)));
+    // Both gold steps before either publish: B's gold is built from B's rows alone…
+    for (const [o, runId] of [
+      [a, 'again-a'],
+      [b, 'again-b'],
+    ] as const) {
+      await cleanToSilver(ctx, o, runId);
+      await buildSymbolGold(ctx, 'AGAIN', runId);
+    }
+    const [stagedB] = await symbolResults(ctx, 'again-b');
+    expect(stagedB!.rows).toBe(300 - 21 - 251);
+    await finishGold(ctx, 'again-a', a.key);
+    // …and A publishes first, so B merges its rows onto A's silver at publish.
+    const finished = await finishGold(ctx, 'again-b', b.key);
+    expect(finished.mergedAgain).toEqual(['AGAIN']);
+    const gold = await objectRows(ctx.store, BUCKETS.gold, keys.gold('AGAIN'));
+    const published = gold.rows.map((row) => row[gold.names.indexOf('date')] as string);
+    expect(published).toHaveLength(800 - 21 - 251);
+    const text = await ctx.store.getText(BUCKETS.gold, keys.run('again-b', 'metadata.json'));
+    const metadata = JSON.parse(text!) as Awaited<ReturnType<typeof finishGold>>['metadata'];
+    const [record] = metadata.gold.symbols;
+    expect(record).toMatchObject({
+      symbol: 'AGAIN',
+      goldWrite: 'merged again',
+      rows: published.length,
+      firstDate: published[0],
+      lastDate: published.at(-1),
+    });
+    expect(metadata.gold.rows).toBe(published.length);
+    expect(record!.regimeCounts.reduce((x, y) => x + y, 0)).toBe(published.length);
+    expect(metadata.counts.flat().reduce((x, y) => x + y, 0)).toBe(published.length - 1);
+    expect(finished.goldRows).toBe(published.length);
+    // The live state is the published gold's last row.
+    expect((await ctx.registry.getLive('AGAIN'))?.date).toBe(record!.lastDate);
+  }, 60_000);
+
   test('property: N files of one symbol, run concurrently in any order, give the union’s silver', async () => {
     let run = 0;
     await fc.assert(

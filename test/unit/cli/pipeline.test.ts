@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
@@ -18,6 +20,7 @@ import { bronze, closesCsv, dataConfig, firstGoldRows, isoOf, RUN_DAY } from '..
 import { parquetRows, rowGroupBytes } from '../../helpers/parquet.ts';
 
 const SAMPLE = 'data/samples/sp500-2000.csv';
+const execFileAsync = promisify(execFile);
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 /** The lake layout under --out: one folder per bucket, S3's keys below. */
 const silverFile = (out: string, symbol: string) => join(out, 'silver', keys.silver(symbol));
@@ -118,6 +121,54 @@ describe('finml pipeline', () => {
     expect(meta.gold.symbols.map((s: { symbol: string }) => s.symbol)).toEqual(['=BBB', 'AAA', 'CCC']);
     expect(meta.sources.map((s: { status: string }) => s.status)).toEqual(['accepted', 'accepted']);
   });
+
+  test('two `finml pipeline` processes on one --out at once lose no row, and each run records the gold it published', async () => {
+    const dir = tempDir();
+    const [header, ...rows] = readFileSync(SAMPLE, 'utf8').trimEnd().split('\n');
+    // Two halves of one series (a file without a symbol column is named by its file name: SPX).
+    const halves = [rows.slice(0, 2500), rows.slice(2500)].map((part, i) => {
+      mkdirSync(join(dir, `part-${i}`));
+      const path = join(dir, `part-${i}`, 'SPX.csv');
+      writeFileSync(path, `${[header, ...part].join('\n')}\n`);
+      return path;
+    });
+    const out = join(dir, 'out');
+    const args = (file: string, o: string) => [
+      'bin/finml.mjs',
+      'pipeline',
+      file,
+      '--out',
+      o,
+      '--run-date',
+      '2026-11-26',
+    ];
+    const runs = await Promise.all(halves.map((file) => execFileAsync(process.execPath, args(file, out))));
+    // The lake is that of one run of the whole file…
+    const whole = join(dir, 'whole');
+    await execFileAsync(process.execPath, args(SAMPLE, whole));
+    const wholeSilver = await parquetRows(join(whole, 'silver', keys.silver('SP500-2000')));
+    const wholeGold = await parquetRows(join(whole, 'gold', keys.gold('SP500-2000')));
+    const silver = await parquetRows(silverFile(out, 'SPX'));
+    const gold = await parquetRows(goldFile(out, 'SPX'));
+    expect(silver.rows).toHaveLength(rows.length);
+    const unnamed = (t: { names: string[]; rows: unknown[][] }) => {
+      const k = t.names.indexOf('symbol');
+      return t.rows.map((r) => r.filter((_, i) => i !== k));
+    };
+    expect(unnamed(silver)).toEqual(unnamed(wholeSilver));
+    expect(unnamed(gold)).toEqual(unnamed(wholeGold));
+    // …and each run's record is of the gold it published: the last one to publish has all of it,
+    // and a run merged again at publish says so.
+    const records = readdirSync(join(out, 'gold', 'runs')).map(
+      (run) => json(join(out, 'gold', 'runs', run, 'metadata.json')).gold.symbols[0],
+    );
+    expect(Math.max(...records.map((r: { rows: number }) => r.rows))).toBe(gold.rows.length);
+    for (const [i, record] of records.entries()) {
+      expect(record.rows).toBeLessThanOrEqual(gold.rows.length);
+      const stdout = runs.find((r) => r.stdout.includes(readdirSync(join(out, 'gold', 'runs'))[i]!))!.stdout;
+      expect(stdout.includes('merged again at publish')).toBe(record.goldWrite === 'merged again');
+    }
+  }, 60_000);
 
   test('a rejected file exits 2 with file, line and reason, and goes to quarantine with its report; the input is untouched', async () => {
     const dir = tempDir();
