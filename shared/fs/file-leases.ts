@@ -2,14 +2,33 @@
  * The lease port (LeaseStore) on a local folder: a lease is a file created exclusively (O_EXCL),
  * holding its owner and expiry. So two `finml pipeline` processes writing into one output folder
  * merge a symbol one at a time, as Lambda functions do on DynamoDB leases (docs/decisions/0012).
+ *
+ * A lease also names the process holding it (host and pid): a lease whose process on this host is
+ * gone (a `finml pipeline` killed with kill -9) is free at once, instead of after its time to live —
+ * the next run on the folder does not wait. A pid reused by another process only keeps the TTL rule.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LeaseStore } from '#shared/ports';
 
 interface Held {
   owner: string;
   expiresAtMs: number;
+  /** The holder's host and process id (absent in leases written before they were recorded). */
+  host?: string;
+  pid?: number;
+}
+
+/** Whether a process with this id exists on this host (signal 0 checks without sending anything). */
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, owned by another user.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
 }
 
 export class FileLeaseStore implements LeaseStore {
@@ -18,7 +37,25 @@ export class FileLeaseStore implements LeaseStore {
   constructor(
     private readonly dir: string,
     private readonly nowMs: () => number = Date.now,
+    /** This process (host, pid) as leases record it. */
+    private readonly self: { host: string; pid: number } = { host: hostname(), pid: process.pid },
+    private readonly alive: (pid: number) => boolean = processExists,
   ) {}
+
+  /** Whether a held lease is free: past its time, or its process on this host is gone. */
+  private free(held: Held): boolean {
+    if (held.expiresAtMs < this.nowMs()) return true;
+    return (
+      held.host === this.self.host &&
+      held.pid !== undefined &&
+      held.pid !== this.self.pid &&
+      !this.alive(held.pid)
+    );
+  }
+
+  private body(owner: string, ttlMs: number): string {
+    return JSON.stringify({ owner, expiresAtMs: this.nowMs() + ttlMs, ...this.self } satisfies Held);
+  }
 
   private file(name: string): string {
     return join(this.dir, `${encodeURIComponent(name).replace(/\./g, '%2E')}.lease`);
@@ -39,7 +76,7 @@ export class FileLeaseStore implements LeaseStore {
       await mkdir(this.dir, { recursive: true });
       this.made = true;
     }
-    const body = JSON.stringify({ owner, expiresAtMs: this.nowMs() + ttlMs } satisfies Held);
+    const body = this.body(owner, ttlMs);
     try {
       await writeFile(this.file(name), body, { flag: 'wx' });
       return true;
@@ -47,8 +84,8 @@ export class FileLeaseStore implements LeaseStore {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     const held = await this.read(name);
-    if (held !== undefined && held.expiresAtMs >= this.nowMs()) return false;
-    // Expired (its holder died): taken over by renaming it away first, so only one taker wins.
+    if (held !== undefined && !this.free(held)) return false;
+    // Expired, or its holder died: taken over by renaming it away first, so only one taker wins.
     const grave = `${this.file(name)}.${encodeURIComponent(owner)}.expired`;
     try {
       await rename(this.file(name), grave);
@@ -70,7 +107,7 @@ export class FileLeaseStore implements LeaseStore {
     const held = await this.read(name);
     if (held?.owner !== owner) return false;
     const tmp = `${this.file(name)}.${encodeURIComponent(owner)}.tmp`;
-    await writeFile(tmp, JSON.stringify({ owner, expiresAtMs: this.nowMs() + ttlMs } satisfies Held));
+    await writeFile(tmp, this.body(owner, ttlMs));
     await rename(tmp, this.file(name));
     return true;
   }

@@ -3,8 +3,9 @@
  * copy / head / delete / list), keys that would leave a bucket's folder refused, and file leases
  * that serialise two holders as DynamoDB leases do.
  */
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { FileLeaseStore } from '#shared/fs/file-leases';
@@ -121,6 +122,28 @@ describe('FileLeaseStore', () => {
     expect(await leases.acquire('symbol/X', 'c', 1000)).toBe(false);
     await leases.release('symbol/X', 'b');
     expect(await leases.acquire('symbol/X', 'c', 1000)).toBe(true);
+  });
+
+  test('a lease whose process on this host is gone (kill -9) is free at once; a live or remote holder keeps it', async () => {
+    const d = dir();
+    // A real process that has exited: its pid names no process now.
+    const child = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    const deadPid = Number(child.stdout);
+    const holder = (pid: number, host = hostname()) => new FileLeaseStore(d, Date.now, { host, pid });
+    expect(await holder(deadPid).acquire('symbol/DEAD', 'killed', 3_600_000)).toBe(true);
+    const held = JSON.parse(readFileSync(join(d, 'symbol%2FDEAD.lease'), 'utf8'));
+    expect(held).toMatchObject({ owner: 'killed', host: hostname(), pid: deadPid });
+    // Taken long before its hour is up, and only once.
+    const leases = new FileLeaseStore(d);
+    expect(await leases.acquire('symbol/DEAD', 'next', 60_000)).toBe(true);
+    expect(await leases.acquire('symbol/DEAD', 'third', 60_000)).toBe(false);
+    // A holder that is alive (this test's parent), or on another host, keeps its lease until its TTL.
+    expect(await holder(process.ppid).acquire('symbol/LIVE', 'alive', 3_600_000)).toBe(true);
+    expect(await leases.acquire('symbol/LIVE', 'next', 60_000)).toBe(false);
+    expect(await holder(deadPid, 'another-host').acquire('symbol/REMOTE', 'remote', 3_600_000)).toBe(true);
+    expect(await leases.acquire('symbol/REMOTE', 'next', 60_000)).toBe(false);
   });
 
   test('two stores on one folder (two processes) never both hold a lease', async () => {
