@@ -116,6 +116,14 @@ export class UsageError extends Error {
   }
 }
 
+/** Why a path named as an input file is not one (`stats`: its stat, undefined when it does not exist). */
+export function notAFile(path: string, stats: { isDirectory(): boolean } | undefined): string {
+  if (stats === undefined) return `no such file: ${path}`;
+  return stats.isDirectory()
+    ? `${path} is a folder: name the CSV files in it`
+    : `${path} is not a regular file`;
+}
+
 /** node:util parseArgs errors (unknown option, missing value) are usage errors. */
 function isParseArgsError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;

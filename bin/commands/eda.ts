@@ -11,7 +11,7 @@ import { parseIsoDay, utcDay } from '#shared/data/values';
 import type { HistogramBins } from '#shared/eda/histogram';
 import { type EdaLayer, type EdaOptions, EdaOptionsError, profileFile } from '#shared/eda/profile';
 import { inferLayer, readHeader } from '#shared/eda/tables';
-import { type Command, UsageError } from '../cli.ts';
+import { type Command, notAFile, UsageError } from '../cli.ts';
 import { fileChunks, writeJson } from '../files.ts';
 import { formatEdaReport } from '../views/eda-report.ts';
 
@@ -54,7 +54,7 @@ export const edaCommand: Command = {
     const runDay = values['run-date'] === undefined ? utcDay(new Date()) : parseIsoDay(values['run-date']);
     if (runDay === undefined) throw new UsageError(`--run-date "${values['run-date']}" is not YYYY-MM-DD`);
     const s = await stat(file).catch(() => undefined);
-    if (!s?.isFile()) throw new UsageError(`no such file: ${file}`);
+    if (!s?.isFile()) throw new UsageError(notAFile(file, s));
     const { config } = loadConfig(values.config);
     const options: EdaOptions = {
       ...(values.bins === undefined ? {} : { bins: parseBins(values.bins) }),

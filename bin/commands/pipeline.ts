@@ -17,7 +17,7 @@ import { expireStaging } from '#shared/fs/staging-expiry';
 import type { AlertPublisher, PredictionLog } from '#shared/ports';
 import { type Buckets, type Context, keys } from '#shared/usecases/lake';
 import { runFiles } from '#shared/usecases/run-files';
-import { type Command, UsageError } from '../cli.ts';
+import { type Command, notAFile, UsageError } from '../cli.ts';
 import { formatPipelineSummary, pipelineSummary } from '../views/pipeline-summary.ts';
 
 const usage = `Usage: finml pipeline <file.csv> [more.csv …] --out DIR [--json] [--run-date YYYY-MM-DD] [--config DIR]
@@ -91,7 +91,7 @@ export const pipelineCommand: Command = {
     if (runDay === undefined) throw new UsageError(`--run-date "${values['run-date']}" is not YYYY-MM-DD`);
     for (const file of positionals) {
       const s = await stat(file).catch(() => undefined);
-      if (!s?.isFile()) throw new UsageError(`no such file: ${file}`);
+      if (!s?.isFile()) throw new UsageError(notAFile(file, s));
     }
     const { config, hash } = loadConfig(values.config);
     const out = values.out;

@@ -342,6 +342,12 @@ describe('finml pipeline', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('name at least one bronze CSV file');
     expect(stderr).toContain('Usage: finml pipeline');
+    const dir = tempDir();
+    const folder = await runCli(['pipeline', dir, '--out', join(dir, 'out')]);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toContain(`${dir} is a folder: name the CSV files in it`);
+    const missing = await runCli(['pipeline', join(dir, 'no.csv'), '--out', join(dir, 'out')]);
+    expect(missing.stderr).toContain(`no such file: ${join(dir, 'no.csv')}`);
   });
 });
 
