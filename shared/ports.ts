@@ -204,7 +204,8 @@ export interface AlertState {
   emailedSeverity?: 'low' | 'medium' | 'high' | 'critical';
 }
 
-export type RecordKind = 'drift' | 'quality' | 'run' | 'job' | 'abtest' | 'alert';
+/** Record kinds; `drift:<symbol>` is one symbol's drift history (one record per check of new data). */
+export type RecordKind = 'drift' | `drift:${string}` | 'quality' | 'run' | 'job' | 'abtest' | 'alert';
 
 /**
  * A symbol's newest gold row (DOMAIN §6 v2 live state), written each time its gold is published:

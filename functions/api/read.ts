@@ -8,6 +8,7 @@ import { MODEL_VERSION_PATTERN, SYMBOL_MAX_LENGTH, SYMBOL_PATTERN } from '#share
 import type { Context } from '#shared/usecases/lake';
 import {
   currentRegimes,
+  driftHistory,
   history,
   listModels,
   modelDetails,
@@ -30,7 +31,6 @@ const version = z
 const limit = z.coerce.number().int().min(1).max(500).default(50);
 const HISTORY = {
   '/alerts': 'alert',
-  '/drift': 'drift',
   '/quality': 'quality',
   '/abtests': 'abtest',
   '/jobs': 'job',
@@ -71,6 +71,10 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
         );
       case '/config':
         return json(200, { config: ctx.config, configHash: ctx.configHash });
+      case '/drift': {
+        const p = z.object({ limit, symbol: symbol.optional() }).parse(q);
+        return json(200, await driftHistory(ctx, p.limit, p.symbol));
+      }
       default: {
         const kind = HISTORY[event.resource as keyof typeof HISTORY];
         if (kind === undefined) return json(404, { message: `no route ${event.resource}` });

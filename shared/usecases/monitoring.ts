@@ -27,6 +27,7 @@ import { type LoggedPrediction, modelDrift } from '#shared/monitoring/model-drif
 import { decideRetraining, type RetrainingInput, type RetrainingReason } from '#shared/monitoring/retraining';
 import type { PredictionLogEntry } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
+import { mapLimit } from './concurrency.ts';
 import { type Context, keys } from './lake.ts';
 import { loadArtifact, pointedModel } from './models.ts';
 import { switchProduction } from './production.ts';
@@ -144,19 +145,38 @@ export async function checkDrift(ctx: Context) {
     guards: await retrainingGuards(ctx, fingerprint),
   });
   const at = now.toISOString();
-  const reportKey = keys.run(`drift-${at.replace(/[:.]/g, '-')}`, 'drift.json');
+  const checkRun = `drift-${at.replace(/[:.]/g, '-')}`;
+  const reportKey = keys.run(checkRun, 'drift.json');
   await ctx.store.put(ctx.buckets.gold, reportKey, JSON.stringify(report), 'application/json');
+  // Per symbol: the check's statistics, beside the report (the newest check's table) and as one
+  // record per symbol (its history). The check's own record stays the same size whatever the number
+  // of symbols: a DynamoDB item holds 400 KB, about 200 symbols' entries.
+  const entries = report.symbols.map(driftSymbolEntry);
+  const symbolsKey = keys.run(checkRun, 'symbols.json');
+  await ctx.store.put(ctx.buckets.gold, symbolsKey, JSON.stringify(entries), 'application/json');
+  await mapLimit(entries, SYMBOL_RECORD_WRITES, (entry) =>
+    ctx.registry.putRecord(driftSymbolKind(entry.symbol), {
+      id: model.version,
+      at,
+      modelVersion: model.version,
+      ...entry,
+    }),
+  );
+  const drifting = entries.filter((e) => e.regimeMixDrift || e.chainDrift || e.features.some((f) => f.drift));
   await ctx.registry.putRecord('drift', {
     id: model.version,
     at,
     modelVersion: model.version,
     verdict: report.verdict,
-    reasons: report.reasons,
+    reasons: keptReasons(report.reasons, reportKey),
     breached: report.breached,
     driftStreak: report.breached ? previousBreaches + 1 : 0,
     persistChecks: persist,
     retrain: report.retraining.retrain,
-    pending: report.retraining.pending.map((r) => r.detail),
+    pending: keptReasons(
+      report.retraining.pending.map((r) => r.detail),
+      reportKey,
+    ),
     blockedBy: report.retraining.blockedBy,
     cooldownEndsAt: report.retraining.cooldownEndsAt,
     // What a later check of the same model on the same gold repeats (recheckUnchanged).
@@ -167,30 +187,10 @@ export async function checkDrift(ctx: Context) {
     reportKey,
     liveAccuracy: live.liveAccuracy,
     liveOutcomes: live.outcomes,
-    symbols: report.symbols.map((s) => ({
-      symbol: s.symbol,
-      window: s.window,
-      features: s.features.map((f) => ({
-        feature: f.feature,
-        ksD: f.ks.d,
-        ksP: f.ks.pValue,
-        ksBootstrapP: f.ks.bootstrapPValue,
-        psi: f.psi.value,
-        band: f.psi.band,
-        thresholds: f.thresholds,
-        drift: f.drift,
-      })),
-      regimeMixP: s.regimeMix.pValue,
-      regimeMixTv: s.regimeMix.totalVariation,
-      regimeMixThreshold: s.regimeMix.threshold,
-      regimeMixDrift: s.regimeMix.drift,
-      chainP: s.transitions.pValue,
-      chainStatistic: s.transitions.statistic,
-      chainThreshold: s.transitions.threshold,
-      chainDrift: s.transitions.drift,
-      calibrationChunks: s.calibrationChunks,
-      anomalies: s.anomalies.extremeReturns.length + s.anomalies.isolationForest.length,
-    })),
+    symbolsKey,
+    symbolCount: entries.length,
+    driftingSymbolCount: drifting.length,
+    driftingSymbols: drifting.slice(0, DRIFTING_SYMBOLS_NAMED).map((e) => e.symbol),
   });
   const cfg = ctx.config.monitoring;
   // A send that fails is recorded and retried by raiseAlert.
@@ -203,10 +203,64 @@ export async function checkDrift(ctx: Context) {
   return {
     verdict: report.verdict,
     retrain: report.retraining.retrain,
-    reasons: report.reasons,
+    reasons: keptReasons(report.reasons, reportKey),
     /** The rules that fired (for retrainIfNeeded when this check says retrain). */
     fired: report.retraining.reasons,
     reportKey,
+  };
+}
+
+/** How many of a check's reasons its record and result list (its report in S3 has them all). */
+const REASONS_KEPT = 25;
+
+/**
+ * The first REASONS_KEPT reasons, and how many more the report holds: a reason can be one symbol's
+ * ("S0042: 3 extreme daily return(s) …"), and the record (a DynamoDB item) and the check's result
+ * (a Step Functions state) must not grow with the symbols.
+ */
+export function keptReasons(reasons: readonly string[], reportKey: string): string[] {
+  if (reasons.length <= REASONS_KEPT) return [...reasons];
+  return [
+    ...reasons.slice(0, REASONS_KEPT),
+    `… and ${reasons.length - REASONS_KEPT} more in the report (${reportKey})`,
+  ];
+}
+
+/** How many drifting symbols a drift record names (all are in its symbols.json and per-symbol records). */
+const DRIFTING_SYMBOLS_NAMED = 50;
+/** Per-symbol drift records written at once. */
+const SYMBOL_RECORD_WRITES = 16;
+
+/** The record kind of one symbol's drift history (one record per check of new data). */
+export function driftSymbolKind(symbol: string): `drift:${string}` {
+  return `drift:${symbol}`;
+}
+
+/** One symbol's statistics of a drift check, as the dashboard shows them. */
+export function driftSymbolEntry(s: ReturnType<typeof driftReport>['symbols'][number]) {
+  return {
+    symbol: s.symbol,
+    window: s.window,
+    features: s.features.map((f) => ({
+      feature: f.feature,
+      ksD: f.ks.d,
+      ksP: f.ks.pValue,
+      ksBootstrapP: f.ks.bootstrapPValue,
+      psi: f.psi.value,
+      band: f.psi.band,
+      thresholds: f.thresholds,
+      drift: f.drift,
+    })),
+    regimeMixP: s.regimeMix.pValue,
+    regimeMixTv: s.regimeMix.totalVariation,
+    regimeMixThreshold: s.regimeMix.threshold,
+    regimeMixDrift: s.regimeMix.drift,
+    chainP: s.transitions.pValue,
+    chainStatistic: s.transitions.statistic,
+    chainThreshold: s.transitions.threshold,
+    chainDrift: s.transitions.drift,
+    calibrationChunks: s.calibrationChunks,
+    anomalies: s.anomalies.extremeReturns.length + s.anomalies.isolationForest.length,
   };
 }
 

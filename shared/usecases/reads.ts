@@ -141,6 +141,33 @@ export async function history(ctx: Context, kind: RecordKind | 'events', limit: 
   return { items: await ctx.registry.listRecords(kind, limit) };
 }
 
+/**
+ * The drift checks, newest first. Without `symbol`: the checks' records, the newest one with its
+ * per-symbol statistics (`symbols`, read from the check's symbols.json; a record written before they
+ * moved there keeps its own). With `symbol`: that symbol's statistics at each check of new data, as
+ * records whose `symbols` holds that one symbol (the dashboard's drift-over-time charts).
+ */
+export async function driftHistory(ctx: Context, limit: number, symbol?: string) {
+  if (symbol !== undefined) {
+    const records = await ctx.registry.listRecords(`drift:${symbol}`, limit);
+    return {
+      items: records.map(({ id, at, modelVersion, ...entry }) => ({
+        id,
+        at,
+        modelVersion,
+        symbols: [entry],
+      })),
+    };
+  }
+  const items: Record<string, unknown>[] = await ctx.registry.listRecords('drift', limit);
+  const newest = items[0];
+  if (newest !== undefined && typeof newest.symbolsKey === 'string' && newest.symbols === undefined) {
+    const text = await ctx.store.getText(ctx.buckets.gold, newest.symbolsKey);
+    items[0] = { ...newest, symbols: text === undefined ? [] : JSON.parse(text) };
+  }
+  return { items };
+}
+
 /** Admin: make a registered version production (conditional on the pointer's revision). */
 export async function promote(ctx: Context, version: string, reason: string) {
   if ((await ctx.registry.getVersion(version)) === undefined)

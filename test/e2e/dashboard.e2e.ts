@@ -375,6 +375,14 @@ describe('with the S&P 500 sample', () => {
       expect(latest).toMatch(/calibrated on 7\d quarters/);
       expect(latest).toContain('fallback');
       expect(await page.locator('#drift-streak').count()).toBe(1);
+      // The check's record counts the symbols; the over-time charts read the chosen symbol's own
+      // history (GET /drift?symbol=), one point per check of new data.
+      expect(await page.locator('#drift-coverage').textContent()).toMatch(
+        /^\d+ symbol\(s\) checked, \d+ with drift/,
+      );
+      const overTime = (await page.locator('#section-drift-history').textContent()) ?? '';
+      expect(overTime).toContain('Kolmogorov–Smirnov D');
+      expect(overTime).not.toMatch(/recorded no symbol|\b0 drift check\(s\) so far/);
 
       // The Retraining page says where the loop stands: the run of breaches against persistChecks.
       await visit(page, siteOf(rt), 'ab-tests');

@@ -145,8 +145,9 @@ export class ApiClient {
     return this.request('/alerts', { query: { limit } });
   }
 
-  drift(limit: number): Promise<ItemsResponse<DriftRecord>> {
-    return this.request('/drift', { query: { limit } });
+  /** The drift checks (the newest with its per-symbol statistics), or one symbol's statistics at each. */
+  drift(limit: number, symbol?: string): Promise<ItemsResponse<DriftRecord>> {
+    return this.request('/drift', { query: { limit, symbol } });
   }
 
   quality(limit: number): Promise<ItemsResponse<QualityRecord>> {

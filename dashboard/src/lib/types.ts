@@ -361,7 +361,17 @@ export interface DriftRecord {
   /** What stopped a retraining the rules asked for (unchanged gold, a running candidate). */
   blockedBy?: string[];
   cooldownEndsAt?: string | null;
-  symbols: {
+  /**
+   * Since the per-symbol statistics moved out of the record (its size no longer grows with the
+   * symbols): how many symbols the check covered and drifted, the first drifting ones' names, and
+   * where its per-symbol statistics are. The API attaches `symbols` to the newest record only, and
+   * `GET /drift?symbol=S` gives one symbol's statistics at each check.
+   */
+  symbolsKey?: string;
+  symbolCount?: number;
+  driftingSymbolCount?: number;
+  driftingSymbols?: string[];
+  symbols?: {
     symbol: string;
     window: { from: string; to: string; rows: number };
     features: DriftFeatureRecord[];

@@ -127,6 +127,17 @@ function latestCheck(record: DriftRecord): HTMLElement {
         ? ''
         : ` · live accuracy ${formatNumber(record.liveAccuracy, 3)} over ${formatCount(record.liveOutcomes)} outcomes`,
     ),
+    record.symbolCount === undefined
+      ? null
+      : h(
+          'p',
+          { id: 'drift-coverage' },
+          `${formatCount(record.symbolCount)} symbol(s) checked, ${formatCount(record.driftingSymbolCount ?? 0)} with drift` +
+            (record.driftingSymbols?.length
+              ? `: ${record.driftingSymbols.join(', ')}${(record.driftingSymbolCount ?? 0) > record.driftingSymbols.length ? ', …' : ''}`
+              : '') +
+            '.',
+        ),
     record.reasons.length
       ? h(
           'ul',
@@ -158,7 +169,7 @@ function latestCheck(record: DriftRecord): HTMLElement {
         'Thresholds',
         'Drift',
       ],
-      rows: record.symbols.flatMap((s) =>
+      rows: (record.symbols ?? []).flatMap((s) =>
         s.features.map((f) => [
           s.symbol,
           f.feature,
@@ -192,7 +203,7 @@ function latestCheck(record: DriftRecord): HTMLElement {
         'Mix / chain drift',
         { label: 'Anomalies', numeric: true },
       ],
-      rows: record.symbols.map((s) => [
+      rows: (record.symbols ?? []).map((s) => [
         s.symbol,
         s.regimeMixTv === undefined ? '—' : formatNumber(s.regimeMixTv, 3),
         s.regimeMixThreshold == null ? 'p-value rule' : formatNumber(s.regimeMixThreshold, 3),
@@ -207,10 +218,28 @@ function latestCheck(record: DriftRecord): HTMLElement {
   );
 }
 
-function overTime(ctx: PageContext, records: DriftRecord[], config: ConfigResponse | null): HTMLElement {
+/** The symbol and feature the over-time charts show: the route's, else the first the checks have. */
+function chosen(ctx: PageContext, records: DriftRecord[]) {
   const { symbols, features } = driftDimensions(records);
-  const symbol = pickOption(symbols, ctx.route.params.symbol);
-  const feature = pickOption(features, ctx.route.params.feature);
+  return {
+    symbols,
+    features,
+    symbol: pickOption(symbols, ctx.route.params.symbol),
+    feature: pickOption(features, ctx.route.params.feature),
+  };
+}
+
+/**
+ * `records`: the checks (the newest with every symbol); `ofSymbol`: the chosen symbol's statistics at
+ * each check (GET /drift?symbol=), with any older check that kept its symbols in its own record.
+ */
+function overTime(
+  ctx: PageContext,
+  records: DriftRecord[],
+  ofSymbol: DriftRecord[],
+  config: ConfigResponse | null,
+): HTMLElement {
+  const { symbols, features, symbol, feature } = chosen(ctx, records);
   if (symbol === null || feature === null) {
     return section(
       'drift-history',
@@ -218,11 +247,13 @@ function overTime(ctx: PageContext, records: DriftRecord[], config: ConfigRespon
       h('p', { class: 'muted' }, 'The drift checks recorded no symbol.'),
     );
   }
-  const s = driftSeries(records, symbol, feature);
-  const chain = chainDriftSeries(records, symbol);
+  const seen = new Set(ofSymbol.map((r) => r.at));
+  const history = [...ofSymbol, ...records.filter((r) => r.symbolsKey === undefined && !seen.has(r.at))];
+  const s = driftSeries(history, symbol, feature);
+  const chain = chainDriftSeries(history, symbol);
   // The thresholds in force: the newest check's own (calibrated per symbol), else the config's.
   const newest = records[0]?.symbols
-    .find((x) => x.symbol === symbol)
+    ?.find((x) => x.symbol === symbol)
     ?.features.find((f) => f.feature === feature);
   const calibrated = newest?.thresholds?.source === 'calibrated' ? newest.thresholds : null;
   const ks = calibrated ? calibrated.ks : configNumber(config, 'monitoring.drift.ksThreshold');
@@ -320,6 +351,8 @@ export const driftPage: Page = async (ctx) => {
   ]);
   const records = newestFirst(drift.items);
   const driftEmpty = historyEmptyState('drift', records.length);
+  const { symbol } = chosen(ctx, records);
+  const ofSymbol = symbol === null ? [] : newestFirst((await ctx.api.drift(200, symbol)).items);
   return h(
     'div',
     null,
@@ -330,6 +363,6 @@ export const driftPage: Page = async (ctx) => {
     alertsSection(ctx, alerts.items),
     driftEmpty
       ? section('latest-drift', 'Drift checks', notice('empty', 'No drift check yet', driftEmpty.message))
-      : [latestCheck(records[0]!), overTime(ctx, records, config)],
+      : [latestCheck(records[0]!), overTime(ctx, records, ofSymbol, config)],
   );
 };
