@@ -143,6 +143,7 @@ export async function scanBronzeMarketFile(input: BronzeInput, options: BronzeOp
       reason: 'the file has a header but no data rows',
     });
   }
+  if (acc.rowsAccepted === 0) throw noAcceptedRows(input.name, acc.dropped, acc.examples);
   const quality = acc.quality(config.quality.gates.bronze);
   const result: BronzeScan = {
     file: input.name,
@@ -165,6 +166,28 @@ export async function scanBronzeMarketFile(input: BronzeInput, options: BronzeOp
   };
   if (!quality.passed) throw gateError(input.name, quality);
   return result;
+}
+
+/**
+ * The rejection of a file none of whose rows the row rules accepted (all dated after the run date,
+ * all unparseable, …): why, by count, and the first dropped row — its line and reason.
+ */
+function noAcceptedRows(
+  file: string,
+  dropped: Record<DropReason, number>,
+  examples: readonly DroppedRowExample[],
+): DataRejectedError {
+  const reasons = DROP_REASONS.filter((r) => dropped[r] > 0)
+    .sort((a, b) => dropped[b] - dropped[a])
+    .map((r) => `${dropped[r]} ${r.replaceAll('_', ' ')}`)
+    .join(', ');
+  const first = examples[0];
+  return new DataRejectedError({
+    file,
+    ...(first ? { line: first.line } : {}),
+    code: 'no_accepted_rows',
+    reason: `no row was accepted (${reasons})${first ? `: ${first.detail}` : ''}`,
+  });
 }
 
 /** The rejection of a file whose layer score is below its gate. */

@@ -31,6 +31,7 @@ export class DataRejectedError extends Error {
 export type RejectionCode =
   | 'empty_file'
   | 'no_data_rows'
+  | 'no_accepted_rows'
   | 'missing_column'
   | 'invalid_utf8'
   | 'line_too_long'

@@ -209,7 +209,18 @@ describe('bronze uniqueness and timeliness follow the definition on random files
         fc.integer({ min: 1, max: 64 }),
         async (rows, runDay, chunkSize) => {
           const text = `symbol,date,close\n${rows.map((r) => `${r.symbol},${isoOf(r.day)},${r.close}`).join('\n')}\n`;
+          // A row is accepted when it is not after the run day and its close is positive or missing.
+          const accepted = rows.filter((r) => r.day <= runDay && !['x', '-1', '0'].includes(r.close));
+          if (accepted.length === 0) {
+            // A file none of whose rows is accepted is rejected, naming its first dropped row.
+            await expect(read('random', text, runDay, chunkSize)).rejects.toMatchObject({
+              code: 'no_accepted_rows',
+              line: 2,
+            });
+            return;
+          }
           const f = await read('random', text, runDay, chunkSize);
+          expect(f.rowsAccepted).toBe(accepted.length);
           const expected = definition(rows, runDay);
           expect(f.quality.uniqueness).toBe(expected.uniqueness);
           expect(f.quality.timeliness).toBe(expected.timeliness);

@@ -24,6 +24,18 @@ describe('files rejected whole, with the file, line and reason', () => {
     expect(await rejection('h.csv', 'date,close\r\n')).toMatchObject({ line: 2, code: 'no_data_rows' });
   });
 
+  test('a file none of whose rows is accepted (all after the run date) names the first one and why', async () => {
+    const e = (await read(
+      'market_data/future.csv',
+      'symbol,date,close\nA,2027-06-02,1\nA,2027-06-03,2\nB,2027-06-02,x\n',
+      parseIsoDay('2026-12-07')!,
+    ).catch((error: unknown) => error)) as DataRejectedError;
+    expect(e).toMatchObject({ line: 2, code: 'no_accepted_rows' });
+    expect(e.message).toBe(
+      'market_data/future.csv, line 2: no row was accepted (2 future date, 1 non numeric price): date 2027-06-02 is after the run date',
+    );
+  });
+
   test.each([
     ['date', 'close,open\n1,2\n'],
     ['close', 'Date,Open\n2020-01-01,2\n'],

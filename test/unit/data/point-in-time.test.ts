@@ -113,7 +113,17 @@ describe('point in time', () => {
           fc.oneof(
             fc.double(),
             fc.double({ min: -1e-300, max: 1e-300 }),
-            fc.constantFrom(0, -0, 1, -1, Infinity, -Infinity, Number.NaN, Number.MIN_VALUE, -Number.MAX_VALUE),
+            fc.constantFrom(
+              0,
+              -0,
+              1,
+              -1,
+              Infinity,
+              -Infinity,
+              Number.NaN,
+              Number.MIN_VALUE,
+              -Number.MAX_VALUE,
+            ),
           ),
           { maxLength: 300 },
         ),
@@ -123,7 +133,13 @@ describe('point in time', () => {
           if (values.length > 2) new Uint32Array(values.buffer)[3] = 0xfff8_0001;
           const { sorted, ranks, distinct } = rankValues(values);
           expect(bitsOf(sorted)).toEqual(bitsOf(values.slice().sort()));
-          const finite = Array.from(new Set(Array.from(values).filter((v) => !Number.isNaN(v)).map((v) => v + 0)));
+          const finite = Array.from(
+            new Set(
+              Array.from(values)
+                .filter((v) => !Number.isNaN(v))
+                .map((v) => v + 0),
+            ),
+          );
           finite.sort((a, b) => a - b);
           expect(distinct).toBe(finite.length);
           expect(Array.from(ranks)).toEqual(
