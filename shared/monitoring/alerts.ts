@@ -701,32 +701,49 @@ export function abDecisionAlert(ab: AbTestResult, config: Config, now: string): 
   );
 }
 
-/** A pipeline step failed after its retries, for a reason other than the data. */
+/**
+ * A pipeline step (`stage`, when known) or a whole run (`status`: FAILED, TIMED_OUT, ABORTED) failed
+ * after its retries, for a reason other than the data. `published`: the run had passed the gold gate
+ * and published its silver and gold before it failed (a later step: outcomes, drift check, training).
+ */
 export function pipelineFailedAlert(
   facts: Since & {
-    readonly stage: string;
+    readonly stage?: string;
+    readonly status?: string;
     readonly error: string;
     readonly attempts?: number;
     readonly input?: string;
     readonly executionId?: string;
+    readonly published?: boolean;
   },
   config: Config,
   now: string,
 ): Alert {
   const on = facts.input ? ` on ${facts.input}` : '';
   const after = facts.attempts ? ` after ${facts.attempts} attempts` : '';
+  const verb =
+    facts.status === 'ABORTED' ? 'was aborted' : facts.status === 'TIMED_OUT' ? 'timed out' : 'failed';
+  const what =
+    facts.stage === undefined ? `The pipeline run ${verb}` : `The pipeline step "${facts.stage}" failed`;
   // One alert per failed execution: the execution is part of the subject (and so of the fingerprint).
-  const subject = facts.executionId ? `${facts.stage}:${facts.executionId}` : facts.stage;
+  const scope = facts.stage ?? 'run';
+  const subject = facts.executionId ? `${scope}:${facts.executionId}` : scope;
   return makeAlert('pipelineFailed', subject, config.alerts.severity.pipelineFailed, facts.since, now, {
-    title: `Pipeline step "${facts.stage}" failed${on}`,
-    whatHappened: `The pipeline step "${facts.stage}" failed${on}${after}: ${facts.error}`,
+    title:
+      facts.stage === undefined ? `Pipeline run ${verb}${on}` : `Pipeline step "${facts.stage}" failed${on}`,
+    whatHappened: `${what}${on}${after}: ${facts.error}`,
     measures: [
-      measure('step', facts.stage),
+      ...(facts.stage === undefined ? [] : [measure('step', facts.stage)]),
+      ...(facts.status === undefined ? [] : [measure('status', facts.status)]),
       ...(facts.attempts ? [measure('attempts', facts.attempts)] : []),
       ...(facts.executionId ? [measure('execution', facts.executionId)] : []),
+      ...(facts.published === undefined
+        ? []
+        : [measure('silver and gold published', facts.published ? 'yes' : 'no')]),
     ],
-    systemAction:
-      'The run stopped before publishing anything: silver and gold are as they were before it, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
+    systemAction: facts.published
+      ? 'The run had passed the gold gate and published its silver and gold (forecasts use them); what failed came after — recording outcomes, the drift check or training — so the model and the monitoring records are as they were. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again (merging its rows again changes nothing).'
+      : 'The run stopped before publishing anything: silver and gold are as they were before it, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
     userActions: [
       action('Open the failed run to see the error and the step input', {
         dashboardPath: facts.executionId

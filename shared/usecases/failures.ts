@@ -7,6 +7,7 @@
  */
 import { pipelineFailedAlert } from '#shared/monitoring/alerts';
 import { raiseAlert } from './alerting.ts';
+import { runPublished } from './gold.ts';
 import { type BronzeObject, claimId } from './ingest.ts';
 import type { Context } from './lake.ts';
 import { NotFoundError } from './reads.ts';
@@ -57,11 +58,11 @@ export async function executionFailed(ctx: Context, e: FailedExecution) {
     ctx,
     pipelineFailedAlert(
       {
-        stage:
-          e.status === 'FAILED' ? (e.error ?? 'unknown error') : e.status.toLowerCase().replace('_', ' '),
-        error: `${e.status}${e.error ? ` ${e.error}` : ''}${message ? `: ${message}` : ''}`,
+        status: e.status,
+        error: `${e.error ?? e.status}${message ? `: ${message}` : ''}`,
         ...(object ? { input: object.key } : {}),
         executionId: e.executionName,
+        ...(input?.runId === undefined ? {} : { published: await runPublished(ctx, input.runId) }),
         since: at,
       },
       ctx.config.monitoring,

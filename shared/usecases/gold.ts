@@ -501,6 +501,13 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     });
   }
   const published = await publishRun(ctx, runId, staged);
+  // What a later failure of the run looks at (runPublished): its layers are out.
+  await ctx.store.put(
+    ctx.buckets.gold,
+    keys.run(runId, PUBLISHED_MARKER),
+    JSON.stringify({ at: ctx.now().toISOString(), symbols: published.published }),
+    'application/json',
+  );
   let results = staged;
   if (published.mergedAgain.length > 0) {
     const again = new Map(published.mergedAgain.map((r) => [r.symbol, r]));
@@ -517,6 +524,14 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     counts: metadata.counts,
     score: goldQualityOf(ctx, results).score,
   };
+}
+
+/** Written beside a run's record once its silver and gold are published. */
+const PUBLISHED_MARKER = 'published.json';
+
+/** Whether a run published its silver and gold (it passed the gold gate and finished the publish). */
+export async function runPublished(ctx: Context, runId: string): Promise<boolean> {
+  return (await ctx.store.head(ctx.buckets.gold, keys.run(runId, PUBLISHED_MARKER))) !== undefined;
 }
 
 /** How many symbols a run summary names (those merged again), at most. */

@@ -185,10 +185,18 @@ describe('the fault suite', () => {
     runs.push(await drop('market_data/SPX-later.csv', file('LATER', SAMPLE_LINES.slice(-300))));
 
     expect(runs.map((r) => `${r.status} ${r.error ?? ''}`.trim())).toEqual(Array(5).fill('SUCCEEDED'));
-    const drift = (await api('/drift?limit=500')).body.items as {
-      symbols: { regimeMixP: number; chainP: number; features: { ksP: number }[] }[];
-    }[];
-    const pValues = drift.flatMap((d) =>
+    type Checked = {
+      symbols: { symbol: string; regimeMixP: number; chainP: number; features: { ksP: number }[] }[];
+    };
+    // The newest check lists every symbol; each symbol's history has its statistics at every check.
+    const [newest] = (await api('/drift?limit=500')).body.items as Checked[];
+    const checks: Checked[] = [];
+    for (const { symbol } of newest!.symbols) {
+      checks.push(
+        ...((await api(`/drift?limit=500&symbol=${encodeURIComponent(symbol)}`)).body.items as Checked[]),
+      );
+    }
+    const pValues = checks.flatMap((d) =>
       d.symbols.flatMap((s) => [s.regimeMixP, s.chainP, ...s.features.map((f) => f.ksP)]),
     );
     // Every statistic of every symbol was recorded (the smallest p-value of this file is ≈ 4.8e-85; values
@@ -230,10 +238,17 @@ describe('the fault suite', () => {
     }
 
     expect(failed.status).toBe('FAILED');
-    const alerts = (await api('/alerts?limit=500')).body.items as { kind: string; subject: string }[];
-    expect(alerts.filter((a) => a.kind === 'pipelineFailed' && a.subject.endsWith(failed.name))).toHaveLength(
-      1,
-    );
+    const alerts = (await api('/alerts?limit=500')).body.items as {
+      kind: string;
+      subject: string;
+      title: string;
+      systemAction: string;
+    }[];
+    const mine = alerts.filter((a) => a.kind === 'pipelineFailed' && a.subject.endsWith(failed.name));
+    expect(mine).toHaveLength(1);
+    // The run failed before its publish, and the alert says so (the error is not called a step).
+    expect(mine[0]!.title).toBe(`Pipeline run failed on ${key}`);
+    expect(mine[0]!.systemAction).toMatch(/^The run stopped before publishing anything/);
     const outbox = (await readOutbox(rt.outboxDir)).slice(outboxBefore);
     expect(outbox).toHaveLength(1);
     expect(outbox[0]!.subject).toContain(key);
@@ -262,6 +277,31 @@ describe('the fault suite', () => {
     expect(retried.states.map((s) => s.name)).toContain('CleanToSilver');
     expect((await api('/admin/retry', { key: 'market_data/none.csv', reason: 'missing' })).status).toBe(404);
   }, 120_000);
+
+  test('a run that fails after its publish (at DriftCheck) says its silver and gold are published', async () => {
+    const key = 'market_data/late.csv';
+    const unwrap = rt.lambda.wrap('DriftCheck', () => async () => {
+      throw new Error('the drift disk is on fire (injected by the test)');
+    });
+    let failed: ExecutionRecord;
+    try {
+      failed = await drop(key, file('LATE', SAMPLE_LINES.slice(-300)));
+    } finally {
+      unwrap();
+    }
+    expect(failed.status).toBe('FAILED');
+    expect(failed.states.find((x) => x.name === 'ValidateGold')?.status).toBe('succeeded');
+    expect((await text(silverBucket(), silverKey('LATE')))?.trimEnd().split('\n')).toHaveLength(301);
+    const alerts = (await api('/alerts?limit=500')).body.items as {
+      kind: string;
+      subject: string;
+      systemAction: string;
+    }[];
+    const [alert] = alerts.filter((a) => a.kind === 'pipelineFailed' && a.subject.endsWith(failed.name));
+    expect(alert!.systemAction).toMatch(
+      /^The run had passed the gold gate and published its silver and gold/,
+    );
+  }, 60_000);
 
   test('injected transient S3 and DynamoDB faults are retried to success', async () => {
     const faults = { s3: 2, dynamo: 2 };
