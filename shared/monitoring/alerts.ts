@@ -380,25 +380,34 @@ export function dataDriftAlert(
   }
   const retrains = ksBreach || psiBand === 'significant';
   const name = `${facts.symbol} ${facts.feature}`;
+  // The rule the check applied, in its own terms: the symbol's thresholds (calibrated on its own
+  // history, or their fallback), else the fixed KS threshold and PSI bands.
+  const rule = t === undefined ? undefined : t.strict ? 'calibrated threshold' : 'fallback threshold';
+  const psiWords =
+    t === undefined
+      ? `${psiBand === 'none' ? 'below the watch level' : psiBand} (moderate from ${fmt(drift.psi.moderate)}, significant from ${fmt(drift.psi.significant)})`
+      : `${psiBand === 'significant' ? 'above' : 'within'} its ${rule} ${fmt(t.psi)}`;
+  const ksCut = t?.ks ?? drift.ksThreshold;
+  const ksWords = `${ksBreach ? 'above' : 'within'} its ${rule ?? 'threshold'} ${fmt(ksCut)}`;
+  const psiTag =
+    t === undefined ? psiBand : psiBand === 'significant' ? `above its ${rule}` : `within its ${rule}`;
   return makeAlert('dataDrift', `${facts.symbol}:${facts.feature}`, highest(severities), facts.since, now, {
-    title: `Data drift on ${name}: PSI ${fmt(psiValue)} (${psiBand}), KS D ${fmt(facts.ks.d)}`,
+    title: `Data drift on ${name}: PSI ${fmt(psiValue)} (${psiTag}), KS D ${fmt(facts.ks.d)}`,
     whatHappened:
       `The distribution of ${facts.feature} for ${facts.symbol} over the last ${facts.windowRows} ` +
       `gold rows has moved away ` +
-      `from the reference the model was trained on: PSI ${fmt(psiValue)} is ` +
-      `${psiBand === 'none' ? 'below the watch level' : psiBand} ` +
-      `(moderate from ${fmt(drift.psi.moderate)}, significant from ${fmt(drift.psi.significant)}) ` +
-      `and KS D ${fmt(facts.ks.d)} is ` +
-      `${ksBreach ? 'above' : 'within'} its threshold ${fmt(drift.ksThreshold)}.`,
+      `from the reference the model was trained on: PSI ${fmt(psiValue)} is ${psiWords} ` +
+      `and KS D ${fmt(facts.ks.d)} is ${ksWords}.`,
     measures: [
       {
-        label: `PSI (${psiBand})`,
+        label: `PSI (${psiTag})`,
         value: psiValue,
         unit: '',
-        threshold: psiBand === 'moderate' ? drift.psi.moderate : drift.psi.significant,
-        breachWhen: '≥',
+        threshold:
+          t !== undefined ? t.psi : psiBand === 'moderate' ? drift.psi.moderate : drift.psi.significant,
+        breachWhen: t?.strict ? '>' : '≥',
       },
-      { label: 'KS D', value: facts.ks.d, unit: '', threshold: drift.ksThreshold, breachWhen: '>' },
+      { label: 'KS D', value: facts.ks.d, unit: '', threshold: ksCut, breachWhen: '>' },
       measure('KS p-value (asymptotic, assumes independent rows)', facts.ks.pValue),
       measure('window (gold rows)', facts.windowRows),
     ],

@@ -105,6 +105,31 @@ describe('data drift severity (from config)', () => {
     expect(alert(0.3, 0.2)).toBe('critical');
   });
 
+  it('with the symbol’s calibrated thresholds, states the numbers against those, never the fixed bands', () => {
+    // A drawdown whose quarters move a lot: PSI 8.3 is within its calibrated threshold, KS D is not.
+    const alert = dataDriftAlert(
+      {
+        symbol: 'C0197',
+        feature: 'drawdown',
+        ks: { d: 0.9865, pValue: 0 },
+        psi: { psi: 8.281 },
+        windowRows: 63,
+        thresholds: { ks: 0.8, psi: 11.5, strict: true },
+      },
+      config,
+      NOW,
+    );
+    expect(alert.title).toBe(
+      'Data drift on C0197 drawdown: PSI 8.281 (within its calibrated threshold), KS D 0.9865',
+    );
+    expect(alert.whatHappened).toContain(
+      'PSI 8.281 is within its calibrated threshold 11.5 and KS D 0.9865 is above its calibrated threshold 0.8.',
+    );
+    expect(alert.whatHappened).not.toContain('watch level');
+    expect(alert.measures.find((m) => m.label === 'KS D')).toMatchObject({ threshold: 0.8 });
+    expect(alert.severity).toBe(config.alerts.severity.dataDrift.ksBreach);
+  });
+
   it('refuses to build an alert when nothing drifted', () => {
     expect(() => drift(0.05, 0.15)).toThrow(AlertInputError);
   });
