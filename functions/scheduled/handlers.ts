@@ -2,7 +2,7 @@
 import { awsContext } from '#composition/aws-context';
 import { codeVersion } from '#composition/env';
 import { lazy } from '#composition/lazy';
-import { sendAlertDigest } from '#shared/usecases/alerting';
+import { alertingOnFailure, sendAlertDigest } from '#shared/usecases/alerting';
 import type { Context } from '#shared/usecases/lake';
 import { checkDrift, checkRollback, evaluateCandidate, retrainIfNeeded } from '#shared/usecases/monitoring';
 import { instrumented } from '../lib/observability.ts';
@@ -15,32 +15,39 @@ export function createHandlers(context: () => Context) {
    */
   const drift = instrumented(async () => {
     const ctx = context();
-    const report = await checkDrift(ctx);
-    const retraining = report.retrain
-      ? await retrainIfNeeded(ctx, {
-          force: false,
-          trigger: 'drift check',
-          codeVersion: codeVersion(),
-          drift: report.fired ?? [],
-        })
-      : null;
-    return { verdict: report.verdict, reasons: report.reasons, retrained: retraining?.retrained ?? false };
+    return alertingOnFailure(ctx, 'scheduled drift check', async () => {
+      const report = await checkDrift(ctx);
+      const retraining = report.retrain
+        ? await retrainIfNeeded(ctx, {
+            force: false,
+            trigger: 'drift check',
+            codeVersion: codeVersion(),
+            drift: report.fired ?? [],
+          })
+        : null;
+      return { verdict: report.verdict, reasons: report.reasons, retrained: retraining?.retrained ?? false };
+    });
   });
 
   /** Daily: the A/B test's decision, the rollback check, then the digest of yesterday's held alerts. */
   const abEvaluation = instrumented(async () => {
     const ctx = context();
-    const ab = await evaluateCandidate(ctx);
-    const rollback = await checkRollback(ctx);
-    const yesterday = new Date(ctx.now().getTime() - 86_400_000).toISOString().slice(0, 10);
-    const digest = await sendAlertDigest(ctx, yesterday);
-    return { ab: ab.status, rollback: rollback.rollback, digest: digest.sent };
+    return alertingOnFailure(ctx, 'daily A/B evaluation', async () => {
+      const ab = await evaluateCandidate(ctx);
+      const rollback = await checkRollback(ctx);
+      const yesterday = new Date(ctx.now().getTime() - 86_400_000).toISOString().slice(0, 10);
+      const digest = await sendAlertDigest(ctx, yesterday);
+      return { ab: ab.status, rollback: rollback.rollback, digest: digest.sent };
+    });
   });
 
   /** Weekly: scheduled retraining (the cool-down still applies). */
-  const retraining = instrumented(async () =>
-    retrainIfNeeded(context(), { force: false, trigger: 'schedule', codeVersion: codeVersion() }),
-  );
+  const retraining = instrumented(async () => {
+    const ctx = context();
+    return alertingOnFailure(ctx, 'weekly retraining', () =>
+      retrainIfNeeded(ctx, { force: false, trigger: 'schedule', codeVersion: codeVersion() }),
+    );
+  });
   return { drift, abEvaluation, retraining };
 }
 

@@ -12,6 +12,7 @@ import {
   type Alert,
   formatEmail,
   type PreviousAlert,
+  pipelineFailedAlert,
   planDelivery,
   type Severity,
 } from '#shared/monitoring/alerts';
@@ -217,4 +218,28 @@ export async function sendAlertDigest(ctx: Context, day: string): Promise<{ sent
     await ctx.registry.deletePendingAlert(queue, r);
   }
   return { sent: held.length };
+}
+
+/**
+ * Runs a scheduled job (the hourly drift check, the daily A/B evaluation, the weekly retraining);
+ * when it throws, raises a pipelineFailed alert naming the job and the error (de-duplicated like any
+ * alert: an hourly job failing the same way is e-mailed once a day) and throws the error on. A
+ * failing schedule is never silent.
+ */
+export async function alertingOnFailure<T>(ctx: Context, job: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    const at = ctx.now().toISOString();
+    const e = error as Error;
+    await raiseAlert(
+      ctx,
+      pipelineFailedAlert(
+        { stage: job, error: `${e.name}: ${e.message}`, since: at },
+        ctx.config.monitoring,
+        at,
+      ),
+    ).catch(() => undefined); // the job's own error is the one to report
+    throw error;
+  }
 }

@@ -4,6 +4,7 @@ import { dataDriftAlert, pipelineFailedAlert } from '#shared/monitoring/alerts';
 import type { AlertState, ModelRegistry, RecordKind } from '#shared/ports';
 import { raiseAlert, sendAlertDigest } from '#shared/usecases/alerting';
 import type { Context } from '#shared/usecases/lake';
+import { createHandlers } from '../../../functions/scheduled/handlers.ts';
 
 /**
  * A registry that keeps only records and alert states (all raiseAlert needs), newest first; same id
@@ -299,4 +300,42 @@ describe('alerts waiting for an e-mail, at any number', () => {
     expect(await scaled.registry.listPendingAlerts('digest#2026-05-01')).toEqual([]);
     expect(await sendAlertDigest(scaled, '2026-05-01')).toEqual({ sent: 0 });
   }, 60_000);
+});
+
+describe('a scheduled job that fails is never silent', () => {
+  test('the hourly drift check throwing raises one pipelineFailed alert naming the job and the error, and throws on', async () => {
+    const sent: string[] = [];
+    const registry = recordsOnly();
+    const failing = {
+      ...ctx,
+      registry: Object.assign(registry, {
+        getPointer: async () => {
+          throw Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+            name: 'ValidationException',
+          });
+        },
+      }),
+      alerts: { publish: async (m: { subject: string }) => void sent.push(m.subject) },
+      now: () => new Date('2026-05-02T10:00:00Z'),
+    } as unknown as Context;
+    const { drift: hourly } = createHandlers(() => failing);
+    const lambda = {
+      functionName: 'test',
+      awsRequestId: 'r',
+      getRemainingTimeInMillis: () => 60_000,
+    } as never;
+    await expect(hourly({}, lambda)).rejects.toThrow(/Item size has exceeded/);
+    const [alert] = await registry.listRecords('alert', 5);
+    expect(alert).toMatchObject({
+      kind: 'pipelineFailed',
+      title: 'Pipeline step "scheduled drift check" failed',
+      whatHappened: expect.stringContaining(
+        'ValidationException: Item size has exceeded the maximum allowed size',
+      ),
+    });
+    expect(sent).toEqual([expect.stringContaining('Pipeline step "scheduled drift check" failed')]);
+    // The same failure an hour later is not e-mailed again (one fingerprint per job).
+    await expect(hourly({}, lambda)).rejects.toThrow();
+    expect(sent).toHaveLength(1);
+  });
 });
