@@ -154,6 +154,8 @@ async function main(): Promise<void> {
   say();
   say('Drop a market CSV into bronze (it starts the pipeline):');
   say(`  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 \\`);
+  // (AWS CLI 2.23+ would otherwise send checksums the local S3 server stores inside the object.)
+  say(`  AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required \\`);
   say(`    ${aws} --endpoint-url ${runtime.urls.s3} s3 cp my.csv s3://${runtime.names.bronze}/market_data/`);
   say();
   say(
