@@ -285,7 +285,7 @@ function startingPoint(model: ServingModel, request: PredictRequest, live?: Live
   if (symbol !== null && latest === undefined) {
     const known = Object.keys(model.latest);
     throw new PredictInputError(
-      `unknown symbol "${symbol}": model ${model.version} knows ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''}`,
+      `unknown symbol "${symbol}": it has no gold row (a symbol gets its first once it has features.volatilityWindow + scoring.minHistory days of history; the run that loaded it says how many more it needs) and model ${model.version} was not trained on it (it knows ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})`,
     );
   }
   if (request.regime !== undefined) {

@@ -279,7 +279,7 @@ describe('forecasts start from the live state', () => {
     const served = await servePrediction(ctx, { symbol: 'NEW', horizon: 5 }, 'r2', options);
     expect(served.from).toMatchObject({ source: 'live gold', state: 1, date: '2020-06-30' });
     await expect(servePrediction(ctx, { symbol: 'NOGOLD', horizon: 5 }, 'r3', options)).rejects.toThrowError(
-      /unknown symbol "NOGOLD"/,
+      /unknown symbol "NOGOLD": it has no gold row \(a symbol gets its first once it has features.volatilityWindow \+ scoring.minHistory days of history/,
     );
   });
 
