@@ -514,11 +514,17 @@ class Accumulator {
 
 /** The consistency flags of one row in VALUE_FIELDS order (see FLAGS); 0 when consistent. */
 export function isInconsistent(row: ArrayLike<number>): number {
-  const open = row[OPEN]!;
-  const high = row[HIGH]!;
-  const low = row[LOW]!;
-  const close = row[CLOSE]!;
-  const volume = row[VOLUME]!;
+  return consistencyFlags(row[OPEN]!, row[HIGH]!, row[LOW]!, row[CLOSE]!, row[VOLUME]!);
+}
+
+/** The consistency flags (see FLAGS) of one row's values; 0 when consistent. */
+export function consistencyFlags(
+  open: number,
+  high: number,
+  low: number,
+  close: number,
+  volume: number,
+): number {
   // NaN compares false, so a missing cell never raises a flag.
   const top = Number.isNaN(open) ? close : Number.isNaN(close) ? open : Math.max(open, close);
   const bottom = Number.isNaN(open) ? close : Number.isNaN(close) ? open : Math.min(open, close);

@@ -4,7 +4,7 @@
  * forward-filled, consistency flags set. Also the merge of a new file into a symbol's history.
  */
 import type { DataConfig } from '#config/schema';
-import { isInconsistent } from './bronze.ts';
+import { consistencyFlags } from './bronze.ts';
 import {
   addCounts,
   countsQuality,
@@ -176,12 +176,8 @@ function fillMissingCloses(s: PriceSeries, maxRun: number) {
 function withFlags(s: PriceSeries, filled: Uint8Array): SilverSeries {
   const n = s.length;
   const flags = new Uint8Array(n);
-  const row = new Float64Array(VALUE_FIELDS.length);
-  const columns = VALUE_FIELDS.map((f) => s[f]);
-  for (let i = 0; i < n; i++) {
-    for (let f = 0; f < columns.length; f++) row[f] = columns[f]![i]!;
-    flags[i] = isInconsistent(row);
-  }
+  const { open, high, low, close, volume } = s;
+  for (let i = 0; i < n; i++) flags[i] = consistencyFlags(open[i]!, high[i]!, low[i]!, close[i]!, volume[i]!);
   return { ...s, filled, flags };
 }
 
@@ -202,27 +198,31 @@ function countFlags(flags: Uint8Array): { flagged: Record<FlagName, number>; fla
  */
 export function mergeSilver(history: SilverSeries | undefined, incoming: SilverSeries): SilverSeries {
   if (history === undefined || history.length === 0) return incoming;
-  const out: number[][] = []; // [source, index]
+  // Which row of the union comes from where: incoming row j as j, history row i as −1 − i.
+  const from = new Int32Array(history.length + incoming.length);
+  let n = 0;
   let i = 0;
   let j = 0;
   while (i < history.length || j < incoming.length) {
     const hd = i < history.length ? history.day[i]! : Number.POSITIVE_INFINITY;
     const nd = j < incoming.length ? incoming.day[j]! : Number.POSITIVE_INFINITY;
     if (nd <= hd) {
-      out.push([1, j++]);
+      from[n++] = j++;
       if (nd === hd) i++;
-    } else out.push([0, i++]);
+    } else from[n++] = -1 - i++;
   }
-  const n = out.length;
   const merged = emptySilver(incoming.symbol, n);
-  out.forEach(([src, k], r) => {
-    const from = src === 1 ? incoming : history;
-    merged.day[r] = from.day[k!]!;
-    merged.line[r] = from.line[k!]!;
-    merged.filled[r] = from.filled[k!]!;
-    merged.flags[r] = from.flags[k!]!;
-    for (const f of VALUE_FIELDS) merged[f][r] = from[f][k!]!;
-  });
+  const copy = <T extends Int32Array | Uint8Array | Float64Array>(out: T, a: T, b: T) => {
+    for (let r = 0; r < n; r++) {
+      const k = from[r]!;
+      out[r] = k >= 0 ? b[k]! : a[-1 - k]!;
+    }
+  };
+  copy(merged.day, history.day, incoming.day);
+  copy(merged.line, history.line, incoming.line);
+  copy(merged.filled, history.filled, incoming.filled);
+  copy(merged.flags, history.flags, incoming.flags);
+  for (const f of VALUE_FIELDS) copy(merged[f], history[f], incoming[f]);
   return merged;
 }
 
