@@ -111,14 +111,17 @@ of the exact bytes trained on), so "finml reproduce DIR" can train it again afte
 
 export const reportCommand: Command = {
   summary: 'print a trained model’s report',
-  usage: `Usage: finml report <model.json> [--json]`,
+  usage: `Usage: finml report <model.json> [--json]     (or --model model.json, as finml predict takes it)`,
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: { json: { type: 'boolean', default: false } },
+      options: { json: { type: 'boolean', default: false }, model: { type: 'string' } },
     });
-    const model = await loadModel(positionals[0]);
+    if (values.model !== undefined && positionals.length > 0) {
+      throw new UsageError('name the model once: <model.json> or --model model.json');
+    }
+    const model = await loadModel(values.model ?? positionals[0]);
     const { modelReport } = await import('#shared/model/report');
     const report = modelReport(model);
     process.stdout.write(

@@ -36,6 +36,9 @@ describe('finml train / report / predict on the sample', () => {
   test('report --json prints the documented fields', async () => {
     const { code, stdout } = await runCli(['report', join(out, 'model/model.json'), '--json']);
     expect(code).toBe(0);
+    // --model names it as finml predict's does; the same report.
+    const byOption = await runCli(['report', '--model', join(out, 'model/model.json'), '--json']);
+    expect(byOption.stdout).toBe(stdout);
     const r = JSON.parse(stdout);
     expect(Object.keys(r).sort()).toEqual([
       'chain',
