@@ -1,5 +1,5 @@
 /** `finml drift --model model.json --current FILE`: is the newest data still like the training data? */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#config/load';
 import { readCsvRecords } from '#shared/data/csv';
@@ -9,7 +9,7 @@ import type { GoldTable } from '#shared/data/tables';
 import { utcDay } from '#shared/data/values';
 import { modelReferences, parseArtifact } from '#shared/model/artifact';
 import { driftReport } from '#shared/monitoring/drift-report';
-import { type Command, UsageError } from '../cli.ts';
+import { type Command, notAFile, UsageError } from '../cli.ts';
 import { fileChunks, goldFiles, isParquetFile } from '../files.ts';
 import { formatDriftReport } from '../views/drift-report.ts';
 
@@ -42,6 +42,15 @@ verdict; the verdict (ok / warn / retrain) and its reasons are printed.`,
       values.model,
     );
     const files = await goldFiles(values.current);
+    if (files.length === 0) {
+      const s = await stat(values.current).catch(() => undefined);
+      if (s?.isDirectory()) {
+        throw new UsageError(
+          `no gold at ${values.current}: name a gold folder (e.g. out/gold, with features/symbol=*/), a gold file or a bronze CSV`,
+        );
+      }
+      if (!s?.isFile()) throw new UsageError(notAFile(values.current, s));
+    }
     const gold = files.length > 1 || (files.length === 1 && (await isGoldFile(files[0]!)));
     const tables = gold
       ? await goldTables(files)

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../../helpers/cli.ts';
@@ -67,5 +68,18 @@ describe('finml drift', () => {
     const r = await runCli(['drift', '--model', join(out, 'model/model.json')]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('--current FILE is required');
+    // A folder without gold, or a path that is not there: a usage error, not a crash (was EISDIR).
+    const empty = mkdtempSync(join(tmpdir(), 'finml-drift-empty-'));
+    const folder = await runCli(['drift', '--model', join(out, 'model/model.json'), '--current', empty]);
+    expect(folder.code).toBe(1);
+    expect(folder.stderr).toContain(`no gold at ${empty}: name a gold folder`);
+    const missing = await runCli([
+      'drift',
+      '--model',
+      join(out, 'model/model.json'),
+      '--current',
+      join(empty, 'x.csv'),
+    ]);
+    expect(missing.stderr).toContain(`no such file: ${join(empty, 'x.csv')}`);
   });
 });
