@@ -141,6 +141,9 @@ async function recordBronze(
   });
 }
 
+/** How many of a file's symbols its silver quality record names. */
+const QUALITY_SYMBOLS_NAMED = 50;
+
 /** The id of a run's file in its records: the run id (the cloud's one file), or run id + index. */
 const fileTag = (runId: string, index: number) => (index === 0 ? runId : `${runId}-${index}`);
 
@@ -225,7 +228,10 @@ async function stageObject(
       runId,
       file: obj.key,
       ...outcome.silver.quality,
-      symbols: outcome.silver.symbols,
+      // The same size whatever the number of symbols (a DynamoDB item holds 400 KB; one file's
+      // per-symbol counts are in the run's sources/ record): how many, and the first names.
+      symbolCount: outcome.silver.symbols.length,
+      symbols: outcome.silver.symbols.slice(0, QUALITY_SYMBOLS_NAMED).map((s) => s.symbol),
     });
     for (const symbol of admitted!.symbols) {
       await ctx.store.put(

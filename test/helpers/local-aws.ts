@@ -68,6 +68,10 @@ export interface LocalDynamoOptions {
 
 /** Listens on 127.0.0.1:0 and resolves with the chosen port. */
 function listenOnRandomPort(server: Server): Promise<number> {
+  // The server never closes an idle keep-alive socket (Node's default: after 5 s): a client with one
+  // attempt would otherwise, now and then, send on a socket the server is closing — ECONNRESET after
+  // a pause in a test (a training between two writes). closeServer closes them all.
+  server.keepAliveTimeout = 0;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

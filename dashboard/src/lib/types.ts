@@ -75,6 +75,8 @@ export interface QualityRecord {
   timeliness: number;
   dropped?: Record<string, number>;
   rowsIn?: number;
+  /** Silver records: how many symbols the file had (`symbols` names the first 50). */
+  symbolCount?: number;
   symbols?: string[];
 }
 

@@ -15,6 +15,7 @@ import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { FileLeaseStore } from '#shared/fs/file-leases';
 import { FileSystemObjectStore } from '#shared/fs/file-store';
+import { cleanToSilver } from '#shared/usecases/ingest';
 import type { Context } from '#shared/usecases/lake';
 import { checkDrift, driftSymbolKind } from '#shared/usecases/monitoring';
 import { driftHistory } from '#shared/usecases/reads';
@@ -109,4 +110,19 @@ describe('a drift check of 210 symbols', () => {
     expect((await get({ limit: '3', symbol: one.symbol })).body).toEqual(history);
     expect((await get({ symbol: 'a/b' })).status).toBe(400);
   }, 120_000);
+});
+
+describe('a file of 2,000 symbols', () => {
+  test('is cleaned: its silver quality record names 50 and counts them all (it held ≈ 400 bytes a symbol)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'finml-wide-quality-'));
+    const file = join(dir, 'wide.csv');
+    writeFileSync(file, [...bronzeCsvChunks({ symbols: 2000, days: 5, seed: 9 })].join(''));
+    const object = { bucket: ctx.buckets.bronze, key: file.slice(1), runId: 'wide-1' };
+    const { symbols } = await cleanToSilver(ctx, object, 'wide-1');
+    expect(symbols).toHaveLength(2000);
+    const [record] = await ctx.registry.listRecords('quality', 1);
+    expect(record).toMatchObject({ layer: 'silver', symbolCount: 2000 });
+    expect(record!.symbols).toHaveLength(50);
+    expect(JSON.stringify(record).length).toBeLessThan(5_000);
+  }, 60_000);
 });
