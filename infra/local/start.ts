@@ -158,8 +158,12 @@ async function main(): Promise<void> {
   say(`  AWS_REQUEST_CHECKSUM_CALCULATION=when_required AWS_RESPONSE_CHECKSUM_VALIDATION=when_required \\`);
   say(`    ${aws} --endpoint-url ${runtime.urls.s3} s3 cp my.csv s3://${runtime.names.bronze}/market_data/`);
   say();
+  const timersOff = Number(process.env.FINML_SCHEDULE_SCALE ?? '1') === 0;
   say(
-    `Schedules (${schedules.map((s) => `${s.name.replace(`${runtime.stack.stackName}-`, '')} ${s.expression}`).join(', ')}); run one now:`,
+    `Schedules (${schedules.map((s) => `${s.name.replace(`${runtime.stack.stackName}-`, '')} ${s.expression}`).join(', ')})` +
+      (timersOff
+        ? ' — off (FINML_SCHEDULE_SCALE=0): they run only when asked; run one now:'
+        : '; run one now:'),
   );
   say(
     `  curl -s -X POST -H 'x-api-key: ${key}' ${runtime.urls.app}/local/schedules/MonitoringDriftCheck/run`,
