@@ -344,6 +344,19 @@ export function driftDimensions(records: readonly DriftRecord[]): { symbols: str
   return { symbols: [...symbols].sort(), features: [...features].sort() };
 }
 
+/**
+ * At most `max` of a check's symbols, those with any drift (a feature, the regime mix or the chain)
+ * first, each group in the check's order.
+ */
+export function driftingFirst<S extends NonNullable<DriftRecord['symbols']>[number]>(
+  symbols: readonly S[],
+  max: number,
+): S[] {
+  const drifted = (s: S) =>
+    s.regimeMixDrift === true || s.chainDrift === true || s.features.some((f) => f.drift);
+  return [...symbols.filter(drifted), ...symbols.filter((s) => !drifted(s))].slice(0, max);
+}
+
 export interface DriftSeries {
   x: number[];
   ksD: number[];

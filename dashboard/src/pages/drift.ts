@@ -11,6 +11,7 @@ import {
   chainDriftSeries,
   countBySeverity,
   driftDimensions,
+  driftingFirst,
   driftSeries,
   filterAlerts,
   isSeverity,
@@ -112,8 +113,14 @@ function alertsSection(ctx: PageContext, alerts: AlertRecord[]): HTMLElement {
   );
 }
 
+/** Symbols the latest-check tables list, at most. */
+const SHOWN_SYMBOLS = 100;
+
 function latestCheck(record: DriftRecord): HTMLElement {
   const verdictVariant = record.verdict === 'ok' ? 'ok' : record.verdict === 'warn' ? 'warn' : 'bad';
+  const all = record.symbols ?? [];
+  // With hundreds of symbols the tables would be thousands of rows: the drifting ones first.
+  const shown = driftingFirst(all, SHOWN_SYMBOLS);
   return section(
     'latest-drift',
     'Latest drift check',
@@ -154,6 +161,13 @@ function latestCheck(record: DriftRecord): HTMLElement {
             ? `A threshold was breached on ${formatCount(record.driftStreak)} consecutive check(s) of this model; drift retrains after ${formatCount(record.persistChecks ?? 0)} in a row${record.blockedBy?.length ? `, but: ${record.blockedBy.join('; ')}` : ''}.`
             : 'No threshold was breached on this check: the run of breaches starts again at 0.',
         ),
+    all.length > shown.length
+      ? h(
+          'p',
+          { id: 'drift-shown', class: 'muted' },
+          `The tables show ${formatCount(shown.length)} of the check's ${formatCount(all.length)} symbols, those with drift first; pick any symbol under "Drift over time" for its history.`,
+        )
+      : null,
     table({
       caption: 'Data drift per symbol and feature (window against the reference)',
       columns: [
@@ -169,7 +183,7 @@ function latestCheck(record: DriftRecord): HTMLElement {
         'Thresholds',
         'Drift',
       ],
-      rows: (record.symbols ?? []).flatMap((s) =>
+      rows: shown.flatMap((s) =>
         s.features.map((f) => [
           s.symbol,
           f.feature,
@@ -203,7 +217,7 @@ function latestCheck(record: DriftRecord): HTMLElement {
         'Mix / chain drift',
         { label: 'Anomalies', numeric: true },
       ],
-      rows: (record.symbols ?? []).map((s) => [
+      rows: shown.map((s) => [
         s.symbol,
         s.regimeMixTv === undefined ? '—' : formatNumber(s.regimeMixTv, 3),
         s.regimeMixThreshold == null ? 'p-value rule' : formatNumber(s.regimeMixThreshold, 3),

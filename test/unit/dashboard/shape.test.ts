@@ -9,6 +9,7 @@ import {
   chooseVersion,
   countBySeverity,
   driftDimensions,
+  driftingFirst,
   driftSeries,
   droppedByReason,
   filterAlerts,
@@ -262,6 +263,27 @@ describe('drift over time', () => {
   test('chain-drift p-values and the dimensions seen', () => {
     expect(chainDriftSeries(records, 'SPX').pValue).toEqual([0.4, 0.001]);
     expect(driftDimensions(records)).toEqual({ symbols: ['SPX'], features: ['drawdown', 'log_return'] });
+  });
+
+  test('the latest check’s tables list the symbols with drift first, at most the given number', () => {
+    const base = driftRecord('2026-11-02T00:00:00Z', 0.1, 0.4).symbols![0]!;
+    const entry = (symbol: string, drift: { feature?: boolean; chain?: boolean; mix?: boolean }) => ({
+      ...base,
+      symbol,
+      features: base.features.map((f, i) => ({ ...f, drift: i === 0 && drift.feature === true })),
+      chainDrift: drift.chain === true,
+      regimeMixDrift: drift.mix === true,
+    });
+    const symbols = [
+      entry('A', {}),
+      entry('B', { chain: true }),
+      entry('C', {}),
+      entry('D', { feature: true }),
+      entry('E', { mix: true }),
+    ];
+    expect(driftingFirst(symbols, 10).map((s) => s.symbol)).toEqual(['B', 'D', 'E', 'A', 'C']);
+    expect(driftingFirst(symbols, 4).map((s) => s.symbol)).toEqual(['B', 'D', 'E', 'A']);
+    expect(driftingFirst([], 4)).toEqual([]);
   });
 
   test('live accuracy keeps only the checks that had outcomes', () => {
