@@ -143,8 +143,9 @@ export async function history(ctx: Context, kind: RecordKind | 'events', limit: 
 
 /**
  * The drift checks, newest first. Without `symbol`: the checks' records, the newest one with its
- * per-symbol statistics (`symbols`, read from the check's symbols.json; a record written before they
- * moved there keeps its own). With `symbol`: that symbol's statistics at each check of new data, as
+ * per-symbol statistics (`symbols`, read from the check's symbols.json: up to 100, those with drift
+ * first, and every symbol's name in `symbolNames`; a record written before they moved there keeps
+ * its own). With `symbol`: that symbol's statistics at each check of new data, as
  * records whose `symbols` holds that one symbol (the dashboard's drift-over-time charts).
  */
 export async function driftHistory(ctx: Context, limit: number, symbol?: string) {
@@ -163,9 +164,32 @@ export async function driftHistory(ctx: Context, limit: number, symbol?: string)
   const newest = items[0];
   if (newest !== undefined && typeof newest.symbolsKey === 'string' && newest.symbols === undefined) {
     const text = await ctx.store.getText(ctx.buckets.gold, newest.symbolsKey);
-    items[0] = { ...newest, symbols: text === undefined ? [] : JSON.parse(text) };
+    const entries: DriftSymbolEntry[] = text === undefined ? [] : JSON.parse(text);
+    items[0] = {
+      ...newest,
+      symbols: driftingFirst(entries, DRIFT_SYMBOLS_SENT),
+      symbolNames: entries.map((e) => e.symbol),
+    };
   }
   return { items };
+}
+
+/** How many symbols' statistics GET /drift sends of the newest check (all names, in `symbolNames`). */
+const DRIFT_SYMBOLS_SENT = 100;
+
+/** What the drift-check order needs of a symbol's entry in symbols.json. */
+interface DriftSymbolEntry {
+  symbol: string;
+  regimeMixDrift?: boolean;
+  chainDrift?: boolean;
+  features: { drift: boolean }[];
+}
+
+/** At most `max` entries, those with any drift (a feature, the regime mix, the chain) first. */
+function driftingFirst(entries: DriftSymbolEntry[], max: number): DriftSymbolEntry[] {
+  const drifted = (e: DriftSymbolEntry) =>
+    e.regimeMixDrift === true || e.chainDrift === true || e.features.some((f) => f.drift);
+  return [...entries.filter(drifted), ...entries.filter((e) => !drifted(e))].slice(0, max);
 }
 
 /** Admin: make a registered version production (conditional on the pointer's revision). */

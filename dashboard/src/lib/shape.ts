@@ -336,6 +336,7 @@ export function driftDimensions(records: readonly DriftRecord[]): { symbols: str
   const symbols = new Set<string>();
   const features = new Set<string>();
   for (const r of records) {
+    for (const name of r.symbolNames ?? []) symbols.add(name);
     for (const s of r.symbols ?? []) {
       symbols.add(s.symbol);
       for (const f of s.features ?? []) features.add(f.feature);

@@ -373,6 +373,8 @@ export interface DriftRecord {
   symbolCount?: number;
   driftingSymbolCount?: number;
   driftingSymbols?: string[];
+  /** The newest check, from GET /drift: every symbol it covered (its `symbols` holds up to 100). */
+  symbolNames?: string[];
   symbols?: {
     symbol: string;
     window: { from: string; to: string; rows: number };

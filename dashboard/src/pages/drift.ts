@@ -161,11 +161,11 @@ function latestCheck(record: DriftRecord): HTMLElement {
             ? `A threshold was breached on ${formatCount(record.driftStreak)} consecutive check(s) of this model; drift retrains after ${formatCount(record.persistChecks ?? 0)} in a row${record.blockedBy?.length ? `, but: ${record.blockedBy.join('; ')}` : ''}.`
             : 'No threshold was breached on this check: the run of breaches starts again at 0.',
         ),
-    all.length > shown.length
+    (record.symbolCount ?? all.length) > shown.length
       ? h(
           'p',
           { id: 'drift-shown', class: 'muted' },
-          `The tables show ${formatCount(shown.length)} of the check's ${formatCount(all.length)} symbols, those with drift first; pick any symbol under "Drift over time" for its history.`,
+          `The tables show ${formatCount(shown.length)} of the check's ${formatCount(record.symbolCount ?? all.length)} symbols, those with drift first; pick any symbol under "Drift over time" for its history.`,
         )
       : null,
     table({
@@ -266,8 +266,10 @@ function overTime(
   const s = driftSeries(history, symbol, feature);
   const chain = chainDriftSeries(history, symbol);
   // The thresholds in force: the newest check's own (calibrated per symbol), else the config's.
-  const newest = records[0]?.symbols
-    ?.find((x) => x.symbol === symbol)
+  // (the symbol's own newest check: the newest record carries at most 100 symbols)
+  const newest = [ofSymbol[0], records[0]]
+    .map((r) => r?.symbols?.find((x) => x.symbol === symbol))
+    .find((x) => x !== undefined)
     ?.features.find((f) => f.feature === feature);
   const calibrated = newest?.thresholds?.source === 'calibrated' ? newest.thresholds : null;
   const ks = calibrated ? calibrated.ks : configNumber(config, 'monitoring.drift.ksThreshold');

@@ -73,8 +73,18 @@ describe('a drift check of 210 symbols', () => {
 
     // The newest check, as the dashboard reads it: every symbol's statistics, from symbols.json…
     const { items } = await driftHistory(ctx, 10);
-    const symbols = items[0]!.symbols as { symbol: string; features: unknown[] }[];
+    const file = await ctx.store.getText(ctx.buckets.gold, record!.symbolsKey as string);
+    const symbols = JSON.parse(file!) as { symbol: string; features: unknown[] }[];
     expect(symbols).toHaveLength(SYMBOLS);
+    // GET /drift sends every name and 100 symbols' statistics, those with drift first.
+    expect((items[0] as Record<string, unknown>).symbolNames).toEqual(symbols.map((s) => s.symbol));
+    const sent = items[0]!.symbols as typeof symbols;
+    expect(sent).toHaveLength(100);
+    const hasDrift = (s: (typeof symbols)[number]) =>
+      /"(drift|chainDrift|regimeMixDrift)":true/.test(JSON.stringify(s));
+    const firstCalm = sent.findIndex((s) => !hasDrift(s));
+    if (firstCalm >= 0) expect(sent.slice(firstCalm).some(hasDrift)).toBe(false);
+    for (const s of sent) expect(s).toEqual(symbols.find((x) => x.symbol === s.symbol));
     // …≈ 1 KB a symbol: at 400 symbols they would not fit in one item.
     expect(JSON.stringify(symbols).length / SYMBOLS).toBeGreaterThan(900);
     const drifting = symbols.filter((s) => JSON.stringify(s).includes('"drift":true'));
@@ -106,7 +116,8 @@ describe('a drift check of 210 symbols', () => {
     };
     const newest = await get({ limit: '3' });
     expect(newest.status).toBe(200);
-    expect(newest.body.items[0].symbols).toHaveLength(SYMBOLS);
+    expect(newest.body.items[0].symbols).toHaveLength(100);
+    expect(newest.body.items[0].symbolNames).toHaveLength(SYMBOLS);
     expect((await get({ limit: '3', symbol: one.symbol })).body).toEqual(history);
     expect((await get({ symbol: 'a/b' })).status).toBe(400);
   }, 120_000);
