@@ -1,13 +1,36 @@
 /**
- * The lease port (LeaseStore) on a local folder: a lease is a file created exclusively (O_EXCL),
- * holding its owner and expiry. So two `finml pipeline` processes writing into one output folder
- * merge a symbol one at a time, as Lambda functions do on DynamoDB leases (docs/decisions/0012).
+ * The lease port (LeaseStore) on a local folder, so that two `finml pipeline` processes writing into
+ * one output folder merge a symbol one at a time, as Lambda functions do on DynamoDB leases
+ * (docs/decisions/0012).
  *
- * A lease also names the process holding it (host and pid): a lease whose process on this host is
- * gone (a `finml pipeline` killed with kill -9) is free at once, instead of after its time to live —
- * the next run on the folder does not wait. A pid reused by another process only keeps the TTL rule.
+ * A lease is a folder of numbered generations (`symbol%2FSPX/g000000000007.json`); the newest one
+ * says who holds it (owner, expiry, host and pid). Every change is one atomic file-system step:
+ * - taking the lease creates the next generation exclusively — its full text is written to a
+ *   temporary file first and then hard-linked under the generation's name, which fails when that
+ *   name exists. Of two processes that both found the lease free, exactly one creates the next
+ *   generation; and nobody ever reads a half-written lease (what the earlier single file allowed:
+ *   a reader that caught it empty took it as torn, hence free, and two processes merged one symbol
+ *   at once and lost rows).
+ * - renewing and releasing rewrite the holder's own generation by renaming a new file over it;
+ * - old generations are deleted by whoever creates a later one (once a minute old: see prune).
+ *
+ * A lease is free when its newest generation is released, past its time, or held by a process on
+ * this host that is gone (a `finml pipeline` killed with kill -9): then the next run does not wait for
+ * the TTL. A pid reused by another process only keeps the TTL rule.
+ *
+ * One limit, as with any lease: a holder that stalls past its expiry may be overtaken while it
+ * writes. The pipeline's `fence` renews at half the TTL before each write (shared/usecases/leases.ts).
  */
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import {
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { LeaseStore } from '#shared/ports';
@@ -15,10 +38,22 @@ import type { LeaseStore } from '#shared/ports';
 interface Held {
   owner: string;
   expiresAtMs: number;
-  /** The holder's host and process id (absent in leases written before they were recorded). */
+  /** The holder's host and process id. */
   host?: string;
   pid?: number;
 }
+
+interface Generation {
+  gen: number;
+  held: Held;
+}
+
+const GENERATION = /^g(\d{12})\.json$/;
+/** How often a lease's newest generation is looked for again when it vanished while being read. */
+const READ_ATTEMPTS = 5;
+/** Generations older than this (and before the newest two) are deleted. */
+const PRUNE_AFTER_MS = 60_000;
+let tmpCounter = 0;
 
 /** Whether a process with this id exists on this host (signal 0 checks without sending anything). */
 function processExists(pid: number): boolean {
@@ -31,8 +66,10 @@ function processExists(pid: number): boolean {
   }
 }
 
+const code = (error: unknown) => (error as NodeJS.ErrnoException).code;
+
 export class FileLeaseStore implements LeaseStore {
-  private made = false;
+  private readonly folders = new Set<string>();
 
   constructor(
     private readonly dir: string,
@@ -42,7 +79,34 @@ export class FileLeaseStore implements LeaseStore {
     private readonly alive: (pid: number) => boolean = processExists,
   ) {}
 
-  /** Whether a held lease is free: past its time, or its process on this host is gone. */
+  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const folder = this.folder(name);
+    const newest = this.newest(folder);
+    if (newest === null) return false; // changing under us: busy
+    if (newest !== undefined && !this.free(newest.held)) return false;
+    const gen = (newest?.gen ?? 0) + 1;
+    if (!this.create(folder, gen, this.body(owner, ttlMs))) return false; // another taker was first
+    this.prune(folder, gen);
+    return true;
+  }
+
+  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    const folder = this.folder(name);
+    const mine = this.newest(folder);
+    if (!mine || mine.held.owner !== owner) return false;
+    this.replace(folder, mine.gen, this.body(owner, ttlMs));
+    // A taker that found it expired just before the rewrite made a later generation: lost.
+    return this.newestGeneration(folder) === mine.gen;
+  }
+
+  async release(name: string, owner: string): Promise<void> {
+    const folder = this.folder(name);
+    const mine = this.newest(folder);
+    if (!mine || mine.held.owner !== owner) return;
+    this.replace(folder, mine.gen, JSON.stringify({ owner, expiresAtMs: 0, ...this.self } satisfies Held));
+  }
+
+  /** Whether a held lease is free: past its time (released ones are), or its process on this host is gone. */
   private free(held: Held): boolean {
     if (held.expiresAtMs < this.nowMs()) return true;
     return (
@@ -57,62 +121,97 @@ export class FileLeaseStore implements LeaseStore {
     return JSON.stringify({ owner, expiresAtMs: this.nowMs() + ttlMs, ...this.self } satisfies Held);
   }
 
-  private file(name: string): string {
-    return join(this.dir, `${encodeURIComponent(name).replace(/\./g, '%2E')}.lease`);
+  /** The folder of a lease (made on first use). */
+  private folder(name: string): string {
+    const folder = join(this.dir, encodeURIComponent(name).replace(/\./g, '%2E'));
+    if (!this.folders.has(folder)) {
+      mkdirSync(folder, { recursive: true });
+      this.folders.add(folder);
+    }
+    return folder;
   }
 
-  private async read(name: string): Promise<Held | undefined> {
-    try {
-      return JSON.parse(await readFile(this.file(name), 'utf8')) as Held;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      if (error instanceof SyntaxError) return { owner: '', expiresAtMs: 0 }; // torn by a crash: expired
-      throw error;
+  /** The numbers of the generations in the folder. */
+  private generations(folder: string): number[] {
+    const out: number[] = [];
+    for (const entry of readdirSync(folder)) {
+      const m = GENERATION.exec(entry);
+      if (m) out.push(Number(m[1]));
+    }
+    return out;
+  }
+
+  /** The number of the newest generation (0: none). */
+  private newestGeneration(folder: string): number {
+    return this.generations(folder).reduce((a, b) => Math.max(a, b), 0);
+  }
+
+  /**
+   * Deletes the generations before `gen − 1` that are older than PRUNE_AFTER_MS. Never the two
+   * newest, nor a recent one: a listing of the folder made while generations come and go is only
+   * sure to return the files that exist throughout it, so the one before the newest must outlive any
+   * listing under way (else a process could see no generation at all, and create the first again).
+   */
+  private prune(folder: string, gen: number): void {
+    const now = Date.now();
+    for (const g of this.generations(folder)) {
+      if (g >= gen - 1) continue;
+      const file = join(folder, fileOf(g));
+      try {
+        if (now - statSync(file).mtimeMs > PRUNE_AFTER_MS) rmSync(file);
+      } catch (error) {
+        if (code(error) !== 'ENOENT') throw error; // pruned meanwhile by another process
+      }
     }
   }
 
-  async acquire(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    if (!this.made) {
-      await mkdir(this.dir, { recursive: true });
-      this.made = true;
+  /** The newest generation; undefined when there is none; null when it kept vanishing as it was read. */
+  private newest(folder: string): Generation | undefined | null {
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      const gen = this.newestGeneration(folder);
+      if (gen === 0) return undefined;
+      let text: string;
+      try {
+        text = readFileSync(join(folder, fileOf(gen)), 'utf8');
+      } catch (error) {
+        if (code(error) === 'ENOENT') continue; // a later generation was made and this one removed
+        throw error;
+      }
+      try {
+        return { gen, held: JSON.parse(text) as Held };
+      } catch {
+        return { gen, held: { owner: '', expiresAtMs: 0 } }; // not a lease FINML wrote: free
+      }
     }
-    const body = this.body(owner, ttlMs);
+    return null;
+  }
+
+  /** Creates generation `gen` holding `body`, whole or not at all; false when it exists already. */
+  private create(folder: string, gen: number, body: string): boolean {
+    const tmp = this.tmp(folder, body);
     try {
-      await writeFile(this.file(name), body, { flag: 'wx' });
+      linkSync(tmp, join(folder, fileOf(gen)));
       return true;
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const held = await this.read(name);
-    if (held !== undefined && !this.free(held)) return false;
-    // Expired, or its holder died: taken over by renaming it away first, so only one taker wins.
-    const grave = `${this.file(name)}.${encodeURIComponent(owner)}.expired`;
-    try {
-      await rename(this.file(name), grave);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false; // another taker was first
+      if (code(error) === 'EEXIST') return false;
       throw error;
-    }
-    await rm(grave, { force: true });
-    try {
-      await writeFile(this.file(name), body, { flag: 'wx' });
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
+    } finally {
+      rmSync(tmp, { force: true });
     }
   }
 
-  async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
-    const held = await this.read(name);
-    if (held?.owner !== owner) return false;
-    const tmp = `${this.file(name)}.${encodeURIComponent(owner)}.tmp`;
-    await writeFile(tmp, this.body(owner, ttlMs));
-    await rename(tmp, this.file(name));
-    return true;
+  /** Rewrites generation `gen` with `body` in one step. */
+  private replace(folder: string, gen: number, body: string): void {
+    renameSync(this.tmp(folder, body), join(folder, fileOf(gen)));
   }
 
-  async release(name: string, owner: string): Promise<void> {
-    if ((await this.read(name))?.owner === owner) await rm(this.file(name), { force: true });
+  private tmp(folder: string, body: string): string {
+    const tmp = join(folder, `${process.pid}.${++tmpCounter}.tmp`);
+    writeFileSync(tmp, body, { flag: 'wx' });
+    return tmp;
   }
+}
+
+function fileOf(gen: number): string {
+  return `g${String(gen).padStart(12, '0')}.json`;
 }

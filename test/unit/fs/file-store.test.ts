@@ -3,10 +3,11 @@
  * copy / head / delete / list), keys that would leave a bucket's folder refused, and file leases
  * that serialise two holders as DynamoDB leases do.
  */
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { FileLeaseStore } from '#shared/fs/file-leases';
 import { FileSystemObjectStore, UnsafeKeyError } from '#shared/fs/file-store';
@@ -133,7 +134,7 @@ describe('FileLeaseStore', () => {
     const deadPid = Number(child.stdout);
     const holder = (pid: number, host = hostname()) => new FileLeaseStore(d, Date.now, { host, pid });
     expect(await holder(deadPid).acquire('symbol/DEAD', 'killed', 3_600_000)).toBe(true);
-    const held = JSON.parse(readFileSync(join(d, 'symbol%2FDEAD.lease'), 'utf8'));
+    const held = JSON.parse(readFileSync(join(d, 'symbol%2FDEAD', 'g000000000001.json'), 'utf8'));
     expect(held).toMatchObject({ owner: 'killed', host: hostname(), pid: deadPid });
     // Taken long before its hour is up, and only once.
     const leases = new FileLeaseStore(d);
@@ -144,6 +145,56 @@ describe('FileLeaseStore', () => {
     expect(await leases.acquire('symbol/LIVE', 'next', 60_000)).toBe(false);
     expect(await holder(deadPid, 'another-host').acquire('symbol/REMOTE', 'remote', 3_600_000)).toBe(true);
     expect(await leases.acquire('symbol/REMOTE', 'next', 60_000)).toBe(false);
+  });
+
+  test('six processes taking one lease 40 times each never hold it at once: no update is lost', async () => {
+    // The lease of issue 17's review: 21 `finml pipeline` processes on one folder lost 122 silver rows,
+    // because a lease file could be read empty (created, not yet written) and was then taken as torn.
+    const d = dir();
+    writeFileSync(join(d, 'counter'), '0');
+    writeFileSync(join(d, 'log'), '');
+    const worker = fileURLToPath(new URL('../../helpers/lease-worker.ts', import.meta.url));
+    const codes = await Promise.all(
+      Array.from(
+        { length: 6 },
+        (_, w) =>
+          new Promise<number | null>((resolve, reject) => {
+            const child = spawn(process.execPath, ['--import', 'tsx', worker, d, `w${w}`, '40'], {
+              stdio: ['ignore', 'ignore', 'inherit'],
+            });
+            child.on('error', reject);
+            child.on('exit', resolve);
+          }),
+      ),
+    );
+    expect(codes).toEqual([0, 0, 0, 0, 0, 0]);
+    let holders = 0;
+    let nested = 0;
+    for (const line of readFileSync(join(d, 'log'), 'utf8').split('\n')) {
+      if (line.startsWith('+') && ++holders > 1) nested++;
+      if (line.startsWith('-')) holders--;
+    }
+    expect({ nested, counter: Number(readFileSync(join(d, 'counter'), 'utf8')) }).toEqual({
+      nested: 0,
+      counter: 240,
+    });
+    // Old generations are kept a minute (see prune), then deleted by later takers: bounded files.
+    expect(readdirSync(join(d, 'leases', 'symbol%2FX')).every((f) => /^g\d{12}\.json$/.test(f))).toBe(true);
+  }, 60_000);
+
+  test('old generations are pruned once a minute old, never the newest two', async () => {
+    const d = dir();
+    const leases = new FileLeaseStore(d);
+    for (let k = 0; k < 5; k++) {
+      expect(await leases.acquire('symbol/Z', `o${k}`, 60_000)).toBe(true);
+      await leases.release('symbol/Z', `o${k}`);
+    }
+    const folder = join(d, 'symbol%2FZ');
+    expect(readdirSync(folder).sort()).toHaveLength(5); // all recent: kept
+    const old = new Date(Date.now() - 120_000);
+    for (const f of readdirSync(folder)) utimesSync(join(folder, f), old, old);
+    expect(await leases.acquire('symbol/Z', 'o5', 60_000)).toBe(true);
+    expect(readdirSync(folder).sort()).toEqual(['g000000000005.json', 'g000000000006.json']);
   });
 
   test('two stores on one folder (two processes) never both hold a lease', async () => {
