@@ -178,6 +178,7 @@ export const platformConfigSchema = z.strictObject({
     }),
     taskTimeoutMarginSeconds: positiveInt,
     mapMaxConcurrency: positiveInt,
+    maxSymbolListBytes: positiveInt.max(240_000),
     symbolConcurrency: positiveInt,
     inProcessGoldConcurrency: positiveInt,
     timeoutMinutes: positiveInt,

@@ -35,4 +35,5 @@ export type RejectionCode =
   | 'missing_column'
   | 'invalid_utf8'
   | 'line_too_long'
+  | 'too_many_symbols'
   | 'quality_gate';

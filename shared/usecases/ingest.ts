@@ -106,6 +106,19 @@ export async function validateBronze(ctx: Context, obj: BronzeObject, runId: str
   }
   const { series: _rows, symbols, ...summary } = scan;
   await recordBronze(ctx, obj, runId, summary);
+  const listBytes = Buffer.byteLength(JSON.stringify(symbols));
+  const maxBytes = ctx.config.platform.pipeline.maxSymbolListBytes;
+  if (listBytes > maxBytes) {
+    throw new DataRejectedError({
+      file: obj.key,
+      code: 'too_many_symbols',
+      reason:
+        `the file holds ${symbols.length} symbols, whose names make a ${listBytes}-byte list; the ` +
+        `pipeline's gold step takes at most ${maxBytes} bytes of names ` +
+        `(pipeline.maxSymbolListBytes, under Step Functions' 256 KiB data quota): ` +
+        `split the file by symbol into files of at most ${Math.floor((symbols.length * maxBytes) / listBytes)} symbols`,
+    });
+  }
   // The count, not the names: the state machine keeps this result in its data, held to 256 KiB
   // (the clean step's result lists the symbols once, for the gold Map).
   return {

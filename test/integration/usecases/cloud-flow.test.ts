@@ -197,6 +197,40 @@ describe('pipeline steps on local S3 and DynamoDB', () => {
       published.some((m) => m.subject.startsWith('[FINML HIGH] File rejected: market_data/bad.csv, line 1')),
     ).toBe(true);
   });
+  test('a file with more symbols than the gold Map can list is quarantined at ValidateBronze, saying how to split it', async () => {
+    // 21,000 one-row symbols of 8 characters: an item list of 231,000 bytes of JSON, over
+    // pipeline.maxSymbolListBytes (200,000), which keeps the execution's data under 256 KiB.
+    const wide = { bucket: BUCKETS.bronze, key: 'market_data/wide.csv', runId: 'run-wide' };
+    const rows = Array.from(
+      { length: 21_000 },
+      (_, i) => `W${String(i).padStart(7, '0')},2020-01-02,1,1,1,1`,
+    );
+    const content = `symbol,date,open,high,low,close\n${rows.join('\n')}\n`;
+    await ctx.store.put(BUCKETS.bronze, wide.key, content);
+    const error = await validateHandler(wide, lambdaContext).catch((e: Error) => e);
+    expect(error).toBeInstanceOf(DataRejectedError);
+    expect((error as DataRejectedError).code).toBe('too_many_symbols');
+    expect((error as Error).message).toBe(
+      'market_data/wide.csv: the file holds 21000 symbols, whose names make a 231001-byte list; the ' +
+        "pipeline's gold step takes at most 200000 bytes of names (pipeline.maxSymbolListBytes, under " +
+        "Step Functions' 256 KiB data quota): split the file by symbol into files of at most 18181 symbols",
+    );
+    const q = await quarantineHandler(
+      {
+        ...wide,
+        error: {
+          Error: 'DataRejectedError',
+          Cause: JSON.stringify({ errorType: 'DataRejectedError', errorMessage: (error as Error).message }),
+        },
+      },
+      lambdaContext,
+    );
+    expect(JSON.parse((await ctx.store.getText(BUCKETS.quarantine, q.reportKey))!)).toMatchObject({
+      file: wide.key,
+      code: 'too_many_symbols',
+    });
+    expect(await ctx.store.getText(BUCKETS.bronze, wide.key)).toBe(content);
+  });
 });
 
 describe('the prediction API handler', () => {
