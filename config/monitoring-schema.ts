@@ -47,6 +47,8 @@ export const monitoringConfigSchema = z
       }),
     }),
     modelDrift: z.strictObject({
+      rule: z.enum(['log-loss-dm', 'accuracy-drop']),
+      alpha: openUnit,
       accuracyDropThreshold: probability,
       minimumOutcomes: positiveInt,
       confidenceLevel: openUnit,
@@ -65,6 +67,7 @@ export const monitoringConfigSchema = z
         qualityGateFailed: severity,
         dataDrift: z.strictObject({ ksBreach: severity, psiModerate: severity, psiSignificant: severity }),
         chainDrift: severity,
+        modelDegraded: severity,
         accuracyDrop: severity,
         modelPromoted: severity,
         modelRolledBack: severity,

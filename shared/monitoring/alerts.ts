@@ -515,13 +515,92 @@ export function chainDriftAlert(
   });
 }
 
+/** What FINML does about a degraded model: retrain, or why not now (the check's blockers). */
+function retrainingAction(
+  facts: { readonly modelVersion: string; readonly blockedBy?: readonly string[] },
+  config: Config,
+): string {
+  const keeps = `Until then model ${facts.modelVersion} keeps serving.`;
+  if (facts.blockedBy !== undefined && facts.blockedBy.length > 0) {
+    return `No retraining now: ${facts.blockedBy.join('; ')}. Model ${facts.modelVersion} keeps serving.`;
+  }
+  return (
+    `The next pipeline run retrains the model (unless a retraining ran in the last ` +
+    `${config.retraining.cooldownHours} h); the new model serves forecasts only after winning ` +
+    `an A/B test. ${keeps}`
+  );
+}
+
 /**
- * Live accuracy dropped more than the threshold below the cross-validated accuracy.
+ * The live log loss is significantly above the cross-validated one (DOMAIN §6 v2: one-sided
+ * Diebold–Mariano test of the daily mean loss, at `modelDrift.alpha`).
+ *
+ * @throws AlertInputError when the verdict is not "log-loss-rise".
+ */
+export function logLossRiseAlert(
+  facts: Since & {
+    readonly modelVersion: string;
+    readonly drift: ModelDriftResult;
+    readonly blockedBy?: readonly string[];
+  },
+  config: Config,
+  now: string,
+): Alert {
+  const d = facts.drift;
+  const t = d.test;
+  if (d.verdict !== 'log-loss-rise' || d.liveLogLoss === null || t === null || t.pValue === null) {
+    throw new AlertInputError(`model drift verdict is "${d.verdict}", not "log-loss-rise"`);
+  }
+  return makeAlert(
+    'modelDegraded',
+    facts.modelVersion,
+    config.alerts.severity.modelDegraded,
+    facts.since,
+    now,
+    {
+      title:
+        `Forecasts of model ${facts.modelVersion} got worse: live log loss ${fmt(d.liveLogLoss)} vs ` +
+        `${fmt(d.referenceLogLoss)} in cross-validation`,
+      whatHappened:
+        `Over its last ${d.outcomes} symbol-days with a known outcome (${t.days} days), model ` +
+        `${facts.modelVersion}'s next-day forecasts had a mean log loss of ${fmt(d.liveLogLoss)}, ` +
+        `against ${fmt(d.referenceLogLoss)} in cross-validation; the one-sided Diebold–Mariano test ` +
+        `of the daily losses gives p = ${fmt(t.pValue)}.`,
+      measures: [
+        { label: 'p-value', value: t.pValue, unit: '', threshold: t.alpha, breachWhen: '<' },
+        ...(t.statistic === null ? [] : [measure('Diebold–Mariano statistic', t.statistic)]),
+        measure('live log loss', d.liveLogLoss),
+        measure('cross-validated log loss', d.referenceLogLoss),
+        measure('symbol-days', d.outcomes),
+        measure('days', t.days),
+        ...(d.liveAccuracy === null ? [] : [measure('live accuracy', d.liveAccuracy)]),
+        measure('cross-validated accuracy', d.referenceAccuracy),
+      ],
+      systemAction: retrainingAction(facts, config),
+      userActions: [
+        action('Check whether the rise coincides with data drift or chain drift alerts', {
+          dashboardPath: `/monitoring?view=accuracy&version=${encodeURIComponent(facts.modelVersion)}`,
+        }),
+        action('Treat forecasts with more caution until a retrained model is promoted', {
+          dashboardPath: '/forecasts',
+        }),
+      ],
+    },
+  );
+}
+
+/**
+ * Live accuracy dropped more than the threshold below the cross-validated accuracy (the v1 rule,
+ * `modelDrift.rule: accuracy-drop`).
  *
  * @throws AlertInputError when the verdict is not "accuracy-drop".
  */
 export function accuracyDropAlert(
-  facts: Since & { readonly modelVersion: string; readonly drift: ModelDriftResult },
+  facts: Since & {
+    readonly modelVersion: string;
+    readonly drift: ModelDriftResult;
+    readonly blockedBy?: readonly string[];
+  },
   config: Config,
   now: string,
 ): Alert {
@@ -542,7 +621,7 @@ export function accuracyDropAlert(
         `${fmt(d.liveAccuracy)} vs ${fmt(d.referenceAccuracy)})`,
       whatHappened:
         `Model ${facts.modelVersion} predicted the next regime correctly ` +
-        `${fmt(d.liveAccuracy * 100)} % of the time over its last ${d.outcomes} known outcomes, ` +
+        `${fmt(d.liveAccuracy * 100)} % of the time over its last ${d.outcomes} symbol-days with a known outcome, ` +
         `against ${fmt(d.referenceAccuracy * 100)} % in cross-validation.`,
       measures: [
         { label: 'accuracy drop', value: d.accuracyDrop, unit: '', threshold: d.threshold, breachWhen: '>' },
@@ -556,14 +635,11 @@ export function accuracyDropAlert(
             ]
           : []),
         measure('cross-validated accuracy', d.referenceAccuracy),
-        measure('outcomes', d.outcomes),
+        measure('symbol-days', d.outcomes),
         ...(d.liveLogLoss === null ? [] : [measure('live log loss', d.liveLogLoss)]),
         measure('cross-validated log loss', d.referenceLogLoss),
       ],
-      systemAction:
-        `The next pipeline run retrains the model (unless a retraining ran in the last ` +
-        `${config.retraining.cooldownHours} h); the new model serves forecasts only after winning ` +
-        `an A/B test. Until then model ${facts.modelVersion} keeps serving.`,
+      systemAction: retrainingAction(facts, config),
       userActions: [
         action(
           'Check whether the drop coincides with data drift or chain drift alerts, and which regimes are missed',

@@ -1,13 +1,21 @@
 /**
- * Model drift (DOMAIN.md §6): the live accuracy and log loss of logged predictions whose outcome
- * is known, against the model's cross-validated accuracy and log loss. A drop in accuracy of more
- * than `accuracyDropThreshold` (absolute) means the model has drifted and should be retrained —
- * but only once `minimumOutcomes` outcomes are known; before that the verdict is
- * "not-enough-outcomes" and the numbers are reported for information only.
+ * Model drift (DOMAIN.md §6 v2): the live log loss of the served next-day forecasts whose outcome is
+ * known, per symbol-day, against the model's cross-validated log loss. For each origin day t, d_t is
+ * the mean over that day's symbols of (live log loss − cross-validated log loss); the model has
+ * degraded when a one-sided Diebold–Mariano test (Harvey–Leybourne–Newbold correction, as R
+ * `forecast::dm.test(e1 = daily live loss, e2 = the cross-validated loss, h = 1, power = 1,
+ * alternative = "greater")`) rejects at `alpha` — only over at least `minimumOutcomes` symbol-days;
+ * before that the verdict is "not-enough-outcomes" and the numbers are for information only.
+ *
+ * The old rule (`modelDrift.rule: accuracy-drop`): live accuracy more than `accuracyDropThreshold`
+ * below the cross-validated accuracy. Under both, the unit is the symbol-day: the log holds one entry
+ * per (symbol, origin day, model, horizon), and every horizon's entry carries the same next-day
+ * forecast, so the entries of one origin count once.
  */
 import type { MonitoringConfig } from '#config/monitoring-schema';
-import { logLoss, probabilityMatrixFromRows } from '#shared/evaluation/metrics';
-import { normalPpf } from '#shared/stats/distributions';
+import { LOG_LOSS_EPSILON, logLoss, probabilityMatrixFromRows } from '#shared/evaluation/metrics';
+import { dieboldMariano } from '#shared/stats/diebold-mariano';
+import { normalPpf, StatsDomainError } from '#shared/stats/distributions';
 
 /** Logged predictions or reference metrics a model-drift check cannot use. */
 export class ModelDriftInputError extends Error {
@@ -24,6 +32,9 @@ export interface LoggedPrediction {
   /** The state that was served as the prediction (the argmax, ties to the lower state). */
   readonly predictedState: number;
   readonly actualState?: number | null;
+  /** The symbol and origin day (ISO date): entries repeating one (symbol, origin day) count once. */
+  readonly symbol?: string;
+  readonly fromDate?: string;
 }
 
 /** The model's cross-validated (out-of-fold) metrics, from its evaluation report. */
@@ -32,15 +43,33 @@ export interface ReferenceMetrics {
   readonly logLoss: number;
 }
 
-export type ModelDriftVerdict = 'ok' | 'accuracy-drop' | 'not-enough-outcomes';
+export type ModelDriftVerdict = 'ok' | 'accuracy-drop' | 'log-loss-rise' | 'not-enough-outcomes';
+
+/** The decision rule: v2's test of the log loss (default), or v1's accuracy threshold. */
+export type ModelDriftRule = 'log-loss-dm' | 'accuracy-drop';
+
+/** The one-sided Diebold–Mariano test of the daily live log loss against the cross-validated one. */
+export interface ModelDriftTest {
+  /** Origin days with outcomes (the test's periods). */
+  readonly days: number;
+  /** Mean over days of (daily live log loss − cross-validated log loss); null without a day. */
+  readonly meanDifference: number | null;
+  /** HLN-corrected statistic and its p-value (alternative: live loss greater); null when untestable. */
+  readonly statistic: number | null;
+  readonly pValue: number | null;
+  readonly alpha: number;
+}
 
 /** Live metrics against the reference, with the verdict; plain JSON. */
 export interface ModelDriftResult {
+  readonly rule: ModelDriftRule;
   readonly verdict: ModelDriftVerdict;
-  /** True only for "accuracy-drop". */
+  /** True only for "log-loss-rise" and "accuracy-drop". */
   readonly retrain: boolean;
-  /** Predictions with a known outcome (the sample of the live metrics). */
+  /** Symbol-days with a known outcome (the sample of the live metrics). */
   readonly outcomes: number;
+  /** The log-loss test (rule log-loss-dm); null under the accuracy rule. */
+  readonly test: ModelDriftTest | null;
   /** Predictions still waiting for their outcome (not used). */
   readonly pending: number;
   readonly minimumOutcomes: number;
@@ -64,16 +93,18 @@ export interface ModelDriftResult {
 }
 
 /**
- * Checks the model's live accuracy against its cross-validated accuracy.
+ * Checks the model's served forecasts against its cross-validated metrics.
  *
- * - outcomes = the predictions whose `actualState` is known (n);
+ * - outcomes = the symbol-days whose `actualState` is known (n): the first entry of each
+ *   (symbol, origin day);
  * - live accuracy = (1/n) Σ [predictedState = actualState]; live log loss as scikit-learn
  *   `log_loss(actual, predictedProbabilities, labels = range(K))`
  *   ({@link logLoss} of shared/evaluation/metrics);
- * - verdict: "not-enough-outcomes" if n < minimumOutcomes; else "accuracy-drop" if
+ * - rule log-loss-dm (v2, default): "not-enough-outcomes" if n < minimumOutcomes; else
+ *   "log-loss-rise" if the one-sided Diebold–Mariano test of the daily mean live loss against the
+ *   cross-validated loss has p < alpha; else "ok";
+ * - rule accuracy-drop (v1): "not-enough-outcomes" if n < minimumOutcomes; else "accuracy-drop" if
  *   referenceAccuracy − liveAccuracy > accuracyDropThreshold (strict, see {@link exceeds}); else "ok".
- *
- * The log-loss increase is reported but does not decide (DOMAIN.md §6 names accuracy).
  *
  * @throws ModelDriftInputError on malformed predictions (unequal K, states outside 0 … K − 1,
  *   probabilities outside [0, 1]) or reference metrics that are not finite.
@@ -84,11 +115,14 @@ export function modelDrift(
   config: MonitoringConfig['modelDrift'],
 ): ModelDriftResult {
   requireReference(reference);
-  const known = predictions.filter(hasOutcome);
+  const origins = symbolDays(predictions);
+  const known = origins.filter(hasOutcome);
   const n = known.length;
+  const rule = config.rule;
   const base = {
+    rule,
     outcomes: n,
-    pending: predictions.length - n,
+    pending: origins.length - n,
     minimumOutcomes: config.minimumOutcomes,
     confidenceLevel: config.confidenceLevel,
     referenceAccuracy: reference.accuracy,
@@ -100,12 +134,13 @@ export function modelDrift(
       ...base,
       verdict: 'not-enough-outcomes',
       retrain: false,
+      test: rule === 'log-loss-dm' ? noTest(0, config.alpha) : null,
       liveAccuracy: null,
       liveAccuracyInterval: null,
       liveLogLoss: null,
       accuracyDrop: null,
       logLossIncrease: null,
-      reasons: [`no prediction has a known outcome yet (${config.minimumOutcomes} needed)`],
+      reasons: [`no forecast has a known outcome yet (${config.minimumOutcomes} symbol-days needed)`],
     };
   }
 
@@ -113,39 +148,144 @@ export function modelDrift(
   const liveAccuracy = hits / n;
   const interval = wilsonInterval(hits, n, config.confidenceLevel);
   const accuracyDrop = reference.accuracy - liveAccuracy;
-  const measured =
-    `live accuracy ${fmt(liveAccuracy)} over ${n} outcomes ` +
+  const accuracyText =
+    `live accuracy ${fmt(liveAccuracy)} over ${n} symbol-days ` +
     `(${percent(config.confidenceLevel)} interval ${fmt(interval[0])}–${fmt(interval[1])}) ` +
     `against the cross-validated ${fmt(reference.accuracy)}: a drop of ${fmt(accuracyDrop)}`;
+  const lossText = `live log loss ${fmt(liveLogLoss)} against the cross-validated ${fmt(reference.logLoss)}`;
+  const metrics = {
+    liveAccuracy,
+    liveAccuracyInterval: interval,
+    liveLogLoss,
+    accuracyDrop,
+    logLossIncrease: liveLogLoss - reference.logLoss,
+  };
+  if (rule === 'log-loss-dm') {
+    const test = logLossTest(known, reference.logLoss, config.alpha);
+    const tested =
+      test.statistic === null
+        ? `${lossText} over ${test.days} day(s): no test (it needs 2 days whose losses vary)`
+        : `${lossText} over ${n} symbol-days on ${test.days} days: Diebold–Mariano ` +
+          `${fmt(test.statistic)}, one-sided p ${fmtP(test.pValue!)}`;
+    let verdict: ModelDriftVerdict;
+    let reason: string;
+    if (n < config.minimumOutcomes) {
+      verdict = 'not-enough-outcomes';
+      reason = `not enough outcomes: ${n} of the ${config.minimumOutcomes} symbol-days needed before the log-loss test can fire; ${tested}`;
+    } else if (test.pValue !== null && test.pValue < config.alpha) {
+      verdict = 'log-loss-rise';
+      reason = `${tested}, below ${fmt(config.alpha)}: the live loss is significantly higher — retrain`;
+    } else {
+      verdict = 'ok';
+      reason =
+        test.pValue === null ? tested : `${tested}, not below ${fmt(config.alpha)}: no significant rise`;
+    }
+    return {
+      ...base,
+      ...metrics,
+      verdict,
+      retrain: verdict === 'log-loss-rise',
+      test,
+      reasons: [reason, accuracyText],
+    };
+  }
 
   let verdict: ModelDriftVerdict;
   let reason: string;
   if (n < config.minimumOutcomes) {
     verdict = 'not-enough-outcomes';
     reason =
-      `not enough outcomes: ${n} of the ${config.minimumOutcomes} needed before the accuracy ` +
-      `rule can fire; ${measured}`;
+      `not enough outcomes: ${n} of the ${config.minimumOutcomes} symbol-days needed before the accuracy ` +
+      `rule can fire; ${accuracyText}`;
   } else if (exceeds(accuracyDrop, config.accuracyDropThreshold)) {
     verdict = 'accuracy-drop';
-    reason = `${measured}, more than the threshold ${fmt(config.accuracyDropThreshold)}: retrain`;
+    reason = `${accuracyText}, more than the threshold ${fmt(config.accuracyDropThreshold)}: retrain`;
   } else {
     verdict = 'ok';
-    reason = `${measured}, within the threshold ${fmt(config.accuracyDropThreshold)}`;
+    reason = `${accuracyText}, within the threshold ${fmt(config.accuracyDropThreshold)}`;
   }
   return {
     ...base,
+    ...metrics,
     verdict,
     retrain: verdict === 'accuracy-drop',
-    liveAccuracy,
-    liveAccuracyInterval: interval,
-    liveLogLoss,
-    accuracyDrop,
-    logLossIncrease: liveLogLoss - reference.logLoss,
-    reasons: [
-      reason,
-      `live log loss ${fmt(liveLogLoss)} against the cross-validated ${fmt(reference.logLoss)}`,
-    ],
+    test: null,
+    reasons: [reason, lossText],
   };
+}
+
+/** The first entry of each (symbol, origin day); entries without them are each their own. */
+function symbolDays(predictions: readonly LoggedPrediction[]): LoggedPrediction[] {
+  const seen = new Set<string>();
+  const out: LoggedPrediction[] = [];
+  for (const p of predictions) {
+    if (p.symbol !== undefined && p.fromDate !== undefined) {
+      const key = `${p.symbol}\u0000${p.fromDate}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    out.push(p);
+  }
+  return out;
+}
+
+function noTest(days: number, alpha: number): ModelDriftTest {
+  return { days, meanDifference: null, statistic: null, pValue: null, alpha };
+}
+
+/**
+ * The daily mean live log loss (over each origin day's symbols, in day order) tested against the
+ * cross-validated loss: R `dm.test(daily, rep(cv, days), h = 1, power = 1, alternative = "greater")`.
+ */
+function logLossTest(
+  known: readonly (LoggedPrediction & { actualState: number })[],
+  referenceLogLoss: number,
+  alpha: number,
+): ModelDriftTest {
+  const byDay = new Map<string, { n: number; loss: number }>();
+  known.forEach((p, i) => {
+    const day = p.fromDate ?? `\u0000${i}`;
+    const d = byDay.get(day) ?? { n: 0, loss: 0 };
+    d.n++;
+    d.loss += recordLogLoss(p.predictedProbabilities, p.actualState);
+    byDay.set(day, d);
+  });
+  const daily = [...byDay.keys()].sort().map((k) => byDay.get(k)!.loss / byDay.get(k)!.n);
+  if (daily.length === 0) return noTest(0, alpha);
+  let mean = 0;
+  for (const v of daily) mean += v - referenceLogLoss;
+  mean /= daily.length;
+  if (daily.length < 2) return { ...noTest(1, alpha), meanDifference: mean };
+  try {
+    const dm = dieboldMariano(
+      daily,
+      daily.map(() => referenceLogLoss),
+      { h: 1, power: 1, alternative: 'greater' },
+    );
+    return {
+      days: daily.length,
+      meanDifference: dm.meanDifference,
+      statistic: dm.statistic,
+      pValue: dm.pValue,
+      alpha,
+    };
+  } catch (error) {
+    // Every day's loss the same: the DM variance is zero, no test.
+    if (error instanceof StatsDomainError) return { ...noTest(daily.length, alpha), meanDifference: mean };
+    throw error;
+  }
+}
+
+/** One forecast's log loss as scikit-learn scores it (probabilities clipped, then renormalised). */
+function recordLogLoss(p: readonly number[], actual: number): number {
+  const upper = 1 - LOG_LOSS_EPSILON;
+  let total = 0;
+  for (const pk of p) total += Math.min(Math.max(pk, LOG_LOSS_EPSILON), upper);
+  return -Math.log(Math.min(Math.max(p[actual]!, LOG_LOSS_EPSILON), upper) / total);
+}
+
+function fmtP(p: number): string {
+  return p < 1e-4 ? p.toExponential(2) : fmt(p);
 }
 
 /**

@@ -5,7 +5,8 @@
  * - no-model      there is no trained model yet;
  * - forced        an operator asked for it;
  * - scheduled     the last training is at least `retraining.scheduleIntervalDays` old;
- * - accuracy-drop the model-drift check says "accuracy-drop" (see model-drift.ts);
+ * - log-loss-rise the model-drift check says "log-loss-rise" (DOMAIN §6 v2, see model-drift.ts);
+ * - accuracy-drop the model-drift check says "accuracy-drop" (the v1 rule);
  * - data-drift-ks any feature's KS D above its threshold (calibrated per symbol, see
  *                 drift-calibration.ts; else `drift.ksThreshold`);
  * - data-drift-psi any feature's PSI above its calibrated threshold (else ≥ `drift.psi.significant`);
@@ -61,7 +62,9 @@ export interface RetrainingInput {
   /** ISO 8601 time the production model was trained; null when there is no model yet. */
   readonly lastTrainedAt: string | null;
   readonly force?: boolean;
-  readonly modelDrift?: Pick<ModelDriftResult, 'verdict' | 'accuracyDrop' | 'threshold' | 'reasons'>;
+  readonly modelDrift?: Pick<ModelDriftResult, 'verdict' | 'accuracyDrop' | 'threshold' | 'reasons'> & {
+    readonly test?: ModelDriftResult['test'];
+  };
   readonly dataDrift?: readonly FeatureDrift[];
   /**
    * The G-test of the window's transitions against the model; `scope` names what was tested. With a
@@ -91,6 +94,7 @@ export type RetrainingRule =
   | 'forced'
   | 'scheduled'
   | 'accuracy-drop'
+  | 'log-loss-rise'
   | 'data-drift-ks'
   | 'data-drift-psi'
   | 'regime-mix-drift'
@@ -150,7 +154,7 @@ export function decideRetraining(
     ...noModel,
     ...forcedRule(input.force === true),
     ...scheduledRule(trainedAt, now, config.retraining.scheduleIntervalDays),
-    ...accuracyDropRule(input.modelDrift),
+    ...modelDriftRule(input.modelDrift),
     ...(persistent ? drift : []),
     ...qualityRule(input.quality ?? []),
   ];
@@ -217,7 +221,17 @@ function scheduledRule(trainedAt: number | null, now: number, intervalDays: numb
   ];
 }
 
-function accuracyDropRule(drift: RetrainingInput['modelDrift']): RetrainingReason[] {
+function modelDriftRule(drift: RetrainingInput['modelDrift']): RetrainingReason[] {
+  if (drift?.verdict === 'log-loss-rise') {
+    return [
+      {
+        rule: 'log-loss-rise',
+        detail: drift.reasons[0] ?? 'the live log loss is significantly above the cross-validated one',
+        value: drift.test?.pValue ?? null,
+        threshold: drift.test?.alpha ?? null,
+      },
+    ];
+  }
   if (drift?.verdict !== 'accuracy-drop') return [];
   return [
     {

@@ -19,6 +19,7 @@ import {
   accuracyDropAlert,
   chainDriftAlert,
   dataDriftAlert,
+  logLossRiseAlert,
   modelPromotedAlert,
   modelRolledBackAlert,
 } from '#shared/monitoring/alerts';
@@ -40,6 +41,8 @@ function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
       predictedProbabilities: e.nextDay,
       predictedState: argmaxLowestTie(e.nextDay),
       actualState: e.outcome!.state,
+      symbol: e.symbol,
+      fromDate: e.fromDate,
     }));
 }
 
@@ -187,6 +190,10 @@ export async function checkDrift(ctx: Context) {
     reportKey,
     liveAccuracy: live.liveAccuracy,
     liveOutcomes: live.outcomes,
+    liveLogLoss: live.liveLogLoss,
+    modelDriftRule: live.rule,
+    modelDriftVerdict: live.verdict,
+    modelDriftP: live.test?.pValue ?? null,
     symbolsKey,
     symbolCount: entries.length,
     driftingSymbolCount: drifting.length,
@@ -195,11 +202,14 @@ export async function checkDrift(ctx: Context) {
   const cfg = ctx.config.monitoring;
   // A send that fails is recorded and retried by raiseAlert.
   for (const alert of driftAlerts(report, model, cfg, at)) await raiseAlert(ctx, alert);
-  if (live.verdict === 'accuracy-drop')
-    await raiseAlert(
-      ctx,
-      accuracyDropAlert({ modelVersion: model.version, drift: live, since: at }, cfg, at),
-    );
+  const degraded = {
+    modelVersion: model.version,
+    drift: live,
+    since: at,
+    blockedBy: report.retraining.blockedBy,
+  };
+  if (live.verdict === 'accuracy-drop') await raiseAlert(ctx, accuracyDropAlert(degraded, cfg, at));
+  if (live.verdict === 'log-loss-rise') await raiseAlert(ctx, logLossRiseAlert(degraded, cfg, at));
   return {
     verdict: report.verdict,
     retrain: report.retraining.retrain,

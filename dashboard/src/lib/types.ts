@@ -351,7 +351,13 @@ export interface DriftRecord {
   reasons: string[];
   reportKey: string;
   liveAccuracy: number | null;
+  /** Symbol-days with a known outcome (log entries before this version: one per horizon asked). */
   liveOutcomes: number;
+  /** Model drift (absent in older records): the rule, its verdict, the live log loss and the DM p-value. */
+  modelDriftRule?: 'log-loss-dm' | 'accuracy-drop';
+  modelDriftVerdict?: 'ok' | 'accuracy-drop' | 'log-loss-rise' | 'not-enough-outcomes';
+  liveLogLoss?: number | null;
+  modelDriftP?: number | null;
   /** Drift v2 (absent in older records): a threshold breached on this check, and the run of them. */
   breached?: boolean;
   driftStreak?: number;

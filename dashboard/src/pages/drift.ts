@@ -130,9 +130,7 @@ function latestCheck(record: DriftRecord): HTMLElement {
       badge(record.verdict, verdictVariant),
       ` ${formatDateTime(record.at)} · model `,
       versionLink(record.modelVersion),
-      record.liveAccuracy === null
-        ? ''
-        : ` · live accuracy ${formatNumber(record.liveAccuracy, 3)} over ${formatCount(record.liveOutcomes)} outcomes`,
+      modelDriftText(record),
     ),
     record.symbolCount === undefined
       ? null
@@ -382,3 +380,18 @@ export const driftPage: Page = async (ctx) => {
       : [latestCheck(records[0]!), overTime(ctx, records, ofSymbol, config)],
   );
 };
+
+/** The served forecasts against the model's cross-validation, as the check's rule judged them. */
+export function modelDriftText(record: DriftRecord): string {
+  if (record.liveAccuracy === null) return '';
+  const sample = `${formatCount(record.liveOutcomes)} symbol-days`;
+  if (record.modelDriftRule === 'log-loss-dm' && record.liveLogLoss != null) {
+    const test =
+      record.modelDriftP == null
+        ? 'no test yet'
+        : `Diebold–Mariano p ${formatNumber(record.modelDriftP, 3)}${record.modelDriftVerdict === 'log-loss-rise' ? ': worse than in cross-validation' : ''}`;
+    const few = record.modelDriftVerdict === 'not-enough-outcomes' ? ' (too few to decide)' : '';
+    return ` · live log loss ${formatNumber(record.liveLogLoss, 3)} over ${sample}${few}, ${test} · live accuracy ${formatNumber(record.liveAccuracy, 3)}`;
+  }
+  return ` · live accuracy ${formatNumber(record.liveAccuracy, 3)} over ${sample}`;
+}

@@ -13,6 +13,7 @@ import {
   dataDriftAlert,
   dataRejectedAlert,
   formatEmail,
+  logLossRiseAlert,
   modelPromotedAlert,
   modelRolledBackAlert,
   type PreviousAlert,
@@ -272,6 +273,8 @@ describe('formatEmail', () => {
 // ---------------------------------------------------------------------------------------------
 
 const modelDriftResult: ModelDriftResult = {
+  rule: 'accuracy-drop',
+  test: null,
   verdict: 'accuracy-drop',
   retrain: true,
   outcomes: 320,
@@ -287,6 +290,15 @@ const modelDriftResult: ModelDriftResult = {
   logLossIncrease: 0.16,
   threshold: 0.05,
   reasons: ['live accuracy 0.55 …'],
+};
+
+const logLossRise: ModelDriftResult = {
+  ...modelDriftResult,
+  rule: 'log-loss-dm',
+  verdict: 'log-loss-rise',
+  retrain: true,
+  test: { days: 30, meanDifference: 0.3, statistic: 2.545, pValue: 0.00825, alpha: 0.05 },
+  reasons: ['live log loss 1 …'],
 };
 
 const abResult = (outcome: AbTestResult['outcome']): AbTestResult => ({
@@ -407,6 +419,7 @@ const everyKind: [string, () => Alert][] = [
         NOW,
       ),
   ],
+  ['modelDegraded', () => logLossRiseAlert({ modelVersion: 'v7', drift: logLossRise }, config, NOW)],
 ];
 
 describe('alert builders', () => {
@@ -480,13 +493,36 @@ describe('alert builders', () => {
     expect(subject).toBe('[FINML HIGH] Accuracy of model v7 dropped by 0.09 (live 0.55 vs 0.64)');
     expect(body).toContain('- accuracy drop: 0.09 (breach when > 0.05)');
     expect(body).toContain('- live accuracy 95 % interval: 0.4953 to 0.6034');
-    expect(body).toContain('- outcomes: 320');
+    expect(body).toContain('- symbol-days: 320');
     expect(() =>
       accuracyDropAlert(
         { modelVersion: 'v7', drift: { ...modelDriftResult, verdict: 'ok', retrain: false } },
         config,
         NOW,
       ),
+    ).toThrow(AlertInputError);
+  });
+
+  it('model degraded (v2): the DM p-value against alpha, both losses, the sample; and a blocked retraining says so', () => {
+    const { subject, body } = formatEmail(everyKind.at(-1)![1](), config.alerts);
+    expect(subject).toBe(
+      '[FINML HIGH] Forecasts of model v7 got worse: live log loss 0.98 vs 0.82 in cross-validation',
+    );
+    expect(body).toContain('- p-value: 0.00825 (breach when < 0.05)');
+    expect(body).toContain('- symbol-days: 320');
+    expect(body).toContain('The next pipeline run retrains the model');
+    const blocked = formatEmail(
+      logLossRiseAlert(
+        { modelVersion: 'v7', drift: logLossRise, blockedBy: ['candidate v8 is in its A/B test'] },
+        config,
+        NOW,
+      ),
+      config.alerts,
+    ).body;
+    expect(blocked).toContain('No retraining now: candidate v8 is in its A/B test. Model v7 keeps serving.');
+    expect(blocked).not.toContain('The next pipeline run retrains');
+    expect(() =>
+      logLossRiseAlert({ modelVersion: 'v7', drift: { ...logLossRise, verdict: 'ok' } }, config, NOW),
     ).toThrow(AlertInputError);
   });
 
