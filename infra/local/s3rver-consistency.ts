@@ -8,11 +8,14 @@
  * The patch writes each object to a temporary file, waits until it is flushed, and renames it over the
  * object (atomic on one filesystem), and it serialises, per key, a PUT's rename + metadata with a GET's
  * metadata read + open. An opened read stream keeps reading the inode it opened, so a GET that started
- * before an overwrite streams the whole old object. Applied once per process, before the server starts.
+ * before an overwrite streams the whole old object. `copyObject` had the same fault (it copied over the
+ * destination in place: a GET of a silver partition while a run published a staged copy onto it read
+ * a damaged Parquet file, and that run failed and lost its rows); it now copies to a temporary file and
+ * renames it into place the same way. Applied once per process, before the server starts.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
@@ -30,8 +33,16 @@ interface StoredObject {
 interface FilesystemStore {
   getResourcePath(bucket: string, key: string, resource: string): string;
   putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
+  getMetadata(bucket: string, key: string): Promise<unknown>;
   getObject(bucket: string, key: string, options?: unknown): Promise<unknown>;
   putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+  copyObject(
+    srcBucket: string,
+    srcKey: string,
+    destBucket: string,
+    destKey: string,
+    replacementMetadata?: Record<string, string>,
+  ): Promise<unknown>;
 }
 
 const PATCHED = Symbol.for('finml.s3rver.readAfterWrite');
@@ -93,5 +104,50 @@ export function makeS3rverReadAfterWrite(): void {
       await this.putMetadata(object.bucket, object.key, object.metadata, digest);
     });
     return { size, md5: digest };
+  };
+
+  const originalCopy = prototype.copyObject;
+  prototype.copyObject = async function copyObject(
+    this: FilesystemStore,
+    srcBucket,
+    srcKey,
+    destBucket,
+    destKey,
+    replacementMetadata,
+  ) {
+    const source = this.getResourcePath(srcBucket, srcKey, 'object');
+    const target = this.getResourcePath(destBucket, destKey, 'object');
+    const destination = `${destBucket}\u0000${destKey}`;
+    // Onto itself (a metadata change, or the retry's same-bytes copy): only the metadata is written.
+    if (source === target) {
+      return queue.run(destination, () =>
+        originalCopy.call(this, srcBucket, srcKey, destBucket, destKey, replacementMetadata),
+      );
+    }
+    await mkdir(dirname(target), { recursive: true });
+    const temporary = `${target}.${randomUUID()}.partial`;
+    try {
+      await copyFile(source, temporary); // opens the source once: the whole of one version of it
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+    return queue.run(destination, async () => {
+      try {
+        await rename(temporary, target);
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+      const md5 = (name: string, k: string) => this.getResourcePath(name, k, 'object.md5');
+      await copyFile(md5(srcBucket, srcKey), md5(destBucket, destKey));
+      if (replacementMetadata) await this.putMetadata(destBucket, destKey, replacementMetadata, '');
+      else
+        await copyFile(
+          this.getResourcePath(srcBucket, srcKey, 'metadata.json'),
+          this.getResourcePath(destBucket, destKey, 'metadata.json'),
+        );
+      return this.getMetadata(destBucket, destKey);
+    });
   };
 }

@@ -221,4 +221,33 @@ describe('read-after-write on the local S3 (infra/local/s3rver-consistency.ts)',
     const [, seen] = await Promise.all([writes, reads]);
     for (const digest of seen) expect(digests.has(digest)).toBe(true);
   }, 60_000);
+
+  test('GETs during copies onto one key read one whole version each (a publish copies staged silver into place)', async () => {
+    // Unpatched, s3rver copied over the destination in place: a GET meanwhile read a damaged file
+    // (21 daily files uploaded at once to npm start failed a run with "not a Parquet file").
+    const versions = Array.from({ length: 6 }, (_, i) => body((i + 1) * 300_000, 40 + i));
+    for (const [i, v] of versions.entries()) await store.put(BUCKET, `staged/v${i}.bin`, v);
+    await store.copy({ bucket: BUCKET, key: 'staged/v0.bin' }, { bucket: BUCKET, key: 'raw/copied.bin' });
+    const digests = new Set(versions.map(sha256));
+    const copies = Promise.all(
+      Array.from({ length: 24 }, (_, i) =>
+        store.copy(
+          { bucket: BUCKET, key: `staged/v${i % 6}.bin` },
+          { bucket: BUCKET, key: 'raw/copied.bin' },
+        ),
+      ),
+    );
+    const reads = Promise.all(
+      Array.from({ length: 24 }, async () =>
+        sha256(await readAllBytes((await store.get(BUCKET, 'raw/copied.bin'))!)),
+      ),
+    );
+    const [, seen] = await Promise.all([copies, reads]);
+    for (const digest of seen) expect(digests.has(digest)).toBe(true);
+    // The copy carries its source's ETag (the md5 file is copied with it).
+    await store.copy({ bucket: BUCKET, key: 'staged/v3.bin' }, { bucket: BUCKET, key: 'raw/copied.bin' });
+    expect((await store.head(BUCKET, 'raw/copied.bin'))!.etag).toBe(
+      (await store.head(BUCKET, 'staged/v3.bin'))!.etag,
+    );
+  }, 60_000);
 });
