@@ -14,31 +14,18 @@ import { AlertTopic } from './constructs/alerts.ts';
 import { LakeCatalog } from './constructs/catalog.ts';
 import { DashboardSite } from './constructs/dashboard-site.ts';
 import { DataLake } from './constructs/data-lake.ts';
-import { type Access, FinmlFunction, seconds } from './constructs/finml-function.ts';
+import { FinmlFunction, seconds } from './constructs/finml-function.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { Pipeline } from './constructs/pipeline.ts';
 import { PredictionApi } from './constructs/prediction-api.ts';
 import { Registry } from './constructs/registry.ts';
+import { FUNCTION_GRANTS, type Grants } from './grants.ts';
 
 export interface FinmlStackProps extends StackProps {
   readonly config: FinmlConfig;
   readonly alertEmail?: string;
   /** Written into every function's environment (package version + commit). */
   readonly codeVersion: string;
-}
-
-/** What each function may touch: the lake's buckets, the two tables, the topic. */
-interface Grants {
-  bronze?: Access;
-  silver?: Access;
-  gold?: Access;
-  artifacts?: Access;
-  quarantine?: Access;
-  registry?: Access;
-  predictions?: Access;
-  publish?: boolean;
-  /** Registers models: legal holds on the gold versions they were trained on (decision 22). */
-  holdGold?: boolean;
 }
 
 export class FinmlStack extends Stack {
@@ -91,53 +78,57 @@ export class FinmlStack extends Stack {
         .bindTable(ENV.predictionsTable, registry.predictions, grants.predictions, [OUTCOME_INDEX_NAME])
         .bindTopic(ENV.alertTopic, alerts.topic, grants.publish ?? false, alerts.key.keyArn);
       if (grants.holdGold) f.grantLegalHold(lake.gold, keys.goldPrefix);
+      if (grants.deleteStaging) {
+        f.grantDelete(lake.silver, 'staging/');
+        f.grantDelete(lake.gold, 'staging/');
+      }
       return f;
     };
     const t = p.functions.timeoutSeconds;
     const PIPE = 'functions/pipeline/handlers.ts';
     const tasks = {
-      claim: fn('Claim', PIPE, 'claim', 'Claims a bronze object version once', t.task, {
-        registry: 'readWrite',
-      }),
-      validate: fn('ValidateBronze', PIPE, 'validate', 'Bronze rules and gate', t.task, {
-        bronze: 'read',
-        gold: 'write',
-        registry: 'readWrite',
-      }),
-      clean: fn('CleanToSilver', PIPE, 'clean', 'Silver cleaning and merge', t.task, {
-        bronze: 'read',
-        silver: 'readWrite',
-        registry: 'readWrite',
-      }),
-      gold: fn('GoldForSymbol', PIPE, 'gold', 'Gold features and regimes of one symbol', t.task, {
-        silver: 'read',
-        gold: 'readWrite',
-        artifacts: 'read',
-        registry: 'readWrite', // the symbol's lease
-      }),
+      claim: fn('Claim', PIPE, 'claim', 'Claims a bronze object version once', t.task, FUNCTION_GRANTS.Claim),
+      validate: fn(
+        'ValidateBronze',
+        PIPE,
+        'validate',
+        'Bronze rules and gate',
+        t.task,
+        FUNCTION_GRANTS.ValidateBronze,
+      ),
+      clean: fn(
+        'CleanToSilver',
+        PIPE,
+        'clean',
+        'Silver cleaning and merge',
+        t.task,
+        FUNCTION_GRANTS.CleanToSilver,
+      ),
+      gold: fn(
+        'GoldForSymbol',
+        PIPE,
+        'gold',
+        'Gold features and regimes of one symbol',
+        t.task,
+        FUNCTION_GRANTS.GoldForSymbol,
+      ),
       finish: fn(
         'ValidateGold',
         PIPE,
         'finish',
         'Gold gate, publishing the staged gold, run metadata',
         t.task,
-        {
-          silver: 'read', // publishing checks the silver the gold was built from
-          gold: 'readWrite',
-          registry: 'readWrite',
-        },
+        FUNCTION_GRANTS.ValidateGold,
       ),
-      outcomes: fn('RecordOutcomes', PIPE, 'outcomes', 'Realised outcomes of logged predictions', t.task, {
-        gold: 'read',
-        predictions: 'readWrite',
-      }),
-      drift: fn('DriftCheck', PIPE, 'drift', 'Drift against production', t.task, {
-        gold: 'readWrite',
-        artifacts: 'read',
-        registry: 'readWrite',
-        predictions: 'read',
-        publish: true,
-      }),
+      outcomes: fn(
+        'RecordOutcomes',
+        PIPE,
+        'outcomes',
+        'Realised outcomes of logged predictions',
+        t.task,
+        FUNCTION_GRANTS.RecordOutcomes,
+      ),
+      drift: fn('DriftCheck', PIPE, 'drift', 'Drift against production', t.task, FUNCTION_GRANTS.DriftCheck),
       // Training holds the gold in memory: its own memory size (platform functions.trainMemoryMb).
       train: fn(
         'Train',
@@ -145,21 +136,25 @@ export class FinmlStack extends Stack {
         'train',
         'Fits and evaluates the regime model',
         t.train,
-        { gold: 'read', artifacts: 'readWrite' },
+        FUNCTION_GRANTS.Train,
         p.functions.trainMemoryMb,
       ),
-      register: fn('Register', PIPE, 'register', 'Registers a model: production or A/B candidate', t.task, {
-        artifacts: 'read',
-        registry: 'readWrite',
-        publish: true,
-        holdGold: true,
-      }),
-      quarantine: fn('Quarantine', PIPE, 'quarantine', 'Quarantines rejected input with its report', t.task, {
-        bronze: 'read',
-        quarantine: 'readWrite',
-        registry: 'readWrite',
-        publish: true,
-      }),
+      register: fn(
+        'Register',
+        PIPE,
+        'register',
+        'Registers a model: production or A/B candidate',
+        t.task,
+        FUNCTION_GRANTS.Register,
+      ),
+      quarantine: fn(
+        'Quarantine',
+        PIPE,
+        'quarantine',
+        'Quarantines rejected input with its report',
+        t.task,
+        FUNCTION_GRANTS.Quarantine,
+      ),
     };
     const onFailure = fn(
       'PipelineFailed',
@@ -167,7 +162,7 @@ export class FinmlStack extends Stack {
       'failed',
       'A failed, timed-out or aborted execution: one alert, claim marked failed',
       t.task,
-      { registry: 'readWrite', publish: true },
+      FUNCTION_GRANTS.PipelineFailed,
     );
     // One entry per API function: /predict's bundle holds only what a forecast needs (decision 6).
     const predict = fn(
@@ -176,16 +171,9 @@ export class FinmlStack extends Stack {
       'predict',
       'POST /predict and /predict/batch',
       t.api,
-      {
-        registry: 'read',
-        predictions: 'readWrite',
-      },
+      FUNCTION_GRANTS.Predict,
     );
-    const read = fn('Read', 'functions/api/read.ts', 'read', 'Dashboard reads', t.api, {
-      gold: 'read',
-      artifacts: 'read',
-      registry: 'read',
-    });
+    const read = fn('Read', 'functions/api/read.ts', 'read', 'Dashboard reads', t.api, FUNCTION_GRANTS.Read);
     // POST /admin/reproduce trains a model again: the train function's memory, the longest API timeout.
     const admin = fn(
       'Admin',
@@ -193,12 +181,7 @@ export class FinmlStack extends Stack {
       'admin',
       'Promote, roll back, retry, reproduce',
       t.admin,
-      {
-        bronze: 'readWrite', // POST /admin/retry copies an object onto itself (same bytes)
-        gold: 'read', // POST /admin/reproduce reads the recorded gold versions
-        artifacts: 'read',
-        registry: 'readWrite',
-      },
+      FUNCTION_GRANTS.Admin,
       p.functions.trainMemoryMb,
     );
     const SCHED = 'functions/scheduled/handlers.ts';
@@ -209,14 +192,7 @@ export class FinmlStack extends Stack {
         'drift',
         'Hourly drift check (retrains when the rules say so)',
         t.scheduled,
-        {
-          gold: 'readWrite',
-          artifacts: 'readWrite',
-          registry: 'readWrite',
-          predictions: 'read',
-          publish: true,
-          holdGold: true, // registers what it retrains
-        },
+        FUNCTION_GRANTS.ScheduledDrift,
         p.functions.trainMemoryMb, // retrains when the rules say so
       ),
       abEvaluation: fn(
@@ -225,7 +201,7 @@ export class FinmlStack extends Stack {
         'abEvaluation',
         'Daily A/B decision and rollback check',
         t.scheduled,
-        { artifacts: 'read', registry: 'readWrite', predictions: 'read', publish: true },
+        FUNCTION_GRANTS.ScheduledAbEvaluation,
       ),
       retraining: fn(
         'ScheduledRetraining',
@@ -233,7 +209,7 @@ export class FinmlStack extends Stack {
         'retraining',
         'Weekly retraining',
         t.scheduled,
-        { gold: 'read', artifacts: 'readWrite', registry: 'readWrite', publish: true, holdGold: true },
+        FUNCTION_GRANTS.ScheduledRetraining,
         p.functions.trainMemoryMb,
       ),
     };

@@ -55,7 +55,9 @@ export interface FinmlFunctionProps {
   readonly config: FinmlConfig;
 }
 
-export type Access = 'read' | 'write' | 'readWrite';
+export type { Access } from '../grants.ts';
+
+import type { Access } from '../grants.ts';
 
 export class FinmlFunction extends NodejsFunction {
   private runtimeSourceMaps = true;
@@ -179,6 +181,18 @@ export class FinmlFunction extends NodejsFunction {
     this.acknowledgeOnRole(
       `AwsSolutions-IAM5[Resource::<${logicalId(bucket)}.Arn>/*]`,
       `Object-level ${access} access to the objects of this one bucket (object keys are data).`,
+    );
+    return this;
+  }
+
+  /** Grants deleting the objects under `prefix` of a bucket (a run's staging), and nothing else. */
+  grantDelete(bucket: IBucket, prefix: string): this {
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:DeleteObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
+    );
+    this.acknowledgeOnRole(
+      `AwsSolutions-IAM5[Resource::<${logicalId(bucket)}.Arn>/${prefix}*]`,
+      `Deletes under ${prefix} only (what a run staged; object keys are data).`,
     );
     return this;
   }

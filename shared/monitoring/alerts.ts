@@ -789,7 +789,8 @@ export function abDecisionAlert(ab: AbTestResult, config: Config, now: string): 
 /**
  * A pipeline step (`stage`, when known) or a whole run (`status`: FAILED, TIMED_OUT, ABORTED) failed
  * after its retries, for a reason other than the data. `published`: the run had passed the gold gate
- * and published its silver and gold before it failed (a later step: outcomes, drift check, training).
+ * and published its silver and gold before it failed (a later step: outcomes, drift check, training);
+ * 'partly': it failed during the publish (e.g. the step timed out).
  */
 export function pipelineFailedAlert(
   facts: Since & {
@@ -799,7 +800,7 @@ export function pipelineFailedAlert(
     readonly attempts?: number;
     readonly input?: string;
     readonly executionId?: string;
-    readonly published?: boolean;
+    readonly published?: boolean | 'partly';
   },
   config: Config,
   now: string,
@@ -824,11 +825,19 @@ export function pipelineFailedAlert(
       ...(facts.executionId ? [measure('execution', facts.executionId)] : []),
       ...(facts.published === undefined
         ? []
-        : [measure('silver and gold published', facts.published ? 'yes' : 'no')]),
+        : [
+            measure(
+              'silver and gold published',
+              facts.published === 'partly' ? 'partly' : facts.published ? 'yes' : 'no',
+            ),
+          ]),
     ],
-    systemAction: facts.published
-      ? 'The run had passed the gold gate and published its silver and gold (forecasts use them); what failed came after — recording outcomes, the drift check or training — so the model and the monitoring records are as they were. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again (merging its rows again changes nothing).'
-      : 'The run stopped before publishing anything: silver and gold are as they were before it, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
+    systemAction:
+      facts.published === 'partly'
+        ? 'The run stopped while it published its silver and gold: some of its symbols may be published, the others are as they were. Run the file again — uploading the same bytes, or POST /admin/retry with its key (its claim is marked failed) — to publish the rest: merging rows already published changes nothing.'
+        : facts.published
+          ? 'The run had passed the gold gate and published its silver and gold (forecasts use them); what failed came after — recording outcomes, the drift check or training — so the model and the monitoring records are as they were. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again (merging its rows again changes nothing).'
+          : 'The run stopped before publishing anything: silver and gold are as they were before it, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
     userActions: [
       action('Open the failed run to see the error and the step input', {
         dashboardPath: facts.executionId

@@ -2,14 +2,15 @@
  * When an execution does not succeed: every failed, timed-out or aborted pipeline execution (an
  * EventBridge rule on the state machine's status changes in AWS; the local runtime sends the same
  * event) marks the claim of its object failed — so the same bytes can run again — and raises one
- * alert. A data rejection already raised its alert in Quarantine: its claim is marked, no second alert.
+ * alert. A data rejection that Quarantine handled (its report is there) already raised its alert:
+ * its claim is marked, no second alert.
  * And the retry of an object on request (POST /admin/retry).
  */
 import { pipelineFailedAlert } from '#shared/monitoring/alerts';
 import { raiseAlert } from './alerting.ts';
 import { runPublished } from './gold.ts';
 import { type BronzeObject, claimId } from './ingest.ts';
-import type { Context } from './lake.ts';
+import { type Context, keys } from './lake.ts';
 import { NotFoundError } from './reads.ts';
 
 export type FailedStatus = 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -23,7 +24,7 @@ export interface FailedExecution {
   input?: Partial<BronzeObject> & { runId?: string };
 }
 
-/** Error name of a data rejection (shared/data/errors.ts DataRejectedError): quarantined and alerted already. */
+/** Error name of a data rejection (shared/data/errors.ts DataRejectedError): quarantined and alerted already, if its report is there. */
 const DATA_REJECTED = 'DataRejectedError';
 
 /** The readable message of a Step Functions Cause (Lambda's JSON, or plain text). */
@@ -52,7 +53,14 @@ export async function executionFailed(ctx: Context, e: FailedExecution) {
         at,
       })
     : false;
-  if (e.error === DATA_REJECTED) return { alerted: false, claimReleased, reason: 'quarantined and alerted' };
+  // A rejection is quarantined (and alerted) by the states that catch it. One raised elsewhere (a
+  // partition that cannot be read while building gold) left no report: it is alerted here.
+  if (e.error === DATA_REJECTED && object && input?.runId !== undefined) {
+    const report = keys.quarantineReport(input.runId, object.key);
+    if ((await ctx.store.head(ctx.buckets.quarantine, report)) !== undefined) {
+      return { alerted: false, claimReleased, reason: 'quarantined and alerted' };
+    }
+  }
   const message = causeMessage(e.cause);
   const alert = await raiseAlert(
     ctx,

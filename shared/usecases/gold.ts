@@ -500,6 +500,12 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
       reason: `gold quality ${quality.score.toFixed(1)} % is below the ${quality.gate} % gate: no silver or gold was published`,
     });
   }
+  await ctx.store.put(
+    ctx.buckets.gold,
+    keys.run(runId, PUBLISHING_MARKER),
+    JSON.stringify({ at: ctx.now().toISOString(), symbols: staged.length }),
+    'application/json',
+  );
   const published = await publishRun(ctx, runId, staged);
   // What a later failure of the run looks at (runPublished): its layers are out.
   await ctx.store.put(
@@ -528,10 +534,18 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
 
 /** Written beside a run's record once its silver and gold are published. */
 const PUBLISHED_MARKER = 'published.json';
+/** Written beside a run's record as its publish starts (before the first symbol is copied). */
+const PUBLISHING_MARKER = 'publishing.json';
 
-/** Whether a run published its silver and gold (it passed the gold gate and finished the publish). */
-export async function runPublished(ctx: Context, runId: string): Promise<boolean> {
-  return (await ctx.store.head(ctx.buckets.gold, keys.run(runId, PUBLISHED_MARKER))) !== undefined;
+/**
+ * Whether a run published its silver and gold: true once it finished the publish; 'partly' when it
+ * stopped during the publish (some symbols may be out, the others not); false before it.
+ */
+export async function runPublished(ctx: Context, runId: string): Promise<boolean | 'partly'> {
+  if ((await ctx.store.head(ctx.buckets.gold, keys.run(runId, PUBLISHED_MARKER))) !== undefined) return true;
+  return (await ctx.store.head(ctx.buckets.gold, keys.run(runId, PUBLISHING_MARKER))) !== undefined
+    ? 'partly'
+    : false;
 }
 
 /** How many symbols a run summary names (those merged again), at most. */
