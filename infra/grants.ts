@@ -35,10 +35,10 @@ export const FUNCTION_GRANTS = {
   ValidateGold: { silver: 'readWrite', gold: 'readWrite', registry: 'readWrite', deleteStaging: true },
   // Records outcomes under a lease (registry).
   RecordOutcomes: { gold: 'read', predictions: 'readWrite', registry: 'readWrite' },
-  // Reads the lake (and caches the reference summary of its partitions in artifacts) and the model.
+  // Reads the lake and the model; writes its report and per-symbol statistics (gold runs/).
   DriftCheck: {
     gold: 'readWrite',
-    artifacts: 'readWrite',
+    artifacts: 'read',
     registry: 'readWrite',
     predictions: 'read',
     publish: true,
