@@ -107,7 +107,18 @@ export interface ModelPointer {
   reason: string;
   /** For the candidate pointer: the share of traffic it gets (0..1). */
   trafficShare?: number;
+  /**
+   * For the production pointer: the versions that were in production before this one, newest first
+   * (a rollback goes back to the first and drops it; a promotion pushes the replaced one), at most
+   * POINTER_HISTORY. Absent in pointers written before it was kept: previousVersion stands in.
+   */
+  history?: string[];
+  /** For the production pointer: how it got its version (absent before this was kept). */
+  change?: 'promoted' | 'rolled-back';
 }
+
+/** How many earlier production versions the production pointer remembers for rollbacks. */
+export const POINTER_HISTORY = 20;
 
 export type PointerName = 'production' | 'candidate';
 
@@ -147,7 +158,13 @@ export interface ModelRegistry {
    */
   movePointer(
     name: PointerName,
-    next: { version: string; reason: string; trafficShare?: number },
+    next: {
+      version: string;
+      reason: string;
+      trafficShare?: number;
+      history?: string[];
+      change?: 'promoted' | 'rolled-back';
+    },
     expectedRevision: number | undefined,
   ): Promise<ModelPointer>;
   /** Removes the candidate pointer if it still has `expectedRevision`. */

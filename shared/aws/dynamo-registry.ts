@@ -236,7 +236,13 @@ export class DynamoModelRegistry implements ModelRegistry {
    */
   async movePointer(
     name: PointerName,
-    next: { version: string; reason: string; trafficShare?: number },
+    next: {
+      version: string;
+      reason: string;
+      trafficShare?: number;
+      history?: string[];
+      change?: 'promoted' | 'rolled-back';
+    },
     expectedRevision: number | undefined,
   ): Promise<ModelPointer> {
     const current = await this.getPointer(name);
@@ -253,6 +259,8 @@ export class DynamoModelRegistry implements ModelRegistry {
       updatedAt: this.now().toISOString(),
       reason: next.reason,
       ...(next.trafficShare === undefined ? {} : { trafficShare: next.trafficShare }),
+      ...(next.history === undefined ? {} : { history: next.history }),
+      ...(next.change === undefined ? {} : { change: next.change }),
     };
     try {
       await this.client.send(
@@ -702,6 +710,8 @@ function toPointer(item: Item): ModelPointer {
     reason: item.reason as string,
   };
   if (typeof item.trafficShare === 'number') pointer.trafficShare = item.trafficShare;
+  if (Array.isArray(item.history)) pointer.history = item.history as string[];
+  if (item.change === 'promoted' || item.change === 'rolled-back') pointer.change = item.change;
   return pointer;
 }
 

@@ -31,7 +31,7 @@ import { raiseAlert } from './alerting.ts';
 import { mapLimit } from './concurrency.ts';
 import { type Context, keys } from './lake.ts';
 import { loadArtifact, pointedModel } from './models.ts';
-import { switchProduction } from './production.ts';
+import { productionHistory, switchProduction } from './production.ts';
 import { goldFingerprint, readGoldLake, registerModel, trainFromLake } from './training.ts';
 
 function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
@@ -549,9 +549,13 @@ function evaluateRequests(
 /** After a promotion: roll back when production's live accuracy clearly fell below its predecessor's. */
 export async function checkRollback(ctx: Context) {
   const production = await ctx.registry.getPointer('production');
-  if (production?.previousVersion == null)
+  // The version before this one in the production history (what a rollback restores).
+  const before = productionHistory(production)[0];
+  if (production === undefined || before === undefined)
     return { rollback: false as const, reason: 'no earlier production version' };
-  const previous = await loadArtifact(ctx, production.previousVersion);
+  if (production.change === 'rolled-back')
+    return { rollback: false as const, reason: 'production was rolled back to: no promotion to check' };
+  const previous = await loadArtifact(ctx, before);
   const since = (
     await ctx.predictions.withOutcomes(ctx.config.monitoring.modelDrift.liveWindow, {
       modelVersion: production.version,
@@ -560,7 +564,7 @@ export async function checkRollback(ctx: Context) {
   const decision = decideRollback(
     {
       productionVersion: production.version,
-      previousVersion: production.previousVersion,
+      previousVersion: before,
       previousAccuracy: previous.evaluation.markov.overall.metrics.model.accuracy,
       predictions: logged(since),
     },
@@ -570,7 +574,7 @@ export async function checkRollback(ctx: Context) {
   const at = ctx.now().toISOString();
   await switchProduction(ctx, {
     from: production,
-    to: production.previousVersion,
+    to: before,
     kind: 'rolled-back',
     reason: `rollback: ${decision.reasons.join('; ')}`,
   });

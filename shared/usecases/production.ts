@@ -3,7 +3,7 @@
  * caller read (a concurrent change makes it throw PointerConflictError), then the stages and the
  * registry event follow. Used by A/B promotion, rollback and the admin routes alike.
  */
-import type { ModelPointer } from '#shared/ports';
+import { type ModelPointer, POINTER_HISTORY } from '#shared/ports';
 import type { Context } from './lake.ts';
 
 export async function switchProduction(
@@ -17,7 +17,19 @@ export async function switchProduction(
   },
 ): Promise<ModelPointer> {
   const { from, to, kind, reason } = change;
-  const moved = await ctx.registry.movePointer('production', { version: to, reason }, from?.revision);
+  const earlier = productionHistory(from);
+  // A promotion pushes the replaced version; a rollback goes back to the first and drops it.
+  const history =
+    kind === 'rolled-back' && earlier[0] === to
+      ? earlier.slice(1)
+      : from
+        ? [from.version, ...earlier].slice(0, POINTER_HISTORY)
+        : [];
+  const moved = await ctx.registry.movePointer(
+    'production',
+    { version: to, reason, history, change: kind },
+    from?.revision,
+  );
   const candidate = await ctx.registry.getPointer('candidate');
   if (candidate?.version === to) await ctx.registry.clearPointer('candidate', candidate.revision);
   // `to` is production because the pointer says so (derivedStage); the replaced version is archived.
@@ -30,4 +42,14 @@ export async function switchProduction(
     reason,
   });
   return moved;
+}
+
+/**
+ * The versions in production before the pointer's, newest first (a pointer written before the
+ * history was kept: its previousVersion only).
+ */
+export function productionHistory(pointer: ModelPointer | undefined): string[] {
+  if (pointer === undefined) return [];
+  if (pointer.history !== undefined) return pointer.history;
+  return pointer.previousVersion === null ? [] : [pointer.previousVersion];
 }

@@ -3,10 +3,10 @@ import { collectBytes, readGoldParquet } from '#shared/data/parquet-tables';
 import { formatIsoDay, parseIsoDay } from '#shared/data/values';
 import { type LiveStart, predict } from '#shared/model/predict';
 import { modelReport } from '#shared/model/report';
-import type { RecordKind } from '#shared/ports';
+import { PointerConflictError, type RecordKind } from '#shared/ports';
 import { type Context, keys, symbolOfKey } from './lake.ts';
 import { derivedStage, loadArtifact, pointedModel } from './models.ts';
-import { switchProduction } from './production.ts';
+import { productionHistory, switchProduction } from './production.ts';
 
 export class NotFoundError extends Error {
   constructor(message: string) {
@@ -197,18 +197,20 @@ export async function promote(ctx: Context, version: string, reason: string) {
   if ((await ctx.registry.getVersion(version)) === undefined)
     throw new NotFoundError(`no model version "${version}"`);
   const from = await ctx.registry.getPointer('production');
+  if (from?.version === version) {
+    throw new PointerConflictError(`version ${version} is in production already: nothing to promote`);
+  }
   return switchProduction(ctx, { from, to: version, kind: 'promoted', reason: `manual: ${reason}` });
 }
 
-/** Admin: put the previous production version back. */
+/**
+ * Admin: put back the version that was in production before the current one. Rollbacks walk back
+ * through the production history (A → C → N, rolled back twice, is A), not to and fro.
+ */
 export async function rollback(ctx: Context, reason: string) {
   const from = await ctx.registry.getPointer('production');
-  if (from?.previousVersion == null)
+  const to = productionHistory(from)[0];
+  if (from === undefined || to === undefined)
     throw new NotFoundError('there is no earlier production version to roll back to');
-  return switchProduction(ctx, {
-    from,
-    to: from.previousVersion,
-    kind: 'rolled-back',
-    reason: `manual rollback: ${reason}`,
-  });
+  return switchProduction(ctx, { from, to, kind: 'rolled-back', reason: `manual rollback: ${reason}` });
 }

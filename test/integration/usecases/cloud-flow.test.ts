@@ -18,7 +18,8 @@ import { buildSymbolGold, finishGold, runSummary } from '#shared/usecases/gold';
 import { claimObject, cleanToSilver, validateBronze } from '#shared/usecases/ingest';
 import { type Context, keys } from '#shared/usecases/lake';
 import { checkDrift } from '#shared/usecases/monitoring';
-import { promote } from '#shared/usecases/reads';
+import { productionHistory } from '#shared/usecases/production';
+import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
 import { forgetModelsInService } from '#shared/usecases/serving';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
 import { createHandlers as adminHandlers } from '../../../functions/api/admin.ts';
@@ -348,4 +349,26 @@ test('two promotions at once leave exactly one production version', async () => 
   const rejected = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
   expect(rejected.reason).toBeInstanceOf(PointerConflictError);
   expect((await ctx.registry.getPointer('production'))!.revision).toBe(before!.revision + 1);
+}, 60_000);
+
+test('rollbacks walk back through the production history; promoting the version in production is refused', async () => {
+  const before = (await ctx.registry.getPointer('production'))!;
+  const earlier = productionHistory(before);
+  expect(earlier.length).toBeGreaterThan(0);
+  const t2 = await trainFromLake({ ...ctx, now: () => new Date(Date.now() + 2000) }, 'test');
+  await registerModel(ctx, t2.version, 'third');
+  await promote(ctx, t2.version, 'walk');
+  expect((await ctx.registry.getPointer('production'))!.history).toEqual([before.version, ...earlier]);
+  await expect(promote(ctx, t2.version, 'again')).rejects.toThrow(
+    `version ${t2.version} is in production already: nothing to promote`,
+  );
+  // Each rollback goes one further back (not back and forth between the last two), then 404.
+  const walked: string[] = [];
+  for (let i = 0; i <= earlier.length; i++) walked.push((await rollback(ctx, `step ${i}`)).version);
+  expect(walked).toEqual([before.version, ...earlier]);
+  await expect(rollback(ctx, 'past the first')).rejects.toBeInstanceOf(NotFoundError);
+  expect((await ctx.registry.getPointer('production'))!).toMatchObject({
+    history: [],
+    change: 'rolled-back',
+  });
 }, 60_000);
