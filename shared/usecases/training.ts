@@ -276,17 +276,27 @@ export async function registerModel(ctx: Context, version: string, reason: strin
       // Another run registered the first model at the same moment: this one becomes the candidate.
     }
   }
-  // One candidate: the newest registration replaces the one under test. Concurrent registrations race
-  // on the candidate pointer's revision; a loser reads it again and replaces the winner (retried with
-  // jittered backoff), so the last to write is the candidate and every other one is rejected.
+  // One candidate at a time, and a running A/B test is not replaced (DOMAIN §6 v2): concurrent
+  // registrations race on the candidate pointer's revision, and the loser — or any registration
+  // while a candidate is under test — stays registered without serving.
   const share = ctx.config.monitoring.abTest.candidateTrafficShare;
-  const candidate = await moveCandidate(ctx, { version, reason, trafficShare: share });
-  if (candidate && candidate.version !== version) await ctx.registry.setStage(candidate.version, 'rejected');
+  const running = await startCandidate(ctx, { version, reason, trafficShare: share });
+  if (running !== undefined) {
+    await ctx.registry.setStage(version, 'rejected');
+    await ctx.registry.appendEvent({
+      at,
+      kind: 'candidate-rejected',
+      version,
+      previousVersion: running.version,
+      reason: `not tested: candidate ${running.version} is in its A/B test (one candidate at a time): ${reason}`,
+    });
+    return { stage: 'rejected' as const, version };
+  }
   await ctx.registry.appendEvent({
     at,
     kind: 'candidate-started',
     version,
-    previousVersion: candidate?.version ?? null,
+    previousVersion: null,
     reason: `A/B test against production with ${Math.round(share * 100)} % of requests: ${reason}`,
   });
   return { stage: 'candidate' as const, version };
@@ -294,16 +304,19 @@ export async function registerModel(ctx: Context, version: string, reason: strin
 
 const POINTER_ATTEMPTS = 8;
 
-/** Moves the candidate pointer to `next`, re-reading it after a lost race; returns the pointer it replaced. */
-async function moveCandidate(ctx: Context, next: { version: string; reason: string; trafficShare: number }) {
+/**
+ * Makes `next` the candidate when there is none; returns the candidate under test instead when there
+ * is one (or one was made by a concurrent registration that won the race).
+ */
+async function startCandidate(ctx: Context, next: { version: string; reason: string; trafficShare: number }) {
   for (let attempt = 1; ; attempt++) {
     const current = await ctx.registry.getPointer('candidate');
+    if (current !== undefined) return current;
     try {
-      await ctx.registry.movePointer('candidate', next, current?.revision);
-      return current;
+      await ctx.registry.movePointer('candidate', next, undefined);
+      return undefined;
     } catch (error) {
       if (!(error instanceof PointerConflictError) || attempt >= POINTER_ATTEMPTS) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * 2 ** attempt));
     }
   }
 }

@@ -372,3 +372,26 @@ test('rollbacks walk back through the production history; promoting the version 
     change: 'rolled-back',
   });
 }, 60_000);
+
+test('two registrations at once start one A/B test; a model registered while it runs does not replace it', async () => {
+  expect(await ctx.registry.getPointer('candidate')).toBeUndefined();
+  const a = await trainFromLake({ ...ctx, now: () => new Date(Date.now() + 3000) }, 'test');
+  const b = await trainFromLake({ ...ctx, now: () => new Date(Date.now() + 4000) }, 'test');
+  const results = await Promise.all([
+    registerModel(ctx, a.version, 'race a'),
+    registerModel(ctx, b.version, 'race b'),
+  ]);
+  expect(results.map((r) => r.stage).sort()).toEqual(['candidate', 'rejected']);
+  const running = (await ctx.registry.getPointer('candidate'))!;
+  const loser = results.find((r) => r.stage === 'rejected')!.version;
+  expect(running.version).toBe(results.find((r) => r.stage === 'candidate')!.version);
+  const events = await ctx.registry.listEvents(20);
+  expect(events.find((e) => e.kind === 'candidate-rejected' && e.version === loser)).toMatchObject({
+    previousVersion: running.version,
+    reason: expect.stringContaining(`not tested: candidate ${running.version} is in its A/B test`),
+  });
+  // Later (a forced or scheduled retraining): the test under way is kept.
+  const c = await trainFromLake({ ...ctx, now: () => new Date(Date.now() + 5000) }, 'test');
+  expect(await registerModel(ctx, c.version, 'later')).toEqual({ stage: 'rejected', version: c.version });
+  expect((await ctx.registry.getPointer('candidate'))!.version).toBe(running.version);
+}, 90_000);
