@@ -84,7 +84,14 @@ export async function readGoldLake(
     };
     const read =
       symbol === undefined ? await readObject() : await withLease(ctx, symbolLease(symbol), readObject);
-    if (read === undefined) continue;
+    if (read === undefined) {
+      // Listed, then not there: gone since the listing (skipped), or not readable (never trained
+      // on a lake with a symbol silently missing).
+      if (!(await ctx.store.list(ctx.buckets.gold, key)).includes(key)) continue;
+      throw new Error(
+        `gold partition ${key} is listed but could not be read; nothing was trained on a part of the lake`,
+      );
+    }
     const { bytes, sha256 } = read;
     rows += parquetRows(bytes, key);
     if (options.maxRows !== undefined && rows > options.maxRows) {

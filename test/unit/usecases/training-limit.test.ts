@@ -124,4 +124,25 @@ describe('the train step’s gold limit', () => {
     expect(tables.map((t) => t.symbol)).toEqual(['AAA', 'BBB']);
     expect(sources.map((s) => s.rows)).toEqual([4_833, 4_833]);
   });
+
+  test('a partition listed but unreadable fails the read (no model of part of the lake); one gone since is skipped', async () => {
+    const { ctx } = await lakeContext(20_000);
+    const store = ctx.store;
+    const unreadable = {
+      ...store,
+      read: async (b: string, k: string) => (k.includes('BBB') ? undefined : store.read(b, k)),
+    };
+    await expect(readGoldLake({ ...ctx, store: unreadable } as Context)).rejects.toThrow(
+      'gold partition features/symbol=BBB/part-0000.parquet is listed but could not be read; nothing was trained on a part of the lake',
+    );
+    let listed = 0;
+    const gone = {
+      ...unreadable,
+      // The second listing (the check after the failed read) no longer has it.
+      list: async (b: string, p: string) =>
+        listed++ === 0 ? store.list(b, p) : (await store.list(b, p)).filter((k) => !k.includes('BBB')),
+    };
+    const { tables } = await readGoldLake({ ...ctx, store: gone } as Context);
+    expect(tables.map((t) => t.symbol)).toEqual(['AAA']);
+  });
 });
