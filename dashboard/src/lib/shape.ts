@@ -9,6 +9,7 @@ import type {
   AlertRecord,
   DriftRecord,
   Headline,
+  JobRecord,
   Layer,
   ModelReport,
   ModelsResponse,
@@ -562,4 +563,42 @@ export function chainLosses(report: ModelReport): string[] {
     }
   }
   return out;
+}
+
+/** The drift line of the retraining loop: the run of breached checks against persistChecks. */
+export function driftStreakText(
+  drift: Pick<DriftRecord, 'breached' | 'driftStreak' | 'persistChecks'>,
+): string {
+  if (!drift.breached) return 'no threshold breached on the newest check';
+  const streak = drift.driftStreak ?? 0;
+  const needed = drift.persistChecks ?? 0;
+  return streak >= needed
+    ? `breached on ${streak} consecutive checks: enough for drift to retrain (it needs ${needed} in a row)`
+    : `breached on ${streak} of the ${needed} consecutive checks drift needs to retrain`;
+}
+
+/**
+ * What holds a retraining back now, from the newest drift check and job: their blockers, without a
+ * "candidate … is in its A/B test" whose candidate is no longer the one under test (stale since a
+ * promotion or rejection), and the cool-down when it is what stopped a retraining the rules asked for.
+ */
+export function heldBack(
+  drift: Pick<DriftRecord, 'blockedBy' | 'verdict' | 'retrain' | 'cooldownEndsAt'>,
+  job: Pick<JobRecord, 'blockedBy' | 'heldByCooldown' | 'cooldownEndsAt'> | undefined,
+  candidate: string | null,
+  now: Date,
+): string[] {
+  const out = new Set<string>();
+  for (const b of [...(drift.blockedBy ?? []), ...(job?.blockedBy ?? [])]) {
+    const running = /^candidate (\S+) is in its A\/B test/.exec(b);
+    if (running && running[1] !== candidate) continue;
+    out.add(b);
+  }
+  const cooldownEnd = drift.cooldownEndsAt ?? job?.cooldownEndsAt ?? null;
+  const cooling = cooldownEnd !== null && Date.parse(cooldownEnd) > now.getTime();
+  const asked = (drift.verdict === 'retrain' && drift.retrain === false) || job?.heldByCooldown === true;
+  if (cooling && asked && out.size === 0) {
+    out.add(`the cool-down after the last training, until ${cooldownEnd.slice(0, 16).replace('T', ' ')} UTC`);
+  }
+  return [...out];
 }

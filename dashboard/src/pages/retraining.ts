@@ -12,7 +12,14 @@ import {
   formatPValue,
   formatSigned,
 } from '../lib/format.ts';
-import { abProgress, latestAbTests, newestFirst, productionPeriods } from '../lib/shape.ts';
+import {
+  abProgress,
+  driftStreakText,
+  heldBack,
+  latestAbTests,
+  newestFirst,
+  productionPeriods,
+} from '../lib/shape.ts';
 import type {
   AbTestRecord,
   Difference,
@@ -262,7 +269,11 @@ function events(items: RegistryEvent[]): HTMLElement {
  * Where the retraining loop stands (DOMAIN §6 v2), from the newest drift check and job: the run of
  * breached checks against persistChecks, what holds a retraining back, and the cool-down's end.
  */
-function loopState(drift: DriftRecord | undefined, job: JobRecord | undefined): HTMLElement {
+function loopState(
+  drift: DriftRecord | undefined,
+  job: JobRecord | undefined,
+  candidate: string | null,
+): HTMLElement {
   if (drift === undefined || drift.driftStreak === undefined) {
     return section(
       'loop',
@@ -275,17 +286,12 @@ function loopState(drift: DriftRecord | undefined, job: JobRecord | undefined): 
     );
   }
   const cooldownEnd = drift.cooldownEndsAt ?? job?.cooldownEndsAt ?? null;
-  const held = [...(drift.blockedBy ?? []), ...(job?.blockedBy ?? [])];
+  const held = heldBack(drift, job, candidate, new Date());
   return section(
     'loop',
     'Retraining loop',
     facts([
-      [
-        'Drift',
-        drift.breached
-          ? `breached on ${formatCount(drift.driftStreak)} of the ${formatCount(drift.persistChecks ?? 0)} consecutive checks drift needs to retrain`
-          : 'no threshold breached on the newest check',
-      ],
+      ['Drift', driftStreakText(drift)],
       [
         'Newest check',
         h('span', null, formatDateTime(drift.at), ' · model ', versionLink(drift.modelVersion)),
@@ -297,7 +303,7 @@ function loopState(drift: DriftRecord | undefined, job: JobRecord | undefined): 
           : h(
               'ul',
               { class: 'compact' },
-              [...new Set(held)].map((b) => h('li', null, b)),
+              held.map((b) => h('li', null, b)),
             ),
       ],
       ['Cool-down', cooldownEnd === null ? 'none running' : `until ${formatDateTime(cooldownEnd)}`],
@@ -355,7 +361,7 @@ export const retrainingPage: Page = async (ctx) => {
       'When models were retrained, how candidates were tested, and what was live when',
     ),
     current(models, { candidateShare: ctx.status?.candidate?.trafficShare }),
-    loopState(newestFirst(driftList.items)[0], newestFirst(jobList.items)[0]),
+    loopState(newestFirst(driftList.items)[0], newestFirst(jobList.items)[0], models.candidate ?? null),
     section(
       'ab-tests',
       'A/B tests',

@@ -11,9 +11,11 @@ import {
   driftDimensions,
   driftingFirst,
   driftSeries,
+  driftStreakText,
   droppedByReason,
   filterAlerts,
   heatColor,
+  heldBack,
   isoDayToSeconds,
   latestAbTests,
   latestQualityByLayer,
@@ -442,5 +444,47 @@ describe('A/B tests', () => {
       required: null,
       share: null,
     });
+  });
+});
+
+describe('the retraining loop', () => {
+  const now = new Date('2026-12-07T13:30:00Z');
+  test('the run of breached checks reads right below, at and past persistChecks', () => {
+    expect(driftStreakText({ breached: true, driftStreak: 2, persistChecks: 3 })).toBe(
+      'breached on 2 of the 3 consecutive checks drift needs to retrain',
+    );
+    expect(driftStreakText({ breached: true, driftStreak: 4, persistChecks: 3 })).toBe(
+      'breached on 4 consecutive checks: enough for drift to retrain (it needs 3 in a row)',
+    );
+    expect(driftStreakText({ breached: false, driftStreak: 0, persistChecks: 3 })).toBe(
+      'no threshold breached on the newest check',
+    );
+  });
+
+  test('held back by: no stale candidate, and the cool-down when it is what stopped a retraining', () => {
+    const running = 'candidate v8 is in its A/B test: one candidate at a time';
+    const drift = { verdict: 'retrain' as const, retrain: false, blockedBy: [running], cooldownEndsAt: null };
+    expect(heldBack(drift, undefined, 'v8', now)).toEqual([running]);
+    // v8 was promoted since: nothing holds it back any more.
+    expect(heldBack(drift, undefined, null, now)).toEqual([]);
+    const cooling = {
+      verdict: 'retrain' as const,
+      retrain: false,
+      blockedBy: [],
+      cooldownEndsAt: '2026-12-08T13:11:00.000Z',
+    };
+    expect(heldBack(cooling, undefined, null, now)).toEqual([
+      'the cool-down after the last training, until 2026-12-08 13:11 UTC',
+    ]);
+    // Over, or nothing asked for a retraining: not a reason.
+    expect(
+      heldBack({ ...cooling, cooldownEndsAt: '2026-12-07T10:00:00.000Z' }, undefined, null, now),
+    ).toEqual([]);
+    expect(heldBack({ ...cooling, verdict: 'ok' as const }, undefined, null, now)).toEqual([]);
+    // The job's blockers join the check's, once each.
+    expect(heldBack(drift, { blockedBy: [running, 'the gold is unchanged'] }, 'v8', now)).toEqual([
+      running,
+      'the gold is unchanged',
+    ]);
   });
 });
