@@ -390,6 +390,15 @@ export async function retrainIfNeeded(
 ) {
   const production = await ctx.registry.getPointer('production');
   const lastTrainedAt = production ? (await loadArtifact(ctx, production.version)).createdAt : null;
+  // Without the caller's: what the newest drift check of this production model found firing (so
+  // the weekly job does not say "no rule fired" while the hourly check says one does).
+  let drift = options.drift;
+  if (drift === undefined && production !== undefined) {
+    const [last] = await ctx.registry.listRecords('drift', 1);
+    if (last?.modelVersion === production.version && Array.isArray(last.fired)) {
+      drift = last.fired as RetrainingReason[];
+    }
+  }
   const { sources } = await readGoldLake(ctx);
   const decision = decideRetraining(
     {
@@ -397,7 +406,7 @@ export async function retrainIfNeeded(
       lastTrainedAt,
       force: options.force,
       ...(await retrainingGuards(ctx, goldFingerprint(sources))),
-      ...(options.drift && options.drift.length > 0 ? { carried: options.drift } : {}),
+      ...(drift && drift.length > 0 ? { carried: drift } : {}),
     },
     { retraining: ctx.config.monitoring.retraining, drift: ctx.config.monitoring.drift },
   );

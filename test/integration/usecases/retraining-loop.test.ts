@@ -173,5 +173,17 @@ describe('the retraining loop (v2)', () => {
       ]),
     );
     expect(await ctx.registry.listVersions()).toHaveLength(2);
+    // The weekly job sees what the newest check found firing (it said "no rule fired" before),
+    // and the same guard holds it back.
+    const fired = (await ctx.registry.listRecords('drift', 1))[0]!.fired as { rule: string }[];
+    expect(fired.length).toBeGreaterThan(0);
+    const weekly = await retraining({}, lambdaContext);
+    expect(weekly.retrained).toBe(false);
+    expect(weekly.decision.reasons.map((r) => r.rule)).toEqual(
+      expect.arrayContaining(fired.map((r) => r.rule)),
+    );
+    expect(weekly.decision.blockedBy).toEqual(
+      expect.arrayContaining([`candidate ${candidate!.version} is in its A/B test: one candidate at a time`]),
+    );
   }, 180_000);
 });
