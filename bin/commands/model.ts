@@ -152,8 +152,12 @@ most the model's maxHorizon).`,
     });
     if (values.age !== undefined && values.regime === undefined)
       throw new UsageError('--age goes with --regime');
-    const model = await loadForecastView(values.model);
     const horizon = Number(values.horizon);
+    if (!/^\d+$/.test(values.horizon))
+      throw new UsageError(`--horizon must be a whole number of days, got "${values.horizon}"`);
+    if (values.age !== undefined && !/^\d+$/.test(values.age))
+      throw new UsageError(`--age must be a whole number of days, got "${values.age}"`);
+    const model = await loadForecastView(values.model);
     const symbols = Object.keys(model.latest);
     const symbol =
       values.symbol ?? (values.regime === undefined && symbols.length === 1 ? symbols[0] : undefined);

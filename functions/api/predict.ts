@@ -18,19 +18,26 @@ import { instrumented, metrics } from '../lib/observability.ts';
 // zod's mini build has no default locale: the same English messages as the classic build.
 z.config(en());
 
-const predictBody = z.strictObject({
-  symbol: z
-    .string()
-    .check(
-      z.minLength(1),
-      z.maxLength(SYMBOL_MAX_LENGTH),
-      z.regex(SYMBOL_PATTERN, 'must have no control character, slash or edge space'),
-    ),
-  regime: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
-  horizon: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(252)), 1),
-  // Days already in `regime` (with `regime` only; a symbol's start has its live age).
-  age: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
-});
+const predictBody = z
+  .strictObject({
+    symbol: z
+      .string()
+      .check(
+        z.minLength(1),
+        z.maxLength(SYMBOL_MAX_LENGTH),
+        z.regex(SYMBOL_PATTERN, 'must have no control character, slash or edge space'),
+      ),
+    regime: z.optional(z.string().check(z.minLength(1), z.maxLength(32))),
+    horizon: z._default(z.number().check(z.int(), z.minimum(1), z.maximum(252)), 1),
+    // Days already in `regime` (with `regime` only; a symbol's start has its live age).
+    age: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(100_000))),
+  })
+  .check(
+    z.refine((b) => b.age === undefined || b.regime !== undefined, {
+      message: 'age goes with regime (the days already spent in it); without regime the live age is used',
+      path: ['age'],
+    }),
+  );
 
 const batchBody = (maxBatch: number) =>
   z.strictObject({ requests: z.array(predictBody).check(z.minLength(1), z.maxLength(maxBatch)) });

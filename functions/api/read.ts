@@ -78,7 +78,7 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
       default: {
         const kind = HISTORY[event.resource as keyof typeof HISTORY];
         if (kind === undefined) return json(404, { message: `no route ${event.resource}` });
-        return json(200, await history(ctx, kind, limit.parse(q.limit)));
+        return json(200, await history(ctx, kind, z.object({ limit }).parse({ limit: q.limit }).limit));
       }
     }
   } catch (error) {

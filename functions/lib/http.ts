@@ -31,6 +31,14 @@ export class BadRequestError extends Error {
   }
 }
 
+/** A request body over the route's limit (413). */
+export class PayloadTooLargeError extends BadRequestError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PayloadTooLargeError';
+  }
+}
+
 export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return {
     statusCode,
@@ -76,7 +84,7 @@ export function parseBody(
   if (event.body == null || event.body === '') throw new BadRequestError('the request needs a JSON body');
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text) > maxBytes)
-    throw new BadRequestError(`the body is larger than ${maxBytes} bytes`);
+    throw new PayloadTooLargeError(`the body is larger than ${maxBytes} bytes`);
   try {
     return JSON.parse(text);
   } catch {
@@ -99,6 +107,7 @@ export function errorResponse(error: unknown, notFound: readonly ErrorClass[] = 
       issues: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     });
   }
+  if (error instanceof PayloadTooLargeError) return json(413, { message: error.message });
   if (error instanceof BadRequestError || error instanceof PredictInputError) {
     const unknownSymbol = error instanceof PredictInputError && error.message.startsWith('unknown symbol');
     return json(unknownSymbol ? 404 : 400, { message: error.message });

@@ -263,9 +263,10 @@ describe('the prediction API handler', () => {
     [
       'an oversize body',
       JSON.stringify({ symbol: 'SPX', horizon: 1, pad: 'x'.repeat(70_000) }),
-      400,
+      413,
       /larger than/,
     ],
+    ['an age without a regime', '{"symbol":"SPX","horizon":5,"age":5}', 400, /invalid request/],
     ['an unknown symbol', '{"symbol":"NOPE","horizon":1}', 404, /unknown symbol/],
     ['no body', null, 400, /needs a JSON body/],
   ])('answers %s with a 4xx and no stack trace', async (_what, body, status, message) => {

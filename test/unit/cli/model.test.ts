@@ -84,6 +84,9 @@ describe('finml train / report / predict on the sample', () => {
     ]);
     expect(chain.stdout).toContain('forecast by the Markov chain (h = 4 is not a backtested horizon)');
     expect(chain.stdout).toMatch(/P\(reach High within 4 day\(s\)\): 0\.5 % {2}\(95 % interval/);
+    const bad = await runCli(['predict', '--model', join(out, 'model/model.json'), '--horizon', 'abc']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('--horizon must be a whole number of days, got "abc"');
   });
 
   test('predict without --regime starts from the latest gold regime; --json for scripts', async () => {

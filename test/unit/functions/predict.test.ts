@@ -115,6 +115,11 @@ describe('POST /predict on the lean context', () => {
     [{ symbol: 'SPX', horizon: 1.5 }, 'horizon', 'Invalid input: expected int, received number'],
     [{ symbol: '', horizon: 1 }, 'symbol', 'Too small: expected string to have >=1 characters'],
     [{ symbol: 'SPX', extra: 1 }, '', 'Unrecognized key: "extra"'],
+    [
+      { symbol: 'SPX', horizon: 5, age: 5 },
+      'age',
+      'age goes with regime (the days already spent in it); without regime the live age is used',
+    ],
   ])('refuses %j with zod’s English message', async (body, path, message) => {
     serveWith(leanContext([servingModelOf(artifactLike(VERSION))]));
     const r = await call(body);
