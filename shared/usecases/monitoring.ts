@@ -198,6 +198,13 @@ export async function checkDrift(ctx: Context) {
     symbolCount: entries.length,
     driftingSymbolCount: drifting.length,
     driftingSymbols: drifting.slice(0, DRIFTING_SYMBOLS_NAMED).map((e) => e.symbol),
+    // The symbols with gold the check could not judge (too little history, not in the model), and
+    // why: the first of them (the report in S3 has them all).
+    skippedCount: report.skipped.length,
+    skipped: report.skipped.slice(0, DRIFTING_SYMBOLS_NAMED).map((k) => ({
+      symbol: k.symbol,
+      reason: k.reason.length > 200 ? `${k.reason.slice(0, 199)}…` : k.reason,
+    })),
   });
   const cfg = ctx.config.monitoring;
   // A send that fails is recorded and retried by raiseAlert.

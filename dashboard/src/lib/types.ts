@@ -358,6 +358,9 @@ export interface DriftRecord {
   modelDriftVerdict?: 'ok' | 'accuracy-drop' | 'log-loss-rise' | 'not-enough-outcomes';
   liveLogLoss?: number | null;
   modelDriftP?: number | null;
+  /** Symbols with gold the check skipped (absent in older records), and the first with their reason. */
+  skippedCount?: number;
+  skipped?: { symbol: string; reason: string }[];
   /** Drift v2 (absent in older records): a threshold breached on this check, and the run of them. */
   breached?: boolean;
   driftStreak?: number;

@@ -143,6 +143,7 @@ function latestCheck(record: DriftRecord): HTMLElement {
               : '') +
             '.',
         ),
+    record.skippedCount ? skippedList(record) : null,
     record.reasons.length
       ? h(
           'ul',
@@ -394,4 +395,27 @@ export function modelDriftText(record: DriftRecord): string {
     return ` · live log loss ${formatNumber(record.liveLogLoss, 3)} over ${sample}${few}, ${test} · live accuracy ${formatNumber(record.liveAccuracy, 3)}`;
   }
   return ` · live accuracy ${formatNumber(record.liveAccuracy, 3)} over ${sample}`;
+}
+
+/** The symbols with gold the check could not judge, and why (the first ones the record names). */
+function skippedList(record: DriftRecord): HTMLElement {
+  const named = record.skipped ?? [];
+  const more = (record.skippedCount ?? 0) - named.length;
+  return h(
+    'details',
+    { id: 'drift-skipped' },
+    h(
+      'summary',
+      null,
+      `${formatCount(record.skippedCount ?? 0)} symbol(s) with gold not checked (too little history, or not in the model)`,
+    ),
+    h(
+      'ul',
+      { class: 'compact' },
+      named.map((k) => h('li', null, `${k.symbol}: ${k.reason}`)),
+      more > 0
+        ? h('li', { class: 'muted' }, `… and ${formatCount(more)} more (in the check's report)`)
+        : null,
+    ),
+  );
 }

@@ -124,6 +124,23 @@ describe('a drift check of 210 symbols', () => {
 });
 
 describe('a file of 2,000 symbols', () => {
+  test('names the symbols with gold it could not judge, and why (the dashboard lists them)', async () => {
+    // 60 more symbols with 320 days each: some gold (its first row needs 273 days), too little for a window.
+    const dir = mkdtempSync(join(tmpdir(), 'finml-drift-short-'));
+    const file = join(dir, 'short.csv');
+    const short = [...bronzeCsvChunks({ symbols: 60, days: 320, seed: 9 })].join('').replace(/\bS0/g, 'Q0');
+    writeFileSync(file, short);
+    await runFiles(ctx, [{ bucket: ctx.buckets.bronze, key: file.slice(1) }], 'run-short');
+    await checkDrift({ ...ctx, now: () => new Date('2026-06-02T00:00:00Z') });
+    const [record] = await ctx.registry.listRecords('drift', 1);
+    expect(record).toMatchObject({ symbolCount: SYMBOLS, skippedCount: 60 });
+    const skipped = record!.skipped as { symbol: string; reason: string }[];
+    expect(skipped).toHaveLength(50);
+    expect(skipped[0]!.symbol).toMatch(/^Q0/);
+    expect(skipped[0]!.reason.length).toBeGreaterThan(10);
+    expect(JSON.stringify(record).length).toBeLessThan(30_000);
+  });
+
   test('is cleaned: its silver quality record names 50 and counts them all (it held ≈ 400 bytes a symbol)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'finml-wide-quality-'));
     const file = join(dir, 'wide.csv');
