@@ -334,6 +334,17 @@ describe('with the S&P 500 sample', () => {
     });
   });
 
+  test('a model link to a version the registry lacks says so, and shows the production model', async () => {
+    await inTab(async ({ page }) => {
+      await visit(page, siteOf(rt), 'models', 'version=20991231T000000-00000000');
+      const main = page.locator('#main');
+      expect(await main.locator('.notice-warning').textContent()).toContain(
+        'The registry has no model version "20991231T000000-00000000"',
+      );
+      expect(await main.locator('.notice-error').count()).toBe(0);
+    });
+  });
+
   test('Tab reaches the navigation links, and the focused link has a visible outline', async () => {
     await inTab(async ({ page }) => {
       await visit(page, siteOf(rt), 'home');

@@ -20,7 +20,7 @@ import { chooseVersion, heatColor, reachTable, transitionCells } from '../lib/sh
 import type { LikelihoodRatioTest, ModelDetailsResponse, ModelReport } from '../lib/types.ts';
 import { lineChart } from '../ui/charts.ts';
 import { badge, facts, h, meter, notice, pageHeading, section, table } from '../ui/dom.ts';
-import { regimeBadge, versionPicker } from '../ui/widgets.ts';
+import { regimeBadge, unknownVersionNotice, versionPicker } from '../ui/widgets.ts';
 import type { Page } from './context.ts';
 
 function summary({ record, report }: ModelDetailsResponse): HTMLElement {
@@ -428,6 +428,7 @@ export const chainPage: Page = async (ctx) => {
       { class: 'controls' },
       versionPicker(models, version, (v) => ctx.navigate(withParams(ctx.route, { version: v }))),
     ),
+    unknownVersionNotice(ctx.route.params.version, version),
     summary(details),
     heatMap(report),
     h('div', { class: 'columns' }, stationary(report), durations(report)),

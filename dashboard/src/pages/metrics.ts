@@ -28,7 +28,7 @@ import {
 import type { DriftRecord, Headline, ModelReport } from '../lib/types.ts';
 import { type LineSeries, lineChart } from '../ui/charts.ts';
 import { badge, h, notice, pageHeading, section, selectField, table } from '../ui/dom.ts';
-import { versionLink, versionPicker } from '../ui/widgets.ts';
+import { unknownVersionNotice, versionLink, versionPicker } from '../ui/widgets.ts';
 import type { Page, PageContext } from './context.ts';
 
 const FORECASTERS = ['model', 'persistence', 'climatology', 'hmm'] as const;
@@ -424,6 +424,7 @@ export const metricsPage: Page = async (ctx) => {
       versionPicker(models, version, (v) => ctx.navigate(withParams(ctx.route, { version: v }))),
       version === models.production ? badge('production', 'stage-production') : null,
     ),
+    unknownVersionNotice(ctx.route.params.version, version),
     horizonBacktest(ctx, report),
     overall(report),
     folds(ctx, report, metric),

@@ -3,7 +3,7 @@ import { formatCount, formatDateTime, formatNumber } from '../lib/format.ts';
 import { regimeColor } from '../lib/palette.ts';
 import { alertHref, href } from '../lib/route.ts';
 import type { AlertRecord, ModelsResponse } from '../lib/types.ts';
-import { badge, type Child, command, h, selectField, table } from './dom.ts';
+import { badge, type Child, command, h, notice, selectField, table } from './dom.ts';
 
 /** A regime name on its regime colour. */
 export function regimeBadge(regime: string, labels: readonly string[]): HTMLElement {
@@ -130,5 +130,15 @@ export function inlineFacts(items: [string, Child][]): HTMLElement {
     'p',
     { class: 'inline-facts' },
     items.map(([label, value], i) => [i ? ' · ' : null, h('span', { class: 'muted' }, `${label}: `), value]),
+  );
+}
+
+/** Said when a link named a model version the registry does not have (the page shows `shown`). */
+export function unknownVersionNotice(wanted: string | undefined, shown: string): HTMLElement | null {
+  if (wanted === undefined || wanted === shown) return null;
+  return notice(
+    'warning',
+    'No such model version',
+    `The registry has no model version "${wanted}": this page shows ${shown} instead. Pick a version above.`,
   );
 }
