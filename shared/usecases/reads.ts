@@ -151,6 +151,10 @@ export async function history(ctx: Context, kind: RecordKind | 'events', limit: 
 export async function driftHistory(ctx: Context, limit: number, symbol?: string) {
   if (symbol !== undefined) {
     const records = await ctx.registry.listRecords(`drift:${symbol}`, limit);
+    // As /timeline does: a symbol the lake has never held is a 404, one not checked yet an empty list.
+    if (records.length === 0 && (await ctx.store.head(ctx.buckets.gold, keys.gold(symbol))) === undefined) {
+      throw new NotFoundError(`no gold for symbol ${symbol}: no drift check can have covered it`);
+    }
     return {
       items: records.map(({ id, at, modelVersion, ...entry }) => ({
         id,

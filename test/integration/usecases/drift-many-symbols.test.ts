@@ -120,6 +120,11 @@ describe('a drift check of 210 symbols', () => {
     expect(newest.body.items[0].symbolNames).toHaveLength(SYMBOLS);
     expect((await get({ limit: '3', symbol: one.symbol })).body).toEqual(history);
     expect((await get({ symbol: 'a/b' })).status).toBe(400);
+    // A symbol the lake never held is a 404, as on /timeline.
+    expect(await get({ symbol: 'NOPE' })).toEqual({
+      status: 404,
+      body: { message: 'no gold for symbol NOPE: no drift check can have covered it' },
+    });
   }, 120_000);
 });
 
