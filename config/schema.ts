@@ -160,6 +160,7 @@ export const platformConfigSchema = z.strictObject({
     trainMaxGoldRows: positiveInt,
     timeoutSeconds: z.strictObject({
       task: positiveInt.max(900),
+      publish: positiveInt.max(900),
       train: positiveInt.max(900),
       api: positiveInt.max(29),
       /** The admin routes' function: POST /admin/reproduce trains (API Gateway stops waiting at 29 s). */

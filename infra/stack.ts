@@ -117,7 +117,7 @@ export class FinmlStack extends Stack {
         PIPE,
         'finish',
         'Gold gate, publishing the staged gold, run metadata',
-        t.task,
+        t.publish,
         FUNCTION_GRANTS.ValidateGold,
       ),
       outcomes: fn(
