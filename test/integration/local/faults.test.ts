@@ -356,7 +356,7 @@ describe('the fault suite', () => {
       versions.map((version) => rt.lambda.invoke('Register', { ...input, trained: { version } })),
     )) as { stage: string; version: string }[];
 
-    expect(registered.map((r) => r.stage)).toEqual(['candidate', 'candidate']);
+    expect(registered.map((r) => r.stage).sort()).toEqual(['candidate', 'rejected']);
     const models = (await api('/models')).body as {
       production: string;
       candidate: string;
