@@ -236,6 +236,21 @@ export async function startFrontDoor(options: FrontDoorOptions, port: number, ho
       }
     })();
   });
+  // A request Node refuses before any handler (headers over its 16 KiB, e.g. a 20 KB query string)
+  // still gets a JSON body saying why, as every other answer does, instead of an empty 431.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (!socket.writable) return socket.destroy();
+    const [status, text] =
+      error.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request Header Fields Too Large'] : [400, 'Bad Request'];
+    const message =
+      status === 431
+        ? 'the request line and headers are over 16 KiB (a query string that long is not an API call)'
+        : 'malformed HTTP request';
+    const body = JSON.stringify({ message });
+    socket.end(
+      `HTTP/1.1 ${status} ${text}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

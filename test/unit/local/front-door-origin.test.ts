@@ -41,6 +41,12 @@ function get(path: string, headers: Record<string, string>): Promise<{ status: n
 }
 
 describe('the local front door', () => {
+  test('a request line over 16 KiB gets a 431 with a JSON reason, not an empty body', async () => {
+    const r = await get(`/api/regimes?pad=${'x'.repeat(20_000)}`, { host: `localhost:${port}` });
+    expect(r.status).toBe(431);
+    expect(JSON.parse(r.body).message).toContain('over 16 KiB');
+  });
+
   test("serves the key in /config.json to the dashboard's own fetch only; config.js holds no key", async () => {
     const own = await get('/config.json', { host: `localhost:${port}`, 'x-finml-dashboard': '1' });
     expect(own.status).toBe(200);
