@@ -79,14 +79,22 @@ function enforcedStore(fn: FunctionName, store: ObjectStore): ObjectStore {
   const read = (bucket: string, key: string, op: string) =>
     check(fn, reads(g[layerOf(bucket)]), `${op} ${bucket}/${key}`);
   return {
-    get: async (bucket, key, versionId) => (
-      read(bucket, key, 's3:GetObject'), store.get(bucket, key, versionId)
-    ),
-    read: async (bucket, key, versionId) => (
-      read(bucket, key, 's3:GetObject'), store.read(bucket, key, versionId)
-    ),
-    getText: async (bucket, key) => (read(bucket, key, 's3:GetObject'), store.getText(bucket, key)),
-    head: async (bucket, key) => (read(bucket, key, 's3:GetObject (HeadObject)'), store.head(bucket, key)),
+    get: async (bucket, key, versionId) => {
+      read(bucket, key, 's3:GetObject');
+      return store.get(bucket, key, versionId);
+    },
+    read: async (bucket, key, versionId) => {
+      read(bucket, key, 's3:GetObject');
+      return store.read(bucket, key, versionId);
+    },
+    getText: async (bucket, key) => {
+      read(bucket, key, 's3:GetObject');
+      return store.getText(bucket, key);
+    },
+    head: async (bucket, key) => {
+      read(bucket, key, 's3:GetObject (HeadObject)');
+      return store.head(bucket, key);
+    },
     list: async (bucket, prefix) => {
       check(fn, g[layerOf(bucket)] !== undefined, `s3:ListBucket ${bucket}/${prefix}`);
       return store.list(bucket, prefix);
