@@ -117,6 +117,9 @@ export interface ModelPointer {
   change?: 'promoted' | 'rolled-back';
 }
 
+/** What a pointer move writes (the revision, previousVersion and updatedAt come with it). */
+export type PointerMove = Pick<ModelPointer, 'version' | 'reason' | 'trafficShare' | 'history' | 'change'>;
+
 /** How many earlier production versions the production pointer remembers for rollbacks. */
 export const POINTER_HISTORY = 20;
 
@@ -158,13 +161,7 @@ export interface ModelRegistry {
    */
   movePointer(
     name: PointerName,
-    next: {
-      version: string;
-      reason: string;
-      trafficShare?: number;
-      history?: string[];
-      change?: 'promoted' | 'rolled-back';
-    },
+    next: PointerMove,
     expectedRevision: number | undefined,
   ): Promise<ModelPointer>;
   /** Removes the candidate pointer if it still has `expectedRevision`. */

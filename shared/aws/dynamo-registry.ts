@@ -30,6 +30,7 @@ import {
   type ModelVersionRecord,
   type PendingAlertQueue,
   PointerConflictError,
+  type PointerMove,
   type PointerName,
   type RecordKind,
   type RegistryEvent,
@@ -236,13 +237,7 @@ export class DynamoModelRegistry implements ModelRegistry {
    */
   async movePointer(
     name: PointerName,
-    next: {
-      version: string;
-      reason: string;
-      trafficShare?: number;
-      history?: string[];
-      change?: 'promoted' | 'rolled-back';
-    },
+    next: PointerMove,
     expectedRevision: number | undefined,
   ): Promise<ModelPointer> {
     const current = await this.getPointer(name);

@@ -52,6 +52,17 @@ export interface ClassificationMetrics {
 export const LOG_LOSS_EPSILON = 2.220446049250313e-16;
 
 /**
+ * One forecast's log loss as scikit-learn's `log_loss` scores it: the probabilities clipped to
+ * [eps, 1 − eps], then renormalised, and −log of the actual state's.
+ */
+export function recordLogLoss(p: readonly number[], actual: number): number {
+  const upper = 1 - LOG_LOSS_EPSILON;
+  let total = 0;
+  for (const pk of p) total += Math.min(Math.max(pk, LOG_LOSS_EPSILON), upper);
+  return -Math.log(Math.min(Math.max(p[actual]!, LOG_LOSS_EPSILON), upper) / total);
+}
+
+/**
  * Builds a {@link ProbabilityMatrix} from rows of equal length.
  * @throws EvaluationInputError when rows differ in length or there are none and `classes` is not given.
  */

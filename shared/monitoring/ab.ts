@@ -29,7 +29,7 @@
  * replicates.
  */
 import type { MonitoringConfig } from '#config/monitoring-schema';
-import { LOG_LOSS_EPSILON } from '#shared/evaluation/metrics';
+import { recordLogLoss } from '#shared/evaluation/metrics';
 import { numpyLinearQuantile } from '#shared/monitoring/drift-stats';
 import { exceeds, type LoggedPrediction } from '#shared/monitoring/model-drift';
 import { dieboldMariano } from '#shared/stats/diebold-mariano';
@@ -281,17 +281,6 @@ function forecastOf(record: AbRecord, arm: Arm, index: number): readonly number[
     );
   }
   return p;
-}
-
-/**
- * −ln p̂_y with p̂ the forecast clipped to [ε, 1 − ε] and renormalised — one term of scikit-learn
- * `log_loss` (the mean of these equals {@link logLoss} of shared/evaluation/metrics).
- */
-function recordLogLoss(p: readonly number[], actual: number): number {
-  const upper = 1 - LOG_LOSS_EPSILON;
-  let total = 0;
-  for (const pk of p) total += Math.min(Math.max(pk, LOG_LOSS_EPSILON), upper);
-  return -Math.log(Math.min(Math.max(p[actual]!, LOG_LOSS_EPSILON), upper) / total);
 }
 
 /** Index of the largest probability, the lower index on ties (numpy `argmax`). */

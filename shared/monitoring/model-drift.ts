@@ -13,7 +13,7 @@
  * forecast, so the entries of one origin count once.
  */
 import type { MonitoringConfig } from '#config/monitoring-schema';
-import { LOG_LOSS_EPSILON, logLoss, probabilityMatrixFromRows } from '#shared/evaluation/metrics';
+import { logLoss, probabilityMatrixFromRows, recordLogLoss } from '#shared/evaluation/metrics';
 import { dieboldMariano } from '#shared/stats/diebold-mariano';
 import { normalPpf, StatsDomainError } from '#shared/stats/distributions';
 
@@ -274,14 +274,6 @@ function logLossTest(
     if (error instanceof StatsDomainError) return { ...noTest(daily.length, alpha), meanDifference: mean };
     throw error;
   }
-}
-
-/** One forecast's log loss as scikit-learn scores it (probabilities clipped, then renormalised). */
-function recordLogLoss(p: readonly number[], actual: number): number {
-  const upper = 1 - LOG_LOSS_EPSILON;
-  let total = 0;
-  for (const pk of p) total += Math.min(Math.max(pk, LOG_LOSS_EPSILON), upper);
-  return -Math.log(Math.min(Math.max(p[actual]!, LOG_LOSS_EPSILON), upper) / total);
 }
 
 function fmtP(p: number): string {
