@@ -8,8 +8,7 @@
  * ItemSelector, MaxConcurrency and per-item retries; no child executions).
  */
 import { randomUUID } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
-import { appendFile } from 'node:fs/promises';
+import { appendFileSync, existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import {
   type AslEvent,
   AslStateMachine,
@@ -99,12 +98,16 @@ export interface LocalStateMachineOptions {
   /**
    * The journal: one JSON line when an execution starts (status RUNNING, written synchronously, so it is
    * on disk before any task runs) and one when it finishes. An execution whose last line is RUNNING was
-   * in flight when the process died (see restore()).
+   * in flight when the process died (see restore()). Compacted to the kept executions' latest lines
+   * when it holds four times as many lines, and at each restore: its size stays bounded by `keep`.
    */
   readonly historyFile?: string;
   /** How many finished executions to keep in memory. */
   readonly keep?: number;
 }
+
+/** The journal is compacted when it holds this many times `keep` lines. */
+const JOURNAL_FACTOR = 4;
 
 export class LocalStateMachine {
   private readonly machine: AslStateMachine;
@@ -113,6 +116,8 @@ export class LocalStateMachine {
   private readonly running = new Map<string, { abort: () => void; done: Promise<void> }>();
   private readonly listeners = new Set<ExecutionListener>();
   readonly executions: ExecutionRecord[] = [];
+  /** Lines in the journal now (compacted past JOURNAL_FACTOR × keep). */
+  private journalLines = 0;
 
   constructor(
     readonly spec: LocalStateMachineSpec,
@@ -185,7 +190,7 @@ export class LocalStateMachine {
     const controller = new AbortController();
     const open = new Map<string, StateRecord>();
     // Journaled before any task runs, so a kill at any point leaves the execution's RUNNING line.
-    if (this.options.historyFile) appendFileSync(this.options.historyFile, `${JSON.stringify(record)}\n`);
+    this.journal(record);
     this.emit({ type: 'started', execution: record });
     const done = this.machine
       .run(input, {
@@ -222,8 +227,10 @@ export class LocalStateMachine {
       }
       record.stopDate = new Date().toISOString();
       this.running.delete(name);
-      if (this.options.historyFile) {
-        await appendFile(this.options.historyFile, `${JSON.stringify(record)}\n`).catch(() => undefined);
+      try {
+        this.journal(record);
+      } catch {
+        // A journal that cannot be written loses the history, not the execution.
       }
       this.emit({ type: 'finished', execution: record });
     });
@@ -240,6 +247,7 @@ export class LocalStateMachine {
     const file = this.options.historyFile;
     if (file === undefined || !existsSync(file)) return [];
     const latest = new Map<string, ExecutionRecord>();
+    const keep = this.options.keep ?? 500;
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       try {
@@ -259,14 +267,34 @@ export class LocalStateMachine {
         r.cause = 'the local runtime stopped (killed) while this execution was running';
         r.stopDate = stoppedAt;
         for (const s of r.states) if (s.status === 'running') s.status = 'failed';
-        appendFileSync(file, `${JSON.stringify(r)}\n`);
         interrupted.push(r);
       }
       this.executions.push(r);
     }
-    const keep = this.options.keep ?? 500;
     if (this.executions.length > keep) this.executions.splice(0, this.executions.length - keep);
+    // An interrupted execution older than the kept ones is still reported (and re-run) once.
+    for (const r of interrupted) if (!this.executions.includes(r)) this.executions.unshift(r);
+    this.compact();
     return interrupted;
+  }
+
+  /** Appends an execution's line (synchronously: a compaction never races an append). */
+  private journal(record: ExecutionRecord): void {
+    const file = this.options.historyFile;
+    if (file === undefined) return;
+    appendFileSync(file, `${JSON.stringify(record)}\n`);
+    this.journalLines++;
+    if (this.journalLines > JOURNAL_FACTOR * (this.options.keep ?? 500)) this.compact();
+  }
+
+  /** Rewrites the journal as the kept executions' latest lines (a new file renamed into place). */
+  private compact(): void {
+    const file = this.options.historyFile;
+    if (file === undefined) return;
+    const tmp = `${file}.${process.pid}.tmp`;
+    writeFileSync(tmp, this.executions.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    renameSync(tmp, file);
+    this.journalLines = this.executions.length;
   }
 
   /** Waits for an execution to finish. */
