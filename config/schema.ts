@@ -169,6 +169,7 @@ export const platformConfigSchema = z.strictObject({
     }),
     logRetentionDays: positiveInt,
     localMaxConcurrency: positiveInt.max(1000),
+    localLogMaxMiB: positiveInt,
   }),
   pipeline: z.strictObject({
     retry: z.strictObject({

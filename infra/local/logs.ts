@@ -9,7 +9,7 @@
  * the event loop and written together (in their order): at thousands of invocations a second, one
  * write a turn instead of three an invocation.
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, fstatSync, mkdirSync, openSync, renameSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { invokeStore, LocalInvokeStore } from './invoke-store.ts';
 
@@ -21,14 +21,32 @@ const LOG_FILE = Symbol('finml.local.logFile');
 /** Text a log file gathers at most before it writes it (characters). */
 const FLUSH_AT_CHARS = 16_384;
 
-/** One function's log file: text appended during a turn of the event loop, written at its end. */
+/**
+ * One function's log file: text appended during a turn of the event loop, written at its end. Past
+ * `maxBytes` the file is renamed to `<name>.log.1` (replacing the one before) and a new one begun, as
+ * a log group's retention bounds CloudWatch: two files at most, whatever the invocations.
+ */
 class LogFile {
   private pending = '';
   private scheduled = false;
   private ended = false;
   private readonly flushNow = () => this.flush();
+  private stream: WriteStream;
+  private bytes: number;
 
-  constructor(private readonly stream: WriteStream) {}
+  constructor(
+    private readonly path: string,
+    private readonly maxBytes: number,
+  ) {
+    const fd = openSync(path, 'a');
+    this.bytes = fstatSync(fd).size;
+    this.stream = createWriteStream(path, { fd });
+  }
+
+  /** A stream on the file, opened now (so the file exists before the first write). */
+  private static open(path: string): WriteStream {
+    return createWriteStream(path, { fd: openSync(path, 'a') });
+  }
 
   write(chunk: string | Uint8Array): void {
     // An invocation that outlived the runtime's stop has nowhere to write.
@@ -53,7 +71,18 @@ class LogFile {
     if (this.pending === '') return;
     const text = this.pending;
     this.pending = '';
+    const size = Buffer.byteLength(text);
+    if (this.bytes > 0 && this.bytes + size > this.maxBytes) this.rotate();
     this.stream.write(text);
+    this.bytes += size;
+  }
+
+  /** The full file becomes `.1` (its stream finishes writing into it there); a new file begins. */
+  private rotate(): void {
+    this.stream.end();
+    renameSync(this.path, `${this.path}.1`);
+    this.stream = LogFile.open(this.path);
+    this.bytes = 0;
   }
 
   /** Writes what is pending and closes the file. */
@@ -81,7 +110,11 @@ export class FunctionLogs {
   private restore: (() => void) | undefined;
   private closed = false;
 
-  constructor(private readonly directory: string) {
+  constructor(
+    private readonly directory: string,
+    /** A function's log file is rotated past this many bytes (config functions.localLogMaxMiB). */
+    private readonly maxBytes = 64 * 2 ** 20,
+  ) {
     mkdirSync(directory, { recursive: true });
   }
 
@@ -111,7 +144,7 @@ export class FunctionLogs {
   private file(name: string): LogFile {
     let f = this.files.get(name);
     if (f === undefined) {
-      f = new LogFile(createWriteStream(join(this.directory, `${name}.log`), { flags: 'a' }));
+      f = new LogFile(join(this.directory, `${name}.log`), this.maxBytes);
       this.files.set(name, f);
     }
     return f;

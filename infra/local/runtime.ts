@@ -331,7 +331,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       now: options.now ?? (() => new Date()),
     };
 
-    const logs = new FunctionLogs(logsDir);
+    const logs = new FunctionLogs(logsDir, config.platform.functions.localLogMaxMiB * 2 ** 20);
     logs.install();
     cleanup.push(() => logs.close());
     const lambda = new LocalLambda(deployment.functions, logs, REPO_ROOT, {
