@@ -170,6 +170,7 @@ export const platformConfigSchema = z.strictObject({
     logRetentionDays: positiveInt,
     localMaxConcurrency: positiveInt.max(1000),
     localLogMaxMiB: positiveInt,
+    localTtlSweepMinutes: positiveInt,
   }),
   pipeline: z.strictObject({
     retry: z.strictObject({

@@ -47,6 +47,7 @@ import {
   S3RVER_CREDENTIALS,
   startDynamo,
   startS3,
+  sweepExpired,
 } from './servers.ts';
 import { type ExecutionRecord, LocalStateMachine } from './state-machine.ts';
 import { type SynthesizedStack, shortName, synthesizeStack } from './template.ts';
@@ -278,6 +279,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await provisionTables(dynamodb, deployment.tables);
 
     const { config, hash } = loadConfig(env.FINML_CONFIG_DIR);
+    // DynamoDB's TTL, which dynalite lacks: expired items (the prediction log's) are deleted at start
+    // and every functions.localTtlSweepMinutes.
+    const sweep = async () => {
+      for (const t of deployment.tables) {
+        await sweepExpired(dynamodb, t, Math.floor(Date.now() / 1000)).catch(() => undefined);
+      }
+    };
+    await sweep();
+    const sweeper = setInterval(() => void sweep(), config.platform.functions.localTtlSweepMinutes * 60_000);
+    sweeper.unref();
+    cleanup.push(() => clearInterval(sweeper));
     // The environment of a Lambda function, for anything that reads it (handlers read it at cold start).
     // Each function takes overlapping invocations in one module instance: AWS_LAMBDA_MAX_CONCURRENCY
     // says so (Powertools then keeps its per-invocation state per invocation; see lambda.ts).

@@ -7,10 +7,13 @@ import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
+  type AttributeValue,
   CreateTableCommand,
+  DeleteItemCommand,
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { LocalBucket, LocalTable } from './deployment.ts';
@@ -154,4 +157,42 @@ export async function provisionTables(client: DynamoDBClient, tables: readonly L
       }
     }
   }
+}
+
+/**
+ * DynamoDB's Time to Live on dynalite, which has none: deletes the items of a table whose TTL
+ * attribute (epoch seconds) is before `nowSeconds`, as DynamoDB does within a day or two. Returns how
+ * many it deleted. (The adapters already skip expired items; this keeps the local table from growing.)
+ */
+export async function sweepExpired(
+  client: DynamoDBClient,
+  table: LocalTable,
+  nowSeconds: number,
+): Promise<number> {
+  const ttl = table.timeToLiveAttribute;
+  if (ttl === undefined) return 0;
+  const keyNames = (table.create.KeySchema ?? []).map((k) => k.AttributeName!);
+  let deleted = 0;
+  let start: Record<string, AttributeValue> | undefined;
+  do {
+    const page = await client.send(
+      new ScanCommand({
+        TableName: table.name,
+        FilterExpression: '#ttl < :now',
+        ExpressionAttributeNames: {
+          '#ttl': ttl,
+          ...Object.fromEntries(keyNames.map((k, i) => [`#k${i}`, k])),
+        },
+        ExpressionAttributeValues: { ':now': { N: String(nowSeconds) } },
+        ProjectionExpression: keyNames.map((_, i) => `#k${i}`).join(', '),
+        ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+      }),
+    );
+    for (const item of page.Items ?? []) {
+      await client.send(new DeleteItemCommand({ TableName: table.name, Key: item }));
+      deleted++;
+    }
+    start = page.LastEvaluatedKey;
+  } while (start !== undefined);
+  return deleted;
 }
