@@ -11,7 +11,8 @@
  *   generation; and nobody ever reads a half-written lease (what the earlier single file allowed:
  *   a reader that caught it empty took it as torn, hence free, and two processes merged one symbol
  *   at once and lost rows).
- * - renewing and releasing rewrite the holder's own generation by renaming a new file over it;
+ * - renewing creates the next generation the same way (so of a renewal and a taker that found the
+ *   lease expired, one wins); releasing rewrites the holder's generation by renaming a new file over it;
  * - old generations are deleted by whoever creates a later one (once a minute old: see prune).
  *
  * A lease is free when its newest generation is released, past its time, or held by a process on
@@ -21,6 +22,8 @@
  * One limit, as with any lease: a holder that stalls past its expiry may be overtaken while it
  * writes. The pipeline's `fence` renews at half the TTL before each write (shared/usecases/leases.ts).
  */
+
+import { randomUUID } from 'node:crypto';
 import {
   linkSync,
   mkdirSync,
@@ -53,7 +56,6 @@ const GENERATION = /^g(\d{12})\.json$/;
 const READ_ATTEMPTS = 5;
 /** Generations older than this (and before the newest two) are deleted. */
 const PRUNE_AFTER_MS = 60_000;
-let tmpCounter = 0;
 
 /** Whether a process with this id exists on this host (signal 0 checks without sending anything). */
 function processExists(pid: number): boolean {
@@ -84,19 +86,32 @@ export class FileLeaseStore implements LeaseStore {
     const newest = this.newest(folder);
     if (newest === null) return false; // changing under us: busy
     if (newest !== undefined && !this.free(newest.held)) return false;
-    const gen = (newest?.gen ?? 0) + 1;
-    if (!this.create(folder, gen, this.body(owner, ttlMs))) return false; // another taker was first
-    this.prune(folder, gen);
-    return true;
+    return this.next(folder, (newest?.gen ?? 0) + 1, this.body(owner, ttlMs));
   }
 
+  /**
+   * Renews by creating the next generation, as a taker would: of a renewal and a taker that found the
+   * lease expired, exactly one creates it (rewriting the generation in place let both win).
+   */
   async renew(name: string, owner: string, ttlMs: number): Promise<boolean> {
     const folder = this.folder(name);
     const mine = this.newest(folder);
     if (!mine || mine.held.owner !== owner) return false;
-    this.replace(folder, mine.gen, this.body(owner, ttlMs));
-    // A taker that found it expired just before the rewrite made a later generation: lost.
-    return this.newestGeneration(folder) === mine.gen;
+    return this.next(folder, mine.gen + 1, this.body(owner, ttlMs));
+  }
+
+  /**
+   * Creates generation `gen` and holds the lease if it is then the newest (a process that stalled
+   * past the pruning of the generation it read could otherwise create one below the newest).
+   */
+  private next(folder: string, gen: number, body: string): boolean {
+    if (!this.create(folder, gen, body)) return false; // another taker (or renewal) was first
+    if (this.newestGeneration(folder) !== gen) {
+      rmSync(join(folder, fileOf(gen)), { force: true });
+      return false;
+    }
+    this.prune(folder, gen);
+    return true;
   }
 
   async release(name: string, owner: string): Promise<void> {
@@ -154,9 +169,11 @@ export class FileLeaseStore implements LeaseStore {
    */
   private prune(folder: string, gen: number): void {
     const now = Date.now();
-    for (const g of this.generations(folder)) {
-      if (g >= gen - 1) continue;
-      const file = join(folder, fileOf(g));
+    for (const entry of readdirSync(folder)) {
+      const m = GENERATION.exec(entry);
+      // Old generations, and temporary files a killed process left.
+      if (m ? Number(m[1]) >= gen - 1 : !entry.endsWith('.tmp')) continue;
+      const file = join(folder, entry);
       try {
         if (now - statSync(file).mtimeMs > PRUNE_AFTER_MS) rmSync(file);
       } catch (error) {
@@ -206,7 +223,7 @@ export class FileLeaseStore implements LeaseStore {
   }
 
   private tmp(folder: string, body: string): string {
-    const tmp = join(folder, `${process.pid}.${++tmpCounter}.tmp`);
+    const tmp = join(folder, `${randomUUID()}.tmp`);
     writeFileSync(tmp, body, { flag: 'wx' });
     return tmp;
   }

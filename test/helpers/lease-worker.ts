@@ -1,7 +1,7 @@
 /**
  * One process of the lease test (test/unit/fs/file-store.test.ts): `rounds` times, takes the lease
  * `symbol/X` in FOLDER/leases (polling while it is busy), and under it reads FOLDER/counter, yields
- * to the event loop, writes the counter plus one, and logs `+owner` / `-owner` around the update.
+ * to the event loop, renews the lease, writes the counter plus one, and logs `+owner` / `-owner` around the update.
  * With a working lease, N processes leave the counter at N × rounds and the log never nests.
  *
  *   node --import tsx test/helpers/lease-worker.ts FOLDER WORKER ROUNDS
@@ -22,6 +22,8 @@ for (let k = 0; k < rounds; k++) {
   appendFileSync(log, `+${owner}\n`);
   const n = Number(readFileSync(counter, 'utf8'));
   await pause(1);
+  // The holder's fence renews (a new generation, raced by no taker: the lease is not expired).
+  if (!(await leases.renew('symbol/X', owner, 60_000))) throw new Error(`${owner}: renewal refused`);
   writeFileSync(counter, String(n + 1));
   appendFileSync(log, `-${owner}\n`);
   await leases.release('symbol/X', owner);

@@ -182,6 +182,22 @@ describe('FileLeaseStore', () => {
     expect(readdirSync(join(d, 'leases', 'symbol%2FX')).every((f) => /^g\d{12}\.json$/.test(f))).toBe(true);
   }, 60_000);
 
+  test('a renewal is a new generation: of a renewal and a taker of the expired lease, one wins', async () => {
+    let now = 1_000_000;
+    const d = dir();
+    const [a, b] = [new FileLeaseStore(d, () => now), new FileLeaseStore(d, () => now)];
+    expect(await a.acquire('symbol/R', 'a', 1000)).toBe(true);
+    expect(await a.renew('symbol/R', 'a', 1000)).toBe(true);
+    expect(readdirSync(join(d, 'symbol%2FR')).sort()).toEqual(['g000000000001.json', 'g000000000002.json']);
+    now += 1001; // a stalled past its expiry
+    expect(await b.acquire('symbol/R', 'b', 1000)).toBe(true);
+    expect(await a.renew('symbol/R', 'a', 1000)).toBe(false); // lost: b holds generation 3
+    expect(await Promise.all([a.acquire('symbol/R', 'a2', 1000), b.renew('symbol/R', 'b', 1000)])).toEqual([
+      false,
+      true,
+    ]);
+  });
+
   test('old generations are pruned once a minute old, never the newest two', async () => {
     const d = dir();
     const leases = new FileLeaseStore(d);
