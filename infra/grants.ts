@@ -32,7 +32,14 @@ export const FUNCTION_GRANTS = {
   // Reads the silver and the staged rows; stages the merged silver and the gold; the symbol's lease.
   GoldForSymbol: { silver: 'readWrite', gold: 'readWrite', artifacts: 'read', registry: 'readWrite' },
   // The gold gate; publishes the staged silver and gold (copies, a merge again), deletes the staging.
-  ValidateGold: { silver: 'readWrite', gold: 'readWrite', registry: 'readWrite', deleteStaging: true },
+  // (A merge again builds gold as GoldForSymbol does: under scoring.mode reference, from the model.)
+  ValidateGold: {
+    silver: 'readWrite',
+    gold: 'readWrite',
+    artifacts: 'read',
+    registry: 'readWrite',
+    deleteStaging: true,
+  },
   // Records outcomes under a lease (registry).
   RecordOutcomes: { gold: 'read', predictions: 'readWrite', registry: 'readWrite' },
   // Reads the lake and the model; writes its report and per-symbol statistics (gold runs/).
@@ -44,7 +51,8 @@ export const FUNCTION_GRANTS = {
     publish: true,
   },
   // The production model's HMM is the warm start of the new one (registry pointer); a training lease.
-  Train: { gold: 'read', artifacts: 'readWrite', registry: 'readWrite' },
+  // A lake over trainMaxGoldRows raises a pipelineFailed alert.
+  Train: { gold: 'read', artifacts: 'readWrite', registry: 'readWrite', publish: true },
   Register: { artifacts: 'read', registry: 'readWrite', publish: true, holdGold: true },
   // Re-diagnoses the rejection (its bronze report beside the run), copies the object to quarantine.
   Quarantine: {

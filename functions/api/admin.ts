@@ -18,6 +18,7 @@ import { retryObject } from '#shared/usecases/failures';
 import type { Context } from '#shared/usecases/lake';
 import { reproduceModel } from '#shared/usecases/lineage';
 import { ensureServingModel } from '#shared/usecases/models';
+import { productionHistory } from '#shared/usecases/production';
 import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
 import { forgetModelsInService } from '#shared/usecases/serving';
 import { errorResponse, json, parseBody } from '../lib/http.ts';
@@ -38,7 +39,13 @@ async function ensureServingModels(ctx: Context, target: string | undefined) {
     ctx.registry.getPointer('production'),
     ctx.registry.getPointer('candidate'),
   ]);
-  const versions = new Set([production?.version, production?.previousVersion, candidate?.version, target]);
+  // The version a rollback would restore is the first of the production history.
+  const versions = new Set([
+    production?.version,
+    productionHistory(production)[0],
+    candidate?.version,
+    target,
+  ]);
   for (const version of versions) {
     if (version != null && (await ctx.registry.getVersion(version)) !== undefined) {
       await ensureServingModel(ctx, version);

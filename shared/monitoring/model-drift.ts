@@ -172,13 +172,16 @@ export function modelDrift(
     if (n < config.minimumOutcomes) {
       verdict = 'not-enough-outcomes';
       reason = `not enough outcomes: ${n} of the ${config.minimumOutcomes} symbol-days needed before the log-loss test can fire; ${tested}`;
-    } else if (test.pValue !== null && test.pValue < config.alpha) {
+    } else if (test.pValue === null) {
+      // Enough symbol-days but no test (one day, or losses that never vary): nothing is known yet.
+      verdict = 'not-enough-outcomes';
+      reason = tested;
+    } else if (test.pValue < config.alpha) {
       verdict = 'log-loss-rise';
       reason = `${tested}, below ${fmt(config.alpha)}: the live loss is significantly higher — retrain`;
     } else {
       verdict = 'ok';
-      reason =
-        test.pValue === null ? tested : `${tested}, not below ${fmt(config.alpha)}: no significant rise`;
+      reason = `${tested}, not below ${fmt(config.alpha)}: no significant rise`;
     }
     return {
       ...base,
@@ -215,7 +218,7 @@ export function modelDrift(
 }
 
 /** The first entry of each (symbol, origin day); entries without them are each their own. */
-function symbolDays(predictions: readonly LoggedPrediction[]): LoggedPrediction[] {
+export function symbolDays(predictions: readonly LoggedPrediction[]): LoggedPrediction[] {
   const seen = new Set<string>();
   const out: LoggedPrediction[] = [];
   for (const p of predictions) {

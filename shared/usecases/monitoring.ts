@@ -24,7 +24,7 @@ import {
   modelRolledBackAlert,
 } from '#shared/monitoring/alerts';
 import { driftReport } from '#shared/monitoring/drift-report';
-import { type LoggedPrediction, modelDrift } from '#shared/monitoring/model-drift';
+import { type LoggedPrediction, modelDrift, symbolDays } from '#shared/monitoring/model-drift';
 import { decideRetraining, type RetrainingInput, type RetrainingReason } from '#shared/monitoring/retraining';
 import type { PredictionLogEntry } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
@@ -582,7 +582,8 @@ export async function checkRollback(ctx: Context) {
       productionVersion: production.version,
       previousVersion: before,
       previousAccuracy: previous.evaluation.markov.overall.metrics.model.accuracy,
-      predictions: logged(since),
+      // One outcome per symbol-day (the log has one entry per horizon asked).
+      predictions: symbolDays(logged(since)),
     },
     ctx.config.monitoring.rollback,
   );

@@ -199,7 +199,11 @@ describe('modelDrift v2: the log loss per symbol-day, by a Diebold–Mariano tes
   });
 
   it('counts one outcome per symbol-day however many horizons logged it (the log has one entry per horizon)', () => {
-    const horizons = origins.flatMap((o) => [o, o, o, o, o, o]); // h = 1, 5, 21, 63, 100, 252
+    // h = 1, 5, 21, 63, 100, 252 (newest first): the first of each symbol-day counts, the rest not.
+    const horizons = origins.flatMap((o) => [
+      o,
+      ...Array.from({ length: 5 }, () => ({ ...o, predictedProbabilities: [1 / 3, 1 / 3, 1 / 3] })),
+    ]);
     const result = modelDrift(horizons, { accuracy: 0.6, logLoss: 0.7 }, config);
     expect(result.outcomes).toBe(120);
     expect(result.test!.pValue).toBeCloseTo(dmFixture.cases[0]!.pValue, 12);
@@ -211,13 +215,13 @@ describe('modelDrift v2: the log loss per symbol-day, by a Diebold–Mariano tes
     expect(modelDrift(horizons.slice(0, 64 * 6), reference, v1).outcomes).toBe(64);
   });
 
-  it('has no test over one day, or when every day has the same loss', () => {
+  it('has no test over one day (however many symbols): not enough outcomes, not "ok"', () => {
     const oneDay = modelDriftOrigins(
       1,
       Array.from({ length: 120 }, (_, k) => `S${k}`),
     );
     const result = modelDrift(oneDay, { accuracy: 0.6, logLoss: 0.1 }, config);
-    expect(result).toMatchObject({ verdict: 'ok', retrain: false, outcomes: 120 });
+    expect(result).toMatchObject({ verdict: 'not-enough-outcomes', retrain: false, outcomes: 120 });
     expect(result.test).toMatchObject({ days: 1, statistic: null, pValue: null });
     expect(result.reasons[0]).toMatch(/no test \(it needs 2 days whose losses vary\)/);
   });
