@@ -192,6 +192,31 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
   await handlers('RecordOutcomes').outcomes({ ...later, silver: again }, lambda);
   await handlers('DriftCheck').drift(later, lambda);
 
+  // Two runs of one symbol at once: the second to publish merges its rows again (ValidateGold's
+  // merge-again path: reads the silver there now, writes silver and gold).
+  // New days for SPX (after the sample's last, 2020-04-17): a week each.
+  const week = (days: string[]) => days.map((d) => `${d},2850,2880,2830,2870,2870,5000000000`).join('\n');
+  const weeks = [
+    week(['2020-04-20', '2020-04-21', '2020-04-22', '2020-04-23', '2020-04-24']),
+    week(['2020-04-27', '2020-04-28', '2020-04-29', '2020-04-30', '2020-05-01']),
+  ];
+  const pair = ['a', 'b'].map((p, i) => ({
+    bucket: BUCKETS.bronze,
+    key: `market_data/${p}/SPX.csv`,
+    runId: `run-pair-${i}`,
+  }));
+  for (const [i, o] of pair.entries()) {
+    await base.store.put(BUCKETS.bronze, o.key, `${lines[0]}\n${weeks[i]}\n`);
+    await handlers('Claim').claim(o, lambda);
+    await handlers('ValidateBronze').validate(o, lambda);
+    const s = (await handlers('CleanToSilver').clean(o, lambda)) as { symbols: string[] };
+    for (const symbol of s.symbols) await handlers('GoldForSymbol').gold({ symbol, runId: o.runId }, lambda);
+  }
+  const summaries = [];
+  for (const o of pair)
+    summaries.push((await handlers('ValidateGold').finish(o, lambda)) as { mergedAgain: number });
+  expect(summaries.map((r) => r.mergedAgain)).toEqual([0, 1]);
+
   // A rejected file: the Catch passes the error to Quarantine.
   const bad = { bucket: BUCKETS.bronze, key: 'market_data/bad.csv', runId: 'run-bad' };
   await base.store.put(BUCKETS.bronze, bad.key, 'date;close\n2020-01-01;1\n');
