@@ -15,7 +15,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Transform } from 'node:stream';
@@ -126,12 +126,22 @@ export function makeS3rverReadAfterWrite(): void {
     }
     await mkdir(dirname(target), { recursive: true });
     const temporary = `${target}.${randomUUID()}.partial`;
-    try {
-      await copyFile(source, temporary); // opens the source once: the whole of one version of it
-    } catch (error) {
-      await rm(temporary, { force: true });
-      throw error;
-    }
+    // The source's bytes, md5 and metadata of one version: read under the source key's queue (a PUT
+    // onto the source renames and writes its metadata under it), then written under the target's.
+    const md5 = (name: string, k: string) => this.getResourcePath(name, k, 'object.md5');
+    const meta = (name: string, k: string) => this.getResourcePath(name, k, 'metadata.json');
+    const from = await queue.run(`${srcBucket}\u0000${srcKey}`, async () => {
+      try {
+        await copyFile(source, temporary);
+        return {
+          md5: await readFile(md5(srcBucket, srcKey)),
+          metadata: replacementMetadata ? undefined : await readFile(meta(srcBucket, srcKey)),
+        };
+      } catch (error) {
+        await rm(temporary, { force: true });
+        throw error;
+      }
+    });
     return queue.run(destination, async () => {
       try {
         await rename(temporary, target);
@@ -139,14 +149,9 @@ export function makeS3rverReadAfterWrite(): void {
         await rm(temporary, { force: true });
         throw error;
       }
-      const md5 = (name: string, k: string) => this.getResourcePath(name, k, 'object.md5');
-      await copyFile(md5(srcBucket, srcKey), md5(destBucket, destKey));
+      await writeFile(md5(destBucket, destKey), from.md5);
       if (replacementMetadata) await this.putMetadata(destBucket, destKey, replacementMetadata, '');
-      else
-        await copyFile(
-          this.getResourcePath(srcBucket, srcKey, 'metadata.json'),
-          this.getResourcePath(destBucket, destKey, 'metadata.json'),
-        );
+      else await writeFile(meta(destBucket, destKey), from.metadata!);
       return this.getMetadata(destBucket, destKey);
     });
   };

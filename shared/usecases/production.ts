@@ -51,5 +51,8 @@ export async function switchProduction(
 export function productionHistory(pointer: ModelPointer | undefined): string[] {
   if (pointer === undefined) return [];
   if (pointer.history !== undefined) return pointer.history;
+  // A pointer a rollback wrote before the history was kept: its previousVersion is the version rolled
+  // back from, not one to go back to.
+  if (/^(manual )?rollback/.test(pointer.reason)) return [];
   return pointer.previousVersion === null ? [] : [pointer.previousVersion];
 }
