@@ -502,7 +502,13 @@ describe('two-sided Kolmogorov–Smirnov distribution (kstwo)', () => {
     expect(kstwoSf(0.95, 20)).toBeCloseTo(2 * 0.05 ** 20, 30);
   });
 
-  it('cdf + sf = 1 and sf is non-increasing in d', () => {
+  it('cdf + sf = 1 (to within scipy’s own gap) and sf is non-increasing in d', () => {
+    // scipy computes kstwo's cdf and sf by different series, which need not sum to 1 exactly: at
+    // n = 291, d = 0.08694905092664712 scipy 1.10.1 gives cdf 0.9769243568303452 and sf
+    // 0.02307554613393821, 9.7e-8 short of 1 (found by this property at a tolerance of 1e-12); the
+    // widest gap on a grid of n ≤ 2000 is 5.2e-7 (scipy: n = 141, d = 0.125), ours the same.
+    expect(kstwoCdf(0.08694905092664712, 291)).toBeCloseTo(0.9769243568303452, 14);
+    expect(kstwoSf(0.08694905092664712, 291)).toBeCloseTo(0.02307554613393821, 14);
     fc.assert(
       fc.property(
         fc.integer({ min: 1, max: 2000 }),
@@ -511,7 +517,7 @@ describe('two-sided Kolmogorov–Smirnov distribution (kstwo)', () => {
         (n, d1, d2) => {
           const [lo, hi] = ordered(d1, d2);
           const sf = kstwoSf(lo, n);
-          return Math.abs(kstwoCdf(lo, n) + sf - 1) <= 1e-12 && sf >= kstwoSf(hi, n) - 1e-12;
+          return Math.abs(kstwoCdf(lo, n) + sf - 1) <= 2e-6 && sf >= kstwoSf(hi, n) - 1e-12;
         },
       ),
       { numRuns: 200 },
