@@ -19,6 +19,7 @@ import { S3ObjectStore } from '#shared/aws/s3-store';
 import type { ObjectStore } from '#shared/ports';
 import type { Context } from '#shared/usecases/lake';
 import { createHandlers as adminHandlers } from '../../../functions/api/admin.ts';
+import { createHandlers as predictHandlers } from '../../../functions/api/predict.ts';
 import { createHandlers as readHandlers } from '../../../functions/api/read.ts';
 import { createHandlers } from '../../../functions/pipeline/handlers.ts';
 import { createHandlers as scheduledHandlers } from '../../../functions/scheduled/handlers.ts';
@@ -266,10 +267,30 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
     const r = (await readHandlers(() => as('Read')).read(api(resource), lambda)) as { statusCode: number };
     statuses.push(`${resource} ${r.statusCode}`);
   }
+  // /predict: its context has no object store at all (decision 6), only the registry and the log.
+  const predictCtx = as('Predict');
+  const { predict } = predictHandlers(() => ({
+    registry: predictCtx.registry,
+    predictions: predictCtx.predictions,
+    config: predictCtx.config,
+    now: predictCtx.now,
+  }));
+  for (const horizon of [1, 5]) {
+    const r = (await predict(api('/predict', 'POST', { symbol: 'SPX', horizon }), lambda)) as {
+      statusCode: number;
+    };
+    statuses.push(`/predict h=${horizon} ${r.statusCode}`);
+  }
   const production = (await base.registry.getPointer('production'))!.version;
+  // A second model (the candidate) for the admin to promote, then roll back.
+  const second = (await handlers('Train').train(later, lambda)) as { version: string };
+  await handlers('Register').register({ ...later, trained: second }, lambda);
+  const other = second.version;
   for (const [resource, body] of [
     ['/admin/reproduce', { version: production, reason: 'grants test' }],
     ['/admin/retry', { key: later.key, reason: 'grants test' }],
+    ['/admin/promote', { version: other, reason: 'grants test' }],
+    ['/admin/rollback', { reason: 'grants test' }],
   ] as const) {
     const r = (await adminHandlers(() => as('Admin')).admin(api(resource, 'POST', body), lambda)) as {
       statusCode: number;
@@ -284,8 +305,12 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
     '/alerts 200',
     '/quality 200',
     '/abtests 200',
+    '/predict h=1 200',
+    '/predict h=5 200',
     '/admin/reproduce 200',
     '/admin/retry 202',
+    '/admin/promote 200',
+    '/admin/rollback 200',
   ]);
   expect(denied).toEqual([]);
 }, 180_000);
