@@ -515,6 +515,13 @@ export function chainDriftAlert(
   });
 }
 
+/** A model-drift check's verdict about a model, and what holds a retraining back (if anything). */
+type DegradedModelFacts = Since & {
+  readonly modelVersion: string;
+  readonly drift: ModelDriftResult;
+  readonly blockedBy?: readonly string[];
+};
+
 /** What FINML does about a degraded model: retrain, or why not now (the check's blockers). */
 function retrainingAction(
   facts: { readonly modelVersion: string; readonly blockedBy?: readonly string[] },
@@ -537,15 +544,7 @@ function retrainingAction(
  *
  * @throws AlertInputError when the verdict is not "log-loss-rise".
  */
-export function logLossRiseAlert(
-  facts: Since & {
-    readonly modelVersion: string;
-    readonly drift: ModelDriftResult;
-    readonly blockedBy?: readonly string[];
-  },
-  config: Config,
-  now: string,
-): Alert {
+export function logLossRiseAlert(facts: DegradedModelFacts, config: Config, now: string): Alert {
   const d = facts.drift;
   const t = d.test;
   if (d.verdict !== 'log-loss-rise' || d.liveLogLoss === null || t === null || t.pValue === null) {
@@ -595,15 +594,7 @@ export function logLossRiseAlert(
  *
  * @throws AlertInputError when the verdict is not "accuracy-drop".
  */
-export function accuracyDropAlert(
-  facts: Since & {
-    readonly modelVersion: string;
-    readonly drift: ModelDriftResult;
-    readonly blockedBy?: readonly string[];
-  },
-  config: Config,
-  now: string,
-): Alert {
+export function accuracyDropAlert(facts: DegradedModelFacts, config: Config, now: string): Alert {
   const d = facts.drift;
   if (d.verdict !== 'accuracy-drop' || d.liveAccuracy === null || d.accuracyDrop === null) {
     throw new AlertInputError(`model drift verdict is "${d.verdict}", not "accuracy-drop"`);
