@@ -71,6 +71,7 @@ export const monitoringConfigSchema = z
         accuracyDrop: severity,
         modelPromoted: severity,
         modelRolledBack: severity,
+        productionChangedByHand: severity,
         abDecision: z.strictObject({ promote: severity, reject: severity }),
         pipelineFailed: severity,
       }),

@@ -67,8 +67,9 @@ export const FUNCTION_GRANTS = {
   // Serves from the registry's serving models only: no bucket (decision 6).
   Predict: { registry: 'read', predictions: 'readWrite' },
   Read: { gold: 'read', artifacts: 'read', registry: 'read' },
-  // POST /admin/retry copies an object onto itself (same bytes); /admin/reproduce reads recorded gold.
-  Admin: { bronze: 'readWrite', gold: 'read', artifacts: 'read', registry: 'readWrite' },
+  // POST /admin/retry copies an object onto itself (same bytes); /admin/reproduce reads recorded gold;
+  // a promotion or rollback by hand raises an alert (SNS).
+  Admin: { bronze: 'readWrite', gold: 'read', artifacts: 'read', registry: 'readWrite', publish: true },
   ScheduledDrift: {
     gold: 'readWrite',
     artifacts: 'readWrite',

@@ -742,6 +742,68 @@ export function modelRolledBackAlert(decision: RollbackDecision, config: Config,
   );
 }
 
+/** A change of production made by hand (the admin routes), as the alert reports it. */
+export interface ManualProductionChange {
+  readonly change: 'promoted' | 'rolled-back';
+  /** The version that served before (null: there was no production model). */
+  readonly fromVersion: string | null;
+  readonly toVersion: string;
+  /** The reason the admin gave. */
+  readonly reason: string;
+  /** The version a rollback would now restore (null: none). */
+  readonly rollbackTarget: string | null;
+}
+
+/**
+ * Production was switched by hand (POST /admin/promote or /admin/rollback). The automatic switches
+ * have their own alerts (modelPromoted, modelRolledBack); this one tells the team that a person did it.
+ */
+export function productionChangedByHandAlert(
+  facts: ManualProductionChange,
+  config: Config,
+  now: string,
+): Alert {
+  const { change, fromVersion, toVersion, reason, rollbackTarget } = facts;
+  const verb = change === 'promoted' ? 'promoted by hand' : 'rolled back by hand';
+  const replaced = fromVersion === null ? '' : ` (replaces ${fromVersion})`;
+  return makeAlert(
+    'productionChangedByHand',
+    `${fromVersion ?? 'none'}->${toVersion}`,
+    config.alerts.severity.productionChangedByHand,
+    undefined,
+    now,
+    {
+      title: `Model ${toVersion} ${verb} to production${replaced}`,
+      whatHappened:
+        `An admin ${change === 'promoted' ? 'promoted' : 'rolled production back to'} model ` +
+        `${toVersion}${fromVersion === null ? '' : `, replacing ${fromVersion}`}. Reason given: "${reason}".`,
+      measures: [
+        measure('now in production', toVersion),
+        measure('replaced', fromVersion ?? 'none'),
+        measure('a rollback would restore', rollbackTarget ?? 'none'),
+      ],
+      systemAction:
+        `Forecasts come from ${toVersion} from now on. Its live accuracy is watched like any ` +
+        `promoted model's, and the retraining rules keep running.`,
+      userActions: [
+        action('Check the change was intended; the model registry lists the production history', {
+          dashboardPath: `/models?version=${encodeURIComponent(toVersion)}`,
+        }),
+        ...(rollbackTarget === null
+          ? []
+          : [
+              action(
+                `To undo it, roll production back to ${rollbackTarget}: POST /admin/rollback {"reason": "…"}`,
+                {
+                  dashboardPath: '/models',
+                },
+              ),
+            ]),
+      ],
+    },
+  );
+}
+
 /**
  * The end of an A/B test (promote or reject); severity by outcome (`alerts.severity.abDecision`).
  *

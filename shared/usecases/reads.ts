@@ -3,7 +3,9 @@ import { collectBytes, readGoldParquet } from '#shared/data/parquet-tables';
 import { formatIsoDay, parseIsoDay } from '#shared/data/values';
 import { type LiveStart, predict } from '#shared/model/predict';
 import { modelReport } from '#shared/model/report';
-import { PointerConflictError, type RecordKind } from '#shared/ports';
+import { productionChangedByHandAlert } from '#shared/monitoring/alerts';
+import { type ModelPointer, PointerConflictError, type RecordKind } from '#shared/ports';
+import { raiseAlert } from './alerting.ts';
 import { type Context, keys, symbolOfKey } from './lake.ts';
 import { derivedStage, loadArtifact, pointedModel } from './models.ts';
 import { productionHistory, switchProduction } from './production.ts';
@@ -204,7 +206,14 @@ export async function promote(ctx: Context, version: string, reason: string) {
   if (from?.version === version) {
     throw new PointerConflictError(`version ${version} is in production already: nothing to promote`);
   }
-  return switchProduction(ctx, { from, to: version, kind: 'promoted', reason: `manual: ${reason}` });
+  const moved = await switchProduction(ctx, {
+    from,
+    to: version,
+    kind: 'promoted',
+    reason: `manual: ${reason}`,
+  });
+  await alertManualChange(ctx, 'promoted', from?.version ?? null, moved, reason);
+  return moved;
 }
 
 /**
@@ -216,5 +225,30 @@ export async function rollback(ctx: Context, reason: string) {
   const to = productionHistory(from)[0];
   if (from === undefined || to === undefined)
     throw new NotFoundError('there is no earlier production version to roll back to');
-  return switchProduction(ctx, { from, to, kind: 'rolled-back', reason: `manual rollback: ${reason}` });
+  const moved = await switchProduction(ctx, {
+    from,
+    to,
+    kind: 'rolled-back',
+    reason: `manual rollback: ${reason}`,
+  });
+  await alertManualChange(ctx, 'rolled-back', from.version, moved, reason);
+  return moved;
+}
+
+/** The alert of a change of production made by hand (the automatic ones raise their own). */
+async function alertManualChange(
+  ctx: Context,
+  change: 'promoted' | 'rolled-back',
+  fromVersion: string | null,
+  moved: ModelPointer,
+  reason: string,
+): Promise<void> {
+  const facts = {
+    change,
+    fromVersion,
+    toVersion: moved.version,
+    reason,
+    rollbackTarget: productionHistory(moved)[0] ?? null,
+  };
+  await raiseAlert(ctx, productionChangedByHandAlert(facts, ctx.config.monitoring, ctx.now().toISOString()));
 }

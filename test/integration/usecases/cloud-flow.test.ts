@@ -372,6 +372,18 @@ test('rollbacks walk back through the production history; promoting the version 
     history: [],
     change: 'rolled-back',
   });
+  // Every change by hand raised one alert naming both versions and the reason; the refused ones none.
+  const byHand = (await ctx.registry.listRecords('alert', 50)).filter(
+    (a) => a.kind === 'productionChangedByHand',
+  );
+  const titles = byHand.map((a) => String(a.title)).reverse();
+  expect(titles.slice(-walked.length - 1)).toEqual([
+    `Model ${t2.version} promoted by hand to production (replaces ${before.version})`,
+    ...walked.map(
+      (to, i) => `Model ${to} rolled back by hand to production (replaces ${[t2.version, ...walked][i]})`,
+    ),
+  ]);
+  expect(String(byHand[0]!.whatHappened)).toContain(`Reason given: "step ${earlier.length}"`);
 }, 60_000);
 
 test('two registrations at once start one A/B test; a model registered while it runs does not replace it', async () => {

@@ -19,6 +19,7 @@ import {
   type PreviousAlert,
   pipelineFailedAlert,
   planDelivery,
+  productionChangedByHandAlert,
   qualityGateFailedAlert,
   routeAlert,
   type Severity,
@@ -420,6 +421,21 @@ const everyKind: [string, () => Alert][] = [
       ),
   ],
   ['modelDegraded', () => logLossRiseAlert({ modelVersion: 'v7', drift: logLossRise }, config, NOW)],
+  [
+    'productionChangedByHand',
+    () =>
+      productionChangedByHandAlert(
+        {
+          change: 'rolled-back',
+          fromVersion: 'v8',
+          toVersion: 'v7',
+          reason: 'v8 misbehaves',
+          rollbackTarget: 'v6',
+        },
+        config,
+        NOW,
+      ),
+  ],
 ];
 
 describe('alert builders', () => {
@@ -503,8 +519,30 @@ describe('alert builders', () => {
     ).toThrow(AlertInputError);
   });
 
+  it('production changed by hand: e-mailed, both versions, the reason and how to undo it', () => {
+    const alert = everyKind.find(([k]) => k === 'productionChangedByHand')![1]();
+    expect(alert.severity).toBe('high');
+    expect(planDelivery(alert, [], NOW, config.alerts).email).toBe(true);
+    const { subject, body } = formatEmail(alert, config.alerts);
+    expect(subject).toBe('[FINML HIGH] Model v7 rolled back by hand to production (replaces v8)');
+    expect(body).toContain('Reason given: "v8 misbehaves"');
+    expect(body).toContain('roll production back to v6');
+    // The same change twice is one breach (one fingerprint); another change is another.
+    const promoted = productionChangedByHandAlert(
+      { change: 'promoted', fromVersion: null, toVersion: 'v1', reason: 'first', rollbackTarget: null },
+      config,
+      NOW,
+    );
+    expect(promoted.title).toBe('Model v1 promoted by hand to production');
+    expect(promoted.fingerprint).not.toBe(alert.fingerprint);
+    expect(formatEmail(promoted, config.alerts).body).not.toContain('To undo it');
+  });
+
   it('model degraded (v2): the DM p-value against alpha, both losses, the sample; and a blocked retraining says so', () => {
-    const { subject, body } = formatEmail(everyKind.at(-1)![1](), config.alerts);
+    const { subject, body } = formatEmail(
+      everyKind.find(([k]) => k === 'modelDegraded')![1](),
+      config.alerts,
+    );
     expect(subject).toBe(
       '[FINML HIGH] Forecasts of model v7 got worse: live log loss 0.98 vs 0.82 in cross-validation',
     );
