@@ -108,10 +108,16 @@ export function errorResponse(error: unknown, notFound: readonly ErrorClass[] = 
     });
   }
   if (error instanceof PayloadTooLargeError) return json(413, { message: error.message });
-  if (error instanceof BadRequestError || error instanceof PredictInputError) {
-    const unknownSymbol = error instanceof PredictInputError && error.message.startsWith('unknown symbol');
-    return json(unknownSymbol ? 404 : 400, { message: error.message });
+  if (error instanceof PredictInputError) {
+    // An unknown symbol is a resource not found; the other fields are the caller's mistake, reported
+    // as one validation issue like the request model's.
+    if (error.message.startsWith('unknown symbol')) return json(404, { message: error.message });
+    return json(400, {
+      message: 'invalid request',
+      issues: [{ path: error.field, message: error.message }],
+    });
   }
+  if (error instanceof BadRequestError) return json(400, { message: error.message });
   if (notFound.some((c) => error instanceof c)) return json(404, { message: (error as Error).message });
   if (error instanceof PointerConflictError) return json(409, { message: error.message });
   if (error instanceof NoModelError || error instanceof ServingModelMissingError) {

@@ -15,9 +15,12 @@ import { expectedRemainingDays, forecastSemiMarkov, hazardAt, type SemiMarkovMod
 import type { ServingModel } from './serving-model.ts';
 
 export class PredictInputError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
+  /** The request field at fault, as an API's validation issue names it. */
+  readonly field: 'horizon' | 'symbol' | 'regime' | 'age';
+  constructor(field: PredictInputError['field'], message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'PredictInputError';
+    this.field = field;
   }
 }
 
@@ -126,7 +129,7 @@ export function predict(model: ServingModel, request: PredictRequest, live?: Liv
   const maxHorizon = markov.absorbing.maxHorizon;
   const h = request.horizon;
   if (!Number.isInteger(h) || h < 1 || h > maxHorizon) {
-    throw new PredictInputError(`horizon must be an integer from 1 to ${maxHorizon}, got ${h}`);
+    throw new PredictInputError('horizon', `horizon must be an integer from 1 to ${maxHorizon}, got ${h}`);
   }
   const from = startingPoint(model, request, live);
   const served = model.horizonForecasts?.find((t) => t.horizon === h);
@@ -285,6 +288,7 @@ function startingPoint(model: ServingModel, request: PredictRequest, live?: Live
   if (symbol !== null && latest === undefined) {
     const known = Object.keys(model.latest);
     throw new PredictInputError(
+      'symbol',
       `unknown symbol "${symbol}": it has no gold row (a symbol gets its first once it has features.volatilityWindow + scoring.minHistory days of history; the run that loaded it says how many more it needs) and model ${model.version} was not trained on it (it knows ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})`,
     );
   }
@@ -292,12 +296,13 @@ function startingPoint(model: ServingModel, request: PredictRequest, live?: Live
     const state = model.labels.findIndex((l) => l.toLowerCase() === request.regime!.toLowerCase());
     if (state === -1) {
       throw new PredictInputError(
+        'regime',
         `unknown regime "${request.regime}": use one of ${model.labels.join(', ')}`,
       );
     }
     const age = request.age ?? 1;
     if (!Number.isInteger(age) || age < 1)
-      throw new PredictInputError(`age must be a positive integer, got ${age}`);
+      throw new PredictInputError('age', `age must be a positive integer, got ${age}`);
     return {
       regime: model.labels[state]!,
       state,
@@ -307,7 +312,7 @@ function startingPoint(model: ServingModel, request: PredictRequest, live?: Live
       age,
     };
   }
-  if (latest === undefined) throw new PredictInputError('give a starting regime or a symbol');
+  if (latest === undefined) throw new PredictInputError('symbol', 'give a starting regime or a symbol');
   const age = ('regimeAge' in latest ? latest.regimeAge : 'age' in latest ? latest.age : undefined) ?? 1;
   return { regime: latest.regime, state: latest.state, source, symbol, date: latest.date, age };
 }

@@ -59,13 +59,25 @@ export function apiUrl(
   return `${base.replace(/\/+$/, '')}${path}${qs ? `?${qs}` : ''}`;
 }
 
-/** The message of an error body: the API's `{ message }`, else the status text. */
+/**
+ * The message of an error body: the API's `{ message }` with its validation `issues` ("invalid
+ * request: regime: unknown regime …"), else the status text.
+ */
 export function errorMessage(status: number, statusText: string, body: string): string {
   try {
     const parsed: unknown = JSON.parse(body);
     if (typeof parsed === 'object' && parsed !== null) {
-      const message = (parsed as Record<string, unknown>).message;
-      if (typeof message === 'string' && message !== '') return message;
+      const { message, issues } = parsed as Record<string, unknown>;
+      if (typeof message === 'string' && message !== '') {
+        const details = Array.isArray(issues)
+          ? issues
+              .filter((i): i is { path?: unknown; message: string } => typeof i?.message === 'string')
+              .map((i) =>
+                typeof i.path === 'string' && i.path !== '' ? `${i.path}: ${i.message}` : i.message,
+              )
+          : [];
+        return details.length === 0 ? message : `${message}: ${details.join('; ')}`;
+      }
     }
   } catch {
     // Not JSON: fall through to the status.

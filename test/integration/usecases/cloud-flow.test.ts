@@ -268,12 +268,23 @@ describe('the prediction API handler', () => {
     ],
     ['an age without a regime', '{"symbol":"SPX","horizon":5,"age":5}', 400, /invalid request/],
     ['an unknown symbol', '{"symbol":"NOPE","horizon":1}', 404, /unknown symbol/],
+    ['an unknown regime', '{"symbol":"SPX","horizon":1,"regime":"Calm"}', 400, /invalid request/],
     ['no body', null, 400, /needs a JSON body/],
   ])('answers %s with a 4xx and no stack trace', async (_what, body, status, message) => {
     const r = await call(body as string | null);
     expect(r.status).toBe(status);
     expect(r.body.message).toMatch(message);
     expect(JSON.stringify(r.body)).not.toMatch(/\n\s+at /);
+    // Every "invalid request" names the field at fault, from the request model or the model's labels.
+    if (r.body.message === 'invalid request')
+      expect(r.body.issues[0].path).toMatch(/^(horizon|x|age|regime|)$/);
+  });
+
+  test('an unknown regime names the field and the regimes there are', async () => {
+    const r = await call('{"symbol":"SPX","horizon":1,"regime":"Calm"}');
+    expect(r.body.issues).toEqual([
+      { path: 'regime', message: 'unknown regime "Calm": use one of Low, Medium, High' },
+    ]);
   });
 
   test('answers from the serving model: the model artifact is not read', async () => {

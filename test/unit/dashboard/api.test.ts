@@ -78,6 +78,16 @@ describe('error text', () => {
       'no model in production yet',
     );
     expect(errorMessage(502, 'Bad Gateway', 'upstream down')).toBe('502 Bad Gateway');
+    const invalid = {
+      message: 'invalid request',
+      issues: [
+        { path: 'regime', message: 'unknown regime "Calm": use one of Low, Medium, High' },
+        { path: '', message: 'age goes with regime' },
+      ],
+    };
+    expect(errorMessage(400, 'Bad Request', JSON.stringify(invalid))).toBe(
+      'invalid request: regime: unknown regime "Calm": use one of Low, Medium, High; age goes with regime',
+    );
   });
 
   test('a refused key points to Settings', () => {
