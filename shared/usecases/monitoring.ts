@@ -397,22 +397,29 @@ export async function retrainIfNeeded(
 ) {
   const production = await ctx.registry.getPointer('production');
   const lastTrainedAt = production ? (await loadArtifact(ctx, production.version)).createdAt : null;
+  const { sources } = await readGoldLake(ctx);
+  const fingerprint = goldFingerprint(sources);
   // Without the caller's: what the newest drift check of this production model found firing (so
-  // the weekly job does not say "no rule fired" while the hourly check says one does).
+  // the weekly job does not say "no rule fired" while the hourly check says one does) — only while
+  // that check's findings stand: it judged the gold there is now, under the configuration in force.
   let drift = options.drift;
   if (drift === undefined && production !== undefined) {
     const [last] = await ctx.registry.listRecords('drift', 1);
-    if (last?.modelVersion === production.version && Array.isArray(last.fired)) {
+    if (
+      last?.modelVersion === production.version &&
+      last.goldFingerprint === fingerprint &&
+      last.configHash === ctx.configHash &&
+      Array.isArray(last.fired)
+    ) {
       drift = last.fired as RetrainingReason[];
     }
   }
-  const { sources } = await readGoldLake(ctx);
   const decision = decideRetraining(
     {
       now: ctx.now().toISOString(),
       lastTrainedAt,
       force: options.force,
-      ...(await retrainingGuards(ctx, goldFingerprint(sources))),
+      ...(await retrainingGuards(ctx, fingerprint)),
       ...(drift && drift.length > 0 ? { carried: drift } : {}),
     },
     { retraining: ctx.config.monitoring.retraining, drift: ctx.config.monitoring.drift },

@@ -185,5 +185,15 @@ describe('the retraining loop (v2)', () => {
     expect(weekly.decision.blockedBy).toEqual(
       expect.arrayContaining([`candidate ${candidate!.version} is in its A/B test: one candidate at a time`]),
     );
+    // Once the gold has changed since that check, its findings no longer stand: not carried.
+    const last = days.at(-1)!.split(',');
+    await ingest(
+      'market_data/SPX-later.csv',
+      `${header}\n2020-12-31,${last.slice(1).join(',')}\n`,
+      'run-later',
+    );
+    const after = await retraining({}, lambdaContext);
+    const carried = after.decision.reasons.map((r) => r.rule).filter((r) => fired.some((f) => f.rule === r));
+    expect(carried).toEqual([]);
   }, 180_000);
 });
