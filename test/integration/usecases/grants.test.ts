@@ -7,7 +7,8 @@
  * grant, a DynamoDB write or an SNS publish their grant. A whole run of the real sample goes through
  * claim → validate → clean → gold → finish → outcomes → drift → train → register, then a bad file
  * through validate → quarantine, then a failed execution through PipelineFailed; then the three
- * schedules, the dashboard's reads and the admin routes reproduce and retry.
+ * schedules, the dashboard's reads, an A/B decision, the training limit's alert and the admin routes
+ * (reproduce, retry, promote, rollback — each change of production by hand alerts).
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
@@ -286,6 +287,26 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
   const second = (await handlers('Train').train(later, lambda)) as { version: string };
   await handlers('Register').register({ ...later, trained: second }, lambda);
   const other = second.version;
+  expect((await base.registry.getPointer('candidate'))?.version).toBe(other);
+  // Its A/B test past maxDurationDays, without a win: the daily evaluation decides (rejects the
+  // candidate, records the event, raises the abDecision alert).
+  const later43 = new Date(Date.now() + (config.monitoring.abTest.maxDurationDays + 1) * 86_400_000);
+  const decided = await scheduledHandlers(() => ({
+    ...as('ScheduledAbEvaluation'),
+    now: () => later43,
+  })).abEvaluation({}, lambda);
+  expect(decided.ab).toBe('reject');
+  expect((await base.registry.listRecords('alert', 5)).map((a) => a.kind)).toContain('abDecision');
+  // A lake over the train function's size: Train alerts (pipelineFailed) and fails.
+  const tight = { ...config.platform, functions: { ...config.platform.functions, trainMaxGoldRows: 100 } };
+  const tooLarge = await createHandlers(() => ({ ...as('Train'), config: { ...config, platform: tight } }))
+    .train(later, lambda)
+    .catch((e: Error) => e);
+  expect((tooLarge as Error).name).toBe('GoldTooLargeError');
+  const limitAlerts = (await base.registry.listRecords('alert', 20)).filter(
+    (a) => a.kind === 'pipelineFailed' && String(a.whatHappened).includes('functions.trainMaxGoldRows'),
+  );
+  expect(limitAlerts).toHaveLength(1);
   for (const [resource, body] of [
     ['/admin/reproduce', { version: production, reason: 'grants test' }],
     ['/admin/retry', { key: later.key, reason: 'grants test' }],
