@@ -140,6 +140,11 @@ export function formatModelReport(r: ModelReport): string {
       ...(d.degenerateFolds.length
         ? [`  ! degenerate HMM fit in fold(s) ${d.degenerateFolds.map((x) => x + 1).join(', ')}`]
         : []),
+      ...(d.skippedFolds.length
+        ? [
+            `  ! fold(s) ${d.skippedFolds.map((x) => x + 1).join(', ')} not scored: too few training returns to fit the HMM or estimate a density`,
+          ]
+        : []),
     );
   }
   out.push(...semiMarkovSection(r), ...riskSection(r));

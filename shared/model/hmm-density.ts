@@ -22,6 +22,7 @@
  * Scores: mean log density per origin (higher is better), overall and per fold, on the same origins
  * for the three.
  */
+import { TooFewSamplesError } from '#shared/evaluation/errors';
 import { buildRegimeHistory, dateFolds, trainingWindow } from '#shared/evaluation/horizon-data';
 import {
   filterGaussianHmm,
@@ -68,7 +69,13 @@ export interface DensityComparison {
   winner: DensityScores['name'];
   /** Folds whose HMM fit was degenerate (their scores are kept). */
   degenerateFolds: number[];
-  /** Each fold's HMM parameters (scaled returns), for the record. */
+  /**
+   * Folds not scored (null in every foldMeanLogDensity): their training rows are too few to fit the
+   * HMM (fewer returns than states) or to estimate a density (a regime of the test origins, or all of
+   * them, with fewer than 2 training returns or none that differ) — a short gold's first folds.
+   */
+  skippedFolds: number[];
+  /** Each fitted fold's HMM parameters (scaled returns), for the record. */
   foldParams: GaussianHmmParams[];
 }
 
@@ -92,6 +99,11 @@ export function compareNextDayDensity(
   const totals = [0, 0, 0];
   const foldMeans: (number | null)[][] = [[], [], []];
   const degenerateFolds: number[] = [];
+  const skippedFolds: number[] = [];
+  const skip = (f: number) => {
+    skippedFolds.push(f);
+    for (const f2 of foldMeans) f2.push(null);
+  };
   const foldParams: GaussianHmmParams[] = [];
   let origins = 0;
   const scored = new Set<number>();
@@ -101,6 +113,7 @@ export function compareNextDayDensity(
     const training = scaled
       .map((r, s) => r.subarray(0, window.end[s]! - symbolStart[s]!))
       .filter((r) => r.length > 1);
+    if (training.reduce((n, r) => n + r.length, 0) < K) return skip(f);
     const fit = fitGaussianHmm(training, {
       ...options.fit,
       ...(previous === undefined ? {} : { init: previous }),
@@ -157,6 +170,7 @@ export function compareNextDayDensity(
       for (const f2 of foldMeans) f2.push(null);
       return;
     }
+    if (!estimable(pooled) || regimeOf.some((j) => !estimable(byRegime[j]!))) return skip(f);
     const regimeLog = new Float64Array(m);
     for (let j = 0; j < K; j++) {
       const at: number[] = [];
@@ -180,6 +194,13 @@ export function compareNextDayDensity(
     });
     origins += m;
   });
+  if (origins === 0) {
+    throw new TooFewSamplesError({
+      nSamples: history.dateIndex.length,
+      nSplits: options.nSplits,
+      message: `no fold could be scored (${skippedFolds.length} of ${folds.length} have too few training returns)`,
+    });
+  }
   const scores = models.map((name, k) => ({
     name,
     meanLogDensity: totals[k]! / origins,
@@ -194,8 +215,15 @@ export function compareNextDayDensity(
     models: scores,
     winner,
     degenerateFolds,
+    skippedFolds,
     foldParams,
   };
+}
+
+/** Whether a kernel density of the sample has a bandwidth: at least 2 values, not all equal. */
+function estimable(sample: readonly number[]): boolean {
+  for (let i = 1; i < sample.length; i++) if (sample[i] !== sample[0]) return true;
+  return false;
 }
 
 function sum(values: ArrayLike<number>): number {

@@ -102,6 +102,8 @@ export function modelReport(a: ModelArtifact, horizons: readonly number[] = [1, 
           models: a.evaluation.hmmDensity.models,
           winner: a.evaluation.hmmDensity.winner,
           degenerateFolds: a.evaluation.hmmDensity.degenerateFolds,
+          // A model trained before folds were skipped has none.
+          skippedFolds: a.evaluation.hmmDensity.skippedFolds ?? [],
         }
       : null,
     /** The duration-aware chain (DOMAIN §4.2): per regime, runs, survival and remaining days beside the chain's. */

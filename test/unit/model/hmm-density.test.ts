@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { TooFewSamplesError } from '#shared/evaluation/errors';
 import { compareNextDayDensity, kdeLogDensity } from '#shared/model/hmm-density';
 import { createRandom } from '#shared/stats/random';
 
@@ -49,6 +50,54 @@ describe('compareNextDayDensity', () => {
     expect(regimeWins).toBe(3);
     expect(result.winner).toBe('hmm');
     expect(hmm.meanLogDensity - regime.meanLogDensity).toBeLessThan(0.005);
+  });
+});
+
+describe('compareNextDayDensity on a short gold', () => {
+  // One symbol of 128 rows (a walk found 122–133 rows crashed `finml train`: fold 1's training held
+  // 0–2 returns, fewer than the HMM's 3 states). Deterministic returns, regimes cycling by 20 days.
+  const n = 128;
+  const returns = Array.from({ length: n }, (_, t) => 0.01 * Math.sin(t * 1.7) + 0.002 * Math.cos(t / 3));
+  const series = [
+    {
+      symbol: 'ONE',
+      day: Array.from({ length: n }, (_, t) => 17_000 + t),
+      states: Array.from({ length: n }, (_, t) => Math.floor(t / 20) % 3),
+      returns,
+    },
+  ];
+  const options = { numStates: 3, nSplits: 5, gap: 21, returnScale: 100, fit: { starts: 2, seed: 1 } };
+
+  it('leaves out the folds it cannot score and scores the others on the same origins', () => {
+    const result = compareNextDayDensity(series, options);
+    expect(result.skippedFolds[0]).toBe(0);
+    expect(result.skippedFolds.length).toBeLessThan(5);
+    for (const m of result.models) {
+      m.foldMeanLogDensity.forEach((v, f) =>
+        expect(result.skippedFolds.includes(f) ? v === null : Number.isFinite(v)).toBe(true),
+      );
+      expect(Number.isFinite(m.meanLogDensity)).toBe(true);
+    }
+  });
+
+  it('a regime with a single training return (no bandwidth) skips its fold instead of a −∞ score', () => {
+    const flat = [{ ...series[0]!, returns: returns.map((r, t) => (t < 60 ? 0.001 : r)) }];
+    const result = compareNextDayDensity(flat, options);
+    for (const m of result.models)
+      for (const v of m.foldMeanLogDensity) expect(v === null || Number.isFinite(v)).toBe(true);
+    expect(result.skippedFolds.length).toBeGreaterThan(1);
+  });
+
+  it('fails as too few samples (the caller notes it and goes on) when the gold is too short', () => {
+    const tiny = [
+      {
+        ...series[0]!,
+        day: series[0]!.day.slice(0, 40),
+        states: series[0]!.states.slice(0, 40),
+        returns: returns.slice(0, 40),
+      },
+    ];
+    expect(() => compareNextDayDensity(tiny, options)).toThrow(TooFewSamplesError);
   });
 });
 
