@@ -15,6 +15,7 @@ export const dataConfigSchema = z
       riskIndicatorPrefix: z.string().min(1),
       requiredColumns: z.array(columnName).min(1),
       optionalColumns: z.array(columnName),
+      columnAliases: z.record(columnName, columnName),
       priceColumns: z.array(columnName).min(1),
       spillAboveMiB: z.number().min(0),
     }),

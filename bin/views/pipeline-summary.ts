@@ -110,6 +110,12 @@ export function formatPipelineSummary(s: PipelineSummary): string {
           ? `; ${f.volumeInvalidAsMissing} non-numeric volumes read as missing`
           : ''),
     );
+    // A column under a name FINML does not know is not read: say so (e.g. a vendor's adjusted close).
+    const ignored = f.ignoredColumns ?? [];
+    if (ignored.length > 0)
+      lines.push(
+        `    ignored columns (not read): ${ignored.join(', ')} — see input.columnAliases in config/data.yaml`,
+      );
   }
   lines.push('');
   if (s.gold.rejected !== null) {

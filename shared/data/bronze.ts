@@ -214,8 +214,28 @@ interface Header {
   cellCount: number;
 }
 
-function resolveHeader(cells: string[], file: string, line: number, config: DataConfig): Header {
+/**
+ * A header's column names as FINML reads them: trimmed, lower-cased, and a vendor's name for a column
+ * (`input.columnAliases`: Yahoo's `Adj Close`, a `Ticker`, FRED's `observation_date`) renamed to
+ * FINML's — unless the file also has FINML's own name, or an earlier alias took it (that column
+ * stays under its own name, ignored).
+ */
+export function canonicalColumns(
+  cells: readonly string[],
+  aliases: Readonly<Record<string, string>>,
+): string[] {
   const names = cells.map((c) => c.trim().toLowerCase());
+  const taken = new Set(names);
+  return names.map((name) => {
+    const canonical = Object.hasOwn(aliases, name) ? aliases[name]! : undefined;
+    if (canonical === undefined || taken.has(canonical)) return name;
+    taken.add(canonical);
+    return canonical;
+  });
+}
+
+function resolveHeader(cells: string[], file: string, line: number, config: DataConfig): Header {
+  const names = canonicalColumns(cells, config.input.columnAliases);
   const index = (name: string): number => names.indexOf(name);
   for (const required of config.input.requiredColumns) {
     if (index(required) === -1) {

@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DataConfig } from '#config/schema';
+import { canonicalColumns } from './bronze.ts';
 import { readCsvRecords } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
@@ -81,7 +82,7 @@ export async function readBronzeIndicatorFile(
   for await (const batch of readCsvRecords(counted, { file })) {
     for (const { cells, line } of batch) {
       if (header === undefined) {
-        header = cells.map((c) => c.trim().toLowerCase());
+        header = canonicalColumns(cells, options.config.input.columnAliases);
         dateCol = header.indexOf('date');
         if (dateCol === -1) {
           throw new DataRejectedError({

@@ -42,6 +42,8 @@ export interface SourceRecord {
   flaggedRows: number;
   flagged: Record<string, number>;
   volumeInvalidAsMissing: number;
+  /** Header columns FINML does not read (not its names nor an alias of one: input.columnAliases). */
+  ignoredColumns: string[];
   quality: { bronze: LayerQuality | null; silver: LayerQuality | null };
   rejection?: { code: string; line?: number; reason: string };
 }
@@ -93,6 +95,7 @@ export function sourceRecord(o: FileOutcome): SourceRecord {
     flaggedRows: sum('flaggedRows'),
     flagged,
     volumeInvalidAsMissing: bronze?.volumeInvalidAsMissing ?? 0,
+    ignoredColumns: bronze?.header.ignored ?? [],
     quality: { bronze: bronze?.quality ?? null, silver: o.silver?.quality ?? null },
     ...(o.status === 'rejected'
       ? {

@@ -226,3 +226,46 @@ describe('bronze quality (DOMAIN §7)', () => {
     expect(f.bytes).toBe(24);
   });
 });
+
+describe("vendors' column names (input.columnAliases)", () => {
+  test("Yahoo's Adj Close is the adjusted close: the split in Close does not reach the prices used", async () => {
+    const f = await read(
+      'market_data/AAPL.csv',
+      'Date,Open,High,Low,Close,Adj Close,Volume\n2020-08-28,500,504,496,499.2,124.8,1000\n2020-08-31,127,131,126,129,129,2000\n',
+    );
+    expect(f.header.used).toEqual(['date', 'open', 'high', 'low', 'close', 'adjclose', 'volume']);
+    expect(f.header.ignored).toEqual([]);
+    expect(Array.from(f.series[0]!.adjclose)).toEqual([124.8, 129]);
+  });
+
+  test('a Ticker column names the symbols (two interleaved instruments stay two series)', async () => {
+    const f = await read(
+      'market_data/stack.csv',
+      'Date,Ticker,Close\n2024-01-02,AAPL,185.6\n2024-01-02,MSFT,370.9\n2024-01-03,AAPL,184.3\n2024-01-03,MSFT,370.6\n',
+    );
+    expect(f.header.symbolFrom).toBe('column');
+    expect(f.series.map((s) => [s.symbol, Array.from(s.close)])).toEqual([
+      ['AAPL', [185.6, 184.3]],
+      ['MSFT', [370.9, 370.6]],
+    ]);
+  });
+
+  test("a file with FINML's own name keeps it; the vendor's column is ignored", async () => {
+    const f = await read(
+      'market_data/x.csv',
+      'symbol,ticker,date,close,adjclose,adj close\nA,B,2024-01-02,1,2,3\n',
+    );
+    expect(f.series[0]!.symbol).toBe('A');
+    expect(Array.from(f.series[0]!.adjclose)).toEqual([2]);
+    expect(f.header.ignored).toEqual(['ticker', 'adj close']);
+  });
+
+  test('an empty alias map reads only FINML names (Adj Close ignored, as before)', async () => {
+    const config = dataConfig();
+    const f = await readBronzeMarketFile(bronze('m.csv', 'Date,Close,Adj Close\n2024-01-02,1,2\n', 7), {
+      config: { ...config, input: { ...config.input, columnAliases: {} } },
+      runDay: RUN_DAY,
+    });
+    expect(f.header.ignored).toEqual(['adj close']);
+  });
+});

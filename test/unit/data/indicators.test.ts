@@ -36,6 +36,12 @@ describe('risk indicators (DOMAIN §1)', () => {
     expect(f.duplicatesDropped).toBe(1);
   });
 
+  test("FRED's current header (observation_date) is the date column", async () => {
+    const f = await read('observation_date,VIXCLS\n2020-01-02,12.47\n2020-01-03,.\n2020-01-06,13.85\n');
+    expect(f.columns).toEqual(['vixcls']);
+    expect(Array.from(f.table.values[0]!)).toEqual([12.47, Number.NaN, 13.85]);
+  });
+
   test('a file without a date column, or with no indicator column, is rejected naming line 1', async () => {
     await expect(read('vix\n12\n')).rejects.toMatchObject({ code: 'missing_column', line: 1 });
     await expect(read('date\n2020-01-01\n')).rejects.toThrow(/at least one indicator column/);
