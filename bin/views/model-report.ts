@@ -1,7 +1,9 @@
 /** The model report as text: `finml report` and out/model/report.txt. */
 import type { ModelReport } from '#shared/model/report';
 
-const f = (x: number, d = 3) => (Number.isFinite(x) ? x.toFixed(d) : x > 0 ? '∞' : '−∞');
+/** A number with d decimals; ±∞ as such, and NaN (undefined: e.g. the skew of a constant) as "n/a". */
+export const f = (x: number, d = 3) =>
+  Number.isFinite(x) ? x.toFixed(d) : Number.isNaN(x) ? 'n/a' : x > 0 ? '∞' : '−∞';
 const pad = (s: string, n: number) => s.padStart(n);
 
 export function formatModelReport(r: ModelReport): string {
