@@ -9,7 +9,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { csvCell } from '#shared/data/csv';
-import { PART_FILE, readTableColumns } from '#shared/data/parquet-tables';
+import { PART_FILE, parquetColumnNames, readTableColumns } from '#shared/data/parquet-tables';
 import { formatIsoDay, parseIsoDay } from '#shared/data/values';
 import { symbolOfKey } from '#shared/usecases/lake';
 import { type Command, UsageError } from '../cli.ts';
@@ -73,25 +73,25 @@ export const exportCommand: Command = {
     const to = day('--to', values.to, Number.POSITIVE_INFINITY);
     const files = await partitions(values.lake, layer as Layer, values.symbol);
 
+    // The header: every partition's columns, in the order they first appear (a symbol whose gold
+    // was built before a risk-indicator file came in lacks that indicator's column: empty cells).
+    const header: string[] = [];
+    for (const { file } of files) {
+      for (const name of parquetColumnNames(await readFile(file), file))
+        if (!header.includes(name)) header.push(name);
+    }
     const out = values.out === '-' ? stdoutSink() : await fileSink(values.out);
     try {
-      let header: string | undefined;
+      await out.write(`${header.map(csvCell).join(',')}\n`);
       for (const { file } of files) {
         const t = await readTableColumns(await readFile(file), file, layer);
-        const line = t.names.join(',');
-        if (header === undefined) {
-          header = line;
-          await out.write(`${t.names.map(csvCell).join(',')}\n`);
-        } else if (line !== header) {
-          throw new UsageError(
-            `${file} has other columns than the partitions before it (${line} / ${header}): export its symbol alone with --symbol`,
-          );
-        }
-        for (const chunk of csvRows(t, from, to)) await out.write(chunk);
+        for (const chunk of csvRows(t, header, from, to)) await out.write(chunk);
       }
       await out.commit();
     } catch (error) {
       await out.abort();
+      // A reader that stops early (`| head`) is not an error.
+      if (error instanceof OutputClosedError) return 0;
       throw error;
     }
     return 0;
@@ -130,10 +130,12 @@ async function partitions(
 /** The rows dated from … to (inclusive) as CSV text chunks. */
 function* csvRows(
   t: Awaited<ReturnType<typeof readTableColumns>>,
+  header: readonly string[],
   from: number,
   to: number,
 ): Generator<string> {
-  const cells = t.names.map((name) => {
+  const cells = header.map((name) => {
+    if (!t.names.includes(name)) return () => '';
     const kind = t.kinds[name];
     const column = t.column(name);
     if (kind === 'date') return (i: number) => formatIsoDay((column as Int32Array)[i]!);
@@ -177,10 +179,21 @@ interface Sink {
   abort(): Promise<void>;
 }
 
+/** stdout was closed by its reader (EPIPE: `finml export … --out - | head`). */
+class OutputClosedError extends Error {}
+
 function stdoutSink(): Sink {
+  let closed: Error | undefined;
+  let waiting: ((error: Error) => void) | undefined;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    closed = error.code === 'EPIPE' ? new OutputClosedError('stdout closed') : error;
+    waiting?.(closed);
+  });
   return {
     write: (text) =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
+        if (closed !== undefined) return reject(closed);
+        waiting = reject;
         if (process.stdout.write(text)) resolve();
         else process.stdout.once('drain', resolve);
       }),

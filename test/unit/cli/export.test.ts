@@ -3,6 +3,7 @@
  * chosen symbols and dates, formula-like text neutralised, numbers (negative ones too) as numbers
  * that read back to the Parquet values bit for bit.
  */
+import { spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
@@ -104,6 +105,37 @@ describe('finml export', () => {
         `2021-02-01,'=BBB,,,,50,,,0,\n` +
         `2021-02-02,'=BBB,,,,${50 + Math.sin(1)},,,0,\n`,
     );
+  });
+
+  test('a lake with a risk indicator and a symbol too short for gold exports whole (its header: every column)', async () => {
+    const mixed = join(dir, 'mixed');
+    mkdirSync(join(dir, 'risk_indicators'), { recursive: true });
+    const vix = [
+      'date,vix',
+      ...Array.from({ length: 320 }, (_, i) => `${isoOf(parseIsoDay('2021-02-01')! + i)},${20 + (i % 7)}`),
+    ];
+    writeFileSync(join(dir, 'risk_indicators', 'vix.csv'), `${vix.join('\n')}\n`);
+    writeFileSync(join(dir, 'SHORT.csv'), 'date,close\n2021-02-01,10\n2021-02-02,11\n');
+    const files = [join(dir, 'multi.csv'), join(dir, 'SHORT.csv'), join(dir, 'risk_indicators', 'vix.csv')];
+    expect((await runCli(['pipeline', ...files, '--out', mixed])).code).toBe(0);
+    const { code, stdout, stderr } = await runCli(['export', 'gold', '--lake', mixed, '--out', '-']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const lines = stdout.trimEnd().split('\n');
+    expect(lines[0]!.split(',').at(-1)).toBe('vix');
+    expect(new Set(lines.slice(1).map((l) => l.split(',')[1]))).toEqual(new Set(["'=BBB", 'AAA']));
+  });
+
+  test('a reader that stops early (| head) ends the export quietly, exit 0', async () => {
+    const child = spawn(process.execPath, ['bin/finml.mjs', 'export', 'gold', '--lake', lake, '--out', '-']);
+    let stderr = '';
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 
   test('usage errors exit 1; a partition that is not Parquet exits 2 naming the file', async () => {
