@@ -27,8 +27,12 @@
  * Policies (no result is ever NaN):
  * - A regime with no day in the data has no duration information: its λ is the pooled rate of
  *   all regimes (all uncensored runs / all days) and it is named in `warnings`.
- * - A regime whose runs are all censored has λ = 0 and never leaves (h = 0); its expected
- *   remaining days are Infinity.
+ * - A regime whose runs are all censored (none is seen to end: a short gold, or a regime only at a
+ *   series' edges) would have λ = 0 and never leave, against the chain shown beside it: its λ is
+ *   the chain's α-smoothed leaving probability (C_i + (K−1)α) / (N_i + Kα), C_i its observed changes,
+ *   N_i its transitions (warned; so is a regime that never occurs when no run of any regime ends).
+ *   Only with α = 0 and no change out of it does it never leave (h = 0, expected remaining days
+ *   Infinity).
  * - A jump row with no observed change and α = 0 is uniform over the other regimes (warned).
  *
  * Reference: test/fixtures/semi-markov/make_semi_markov.py (pandas runs and hazards, numpy
@@ -208,6 +212,12 @@ export function fitSemiMarkov(
   const totalDays = days.reduce((a, b) => a + b, 0);
   if (totalDays === 0) throw new SemiMarkovInputError('no run to fit: every sequence is empty');
   const pooledRate = uncensored.reduce((a, b) => a + b, 0) / totalDays;
+  /** The chain's 1 − P_ii with α: (changes out of i + (K−1)α) / (transitions from i + Kα); 0 without either. */
+  const chainLeaving = (i: number): number => {
+    const out = changes[i]!.reduce((a, b) => a + b, 0);
+    const from = days[i]! - runCount[i]! + out + k * alpha;
+    return from === 0 ? 0 : (out + (k - 1) * alpha) / from;
+  };
 
   // Per state: at-risk counts n_i(d) and ends e_i(d), d = 1..longest.
   const atRisk = longest.map((l) => new Float64Array(l + 2));
@@ -226,14 +236,20 @@ export function fitSemiMarkov(
     const n = atRisk[i]!;
     for (let d = longest[i]! - 1; d >= 1; d--) n[d]! += n[d + 1]!;
     let lambda: number;
-    if (days[i] === 0) {
+    if (days[i] === 0 && pooledRate > 0) {
       lambda = pooledRate;
       warnings.push(`regime ${i} never occurs: its hazard is the pooled memoryless rate ${pooledRate}`);
+    } else if (uncensored[i] === 0) {
+      // No run of i is seen to end, so (uncensored runs) / days is 0: "never leaves", which the chain
+      // beside it contradicts. Its α-smoothed leaving probability is the estimate left.
+      lambda = chainLeaving(i);
+      warnings.push(
+        days[i] === 0
+          ? `regime ${i} never occurs and no run of any regime is seen to end: its hazard is the chain's leaving probability ${lambda} (α = ${alpha})`
+          : `regime ${i} has only censored runs: it is never seen to end, so its hazard is the chain's leaving probability ${lambda} (α = ${alpha})`,
+      );
     } else {
       lambda = uncensored[i]! / days[i]!;
-      if (uncensored[i] === 0) {
-        warnings.push(`regime ${i} has only censored runs: it is never seen to end (hazard 0)`);
-      }
     }
     let dMax = 0;
     while (dMax + 1 <= longest[i]! && n[dMax + 1]! >= minAtRisk) dMax++;

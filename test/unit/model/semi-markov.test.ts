@@ -147,7 +147,7 @@ describe('fitSemiMarkov', () => {
     expect(f.leaveWithin[0]).toBeCloseTo(1.6 / 7, 15);
   });
 
-  it('gives a regime that never occurs the pooled rate, and one never seen to end hazard 0', () => {
+  it("gives a regime that never occurs the pooled rate, and one never seen to end the chain's leaving probability", () => {
     // Regime 2 never occurs; regime 1 only in censored runs (first and last of a symbol).
     const model = fitSemiMarkovSequences([[1, 1, 0, 0, 0, 1, 0, 0, 1]], K, {
       alpha: 1,
@@ -163,10 +163,28 @@ describe('fitSemiMarkov', () => {
       minAtRisk: 1,
       hazardPrior: 1,
     });
-    expect(censoredOnly.memorylessRate[2]).toBe(0);
-    expect(hazardAt(censoredOnly, 2, 1)).toBe(0);
-    expect(expectedRemainingDays(censoredOnly, { state: 2, age: 1 })).toBe(Number.POSITIVE_INFINITY);
-    expect(censoredOnly.warnings.join('\n')).toMatch(/regime 2 has only censored runs/);
+    // Regime 2: one day, the last (censored), no change out and no transition from it: with α = 1
+    // the chain's row is uniform, 1 − P_22 = (0 + 2·1) / (0 + 3·1).
+    expect(censoredOnly.memorylessRate[2]).toBeCloseTo(2 / 3, 15);
+    // Age 1 is shrunk toward it: (0 + 1·2/3) / (1 + 1); beyond D = 1 the tail is λ itself, so the
+    // expected remaining days are (2/3) / (1 − 1/3) = 1.
+    expect(hazardAt(censoredOnly, 2, 1)).toBeCloseTo(1 / 3, 15);
+    expect(hazardAt(censoredOnly, 2, 2)).toBeCloseTo(2 / 3, 15);
+    expect(expectedRemainingDays(censoredOnly, { state: 2, age: 1 })).toBeCloseTo(1, 12);
+    expect(censoredOnly.warnings.join('\n')).toMatch(
+      /regime 2 has only censored runs.*chain's leaving probability/,
+    );
+    // Regime 1 of [[1, 1, 1, 0, 0]]: its only run is the first (left-truncated), ended by a change:
+    // (1 + 2) / (2 + 1 + 3) = 0.5. Only with α = 0 and no change out of it does it never leave.
+    const truncated = fitSemiMarkovSequences([[1, 1, 1, 0, 0]], K, {
+      alpha: 1,
+      minAtRisk: 1,
+      hazardPrior: 1,
+    });
+    expect(truncated.memorylessRate[1]).toBeCloseTo(0.5, 15);
+    const mle = fitSemiMarkovSequences([[1, 1, 0, 1, 2]], K, { alpha: 0, minAtRisk: 1, hazardPrior: 1 });
+    expect(mle.memorylessRate[2]).toBe(0);
+    expect(expectedRemainingDays(mle, { state: 2, age: 1 })).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('uses a uniform jump row for a regime never seen to change when α = 0', () => {
