@@ -12,7 +12,7 @@ import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
 import { type PriceSeries, SeriesBuilder, VALUE_FIELDS } from './series.ts';
 import type { BlockSpill } from './spill.ts';
-import { parseIsoDay } from './values.ts';
+import { parseDayCell } from './values.ts';
 
 /** Why a bronze row was dropped, in the order the rules are applied. */
 export const DROP_REASONS = [
@@ -467,7 +467,7 @@ class Accumulator {
   private dayOf(cells: CsvRow, col: number): number | undefined {
     if (this.lastDateCell === undefined || !cells.cellEquals(col, this.lastDateCell)) {
       this.lastDateCell = cells.cell(col);
-      this.lastDateDay = parseIsoDay(this.lastDateCell);
+      this.lastDateDay = parseDayCell(this.lastDateCell);
     }
     return this.lastDateDay;
   }

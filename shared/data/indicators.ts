@@ -12,7 +12,7 @@ import { canonicalColumns } from './bronze.ts';
 import { readCsvRecords } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
-import { parseDecimal, parseIsoDay } from './values.ts';
+import { parseDayCell, parseDecimal } from './values.ts';
 
 export interface IndicatorTable {
   /** Indicator names (lower-case header names), in first-seen order. */
@@ -108,7 +108,7 @@ export async function readBronzeIndicatorFile(
         drop('wrong_cell_count', line, `${cells.length} cells where the header has ${header.length}`);
         continue;
       }
-      const day = parseIsoDay(cells[dateCol]!);
+      const day = parseDayCell(cells[dateCol]!);
       if (day === undefined) {
         drop('invalid_date', line, `date "${cells[dateCol]}" is not YYYY-MM-DD`);
         continue;

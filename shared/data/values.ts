@@ -140,6 +140,20 @@ export function parseIsoDay(cell: string): number | undefined {
   return daysFromCivil(year, month, day);
 }
 
+/** A time of day after a date, as vendors write daily bars: `00:00:00-05:00`, `16:00`, `00:00:00Z`. */
+const TIME_OF_DAY = /^[T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,9})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?$/;
+
+/**
+ * The day of a bronze date cell: `YYYY-MM-DD`, or that followed by a time of day and an optional
+ * offset (`2019-01-02 00:00:00-05:00`, as yfinance's `history().to_csv()` writes it; `…T00:00:00Z`).
+ * The day is the date as written — the bar's own (exchange) date, never shifted to UTC.
+ */
+export function parseDayCell(cell: string): number | undefined {
+  if (cell.length === 10) return parseIsoDay(cell);
+  if (cell.length < 16 || !TIME_OF_DAY.test(cell.slice(10))) return undefined;
+  return parseIsoDay(cell.slice(0, 10));
+}
+
 /** `YYYY-MM-DD` of a day number (days since 1970-01-01). */
 export function formatIsoDay(day: number): string {
   const [y, m, d] = civilFromDays(day);

@@ -268,4 +268,12 @@ describe("vendors' column names (input.columnAliases)", () => {
     });
     expect(f.header.ignored).toEqual(['adj close']);
   });
+
+  test("yfinance's history().to_csv() dates (a time and an offset) are their dates", async () => {
+    const f = await read(
+      'market_data/SPY.csv',
+      'Date,Open,High,Low,Close,Volume\n2019-01-02 00:00:00-05:00,245.98,251.21,245.95,250.18,126925200\n2019-01-03 00:00:00-05:00,248.23,248.57,243.67,244.21,144140700\n',
+    );
+    expect(Array.from(f.series[0]!.day)).toEqual([parseIsoDay('2019-01-02'), parseIsoDay('2019-01-03')]);
+  });
 });

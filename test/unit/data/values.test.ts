@@ -1,6 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { civilFromDays, daysFromCivil, formatIsoDay, parseDecimal, parseIsoDay } from '#shared/data/values';
+import {
+  civilFromDays,
+  daysFromCivil,
+  formatIsoDay,
+  parseDayCell,
+  parseDecimal,
+  parseIsoDay,
+} from '#shared/data/values';
 
 describe('parseDecimal (DOMAIN §1 plain decimals)', () => {
   test.each([
@@ -68,5 +75,32 @@ describe('parseIsoDay (strict YYYY-MM-DD, real calendar days)', () => {
         expect(parseIsoDay(formatIsoDay(day))).toBe(day);
       }),
     );
+  });
+});
+
+describe('parseDayCell (bronze date cells)', () => {
+  test('a date, or a date with a time of day as vendors write daily bars: the date as written', () => {
+    const day = parseIsoDay('2019-01-02');
+    for (const cell of [
+      '2019-01-02',
+      '2019-01-02 00:00:00-05:00',
+      '2019-01-02T00:00:00Z',
+      '2019-01-02 16:00',
+      '2019-01-02T23:59:59.123+0900',
+    ])
+      expect(parseDayCell(cell), cell).toBe(day);
+  });
+
+  test('anything else is not a day', () => {
+    for (const cell of [
+      '2019-01-02 ',
+      '2019-01-02T',
+      '2019-01-02 24:00',
+      '2019-01-02 00:00:00 EST',
+      '2019-01-02x00:00',
+      '2019/01/02 00:00',
+      '2019-02-30 00:00',
+    ])
+      expect(parseDayCell(cell), cell).toBeUndefined();
   });
 });
