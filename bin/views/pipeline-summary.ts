@@ -19,6 +19,8 @@ export interface PipelineSummary {
     burnInRows: number;
     /** Symbols without gold rows yet, each with how much more history it needs. */
     shortHistory: string[];
+    /** Symbols whose rows are not daily trading days (weekly, monthly, weekends), each with what that changes. */
+    cadence: string[];
     symbols: {
       symbol: string;
       rows: number;
@@ -68,6 +70,7 @@ export function pipelineSummary(args: {
       warmupRows: m?.gold.warmupRows ?? 0,
       burnInRows: m?.gold.burnInRows ?? 0,
       shortHistory: symbols.flatMap((g) => (g.shortHistory ? [g.shortHistory] : [])),
+      cadence: symbols.flatMap((g) => (g.cadence ? [g.cadence] : [])),
       symbols: symbols.map((g) => ({
         symbol: g.symbol,
         rows: g.rows,
@@ -146,6 +149,8 @@ export function formatPipelineSummary(s: PipelineSummary): string {
       );
     }
   }
+  for (const message of s.gold.cadence.slice(0, 20)) lines.push(`  ! ${message}`);
+  if (s.gold.cadence.length > 20) lines.push(`  … and ${s.gold.cadence.length - 20} more not daily`);
   for (const message of s.gold.shortHistory.slice(0, 20)) lines.push(`  no gold yet: ${message}`);
   if (s.gold.shortHistory.length > 20)
     lines.push(`  … and ${s.gold.shortHistory.length - 20} more without gold`);

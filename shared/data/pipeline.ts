@@ -199,6 +199,8 @@ export interface GoldSymbolSummary {
   burnInRows: number;
   /** Why the symbol has no gold rows yet (how much more history it needs), when it has none. */
   shortHistory?: string;
+  /** When its rows are not daily trading days (weekly, monthly, or with weekends): what that changes. */
+  cadence?: string;
   /** First and last gold day (days since epoch), null without gold rows. */
   firstDay: number | null;
   lastDay: number | null;
@@ -301,6 +303,35 @@ export function shortHistoryMessage(g: GoldSeries, config: DataConfig): string |
   return `${g.symbol} has ${have} silver rows; its first gold row needs ${need}: ${rule} — ${more} more trading day${more === 1 ? '' : 's'} of history`;
 }
 
+/**
+ * A warning when a symbol's gold rows are not daily trading days, undefined when they are: the
+ * features assume daily bars (a `volatilityWindow`-row window, annualised by `annualisationDays`),
+ * so weekly or monthly rows (a median gap above 4 calendar days) give other volatilities and regimes,
+ * and weekend rows (more than 1 in 10: crypto) are annualised as if the year had 252 of them.
+ */
+export function cadenceMessage(g: GoldSeries, config: DataConfig): string | undefined {
+  const n = g.length;
+  if (n < 3) return undefined;
+  const gaps = new Int32Array(n - 1);
+  let weekend = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) gaps[i - 1] = g.day[i]! - g.day[i - 1]!;
+    const weekday = (((g.day[i]! + 4) % 7) + 7) % 7; // 1970-01-01 was a Thursday (4); 0 = Sunday
+    if (weekday === 0 || weekday === 6) weekend++;
+  }
+  gaps.sort();
+  const median = gaps[(gaps.length - 1) >> 1]!;
+  const { volatilityWindow, annualisationDays } = config.features;
+  if (median > 4) {
+    const kind = median <= 10 ? 'weekly' : median <= 45 ? 'monthly' : 'sparse';
+    return `${g.symbol}: its rows are ${kind} (a median of ${median} days between them), but the features assume daily bars — realized_vol_21d is over ${volatilityWindow} rows and annualised by √${annualisationDays} (features.volatilityWindow, features.annualisationDays), so its volatility and regimes are not comparable with daily symbols'`;
+  }
+  if (weekend * 10 > n) {
+    return `${g.symbol}: ${((100 * weekend) / n).toFixed(0)} % of its rows fall on weekends (a market that trades every day?), but volatility is annualised by √${annualisationDays} trading days (features.annualisationDays)`;
+  }
+  return undefined;
+}
+
 /** The summary of one symbol's gold. */
 export function goldSymbolSummary(
   g: GoldSeries,
@@ -311,8 +342,10 @@ export function goldSymbolSummary(
   for (const state of g.markov_state) stateCounts[state]!++;
   const n = g.length;
   const shortHistory = shortHistoryMessage(g, config);
+  const cadence = cadenceMessage(g, config);
   return {
     ...(shortHistory ? { shortHistory } : {}),
+    ...(cadence ? { cadence } : {}),
     symbol: g.symbol,
     rows: n,
     warmupRows: g.warmupRows,

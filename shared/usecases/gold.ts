@@ -49,6 +49,8 @@ export interface SymbolGoldResult {
   burnInRows: number;
   /** Why the symbol has no gold rows yet and how much more history it needs (absent when it has some). */
   shortHistory?: string;
+  /** When its rows are not daily trading days (weekly, monthly, weekends): what that changes. */
+  cadence?: string;
   firstDate: string | null;
   lastDate: string | null;
   referenceSource: 'model' | 'own history';
@@ -238,6 +240,7 @@ function goldRecord(
     warmupRows: series.warmupRows,
     burnInRows: series.burnInRows,
     ...(gold.symbols[0]!.shortHistory ? { shortHistory: gold.symbols[0]!.shortHistory } : {}),
+    ...(gold.symbols[0]!.cadence ? { cadence: gold.symbols[0]!.cadence } : {}),
     firstDate: series.length ? formatIsoDay(series.day[0]!) : null,
     lastDate: series.length ? formatIsoDay(series.day[series.length - 1]!) : null,
     referenceSource: gold.references.get(symbol)!.source,

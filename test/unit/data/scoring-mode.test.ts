@@ -7,9 +7,10 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { DataConfig } from '#config/schema';
 import { computeFeatures, type ReferenceSample, referenceSample } from '#shared/data/gold';
-import { goldForHistory, shortHistoryMessage } from '#shared/data/pipeline';
+import { cadenceMessage, goldForHistory, shortHistoryMessage } from '#shared/data/pipeline';
 import type { SilverSeries } from '#shared/data/series';
 import { emptySilver } from '#shared/data/silver';
+import { parseIsoDay } from '#shared/data/values';
 import { dataConfig, RUN_DAY } from '../../helpers/data.ts';
 
 /** A silver history of `moves` (log returns), one row per day from day 10,000. */
@@ -101,6 +102,36 @@ describe('point-in-time gold (the default)', () => {
     }).series;
     expect(shortHistoryMessage(tiny, withMode('reference'))).toBe(
       'TINY has 5 silver rows; its first gold row needs 22: 21 warm-up rows (features.volatilityWindow) and 1 scored day — 17 more trading days of history',
+    );
+  });
+});
+
+describe('cadenceMessage: rows that are not daily trading days', () => {
+  const series = (symbol: string, days: number[]) =>
+    ({ symbol, length: days.length, day: Int32Array.from(days) }) as never;
+  const from = (start: string, step: number, n: number) =>
+    Array.from({ length: n }, (_, i) => parseIsoDay(start)! + i * step);
+  const weekdays = (start: string, n: number) => {
+    const out: number[] = [];
+    for (let d = parseIsoDay(start)!; out.length < n; d++) if (![2, 3].includes(d % 7)) out.push(d); // day % 7: 2 = Saturday, 3 = Sunday
+    return out;
+  };
+  const config = withMode('point-in-time');
+
+  test('weekly and monthly rows are named with their median gap; daily weekdays (with holidays) are not', () => {
+    expect(cadenceMessage(series('W', from('2020-01-03', 7, 300)), config)).toMatch(
+      /^W: its rows are weekly \(a median of 7 days between them\)/,
+    );
+    expect(cadenceMessage(series('M', from('2000-01-31', 30, 300)), config)).toMatch(
+      /^M: its rows are monthly/,
+    );
+    const daily = weekdays('2020-01-01', 500).filter((_, i) => i % 40 !== 7); // a holiday now and then
+    expect(cadenceMessage(series('D', daily), config)).toBeUndefined();
+  });
+
+  test('a market that trades on weekends is told that volatility is annualised by 252 days', () => {
+    expect(cadenceMessage(series('BTC', from('2020-01-01', 1, 400)), config)).toMatch(
+      /^BTC: 29 % of its rows fall on weekends .* annualised by √252/,
     );
   });
 });
