@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { DataConfig } from '#config/schema';
-import { canonicalColumns } from './bronze.ts';
+import { canonicalColumns, gateError } from './bronze.ts';
 import { readCsvRecords } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
@@ -176,11 +176,22 @@ export async function readBronzeIndicatorFile(
     table,
   };
   if (!quality.passed) {
+    // As a market file's: the components, then what was dropped or read as missing, and the first line.
+    const counts = Object.entries(dropped)
+      .filter(([, n]) => n > 0)
+      .map(([k, n]) => `${n} ${k.replace(/_/g, ' ')}`);
+    if (result.duplicatesDropped > 0) counts.push(`${result.duplicatesDropped} repeated date`);
+    if (invalid > 0) counts.push(`${invalid} non-numeric cell${invalid === 1 ? '' : 's'} read as missing`);
+    const first = examples[0];
     throw new DataRejectedError({
       file,
+      ...(first ? { line: first.line } : {}),
       code: 'quality_gate',
       quality,
-      reason: `bronze quality ${quality.score.toFixed(1)} % is below the ${quality.gate} % gate`,
+      reason:
+        gateError(file, quality).reason +
+        (counts.length > 0 ? `; ${counts.join(', ')}` : '') +
+        (first ? `; the first dropped row: line ${first.line}, ${first.detail}` : ''),
     });
   }
   return result;

@@ -144,6 +144,7 @@ describe('finml export', () => {
       ['gold', '--format', 'xlsx'],
       ['gold', '--symbol', 'NOPE'],
       ['gold', '--from', '2021-13-01'],
+      ['gold', '--from', '2021-06-01', '--to', '2021-01-01'],
     ]) {
       const { code, stderr } = await exportCsv(args);
       expect(code, args.join(' ')).toBe(1);

@@ -42,6 +42,18 @@ describe('risk indicators (DOMAIN §1)', () => {
     expect(Array.from(f.table.values[0]!)).toEqual([12.47, Number.NaN, 13.85]);
   });
 
+  test('a file below the bronze gate is rejected with the components, the counts and the first dropped line', async () => {
+    const e = await read(
+      'DATE,VIXCLS,BAMLH0A0HYM2\n2020-01-02,12.47,3.5\n2020-01-03,14.02,.\n2020-01-06,13.85,abc\n2020-01-06,13.90,3.6\n2020/01/07,13.1,3.7\n2020-01-08,13.1\n',
+    ).catch((error: unknown) => error);
+    expect(e).toMatchObject({ code: 'quality_gate', line: 6 });
+    expect((e as Error).message).toBe(
+      'risk_indicators/vix.csv, line 6: bronze quality 77.1 % is below the 85 % gate (completeness 100.0 %, validity 33.3 %, uniqueness 75.0 %, timeliness 100.0 %); ' +
+        '1 wrong cell count, 1 invalid date, 1 repeated date, 2 non-numeric cells read as missing; ' +
+        'the first dropped row: line 6, date "2020/01/07" is not YYYY-MM-DD',
+    );
+  });
+
   test('a file without a date column, or with no indicator column, is rejected naming line 1', async () => {
     await expect(read('vix\n12\n')).rejects.toMatchObject({ code: 'missing_column', line: 1 });
     await expect(read('date\n2020-01-01\n')).rejects.toThrow(/at least one indicator column/);
