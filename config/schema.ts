@@ -16,6 +16,7 @@ export const dataConfigSchema = z
       requiredColumns: z.array(columnName).min(1),
       optionalColumns: z.array(columnName),
       columnAliases: z.record(columnName, columnName),
+      upperCaseSymbols: z.boolean(),
       priceColumns: z.array(columnName).min(1),
       spillAboveMiB: z.number().min(0),
     }),

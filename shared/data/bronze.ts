@@ -298,6 +298,8 @@ class Accumulator {
 
   private header!: Header;
   private defaultSymbol = '';
+  /** input.upperCaseSymbols: a symbol cell is upper-cased (`aapl` is `AAPL`, as a file name's stem). */
+  private readonly upperCase: boolean;
   /** The cells whose presence completeness counts: date, close and (when present) symbol. */
   private requiredColumns: number[] = [];
   private readonly symbols = new Map<string, SymbolState>();
@@ -333,6 +335,7 @@ class Accumulator {
     this.priceIdx = config.input.priceColumns
       .map((p) => VALUE_FIELDS.indexOf(p as never))
       .filter((i) => i >= 0);
+    this.upperCase = config.input.upperCaseSymbols;
   }
 
   begin(header: Header, defaultSymbol: string): void {
@@ -483,7 +486,8 @@ class Accumulator {
       state = guess;
     } else {
       const cell = cells.cell(col);
-      const symbol = cell.trim();
+      const trimmed = cell.trim();
+      const symbol = this.upperCase ? trimmed.toUpperCase() : trimmed;
       if (symbol.length === 0) return undefined;
       state = this.stateOf(symbol);
       state.cell = cell;

@@ -287,6 +287,13 @@ function startingPoint(model: ServingModel, request: PredictRequest, live?: Live
   const source = live === undefined ? 'latest gold' : 'live gold';
   if (symbol !== null && latest === undefined) {
     const known = Object.keys(model.latest);
+    const near = known.find((k) => k.toUpperCase() === symbol.toUpperCase());
+    if (near !== undefined) {
+      throw new PredictInputError(
+        'symbol',
+        `unknown symbol "${symbol}": did you mean "${near}"? (symbols are case-sensitive)`,
+      );
+    }
     throw new PredictInputError(
       'symbol',
       `unknown symbol "${symbol}": it has no gold row (a symbol gets its first once it has features.volatilityWindow + scoring.minHistory days of history; the run that loaded it says how many more it needs) and model ${model.version} was not trained on it (it knows ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})`,

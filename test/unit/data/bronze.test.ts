@@ -276,4 +276,19 @@ describe("vendors' column names (input.columnAliases)", () => {
     );
     expect(Array.from(f.series[0]!.day)).toEqual([parseIsoDay('2019-01-02'), parseIsoDay('2019-01-03')]);
   });
+
+  test('symbol cells are upper-cased (input.upperCaseSymbols): aapl and AAPL are one series', async () => {
+    const text = 'symbol,date,close\naapl,2024-01-02,1\nAAPL,2024-01-03,2\n brk.b ,2024-01-02,3\n';
+    const f = await read('m.csv', text);
+    expect(f.series.map((s) => [s.symbol, s.length])).toEqual([
+      ['AAPL', 2],
+      ['BRK.B', 1],
+    ]);
+    const config = dataConfig();
+    const asWritten = await readBronzeMarketFile(bronze('m.csv', text, 7), {
+      config: { ...config, input: { ...config.input, upperCaseSymbols: false } },
+      runDay: RUN_DAY,
+    });
+    expect(asWritten.series.map((s) => s.symbol)).toEqual(['aapl', 'AAPL', 'brk.b']);
+  });
 });

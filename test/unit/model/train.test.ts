@@ -163,6 +163,7 @@ describe('predict', () => {
 
   test.each([
     [{ symbol: 'NOPE', horizon: 1 }, /unknown symbol "NOPE"/],
+    [{ symbol: 'spx', horizon: 1 }, /unknown symbol "spx": did you mean "SPX"\?/],
     [{ regime: 'Calm', horizon: 1 }, /unknown regime "Calm": use one of Low, Medium, High/],
     [{ regime: 'Low', horizon: 0 }, /horizon must be an integer from 1 to 252/],
     [{ regime: 'Low', horizon: 2.5 }, /horizon must be an integer/],
