@@ -7,6 +7,7 @@ import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '#config/load';
 import { DataRejectedError } from '#shared/data/errors';
+import { isIndicatorFile } from '#shared/data/indicators';
 import { parseIsoDay, utcDay } from '#shared/data/values';
 import type { HistogramBins } from '#shared/eda/histogram';
 import { type EdaLayer, type EdaOptions, EdaOptionsError, profileFile } from '#shared/eda/profile';
@@ -56,6 +57,15 @@ export const edaCommand: Command = {
     const s = await stat(file).catch(() => undefined);
     if (!s?.isFile()) throw new UsageError(notAFile(file, s));
     const { config } = loadConfig(values.config);
+    // Risk indicators (a risk_indicators/ file, or the silver indicator table) are not market data.
+    if (
+      isIndicatorFile(file.replaceAll('\\', '/'), config.data) ||
+      /[\\/]indicators[\\/]part-\d+\.parquet$/.test(file)
+    ) {
+      throw new UsageError(
+        `${file} is a risk-indicator file: finml eda profiles market data. "finml pipeline" checks an indicator file's rows (its quality report names the dropped ones), and gold carries each indicator as a column — profile a gold partition to see them`,
+      );
+    }
     const options: EdaOptions = {
       ...(values.bins === undefined ? {} : { bins: parseBins(values.bins) }),
       ...(values.window === undefined ? {} : { rollingWindow: parseInteger('--window', values.window) }),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../../helpers/cli.ts';
@@ -162,6 +162,15 @@ describe('finml eda rejections and usage errors', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain('line 1: not a FINML gold table: missing columns "symbol", "price"');
+  });
+
+  test('a risk-indicator file is refused with what to do instead', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'risk_indicators'));
+    writeFileSync(join(dir, 'risk_indicators', 'vix.csv'), 'date,vix\n2020-01-02,12\n');
+    const { code, stderr } = await eda([join(dir, 'risk_indicators', 'vix.csv')]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('is a risk-indicator file: finml eda profiles market data');
   });
 
   test.each([
