@@ -71,7 +71,8 @@ export const exportCommand: Command = {
     };
     const from = day('--from', values.from, Number.NEGATIVE_INFINITY);
     const to = day('--to', values.to, Number.POSITIVE_INFINITY);
-    if (from > to) throw new UsageError(`--from ${values.from} is after --to ${values.to}: no day is in between`);
+    if (from > to)
+      throw new UsageError(`--from ${values.from} is after --to ${values.to}: no day is in between`);
     const files = await partitions(values.lake, layer as Layer, values.symbol);
 
     // The header: every partition's columns, in the order they first appear (a symbol whose gold
