@@ -113,6 +113,12 @@ export function formatPipelineSummary(s: PipelineSummary): string {
           ? `; ${f.volumeInvalidAsMissing} non-numeric volumes read as missing`
           : ''),
     );
+    // Dates repeating in a one-series file: several instruments without a symbol column spliced into one.
+    const repeated = f.dropped.duplicate ?? 0;
+    if (repeated > 0 && f.symbolFrom === 'file name')
+      lines.push(
+        `    ! ${repeated} row(s) repeat a date, and the file has no symbol column (one series, named by the file): if it holds several instruments, name their column symbol (or Ticker)`,
+      );
     // A column under a name FINML does not know is not read: say so (e.g. a vendor's adjusted close).
     const ignored = f.ignoredColumns ?? [];
     if (ignored.length > 0)

@@ -44,6 +44,8 @@ export interface SourceRecord {
   volumeInvalidAsMissing: number;
   /** Header columns FINML does not read (not its names nor an alias of one: input.columnAliases). */
   ignoredColumns: string[];
+  /** Where the rows' symbol came from: a symbol column, or the file's name (null: not read). */
+  symbolFrom: 'column' | 'file name' | null;
   quality: { bronze: LayerQuality | null; silver: LayerQuality | null };
   rejection?: { code: string; line?: number; reason: string };
 }
@@ -96,6 +98,7 @@ export function sourceRecord(o: FileOutcome): SourceRecord {
     flagged,
     volumeInvalidAsMissing: bronze?.volumeInvalidAsMissing ?? 0,
     ignoredColumns: bronze?.header.ignored ?? [],
+    symbolFrom: bronze?.header.symbolFrom ?? null,
     quality: { bronze: bronze?.quality ?? null, silver: o.silver?.quality ?? null },
     ...(o.status === 'rejected'
       ? {

@@ -315,6 +315,22 @@ describe('finml pipeline', () => {
     expect(symbolsIn(out, 'silver')).toEqual(['symbol=YOUNG']);
   });
 
+  test('the terminal says what it did not read: a column under an unknown name, and dates repeated in a one-series file', async () => {
+    const dir = tempDir();
+    const rows = ['Date,Name,Close'];
+    for (let i = 0; i < 40; i++) {
+      const d = isoOf(parseIsoDay('2024-01-01')! + i);
+      rows.push(`${d},AAPL,${150 + (i % 5)}`);
+      if (i >= 30) rows.push(`${d},ARM,${60 + (i % 3)}`);
+    }
+    writeFileSync(join(dir, 'stack.csv'), `${rows.join('\n')}\n`);
+    const { code, stdout } = await runCli(['pipeline', join(dir, 'stack.csv'), '--out', join(dir, 'out')]);
+    expect(code).toBe(0);
+    expect(stdout).toContain('dropped 10 duplicate');
+    expect(stdout).toContain('! 10 row(s) repeat a date, and the file has no symbol column');
+    expect(stdout).toContain('ignored columns (not read): name');
+  });
+
   test('gold below its gate publishes nothing: the staged silver and gold of the run are discarded', async () => {
     const dir = tempDir();
     const out = join(dir, 'out');
