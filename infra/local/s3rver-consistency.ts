@@ -15,9 +15,9 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
@@ -75,6 +75,17 @@ export function makeS3rverReadAfterWrite(): void {
 
   prototype.getObject = function getObject(this: FilesystemStore, bucket, key, options) {
     return queue.run(`${bucket}\u0000${key}`, () => originalGet.call(this, bucket, key, options));
+  };
+
+  // The md5 and metadata files are written whole (temporary file + rename): s3rver's writeFile left a
+  // 0-byte metadata file when the process was killed mid-write, and s3rver then failed every listing
+  // of that bucket (HTTP 500), so `npm start` could not start again.
+  prototype.putMetadata = async function putMetadata(this: FilesystemStore, bucket, key, metadata, md5) {
+    const json = Object.fromEntries(
+      Object.entries(metadata).filter(([k]) => ALLOWED_METADATA.has(k) || k.startsWith('x-amz-meta-')),
+    );
+    if (md5) await writeWhole(this.getResourcePath(bucket, key, 'object.md5'), md5);
+    await writeWhole(this.getResourcePath(bucket, key, 'metadata.json'), JSON.stringify(json, null, 2));
   };
 
   prototype.putObject = async function putObject(this: FilesystemStore, object) {
@@ -155,4 +166,56 @@ export function makeS3rverReadAfterWrite(): void {
       return this.getMetadata(destBucket, destKey);
     });
   };
+}
+
+/** The metadata keys s3rver keeps (its S3Object.ALLOWED_METADATA). */
+const ALLOWED_METADATA = new Set<string>(
+  (require('s3rver/lib/models/object') as { ALLOWED_METADATA: string[] }).ALLOWED_METADATA,
+);
+
+/** Writes a small file whole: a temporary file (not a listed name), then a rename over the target. */
+async function writeWhole(path: string, text: string): Promise<void> {
+  const temporary = `${path}.${randomUUID()}.partial`;
+  try {
+    await writeFile(temporary, text);
+    await rename(temporary, path);
+  } catch (error) {
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/**
+ * Repairs what a killed s3rver process left in its directory (before the server starts): a metadata
+ * file that is empty or not JSON (written by s3rver before the patch above, or torn) is replaced by
+ * `{}` and the object's md5 file deleted, so s3rver computes it again from the object's bytes (the
+ * object itself is always whole: it is renamed into place); temporary `.partial` files are deleted.
+ * Returns what it repaired, one line each.
+ */
+export async function repairS3rverStore(directory: string): Promise<string[]> {
+  const repaired: string[] = [];
+  const entries = await readdir(directory, { recursive: true, withFileTypes: true }).catch(() => []);
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const path = join(entry.parentPath, entry.name);
+    if (entry.name.endsWith('.partial')) {
+      await rm(path, { force: true });
+      continue;
+    }
+    if (!entry.name.endsWith('._S3rver_metadata.json')) continue;
+    const text = await readFile(path, 'utf8');
+    try {
+      JSON.parse(text);
+      continue;
+    } catch {
+      // torn: repaired below
+    }
+    const base = path.slice(0, -'metadata.json'.length);
+    await rm(`${base}object.md5`, { force: true });
+    await writeWhole(path, '{}');
+    repaired.push(
+      `${relative(directory, base.slice(0, -'._S3rver_'.length))}: its metadata was ${text.length === 0 ? 'empty' : 'not JSON'} (a killed write); reset, the object's bytes kept`,
+    );
+  }
+  return repaired;
 }

@@ -19,7 +19,7 @@ import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/
 import type { LocalBucket, LocalTable } from './deployment.ts';
 import { makeDynaliteCloseIterators } from './dynalite-iterators.ts';
 import type { S3rverRecord } from './events.ts';
-import { makeS3rverReadAfterWrite } from './s3rver-consistency.ts';
+import { makeS3rverReadAfterWrite, repairS3rverStore } from './s3rver-consistency.ts';
 import { makeS3rverListPages } from './s3rver-list-pages.ts';
 
 const require = createRequire(import.meta.url);
@@ -86,6 +86,7 @@ export async function startS3(directory: string, port: number, host: string): Pr
   await mkdir(directory, { recursive: true });
   makeS3rverReadAfterWrite();
   makeS3rverListPages();
+  for (const line of await repairS3rverStore(directory)) process.stderr.write(`local S3: repaired ${line}\n`);
   const S3rver = require('s3rver') as S3rverConstructor;
   const server = new S3rver({ address: host, port, directory, silent: true });
   const address = await server.run();
@@ -124,7 +125,15 @@ export async function provisionBuckets(client: S3Client, buckets: readonly Local
   for (const b of buckets) {
     try {
       await client.send(new HeadBucketCommand({ Bucket: b.name }));
-    } catch {
+    } catch (error) {
+      // Only a missing bucket is created; any other answer is the store's fault, said as such.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status !== 404) {
+        throw new Error(
+          `the local S3 server cannot read bucket ${b.name} (HTTP ${status ?? '?'}: ${(error as Error).name}); its files are under the state directory's s3/ (npm run reset starts afresh)`,
+          { cause: error },
+        );
+      }
       await client.send(new CreateBucketCommand({ Bucket: b.name }));
     }
   }
