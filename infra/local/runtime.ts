@@ -491,7 +491,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         ]);
         clearTimeout(timer);
         if (!settled) {
-          pipeline.abortAll();
+          pipeline.abortAll({ interrupted: true });
           await Promise.race([pipeline.idle(), new Promise((r) => setTimeout(r, 1000))]);
         }
         await undo();

@@ -169,10 +169,22 @@ export class LocalStateMachine {
     while (this.running.size > 0) await Promise.allSettled([...this.running.values()].map((r) => r.done));
   }
 
-  /** Aborts every running execution. */
-  abortAll(): void {
-    for (const r of this.running.values()) r.abort();
+  /**
+   * Aborts every running execution. With `interrupted` (the runtime is stopping: Ctrl-C past the
+   * grace time) they are left as a kill leaves them — their RUNNING line stays the journal's last, no
+   * status change is sent — so the next start lists them ABORTED (`RuntimeInterrupted`), reports each
+   * once and runs it again. (Ended here, their PipelineFailed ran while the servers closed: no alert,
+   * no failed claim, no re-run, and a run stopped in its publish stayed half published.)
+   */
+  abortAll(options: { interrupted?: boolean } = {}): void {
+    for (const [name, r] of this.running) {
+      if (options.interrupted) this.interrupted.add(name);
+      r.abort();
+    }
   }
+
+  /** Executions abortAll({ interrupted: true }) stopped: not journaled as ended, not reported. */
+  private readonly interrupted = new Set<string>();
 
   /** Starts an execution (StartExecution); the record is updated as it runs. */
   start(input: unknown, name: string = randomUUID()): ExecutionRecord {
@@ -225,8 +237,14 @@ export class LocalStateMachine {
         s.exitedAt = new Date().toISOString();
         this.emit({ type: 'state', execution: record, state: s });
       }
-      record.stopDate = new Date().toISOString();
       this.running.delete(name);
+      if (this.interrupted.delete(name)) {
+        // Left RUNNING in the journal for the next start (see abortAll); shown as interrupted here.
+        record.status = 'ABORTED';
+        record.error = 'RuntimeInterrupted';
+        return;
+      }
+      record.stopDate = new Date().toISOString();
       try {
         this.journal(record);
       } catch {

@@ -454,4 +454,45 @@ describe('the fault suite', () => {
     },
     120_000,
   );
+
+  test('a stop (Ctrl-C) past the grace time leaves a run as a kill does: reported once, re-run at the next start, the lake equal to a clean run’s', async () => {
+    const symbol = 'STOPPED';
+    const rows = SAMPLE_LINES.slice(-400);
+    const clean = await drop(`market_data/clean-${symbol}.csv`, file(`C${symbol}`, rows));
+    expect(clean.status).toBe('SUCCEEDED');
+    // Stop once the run has cleaned its file (before the gold and the publish): the grace time is 0.
+    const cleaned = new Promise<void>((resolve) => {
+      rt.pipeline.onEvent((e) => {
+        if (e.type === 'state' && e.state.name === 'CleanToSilver' && e.state.status === 'succeeded')
+          resolve();
+      });
+    });
+    await rt.s3.send(
+      new PutObjectCommand({
+        Bucket: rt.names.bronze,
+        Key: `market_data/${symbol}.csv`,
+        Body: file(symbol, rows),
+      }),
+    );
+    await cleaned;
+    await rt.stop(0);
+
+    rt = await startLocalRuntime(options());
+    expect(
+      rt.recovered.interrupted.map((x) => [(x.input as { key: string }).key, x.status, x.error]),
+    ).toEqual([[`market_data/${symbol}.csv`, 'ABORTED', 'RuntimeInterrupted']]);
+    const [interrupted] = rt.recovered.interrupted;
+    const rerun = await rt.pipeline.wait(rt.recovered.reruns[0]!);
+    await rt.idle();
+    expect(rerun.status).toBe('SUCCEEDED');
+    const alerts = (await api('/alerts?limit=500')).body.items as { kind: string; subject: string }[];
+    expect(alerts.filter((a) => a.subject.endsWith(interrupted!.name))).toHaveLength(1);
+    const same = (t: string | undefined) => t?.replaceAll(`,C${symbol},`, `,${symbol},`);
+    expect(await text(silverBucket(), silverKey(symbol))).toBe(
+      same(await text(silverBucket(), silverKey(`C${symbol}`))),
+    );
+    expect(await text(goldBucket(), goldKey(symbol))).toBe(
+      same(await text(goldBucket(), goldKey(`C${symbol}`))),
+    );
+  }, 120_000);
 });
