@@ -263,6 +263,8 @@ function resolveHeader(cells: string[], file: string, line: number, config: Data
   };
 }
 
+/** The smallest positive normal double (numpy finfo(float64).tiny). */
+const MIN_NORMAL = 2.2250738585072014e-308;
 const VOLUME = VALUE_FIELDS.indexOf('volume');
 const OPEN = VALUE_FIELDS.indexOf('open');
 const HIGH = VALUE_FIELDS.indexOf('high');
@@ -391,8 +393,11 @@ class Accumulator {
       }
     }
     for (const f of this.priceIdx) {
-      if (row[f]! <= 0) {
-        this.drop('non_positive_price', line, `${VALUE_FIELDS[f]} ${row[f]} is not positive`);
+      // Below the smallest normal double a price's log return can overflow (300 / 1e-320 = ∞): such
+      // a price is as unusable as 0 (a missing one is NaN and passes to the silver rules).
+      if (row[f]! < MIN_NORMAL) {
+        const why = row[f]! > 0 ? 'is below 2.2e-308 (not a normal number)' : 'is not positive';
+        this.drop('non_positive_price', line, `${VALUE_FIELDS[f]} ${row[f]} ${why}`);
         state.droppedDays.push(day);
         return;
       }

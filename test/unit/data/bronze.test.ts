@@ -291,4 +291,17 @@ describe("vendors' column names (input.columnAliases)", () => {
     });
     expect(asWritten.series.map((s) => s.symbol)).toEqual(['aapl', 'AAPL', 'brk.b']);
   });
+
+  test('a price below the smallest normal double is dropped like a non-positive one (its log return would overflow)', async () => {
+    const f = await read(
+      'm.csv',
+      'date,close\n2020-01-02,300\n2020-01-03,1e-320\n2020-01-06,1e-300\n2020-01-07,301\n',
+    );
+    expect(f.dropped.non_positive_price).toBe(1);
+    expect(f.examples[0]).toMatchObject({
+      line: 3,
+      detail: 'close 1e-320 is below 2.2e-308 (not a normal number)',
+    });
+    expect(Array.from(f.series[0]!.close)).toEqual([300, 1e-300, 301]);
+  });
 });
