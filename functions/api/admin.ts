@@ -14,7 +14,7 @@ import { codeVersion } from '#composition/env';
 import { lazy } from '#composition/lazy';
 import { MODEL_VERSION_PATTERN } from '#shared/identifiers';
 import { LineageError } from '#shared/model/lineage';
-import { retryObject } from '#shared/usecases/failures';
+import { NotRunnableKeyError, retryObject } from '#shared/usecases/failures';
 import type { Context } from '#shared/usecases/lake';
 import { reproduceModel } from '#shared/usecases/lineage';
 import { ensureServingModel } from '#shared/usecases/models';
@@ -82,6 +82,9 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
     return json(200, await rollback(ctx, body.reason));
   } catch (error) {
     if (error instanceof LineageError) return json(422, { message: error.message });
+    if (error instanceof NotRunnableKeyError) {
+      return json(400, { message: 'invalid request', issues: [{ path: 'key', message: error.message }] });
+    }
     return errorResponse(error, [NotFoundError]);
   }
 }

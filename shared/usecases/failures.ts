@@ -86,6 +86,13 @@ export async function executionFailed(ctx: Context, e: FailedExecution) {
  * event and the pipeline starts for it as for an upload. The earlier claim's status is returned.
  */
 export async function retryObject(ctx: Context, key: string, reason: string) {
+  // Only a key the pipeline's rule matches would start a run: say so instead of "retried".
+  const prefixes = ctx.config.platform.lake.inputPrefixes;
+  if (!prefixes.some((p) => key.startsWith(p)) || !key.endsWith('.csv')) {
+    throw new NotRunnableKeyError(
+      `${key} does not start the pipeline: a bronze key runs when it starts with ${prefixes.join(' or ')} and ends in .csv (lower-case)`,
+    );
+  }
   const bucket = ctx.buckets.bronze;
   const head = await ctx.store.head(bucket, key);
   if (head === undefined) throw new NotFoundError(`no object ${key} in the bronze bucket`);
@@ -102,4 +109,12 @@ export async function retryObject(ctx: Context, key: string, reason: string) {
   }
   await ctx.store.copy(object, { bucket, key }, { 'finml-retry': ctx.now().toISOString() });
   return { key, previousClaim: claim?.status ?? null, retried: true, reason };
+}
+
+/** POST /admin/retry of a key the pipeline's EventBridge rule does not match (→ 400). */
+export class NotRunnableKeyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotRunnableKeyError';
+  }
 }

@@ -276,6 +276,12 @@ describe('the fault suite', () => {
     expect(retried.status).toBe('SUCCEEDED');
     expect(retried.states.map((s) => s.name)).toContain('CleanToSilver');
     expect((await api('/admin/retry', { key: 'market_data/none.csv', reason: 'missing' })).status).toBe(404);
+    // A key the pipeline's rule does not match would not run: refused, naming the rule (it said "retried").
+    for (const other of ['other/yahoo.csv', 'market_data/yahoo.txt', 'market_data/UPPER.CSV']) {
+      const refused = await api('/admin/retry', { key: other, reason: 'not runnable' });
+      expect(refused.status, other).toBe(400);
+      expect(refused.body.issues[0].message).toContain('does not start the pipeline');
+    }
   }, 120_000);
 
   test('a run that fails after its publish (at DriftCheck) says its silver and gold are published', async () => {
