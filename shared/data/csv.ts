@@ -49,6 +49,7 @@ export async function* readCsvRecords(
     if (records.length > 0) yield records;
   }
   const last = parser.push(decoder.end(), true);
+  if (parser.unterminatedLine !== undefined) throw unterminated(options.file, parser.unterminatedLine);
   checkLengths(last, options.file, maxRecordLength);
   if (last.length > 0) yield last;
 }
@@ -145,6 +146,8 @@ class CsvParser {
   get pendingLine(): number {
     return this.line;
   }
+  /** The line of the first record whose quoted cell was never closed. */
+  unterminatedLine: number | undefined;
 
   /** Parses every complete record of pending + text; with `final`, the rest too. */
   push(text: string, final: boolean): ParsedRecord[] {
@@ -161,6 +164,7 @@ class CsvParser {
         return out;
       }
       const blank = rec.cells.length === 1 && rec.cells[0] === '' && s.charCodeAt(pos) !== QUOTE;
+      if (rec.unterminated) this.unterminatedLine ??= line;
       if (!blank) out.push({ line, cells: rec.cells, length: rec.end - pos });
       line += rec.newlines;
       pos = rec.end;
@@ -177,6 +181,8 @@ interface RecordSpan {
   end: number;
   /** Newlines consumed, inside quoted cells and the record's own end. */
   newlines: number;
+  /** A quoted cell was never closed: it took the rest of the file. */
+  unterminated?: true;
 }
 
 /** Parses one record starting at `pos`; undefined when the text ends before the record does (and not final). */
@@ -184,6 +190,9 @@ function parseRecord(s: string, pos: number, final: boolean): RecordSpan | undef
   const n = s.length;
   const cells: string[] = [];
   let newlines = 0;
+  let unterminated = false;
+  const span = (end: number): RecordSpan =>
+    unterminated ? { cells, end, newlines, unterminated: true } : { cells, end, newlines };
   for (;;) {
     let cell = '';
     if (s.charCodeAt(pos) === QUOTE) {
@@ -208,6 +217,7 @@ function parseRecord(s: string, pos: number, final: boolean): RecordSpan | undef
         if (!final) return undefined;
         cell += s.slice(i); // an unterminated quote at the end of the file takes the rest
         i = n;
+        unterminated = true;
       }
       for (let k = s.indexOf('\n', pos); k !== -1 && k < i; k = s.indexOf('\n', k + 1)) newlines++;
       pos = i;
@@ -224,7 +234,7 @@ function parseRecord(s: string, pos: number, final: boolean): RecordSpan | undef
     cells.push(cell);
     if (pos >= n) {
       if (!final) return undefined;
-      return { cells, end: n, newlines };
+      return span(n);
     }
     const c = s.charCodeAt(pos);
     if (c === COMMA) {
@@ -232,7 +242,7 @@ function parseRecord(s: string, pos: number, final: boolean): RecordSpan | undef
       if (pos >= n) {
         if (!final) return undefined;
         cells.push('');
-        return { cells, end: n, newlines };
+        return span(n);
       }
       continue;
     }
@@ -358,6 +368,7 @@ export async function readCsvRows(
     scanner.deliver(row, onRow);
   }
   scanner.push(decoder.end(), true);
+  if (scanner.unterminatedLine !== undefined) throw unterminated(options.file, scanner.unterminatedLine);
   if (scanner.tooLongLine !== undefined) throw tooLong(options.file, scanner.tooLongLine, maxRecordLength);
   scanner.deliver(row, onRow);
 }
@@ -397,6 +408,8 @@ class CsvScanner {
   private commaAt = -1;
   /** The line of the first record of the last push that is longer than the limit. */
   tooLongLine: number | undefined;
+  /** The line of the first record whose quoted cell was never closed. */
+  unterminatedLine: number | undefined;
 
   constructor(private readonly maxRecordLength: number) {}
 
@@ -512,6 +525,7 @@ class CsvScanner {
 
   /** Adds a record parsed by parseRecord at `pos` of `s` (nothing for a blank line). */
   private addParsed(s: string, pos: number, rec: RecordSpan, line: number): void {
+    if (rec.unterminated) this.unterminatedLine ??= line;
     if (rec.cells.length === 1 && rec.cells[0] === '' && s.charCodeAt(pos) !== QUOTE) return; // blank line
     if (rec.end - pos > this.maxRecordLength) this.tooLongLine ??= line;
     const mark = this.cellCount;
@@ -596,6 +610,15 @@ function countNewlines(s: string): number {
   let k = 0;
   for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) k++;
   return k;
+}
+
+function unterminated(file: string, line: number): DataRejectedError {
+  return new DataRejectedError({
+    file,
+    line,
+    code: 'unterminated_quote',
+    reason: 'a quoted cell of this record is never closed: the rest of the file would be one cell',
+  });
 }
 
 function tooLong(file: string, line: number, max: number): DataRejectedError {

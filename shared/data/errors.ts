@@ -35,5 +35,6 @@ export type RejectionCode =
   | 'missing_column'
   | 'invalid_utf8'
   | 'line_too_long'
+  | 'unterminated_quote'
   | 'too_many_symbols'
   | 'quality_gate';

@@ -49,6 +49,18 @@ describe('files rejected whole, with the file, line and reason', () => {
     },
   );
 
+  test.each([1, 7, 4096])(
+    'an unterminated quote rejects the file naming its record (it swallowed the rest of the file), chunks of %i',
+    async (chunkSize) => {
+      const text = 'symbol,date,close\nUQ,2020-01-02,100\nUQ,2020-01-03,"101\nUQ,2020-01-06,102\n';
+      const e = (await rejection('uq.csv', text, chunkSize)) as DataRejectedError;
+      expect(e).toMatchObject({ line: 3, code: 'unterminated_quote' });
+      expect(e.message).toBe(
+        'uq.csv, line 3: a quoted cell of this record is never closed: the rest of the file would be one cell',
+      );
+    },
+  );
+
   test('a semicolon-separated file is rejected with a hint about the separator', async () => {
     const e = (await rejection('semi.csv', 'date;close\n2020-01-01;3\n')) as DataRejectedError;
     expect(e.code).toBe('missing_column');

@@ -54,6 +54,13 @@ describe('risk indicators (DOMAIN §1)', () => {
     );
   });
 
+  test('an unterminated quote rejects the file naming its record', async () => {
+    await expect(read('date,vix\n2020-01-02,12\n2020-01-03,"13\n2020-01-06,14\n')).rejects.toMatchObject({
+      code: 'unterminated_quote',
+      line: 3,
+    });
+  });
+
   test('a file without a date column, or with no indicator column, is rejected naming line 1', async () => {
     await expect(read('vix\n12\n')).rejects.toMatchObject({ code: 'missing_column', line: 1 });
     await expect(read('date\n2020-01-01\n')).rejects.toThrow(/at least one indicator column/);
