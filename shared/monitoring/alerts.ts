@@ -265,7 +265,10 @@ export function dataRejectedAlert(
           command: `npx finml pipeline ${baseName(facts.file)} --out out/`,
         },
       ),
-      action('See the rejection report', { dashboardPath: '/data?view=rejections' }),
+      action(
+        `Read the rejection report: ${facts.quarantineKey ? `${facts.quarantineKey}.report.json` : 'the .report.json beside the file'} in the quarantine bucket (the Data quality page shows the layers' scores)`,
+        { dashboardPath: '/data' },
+      ),
     ],
   });
 }
@@ -886,17 +889,18 @@ export function pipelineFailedAlert(
           ]),
     ],
     systemAction:
-      facts.published === 'partly'
-        ? 'The run stopped while it published its silver and gold: some of its symbols may be published, the others are as they were. Run the file again — uploading the same bytes, or POST /admin/retry with its key (its claim is marked failed) — to publish the rest: merging rows already published changes nothing.'
-        : facts.published
-          ? 'The run had passed the gold gate and published its silver and gold (forecasts use them); what failed came after — recording outcomes, the drift check or training — so the model and the monitoring records are as they were. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again (merging its rows again changes nothing).'
-          : 'The run stopped before publishing anything: silver and gold are as they were before it, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
+      facts.error === 'RuntimeInterrupted'
+        ? 'The local runtime stopped (killed, or stopped past its grace time) while this run was going. At its start it runs the file again by itself: nothing to do. A run stopped in its publish is completed by that re-run (merging rows already published changes nothing).'
+        : facts.published === 'partly'
+          ? 'The run stopped while it published its silver and gold: some of its symbols may be published, the others are as they were. Run the file again — uploading the same bytes, or POST /admin/retry with its key (its claim is marked failed) — to publish the rest: merging rows already published changes nothing.'
+          : facts.published
+            ? 'The run had passed the gold gate and published its silver and gold (forecasts use them); what failed came after — recording outcomes, the drift check or training — so the model and the monitoring records are as they were. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again (merging its rows again changes nothing).'
+            : 'The run stopped before publishing anything: silver and gold are as they were before it, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
     userActions: [
-      action('Open the failed run to see the error and the step input', {
-        dashboardPath: facts.executionId
-          ? `/pipeline?execution=${encodeURIComponent(facts.executionId)}`
-          : '/pipeline',
-      }),
+      action(
+        `Read the run's error and step input: ${facts.executionId ? `execution ${facts.executionId}` : 'the execution'} in the Step Functions console (on npm start: GET /local/executions); the Data quality page shows the runs' scores`,
+        { dashboardPath: '/data' },
+      ),
       action('Re-run the input on your machine to tell a data problem from a system problem', {
         command: facts.input ? `npx finml pipeline ${baseName(facts.input)} --out out/` : null,
       }),

@@ -600,7 +600,22 @@ describe('alert builders', () => {
     expect(body).toContain(
       'The pipeline step "build-gold" failed on market_data/spx.csv after 3 attempts: Task timed out after 900 s',
     );
-    expect(body).toContain('open: https://finml.example.com/pipeline?execution=exec-42');
+    expect(body).toContain('execution exec-42 in the Step Functions console');
+    expect(body).toContain('open: https://finml.example.com/data');
+    // An execution the local runtime's stop interrupted is re-run by it: the e-mail says so.
+    const interrupted = pipelineFailedAlert(
+      {
+        status: 'ABORTED',
+        error: 'RuntimeInterrupted',
+        executionId: 'exec-43',
+        input: 'market_data/spx.csv',
+      },
+      config,
+      NOW,
+    );
+    expect(interrupted.systemAction).toContain(
+      'At its start it runs the file again by itself: nothing to do.,
+    );
   });
 
   it('rejects a time that is not ISO 8601', () => {
