@@ -614,7 +614,7 @@ describe('alert builders', () => {
       NOW,
     );
     expect(interrupted.systemAction).toContain(
-      'At its start it runs the file again by itself: nothing to do.,
+      'At its start it runs the file again by itself: nothing to do',
     );
   });
 
