@@ -164,7 +164,24 @@ export async function scanBronzeMarketFile(input: BronzeInput, options: BronzeOp
     symbols: acc.symbolsWithRows(),
     series: (symbol, o) => acc.seriesOf(symbol, o?.release ?? false),
   };
-  if (!quality.passed) throw gateError(input.name, quality);
+  if (!quality.passed) {
+    // The components, then what was dropped (by count) and the first dropped row's line.
+    const gate = gateError(input.name, quality);
+    const reasons = DROP_REASONS.filter((r) => acc.dropped[r] > 0).map(
+      (r) => `${acc.dropped[r]} ${r.replaceAll('_', ' ')}`,
+    );
+    const first = acc.examples[0];
+    throw new DataRejectedError({
+      file: input.name,
+      ...(first ? { line: first.line } : {}),
+      code: 'quality_gate',
+      quality,
+      reason:
+        gate.reason +
+        (reasons.length > 0 ? `; dropped ${reasons.join(', ')}` : '') +
+        (first ? `; the first dropped row: line ${first.line}, ${first.detail}` : ''),
+    });
+  }
   return result;
 }
 

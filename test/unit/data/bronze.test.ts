@@ -86,6 +86,11 @@ describe('files rejected whole, with the file, line and reason', () => {
     const e = (await rejection('bad.csv', closesCsv(['x', 'y', 'z', 1]))) as DataRejectedError;
     expect(e.code).toBe('quality_gate');
     expect(e.reason).toMatch(/^bronze quality \d+\.\d % is below the 85 % gate \(completeness/);
+    // …and what was dropped, with the first dropped row's line (the report named none).
+    expect(e.line).toBe(2);
+    expect(e.reason).toMatch(
+      /; dropped 3 non numeric price; the first dropped row: line 2, close "x" is not a number$/,
+    );
   });
 });
 
