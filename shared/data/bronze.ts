@@ -269,6 +269,16 @@ function resolveHeader(cells: string[], file: string, line: number, config: Data
     }
   }
   const known = new Set([...config.input.requiredColumns, ...config.input.optionalColumns]);
+  // A column FINML reads named twice: which one holds the values is a guess; refuse it.
+  const twice = names.find((n, i) => known.has(n) && names.indexOf(n) !== i);
+  if (twice !== undefined) {
+    throw new DataRejectedError({
+      file,
+      line,
+      code: 'duplicate_column',
+      reason: `the column "${twice}" appears twice in the header (the header has: ${names.join(', ')})`,
+    });
+  }
   return {
     names,
     used: names.filter((n) => known.has(n)),

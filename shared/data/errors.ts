@@ -36,5 +36,6 @@ export type RejectionCode =
   | 'invalid_utf8'
   | 'line_too_long'
   | 'unterminated_quote'
+  | 'duplicate_column'
   | 'too_many_symbols'
   | 'quality_gate';

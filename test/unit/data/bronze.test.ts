@@ -61,6 +61,12 @@ describe('files rejected whole, with the file, line and reason', () => {
     },
   );
 
+  test('a column FINML reads named twice rejects the file at line 1', async () => {
+    const e = (await rejection('dup.csv', 'date,close,close\n2020-01-02,1,2\n')) as DataRejectedError;
+    expect(e).toMatchObject({ line: 1, code: 'duplicate_column' });
+    expect(e.reason).toContain('the column "close" appears twice');
+  });
+
   test('a semicolon-separated file is rejected with a hint about the separator', async () => {
     const e = (await rejection('semi.csv', 'date;close\n2020-01-01;3\n')) as DataRejectedError;
     expect(e.code).toBe('missing_column');
