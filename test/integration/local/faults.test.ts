@@ -280,7 +280,9 @@ describe('the fault suite', () => {
     for (const other of ['other/yahoo.csv', 'market_data/yahoo.txt', 'market_data/UPPER.CSV']) {
       const refused = await api('/admin/retry', { key: other, reason: 'not runnable' });
       expect(refused.status, other).toBe(400);
-      expect((refused.body.issues as { message: string }[])[0]!.message).toContain('does not start the pipeline');
+      expect((refused.body.issues as { message: string }[])[0]!.message).toContain(
+        'does not start the pipeline',
+      );
     }
   }, 120_000);
 
