@@ -91,6 +91,31 @@ const goldBucket = () => rt.names.buckets.DataLakeGold!;
 const silverKey = keys.silver;
 const goldKey = keys.gold;
 
+/**
+ * After a restart: the run of `market_data/<symbol>.csv` was listed ABORTED (RuntimeInterrupted),
+ * alerted once and re-run to SUCCEEDED, and its silver and gold equal those of a clean run of the
+ * same rows as `C<symbol>`.
+ */
+async function expectRecovered(symbol: string) {
+  expect(rt.recovered.interrupted.map((x) => [(x.input as { key: string }).key, x.status, x.error])).toEqual([
+    [`market_data/${symbol}.csv`, 'ABORTED', 'RuntimeInterrupted'],
+  ]);
+  const [interrupted] = rt.recovered.interrupted;
+  const rerun = await rt.pipeline.wait(rt.recovered.reruns[0]!);
+  await rt.idle();
+  expect(rerun.status).toBe('SUCCEEDED');
+  const alerts = (await api('/alerts?limit=500')).body.items as { kind: string; subject: string }[];
+  expect(alerts.filter((a) => a.subject.endsWith(interrupted!.name))).toHaveLength(1);
+  const same = (t: string | undefined) => t?.replaceAll(`,C${symbol},`, `,${symbol},`);
+  expect(await text(silverBucket(), silverKey(symbol))).toBe(
+    same(await text(silverBucket(), silverKey(`C${symbol}`))),
+  );
+  expect(await text(goldBucket(), goldKey(symbol))).toBe(
+    same(await text(goldBucket(), goldKey(`C${symbol}`))),
+  );
+  return { interrupted: interrupted!, rerun };
+}
+
 /** A bronze file of `symbol` holding sample rows. */
 const file = (symbol: string, rows: readonly string[]) =>
   `${[`symbol,${SAMPLE_LINES[0]}`, ...rows.map((r) => `${symbol},${r}`)].join('\n')}\n`;
@@ -433,14 +458,7 @@ describe('the fault suite', () => {
       }
 
       rt = await startLocalRuntime(options());
-
-      expect(
-        rt.recovered.interrupted.map((x) => [(x.input as { key: string }).key, x.status, x.error]),
-      ).toEqual([[`market_data/${symbol}.csv`, 'ABORTED', 'RuntimeInterrupted']]);
-      const [interrupted] = rt.recovered.interrupted;
-      const rerun = await rt.pipeline.wait(rt.recovered.reruns[0]!);
-      await rt.idle();
-      expect(rerun.status).toBe('SUCCEEDED');
+      const { interrupted, rerun } = await expectRecovered(symbol);
       const listed = (
         (await fetch(`${rt.urls.app}/local/executions`, { headers: { 'x-api-key': rt.apiKey } }).then((r) =>
           r.json(),
@@ -450,15 +468,6 @@ describe('the fault suite', () => {
       ).items;
       expect(listed.find((x) => x.name === interrupted!.name)?.status).toBe('ABORTED');
       expect(listed.find((x) => x.name === rerun.name)?.status).toBe('SUCCEEDED');
-      const alerts = (await api('/alerts?limit=500')).body.items as { kind: string; subject: string }[];
-      expect(alerts.filter((a) => a.subject.endsWith(interrupted!.name))).toHaveLength(1);
-      const same = (t: string | undefined) => t?.replaceAll(`,C${symbol},`, `,${symbol},`);
-      expect(await text(silverBucket(), silverKey(symbol))).toBe(
-        same(await text(silverBucket(), silverKey(`C${symbol}`))),
-      );
-      expect(await text(goldBucket(), goldKey(symbol))).toBe(
-        same(await text(goldBucket(), goldKey(`C${symbol}`))),
-      );
     },
     120_000,
   );
@@ -486,21 +495,6 @@ describe('the fault suite', () => {
     await rt.stop(0);
 
     rt = await startLocalRuntime(options());
-    expect(
-      rt.recovered.interrupted.map((x) => [(x.input as { key: string }).key, x.status, x.error]),
-    ).toEqual([[`market_data/${symbol}.csv`, 'ABORTED', 'RuntimeInterrupted']]);
-    const [interrupted] = rt.recovered.interrupted;
-    const rerun = await rt.pipeline.wait(rt.recovered.reruns[0]!);
-    await rt.idle();
-    expect(rerun.status).toBe('SUCCEEDED');
-    const alerts = (await api('/alerts?limit=500')).body.items as { kind: string; subject: string }[];
-    expect(alerts.filter((a) => a.subject.endsWith(interrupted!.name))).toHaveLength(1);
-    const same = (t: string | undefined) => t?.replaceAll(`,C${symbol},`, `,${symbol},`);
-    expect(await text(silverBucket(), silverKey(symbol))).toBe(
-      same(await text(silverBucket(), silverKey(`C${symbol}`))),
-    );
-    expect(await text(goldBucket(), goldKey(symbol))).toBe(
-      same(await text(goldBucket(), goldKey(`C${symbol}`))),
-    );
+    await expectRecovered(symbol);
   }, 120_000);
 });
