@@ -73,6 +73,8 @@ class StrictUtf8Decoder {
   private readonly fast: boolean;
   private boundary = true; // the bytes so far end on a character boundary (fast path only)
   private bomSeen = false; // a character has been decoded (fast path only)
+  private headSeen = false; // the stream's first two bytes have been looked at
+  private held: Uint8Array | undefined; // a first chunk of one byte, until the next
   /** The last chunk when its text is its bytes (the fast path took it), else undefined. */
   asciiBytes: Uint8Array | undefined;
 
@@ -86,8 +88,25 @@ class StrictUtf8Decoder {
 
   /** The text of one more chunk (a character split across chunks comes out with the next one). */
   decode(chunk: Uint8Array): string {
-    let text: string;
     this.asciiBytes = undefined;
+    if (!this.headSeen) {
+      // The stream's first two bytes tell a UTF-16 file: a first chunk of one byte waits for the next.
+      const joined = this.held === undefined ? chunk : Buffer.concat([this.held, chunk]);
+      if (joined.length < 2) {
+        this.held = Uint8Array.from(joined);
+        return '';
+      }
+      this.held = undefined;
+      this.headSeen = true;
+      const utf16 = utf16Order(joined);
+      if (utf16 !== undefined) throw utf16File(this.file, utf16);
+      return this.decodeChunk(joined);
+    }
+    return this.decodeChunk(chunk);
+  }
+
+  private decodeChunk(chunk: Uint8Array): string {
+    let text: string;
     if (this.fast && this.boundary && isAscii(chunk)) {
       text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
       this.asciiBytes = chunk;
@@ -107,6 +126,12 @@ class StrictUtf8Decoder {
 
   /** The end of the stream: throws if it stops inside a character. */
   end(): string {
+    let held = '';
+    if (this.held !== undefined) {
+      // A stream of one byte.
+      held = this.decodeChunk(this.held);
+      this.held = undefined;
+    }
     let text: string;
     this.asciiBytes = undefined;
     try {
@@ -114,7 +139,7 @@ class StrictUtf8Decoder {
     } catch (cause) {
       throw invalidUtf8(this.file, this.linesBefore, this.carry, new Uint8Array(0), cause);
     }
-    return this.fast ? this.dropBom(text) : text;
+    return held + (this.fast ? this.dropBom(text) : text);
   }
 
   /** The text without the stream's first character when that is a byte-order mark. */
@@ -610,6 +635,27 @@ function countNewlines(s: string): number {
   let k = 0;
   for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) k++;
   return k;
+}
+
+/**
+ * The byte order of a stream that starts as UTF-16 text does: a UTF-16 byte-order mark, or a first
+ * character that is ASCII with a NUL byte beside it (a UTF-8 CSV never starts with a NUL byte).
+ * Undefined for anything else.
+ */
+export function utf16Order(first: Uint8Array): 'little-endian' | 'big-endian' | undefined {
+  const [a, b] = [first[0]!, first[1]!];
+  if ((a === 0xff && b === 0xfe) || (a !== 0 && a < 0x80 && b === 0)) return 'little-endian';
+  if ((a === 0xfe && b === 0xff) || (a === 0 && b !== 0 && b < 0x80)) return 'big-endian';
+  return undefined;
+}
+
+function utf16File(file: string, order: 'little-endian' | 'big-endian'): DataRejectedError {
+  return new DataRejectedError({
+    file,
+    line: 1,
+    code: 'utf16',
+    reason: `the file is UTF-16 (${order}), not UTF-8: save it as UTF-8 (Excel: "CSV UTF-8 (Comma delimited)"; iconv -f UTF-16 -t UTF-8)`,
+  });
 }
 
 function unterminated(file: string, line: number): DataRejectedError {

@@ -34,6 +34,7 @@ export type RejectionCode =
   | 'no_accepted_rows'
   | 'missing_column'
   | 'invalid_utf8'
+  | 'utf16'
   | 'line_too_long'
   | 'unterminated_quote'
   | 'duplicate_column'

@@ -79,6 +79,26 @@ describe('files rejected whole, with the file, line and reason', () => {
     expect(await rejection('latin1.csv', bytes)).toMatchObject({ code: 'invalid_utf8', line: 4 });
   });
 
+  test('a UTF-16 file (with or without its byte-order mark) is named as such, with how to save it as UTF-8', async () => {
+    const text = 'date,close\n2020-01-01,1\n';
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+    const cases: [string, Uint8Array, string][] = [
+      ['bom-le.csv', Buffer.concat([Buffer.from([0xff, 0xfe]), le]), 'little-endian'],
+      ['le.csv', le, 'little-endian'],
+      ['bom-be.csv', Buffer.concat([Buffer.from([0xfe, 0xff]), be]), 'big-endian'],
+      ['be.csv', be, 'big-endian'],
+    ];
+    for (const [file, bytes, order] of cases) {
+      for (const chunkSize of [1, 7]) {
+        const e = (await rejection(file, bytes, chunkSize)) as DataRejectedError;
+        expect(e).toMatchObject({ code: 'utf16', line: 1, file });
+        expect(e.reason).toContain(`UTF-16 (${order})`);
+        expect(e.reason).toContain('save it as UTF-8');
+      }
+    }
+  });
+
   test('a very long line rejects the file without reading it into memory whole', async () => {
     const e = await rejection(
       'long.csv',
