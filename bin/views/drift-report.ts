@@ -57,7 +57,12 @@ export function formatDriftReport(r: DriftReport): string {
     out.push('');
   }
   for (const s of r.skipped) out.push(`${s.symbol}: skipped — ${s.reason}`);
-  out.push(`Verdict: ${r.verdict.toUpperCase()}`);
+  const checked = r.symbols.length;
+  const scope =
+    r.skipped.length === 0
+      ? ''
+      : ` (on the ${checked} symbol${checked === 1 ? '' : 's'} checked; ${r.skipped.length} skipped above${checked === 0 ? ': nothing was checked' : ''})`;
+  out.push(`Verdict: ${r.verdict.toUpperCase()}${scope}`);
   for (const reason of r.reasons) out.push(`  - ${reason}`);
   if (r.retraining.heldByCooldown)
     out.push(`  (retraining held by the cool-down until ${r.retraining.cooldownEndsAt})`);

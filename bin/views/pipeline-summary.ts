@@ -21,6 +21,8 @@ export interface PipelineSummary {
     shortHistory: string[];
     /** Symbols whose rows are not daily trading days (weekly, monthly, weekends), each with what that changes. */
     cadence: string[];
+    /** Symbols with a weighted feature that never changes (a price that does not move), each with what that does. */
+    constant: string[];
     symbols: {
       symbol: string;
       rows: number;
@@ -71,6 +73,7 @@ export function pipelineSummary(args: {
       burnInRows: m?.gold.burnInRows ?? 0,
       shortHistory: symbols.flatMap((g) => (g.shortHistory ? [g.shortHistory] : [])),
       cadence: symbols.flatMap((g) => (g.cadence ? [g.cadence] : [])),
+      constant: symbols.flatMap((g) => (g.constant ? [g.constant] : [])),
       symbols: symbols.map((g) => ({
         symbol: g.symbol,
         rows: g.rows,
@@ -157,6 +160,9 @@ export function formatPipelineSummary(s: PipelineSummary): string {
   }
   for (const message of s.gold.cadence.slice(0, 20)) lines.push(`  ! ${message}`);
   if (s.gold.cadence.length > 20) lines.push(`  … and ${s.gold.cadence.length - 20} more not daily`);
+  for (const message of s.gold.constant.slice(0, 20)) lines.push(`  ! ${message}`);
+  if (s.gold.constant.length > 20)
+    lines.push(`  … and ${s.gold.constant.length - 20} more whose price does not move`);
   for (const message of s.gold.shortHistory.slice(0, 20)) lines.push(`  no gold yet: ${message}`);
   if (s.gold.shortHistory.length > 20)
     lines.push(`  … and ${s.gold.shortHistory.length - 20} more without gold`);

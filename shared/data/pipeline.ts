@@ -201,6 +201,8 @@ export interface GoldSymbolSummary {
   shortHistory?: string;
   /** When its rows are not daily trading days (weekly, monthly, or with weekends): what that changes. */
   cadence?: string;
+  /** When a weighted feature never changes over its gold rows (a price that does not move): what that does. */
+  constant?: string;
   /** First and last gold day (days since epoch), null without gold rows. */
   firstDay: number | null;
   lastDay: number | null;
@@ -332,6 +334,29 @@ export function cadenceMessage(g: GoldSeries, config: DataConfig): string | unde
   return undefined;
 }
 
+/**
+ * A warning when a weighted feature has one value over all of a symbol's gold rows (a price that
+ * never changes: a stale feed or a placeholder), undefined otherwise. Such a feature's score ties
+ * at 1 on every day (the empirical CDF of DOMAIN §3 counts values ≤ today's), so the regimes say
+ * High whatever the market did.
+ */
+export function constantFeatureMessage(g: GoldSeries): string | undefined {
+  if (g.length < 2) return undefined;
+  const constant: string[] = [];
+  for (const feature of Object.keys(g.scores) as Feature[]) {
+    const values = g[feature];
+    let k = 1;
+    while (k < values.length && values[k] === values[0]) k++;
+    if (k === values.length) constant.push(`${feature} is ${values[0]}`);
+  }
+  if (constant.length === 0) return undefined;
+  const all = constant.length === Object.keys(g.scores).length;
+  const what = `on all ${g.length} of its gold rows ${constant.join(' and ')}`;
+  return all
+    ? `${g.symbol}: ${what} (its price did not move?), so every score ties at 1 and every day is High — check the source (a stale feed or a placeholder price)`
+    : `${g.symbol}: ${what}, so that score ties at 1 on every day and its regimes lean High`;
+}
+
 /** The summary of one symbol's gold. */
 export function goldSymbolSummary(
   g: GoldSeries,
@@ -343,9 +368,11 @@ export function goldSymbolSummary(
   const n = g.length;
   const shortHistory = shortHistoryMessage(g, config);
   const cadence = cadenceMessage(g, config);
+  const constant = constantFeatureMessage(g);
   return {
     ...(shortHistory ? { shortHistory } : {}),
     ...(cadence ? { cadence } : {}),
+    ...(constant ? { constant } : {}),
     symbol: g.symbol,
     rows: n,
     warmupRows: g.warmupRows,

@@ -443,6 +443,8 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
     moments = referenceMoments(refReturns);
     referenceRows = refReturns.length;
   }
+  if (!(moments.sd > 0))
+    return `its ${referenceRows} reference log returns are all ${moments.mean} (a price that does not move?): no return can be measured against them — check the source (a stale feed or a placeholder price)`;
   const z = zScoreAnomalies(
     table.log_return.subarray(start),
     moments.mean,

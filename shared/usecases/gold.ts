@@ -51,6 +51,8 @@ export interface SymbolGoldResult {
   shortHistory?: string;
   /** When its rows are not daily trading days (weekly, monthly, weekends): what that changes. */
   cadence?: string;
+  /** When a weighted feature never changes over its gold rows: what that does to its regimes. */
+  constant?: string;
   firstDate: string | null;
   lastDate: string | null;
   referenceSource: 'model' | 'own history';
@@ -241,6 +243,7 @@ function goldRecord(
     burnInRows: series.burnInRows,
     ...(gold.symbols[0]!.shortHistory ? { shortHistory: gold.symbols[0]!.shortHistory } : {}),
     ...(gold.symbols[0]!.cadence ? { cadence: gold.symbols[0]!.cadence } : {}),
+    ...(gold.symbols[0]!.constant ? { constant: gold.symbols[0]!.constant } : {}),
     firstDate: series.length ? formatIsoDay(series.day[0]!) : null,
     lastDate: series.length ? formatIsoDay(series.day[series.length - 1]!) : null,
     referenceSource: gold.references.get(symbol)!.source,

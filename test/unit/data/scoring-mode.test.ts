@@ -7,7 +7,12 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { DataConfig } from '#config/schema';
 import { computeFeatures, type ReferenceSample, referenceSample } from '#shared/data/gold';
-import { cadenceMessage, goldForHistory, shortHistoryMessage } from '#shared/data/pipeline';
+import {
+  cadenceMessage,
+  constantFeatureMessage,
+  goldForHistory,
+  shortHistoryMessage,
+} from '#shared/data/pipeline';
 import type { SilverSeries } from '#shared/data/series';
 import { emptySilver } from '#shared/data/silver';
 import { parseIsoDay } from '#shared/data/values';
@@ -133,6 +138,29 @@ describe('cadenceMessage: rows that are not daily trading days', () => {
     expect(cadenceMessage(series('BTC', from('2020-01-01', 1, 400)), config)).toMatch(
       /^BTC: 29 % of its rows fall on weekends .* annualised by √252/,
     );
+  });
+});
+
+describe('constantFeatureMessage: a price that never moves', () => {
+  const config = withMode('point-in-time');
+  const gold = (moves: number[]) => goldForHistory(history('S', moves), { config, runDay: RUN_DAY }).series;
+
+  test('a flat price is every day High, and says so', () => {
+    const g = gold(Array.from({ length: 400 }, () => 0));
+    expect(g.length).toBeGreaterThan(0);
+    expect(new Set(g.markov_state)).toEqual(new Set([2])); // the ties the warning explains
+    expect(constantFeatureMessage(g)).toMatch(
+      /^S: on all \d+ of its gold rows realized_vol_21d is 0 and drawdown is 0 \(its price did not move\?\), so every score ties at 1 and every day is High/,
+    );
+  });
+
+  test('a price that only rises names the one constant feature; a moving price gets no warning', () => {
+    const rising = gold(Array.from({ length: 400 }, (_, i) => 0.001 + 0.01 * Math.abs(Math.sin(i / 3))));
+    expect(constantFeatureMessage(rising)).toMatch(
+      /^S: on all \d+ of its gold rows drawdown is 0, so that score ties/,
+    );
+    const moving = gold(Array.from({ length: 400 }, (_, i) => 0.01 * Math.sin(i / 5)));
+    expect(constantFeatureMessage(moving)).toBeUndefined();
   });
 });
 

@@ -9,6 +9,7 @@ import { featureReference, type ModelReferences } from '#shared/model/reference'
 import { ksDistanceToSorted } from '#shared/monitoring/drift-calibration';
 import { driftReport } from '#shared/monitoring/drift-report';
 import { ksTwoSample, psi } from '#shared/monitoring/drift-stats';
+import { formatDriftReport } from '../../../bin/views/drift-report.ts';
 import { sampleModel } from '../../helpers/model.ts';
 
 const { config } = loadConfig();
@@ -211,6 +212,37 @@ describe('drift report', () => {
     const r = run([other, tiny]);
     expect(r.symbols[0]!.reference.source).toBe('rows before the window');
     expect(r.skipped).toEqual([{ symbol: 'TINY', reason: 'only 10 gold rows; the window needs 63' }]);
+  });
+
+  test('a price that never moved is skipped with that reason, not an internal error', () => {
+    const t = gold[0]!;
+    const flat = { ...slice(t, 0, 400), symbol: 'FLAT' };
+    flat.price.fill(100);
+    flat.log_return.fill(0);
+    flat.realized_vol_21d.fill(0);
+    flat.drawdown.fill(0);
+    flat.risk_score.fill(1);
+    flat.markov_state.fill(2);
+    flat.regime_age.forEach((_, i) => {
+      flat.regime_age[i] = i + 1;
+    });
+    const r = run([flat]);
+    expect(r.symbols).toEqual([]);
+    expect(r.skipped).toEqual([
+      {
+        symbol: 'FLAT',
+        reason:
+          'its 337 reference log returns are all 0 (a price that does not move?): no return can be measured against them — check the source (a stale feed or a placeholder price)',
+      },
+    ]);
+    // The CLI's verdict says that it judged nothing.
+    expect(formatDriftReport(r)).toContain(
+      '(on the 0 symbols checked; 1 skipped above: nothing was checked)',
+    );
+    const fine = { ...slice(t, 0, 400), symbol: 'FINE' };
+    expect(formatDriftReport(run([flat, fine]))).toMatch(
+      /Verdict: \w+ \(on the 1 symbol checked; 1 skipped above\)/,
+    );
   });
 
   test('one symbol whose statistics fail is skipped with the reason; the other symbols are reported', () => {
