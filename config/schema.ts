@@ -3,10 +3,13 @@
  * Defaults live in the YAML files, never here: a key missing from a file is an error.
  */
 import * as z from 'zod';
+import { parseIsoDay } from '#shared/data/values';
 import { monitoringConfigSchema } from './monitoring-schema.ts';
 
 const columnName = z.string().trim().toLowerCase().min(1);
 const probability = z.number().min(0).max(1);
+/** A calendar day written YYYY-MM-DD. */
+const isoDay = z.string().refine((s) => parseIsoDay(s) !== undefined, 'must be a calendar day, YYYY-MM-DD');
 
 export const dataConfigSchema = z
   .object({
@@ -17,6 +20,7 @@ export const dataConfigSchema = z
       optionalColumns: z.array(columnName),
       columnAliases: z.record(columnName, columnName),
       upperCaseSymbols: z.boolean(),
+      earliestDate: isoDay,
       priceColumns: z.array(columnName).min(1),
       spillAboveMiB: z.number().min(0),
     }),

@@ -12,7 +12,7 @@ import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
 import { type PriceSeries, SeriesBuilder, VALUE_FIELDS } from './series.ts';
 import type { BlockSpill } from './spill.ts';
-import { parseDayCell } from './values.ts';
+import { formatIsoDay, parseDayCell, parseIsoDay } from './values.ts';
 
 /** Why a bronze row was dropped, in the order the rules are applied. */
 export const DROP_REASONS = [
@@ -352,6 +352,8 @@ class Accumulator {
   private futureRows = 0;
   private ascending = 0;
   private descending = 0;
+  /** input.earliestDate as days since the epoch: an earlier date is invalid. */
+  private readonly earliestDay: number;
   private pairs = 0;
   private duplicates: number | undefined;
 
@@ -365,6 +367,7 @@ class Accumulator {
       .map((p) => VALUE_FIELDS.indexOf(p as never))
       .filter((i) => i >= 0);
     this.upperCase = config.input.upperCaseSymbols;
+    this.earliestDay = parseIsoDay(config.input.earliestDate)!;
   }
 
   begin(header: Header, defaultSymbol: string): void {
@@ -397,6 +400,10 @@ class Accumulator {
     const day = this.dayOf(cells, h.date);
     if (day === undefined) {
       this.drop('invalid_date', line, `date "${clip(cells.cell(h.date))}" is not YYYY-MM-DD`);
+      return;
+    }
+    if (day < this.earliestDay) {
+      this.drop('invalid_date', line, tooEarly(cells.cell(h.date), this.earliestDay));
       return;
     }
     this.trackDate(state, day);
@@ -594,4 +601,9 @@ export function consistencyFlags(
 
 function clip(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}
+
+/** Why a date before input.earliestDate is dropped (bronze and risk-indicator files). */
+export function tooEarly(cell: string, earliestDay: number): string {
+  return `date "${clip(cell)}" is before ${formatIsoDay(earliestDay)} (input.earliestDate): a year typed short?`;
 }

@@ -8,11 +8,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { DataConfig } from '#config/schema';
-import { canonicalColumns, gateError } from './bronze.ts';
+import { canonicalColumns, gateError, tooEarly } from './bronze.ts';
 import { readCsvRecords } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
-import { parseDayCell, parseDecimal } from './values.ts';
+import { parseDayCell, parseDecimal, parseIsoDay } from './values.ts';
 
 export interface IndicatorTable {
   /** Indicator names (lower-case header names), in first-seen order. */
@@ -69,6 +69,7 @@ export async function readBronzeIndicatorFile(
   let valueCols: number[] = [];
   const rows: { day: number; values: number[] }[] = [];
   const dropped = { wrong_cell_count: 0, invalid_date: 0, future_date: 0 };
+  const earliestDay = parseIsoDay(options.config.input.earliestDate)!;
   const examples: IndicatorFile['examples'] = [];
   let rowsIn = 0;
   let invalid = 0;
@@ -111,6 +112,10 @@ export async function readBronzeIndicatorFile(
       const day = parseDayCell(cells[dateCol]!);
       if (day === undefined) {
         drop('invalid_date', line, `date "${cells[dateCol]}" is not YYYY-MM-DD`);
+        continue;
+      }
+      if (day < earliestDay) {
+        drop('invalid_date', line, tooEarly(cells[dateCol]!, earliestDay));
         continue;
       }
       let rowValid = true;

@@ -134,6 +134,24 @@ describe('row rules (DOMAIN §2), each drop counted under the first rule it fail
     },
   );
 
+  test.each([
+    ['0000-01-03', '1800-01-01'],
+    ['0019-03-01', '1800-01-01'],
+    ['1899-12-30', '1900-01-01'],
+  ])('date %s, before input.earliestDate %s, is dropped as invalid_date', async (date, earliestDate) => {
+    const config = dataConfig();
+    const f = await readBronzeMarketFile(
+      bronze('d.csv', `date,close\n2020-01-01,1\n${date},2\n2020-01-03,3\n1900-01-02,4\n`),
+      { config: { ...config, input: { ...config.input, earliestDate } }, runDay: RUN_DAY },
+    );
+    expect(f.dropped.invalid_date).toBe(1);
+    expect(f.rowsAccepted).toBe(3);
+    expect(f.examples[0]).toMatchObject({ line: 3, reason: 'invalid_date' });
+    expect(f.examples[0]!.detail).toBe(
+      `date "${date}" is before ${earliestDate} (input.earliestDate): a year typed short?`,
+    );
+  });
+
   test.each(['1601.5x', 'NaN', '"1,234.5"', 'inf', ' 12'])(
     'price %s is dropped as non_numeric_price',
     async (cell) => {

@@ -26,10 +26,10 @@ describe('risk indicators (DOMAIN §1)', () => {
       (_, i) => `2021-02-${String(i + 1).padStart(2, '0')},20,2\n`,
     ).join('');
     const f = await read(
-      `Date,VIX,Credit_Spread\n2020-01-02,12.5,1.1\n2020-01-03,x,1.2\n2020-13-01,1,1\n2020-01-03,13,1.3\n${padding}`,
+      `Date,VIX,Credit_Spread\n2020-01-02,12.5,1.1\n2020-01-03,x,1.2\n2020-13-01,1,1\n0020-01-06,1,1\n2020-01-03,13,1.3\n${padding}`,
     );
     expect(f.columns).toEqual(['vix', 'credit_spread']);
-    expect(f.dropped.invalid_date).toBe(1);
+    expect(f.dropped.invalid_date).toBe(2); // 2020-13-01, and 0020-01-06 (before input.earliestDate)
     expect(f.invalidCellsAsMissing).toBe(1);
     // The second 2020-01-03 row wins (last in file order).
     expect(Array.from(f.table.values[0]!.subarray(0, 2))).toEqual([12.5, 13]);
