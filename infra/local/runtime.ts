@@ -402,9 +402,19 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       return Promise.all(invocations).then(() => undefined);
     };
     const eventBuckets = new Set(deployment.buckets.filter((b) => b.eventBridge).map((b) => b.name));
+    const runsOn = config.platform.lake.inputPrefixes.map((p) => `${p}*.csv`).join(' or ');
     s3server.onRecord((record) => {
       if (!accepting || !eventBuckets.has(record.s3.bucket.name)) return;
-      void route(s3EventToEventBridge(record, { account: LOCAL_ACCOUNT, region: LOCAL_REGION }));
+      const event = s3EventToEventBridge(record, { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
+      // An upload no rule runs on would otherwise pass in silence (as it does on AWS).
+      if (
+        event['detail-type'] === 'Object Created' &&
+        !deployment.eventRules.some((r) => r.enabled && matchesPattern(r.pattern, event))
+      )
+        print(
+          `· ${record.s3.bucket.name}/${record.s3.object.key}: nothing runs on this key (the pipeline runs on ${runsOn})`,
+        );
+      void route(event);
     });
     // Step Functions sends every execution's status change to EventBridge; the stack's rule picks the failed ones.
     pipeline.onEvent((e) => {

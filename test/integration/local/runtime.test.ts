@@ -33,8 +33,11 @@ const options = (extra: Partial<LocalRuntimeOptions> = {}): LocalRuntimeOptions 
   stack,
   ports: { api: 0, s3: 0, dynamodb: 0 },
   scheduleScale: 0,
+  print: (line) => printed.push(line),
   ...extra,
 });
+/** What the runtime printed (the terminal of npm start). */
+const printed: string[] = [];
 
 beforeAll(async () => {
   stateDir = await mkdtemp(join(tmpdir(), 'finml-local-'));
@@ -229,6 +232,22 @@ describe('the local runtime', () => {
     expect(run.status).toBe('SUCCEEDED');
     expect(run.states.map((s) => s.name)).toEqual(['Claim', 'FirstTime?', 'AlreadyProcessed']);
   }, 30_000);
+
+  test('an upload under a key no rule runs on starts nothing and says so on the terminal', async () => {
+    const before = rt.pipeline.executions.length;
+    for (const key of ['notes/readme.txt', 'market_data/spx.CSV']) {
+      await rt.s3.send(new PutObjectCommand({ Bucket: rt.names.bronze, Key: key, Body: 'date,close\n' }));
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rt.pipeline.executions.length).toBe(before);
+    const said = printed.filter((l) => l.includes('nothing runs on this key'));
+    expect(said).toEqual([
+      `· ${rt.names.bronze}/notes/readme.txt: nothing runs on this key (the pipeline runs on market_data/*.csv or risk_indicators/*.csv)`,
+      `· ${rt.names.bronze}/market_data/spx.CSV: nothing runs on this key (the pipeline runs on market_data/*.csv or risk_indicators/*.csv)`,
+    ]);
+    // The sample's own uploads matched the rule: no such line for them.
+    expect(printed.some((l) => l.includes(SAMPLE_KEY) && l.includes('nothing runs'))).toBe(false);
+  });
 
   test('a task that fails with TransientAwsError twice is retried to success by the state machine', async () => {
     let failures = 0;
