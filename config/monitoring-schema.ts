@@ -74,6 +74,7 @@ export const monitoringConfigSchema = z
         productionChangedByHand: severity,
         abDecision: z.strictObject({ promote: severity, reject: severity }),
         pipelineFailed: severity,
+        pipelineInterrupted: severity,
       }),
       routing: z.strictObject({
         low: z.enum(['email', 'dashboard']),

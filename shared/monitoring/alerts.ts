@@ -870,7 +870,11 @@ export function pipelineFailedAlert(
   // One alert per failed execution: the execution is part of the subject (and so of the fingerprint).
   const scope = facts.stage ?? 'run';
   const subject = facts.executionId ? `${scope}:${facts.executionId}` : scope;
-  return makeAlert('pipelineFailed', subject, config.alerts.severity.pipelineFailed, facts.since, now, {
+  const severity =
+    facts.error === 'RuntimeInterrupted'
+      ? config.alerts.severity.pipelineInterrupted
+      : config.alerts.severity.pipelineFailed;
+  return makeAlert('pipelineFailed', subject, severity, facts.since, now, {
     title:
       facts.stage === undefined ? `Pipeline run ${verb}${on}` : `Pipeline step "${facts.stage}" failed${on}`,
     whatHappened: `${what}${on}${after}: ${facts.error}`,

@@ -616,6 +616,9 @@ describe('alert builders', () => {
     expect(interrupted.systemAction).toContain(
       'At its start it runs the file again by itself: nothing to do',
     );
+    // …and it is shown on the dashboard, not e-mailed (severity.pipelineInterrupted: medium).
+    expect(interrupted.severity).toBe('medium');
+    expect(planDelivery(interrupted, [], NOW, config.alerts).email).toBe(false);
   });
 
   it('rejects a time that is not ISO 8601', () => {
