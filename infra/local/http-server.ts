@@ -24,6 +24,7 @@ export type AdminHandler = (
   method: string,
   path: string,
   body: Buffer,
+  query: URLSearchParams,
 ) => Promise<{ statusCode: number; body: unknown } | undefined>;
 
 export interface FrontDoorOptions {
@@ -211,6 +212,7 @@ export async function startFrontDoor(options: FrontDoorOptions, port: number, ho
             request.method ?? 'GET',
             pathname.slice(ADMIN_PREFIX.length),
             body,
+            new URL(request.url!, 'http://local').searchParams,
           );
           if (answer === undefined) return sendJson(response, 404, { message: `no local route ${pathname}` });
           return sendJson(response, answer.statusCode, answer.body);

@@ -440,9 +440,23 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           domainName: () => `localhost:${appPort}`,
         })
       : undefined;
-    admin = async (method, path, _body) => {
+    admin = async (method, path, _body, query) => {
       if (method === 'GET' && path === '/executions') {
-        return { statusCode: 200, body: { items: [...pipeline.executions].reverse() } };
+        const limit = listLimit(query.get('limit'));
+        if (typeof limit === 'string') return { statusCode: 400, body: { message: limit } };
+        const newest = pipeline.executions.slice(-limit).reverse();
+        return {
+          statusCode: 200,
+          body: { total: pipeline.executions.length, items: newest.map(executionSummary) },
+        };
+      }
+      const one = /^\/executions\/([^/]+)$/.exec(path);
+      if (method === 'GET' && one) {
+        const name = decodeURIComponent(one[1]!);
+        const found = pipeline.executions.find((x) => x.name === name);
+        return found
+          ? { statusCode: 200, body: found }
+          : { statusCode: 404, body: { message: `no execution ${name} (GET /local/executions lists them)` } };
       }
       if (method === 'GET' && path === '/schedules')
         return { statusCode: 200, body: { items: schedules.list() } };
@@ -514,3 +528,36 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 }
 
 export type { ExecutionRecord };
+
+/** `?limit=` of GET /local/executions: 1–500, default 20 (a message when it is not one). */
+function listLimit(raw: string | null): number | string {
+  if (raw === null) return 20;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= 500
+    ? n
+    : `limit must be an integer from 1 to 500, got "${raw}"`;
+}
+
+/**
+ * One execution as GET /local/executions lists it (as Step Functions' ListExecutions does, its
+ * history is another call): the states folded by name — a Map's iterations counted, not listed —
+ * so 100 runs of 200 symbols are kilobytes, not megabytes. GET /local/executions/<name> has it whole.
+ */
+export function executionSummary(x: ExecutionRecord) {
+  const steps = new Map<
+    string,
+    { name: string; runs: number; failed: number; retries: number; error?: string }
+  >();
+  for (const s of x.states) {
+    const step = steps.get(s.name) ?? { name: s.name, runs: 0, failed: 0, retries: 0 };
+    step.runs++;
+    step.retries += s.retries;
+    if (s.status === 'failed' || s.status === 'caught') {
+      step.failed++;
+      step.error ??= s.error;
+    }
+    steps.set(s.name, step);
+  }
+  const { states: _states, ...rest } = x;
+  return { ...rest, steps: [...steps.values()] };
+}

@@ -233,6 +233,37 @@ describe('the local runtime', () => {
     expect(run.states.map((s) => s.name)).toEqual(['Claim', 'FirstTime?', 'AlreadyProcessed']);
   }, 30_000);
 
+  test('GET /local/executions lists the newest runs with their steps folded; /local/executions/<name> has one whole', async () => {
+    const local = async (path: string) => {
+      const r = await fetch(`${rt.urls.app}/local${path}`, { headers: { 'x-api-key': rt.apiKey } });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
+    const list = await local('/executions?limit=2');
+    expect(list.status).toBe(200);
+    const items = list.body.items as {
+      name: string;
+      states?: unknown;
+      steps: { name: string; runs: number }[];
+    }[];
+    expect(items).toHaveLength(2);
+    expect(list.body.total).toBe(rt.pipeline.executions.length);
+    expect(items[0]!.name).toBe(rt.pipeline.executions.at(-1)!.name); // newest first
+    expect(items[0]!.states).toBeUndefined();
+    const whole = rt.pipeline.executions.find((x) => x.states.some((s) => s.index !== undefined))!;
+    const summary = (await local(`/executions?limit=500`)).body.items as typeof items;
+    const folded = summary.find((x) => x.name === whole.name)!.steps;
+    // Every state record is counted once, under its name (a Map's iterations too).
+    expect(folded.reduce((n, s) => n + s.runs, 0)).toBe(whole.states.length);
+    expect(new Set(folded.map((s) => s.name)).size).toBe(folded.length);
+    const one = await local(`/executions/${encodeURIComponent(whole.name)}`);
+    expect(one.status).toBe(200);
+    expect((one.body.states as unknown[]).length).toBe(whole.states.length);
+    expect((await local('/executions/nope')).status).toBe(404);
+    const bad = await local('/executions?limit=0');
+    expect(bad.status).toBe(400);
+    expect(bad.body.message).toBe('limit must be an integer from 1 to 500, got "0"');
+  });
+
   test('an upload under a key no rule runs on starts nothing and says so on the terminal', async () => {
     const before = rt.pipeline.executions.length;
     for (const key of ['notes/readme.txt', 'market_data/spx.CSV']) {
