@@ -481,6 +481,18 @@ function runMetadata(
   };
 }
 
+/** How many symbol warnings a gold quality record names (the rest are counted): bounds the item. */
+const MAX_RECORDED_WARNINGS = 20;
+
+/**
+ * The warnings of a run's symbols, as the CLI prints them with `!`: rows that are not daily, a
+ * weighted feature that never moves (every day High), no gold yet (how much more history it needs).
+ */
+export function symbolWarnings(results: readonly SymbolGoldResult[]): { first: string[]; count: number } {
+  const all = results.flatMap((r) => [r.cadence, r.constant, r.shortHistory].filter((w) => w !== undefined));
+  return { first: all.slice(0, MAX_RECORDED_WARNINGS), count: all.length };
+}
+
 /**
  * The reduce after the Map: the gold gate over the touched symbols, the run record
  * (runs/<runId>/metadata.json), then the publish. A symbol merged again at publish (a concurrent run
@@ -496,7 +508,15 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
   let metadata = runMetadata(ctx, runId, file, sources, staged);
   await write(metadata);
   const quality = goldQualityOf(ctx, staged);
-  await ctx.registry.putRecord('quality', { id: `${runId}-gold`, at: metadata.at, runId, file, ...quality });
+  const warnings = symbolWarnings(staged);
+  await ctx.registry.putRecord('quality', {
+    id: `${runId}-gold`,
+    at: metadata.at,
+    runId,
+    file,
+    ...quality,
+    ...(warnings.count > 0 ? { warnings: warnings.first, warningCount: warnings.count } : {}),
+  });
   if (metadata.quality.gold !== null && !quality.passed) {
     await discardStaging(ctx, runId);
     throw new DataRejectedError({

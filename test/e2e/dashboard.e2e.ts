@@ -403,4 +403,24 @@ describe('with the S&P 500 sample', () => {
       await screenshot(page, 'retraining-loop');
     });
   }, 60_000);
+  test("a symbol whose price never moves is warned about on the Data quality page (every day High), from the run's record", async () => {
+    const days: string[] = [];
+    for (let d = Date.UTC(2018, 0, 1); days.length < 400; d += 86_400_000) {
+      const day = new Date(d);
+      if (day.getUTCDay() % 6 !== 0) days.push(day.toISOString().slice(0, 10));
+    }
+    const run = await drop(
+      rt,
+      'market_data/FLAT.csv',
+      `date,close\n${days.map((d) => `${d},100`).join('\n')}\n`,
+    );
+    expect(run.status).toBe('SUCCEEDED');
+    await inTab(async ({ page }) => {
+      await visit(page, siteOf(rt), 'data');
+      const warnings = (await page.locator('#section-warnings').textContent()) ?? '';
+      expect(warnings).toContain('Warnings of the newest gold run');
+      expect(warnings).toMatch(/FLAT: on all \d+ of its gold rows realized_vol_21d is 0 and drawdown is 0/);
+      await screenshot(page, 'data-warnings');
+    });
+  }, 60_000);
 });

@@ -78,6 +78,9 @@ export interface QualityRecord {
   /** Silver records: how many symbols the file had (`symbols` names the first 50). */
   symbolCount?: number;
   symbols?: string[];
+  /** Gold records: the run's symbol warnings (not daily rows, a price that never moves, no gold yet), the first 20 of `warningCount`. */
+  warnings?: string[];
+  warningCount?: number;
 }
 
 export interface StatusResponse {

@@ -89,6 +89,34 @@ function drops(records: QualityRecord[]): HTMLElement {
   );
 }
 
+/** The newest gold run's symbol warnings, as the CLI prints them with "!"; null when it had none. */
+function warnings(records: QualityRecord[]): HTMLElement | null {
+  const gold = newestFirst(records.filter((r) => r.layer === 'gold'))[0];
+  if (gold?.warnings === undefined || gold.warnings.length === 0) return null;
+  const count = gold.warningCount ?? gold.warnings.length;
+  return section(
+    'warnings',
+    'Warnings of the newest gold run',
+    h(
+      'p',
+      null,
+      `The run ${gold.runId} (${gold.file}) passed its gates, but ${formatCount(count)} symbol warning(s) say its regimes may not mean what they seem:`,
+    ),
+    h(
+      'ul',
+      { class: 'warnings' },
+      gold.warnings.map((w) => h('li', null, w)),
+    ),
+    count > gold.warnings.length
+      ? h(
+          'p',
+          { class: 'muted' },
+          `… and ${formatCount(count - gold.warnings.length)} more: the run's metadata.json in the gold bucket lists every one.`,
+        )
+      : null,
+  );
+}
+
 function history(records: QualityRecord[], layer: Layer | undefined): HTMLElement {
   const rows = newestFirst(records.filter((r) => layer === undefined || r.layer === layer)).slice(0, 100);
   return section(
@@ -188,6 +216,7 @@ export const dataPage: Page = async (ctx: PageContext) => {
         LAYERS.map((l) => layerCard(l, latest[l], ctx.now, l === layer)),
       ),
     ),
+    warnings(records),
     scoresChart(records),
     drops(records),
     history(records, layer),

@@ -338,3 +338,25 @@ describe('DynamoLeaseStore on dynalite', () => {
     expect(ran).toBe(false);
   });
 });
+
+test("a symbol's warnings (here: a price that never moves, so every day High) reach the run's gold quality record", async () => {
+  const days: string[] = [];
+  for (let d = Date.UTC(2018, 0, 1); days.length < 400; d += 86_400_000) {
+    const day = new Date(d);
+    if (day.getUTCDay() % 6 !== 0) days.push(day.toISOString().slice(0, 10));
+  }
+  const flat = `symbol,date,close\n${days.map((d) => `FLAT,${d},100`).join('\n')}\n`;
+  await runObject(ctx, await put('market_data/flat.csv', flat), 'run-flat');
+  const records = (await ctx.registry.listRecords('quality', 100)) as {
+    id: string;
+    warnings?: string[];
+    warningCount?: number;
+  }[];
+  const gold = records.find((r) => r.id === 'run-flat-gold')!;
+  expect(gold.warningCount).toBe(1);
+  expect(gold.warnings).toEqual([
+    expect.stringMatching(
+      /^FLAT: on all \d+ of its gold rows realized_vol_21d is 0 and drawdown is 0 .*every day is High/,
+    ),
+  ]);
+});
