@@ -870,10 +870,11 @@ export function pipelineFailedAlert(
   // One alert per failed execution: the execution is part of the subject (and so of the fingerprint).
   const scope = facts.stage ?? 'run';
   const subject = facts.executionId ? `${scope}:${facts.executionId}` : scope;
-  const severity =
-    facts.error === 'RuntimeInterrupted'
-      ? config.alerts.severity.pipelineInterrupted
-      : config.alerts.severity.pipelineFailed;
+  // The error as PipelineFailed words it: the error name, then ": " and the cause when there is one.
+  const interrupted = /^RuntimeInterrupted(:|$)/.test(facts.error);
+  const severity = interrupted
+    ? config.alerts.severity.pipelineInterrupted
+    : config.alerts.severity.pipelineFailed;
   return makeAlert('pipelineFailed', subject, severity, facts.since, now, {
     title:
       facts.stage === undefined ? `Pipeline run ${verb}${on}` : `Pipeline step "${facts.stage}" failed${on}`,
@@ -892,14 +893,13 @@ export function pipelineFailedAlert(
             ),
           ]),
     ],
-    systemAction:
-      facts.error === 'RuntimeInterrupted'
-        ? 'The local runtime stopped (killed, or stopped past its grace time) while this run was going. At its start it runs the file again by itself: nothing to do. A run stopped in its publish is completed by that re-run (merging rows already published changes nothing).'
-        : facts.published === 'partly'
-          ? 'The run stopped while it published its silver and gold: some of its symbols may be published, the others are as they were. Run the file again — uploading the same bytes, or POST /admin/retry with its key (its claim is marked failed) — to publish the rest: merging rows already published changes nothing.'
-          : facts.published
-            ? 'The run had passed the gold gate and published its silver and gold (forecasts use them); what failed came after — recording outcomes, the drift check or training — so the model and the monitoring records are as they were. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again (merging its rows again changes nothing).'
-            : 'The run stopped before publishing anything: silver and gold are as they were before it, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
+    systemAction: interrupted
+      ? 'The local runtime stopped (killed, or stopped past its grace time) while this run was going. At its start it runs the file again by itself: nothing to do. A run stopped in its publish is completed by that re-run (merging rows already published changes nothing).'
+      : facts.published === 'partly'
+        ? 'The run stopped while it published its silver and gold: some of its symbols may be published, the others are as they were. Run the file again — uploading the same bytes, or POST /admin/retry with its key (its claim is marked failed) — to publish the rest: merging rows already published changes nothing.'
+        : facts.published
+          ? 'The run had passed the gold gate and published its silver and gold (forecasts use them); what failed came after — recording outcomes, the drift check or training — so the model and the monitoring records are as they were. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again (merging its rows again changes nothing).'
+          : 'The run stopped before publishing anything: silver and gold are as they were before it, so forecasts keep using the last good data and model. The file’s claim is marked failed: uploading the same bytes again, or POST /admin/retry with its key, runs it again.',
     userActions: [
       action(
         `Read the run's error and step input: ${facts.executionId ? `execution ${facts.executionId}` : 'the execution'} in the Step Functions console (on npm start: GET /local/executions); the Data quality page shows the runs' scores`,

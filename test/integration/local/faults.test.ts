@@ -104,8 +104,21 @@ async function expectRecovered(symbol: string) {
   const rerun = await rt.pipeline.wait(rt.recovered.reruns[0]!);
   await rt.idle();
   expect(rerun.status).toBe('SUCCEEDED');
-  const alerts = (await api('/alerts?limit=500')).body.items as { kind: string; subject: string }[];
-  expect(alerts.filter((a) => a.subject.endsWith(interrupted!.name))).toHaveLength(1);
+  const alerts = (await api('/alerts?limit=500')).body.items as {
+    kind: string;
+    subject: string;
+    severity: string;
+    notified: boolean;
+    systemAction: string;
+  }[];
+  const mine = alerts.filter((a) => a.subject.endsWith(interrupted!.name));
+  expect(mine).toHaveLength(1);
+  // Nothing was lost (it is re-run by itself): shown on the dashboard, not e-mailed.
+  expect(mine[0]).toMatchObject({
+    severity: 'medium',
+    notified: false,
+    systemAction: expect.stringContaining('At its start it runs the file again by itself: nothing to do'),
+  });
   const same = (t: string | undefined) => t?.replaceAll(`,C${symbol},`, `,${symbol},`);
   expect(await text(silverBucket(), silverKey(symbol))).toBe(
     same(await text(silverBucket(), silverKey(`C${symbol}`))),

@@ -606,7 +606,8 @@ describe('alert builders', () => {
     const interrupted = pipelineFailedAlert(
       {
         status: 'ABORTED',
-        error: 'RuntimeInterrupted',
+        // As PipelineFailed words it: the error, then the cause.
+        error: 'RuntimeInterrupted: the local runtime stopped while the execution was running',
         executionId: 'exec-43',
         input: 'market_data/spx.csv',
       },
