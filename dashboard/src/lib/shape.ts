@@ -602,3 +602,14 @@ export function heldBack(
   }
   return [...out];
 }
+
+/**
+ * A time axis spans at least an hour around its points: runs recorded seconds apart (a first start,
+ * a burst of uploads) would otherwise get ticks of milliseconds (":42.200").
+ */
+export function atLeastAnHour(min: number, max: number): [number, number] {
+  const HOUR = 3600; // uPlot time scales are in seconds
+  if (max - min >= HOUR) return [min, max];
+  const mid = (min + max) / 2;
+  return [mid - HOUR / 2, mid + HOUR / 2];
+}

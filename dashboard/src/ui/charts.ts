@@ -9,7 +9,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { regimeBandColor, withAlpha } from '../lib/palette.ts';
-import type { RegimeRun } from '../lib/shape.ts';
+import { atLeastAnHour, type RegimeRun } from '../lib/shape.ts';
 import { h } from './dom.ts';
 
 const instances = new WeakMap<Element, uPlot>();
@@ -201,7 +201,14 @@ export function lineChart(options: ChartOptions): HTMLElement {
       drag: { x: options.onSelectX !== undefined, y: false, setScale: false },
     },
     scales: {
-      x: { time: options.time, ...(options.xRange ? { range: options.xRange } : {}) },
+      x: {
+        time: options.time,
+        ...(options.xRange
+          ? { range: options.xRange }
+          : options.time
+            ? { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => atLeastAnHour(min, max) }
+            : {}),
+      },
       y: {
         ...(options.logY
           ? {

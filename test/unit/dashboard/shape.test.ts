@@ -4,6 +4,7 @@ import {
   abProgress,
   alertsPerDay,
   alignSeries,
+  atLeastAnHour,
   bestForecasters,
   chainDriftSeries,
   chooseVersion,
@@ -486,5 +487,13 @@ describe('the retraining loop', () => {
       running,
       'the gold is unchanged',
     ]);
+  });
+});
+
+describe('atLeastAnHour: the span of a time axis', () => {
+  test('points seconds apart get an hour around their middle (no millisecond ticks); longer spans stay', () => {
+    expect(atLeastAnHour(1000, 1002)).toEqual([1001 - 1800, 1001 + 1800]);
+    expect(atLeastAnHour(5000, 5000)).toEqual([3200, 6800]);
+    expect(atLeastAnHour(0, 86_400)).toEqual([0, 86_400]);
   });
 });
