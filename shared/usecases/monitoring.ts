@@ -73,6 +73,29 @@ async function retrainingGuards(
   };
 }
 
+/**
+ * The consecutive breaches before this check (newest first) that count towards persistChecks: the
+ * checks of `modelVersion` that breached, each gold judged once — two checks that ran at once (two
+ * uploads published together) judged the same gold, and the gold this check judges is not "one more"
+ * breach either (persistence is counted over checks of new data).
+ */
+export function previousBreachCount(
+  recent: readonly Record<string, unknown>[],
+  modelVersion: string,
+  fingerprint: string,
+): number {
+  const judged = new Set([fingerprint]);
+  let count = 0;
+  for (const r of recent) {
+    if (r.modelVersion !== modelVersion || r.breached !== true) break;
+    const gold = typeof r.goldFingerprint === 'string' ? r.goldFingerprint : undefined;
+    if (gold !== undefined && judged.has(gold)) continue;
+    if (gold !== undefined) judged.add(gold);
+    count++;
+  }
+  return count;
+}
+
 /** The drift check: records the report, raises alerts, and says whether to retrain. */
 export async function checkDrift(ctx: Context) {
   const now = ctx.now();
@@ -103,7 +126,8 @@ export async function checkDrift(ctx: Context) {
   const { model } = production;
   // Consecutive earlier checks of this model that breached (newest first), for persistChecks.
   const persist = ctx.config.monitoring.retraining.persistChecks;
-  const recent = await ctx.registry.listRecords('drift', persist);
+  // More than persistChecks records: checks that ran at once on the same gold count once.
+  const recent = await ctx.registry.listRecords('drift', persist * 4);
   const last = recent[0];
   // The gold partitions' keys and ETags, from one listing: unchanged gold is known without reading it.
   const goldRevision = sha256Hex(
@@ -121,11 +145,7 @@ export async function checkDrift(ctx: Context) {
   }
   const { tables, sources } = await readGoldLake(ctx);
   const fingerprint = goldFingerprint(sources);
-  let previousBreaches = 0;
-  for (const r of recent) {
-    if (r.modelVersion !== model.version || r.breached !== true) break;
-    previousBreaches++;
-  }
+  const previousBreaches = previousBreachCount(recent, model.version, fingerprint);
   const cv = model.evaluation.markov.overall.metrics.model;
   const live = modelDrift(
     logged(
