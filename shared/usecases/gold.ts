@@ -515,6 +515,9 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     runId,
     file,
     ...quality,
+    // No touched symbol has gold rows yet (all still in warm-up or burn-in): nothing was scored and
+    // the gate did not apply — not a failed check (the CLI prints "gold n/a").
+    ...(metadata.quality.gold === null ? { scored: false } : {}),
     ...(warnings.count > 0 ? { warnings: warnings.first, warningCount: warnings.count } : {}),
   });
   if (metadata.quality.gold !== null && !quality.passed) {

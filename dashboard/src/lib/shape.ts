@@ -410,7 +410,7 @@ export function latestQualityByLayer(
   return {
     bronze: sorted.find((r) => r.layer === 'bronze'),
     silver: sorted.find((r) => r.layer === 'silver'),
-    gold: sorted.find((r) => r.layer === 'gold'),
+    gold: sorted.find((r) => r.layer === 'gold' && r.scored !== false),
   };
 }
 
@@ -421,7 +421,7 @@ export function qualityScoreSeries(
   const out = {} as Record<Layer, { x: number[]; score: number[] }>;
   const sorted = oldestFirst(records);
   for (const layer of LAYERS) {
-    const rows = sorted.filter((r) => r.layer === layer && Number.isFinite(r.score));
+    const rows = sorted.filter((r) => r.layer === layer && r.scored !== false && Number.isFinite(r.score));
     out[layer] = { x: rows.map((r) => isoToSeconds(r.at)), score: rows.map((r) => r.score) };
   }
   return out;

@@ -81,6 +81,8 @@ export interface QualityRecord {
   /** Gold records: the run's symbol warnings (not daily rows, a price that never moves, no gold yet), the first 20 of `warningCount`. */
   warnings?: string[];
   warningCount?: number;
+  /** Gold records of a run none of whose symbols has gold rows yet: nothing scored, no gate applied. */
+  scored?: false;
 }
 
 export interface StatusResponse {

@@ -140,9 +140,11 @@ function history(records: QualityRecord[], layer: Layer | undefined): HTMLElemen
         r.file,
         h('code', null, r.runId),
         formatCount(r.rows),
-        `${r.score.toFixed(1)} %`,
+        r.scored === false ? 'n/a' : `${r.score.toFixed(1)} %`,
         `${r.gate} %`,
-        badge(r.passed ? 'passed' : 'failed', r.passed ? 'ok' : 'bad'),
+        r.scored === false
+          ? badge('no gold rows yet', 'info')
+          : badge(r.passed ? 'passed' : 'failed', r.passed ? 'ok' : 'bad'),
       ]),
     }),
   );

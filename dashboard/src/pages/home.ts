@@ -94,8 +94,12 @@ function statusPanel(status: StatusResponse, now: number): HTMLElement {
           ? h(
               'span',
               null,
-              `${q.layer} ${q.score.toFixed(1)} % (gate ${q.gate} %) `,
-              badge(q.passed ? 'passed' : 'failed', q.passed ? 'ok' : 'bad'),
+              q.scored === false
+                ? [`${q.layer} n/a `, badge('no gold rows yet', 'info')]
+                : [
+                    `${q.layer} ${q.score.toFixed(1)} % (gate ${q.gate} %) `,
+                    badge(q.passed ? 'passed' : 'failed', q.passed ? 'ok' : 'bad'),
+                  ],
               ` · ${q.file} · ${formatAgo(q.at, now)} · `,
               h('a', { href: href('data') }, 'details'),
             )

@@ -360,3 +360,23 @@ test("a symbol's warnings (here: a price that never moves, so every day High) re
     ),
   ]);
 });
+
+test('a run whose only symbol has no gold rows yet records its gold as not scored (not failed), with how much more history it needs', async () => {
+  const rows = ROWS.slice(0, 50).map((r) => `YOUNG,${r}`);
+  await runObject(ctx, await put('market_data/young.csv', `${[HEADER, ...rows].join('\n')}\n`), 'run-young');
+  const records = (await ctx.registry.listRecords('quality', 100)) as {
+    id: string;
+    rows: number;
+    scored?: boolean;
+    warnings?: string[];
+  }[];
+  const gold = records.find((r) => r.id === 'run-young-gold')!;
+  expect(gold).toMatchObject({ rows: 0, scored: false });
+  expect(gold.warnings).toEqual([
+    expect.stringMatching(
+      /^YOUNG has 50 silver rows; its first gold row needs 273: .* — 223 more trading days of history$/,
+    ),
+  ]);
+  // A run with gold rows is scored as before.
+  expect(records.find((r) => r.id === 'run-flat-gold')!.scored).toBeUndefined();
+});

@@ -497,3 +497,32 @@ describe('atLeastAnHour: the span of a time axis', () => {
     expect(atLeastAnHour(0, 86_400)).toEqual([0, 86_400]);
   });
 });
+
+describe('a gold record of a run without gold rows (scored: false)', () => {
+  test('is not the latest gold score, nor a point of the score chart', () => {
+    const base = {
+      runId: 'r',
+      file: 'f',
+      rows: 10,
+      gate: 98,
+      passed: true,
+      completeness: 1,
+      validity: 1,
+      uniqueness: 1,
+      timeliness: 1,
+    };
+    const scored = { ...base, id: 'a', at: '2026-01-01T00:00:00Z', layer: 'gold' as const, score: 100 };
+    const young = {
+      ...base,
+      id: 'b',
+      at: '2026-01-02T00:00:00Z',
+      layer: 'gold' as const,
+      score: 0,
+      rows: 0,
+      passed: false,
+      scored: false as const,
+    };
+    expect(latestQualityByLayer([scored, young]).gold).toBe(scored);
+    expect(qualityScoreSeries([scored, young]).gold.score).toEqual([100]);
+  });
+});
