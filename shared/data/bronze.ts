@@ -558,12 +558,16 @@ class Accumulator {
     this.datedRows++;
     if (day > this.runDay) this.futureRows++;
     const last = state.lastDay;
-    if (last !== undefined) {
+    if (last === day) {
+      // A repeated date is the uniqueness component's: it is no pair in or out of order (counted
+      // here, one duplicate in a daily file of one row per symbol cost half of its timeliness).
+      state.ascending = false;
+    } else if (last !== undefined) {
       this.pairs++;
       if (day > last) this.ascending++;
       else {
         state.ascending = false;
-        if (day < last) this.descending++;
+        this.descending++;
       }
     }
     state.lastDay = day;

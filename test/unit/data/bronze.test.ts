@@ -275,9 +275,19 @@ describe('bronze quality (DOMAIN §7)', () => {
     expect(q.completeness).toBeCloseTo(15 / 16, 12);
     expect(q.validity).toBeCloseTo(7 / 8, 12);
     expect(q.uniqueness).toBeCloseTo(7 / 8, 12);
-    // 7 consecutive pairs: 5 ascending, 1 descending, 1 equal → ordered share 5/7.
-    expect(q.timeliness).toBeCloseTo((1 + 5 / 7) / 2, 12);
-    expect(q.score).toBeCloseTo(((15 / 16 + 7 / 8 + 7 / 8 + (1 + 5 / 7) / 2) / 4) * 100, 10);
+    // 7 consecutive rows: 5 ascending, 1 descending, 1 equal — a repeated date is uniqueness's,
+    // no pair in or out of order → ordered share 5/6.
+    expect(q.timeliness).toBeCloseTo((1 + 5 / 6) / 2, 12);
+    expect(q.score).toBeCloseTo(((15 / 16 + 7 / 8 + 7 / 8 + (1 + 5 / 6) / 2) / 4) * 100, 10);
+  });
+
+  test('one repeated row in a daily file (one row per symbol) costs its uniqueness only, not half its timeliness', async () => {
+    const rows = Array.from({ length: 200 }, (_, i) => `S${i},2019-03-05,${10 + i}`);
+    const text = `symbol,date,close\n${[...rows, 'S10,2019-03-05,20'].join('\n')}\n`;
+    const q = (await read('daily.csv', text)).quality;
+    expect(q.uniqueness).toBeCloseTo(1 - 1 / 201, 12);
+    expect(q.timeliness).toBe(1); // was 0.5: the repeat was its symbol's only pair, and not in order
+    expect(q.score).toBeCloseTo(((3 + 1 - 1 / 201) / 4) * 100, 10);
   });
 
   test('the file hash is the sha256 of its bytes', async () => {
