@@ -296,7 +296,7 @@ function startingPoint(model: ServingModel, request: PredictRequest, live?: Live
     }
     throw new PredictInputError(
       'symbol',
-      `unknown symbol "${symbol}": it has no gold row (a symbol gets its first once it has features.volatilityWindow + scoring.minHistory days of history; the run that loaded it says how many more it needs: the Data quality page, or `finml pipeline`) and model ${model.version} was not trained on it (it knows ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})`,
+      `unknown symbol "${symbol}": it has no gold row (a symbol gets its first once it has features.volatilityWindow + scoring.minHistory days of history; the run that loaded it says how many more it needs: the Data quality page, or finml pipeline) and model ${model.version} was not trained on it (it knows ${known.slice(0, 10).join(', ')}${known.length > 10 ? ', …' : ''})`,
     );
   }
   if (request.regime !== undefined) {

@@ -403,6 +403,20 @@ describe('with the S&P 500 sample', () => {
       await screenshot(page, 'retraining-loop');
     });
   }, 60_000);
+  test('on a phone (390 × 844) no page is wider than the screen', async () => {
+    await inTab(async ({ page }) => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      const wide: string[] = [];
+      for (const { id } of PAGES) {
+        await visit(page, siteOf(rt), id, id === 'timeline' ? 'symbol=SPX' : '');
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > 390) wide.push(`${id}: ${width} px`);
+      }
+      await screenshot(page, 'phone-glossary');
+      expect(wide).toEqual([]);
+    });
+  }, 90_000);
+
   test("a symbol whose price never moves is warned about on the Data quality page (every day High), from the run's record", async () => {
     const days: string[] = [];
     for (let d = Date.UTC(2018, 0, 1); days.length < 400; d += 86_400_000) {

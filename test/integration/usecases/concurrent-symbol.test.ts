@@ -364,7 +364,7 @@ test("a symbol's warnings (here: a price that never moves, so every day High) re
 test('a run whose only symbol has no gold rows yet records its gold as not scored (not failed), with how much more history it needs', async () => {
   const rows = ROWS.slice(0, 50).map((r) => `YOUNG,${r}`);
   await runObject(ctx, await put('market_data/young.csv', `${[HEADER, ...rows].join('\n')}\n`), 'run-young');
-  const records = (await ctx.registry.listRecords('quality', 100)) as {
+  const records = (await ctx.registry.listRecords('quality', 100)) as unknown as {
     id: string;
     rows: number;
     scored?: boolean;
