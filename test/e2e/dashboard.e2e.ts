@@ -410,7 +410,17 @@ describe('with the S&P 500 sample', () => {
       for (const { id } of PAGES) {
         await visit(page, siteOf(rt), id, id === 'timeline' ? 'symbol=SPX' : '');
         const width = await page.evaluate(() => document.documentElement.scrollWidth);
-        if (width > 390) wide.push(`${id}: ${width} px`);
+        if (width > 390) {
+          // The outermost elements past the screen's edge, to say what to fix.
+          const past = await page.evaluate(() =>
+            Array.from(document.querySelectorAll('body *'))
+              .filter((e) => e.getBoundingClientRect().right > 390.5)
+              .filter((e) => !(e.parentElement && e.parentElement.getBoundingClientRect().right > 390.5))
+              .slice(0, 3)
+              .map((e) => `${e.tagName.toLowerCase()}.${e.className}`),
+          );
+          wide.push(`${id}: ${width} px (${past.join(', ')})`);
+        }
       }
       await screenshot(page, 'phone-glossary');
       expect(wide).toEqual([]);
