@@ -578,6 +578,17 @@ export function driftStreakText(
 }
 
 /**
+ * The end of the cool-down in force: the newest drift check's (null when it found none — e.g. after
+ * retraining.cooldownHours was set to 0), the job's only when the check does not say.
+ */
+export function currentCooldownEnd(
+  drift: Pick<DriftRecord, 'cooldownEndsAt'>,
+  job: Pick<JobRecord, 'cooldownEndsAt'> | undefined,
+): string | null {
+  return drift.cooldownEndsAt !== undefined ? drift.cooldownEndsAt : (job?.cooldownEndsAt ?? null);
+}
+
+/**
  * What holds a retraining back now, from the newest drift check and job: their blockers, without a
  * "candidate … is in its A/B test" whose candidate is no longer the one under test (stale since a
  * promotion or rejection), and the cool-down when it is what stopped a retraining the rules asked for.
@@ -594,7 +605,7 @@ export function heldBack(
     if (running && running[1] !== candidate) continue;
     out.add(b);
   }
-  const cooldownEnd = drift.cooldownEndsAt ?? job?.cooldownEndsAt ?? null;
+  const cooldownEnd = currentCooldownEnd(drift, job);
   const cooling = cooldownEnd !== null && Date.parse(cooldownEnd) > now.getTime();
   const asked = (drift.verdict === 'retrain' && drift.retrain === false) || job?.heldByCooldown === true;
   if (cooling && asked && out.size === 0) {

@@ -14,6 +14,7 @@ import {
 } from '../lib/format.ts';
 import {
   abProgress,
+  currentCooldownEnd,
   driftStreakText,
   heldBack,
   latestAbTests,
@@ -281,11 +282,11 @@ function loopState(
       h(
         'p',
         { class: 'muted' },
-        'No drift check of this version yet: the hourly check records its run of breaches here (or run the drift schedule from Settings).',
+        'No drift check of this version yet: the hourly check records its run of breaches here (on npm start, POST /local/schedules/MonitoringDriftCheck/run with the API key runs it now — see the README).',
       ),
     );
   }
-  const cooldownEnd = drift.cooldownEndsAt ?? job?.cooldownEndsAt ?? null;
+  const cooldownEnd = currentCooldownEnd(drift, job);
   const held = heldBack(drift, job, candidate, new Date());
   return section(
     'loop',

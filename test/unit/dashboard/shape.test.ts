@@ -9,6 +9,7 @@ import {
   chainDriftSeries,
   chooseVersion,
   countBySeverity,
+  currentCooldownEnd,
   driftDimensions,
   driftingFirst,
   driftSeries,
@@ -482,6 +483,12 @@ describe('the retraining loop', () => {
       heldBack({ ...cooling, cooldownEndsAt: '2026-12-07T10:00:00.000Z' }, undefined, null, now),
     ).toEqual([]);
     expect(heldBack({ ...cooling, verdict: 'ok' as const }, undefined, null, now)).toEqual([]);
+    // A newer check that found no cool-down (cooldownHours set to 0) is not overruled by an older
+    // job's (the walk: "Cool-down until …" after cooldownHours: 0).
+    const job = { heldByCooldown: true, cooldownEndsAt: '2026-12-08T13:11:00.000Z' };
+    expect(heldBack({ ...cooling, cooldownEndsAt: null }, job, null, now)).toEqual([]);
+    expect(currentCooldownEnd({ cooldownEndsAt: null }, job)).toBeNull();
+    expect(currentCooldownEnd({}, job)).toBe(job.cooldownEndsAt);
     // The job's blockers join the check's, once each.
     expect(heldBack(drift, { blockedBy: [running, 'the gold is unchanged'] }, 'v8', now)).toEqual([
       running,
