@@ -204,7 +204,10 @@ function driftingFirst(entries: DriftSymbolEntry[], max: number): DriftSymbolEnt
 export async function promote(ctx: Context, version: string, reason: string) {
   if ((await ctx.registry.getVersion(version)) === undefined)
     throw new NotFoundError(`no model version "${version}"`);
-  const from = await ctx.registry.getPointer('production');
+  const [from, candidate] = await Promise.all([
+    ctx.registry.getPointer('production'),
+    ctx.registry.getPointer('candidate'),
+  ]);
   if (from?.version === version) {
     throw new PointerConflictError(`version ${version} is in production already: nothing to promote`);
   }
@@ -214,8 +217,29 @@ export async function promote(ctx: Context, version: string, reason: string) {
     kind: 'promoted',
     reason: `manual: ${reason}`,
   });
+  if (candidate?.version === version) await endAbTestByHand(ctx, version, reason);
   await alertManualChange(ctx, 'promoted', from?.version ?? null, moved, reason);
   return moved;
+}
+
+/**
+ * The candidate under A/B test was promoted by hand: its test ends undecided. Its newest record is
+ * written again as `ended` (else the dashboard kept showing a test that "needs 19 more days").
+ */
+async function endAbTestByHand(ctx: Context, version: string, reason: string) {
+  const latest = (await ctx.registry.listRecords('abtest', 50)).find((r) => r.id === version);
+  if (latest === undefined) return; // promoted before its first evaluation: no test recorded
+  const sampleSize = latest.sampleSize as Record<string, unknown> | undefined;
+  await ctx.registry.putRecord('abtest', {
+    ...latest,
+    at: ctx.now().toISOString(),
+    outcome: 'ended',
+    reasons: [
+      `ended undecided: promoted to production by hand (${reason})`,
+      ...((latest.reasons as string[] | undefined) ?? []),
+    ],
+    ...(sampleSize ? { sampleSize: { ...sampleSize, daysRemaining: null } } : {}),
+  });
 }
 
 /**

@@ -448,7 +448,8 @@ export interface AbTestRecord {
   productionVersion: string;
   candidateVersion: string;
   design: 'paired' | 'unpaired' | 'symbol-day';
-  outcome: 'promote' | 'reject' | 'keep-collecting';
+  /** `ended`: the candidate was promoted by hand before the test decided. */
+  outcome: 'promote' | 'reject' | 'keep-collecting' | 'ended';
   reasons: string[];
   primaryMetric: 'logLoss' | 'accuracy';
   production: ArmSummary;

@@ -33,7 +33,7 @@ import { badge, facts, h, notice, pageHeading, section, table } from '../ui/dom.
 import { versionLink } from '../ui/widgets.ts';
 import type { Page } from './context.ts';
 
-const OUTCOME_VARIANT = { promote: 'ok', reject: 'bad', 'keep-collecting': 'info' } as const;
+const OUTCOME_VARIANT = { promote: 'ok', reject: 'bad', 'keep-collecting': 'info', ended: 'warn' } as const;
 
 function difference(d: Difference | null, digits: number): string {
   if (d === null) return 'not yet (needs outcomes in both arms)';

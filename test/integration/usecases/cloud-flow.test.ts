@@ -17,7 +17,7 @@ import { PointerConflictError } from '#shared/ports';
 import { buildSymbolGold, finishGold, runSummary } from '#shared/usecases/gold';
 import { claimObject, cleanToSilver, validateBronze } from '#shared/usecases/ingest';
 import { type Context, keys } from '#shared/usecases/lake';
-import { checkDrift } from '#shared/usecases/monitoring';
+import { checkDrift, evaluateCandidate } from '#shared/usecases/monitoring';
 import { productionHistory } from '#shared/usecases/production';
 import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
 import { forgetModelsInService } from '#shared/usecases/serving';
@@ -419,3 +419,21 @@ test('two registrations at once start one A/B test; a model registered while it 
   expect(await registerModel(ctx, c.version, 'later')).toEqual({ stage: 'rejected', version: c.version });
   expect((await ctx.registry.getPointer('candidate'))!.version).toBe(running.version);
 }, 90_000);
+
+test('the candidate under A/B test promoted by hand ends its test as "ended", not a test that still needs days', async () => {
+  const running = (await ctx.registry.getPointer('candidate'))!;
+  await evaluateCandidate(ctx); // the daily evaluation: too early to decide
+  const before = (await ctx.registry.listRecords('abtest', 10)).find((r) => r.id === running.version)!;
+  expect(before.outcome).toBe('keep-collecting');
+  await promote({ ...ctx, now: () => new Date(Date.now() + 1000) }, running.version, 'the team trusts it');
+  const after = (await ctx.registry.listRecords('abtest', 10)).find((r) => r.id === running.version)!;
+  expect(after).toMatchObject({
+    outcome: 'ended',
+    reasons: [
+      'ended undecided: promoted to production by hand (the team trusts it)',
+      ...(before.reasons as string[]),
+    ],
+  });
+  expect((after.sampleSize as { daysRemaining: unknown }).daysRemaining).toBeNull();
+  expect(await ctx.registry.getPointer('candidate')).toBeUndefined();
+}, 60_000);
