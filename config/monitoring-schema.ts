@@ -62,6 +62,7 @@ export const monitoringConfigSchema = z
     alerts: z.strictObject({
       cooldownHours: z.number().min(0),
       digestAbove: z.number().int().min(0),
+      digestLookbackDays: z.number().int().min(1),
       severity: z.strictObject({
         dataRejected: severity,
         qualityGateFailed: severity,

@@ -2,7 +2,7 @@
 import { awsContext } from '#composition/aws-context';
 import { codeVersion } from '#composition/env';
 import { lazy } from '#composition/lazy';
-import { alertingOnFailure, sendAlertDigest } from '#shared/usecases/alerting';
+import { alertingOnFailure, sendAlertDigests } from '#shared/usecases/alerting';
 import type { Context } from '#shared/usecases/lake';
 import { checkDrift, checkRollback, evaluateCandidate, retrainIfNeeded } from '#shared/usecases/monitoring';
 import { instrumented } from '../lib/observability.ts';
@@ -29,14 +29,13 @@ export function createHandlers(context: () => Context) {
     });
   });
 
-  /** Daily: the A/B test's decision, the rollback check, then the digest of yesterday's held alerts. */
+  /** Daily: the A/B test's decision, the rollback check, then the digests of the held alerts of earlier days. */
   const abEvaluation = instrumented(async () => {
     const ctx = context();
     return alertingOnFailure(ctx, 'daily A/B evaluation', async () => {
       const ab = await evaluateCandidate(ctx);
       const rollback = await checkRollback(ctx);
-      const yesterday = new Date(ctx.now().getTime() - 86_400_000).toISOString().slice(0, 10);
-      const digest = await sendAlertDigest(ctx, yesterday);
+      const digest = await sendAlertDigests(ctx);
       return { ab: ab.status, rollback: rollback.rollback, digest: digest.sent };
     });
   });

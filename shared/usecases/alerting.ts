@@ -176,6 +176,24 @@ function previousOf(state: AlertState): PreviousAlert[] {
 }
 
 /**
+ * The daily schedule's digests: those of the `alerts.digestLookbackDays` days before today, oldest
+ * first — a day whose schedule did not run is sent the next time, and a day already sent has an empty
+ * queue (nothing is sent twice).
+ */
+export async function sendAlertDigests(ctx: Context): Promise<{ sent: number; days: string[] }> {
+  const today = Date.parse(`${ctx.now().toISOString().slice(0, 10)}T00:00:00Z`);
+  let sent = 0;
+  const days: string[] = [];
+  for (let back = ctx.config.monitoring.alerts.digestLookbackDays; back >= 1; back--) {
+    const day = new Date(today - back * 86_400_000).toISOString().slice(0, 10);
+    const digest = await sendAlertDigest(ctx, day);
+    if (digest.sent > 0) days.push(day);
+    sent += digest.sent;
+  }
+  return { sent, days };
+}
+
+/**
  * The daily digest: one e-mail listing the alerts of `day` that were held back because more than
  * `alerts.digestAbove` alert e-mails went out that day (most severe first) — the day's whole digest
  * queue, however many alerts it holds — after which each is marked notified and taken off the

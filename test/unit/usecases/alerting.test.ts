@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
 import { dataDriftAlert, pipelineFailedAlert } from '#shared/monitoring/alerts';
 import type { AlertState, ModelRegistry, RecordKind } from '#shared/ports';
-import { raiseAlert, sendAlertDigest } from '#shared/usecases/alerting';
+import { raiseAlert, sendAlertDigest, sendAlertDigests } from '#shared/usecases/alerting';
 import type { Context } from '#shared/usecases/lake';
 import { createHandlers } from '../../../functions/scheduled/handlers.ts';
 
@@ -224,6 +224,44 @@ describe('the daily digest', () => {
     expect(digest.body.split('\n').filter((l) => l.startsWith('- [HIGH]'))).toHaveLength(25 - limit);
     expect(await sendAlertDigest(scaled, '2026-02-01')).toEqual({ sent: 0 });
     expect(await sendAlertDigest(scaled, '2026-02-02')).toEqual({ sent: 0 });
+  });
+
+  test('a day whose daily run did not happen is sent by the next one (alerts.digestLookbackDays)', async () => {
+    const sent: { subject: string }[] = [];
+    let now = '2026-03-01T12:00:00Z';
+    const scaled = {
+      ...ctx,
+      now: () => new Date(now),
+      registry: recordsOnly(),
+      alerts: { publish: async (m: { subject: string }) => void sent.push(m) },
+    } as unknown as Context;
+    const limit = config.monitoring.alerts.digestAbove;
+    for (let i = 0; i <= limit + 2; i++) {
+      const at = '2026-03-01T00:00:00Z';
+      await raiseAlert(
+        scaled,
+        dataDriftAlert(
+          {
+            symbol: `S${i}`,
+            feature: 'drawdown',
+            ks: { d: 0.4, pValue: 1e-9 },
+            psi: { psi: 0.6 },
+            windowRows: 63,
+            since: at,
+          },
+          config.monitoring,
+          at,
+        ),
+      );
+    }
+    expect(sent).toHaveLength(limit); // the other 3 wait for the digest of 03-01
+    // The machine was off on 03-02 and 03-03: the run of 03-04 sends 03-01's digest (it sent only yesterday's).
+    now = '2026-03-04T09:00:00Z';
+    expect(await sendAlertDigests(scaled)).toEqual({ sent: 3, days: ['2026-03-01'] });
+    expect(sent.at(-1)!.subject).toBe('[FINML HIGH] Daily digest 2026-03-01: 3 alert(s)');
+    expect(await sendAlertDigests(scaled)).toEqual({ sent: 0, days: [] }); // nothing twice
+    // Past the look-back it is not read again (bounded work per run).
+    expect(config.monitoring.alerts.digestLookbackDays).toBe(7);
   });
 });
 
