@@ -8,6 +8,7 @@
 import { awsContext } from '#composition/aws-context';
 import { codeVersion } from '#composition/env';
 import { lazy } from '#composition/lazy';
+import type { RetrainingReason } from '#shared/monitoring/retraining';
 import { executionFailed } from '#shared/usecases/failures';
 import { buildSymbolGold, finishGold, runSummary } from '#shared/usecases/gold';
 import {
@@ -18,9 +19,9 @@ import {
   validateBronze,
 } from '#shared/usecases/ingest';
 import type { Context } from '#shared/usecases/lake';
-import { checkDrift, retrainIfNeeded } from '#shared/usecases/monitoring';
+import { checkDrift, registerFromPipeline, retrainIfNeeded } from '#shared/usecases/monitoring';
 import { recordOutcomes } from '#shared/usecases/outcomes';
-import { registerModel, trainFromLake } from '#shared/usecases/training';
+import { trainFromLake } from '#shared/usecases/training';
 import { asTask, instrumented } from '../lib/observability.ts';
 import {
   executionStatusChange,
@@ -75,7 +76,8 @@ export function createHandlers(context: () => Context) {
 
   const register = instrumented(async (event: unknown) => {
     const input = trainedState.parse(event);
-    return asTask(() => registerModel(context(), input.trained.version, `new data: ${input.key}`));
+    const fired = (input.drift?.fired ?? []) as RetrainingReason[];
+    return asTask(() => registerFromPipeline(context(), input.trained.version, input.key, fired));
   });
 
   const quarantine = instrumented(async (event: unknown) => {

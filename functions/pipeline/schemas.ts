@@ -18,7 +18,25 @@ export const objectInput = z
 
 export const symbolsState = z.object({ silver: z.object({ symbols: z.array(z.string()) }) });
 export const symbolItem = z.object({ symbol: z.string().min(1), runId: z.string().min(1) });
-export const trainedState = z.object({ key: z.string(), trained: z.object({ version: z.string() }) });
+export const trainedState = z.object({
+  key: z.string(),
+  trained: z.object({ version: z.string() }),
+  /** The drift check's result: the rules that fired (absent in a state from before they were passed on). */
+  drift: z
+    .object({
+      fired: z
+        .array(
+          z.object({
+            rule: z.string(),
+            detail: z.string(),
+            value: z.number().nullable(),
+            threshold: z.number().nullable(),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+});
 export const failedState = z.object({ error: z.object({ Error: z.string(), Cause: z.string().optional() }) });
 
 /** The EventBridge "Step Functions Execution Status Change" event of a failed, timed-out or aborted execution. */

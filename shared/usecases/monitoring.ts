@@ -120,6 +120,9 @@ export async function checkDrift(ctx: Context) {
       verdict: 'retrain' as const,
       retrain: true,
       reasons: ['no model in production yet'],
+      fired: [
+        { rule: 'no-model', detail: 'no model in production yet', value: null, threshold: null },
+      ] satisfies RetrainingReason[],
       reportKey: null,
     };
   }
@@ -402,6 +405,35 @@ async function recheckUnchanged(
     reportKey: typeof last.reportKey === 'string' ? last.reportKey : null,
     unchanged: true,
   };
+}
+
+/**
+ * The pipeline's Register step: the model its Train step fitted (after a drift check said retrain)
+ * is registered, and recorded as a retraining job like the scheduled ones — its trigger the file,
+ * its reasons the rules the check found firing — so the Retraining page lists every training.
+ */
+export async function registerFromPipeline(
+  ctx: Context,
+  version: string,
+  key: string,
+  fired: readonly RetrainingReason[],
+) {
+  const rules = [...new Set(fired.map((r) => r.rule))];
+  const registered = await registerModel(
+    ctx,
+    version,
+    `new data: ${key}${rules.length > 0 ? ` (${rules.join(', ')})` : ''}`,
+  );
+  await ctx.registry.putRecord('job', {
+    id: version,
+    at: ctx.now().toISOString(),
+    trigger: `pipeline run of ${key}`,
+    status: 'trained',
+    version,
+    stage: registered.stage,
+    reasons: fired,
+  });
+  return registered;
 }
 
 /** Retrains (and registers the new model as candidate or first production) when asked or when the rules fire. */

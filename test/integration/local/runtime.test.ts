@@ -142,6 +142,20 @@ describe('the local runtime', () => {
     const p = forecast.body.probabilities as Record<string, number>;
     expect(Object.keys(p)).toEqual(['Low', 'Medium', 'High']);
     expect(p.Low! + p.Medium! + p.High!).toBeCloseTo(1, 12);
+    // The pipeline's training is a retraining job like the scheduled ones, with the rule that fired.
+    const jobs = (await api('/jobs')).body.items as {
+      trigger: string;
+      version: string;
+      reasons: { rule: string }[];
+    }[];
+    expect(jobs).toEqual([
+      expect.objectContaining({
+        trigger: `pipeline run of ${SAMPLE_KEY}`,
+        status: 'trained',
+        version: models.production,
+        reasons: [expect.objectContaining({ rule: 'no-model' })],
+      }),
+    ]);
   }, 60_000);
 
   test('the API refuses a request without the API key and a body that breaks the request model', async () => {
