@@ -415,9 +415,10 @@ export function dataDriftAlert(
       measure('window (gold rows)', facts.windowRows),
     ],
     systemAction: retrains
-      ? `This is data drift for the retraining rules: the next pipeline run trains a candidate ` +
-        `model (unless a retraining ran in the last ${config.retraining.cooldownHours} h), which ` +
-        `serves forecasts only after winning an A/B test against production.`
+      ? `This is data drift for the retraining rules: once ${config.retraining.persistChecks} drift ` +
+        `checks of new data in a row breach (retraining.persistChecks), a pipeline run trains a ` +
+        `candidate model (unless a retraining ran in the last ${config.retraining.cooldownHours} h), ` +
+        `which serves forecasts only after winning an A/B test against production.`
       : `No automatic action: a moderate PSI is a watch level. Retraining starts at PSI ≥ ` +
         `${fmt(drift.psi.significant)} or KS D > ${fmt(drift.ksThreshold)}.`,
     userActions: [
@@ -504,9 +505,10 @@ export function chainDriftAlert(
       measure('degrees of freedom', df),
     ],
     systemAction:
-      `This is chain drift for the retraining rules: the next pipeline run trains a candidate ` +
-      `model (unless a retraining ran in the last ${config.retraining.cooldownHours} h), which ` +
-      `must win an A/B test before it serves forecasts.`,
+      `This is chain drift for the retraining rules: once ${config.retraining.persistChecks} drift ` +
+      `checks of new data in a row breach (retraining.persistChecks), a pipeline run trains a ` +
+      `candidate model (unless a retraining ran in the last ${config.retraining.cooldownHours} h), ` +
+      `which must win an A/B test before it serves forecasts.`,
     userActions: [
       action(
         'Compare observed and model transition frequencies, and the forecast of reaching High, for this period',
@@ -785,9 +787,7 @@ export function productionChangedByHandAlert(
         measure('replaced', fromVersion ?? 'none'),
         measure('a rollback would restore', rollbackTarget ?? 'none'),
       ],
-      systemAction:
-        `Forecasts come from ${toVersion} from now on. Its live accuracy is watched like any ` +
-        `promoted model's, and the retraining rules keep running.`,
+      systemAction: `Forecasts come from ${toVersion} from now on${change === 'promoted' ? ': its live accuracy is watched by the daily rollback check, as any promoted model’s' : ' (a version rolled back to is not watched by the automatic rollback check, which looks only at promoted ones)'}; the retraining rules keep running.`,
       userActions: [
         action('Check the change was intended; the model registry lists the production history', {
           dashboardPath: `/models?version=${encodeURIComponent(toVersion)}`,

@@ -248,7 +248,7 @@ describe('formatEmail', () => {
       'SINCE\n2026-03-08T06:00:00.000Z (first seen; this alert raised 2026-03-10T12:00:00.000Z)',
     );
     expect(email.body).toMatch(
-      /WHAT FINML WILL DO\nThis is data drift for the retraining rules: the next pipeline run trains a candidate model \(unless a retraining ran in the last 24 h\)/,
+      /WHAT FINML WILL DO\nThis is data drift for the retraining rules: once 3 drift checks of new data in a row breach \(retraining.persistChecks\), a pipeline run trains a candidate model \(unless a retraining ran in the last 24 h\)/,
     );
     expect(email.body).toContain('open: https://finml.example.com/drift?symbol=SPX&feature=realized_vol_21d');
     expect(email.body).toContain('The same alert is not e-mailed again for 24 h unless its severity rises.');
