@@ -15,17 +15,22 @@ const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g;
 
 /**
  * A subject SNS accepts: control characters and line breaks become spaces, runs of white space collapse,
- * ends are trimmed, and a longer subject is cut to 99 characters (code points) ending in "...".
+ * ends are trimmed, and a longer subject is cut to 99 characters (code points) ending in "..." — at
+ * the last space when there is one in its second half, so a number is not cut ("KS D 0....").
  */
 export function snsSubject(subject: string): string {
   const flat = subject.replace(CONTROL_CHARACTERS, ' ').replace(/\s+/g, ' ').trim();
   const codePoints = Array.from(flat);
   if (codePoints.length <= SNS_SUBJECT_MAX_CHARS) return flat;
+  const room = SNS_SUBJECT_MAX_CHARS - ELLIPSIS.length;
+  let cut = codePoints.slice(0, room);
+  const space = cut.lastIndexOf(' ');
+  if (codePoints[room] !== ' ' && space >= room / 2) cut = cut.slice(0, space);
   return (
-    codePoints
-      .slice(0, SNS_SUBJECT_MAX_CHARS - ELLIPSIS.length)
+    cut
       .join('')
-      .trimEnd() + ELLIPSIS
+      .trimEnd()
+      .replace(/[,;:]$/, '') + ELLIPSIS
   );
 }
 

@@ -72,6 +72,15 @@ describe('snsSubject', () => {
     );
   });
 
+  test('a long subject is cut at a word, not inside a number', () => {
+    const subject = snsSubject(
+      '[FINML HIGH] Data drift on S0005 log_return: PSI 1.547 (above its calibrated threshold), KS D 0.4127 (above its threshold)',
+    );
+    expect(subject).toBe(
+      '[FINML HIGH] Data drift on S0005 log_return: PSI 1.547 (above its calibrated threshold), KS D...',
+    );
+  });
+
   test('a cut never splits a surrogate pair', () => {
     const subject = snsSubject('😀'.repeat(120));
     expect(Array.from(subject)).toHaveLength(99);
