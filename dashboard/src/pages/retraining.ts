@@ -35,8 +35,14 @@ import type { Page } from './context.ts';
 
 const OUTCOME_VARIANT = { promote: 'ok', reject: 'bad', 'keep-collecting': 'info', ended: 'warn' } as const;
 
-function difference(d: Difference | null, digits: number): string {
-  if (d === null) return 'not yet (needs outcomes in both arms)';
+function difference(d: Difference | null, digits: number, r: AbTestRecord): string {
+  if (d === null) {
+    const both = r.production.outcomes > 0 && r.candidate.outcomes > 0;
+    // The symbol-day design's differences are of daily means: one day of outcomes gives no interval.
+    return both && r.design === 'symbol-day'
+      ? 'not yet (needs two days of outcomes)'
+      : 'not yet (needs outcomes in both arms)';
+  }
   return `${formatSigned(d.estimate, digits)} ${formatInterval(d.lower, d.upper, (x) => formatSigned(toFinite(x), digits))} (${formatPercent(d.confidenceLevel, 0)} bootstrap)`;
 }
 
@@ -93,11 +99,11 @@ function abCard(r: AbTestRecord, highlighted: boolean): HTMLElement {
       ['Primary metric', r.primaryMetric === 'logLoss' ? 'log loss (lower is better)' : 'accuracy'],
       [
         r.design === 'symbol-day' ? 'Daily log-loss difference B − A' : 'Log-loss difference B − A',
-        difference(r.logLossDifference, 4),
+        difference(r.logLossDifference, 4, r),
       ],
       [
         r.design === 'symbol-day' ? 'Daily accuracy difference B − A' : 'Accuracy difference B − A',
-        difference(r.accuracyDifference, 3),
+        difference(r.accuracyDifference, 3, r),
       ],
       r.design === 'symbol-day'
         ? [
