@@ -340,7 +340,11 @@ class Accumulator {
   /** Symbols with accepted rows, in the order of their first accepted row. */
   private readonly withRows: SymbolState[] = [];
   private readonly row$ = new Float64Array(VALUE_FIELDS.length);
+  /** The column of each VALUE_FIELDS entry (−1 when absent). */
+  private valueColumns = new Int32Array(VALUE_FIELDS.length);
   private readonly priceIdx: number[];
+  /** Bit f set for each price column (input.priceColumns) f of VALUE_FIELDS. */
+  private readonly priceMask: number;
   /** The last date cell and its day: a daily file repeats each date once per symbol. */
   private lastDateCell: string | undefined;
   private lastDateDay: number | undefined;
@@ -366,12 +370,14 @@ class Accumulator {
     this.priceIdx = config.input.priceColumns
       .map((p) => VALUE_FIELDS.indexOf(p as never))
       .filter((i) => i >= 0);
+    this.priceMask = this.priceIdx.reduce((mask, f) => mask | (1 << f), 0);
     this.upperCase = config.input.upperCaseSymbols;
     this.earliestDay = parseIsoDay(config.input.earliestDate)!;
   }
 
   begin(header: Header, defaultSymbol: string): void {
     this.header = header;
+    this.valueColumns = Int32Array.from(header.values);
     this.defaultSymbol = defaultSymbol;
     this.requiredColumns = [header.date, header.values[CLOSE]!];
     if (header.symbol !== -1) this.requiredColumns.push(header.symbol);
@@ -408,25 +414,25 @@ class Accumulator {
     }
     this.trackDate(state, day);
     const row = this.row$;
-    for (let f = 0; f < VALUE_FIELDS.length; f++) {
-      const col = h.values[f]!;
-      const v = col === -1 ? undefined : cells.decimal(col);
-      row[f] = v === undefined ? Number.NaN : v;
-      if (v !== undefined && Number.isNaN(v)) {
-        if (f === VOLUME) {
-          this.volumeInvalid++;
-        } else if (this.priceIdx.includes(f)) {
-          this.drop(
-            'non_numeric_price',
-            line,
-            `${VALUE_FIELDS[f]} "${clip(cells.cell(col))}" is not a number`,
-          );
-          state.droppedDays.push(day);
-          return;
-        }
+    const invalid = cells.decimals(this.valueColumns, row);
+    if (invalid !== 0) {
+      // A price that is not a number drops the row (the first such, in VALUE_FIELDS order); a volume
+      // that is not one is read as missing.
+      const price = invalid & this.priceMask;
+      if (price !== 0) {
+        const f = 31 - Math.clz32(price & -price);
+        this.drop(
+          'non_numeric_price',
+          line,
+          `${VALUE_FIELDS[f]} "${clip(cells.cell(h.values[f]!))}" is not a number`,
+        );
+        state.droppedDays.push(day);
+        return;
       }
+      if ((invalid & (1 << VOLUME)) !== 0) this.volumeInvalid++;
     }
-    for (const f of this.priceIdx) {
+    for (let k = 0; k < this.priceIdx.length; k++) {
+      const f = this.priceIdx[k]!;
       // Below the smallest normal double a price's log return can overflow (300 / 1e-320 = ∞): such
       // a price is as unusable as 0 (a missing one is NaN and passes to the silver rules).
       if (row[f]! < MIN_NORMAL) {
@@ -592,12 +598,11 @@ export function consistencyFlags(
   close: number,
   volume: number,
 ): number {
-  // NaN compares false, so a missing cell never raises a flag.
-  const top = Number.isNaN(open) ? close : Number.isNaN(close) ? open : Math.max(open, close);
-  const bottom = Number.isNaN(open) ? close : Number.isNaN(close) ? open : Math.min(open, close);
+  // high < max(open, close) and low > min(open, close), over the cells present: NaN compares
+  // false, so a missing cell never raises a flag (and no max or min is made, nor boxed).
   let flags = 0;
-  if (high < top) flags |= 1;
-  if (low > bottom) flags |= 2;
+  if (high < open || high < close) flags |= 1;
+  if (low > open || low > close) flags |= 2;
   if (volume < 0) flags |= 4;
   if (high < low) flags |= 8;
   return flags;

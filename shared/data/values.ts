@@ -88,7 +88,17 @@ export function parseDecimalBytes(
   from: number,
   to: number,
 ): number | undefined {
-  if (to <= from) return undefined;
+  const v = fastDecimalBytes(bytes, from, to);
+  return Number.isNaN(v) ? parseDecimalIn(text, from, to) : v;
+}
+
+/**
+ * The fast path of parseDecimalIn over bytes: the value of a cell `[+-]?digits[.digits]` with at
+ * least one digit, m < 2^53 and k ≤ 22; NaN for any other cell (empty, long, an exponent, invalid),
+ * which parseDecimalIn decides. Always a double (never undefined), so a caller's loop keeps it unboxed.
+ */
+export function fastDecimalBytes(bytes: Uint8Array, from: number, to: number): number {
+  if (to <= from) return Number.NaN;
   let i = from;
   const sign = bytes[i]!;
   if (sign === MINUS || sign === PLUS) i++;
@@ -111,13 +121,12 @@ export function parseDecimalBytes(
     decimals = i - dot;
     digits += decimals;
   }
-  // The fast path of parseDecimalIn, under the same conditions: the whole cell is
-  // `[+-]?digits[.digits]` with at least one digit, m < 2^53 and k ≤ 22.
+  // The fast path of parseDecimalIn, under the same conditions (an empty cell has no digit).
   if (i === to && digits > 0 && mantissa < TWO_POW_53 && decimals <= MAX_EXACT_POWER) {
     const v = mantissa / EXACT_POWERS_OF_TEN[decimals]!;
     return sign === MINUS ? -v : v;
   }
-  return parseDecimalIn(text, from, to);
+  return Number.NaN;
 }
 
 /** The regular-expression definition of DOMAIN §1 (a non-empty cell). */
