@@ -1,7 +1,7 @@
 /** Invariants of the data layers, checked on random inputs (fast-check). */
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { readBronzeMarketFile } from '#shared/data/bronze';
+import { consistencyFlags, isInconsistent, readBronzeMarketFile } from '#shared/data/bronze';
 import { computeFeatures, referenceSample, scoreRegimes } from '#shared/data/gold';
 import type { SilverSeries } from '#shared/data/series';
 import { cleanSeries } from '#shared/data/silver';
@@ -127,3 +127,27 @@ function sliceSilver(s: SilverSeries, n: number): SilverSeries {
     flags: cut(s.flags),
   };
 }
+
+describe('the consistency rule, on a row and on five values', () => {
+  test('isInconsistent(row) is consistencyFlags of its values, NaN (missing) included', () => {
+    const value = fc.oneof(fc.constantFrom(Number.NaN, 0, -0, -1, 1, 2), fc.double({ noNaN: true }));
+    fc.assert(
+      fc.property(
+        fc.array(value, { minLength: 6, maxLength: 6 }),
+        ([open, high, low, close, adj, volume]) => {
+          const row = Float64Array.of(open!, high!, low!, close!, adj!, volume!);
+          expect(isInconsistent(row)).toBe(consistencyFlags(open!, high!, low!, close!, volume!));
+          // DOMAIN §2's wording: high below max(open, close), low above min(open, close), of the cells present.
+          const present = [open!, close!].filter((v) => !Number.isNaN(v));
+          const expected =
+            (present.length > 0 && high! < Math.max(...present) ? 1 : 0) |
+            (present.length > 0 && low! > Math.min(...present) ? 2 : 0) |
+            (volume! < 0 ? 4 : 0) |
+            (high! < low! ? 8 : 0);
+          expect(consistencyFlags(open!, high!, low!, close!, volume!)).toBe(expected);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
