@@ -86,10 +86,17 @@ export interface AdmittedFile {
  * cleaned and counted for the silver gate. The accepted rows stay in `spill` (owned by the caller,
  * who disposes it when done with the admitted file). A rejected file has no admitted rows; its
  * outcome carries the reason (for the quarantine report).
+ *
+ * `onCleaned`, when given, receives each symbol's silver rows as they are cleaned for the gate —
+ * before the gate is known — so a caller that keeps them (the run's staging) does not clean every
+ * symbol a second time; such a caller discards what it kept when the file is rejected.
  */
 export async function admitMarketFile(
   input: BronzeInput,
-  options: IngestOptions & { spill?: BlockSpill },
+  options: IngestOptions & {
+    spill?: BlockSpill;
+    onCleaned?: (series: SilverSeries) => void | Promise<void>;
+  },
 ): Promise<{ outcome: FileOutcome; admitted?: AdmittedFile }> {
   const { config, runDay } = options;
   let scan: BronzeScan;
@@ -106,6 +113,7 @@ export async function admitMarketFile(
     const c = cleanSeries(series(symbol), config);
     stats.push(c.stats);
     counts = addCounts(counts, silverCounts(c.series, runDay));
+    await options.onCleaned?.(c.series);
   }
   const silver = { symbols: stats, quality: countsQuality('silver', config.quality.gates.silver, counts) };
   if (!silver.quality.passed) {

@@ -15,6 +15,7 @@ import {
   ingestIndicatorFile,
   type RejectedFile,
 } from '#shared/data/pipeline';
+import type { SilverSeries } from '#shared/data/series';
 import { type BlockSpill, OverflowSpill } from '#shared/data/spill';
 import { STAGED_ROWS_CONTENT_TYPE, stagedRowsBytes } from '#shared/data/staged-rows';
 import { utcDay } from '#shared/data/values';
@@ -228,13 +229,24 @@ async function stageObject(
     return { outcome: outcome as AcceptedFile, symbols: [...new Set(symbols)].sort() };
   }
   const spill = newSpill(ctx);
+  // Each symbol's rows are staged as they are cleaned for the silver gate (cleaned once, not again
+  // after the gate); a rejected file's are deleted, so the gold step never sees them.
+  const staged: string[] = [];
+  const stage = async (series: SilverSeries) => {
+    const key = keys.stagedRows(runId, series.symbol, index);
+    await ctx.store.put(ctx.buckets.silver, key, stagedRowsBytes(series), STAGED_ROWS_CONTENT_TYPE);
+    staged.push(key);
+  };
   try {
     const { outcome, admitted } = await admitMarketFile(
       { name: obj.key, chunks: await open(ctx, obj) },
-      { config: ctx.config.data, runDay: utcDay(ctx.now()), spill },
+      { config: ctx.config.data, runDay: utcDay(ctx.now()), spill, onCleaned: stage },
     );
     if (withBronze && outcome.bronze) await recordBronze(ctx, obj, runId, outcome.bronze, index);
-    if (outcome.status === 'rejected') throw rejectionError(outcome);
+    if (outcome.status === 'rejected') {
+      for (const key of staged) await ctx.store.delete(ctx.buckets.silver, key);
+      throw rejectionError(outcome);
+    }
     await ctx.registry.putRecord('quality', {
       id: `${fileTag(runId, index)}-silver`,
       at,
@@ -246,14 +258,6 @@ async function stageObject(
       symbolCount: outcome.silver.symbols.length,
       symbols: outcome.silver.symbols.slice(0, QUALITY_SYMBOLS_NAMED).map((s) => s.symbol),
     });
-    for (const symbol of admitted!.symbols) {
-      await ctx.store.put(
-        ctx.buckets.silver,
-        keys.stagedRows(runId, symbol, index),
-        stagedRowsBytes(admitted!.cleaned(symbol)),
-        STAGED_ROWS_CONTENT_TYPE,
-      );
-    }
     await recordSource(ctx, runId, index, outcome);
     return { outcome, symbols: [...admitted!.symbols].sort() };
   } finally {
