@@ -68,12 +68,13 @@ export function computeFeatures(s: SilverSeries, config: DataConfig): GoldFeatur
   ret[0] = Number.NaN;
   for (let i = 1; i < n; i++) ret[i] = Math.log(price[i]! / price[i - 1]!);
 
+  // The post-warm-up rows as views (no copies: nothing writes to a series' arrays once built).
   const out: GoldFeatures = {
     symbol: s.symbol,
     length: m,
-    day: s.day.slice(warmup),
-    price: price.slice(warmup),
-    log_return: ret.slice(warmup),
+    day: s.day.subarray(warmup),
+    price: price.subarray(warmup),
+    log_return: ret.subarray(warmup),
     realized_vol_21d: new Float64Array(m),
     drawdown: new Float64Array(m),
     warmupRows: warmup,

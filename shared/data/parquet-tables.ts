@@ -71,8 +71,10 @@ const constantString = (name: string, value: string, length: number): Column => 
 
 /** A DOUBLE column no value of which may be missing: its bits are written as they are. */
 function requiredDouble(name: string, values: Float64Array): Column {
-  for (let i = 0; i < values.length; i++) {
-    if (Number.isNaN(values[i]!)) throw new Error(`column ${name}: NaN on row ${i + 1} of a required column`);
+  // (includes compares by SameValueZero, so it finds a NaN: one native scan of the column)
+  if (values.includes(Number.NaN)) {
+    const row = values.findIndex(Number.isNaN) + 1;
+    throw new Error(`column ${name}: NaN on row ${row} of a required column`);
   }
   return { kind: 'double', name, values, optional: false };
 }

@@ -170,7 +170,7 @@ export function scorePointInTime(
   for (const feature of weightedFeatures(config)) {
     const w = config.regimes.weights[feature]!;
     totalWeight += w;
-    const score = expandingEcdf(f[feature], ranked?.[feature]).slice(burnIn);
+    const score = expandingEcdf(f[feature], ranked?.[feature]).subarray(burnIn);
     for (let i = 0; i < kept; i++) risk[i]! += w * score[i]!;
     scores[feature] = score;
   }
@@ -179,14 +179,15 @@ export function scorePointInTime(
     risk[i] = risk[i]! / totalWeight;
     state[i] = regimeOf(risk[i]!, config.regimes.thresholds);
   }
+  // The gold rows as views past the burn-in (no copies: nothing writes to them afterwards).
   return {
     symbol: f.symbol,
     length: kept,
-    day: f.day.slice(burnIn),
-    price: f.price.slice(burnIn),
-    log_return: f.log_return.slice(burnIn),
-    realized_vol_21d: f.realized_vol_21d.slice(burnIn),
-    drawdown: f.drawdown.slice(burnIn),
+    day: f.day.subarray(burnIn),
+    price: f.price.subarray(burnIn),
+    log_return: f.log_return.subarray(burnIn),
+    realized_vol_21d: f.realized_vol_21d.subarray(burnIn),
+    drawdown: f.drawdown.subarray(burnIn),
     warmupRows: f.warmupRows,
     burnInRows: burnIn,
     scores,
