@@ -426,7 +426,8 @@ export async function readCsvRows(
       scanner.push(decoder.decode(part), false, decoder.asciiBytes);
       if (scanner.pendingLength > maxRecordLength)
         throw tooLong(options.file, scanner.pendingLine, maxRecordLength);
-      if (scanner.tooLongLine !== undefined) throw tooLong(options.file, scanner.tooLongLine, maxRecordLength);
+      if (scanner.tooLongLine !== undefined)
+        throw tooLong(options.file, scanner.tooLongLine, maxRecordLength);
       scanner.deliver(row, onRow);
     }
   }

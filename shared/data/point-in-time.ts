@@ -53,8 +53,15 @@ export function rankValues(values: ArrayLike<number>): RankedValues {
   const own = values instanceof Float64Array ? values : Float64Array.from(values);
   const n = own.length;
   const bits = new Uint32Array(own.buffer, own.byteOffset, n * 2);
-  const keys = [new Uint32Array(n), new Uint32Array(n)] as const;
-  let order = new Int32Array(n);
+  // Every array is made before the first loop, so the compiled code (often entered in a loop) has
+  // seen every allocation; the work arrays are reused from the previous call when large enough.
+  const sorted = new Float64Array(n);
+  const ranks = new Int32Array(n);
+  const work = workArrays(n);
+  const keys = [work.low, work.high] as const;
+  let order = work.order;
+  let spare = work.spare;
+  const count = work.count;
   const nans: number[] = [];
   let finite = 0;
   for (let i = 0; i < n; i++) {
@@ -74,8 +81,6 @@ export function rankValues(values: ArrayLike<number>): RankedValues {
     }
     order[finite++] = i;
   }
-  let spare = new Int32Array(n);
-  const count = new Int32Array(0x800);
   for (const [word, shift, mask] of PASSES) {
     const key = keys[word];
     count.fill(0);
@@ -93,9 +98,7 @@ export function rankValues(values: ArrayLike<number>): RankedValues {
     }
     [order, spare] = [spare, order];
   }
-  const sorted = new Float64Array(n);
   const out = new Uint32Array(sorted.buffer);
-  const ranks = new Int32Array(n);
   let rank = 0;
   let previous = Number.NaN;
   for (let j = 0; j < finite; j++) {
@@ -115,6 +118,38 @@ export function rankValues(values: ArrayLike<number>): RankedValues {
     out[2 * (finite + j) + 1] = bits[2 * i + 1]!;
   }
   return { sorted, ranks, distinct: rank };
+}
+
+/** The work arrays of rankValues: the keys' two words, the order and its spare, the digit counts. */
+interface RankWork {
+  low: Uint32Array;
+  high: Uint32Array;
+  order: Int32Array;
+  spare: Int32Array;
+  count: Int32Array;
+}
+
+/** Inputs up to this many values share one set of work arrays (1 MiB); larger ones get their own. */
+const SHARED_WORK_VALUES = 1 << 16;
+let sharedWork: RankWork | undefined;
+
+/**
+ * Work arrays for `n` values (only the first n entries are used). A symbol's features, and the
+ * symbols after it, rank in the same arrays instead of allocating four per call — external memory
+ * that counts toward V8's next full collection.
+ */
+function workArrays(n: number): RankWork {
+  const make = (size: number): RankWork => ({
+    low: new Uint32Array(size),
+    high: new Uint32Array(size),
+    order: new Int32Array(size),
+    spare: new Int32Array(size),
+    count: new Int32Array(0x800),
+  });
+  if (n > SHARED_WORK_VALUES) return make(n);
+  if (sharedWork === undefined || sharedWork.order.length < n)
+    sharedWork = make(Math.min(SHARED_WORK_VALUES, Math.max(n, 2 * (sharedWork?.order.length ?? 0))));
+  return sharedWork;
 }
 
 /**
