@@ -103,26 +103,31 @@ export function fastDecimalBytes(bytes: Uint8Array, from: number, to: number): n
   const sign = bytes[i]!;
   if (sign === MINUS || sign === PLUS) i++;
   const first = i;
-  let mantissa = 0;
+  let dot = -1;
+  // The first 9 digits in integer arithmetic (exact below 10^9, and a shorter dependency chain per
+  // digit than a double's multiply and add); any further digits go on in a double.
+  let small = 0;
+  let digits = 0;
+  for (; i < to && digits < 9; i++) {
+    const c = bytes[i]!;
+    const d = c - ZERO;
+    if (d >= 0 && d <= 9) {
+      small = small * 10 + d;
+      digits++;
+    } else if (c === DOT && dot < 0) dot = i;
+    else break;
+  }
+  let mantissa = small;
   for (; i < to; i++) {
-    const d = bytes[i]! - ZERO;
-    if (d < 0 || d > 9) break;
-    mantissa = mantissa * 10 + d;
+    const c = bytes[i]!;
+    const d = c - ZERO;
+    if (d >= 0 && d <= 9) mantissa = mantissa * 10 + d;
+    else if (c === DOT && dot < 0) dot = i;
+    else break;
   }
-  let digits = i - first;
-  let decimals = 0;
-  if (i < to && bytes[i] === DOT) {
-    const dot = ++i;
-    for (; i < to; i++) {
-      const d = bytes[i]! - ZERO;
-      if (d < 0 || d > 9) break;
-      mantissa = mantissa * 10 + d;
-    }
-    decimals = i - dot;
-    digits += decimals;
-  }
+  const decimals = dot < 0 ? 0 : i - dot - 1;
   // The fast path of parseDecimalIn, under the same conditions (an empty cell has no digit).
-  if (i === to && digits > 0 && mantissa < TWO_POW_53 && decimals <= MAX_EXACT_POWER) {
+  if (i === to && i - first > (dot < 0 ? 0 : 1) && mantissa < TWO_POW_53 && decimals <= MAX_EXACT_POWER) {
     const v = mantissa / EXACT_POWERS_OF_TEN[decimals]!;
     return sign === MINUS ? -v : v;
   }
