@@ -5,16 +5,17 @@
  * indexes), without its per-value work: a REQUIRED double column is one copy of its array's bytes, an
  * OPTIONAL one its definition levels and one copy per run of present values, a dictionary is built
  * from small integer codes instead of a Map lookup per row, and the RLE/bit-packed hybrid writes into
- * a typed array (decision 11). The format logic that is not per value stays hyparquet-writer's own:
- * its page-header serializer (`writePageHeader`), its Snappy compressor, and — through the
- * `ParquetWriter` the row groups are pushed to — its file header, footer and metadata serializer.
+ * a typed array (decision 11), and the two page headers it writes are serialized directly (the
+ * bytes of hyparquet-writer's generic `writePageHeader`, which builds and walks an object per page).
+ * The format logic that is not per value stays hyparquet-writer's own: its Snappy compressor, and —
+ * through the `ParquetWriter` the row groups are pushed to — its file header, footer and metadata
+ * serializer.
  *
  * `writeRowGroupsWithHyparquetWriter` is the same row groups through `ParquetWriter.write` (what FINML
  * wrote before this encoder): the tests compare the two byte for byte.
  */
 import type { ColumnChunk, DecodedArray, Encoding, SchemaElement, Statistics } from 'hyparquet';
 import type { ParquetWriter } from 'hyparquet-writer';
-import { writePageHeader } from 'hyparquet-writer/src/datapage.js';
 import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 
 /** hyparquet-writer's input for one column (`ParquetWriter.write`'s `columnData` entries). */
@@ -123,12 +124,9 @@ function writeColumnChunk(pw: ParquetWriter, c: Column, from: number, to: number
     dictionary_page_offset = BigInt(writer.offset);
     const compressed = snappyCompress(parts.dictionary.values);
     const headerStart = writer.offset;
-    writePageHeader(writer, {
-      type: 'DICTIONARY_PAGE',
-      uncompressed_page_size: parts.dictionary.values.length,
-      compressed_page_size: compressed.length,
-      dictionary_page_header: { num_values: parts.dictionary.count, encoding: 'PLAIN' },
-    });
+    writer.appendBytes(
+      dictionaryPageHeader(parts.dictionary.values.length, compressed.length, parts.dictionary.count),
+    );
     uncompressedSize += writer.offset - headerStart + parts.dictionary.values.length;
     writer.appendBytes(compressed);
     encodings.push('PLAIN');
@@ -137,22 +135,16 @@ function writeColumnChunk(pw: ParquetWriter, c: Column, from: number, to: number
   const data_page_offset = BigInt(writer.offset);
   const values = codec === 'SNAPPY' ? snappyCompress(parts.values) : parts.values;
   const headerStart = writer.offset;
-  writePageHeader(writer, {
-    type: 'DATA_PAGE_V2',
-    uncompressed_page_size: parts.levels.length + parts.values.length,
-    compressed_page_size: parts.levels.length + values.length,
-    data_page_header_v2: {
-      num_values: rows,
-      num_nulls: parts.nulls,
-      num_rows: rows,
-      encoding: parts.encoding,
-      definition_levels_byte_length: parts.levels.length,
-      repetition_levels_byte_length: 0,
-      // (hyparquet-writer sets this from the codec's name, so true for UNCOMPRESSED too: the
-      // Parquet default, written as no field; readers decompress by the column's codec)
-      is_compressed: true,
-    },
-  });
+  writer.appendBytes(
+    dataPageV2Header(
+      parts.levels.length + parts.values.length,
+      parts.levels.length + values.length,
+      rows,
+      parts.nulls,
+      parts.encoding,
+      parts.levels.length,
+    ),
+  );
   uncompressedSize += writer.offset - headerStart + parts.levels.length + parts.values.length;
   if (parts.levels.length > 0) writer.appendBytes(parts.levels);
   writer.appendBytes(values);
@@ -172,6 +164,103 @@ function writeColumnChunk(pw: ParquetWriter, c: Column, from: number, to: number
     },
     file_offset: BigInt(offsetStart),
   };
+}
+
+// Page headers: Thrift compact-protocol structs (parquet.thrift PageHeader), each field an i32 or a
+// struct, field ids ascending in steps ≤ 15, so every field header is one byte: delta << 4 | type.
+const I32 = 5;
+const STRUCT = 12;
+const STOP = 0;
+/** parquet.thrift PageType values. */
+const DICTIONARY_PAGE = 2;
+const DATA_PAGE_V2 = 3;
+/** parquet.thrift Encoding values of the encodings FINML's data pages use. */
+const ENCODING_ID: Partial<Record<Encoding, number>> = { PLAIN: 0, RLE: 3, RLE_DICTIONARY: 8 };
+
+/** Writes compact-protocol bytes into a small buffer (a page header is a few dozen bytes). */
+class HeaderBytes {
+  private readonly bytes = new Uint8Array(64);
+  private at = 0;
+  field(delta: number, type: number): this {
+    this.bytes[this.at++] = (delta << 4) | type;
+    return this;
+  }
+  /** An i32 field's value: zigzag, then a varint. */
+  i32(value: number): this {
+    let v = ((value << 1) ^ (value >> 31)) >>> 0;
+    while (v > 0x7f) {
+      this.bytes[this.at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.bytes[this.at++] = v;
+    return this;
+  }
+  stop(): this {
+    this.bytes[this.at++] = STOP;
+    return this;
+  }
+  done(): Uint8Array {
+    return this.bytes.subarray(0, this.at);
+  }
+}
+
+/** The header of a dictionary page (PLAIN values). */
+function dictionaryPageHeader(uncompressed: number, compressed: number, count: number): Uint8Array {
+  return new HeaderBytes()
+    .field(1, I32)
+    .i32(DICTIONARY_PAGE)
+    .field(1, I32)
+    .i32(uncompressed)
+    .field(1, I32)
+    .i32(compressed)
+    .field(4, STRUCT) // 7: dictionary_page_header
+    .field(1, I32)
+    .i32(count)
+    .field(1, I32)
+    .i32(ENCODING_ID.PLAIN!)
+    .stop()
+    .stop()
+    .done();
+}
+
+/**
+ * The header of a DATA_PAGE_V2 without repetition levels. `is_compressed` is left out: true, the
+ * Parquet default (hyparquet-writer writes it so for UNCOMPRESSED columns too; readers decompress by
+ * the column's codec).
+ */
+function dataPageV2Header(
+  uncompressed: number,
+  compressed: number,
+  rows: number,
+  nulls: number,
+  encoding: Encoding,
+  levelsLength: number,
+): Uint8Array {
+  const id = ENCODING_ID[encoding];
+  if (id === undefined) throw new Error(`no page header for encoding ${encoding}`);
+  return new HeaderBytes()
+    .field(1, I32)
+    .i32(DATA_PAGE_V2)
+    .field(1, I32)
+    .i32(uncompressed)
+    .field(1, I32)
+    .i32(compressed)
+    .field(5, STRUCT) // 8: data_page_header_v2
+    .field(1, I32)
+    .i32(rows) // num_values
+    .field(1, I32)
+    .i32(nulls)
+    .field(1, I32)
+    .i32(rows) // num_rows
+    .field(1, I32)
+    .i32(id)
+    .field(1, I32)
+    .i32(levelsLength) // definition_levels_byte_length
+    .field(1, I32)
+    .i32(0) // repetition_levels_byte_length
+    .stop()
+    .stop()
+    .done();
 }
 
 function pageParts(c: Column, from: number, to: number): PageParts {
