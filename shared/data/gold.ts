@@ -82,25 +82,31 @@ export function computeFeatures(s: SilverSeries, config: DataConfig): GoldFeatur
   let peak = 0;
   for (let i = 0; i < n; i++) {
     if (price[i]! > peak) peak = price[i]!;
-    if (i < warmup) continue;
-    out.drawdown[i - warmup] = 1 - price[i]! / peak;
-    out.realized_vol_21d[i - warmup] = sampleSd(ret, i - window + 1, i + 1) * annualise;
+    if (i >= warmup) out.drawdown[i - warmup] = 1 - price[i]! / peak;
   }
+  rollingSampleSd(ret, window, annualise, out.realized_vol_21d);
   return out;
 }
 
-/** Sample standard deviation (ddof = 1) of a[from..to), two-pass for accuracy. */
-function sampleSd(a: Float64Array, from: number, to: number): number {
-  const k = to - from;
-  let sum = 0;
-  for (let i = from; i < to; i++) sum += a[i]!;
-  const mean = sum / k;
-  let ss = 0;
-  for (let i = from; i < to; i++) {
-    const d = a[i]! - mean;
-    ss += d * d;
+/**
+ * out[j] = the sample standard deviation (ddof = 1, two-pass for accuracy) of a's `window` values
+ * ending at index j + window, × scale. One loop writing the column: no standard deviation crosses a
+ * call as a (boxed) double.
+ */
+function rollingSampleSd(a: Float64Array, window: number, scale: number, out: Float64Array): void {
+  for (let j = 0; j < out.length; j++) {
+    const from = j + 1;
+    const to = j + window + 1;
+    let sum = 0;
+    for (let i = from; i < to; i++) sum += a[i]!;
+    const mean = sum / window;
+    let ss = 0;
+    for (let i = from; i < to; i++) {
+      const d = a[i]! - mean;
+      ss += d * d;
+    }
+    out[j] = Math.sqrt(ss / (window - 1)) * scale;
   }
-  return Math.sqrt(ss / (k - 1));
 }
 
 /** The reference sample of a symbol's features: its values, sorted (the training history). */

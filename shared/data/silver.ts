@@ -184,7 +184,8 @@ function withFlags(s: PriceSeries, filled: Uint8Array): SilverSeries {
 function countFlags(flags: Uint8Array): { flagged: Record<FlagName, number>; flaggedRows: number } {
   const flagged = Object.fromEntries(Object.keys(FLAGS).map((k) => [k, 0])) as Record<FlagName, number>;
   let flaggedRows = 0;
-  for (const f of flags) {
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
     if (f === 0) continue;
     flaggedRows++;
     for (const [name, bit] of Object.entries(FLAGS) as [FlagName, number][]) if (f & bit) flagged[name]++;
