@@ -193,6 +193,42 @@ describe('finml pipeline', () => {
     expect(symbolsIn(out, 'silver')).toEqual([]);
   });
 
+  test('a file rejected at the silver gate leaves none of its rows staged: the run merges only the accepted file', async () => {
+    const dir = tempDir();
+    const out = join(dir, 'out');
+    const rows = (from: string, n: number, flagged: (i: number) => boolean) => {
+      const lines = ['symbol,date,high,close'];
+      for (let i = 0; i < n; i++) {
+        const close = 100 + (i % 7);
+        lines.push(`X,${isoOf(parseIsoDay(from)! + i)},${flagged(i) ? close - 1 : close + 1},${close}`);
+      }
+      return `${lines.join('\n')}\n`;
+    };
+    writeFileSync(
+      join(dir, 'good.csv'),
+      rows('2018-01-01', 300, () => false),
+    );
+    // 40 % of its rows have high below close: bronze 90 % (gate 85), silver 90 % (gate 94).
+    writeFileSync(
+      join(dir, 'flagged.csv'),
+      rows('2019-01-01', 100, (i) => i % 5 < 2),
+    );
+    const { code, stdout } = await runCli([
+      'pipeline',
+      join(dir, 'good.csv'),
+      join(dir, 'flagged.csv'),
+      '--out',
+      out,
+      '--run-date',
+      '2020-01-01',
+    ]);
+    expect(code).toBe(2);
+    expect(stdout).toMatch(/silver quality .* is below the 94 % gate/);
+    const silver = await parquetRows(silverFile(out, 'X'));
+    expect(silver.rows).toHaveLength(300);
+    expect(existsSync(join(out, 'silver', 'staging'))).toBe(false);
+  });
+
   test('a later run merges into the silver history: a one-day file extends it', async () => {
     const dir = tempDir();
     const out = join(dir, 'out');
