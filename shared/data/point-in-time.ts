@@ -61,7 +61,8 @@ export function rankValues(values: ArrayLike<number>): RankedValues {
   const keys = [work.low, work.high] as const;
   let order = work.order;
   let spare = work.spare;
-  const count = work.count;
+  const counts = work.counts;
+  counts.fill(0);
   const nans: number[] = [];
   let finite = 0;
   for (let i = 0; i < n; i++) {
@@ -72,29 +73,34 @@ export function rankValues(values: ArrayLike<number>): RankedValues {
     }
     const hi = bits[2 * i + 1]!;
     const lo = bits[2 * i]!;
-    if (hi >>> 31 === 1) {
-      keys[1][i] = ~hi;
-      keys[0][i] = ~lo;
-    } else {
-      keys[1][i] = hi | 0x8000_0000;
-      keys[0][i] = lo;
-    }
+    const negative = hi >>> 31 === 1;
+    const high = negative ? ~hi >>> 0 : (hi | 0x8000_0000) >>> 0;
+    const low = negative ? ~lo >>> 0 : lo;
+    keys[1][i] = high;
+    keys[0][i] = low;
+    // Every pass's digit counts, in this one sweep (a digit's count does not depend on the order).
+    counts[low & 0x7ff]!++;
+    counts[0x800 + ((low >>> 11) & 0x7ff)]!++;
+    counts[0x1000 + (low >>> 22)]!++;
+    counts[0x1800 + (high & 0x7ff)]!++;
+    counts[0x2000 + ((high >>> 11) & 0x7ff)]!++;
+    counts[0x2800 + (high >>> 22)]!++;
     order[finite++] = i;
   }
-  for (const [word, shift, mask] of PASSES) {
+  for (let p = 0; p < PASSES.length; p++) {
+    const [word, shift, mask] = PASSES[p]!;
     const key = keys[word];
-    count.fill(0);
-    for (let j = 0; j < finite; j++) count[(key[order[j]!]! >>> shift) & mask]!++;
-    if (count[(key[order[0]!]! >>> shift) & mask] === finite) continue; // every key has this digit
+    const base = p * 0x800; // this pass's counts
+    if (finite === 0 || counts[base + ((key[order[0]!]! >>> shift) & mask)] === finite) continue; // every key has this digit
     let sum = 0;
-    for (let b = 0; b <= mask; b++) {
-      const c = count[b]!;
-      count[b] = sum;
+    for (let b = base; b <= base + mask; b++) {
+      const c = counts[b]!;
+      counts[b] = sum;
       sum += c;
     }
     for (let j = 0; j < finite; j++) {
       const i = order[j]!;
-      spare[count[(key[i]! >>> shift) & mask]!++] = i;
+      spare[counts[base + ((key[i]! >>> shift) & mask)]!++] = i;
     }
     [order, spare] = [spare, order];
   }
@@ -120,13 +126,13 @@ export function rankValues(values: ArrayLike<number>): RankedValues {
   return { sorted, ranks, distinct: rank };
 }
 
-/** The work arrays of rankValues: the keys' two words, the order and its spare, the digit counts. */
+/** The work arrays of rankValues: the keys' two words, the order and its spare, each pass's digit counts. */
 interface RankWork {
   low: Uint32Array;
   high: Uint32Array;
   order: Int32Array;
   spare: Int32Array;
-  count: Int32Array;
+  counts: Int32Array;
 }
 
 /** Inputs up to this many values share one set of work arrays (1 MiB); larger ones get their own. */
@@ -144,7 +150,7 @@ function workArrays(n: number): RankWork {
     high: new Uint32Array(size),
     order: new Int32Array(size),
     spare: new Int32Array(size),
-    count: new Int32Array(0x800),
+    counts: new Int32Array(PASSES.length * 0x800),
   });
   if (n > SHARED_WORK_VALUES) return make(n);
   if (sharedWork === undefined || sharedWork.order.length < n)
