@@ -111,7 +111,7 @@ function statusPanel(status: StatusResponse, now: number): HTMLElement {
 
 const METHOD = [
   'Each trading day of each symbol gets a risk score between 0 and 1: a weighted mix of how high its 21-day realised volatility and its drawdown are compared with the symbol’s own history up to that day (an expanding empirical CDF, so a volatile stock is not always “High”, and a day’s regime never depends on later data). Two thresholds cut the score into regimes — Low, Medium and High (0.33 and 0.67 by default; the ones in force are listed in Settings).',
-  'The day-to-day moves between regimes are counted and smoothed into a Markov transition matrix P. Powers of P give the regime distribution h days ahead; treating High as absorbing gives the probability of reaching High within h days. Every probability comes with a 95 % credible interval from the Dirichlet posterior of P, so a wide interval says how little the data pins it down.',
+  'The day-to-day moves between regimes are counted and smoothed into a Markov transition matrix P. Powers of P give the regime distribution h days ahead; treating High as absorbing gives the probability of reaching High within h days. A probability the chain answers comes with a 95 % credible interval from the Dirichlet posterior of P, so a wide interval says how little the data pins it down (at a horizon where a direct or semi-Markov forecaster backtested better, it answers instead, without an interval).',
   'The model is scored walk-forward (no look-ahead) against persistence and climatology baselines, watched for data drift, chain drift and falling live accuracy, retrained when a rule fires, and A/B tested before it replaces production.',
 ];
 
