@@ -194,7 +194,7 @@ function riskSection(
       'p',
       { class: 'muted' },
       `P(leaving ${current.regime} within 5 days) ${current.leaveWithin5 === undefined ? '—' : formatPercent(current.leaveWithin5, 1)}, within 21 days ${current.leaveWithin21 === undefined ? '—' : formatPercent(current.leaveWithin21, 1)}; expected remaining days ${formatDays(current.expectedRemainingDays)}. ` +
-        `VaR and ES are losses in log-return units, from ${formatCount(risk.horizons.draws)} simulated regime paths starting in ${current.regime}.`,
+        `VaR and ES are losses in log-return units, from ${formatCount(risk.horizons.draws)} simulated regime paths starting in ${current.regime}. They are the model’s, not this symbol’s own: each regime’s daily returns are pooled over every symbol the model was trained on (${formatCount(risk.regimes.reduce((n, r) => n + (r.distribution?.n ?? 0), 0))} days), so two symbols in the same regime get the same figures.`,
     ),
     table({
       caption: `Value-at-Risk and expected shortfall from ${current.regime}, by horizon`,
