@@ -624,3 +624,14 @@ export function atLeastAnHour(min: number, max: number): [number, number] {
   const mid = (min + max) / 2;
   return [mid - HOUR / 2, mid + HOUR / 2];
 }
+
+/**
+ * How many calendar days a symbol's newest gold day is behind the newest of all symbols (null when
+ * it is the newest): a symbol a daily file left out shows its last day among everyone's next one.
+ */
+export function daysBehind(date: string, dates: readonly string[]): number | null {
+  let newest = date;
+  for (const d of dates) if (d > newest) newest = d;
+  if (newest === date) return null;
+  return Math.round((Date.parse(`${newest}T00:00:00Z`) - Date.parse(`${date}T00:00:00Z`)) / 86_400_000);
+}

@@ -9,6 +9,7 @@ import {
   toNumber,
 } from '../lib/format.ts';
 import { href } from '../lib/route.ts';
+import { daysBehind } from '../lib/shape.ts';
 import type { JsonNumber, ProbabilityInterval, StatusResponse } from '../lib/types.ts';
 import { badge, facts, h, meter, notice, pageHeading, section, table } from '../ui/dom.ts';
 import { alertCard, regimeBadge, versionLink } from '../ui/widgets.ts';
@@ -51,6 +52,17 @@ function leaveCell(high: string, probability: number | undefined, remaining?: Js
           { class: 'interval' },
           ` · ≈ ${Number.isFinite(days) ? days.toFixed(1) : '∞'} more days expected`,
         ),
+  );
+}
+
+/** A symbol's newest day, marked when it is behind the newest of all symbols (left out of a file?). */
+function behindCell(date: string, dates: readonly string[]): HTMLElement {
+  const behind = daysBehind(date, dates);
+  return h(
+    'span',
+    null,
+    h('time', { datetime: date }, date),
+    behind === null ? null : [' ', badge(`${behind} ${behind === 1 ? 'day' : 'days'} behind`, 'warn')],
   );
 }
 
@@ -121,6 +133,7 @@ export const homePage: Page = async (ctx) => {
   const labels = regimes.labels ?? [];
   const highLabel = labels[labels.length - 1] ?? 'High';
   const rows = [...regimes.symbols].sort((a, b) => a.symbol.localeCompare(b.symbol));
+  const dates = rows.map((s) => s.date);
   return h(
     'div',
     null,
@@ -149,7 +162,7 @@ export const homePage: Page = async (ctx) => {
             ],
             rows: rows.map((s) => [
               s.symbol,
-              h('time', { datetime: s.date }, s.date),
+              behindCell(s.date, dates),
               regimeBadge(s.regime, labels),
               s.regime === highLabel && s.leaveWithin5 !== undefined
                 ? leaveCell(highLabel, s.leaveWithin5)

@@ -10,6 +10,7 @@ import {
   chooseVersion,
   countBySeverity,
   currentCooldownEnd,
+  daysBehind,
   driftDimensions,
   driftingFirst,
   driftSeries,
@@ -531,5 +532,14 @@ describe('a gold record of a run without gold rows (scored: false)', () => {
     };
     expect(latestQualityByLayer([scored, young]).gold).toBe(scored);
     expect(qualityScoreSeries([scored, young]).gold.score).toEqual([100]);
+  });
+});
+
+describe('daysBehind: a symbol a daily file left out', () => {
+  test('counts the calendar days to the newest day of all symbols; the newest is not behind', () => {
+    const dates = ['2019-03-18', '2019-03-15', '2019-03-18'];
+    expect(daysBehind('2019-03-15', dates)).toBe(3);
+    expect(daysBehind('2019-03-18', dates)).toBeNull();
+    expect(daysBehind('2019-03-18', [])).toBeNull();
   });
 });
