@@ -275,7 +275,9 @@ export const timelinePage: Page = async (ctx) => {
         'empty',
         `No gold for ${symbol}`,
         `There are no regimes for "${symbol}" yet. Pick another symbol above, or drop a market CSV with ` +
-          'this symbol into the bronze bucket (under market_data/) and wait for the pipeline run.',
+          'this symbol into the bronze bucket (under market_data/) and wait for the pipeline run. ' +
+          'Loaded already? A symbol gets its first gold row after its warm-up and burn-in ' +
+          '(features.volatilityWindow + scoring.minHistory trading days): the Data quality page’s warnings say how much more history it needs.',
       ),
     );
   if (!known.includes(symbol)) return noGold();
