@@ -62,6 +62,21 @@ const drift = (at: string, psi: number) =>
     at,
   );
 
+/** A high data-drift alert of one symbol's drawdown (PSI significant, KS past its threshold). */
+const breach = (symbol: string, at: string) =>
+  dataDriftAlert(
+    {
+      symbol,
+      feature: 'drawdown',
+      ks: { d: 0.4, pValue: 1e-9 },
+      psi: { psi: 0.6 },
+      windowRows: 63,
+      since: at,
+    },
+    config.monitoring,
+    at,
+  );
+
 describe('raiseAlert', () => {
   test('a lasting breach is e-mailed and shown once per cool-down, again after it, and again when it worsens', async () => {
     expect(await raiseAlert(ctx, drift('2026-01-01T00:00:00Z', 0.3))).toMatchObject({
@@ -152,19 +167,6 @@ describe('raiseAlert at scale', () => {
       },
       alerts: { publish: async (m: { subject: string }) => void sent.push(m.subject) },
     } as unknown as Context;
-    const breach = (symbol: string, at: string) =>
-      dataDriftAlert(
-        {
-          symbol,
-          feature: 'drawdown',
-          ks: { d: 0.4, pValue: 1e-9 },
-          psi: { psi: 0.6 },
-          windowRows: 63,
-          since: at,
-        },
-        config.monitoring,
-        at,
-      );
     for (let i = 0; i < 1000; i++) await raiseAlert(scaled, breach(`S${i}`, '2026-02-01T00:00:00Z'));
     expect(sent).toHaveLength(1000);
     // An hour later every symbol breaches again: within the cool-down, nothing is e-mailed or recorded
@@ -188,19 +190,6 @@ describe('the daily digest', () => {
       registry: recordsOnly(),
       alerts: { publish: async (m: { subject: string; body: string }) => void sent.push(m) },
     } as unknown as Context;
-    const breach = (symbol: string, at: string) =>
-      dataDriftAlert(
-        {
-          symbol,
-          feature: 'drawdown',
-          ks: { d: 0.4, pValue: 1e-9 },
-          psi: { psi: 0.6 },
-          windowRows: 63,
-          since: at,
-        },
-        config.monitoring,
-        at,
-      );
     const limit = config.monitoring.alerts.digestAbove;
     const outcomes = [];
     for (let i = 0; i < 25; i++)
@@ -238,21 +227,7 @@ describe('the daily digest', () => {
     const limit = config.monitoring.alerts.digestAbove;
     for (let i = 0; i <= limit + 2; i++) {
       const at = '2026-03-01T00:00:00Z';
-      await raiseAlert(
-        scaled,
-        dataDriftAlert(
-          {
-            symbol: `S${i}`,
-            feature: 'drawdown',
-            ks: { d: 0.4, pValue: 1e-9 },
-            psi: { psi: 0.6 },
-            windowRows: 63,
-            since: at,
-          },
-          config.monitoring,
-          at,
-        ),
-      );
+      await raiseAlert(scaled, breach(`S${i}`, at));
     }
     expect(sent).toHaveLength(limit); // the other 3 wait for the digest of 03-01
     // The machine was off on 03-02 and 03-03: the run of 03-04 sends 03-01's digest (it sent only yesterday's).
@@ -266,19 +241,6 @@ describe('the daily digest', () => {
 });
 
 describe('alerts waiting for an e-mail, at any number', () => {
-  const breach = (symbol: string, at: string) =>
-    dataDriftAlert(
-      {
-        symbol,
-        feature: 'drawdown',
-        ks: { d: 0.4, pValue: 1e-9 },
-        psi: { psi: 0.6 },
-        windowRows: 63,
-        since: at,
-      },
-      config.monitoring,
-      at,
-    );
   const scaledConfig = (alerts: Partial<typeof config.monitoring.alerts>) => ({
     ...config,
     monitoring: {
