@@ -330,6 +330,13 @@ export function qualityGateFailedAlert(
   );
 }
 
+/** What a data-drift alert says the window was compared with, by the report's reference source. */
+const REFERENCE_WORDS = {
+  'training rows': 'the rows the model was trained on',
+  'model reference sample': "the model's stored reference sample of this symbol",
+  'rows before the window': 'its own earlier rows (the model was not trained on this symbol)',
+} as const;
+
 /**
  * Data drift of one gold feature of one symbol (DOMAIN.md §6). Severity: the highest of
  * `dataDrift.psiSignificant` (PSI ≥ drift.psi.significant), `psiModerate` (PSI ≥ moderate) and
@@ -344,6 +351,8 @@ export function dataDriftAlert(
     readonly ks: Pick<KsResult, 'd' | 'pValue'>;
     readonly psi: Pick<PsiResult, 'psi'>;
     readonly windowRows: number;
+    /** What the window was compared with (the drift report's reference source); absent: the training rows. */
+    readonly reference?: 'training rows' | 'model reference sample' | 'rows before the window';
     /**
      * The symbol's calibrated thresholds (DOMAIN §6 v2; `strict`: PSI above, else at or above) — the
      * rule the drift check applied. Absent: drift.ksThreshold and the PSI bands.
@@ -389,7 +398,7 @@ export function dataDriftAlert(
   const psiWords =
     t === undefined
       ? `${psiBand === 'none' ? 'below the watch level' : psiBand} (moderate from ${fmt(drift.psi.moderate)}, significant from ${fmt(drift.psi.significant)})`
-      : `${psiBand === 'significant' ? 'above' : 'within'} its ${rule} ${fmt(t.psi)}`;
+      : `${psiBand === 'significant' ? 'above' : fmt(psiValue) === fmt(t.psi) ? 'at' : 'within'} its ${rule} ${fmt(t.psi)}${psiBand !== 'significant' && fmt(psiValue) === fmt(t.psi) ? (t.strict ? ' (a breach is above it)' : '') : ''}`;
   const ksCut = t?.ks ?? drift.ksThreshold;
   const ksWords = `${ksBreach ? 'above' : 'within'} its ${rule ?? 'threshold'} ${fmt(ksCut)}`;
   const psiTag =
@@ -399,7 +408,7 @@ export function dataDriftAlert(
     whatHappened:
       `The distribution of ${facts.feature} for ${facts.symbol} over the last ${facts.windowRows} ` +
       `gold rows has moved away ` +
-      `from the reference the model was trained on: PSI ${fmt(psiValue)} is ${psiWords} ` +
+      `from ${REFERENCE_WORDS[facts.reference ?? 'training rows']}: PSI ${fmt(psiValue)} is ${psiWords} ` +
       `and KS D ${fmt(facts.ks.d)} is ${ksWords}.`,
     measures: [
       {

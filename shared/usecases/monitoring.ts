@@ -331,6 +331,7 @@ export function driftAlerts(
             psi: { psi: f.psi.value },
             windowRows: s.window.rows,
             since: s.window.from,
+            reference: s.reference.source,
             // The rule f.drift applied: the calibrated thresholds (or their fallback), else the bands.
             thresholds:
               f.thresholds.source === 'fixed'
