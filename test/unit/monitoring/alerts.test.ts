@@ -628,15 +628,13 @@ describe('alert builders', () => {
 });
 
 describe('data drift alert wording', () => {
+  const drawdown = { feature: 'drawdown', ks: { d: 0.9, pValue: 1e-12 }, windowRows: 63, since: NOW };
   it('names what the window was compared with, and a PSI at its strict threshold as "at", not "within"', () => {
     const alert = dataDriftAlert(
       {
+        ...drawdown,
         symbol: 'S0005',
-        feature: 'drawdown',
-        ks: { d: 0.9, pValue: 1e-12 },
         psi: { psi: 8.2811 },
-        windowRows: 63,
-        since: NOW,
         reference: 'rows before the window',
         thresholds: { ks: 0.5, psi: 8.2811, strict: true },
       },
@@ -646,18 +644,7 @@ describe('data drift alert wording', () => {
     expect(alert.whatHappened).toContain(
       'has moved away from its own earlier rows (the model was not trained on this symbol): PSI 8.281 is at its calibrated threshold 8.281 (a breach is above it)',
     );
-    const trained = dataDriftAlert(
-      {
-        symbol: 'SPX',
-        feature: 'drawdown',
-        ks: { d: 0.9, pValue: 1e-12 },
-        psi: { psi: 0.6 },
-        windowRows: 63,
-        since: NOW,
-      },
-      config,
-      NOW,
-    );
+    const trained = dataDriftAlert({ ...drawdown, symbol: 'SPX', psi: { psi: 0.6 } }, config, NOW);
     expect(trained.whatHappened).toContain('has moved away from the rows the model was trained on');
   });
 });
