@@ -21,6 +21,8 @@ export interface Grants {
   holdGold?: boolean;
   /** Deletes what a run staged (DeleteObject under `staging/` of the silver and gold buckets). */
   deleteStaging?: boolean;
+  /** Writes operators' retraining requests (PutObject under `requests/retraining/` of artifacts only). */
+  requestRetraining?: boolean;
 }
 
 export const FUNCTION_GRANTS = {
@@ -68,8 +70,15 @@ export const FUNCTION_GRANTS = {
   Predict: { registry: 'read', predictions: 'readWrite' },
   Read: { gold: 'read', artifacts: 'read', registry: 'read' },
   // POST /admin/retry copies an object onto itself (same bytes); /admin/reproduce reads recorded gold;
-  // a promotion or rollback by hand raises an alert (SNS).
-  Admin: { bronze: 'readWrite', gold: 'read', artifacts: 'read', registry: 'readWrite', publish: true },
+  // a promotion or rollback by hand raises an alert (SNS); /admin/retrain writes a request object.
+  Admin: {
+    bronze: 'readWrite',
+    gold: 'read',
+    artifacts: 'read',
+    registry: 'readWrite',
+    publish: true,
+    requestRetraining: true,
+  },
   ScheduledDrift: {
     gold: 'readWrite',
     artifacts: 'readWrite',
@@ -80,6 +89,14 @@ export const FUNCTION_GRANTS = {
   },
   ScheduledAbEvaluation: { artifacts: 'read', registry: 'readWrite', predictions: 'read', publish: true },
   ScheduledRetraining: {
+    gold: 'read',
+    artifacts: 'readWrite',
+    registry: 'readWrite',
+    publish: true,
+    holdGold: true,
+  },
+  // Reads the request object (artifacts), then trains as the weekly job does.
+  RequestedRetraining: {
     gold: 'read',
     artifacts: 'readWrite',
     registry: 'readWrite',

@@ -78,6 +78,7 @@ export class FinmlStack extends Stack {
         .bindTable(ENV.predictionsTable, registry.predictions, grants.predictions, [OUTCOME_INDEX_NAME])
         .bindTopic(ENV.alertTopic, alerts.topic, grants.publish ?? false, alerts.key.keyArn);
       if (grants.holdGold) f.grantLegalHold(lake.gold, keys.goldPrefix);
+      if (grants.requestRetraining) f.grantPut(lake.artifacts, keys.retrainingRequestPrefix);
       if (grants.deleteStaging) {
         f.grantDelete(lake.silver, 'staging/');
         f.grantDelete(lake.gold, 'staging/');
@@ -179,7 +180,7 @@ export class FinmlStack extends Stack {
       'Admin',
       'functions/api/admin.ts',
       'admin',
-      'Promote, roll back, retry, reproduce',
+      'Promote, roll back, retry, reproduce, request a retraining',
       t.admin,
       FUNCTION_GRANTS.Admin,
       p.functions.trainMemoryMb,
@@ -210,6 +211,15 @@ export class FinmlStack extends Stack {
         'Weekly retraining',
         t.scheduled,
         FUNCTION_GRANTS.ScheduledRetraining,
+        p.functions.trainMemoryMb,
+      ),
+      retrainingRequested: fn(
+        'RequestedRetraining',
+        SCHED,
+        'retrainingRequested',
+        "An operator's retraining request (POST /admin/retrain): trains at once, with force",
+        t.scheduled,
+        FUNCTION_GRANTS.RequestedRetraining,
         p.functions.trainMemoryMb,
       ),
     };
@@ -249,6 +259,7 @@ export class FinmlStack extends Stack {
       ...scheduled,
       api: api.api,
       stateMachine: pipeline.stateMachine,
+      artifacts: lake.artifacts,
     });
 
     // S3 → EventBridge notifications are configured by a CDK-provided custom resource.

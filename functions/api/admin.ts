@@ -3,7 +3,9 @@
  * /admin/retry {key, reason} (runs a bronze object again, ../../shared/usecases/failures.ts) and POST
  * /admin/reproduce {version, reason} (trains a registered version again from its lineage and
  * compares, ../../shared/usecases/lineage.ts: 200 with the verdict, 404 for an unknown version, 422
- * when its lineage is missing or its bytes changed). Before
+ * when its lineage is missing or its bytes changed) and POST /admin/retrain {reason} (202: a forced
+ * retraining starts, ../../shared/usecases/retraining-requests.ts; 409 while a candidate's A/B test
+ * runs). Before
  * the production pointer moves, the versions involved get their serving models (models registered
  * before serving models existed have none, and /predict reads nothing else).
  */
@@ -20,6 +22,7 @@ import { reproduceModel } from '#shared/usecases/lineage';
 import { ensureServingModel } from '#shared/usecases/models';
 import { productionHistory } from '#shared/usecases/production';
 import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
+import { RetrainingBlockedError, requestRetraining } from '#shared/usecases/retraining-requests';
 import { forgetModelsInService } from '#shared/usecases/serving';
 import { errorResponse, json, parseBody } from '../lib/http.ts';
 import { instrumented } from '../lib/observability.ts';
@@ -53,7 +56,7 @@ async function ensureServingModels(ctx: Context, target: string | undefined) {
   }
 }
 
-/** POST /admin/promote, /admin/rollback, /admin/retry and /admin/reproduce (see the module comment). */
+/** POST /admin/promote, /admin/rollback, /admin/retry, /admin/reproduce and /admin/retrain (see the module comment). */
 export function createHandlers(context: () => Context) {
   return { admin: instrumented(async (event: APIGatewayProxyEvent) => handle(context(), event)) };
 }
@@ -68,6 +71,10 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
       return json(202, await retryObject(ctx, key, reason));
     }
     const body = adminBody.parse(raw);
+    if (event.resource === '/admin/retrain') {
+      if (body.version !== undefined) return json(400, { message: 'retrain takes only a reason' });
+      return json(202, await requestRetraining(ctx, body.reason));
+    }
     if (event.resource === '/admin/reproduce') {
       if (body.version === undefined) return json(400, { message: 'name the version to reproduce' });
       return json(200, await reproduceModel(ctx, body.version, codeVersion()));
@@ -82,6 +89,7 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
     return json(200, await rollback(ctx, body.reason));
   } catch (error) {
     if (error instanceof LineageError) return json(422, { message: error.message });
+    if (error instanceof RetrainingBlockedError) return json(409, { message: error.message });
     if (error instanceof NotRunnableKeyError) {
       return json(400, { message: 'invalid request', issues: [{ path: 'key', message: error.message }] });
     }

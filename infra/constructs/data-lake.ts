@@ -80,7 +80,8 @@ export class DataLake extends Construct {
     // ObjectLockEnabled property that `objectLockEnabled: true` sets: that one requires replacement,
     // which would swap an existing stack's gold bucket for an empty one (decision 22).
     (this.gold.node.defaultChild as CfnBucket).objectLockConfiguration = { objectLockEnabled: 'Enabled' };
-    this.artifacts = bucket('Artifacts');
+    // EventBridge: an operator's retraining request (requests/retraining/…) starts the retraining.
+    this.artifacts = bucket('Artifacts', { eventBridgeEnabled: true });
     this.quarantine = bucket('Quarantine', {
       lifecycleRules: [...lifecycle, { expiration: Duration.days(c.quarantineExpirationDays) }],
     });

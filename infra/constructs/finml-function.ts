@@ -185,6 +185,18 @@ export class FinmlFunction extends NodejsFunction {
     return this;
   }
 
+  /** Grants writing objects under `prefix` of a bucket (and nothing else of it). */
+  grantPut(bucket: IBucket, prefix: string): this {
+    this.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [bucket.arnForObjects(`${prefix}*`)] }),
+    );
+    this.acknowledgeOnRole(
+      `AwsSolutions-IAM5[Resource::<${logicalId(bucket)}.Arn>/${prefix}*]`,
+      `Writes under ${prefix} only (request objects named by their time; object keys are data).`,
+    );
+    return this;
+  }
+
   /** Grants deleting the objects under `prefix` of a bucket (a run's staging), and nothing else. */
   grantDelete(bucket: IBucket, prefix: string): this {
     this.addToRolePolicy(

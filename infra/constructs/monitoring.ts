@@ -9,11 +9,13 @@ import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PlatformConfig } from '#config/schema';
+import { keys } from '#shared/usecases/lake';
 import type { FinmlFunction } from './finml-function.ts';
 
 export interface MonitoringProps {
@@ -22,6 +24,9 @@ export interface MonitoringProps {
   readonly drift: FinmlFunction;
   readonly abEvaluation: FinmlFunction;
   readonly retraining: FinmlFunction;
+  /** Trains on an operator's request: the Object Created events of `artifacts` under the request prefix. */
+  readonly retrainingRequested: FinmlFunction;
+  readonly artifacts: IBucket;
   readonly api: RestApi;
   readonly stateMachine: StateMachine;
 }
@@ -62,6 +67,23 @@ export class Monitoring extends Construct {
       schedule('DriftCheck', config.schedules.drift, props.drift),
       schedule('AbEvaluation', config.schedules.abEvaluation, props.abEvaluation),
       schedule('Retraining', config.schedules.retraining, props.retraining),
+      new Rule(this, 'OnRetrainingRequest', {
+        description: 'FINML retraining requested by an operator (POST /admin/retrain writes the request)',
+        eventPattern: {
+          source: ['aws.s3'],
+          detailType: ['Object Created'],
+          detail: {
+            bucket: { name: [props.artifacts.bucketName] },
+            object: { key: [{ prefix: keys.retrainingRequestPrefix }] },
+          },
+        },
+        targets: [
+          new LambdaFunction(props.retrainingRequested, {
+            deadLetterQueue: this.deadLetters,
+            retryAttempts: config.schedules.retryAttempts,
+          }),
+        ],
+      }),
     ];
 
     const period = Duration.minutes(5);

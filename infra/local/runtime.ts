@@ -390,9 +390,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             const taken = machine.executions.some((x) => x.name === event.id);
             machine.start(input, taken ? `${event.id}-${rule.logicalId}` : event.id);
           } else {
+            const started = new Date().toISOString();
+            const fn = short(lambda.spec(target.arn).name);
             invocations.push(
               invokeWithRetries(lambda, target.arn, input, target.maximumRetryAttempts ?? 2).then(
-                () => undefined,
+                () => print(`↪ ${short(rule.name)} → ${fn} ✓ ${seconds(started)}`),
                 (error: Error) => print(`✘ ${rule.name}: ${error.name} ${error.message}`),
               ),
             );
@@ -401,14 +403,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }
       return Promise.all(invocations).then(() => undefined);
     };
+    const bronzeBucket = required(env, ENV.bronzeBucket);
     const eventBuckets = new Set(deployment.buckets.filter((b) => b.eventBridge).map((b) => b.name));
     const runsOn = config.platform.lake.inputPrefixes.map((p) => `${p}*.csv`).join(' or ');
     s3server.onRecord((record) => {
       if (!accepting || !eventBuckets.has(record.s3.bucket.name)) return;
       const event = s3EventToEventBridge(record, { account: LOCAL_ACCOUNT, region: LOCAL_REGION });
-      // An upload no rule runs on would otherwise pass in silence (as it does on AWS).
+      // An upload no rule runs on would otherwise pass in silence (as it does on AWS): bronze's,
+      // where the user's files go (the artifacts bucket's models start nothing, as they should).
       if (
         event['detail-type'] === 'Object Created' &&
+        record.s3.bucket.name === bronzeBucket &&
         !deployment.eventRules.some((r) => r.enabled && matchesPattern(r.pattern, event))
       )
         print(

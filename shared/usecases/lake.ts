@@ -88,6 +88,12 @@ export const keys = {
    * their SHA-256: written once however many models were trained on them (decision 22).
    */
   lineageSnapshot: (sha256: string) => `lineage/sha256/${sha256}`,
+  /**
+   * An operator's request to retrain now (POST /admin/retrain), artifacts bucket: its Object Created
+   * event starts the retraining function (./retraining-requests.ts). Kept, as the request's record.
+   */
+  retrainingRequest: (at: string, id: string) => `${keys.retrainingRequestPrefix}${at}-${id}.json`,
+  retrainingRequestPrefix: 'requests/retraining/',
   quarantined: (runId: string, key: string) => `${runId}/${key}`,
   quarantineReport: (runId: string, key: string) => `${runId}/${key}.report.json`,
 };

@@ -446,6 +446,8 @@ export async function retrainIfNeeded(
     codeVersion: string;
     /** Reasons a drift check found (already persistent over persistChecks checks). */
     drift?: readonly RetrainingReason[];
+    /** The operator's request this training answers (./retraining-requests.ts), kept on its job record. */
+    request?: string;
   },
 ) {
   const production = await ctx.registry.getPointer('production');
@@ -488,6 +490,7 @@ export async function retrainIfNeeded(
       blockedBy: decision.blockedBy,
       heldByCooldown: decision.heldByCooldown,
       cooldownEndsAt: decision.cooldownEndsAt,
+      ...(options.request ? { request: options.request } : {}),
     });
     return { retrained: false, decision };
   }
@@ -505,6 +508,7 @@ export async function retrainIfNeeded(
     version: trained.version,
     stage: registered.stage,
     reasons: decision.reasons,
+    ...(options.request ? { request: options.request } : {}),
   });
   return { retrained: true, decision, ...registered };
 }

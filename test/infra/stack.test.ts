@@ -105,6 +105,7 @@ describe('data lake', () => {
     );
     expect(holders.map(([id]) => id.replace(/Role.*$/, '')).sort()).toEqual([
       'Register',
+      'RequestedRetraining',
       'ScheduledDrift',
       'ScheduledRetraining',
     ]);
@@ -133,6 +134,38 @@ describe('data lake', () => {
     expect(fn.Properties).toMatchObject({
       Timeout: config.functions.timeoutSeconds.admin,
       MemorySize: config.functions.trainMemoryMb,
+    });
+  });
+
+  test('POST /admin/retrain: the admin writes only request objects to artifacts; their events start RequestedRetraining', () => {
+    const [, policy] = ofType('AWS::IAM::Policy').find(([id]) => id.startsWith('AdminRole'))!;
+    const puts = (
+      policy.Properties!.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] }
+    ).Statement.filter(
+      (st) =>
+        [st.Action].flat().includes('s3:PutObject') && JSON.stringify(st.Resource).includes('LakeArtifacts'),
+    );
+    expect(puts).toHaveLength(1);
+    expect([puts[0]!.Action].flat()).toEqual(['s3:PutObject']);
+    expect(JSON.stringify(puts[0]!.Resource)).toMatch(
+      /LakeArtifacts[0-9A-F]+","Arn"\]\},"\/requests\/retraining\/\*"/,
+    );
+    const [fnId] = ofType('AWS::Lambda::Function').find(
+      ([, f]) => f.Metadata?.['finml:export'] === 'retrainingRequested',
+    )!;
+    const [, rule] = ofType('AWS::Events::Rule').find(([id]) => id.includes('OnRetrainingRequest'))!;
+    expect(rule.Properties).toMatchObject({
+      EventPattern: {
+        source: ['aws.s3'],
+        'detail-type': ['Object Created'],
+        detail: { object: { key: [{ prefix: 'requests/retraining/' }] } },
+      },
+      Targets: [
+        expect.objectContaining({
+          Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+          DeadLetterConfig: expect.anything(),
+        }),
+      ],
     });
   });
 
@@ -493,7 +526,7 @@ describe('pipeline state machine', () => {
 describe('functions', () => {
   test('Node.js 22 on ARM64 with tracing, a log group, and the config directory', () => {
     const fns = ofType('AWS::Lambda::Function').filter(([, f]) => f.Metadata?.['finml:entry']);
-    expect(fns).toHaveLength(17);
+    expect(fns).toHaveLength(18);
     for (const [, f] of fns) {
       expect(f.Properties).toMatchObject({
         Runtime: 'nodejs22.x',

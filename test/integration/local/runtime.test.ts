@@ -342,6 +342,36 @@ describe('the local runtime', () => {
     expect(unknown.status).toBe(404);
   }, 60_000);
 
+  test('POST /admin/retrain: a request object whose S3 event trains a candidate at once; 409 beside a running candidate', async () => {
+    const before = (await api('/models')).body as unknown as ModelList;
+    expect(before.production).not.toBeNull();
+    if (before.candidate !== null) {
+      expect((await api('/admin/retrain', { body: { reason: 'vendor restatement' } })).status).toBe(409);
+      await api('/admin/promote', { body: { version: before.candidate, reason: 'clear the A/B test' } });
+    }
+    const r = await api('/admin/retrain', { body: { reason: 'vendor restatement' } });
+    expect(r.status).toBe(202);
+    const request = r.body.request as string;
+    expect(await keys(rt.names.buckets.DataLakeArtifacts!, 'requests/retraining/')).toContain(request);
+    // The artifacts bucket's Object Created event → OnRetrainingRequest → RequestedRetraining.
+    type Job = { trigger: string; status: string; request?: string; version?: string };
+    let job: Job | undefined;
+    for (let i = 0; i < 600 && job === undefined; i++) {
+      await rt.lambda.idle();
+      job = ((await api('/jobs')).body.items as Job[]).find((j) => j.request === request);
+      if (job === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(job).toMatchObject({ status: 'trained', trigger: 'operator request: vendor restatement' });
+    const after = (await api('/models')).body as unknown as ModelList;
+    expect(after.candidate).toBe(job!.version);
+    expect(printed.some((l) => /OnRetrainingRequest.* → RequestedRetraining ✓/.test(l))).toBe(true);
+    // One candidate at a time: a second request is refused, and writes nothing.
+    const second = await api('/admin/retrain', { body: { reason: 'again' } });
+    expect(second.status).toBe(409);
+    expect(second.body.message).toContain(`candidate ${after.candidate} is in its A/B test`);
+    expect(await keys(rt.names.buckets.DataLakeArtifacts!, 'requests/retraining/')).toHaveLength(1);
+  }, 120_000);
+
   test('two promotions at once leave exactly one production version', async () => {
     const train = async () => {
       const { version } = (await rt.lambda.invoke('Train', {

@@ -18,7 +18,7 @@ import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
 import type { ObjectStore } from '#shared/ports';
-import type { Context } from '#shared/usecases/lake';
+import { type Context, keys } from '#shared/usecases/lake';
 import { createHandlers as adminHandlers } from '../../../functions/api/admin.ts';
 import { createHandlers as predictHandlers } from '../../../functions/api/predict.ts';
 import { createHandlers as readHandlers } from '../../../functions/api/read.ts';
@@ -106,7 +106,11 @@ function enforcedStore(fn: FunctionName, store: ObjectStore): ObjectStore {
       return store.listEtags(bucket, prefix);
     },
     put: async (bucket, key, body, contentType) => {
-      check(fn, writes(g[layerOf(bucket)]), `s3:PutObject ${bucket}/${key}`);
+      const request =
+        g.requestRetraining === true &&
+        layerOf(bucket) === 'artifacts' &&
+        key.startsWith(keys.retrainingRequestPrefix);
+      check(fn, request || writes(g[layerOf(bucket)]), `s3:PutObject ${bucket}/${key}`);
       return store.put(bucket, key, body, contentType);
     },
     copy: async (from, to, ...rest) => {
@@ -312,11 +316,27 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
     ['/admin/retry', { key: later.key, reason: 'grants test' }],
     ['/admin/promote', { version: other, reason: 'grants test' }],
     ['/admin/rollback', { reason: 'grants test' }],
+    ['/admin/retrain', { reason: 'grants test' }],
   ] as const) {
     const r = (await adminHandlers(() => as('Admin')).admin(api(resource, 'POST', body), lambda)) as {
       statusCode: number;
+      body: string;
     };
     statuses.push(`${resource} ${r.statusCode}`);
+    if (resource === '/admin/retrain') {
+      // The request object's Object Created event, as EventBridge hands it to RequestedRetraining.
+      const { request } = JSON.parse(r.body) as { request: string };
+      const event = {
+        source: 'aws.s3',
+        'detail-type': 'Object Created',
+        detail: { bucket: { name: BUCKETS.artifacts }, object: { key: request } },
+      };
+      const trained = await scheduledHandlers(() => as('RequestedRetraining')).retrainingRequested(
+        event,
+        lambda,
+      );
+      statuses.push(`requested retraining: retrained ${trained.retrained}`);
+    }
   }
   expect(statuses).toEqual([
     '/status 200',
@@ -332,6 +352,8 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
     '/admin/retry 202',
     '/admin/promote 200',
     '/admin/rollback 200',
+    '/admin/retrain 202',
+    'requested retraining: retrained true',
   ]);
   expect(denied).toEqual([]);
 }, 180_000);

@@ -15,6 +15,7 @@ import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
 import { cleanToSilver, validateBronze } from '#shared/usecases/ingest';
 import type { Context } from '#shared/usecases/lake';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
+import { createHandlers as adminHandlers } from '../../../functions/api/admin.ts';
 import { createHandlers } from '../../../functions/scheduled/handlers.ts';
 import { type LocalDynamo, type LocalS3, startLocalDynamo, startLocalS3 } from '../../helpers/local-aws.ts';
 
@@ -36,7 +37,8 @@ const lambdaContext = {
   awsRequestId: 'r',
   getRemainingTimeInMillis: () => 60_000,
 } as never;
-const { drift, retraining } = createHandlers(() => ctx);
+const { drift, retraining, retrainingRequested } = createHandlers(() => ctx);
+const { admin } = adminHandlers(() => ctx);
 const hours = (h: number) => {
   clock = new Date(clock.getTime() + h * 3_600_000);
 };
@@ -195,5 +197,69 @@ describe('the retraining loop (v2)', () => {
     const after = await retraining({}, lambdaContext);
     const carried = after.decision.reasons.map((r) => r.rule).filter((r) => fired.some((f) => f.rule === r));
     expect(carried).toEqual([]);
+  }, 180_000);
+
+  test("an operator's request trains at once — past the cool-down, on unchanged gold — but never beside a running candidate, and once per request", async () => {
+    const post = async (reason: string) =>
+      (await admin(
+        {
+          resource: '/admin/retrain',
+          path: '/admin/retrain',
+          httpMethod: 'POST',
+          body: JSON.stringify({ reason }),
+          isBase64Encoded: false,
+          headers: {},
+          queryStringParameters: null,
+          pathParameters: null,
+          requestContext: { requestId: `req-${Math.random()}` },
+        } as never,
+        lambdaContext,
+      )) as { statusCode: number; body: string };
+    const objectCreated = (key: string) => ({
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      detail: { bucket: { name: BUCKETS.artifacts }, object: { key } },
+    });
+    const rejectCandidate = async () => {
+      const candidate = (await ctx.registry.getPointer('candidate'))!;
+      await ctx.registry.clearPointer('candidate', candidate.revision);
+      await ctx.registry.setStage(candidate.version, 'rejected');
+    };
+    // The last test's candidate is in its A/B test: force does not override one candidate at a time.
+    const blocked = await post('the vendor restated its prices');
+    expect(blocked.statusCode).toBe(409);
+    expect(JSON.parse(blocked.body).message).toContain('one candidate at a time');
+    await rejectCandidate();
+    // Without force nothing fires (the schedule is yearly here, the drift findings are of older gold).
+    expect((await retraining({}, lambdaContext)).retrained).toBe(false);
+    const versions = (await ctx.registry.listVersions()).length;
+
+    hours(1);
+    const accepted = await post('the vendor restated its prices');
+    expect(accepted.statusCode).toBe(202);
+    const { request } = JSON.parse(accepted.body) as { request: string };
+    expect(request).toMatch(/^requests\/retraining\/.+\.json$/);
+    const first = await retrainingRequested(objectCreated(request), lambdaContext);
+    expect(first).toMatchObject({ retrained: true, stage: 'candidate' });
+    expect((await ctx.registry.listVersions()).length).toBe(versions + 1);
+    const [job] = await ctx.registry.listRecords('job', 1);
+    expect(job).toMatchObject({
+      status: 'trained',
+      trigger: 'operator request: the vendor restated its prices',
+      request,
+    });
+    // EventBridge may deliver the event twice: the request is not trained again.
+    expect(await retrainingRequested(objectCreated(request), lambdaContext)).toMatchObject({
+      retrained: false,
+    });
+    expect((await ctx.registry.listVersions()).length).toBe(versions + 1);
+
+    // At once again, on the gold the model just trained was trained on, within the cool-down.
+    await rejectCandidate();
+    hours(1);
+    const again = JSON.parse((await post('a second look')).body) as { request: string };
+    const second = await retrainingRequested(objectCreated(again.request), lambdaContext);
+    expect(second.retrained).toBe(true);
+    expect((await ctx.registry.listVersions()).length).toBe(versions + 2);
   }, 180_000);
 });

@@ -1,0 +1,73 @@
+/**
+ * An operator's "retrain now" (POST /admin/retrain): the one way to train before the cool-down ends
+ * or on gold the newest model was already trained on (DOMAIN §6: "an operator's force overrides").
+ *
+ * The API cannot train in its own request (a user-size lake trains in longer than API Gateway's 29 s),
+ * so the request is an object: the admin route writes `requests/retraining/<at>-<id>.json` to the
+ * artifacts bucket, and its Object Created event starts the retraining function, which trains with
+ * `force` (retrainIfNeeded) and records the job under the request's key. What force does not
+ * override: one candidate at a time — while a candidate's A/B test runs the route answers 409, and a
+ * request that meets a candidate registered meanwhile is recorded as skipped with that reason.
+ */
+import * as z from 'zod';
+import { type Context, keys } from './lake.ts';
+import { retrainIfNeeded } from './monitoring.ts';
+
+/** Why the route refuses a request (409): what the operator can do instead is in the message. */
+export class RetrainingBlockedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RetrainingBlockedError';
+  }
+}
+
+const RetrainingRequest = z.strictObject({
+  reason: z.string().min(3).max(500),
+  requestedAt: z.iso.datetime(),
+});
+export type RetrainingRequest = z.infer<typeof RetrainingRequest>;
+
+/** Writes the request that starts a forced retraining; refuses while a candidate is under A/B test. */
+export async function requestRetraining(ctx: Context, reason: string) {
+  const candidate = await ctx.registry.getPointer('candidate');
+  if (candidate !== undefined) {
+    throw new RetrainingBlockedError(
+      `candidate ${candidate.version} is in its A/B test: one candidate at a time. ` +
+        'Promote it (POST /admin/promote) or wait for the daily A/B evaluation to decide, then ask again',
+    );
+  }
+  const requestedAt = ctx.now().toISOString();
+  const id = Math.random().toString(16).slice(2, 10).padEnd(8, '0');
+  const key = keys.retrainingRequest(requestedAt.replace(/[:.]/g, ''), id);
+  const request: RetrainingRequest = { reason, requestedAt };
+  await ctx.store.put(ctx.buckets.artifacts, key, JSON.stringify(request), 'application/json');
+  return {
+    status: 'requested' as const,
+    request: key,
+    requestedAt,
+    message:
+      'the retraining function trains now (the cool-down and unchanged gold do not hold it back); ' +
+      'its job appears under GET /jobs (the dashboard: Retraining)',
+  };
+}
+
+/**
+ * The retraining function on a request's Object Created event: trains with force, once per request
+ * (EventBridge may deliver an event twice; a request with a job record is not trained again).
+ */
+export async function retrainOnRequest(ctx: Context, key: string, codeVersion: string) {
+  if (!key.startsWith(keys.retrainingRequestPrefix)) {
+    throw new Error(`${key} is not a retraining request (${keys.retrainingRequestPrefix}…)`);
+  }
+  const done = (await ctx.registry.listRecords('job', 20)).find((j) => j.request === key);
+  if (done !== undefined) return { retrained: false, alreadyHandled: done.id };
+  const text = await ctx.store.getText(ctx.buckets.artifacts, key);
+  if (text === undefined) throw new Error(`retraining request ${key} does not exist`);
+  const request = RetrainingRequest.parse(JSON.parse(text));
+  return retrainIfNeeded(ctx, {
+    force: true,
+    trigger: `operator request: ${request.reason}`,
+    codeVersion,
+    request: key,
+  });
+}
