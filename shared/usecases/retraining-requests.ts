@@ -10,7 +10,7 @@
  * request that meets a candidate registered meanwhile is recorded as skipped with that reason.
  */
 import * as z from 'zod';
-import { type Context, keys } from './lake.ts';
+import { type Context, keys, symbolOfKey } from './lake.ts';
 import { retrainIfNeeded } from './monitoring.ts';
 
 /** Why the route refuses a request (409): what the operator can do instead is in the message. */
@@ -27,8 +27,17 @@ const RetrainingRequest = z.strictObject({
 });
 export type RetrainingRequest = z.infer<typeof RetrainingRequest>;
 
-/** Writes the request that starts a forced retraining; refuses while a candidate is under A/B test. */
+/**
+ * Writes the request that starts a forced retraining; refuses (RetrainingBlockedError) while a
+ * candidate is under A/B test or while there is no gold to train on.
+ */
 export async function requestRetraining(ctx: Context, reason: string) {
+  const gold = await ctx.store.list(ctx.buckets.gold, keys.goldPrefix);
+  if (!gold.some((key) => symbolOfKey(key) !== undefined)) {
+    throw new RetrainingBlockedError(
+      'there is no gold to train on yet: drop a market CSV into the bronze bucket (market_data/…) and let its run finish',
+    );
+  }
   const candidate = await ctx.registry.getPointer('candidate');
   if (candidate !== undefined) {
     throw new RetrainingBlockedError(

@@ -14,6 +14,7 @@ import { S3ObjectStore } from '#shared/aws/s3-store';
 import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
 import { cleanToSilver, validateBronze } from '#shared/usecases/ingest';
 import type { Context } from '#shared/usecases/lake';
+import { requestRetraining } from '#shared/usecases/retraining-requests';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
 import { createHandlers as adminHandlers } from '../../../functions/api/admin.ts';
 import { createHandlers } from '../../../functions/scheduled/handlers.ts';
@@ -225,6 +226,10 @@ describe('the retraining loop (v2)', () => {
       await ctx.registry.clearPointer('candidate', candidate.revision);
       await ctx.registry.setStage(candidate.version, 'rejected');
     };
+    // Nothing to train on (a lake without gold): refused, nothing written.
+    const empty = { ...ctx, buckets: { ...ctx.buckets, gold: BUCKETS.quarantine } };
+    await expect(requestRetraining(empty, 'first look')).rejects.toThrow(/no gold to train on yet/);
+    expect(await ctx.store.list(BUCKETS.artifacts, 'requests/')).toEqual([]);
     // The last test's candidate is in its A/B test: force does not override one candidate at a time.
     const blocked = await post('the vendor restated its prices');
     expect(blocked.statusCode).toBe(409);
