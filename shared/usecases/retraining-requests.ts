@@ -7,7 +7,8 @@
  * artifacts bucket, and its Object Created event starts the retraining function, which trains with
  * `force` (retrainIfNeeded) and records the job under the request's key. What force does not
  * override: one candidate at a time — while a candidate's A/B test runs the route answers 409, and a
- * request that meets a candidate registered meanwhile is recorded as skipped with that reason.
+ * request that meets a candidate registered meanwhile is recorded as skipped with that reason. One
+ * request at a time: while one is being trained, the route answers 409 too.
  */
 import * as z from 'zod';
 import { type Context, keys, symbolOfKey } from './lake.ts';
@@ -20,6 +21,9 @@ export class RetrainingBlockedError extends Error {
     this.name = 'RetrainingBlockedError';
   }
 }
+
+/** Held from a request's write to the end of its training (owner: the request's key). */
+const REQUEST_LEASE = 'retraining/request';
 
 const RetrainingRequest = z.strictObject({
   reason: z.string().min(3).max(500),
@@ -48,8 +52,22 @@ export async function requestRetraining(ctx: Context, reason: string) {
   const requestedAt = ctx.now().toISOString();
   const id = Math.random().toString(16).slice(2, 10).padEnd(8, '0');
   const key = keys.retrainingRequest(requestedAt.replace(/[:.]/g, ''), id);
+  // One request in flight: a burst of requests would each train (the registry keeps one candidate
+  // and rejects the rest, after the work). The request's lease is released when its training ends,
+  // or lapses after the function's timeout if it died.
+  const ttlMs = ctx.config.platform.functions.timeoutSeconds.scheduled * 1000;
+  if (!(await ctx.leases.acquire(REQUEST_LEASE, key, ttlMs))) {
+    throw new RetrainingBlockedError(
+      'a retraining asked for earlier is still running: its job appears under GET /jobs when it ends; ask again then',
+    );
+  }
   const request: RetrainingRequest = { reason, requestedAt };
-  await ctx.store.put(ctx.buckets.artifacts, key, JSON.stringify(request), 'application/json');
+  try {
+    await ctx.store.put(ctx.buckets.artifacts, key, JSON.stringify(request), 'application/json');
+  } catch (error) {
+    await ctx.leases.release(REQUEST_LEASE, key);
+    throw error;
+  }
   return {
     status: 'requested' as const,
     request: key,
@@ -68,15 +86,19 @@ export async function retrainOnRequest(ctx: Context, key: string, codeVersion: s
   if (!key.startsWith(keys.retrainingRequestPrefix)) {
     throw new Error(`${key} is not a retraining request (${keys.retrainingRequestPrefix}…)`);
   }
-  const done = (await ctx.registry.listRecords('job', 20)).find((j) => j.request === key);
-  if (done !== undefined) return { retrained: false, alreadyHandled: done.id };
-  const text = await ctx.store.getText(ctx.buckets.artifacts, key);
-  if (text === undefined) throw new Error(`retraining request ${key} does not exist`);
-  const request = RetrainingRequest.parse(JSON.parse(text));
-  return retrainIfNeeded(ctx, {
-    force: true,
-    trigger: `operator request: ${request.reason}`,
-    codeVersion,
-    request: key,
-  });
+  try {
+    const done = (await ctx.registry.listRecords('job', 20)).find((j) => j.request === key);
+    if (done !== undefined) return { retrained: false, alreadyHandled: done.id };
+    const text = await ctx.store.getText(ctx.buckets.artifacts, key);
+    if (text === undefined) throw new Error(`retraining request ${key} does not exist`);
+    const request = RetrainingRequest.parse(JSON.parse(text));
+    return await retrainIfNeeded(ctx, {
+      force: true,
+      trigger: `operator request: ${request.reason}`,
+      codeVersion,
+      request: key,
+    });
+  } finally {
+    await ctx.leases.release(REQUEST_LEASE, key);
+  }
 }

@@ -243,6 +243,10 @@ describe('the retraining loop (v2)', () => {
     const accepted = await post('the vendor restated its prices');
     expect(accepted.statusCode).toBe(202);
     const { request } = JSON.parse(accepted.body) as { request: string };
+    // One request at a time: a burst would train once per request, all but one for nothing.
+    const burst = await post('the vendor restated its prices again');
+    expect(burst.statusCode).toBe(409);
+    expect(JSON.parse(burst.body).message).toContain('still running');
     expect(request).toMatch(/^requests\/retraining\/.+\.json$/);
     const first = await retrainingRequested(objectCreated(request), lambdaContext);
     expect(first).toMatchObject({ retrained: true, stage: 'candidate' });
