@@ -25,6 +25,8 @@ export class RetrainingBlockedError extends Error {
 /** Held from a request's write to the end of its training (owner: the request's key). */
 const REQUEST_LEASE = 'retraining/request';
 
+const leaseMs = (ctx: Context) => ctx.config.monitoring.retraining.requestLeaseSeconds * 1000;
+
 const RetrainingRequest = z.strictObject({
   reason: z.string().min(3).max(500),
   requestedAt: z.iso.datetime(),
@@ -53,10 +55,9 @@ export async function requestRetraining(ctx: Context, reason: string) {
   const id = Math.random().toString(16).slice(2, 10).padEnd(8, '0');
   const key = keys.retrainingRequest(requestedAt.replace(/[:.]/g, ''), id);
   // One request in flight: a burst of requests would each train (the registry keeps one candidate
-  // and rejects the rest, after the work). The request's lease is released when its training ends,
-  // or lapses after the function's timeout if it died.
-  const ttlMs = ctx.config.platform.functions.timeoutSeconds.scheduled * 1000;
-  if (!(await ctx.leases.acquire(REQUEST_LEASE, key, ttlMs))) {
+  // and rejects the rest, after the work). The request's lease is renewed while its training runs
+  // and released when it ends; it lapses if the process died.
+  if (!(await ctx.leases.acquire(REQUEST_LEASE, key, leaseMs(ctx)))) {
     throw new RetrainingBlockedError(
       'a retraining asked for earlier is still running: its job appears under GET /jobs when it ends; ask again then',
     );
@@ -86,6 +87,10 @@ export async function retrainOnRequest(ctx: Context, key: string, codeVersion: s
   if (!key.startsWith(keys.retrainingRequestPrefix)) {
     throw new Error(`${key} is not a retraining request (${keys.retrainingRequestPrefix}…)`);
   }
+  const ttlMs = leaseMs(ctx);
+  const renew = setInterval(() => {
+    ctx.leases.renew(REQUEST_LEASE, key, ttlMs).catch(() => undefined);
+  }, ttlMs / 3);
   try {
     const done = (await ctx.registry.listRecords('job', 20)).find((j) => j.request === key);
     if (done !== undefined) return { retrained: false, alreadyHandled: done.id };
@@ -99,6 +104,7 @@ export async function retrainOnRequest(ctx: Context, key: string, codeVersion: s
       request: key,
     });
   } finally {
+    clearInterval(renew);
     await ctx.leases.release(REQUEST_LEASE, key);
   }
 }

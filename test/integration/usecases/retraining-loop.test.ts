@@ -271,4 +271,21 @@ describe('the retraining loop (v2)', () => {
     expect(second.retrained).toBe(true);
     expect((await ctx.registry.listVersions()).length).toBe(versions + 2);
   }, 180_000);
+  test('a request whose training died lets its lease lapse after retraining.requestLeaseSeconds', async () => {
+    const candidate = await ctx.registry.getPointer('candidate');
+    if (candidate !== undefined) await ctx.registry.clearPointer('candidate', candidate.revision);
+    const { monitoring } = ctx.config;
+    const short: Context = {
+      ...ctx,
+      config: {
+        ...ctx.config,
+        monitoring: { ...monitoring, retraining: { ...monitoring.retraining, requestLeaseSeconds: 1 } },
+      },
+    };
+    // Accepted, and its function never runs (the process died): the lease is not released.
+    expect(await requestRetraining(short, 'the run that died')).toMatchObject({ status: 'requested' });
+    await expect(requestRetraining(short, 'too soon')).rejects.toThrow(/still running/);
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    expect(await requestRetraining(short, 'after the lapse')).toMatchObject({ status: 'requested' });
+  }, 60_000);
 });
