@@ -58,7 +58,6 @@ export const monitoringConfigSchema = z
       scheduleIntervalDays: z.number().positive(),
       cooldownHours: z.number().min(0),
       persistChecks: positiveInt,
-      requestLeaseSeconds: positiveInt,
     }),
     alerts: z.strictObject({
       cooldownHours: z.number().min(0),

@@ -268,7 +268,7 @@ export class FinmlStack extends Stack {
       Validations.of(notifications).acknowledge({
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason:
-          'CDK’s own S3-notification custom resource (it turns on EventBridge for the bronze bucket) uses this managed policy.',
+          'CDK’s own S3-notification custom resource (it turns on EventBridge for the bronze and artifacts buckets) uses this managed policy.',
       });
       Validations.of(notifications).acknowledge({
         id: 'AwsSolutions-IAM5[Resource::*]',

@@ -4,8 +4,8 @@
  * /admin/reproduce {version, reason} (trains a registered version again from its lineage and
  * compares, ../../shared/usecases/lineage.ts: 200 with the verdict, 404 for an unknown version, 422
  * when its lineage is missing or its bytes changed) and POST /admin/retrain {reason} (202: a forced
- * retraining starts, ../../shared/usecases/retraining-requests.ts; 409 while a candidate's A/B test
- * runs). Before
+ * retraining starts, ../../shared/usecases/retraining-requests.ts; 409 while an earlier request
+ * trains, while a candidate's A/B test runs, or while there is no gold). Before
  * the production pointer moves, the versions involved get their serving models (models registered
  * before serving models existed have none, and /predict reads nothing else).
  */

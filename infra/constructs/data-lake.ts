@@ -1,7 +1,8 @@
 /**
  * DataLake: the bronze, silver, gold, artifacts and quarantine buckets, and a bucket for their
  * access logs. Every bucket is versioned, encrypted, SSL-only and closed to the public; old
- * versions, unfinished uploads and quarantined files expire. Bronze sends its events to EventBridge.
+ * versions, unfinished uploads and quarantined files expire. Bronze (the pipeline's uploads) and
+ * artifacts (an operator's retraining requests, decision 29) send their events to EventBridge.
  * Gold has S3 Object Lock enabled (no default retention): registration puts a legal hold on each
  * gold version a model was trained on, and a held version is never expired by the lifecycle, so any
  * registered model can be reproduced (decision 22).

@@ -155,7 +155,7 @@ export class FinmlFunction extends NodejsFunction {
     );
     this.acknowledge(
       'Serverless-LambdaDLQ',
-      'Invoked synchronously (Step Functions retries and catches; API Gateway returns the error) or by schedules whose targets have a dead-letter queue.',
+      'Invoked synchronously (Step Functions retries and catches; API Gateway returns the error) or by EventBridge rules whose targets have a dead-letter queue (for delivery; a failed run raises its own pipelineFailed alert); RequestedRetraining also sends failed invocations to that queue (on-failure destination).',
     );
   }
 

@@ -9,6 +9,7 @@ import { Alarm, ComparisonOperator, MathExpression, TreatMissingData } from 'aws
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
@@ -77,14 +78,18 @@ export class Monitoring extends Construct {
             object: { key: [{ prefix: keys.retrainingRequestPrefix }] },
           },
         },
+        // One attempt: a request holds its lease for one training (the function's timeout), and a
+        // failed one is recorded and alerted, so the operator asks again; a retry would train
+        // again without the lease. Events and invocations that fail land in the dead-letter queue.
         targets: [
-          new LambdaFunction(props.retrainingRequested, {
-            deadLetterQueue: this.deadLetters,
-            retryAttempts: config.schedules.retryAttempts,
-          }),
+          new LambdaFunction(props.retrainingRequested, { deadLetterQueue: this.deadLetters, retryAttempts: 0 }),
         ],
       }),
     ];
+    props.retrainingRequested.configureAsyncInvoke({
+      retryAttempts: 0,
+      onFailure: new SqsDestination(this.deadLetters),
+    });
 
     const period = Duration.minutes(5);
     const action = new SnsAction(topic);

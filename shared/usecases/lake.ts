@@ -94,6 +94,9 @@ export const keys = {
    */
   retrainingRequest: (at: string, id: string) => `${keys.retrainingRequestPrefix}${at}-${id}.json`,
   retrainingRequestPrefix: 'requests/retraining/',
+  /** Written once a request's training ended (outside the request prefix: it starts nothing). */
+  retrainingRequestHandled: (requestKey: string) =>
+    `requests/handled/${requestKey.slice(keys.retrainingRequestPrefix.length)}`,
   quarantined: (runId: string, key: string) => `${runId}/${key}`,
   quarantineReport: (runId: string, key: string) => `${runId}/${key}.report.json`,
 };

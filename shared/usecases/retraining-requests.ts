@@ -4,12 +4,18 @@
  *
  * The API cannot train in its own request (a user-size lake trains in longer than API Gateway's 29 s),
  * so the request is an object: the admin route writes `requests/retraining/<at>-<id>.json` to the
- * artifacts bucket, and its Object Created event starts the retraining function, which trains with
- * `force` (retrainIfNeeded) and records the job under the request's key. What force does not
- * override: one candidate at a time — while a candidate's A/B test runs the route answers 409, and a
- * request that meets a candidate registered meanwhile is recorded as skipped with that reason. One
- * request at a time: while one is being trained, the route answers 409 too.
+ * artifacts bucket, and its Object Created event starts the RequestedRetraining function, which
+ * trains with `force` (retrainIfNeeded) and records the job under the request's key
+ * (docs/decisions/0029-retraining-requests-are-objects.md).
+ *
+ * What force does not override: one candidate at a time — while a candidate's A/B test runs the route
+ * answers 409, and a request that meets a candidate registered meanwhile is recorded as skipped with
+ * that reason. One request at a time: from the route's answer to the end of its training the request
+ * holds a lease (at most the function's timeout: a single attempt, no retries), and the route answers
+ * 409 meanwhile. A second delivery of the same event trains nothing: the request is claimed before
+ * training and marked handled after.
  */
+import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { type Context, keys, symbolOfKey } from './lake.ts';
 import { retrainIfNeeded } from './monitoring.ts';
@@ -22,10 +28,13 @@ export class RetrainingBlockedError extends Error {
   }
 }
 
-/** Held from a request's write to the end of its training (owner: the request's key). */
+/** Held from a request's acceptance to the end of its training (owner: the request's key). */
 const REQUEST_LEASE = 'retraining/request';
+/** One delivery of a request trains it (owner: that invocation). */
+const claimLease = (key: string) => `retraining/claim/${key}`;
 
-const leaseMs = (ctx: Context) => ctx.config.monitoring.retraining.requestLeaseSeconds * 1000;
+/** The longest a request's training can run: the retraining function's timeout. */
+const leaseMs = (ctx: Context) => ctx.config.platform.functions.timeoutSeconds.scheduled * 1000;
 
 const RetrainingRequest = z.strictObject({
   reason: z.string().min(3).max(500),
@@ -34,36 +43,43 @@ const RetrainingRequest = z.strictObject({
 export type RetrainingRequest = z.infer<typeof RetrainingRequest>;
 
 /**
- * Writes the request that starts a forced retraining; refuses (RetrainingBlockedError) while a
- * candidate is under A/B test or while there is no gold to train on.
+ * Writes the request that starts a forced retraining (and its `requested` job record); refuses
+ * (RetrainingBlockedError) while another request is training, while a candidate is under A/B test,
+ * or while there is no gold to train on.
  */
 export async function requestRetraining(ctx: Context, reason: string) {
-  const gold = await ctx.store.list(ctx.buckets.gold, keys.goldPrefix);
-  if (!gold.some((key) => symbolOfKey(key) !== undefined)) {
-    throw new RetrainingBlockedError(
-      'there is no gold to train on yet: drop a market CSV into the bronze bucket (market_data/…) and let its run finish',
-    );
-  }
-  const candidate = await ctx.registry.getPointer('candidate');
-  if (candidate !== undefined) {
-    throw new RetrainingBlockedError(
-      `candidate ${candidate.version} is in its A/B test: one candidate at a time. ` +
-        'Promote it (POST /admin/promote) or wait for the daily A/B evaluation to decide, then ask again',
-    );
-  }
   const requestedAt = ctx.now().toISOString();
-  const id = Math.random().toString(16).slice(2, 10).padEnd(8, '0');
+  const id = randomUUID().slice(0, 8);
   const key = keys.retrainingRequest(requestedAt.replace(/[:.]/g, ''), id);
-  // One request in flight: a burst of requests would each train (the registry keeps one candidate
-  // and rejects the rest, after the work). The request's lease is renewed while its training runs
-  // and released when it ends; it lapses if the process died.
+  // The lease first, then the checks: a request that finished between them cannot let a second in.
   if (!(await ctx.leases.acquire(REQUEST_LEASE, key, leaseMs(ctx)))) {
     throw new RetrainingBlockedError(
       'a retraining asked for earlier is still running: its job appears under GET /jobs when it ends; ask again then',
     );
   }
-  const request: RetrainingRequest = { reason, requestedAt };
   try {
+    const gold = await ctx.store.list(ctx.buckets.gold, keys.goldPrefix);
+    if (!gold.some((k) => symbolOfKey(k) !== undefined)) {
+      const prefixes = ctx.config.platform.lake.inputPrefixes.join(' or ');
+      throw new RetrainingBlockedError(
+        `there is no gold to train on yet: drop a market CSV into the bronze bucket (under ${prefixes}) and let its run finish`,
+      );
+    }
+    const candidate = await ctx.registry.getPointer('candidate');
+    if (candidate !== undefined) {
+      throw new RetrainingBlockedError(
+        `candidate ${candidate.version} is in its A/B test: one candidate at a time. ` +
+          'Promote it (POST /admin/promote) or wait for the daily A/B evaluation to decide, then ask again',
+      );
+    }
+    const request: RetrainingRequest = { reason, requestedAt };
+    await ctx.registry.putRecord('job', {
+      id: key,
+      at: requestedAt,
+      trigger: `operator request: ${reason}`,
+      status: 'requested',
+      request: key,
+    });
     await ctx.store.put(ctx.buckets.artifacts, key, JSON.stringify(request), 'application/json');
   } catch (error) {
     await ctx.leases.release(REQUEST_LEASE, key);
@@ -80,31 +96,54 @@ export async function requestRetraining(ctx: Context, reason: string) {
 }
 
 /**
- * The retraining function on a request's Object Created event: trains with force, once per request
- * (EventBridge may deliver an event twice; a request with a job record is not trained again).
+ * The RequestedRetraining function on a request's Object Created event: trains with force, once per
+ * request (EventBridge delivers at least once: a claimed or handled request is not trained again),
+ * and releases the request's lease when done — also when training failed (a `failed` job, and the
+ * error thrown on for the alert), so the operator can ask again at once.
  */
 export async function retrainOnRequest(ctx: Context, key: string, codeVersion: string) {
   if (!key.startsWith(keys.retrainingRequestPrefix)) {
     throw new Error(`${key} is not a retraining request (${keys.retrainingRequestPrefix}…)`);
   }
-  const ttlMs = leaseMs(ctx);
-  const renew = setInterval(() => {
-    ctx.leases.renew(REQUEST_LEASE, key, ttlMs).catch(() => undefined);
-  }, ttlMs / 3);
+  const handled = keys.retrainingRequestHandled(key);
+  if ((await ctx.store.getText(ctx.buckets.artifacts, handled)) !== undefined) {
+    return { retrained: false, alreadyHandled: true };
+  }
+  const claimer = randomUUID();
+  if (!(await ctx.leases.acquire(claimLease(key), claimer, leaseMs(ctx)))) {
+    return { retrained: false, alreadyHandled: true };
+  }
   try {
-    const done = (await ctx.registry.listRecords('job', 20)).find((j) => j.request === key);
-    if (done !== undefined) return { retrained: false, alreadyHandled: done.id };
     const text = await ctx.store.getText(ctx.buckets.artifacts, key);
     if (text === undefined) throw new Error(`retraining request ${key} does not exist`);
     const request = RetrainingRequest.parse(JSON.parse(text));
-    return await retrainIfNeeded(ctx, {
-      force: true,
-      trigger: `operator request: ${request.reason}`,
-      codeVersion,
-      request: key,
-    });
+    try {
+      const result = await retrainIfNeeded(ctx, {
+        force: true,
+        trigger: `operator request: ${request.reason}`,
+        codeVersion,
+        request: key,
+      });
+      await ctx.store.put(
+        ctx.buckets.artifacts,
+        handled,
+        JSON.stringify({ at: ctx.now().toISOString(), retrained: result.retrained }),
+        'application/json',
+      );
+      return result;
+    } catch (error) {
+      await ctx.registry.putRecord('job', {
+        id: `${key}#failed`,
+        at: ctx.now().toISOString(),
+        trigger: `operator request: ${request.reason}`,
+        status: 'failed',
+        request: key,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      });
+      throw error;
+    }
   } finally {
-    clearInterval(renew);
+    await ctx.leases.release(claimLease(key), claimer);
     await ctx.leases.release(REQUEST_LEASE, key);
   }
 }

@@ -403,6 +403,43 @@ describe('with the S&P 500 sample', () => {
       await screenshot(page, 'retraining-loop');
     });
   }, 60_000);
+  test("an operator's retraining request (POST /admin/retrain) is on the Retraining page once it has trained", async () => {
+    const post = (path: string, body: unknown) =>
+      fetch(`${rt.urls.api}${path}`, {
+        method: 'POST',
+        headers: { 'x-api-key': rt.apiKey, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const models = await api<{ candidate: string | null }>(rt, '/models');
+    if (models.candidate !== null) {
+      expect(
+        (await post('/admin/promote', { version: models.candidate, reason: 'clear the A/B test' })).status,
+      ).toBe(200);
+    }
+    const answer = await post('/admin/retrain', { reason: 'e2e: the vendor restated its prices' });
+    expect(answer.status).toBe(202);
+    const { request } = (await answer.json()) as { request: string };
+    type Job = { status: string; request?: string };
+    let trained: Job | undefined;
+    for (let i = 0; i < 600 && trained === undefined; i++) {
+      await rt.lambda.idle();
+      const { items } = await api<{ items: Job[] }>(rt, '/jobs');
+      trained = items.find((j) => j.request === request && j.status === 'trained');
+      if (trained === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(trained).toBeDefined();
+    await inTab(async ({ page }) => {
+      await visit(page, siteOf(rt), 'ab-tests');
+      const rows = (await tableCells(page, '#section-jobs tbody tr')).filter((r) =>
+        r.some((c) => c.includes('operator request: e2e: the vendor restated its prices')),
+      );
+      // Listed as requested while it trained; now only the job that answered it.
+      expect(rows.map((r) => r[2])).toEqual(['trained']);
+      expect(rows[0]![4]).toContain('forced');
+      await screenshot(page, 'retraining-requested');
+    });
+  }, 120_000);
+
   test('on a phone (390 × 844) no page is wider than the screen', async () => {
     await inTab(async ({ page }) => {
       await page.setViewportSize({ width: 390, height: 844 });

@@ -153,19 +153,31 @@ describe('data lake', () => {
     const [fnId] = ofType('AWS::Lambda::Function').find(
       ([, f]) => f.Metadata?.['finml:export'] === 'retrainingRequested',
     )!;
+    const [artifactsId] = ofType('AWS::S3::Bucket').find(([id]) => id.startsWith('DataLakeArtifacts'))!;
     const [, rule] = ofType('AWS::Events::Rule').find(([id]) => id.includes('OnRetrainingRequest'))!;
-    expect(rule.Properties).toMatchObject({
-      EventPattern: {
-        source: ['aws.s3'],
-        'detail-type': ['Object Created'],
-        detail: { object: { key: [{ prefix: 'requests/retraining/' }] } },
+    expect(rule.Properties?.EventPattern).toEqual({
+      source: ['aws.s3'],
+      'detail-type': ['Object Created'],
+      detail: {
+        bucket: { name: [{ Ref: artifactsId }] },
+        object: { key: [{ prefix: 'requests/retraining/' }] },
       },
-      Targets: [
-        expect.objectContaining({
-          Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
-          DeadLetterConfig: expect.anything(),
-        }),
-      ],
+    });
+    expect(rule.Properties?.Targets).toEqual([
+      expect.objectContaining({
+        Arn: { 'Fn::GetAtt': [fnId, 'Arn'] },
+        DeadLetterConfig: expect.anything(),
+        RetryPolicy: { MaximumRetryAttempts: 0 },
+      }),
+    ]);
+    // One attempt (the request's lease covers one training), a failed invocation to the queue.
+    const invokeConfigs = ofType('AWS::Lambda::EventInvokeConfig').filter(
+      ([, c]) => (c.Properties?.FunctionName as { Ref?: string })?.Ref === fnId,
+    );
+    expect(invokeConfigs).toHaveLength(1);
+    expect(invokeConfigs[0]![1].Properties).toMatchObject({
+      MaximumRetryAttempts: 0,
+      DestinationConfig: { OnFailure: { Destination: expect.anything() } },
     });
   });
 

@@ -635,3 +635,12 @@ export function daysBehind(date: string, dates: readonly string[]): number | nul
   if (newest === date) return null;
   return Math.round((Date.parse(`${newest}T00:00:00Z`) - Date.parse(`${date}T00:00:00Z`)) / 86_400_000);
 }
+
+/**
+ * Retraining jobs as the table lists them: an operator's request shows as `requested` until its
+ * function ends, then only the job that answered it (trained, skipped or failed) is left.
+ */
+export function foldRequestedJobs(items: readonly JobRecord[]): JobRecord[] {
+  const answered = new Set(items.filter((j) => j.status !== 'requested' && j.request).map((j) => j.request));
+  return items.filter((j) => j.status !== 'requested' || !answered.has(j.request));
+}

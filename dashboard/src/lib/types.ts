@@ -426,6 +426,10 @@ export interface JobRecord {
   /** Drift v2 (absent in older records): what stopped a retraining, and when the cool-down ends. */
   blockedBy?: string[];
   cooldownEndsAt?: string | null;
+  /** An operator's request (POST /admin/retrain) this job answers: its object key. */
+  request?: string;
+  /** A failed requested retraining: the error. */
+  error?: string;
 }
 
 export interface Difference {

@@ -228,7 +228,7 @@ function horizonBacktest(ctx: PageContext, report: ModelReport): HTMLElement {
       notice(
         'empty',
         'No horizon backtest for this version',
-        'This model was trained before the horizon backtest, or on too little gold for its folds. Retrain it (npx finml train, or POST /admin/retrain) to see how its 1-, 5-, 21- and 63-day forecasts score against the baselines.',
+        'This model was trained before the horizon backtest, or on too little gold for its folds. Train a model on today’s gold (npx finml train, or POST /admin/retrain: it becomes the A/B candidate) to see how the 1-, 5-, 21- and 63-day forecasts score against the baselines — on enough gold for the backtest’s folds.',
       ),
     );
   }

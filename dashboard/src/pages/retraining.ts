@@ -16,6 +16,7 @@ import {
   abProgress,
   currentCooldownEnd,
   driftStreakText,
+  foldRequestedJobs,
   heldBack,
   latestAbTests,
   newestFirst,
@@ -232,23 +233,33 @@ function jobs(items: JobRecord[]): HTMLElement {
       : table({
           caption: 'Retraining decisions, newest first',
           columns: ['When', 'Trigger', 'Result', 'Model', 'Why'],
-          rows: newestFirst(items).map((j) => [
+          rows: newestFirst(foldRequestedJobs(items)).map((j) => [
             formatDateTime(j.at),
             j.trigger,
-            j.status === 'skipped'
-              ? badge(j.heldByCooldown ? 'held by cool-down' : 'skipped', 'info')
-              : badge(j.status, 'ok'),
+            jobBadge(j),
             j.version ? h('span', null, versionLink(j.version), j.stage ? ` → ${j.stage}` : '') : '—',
-            (j.reasons ?? []).length === 0
-              ? 'no rule fired'
-              : h(
-                  'ul',
-                  { class: 'compact' },
-                  (j.reasons ?? []).map((r) => h('li', null, h('code', null, r.rule), ` ${r.detail}`)),
-                ),
+            jobWhy(j),
           ]),
         }),
   );
+}
+
+function jobBadge(j: JobRecord): HTMLElement {
+  if (j.status === 'skipped') return badge(j.heldByCooldown ? 'held by cool-down' : 'skipped', 'info');
+  if (j.status === 'requested') return badge('requested', 'info');
+  if (j.status === 'failed') return badge('failed', 'warn');
+  return badge(j.status, 'ok');
+}
+
+/** What fired, what held a skipped job back, or a failed one's error. */
+function jobWhy(j: JobRecord): HTMLElement | string {
+  if (j.status === 'requested') return 'asked for by an operator (POST /admin/retrain): training now';
+  if (j.status === 'failed') return j.error ?? 'the training failed (see the alert)';
+  const items = (j.reasons ?? []).map((r) => h('li', null, h('code', null, r.rule), ` ${r.detail}`));
+  if (j.status === 'skipped') {
+    for (const b of j.blockedBy ?? []) items.push(h('li', null, h('strong', null, 'held back: '), b));
+  }
+  return items.length === 0 ? 'no rule fired' : h('ul', { class: 'compact' }, items);
 }
 
 function events(items: RegistryEvent[]): HTMLElement {

@@ -251,11 +251,12 @@ describe('the retraining loop (v2)', () => {
     const first = await retrainingRequested(objectCreated(request), lambdaContext);
     expect(first).toMatchObject({ retrained: true, stage: 'candidate' });
     expect((await ctx.registry.listVersions()).length).toBe(versions + 1);
-    const [job] = await ctx.registry.listRecords('job', 1);
-    expect(job).toMatchObject({
-      status: 'trained',
+    const jobs = (await ctx.registry.listRecords('job', 5)).filter((j) => j.request === request);
+    // Its job: requested when the route answered, trained when the function ended.
+    expect(jobs.map((j) => j.status).sort()).toEqual(['requested', 'trained']);
+    expect(jobs.find((j) => j.status === 'trained')).toMatchObject({
       trigger: 'operator request: the vendor restated its prices',
-      request,
+      version: (first as { version?: string }).version,
     });
     // EventBridge may deliver the event twice: the request is not trained again.
     expect(await retrainingRequested(objectCreated(request), lambdaContext)).toMatchObject({
@@ -271,21 +272,53 @@ describe('the retraining loop (v2)', () => {
     expect(second.retrained).toBe(true);
     expect((await ctx.registry.listVersions()).length).toBe(versions + 2);
   }, 180_000);
-  test('a request whose training died lets its lease lapse after retraining.requestLeaseSeconds', async () => {
-    const candidate = await ctx.registry.getPointer('candidate');
-    if (candidate !== undefined) await ctx.registry.clearPointer('candidate', candidate.revision);
-    const { monitoring } = ctx.config;
-    const short: Context = {
+  test('a second delivery during the training trains nothing; a failed training is recorded and frees the route at once', async () => {
+    const objectCreated = (key: string) => ({
+      source: 'aws.s3',
+      'detail-type': 'Object Created',
+      detail: { bucket: { name: BUCKETS.artifacts }, object: { key } },
+    });
+    const rejectCandidate = async () => {
+      const candidate = await ctx.registry.getPointer('candidate');
+      if (candidate !== undefined) await ctx.registry.clearPointer('candidate', candidate.revision);
+    };
+    await rejectCandidate();
+    hours(1);
+    const versions = (await ctx.registry.listVersions()).length;
+    const { request } = await requestRetraining(ctx, 'delivered twice');
+    // EventBridge delivers at least once: two deliveries at the same time train one model.
+    const both = await Promise.all([
+      retrainingRequested(objectCreated(request), lambdaContext),
+      retrainingRequested(objectCreated(request), lambdaContext),
+    ]);
+    expect(both.map((r) => r.retrained).sort()).toEqual([false, true]);
+    expect((await ctx.registry.listVersions()).length).toBe(versions + 1);
+    expect(await retrainingRequested(objectCreated(request), lambdaContext)).toMatchObject({
+      retrained: false,
+      alreadyHandled: true,
+    });
+
+    // A training that fails (a lake over the function's trainMaxGoldRows): a failed job, the error
+    // thrown on (the alert), and the route free for the next request at once.
+    await rejectCandidate();
+    hours(1);
+    const { platform } = ctx.config;
+    const tight: Context = {
       ...ctx,
       config: {
         ...ctx.config,
-        monitoring: { ...monitoring, retraining: { ...monitoring.retraining, requestLeaseSeconds: 1 } },
+        platform: { ...platform, functions: { ...platform.functions, trainMaxGoldRows: 10 } },
       },
     };
-    // Accepted, and its function never runs (the process died): the lease is not released.
-    expect(await requestRetraining(short, 'the run that died')).toMatchObject({ status: 'requested' });
-    await expect(requestRetraining(short, 'too soon')).rejects.toThrow(/still running/);
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
-    expect(await requestRetraining(short, 'after the lapse')).toMatchObject({ status: 'requested' });
-  }, 60_000);
+    const failing = await requestRetraining(tight, 'too large');
+    await expect(
+      createHandlers(() => tight).retrainingRequested(objectCreated(failing.request), lambdaContext),
+    ).rejects.toThrow(/trainMaxGoldRows/);
+    const failed = (await ctx.registry.listRecords('job', 5)).find(
+      (j) => j.request === failing.request && j.status === 'failed',
+    );
+    expect(String(failed?.error)).toContain('GoldTooLargeError');
+    expect(await requestRetraining(ctx, 'after the fix')).toMatchObject({ status: 'requested' });
+    expect((await ctx.registry.listVersions()).length).toBe(versions + 1);
+  }, 120_000);
 });

@@ -17,6 +17,7 @@ import {
   driftStreakText,
   droppedByReason,
   filterAlerts,
+  foldRequestedJobs,
   heatColor,
   heldBack,
   isoDayToSeconds,
@@ -541,5 +542,26 @@ describe('daysBehind: a symbol a daily file left out', () => {
     expect(daysBehind('2019-03-15', dates)).toBe(3);
     expect(daysBehind('2019-03-18', dates)).toBeNull();
     expect(daysBehind('2019-03-18', [])).toBeNull();
+  });
+});
+
+describe('foldRequestedJobs', () => {
+  const job = (id: string, status: string, request?: string) => ({
+    id,
+    at: '2026-12-07T00:00:00.000Z',
+    trigger: 'operator request: x',
+    status,
+    ...(request ? { request } : {}),
+  });
+  test('a request shows as requested until a job answers it, then only that job', () => {
+    const pending = [job('r1', 'requested', 'requests/retraining/a.json'), job('v0', 'trained')];
+    expect(foldRequestedJobs(pending).map((j) => j.id)).toEqual(['r1', 'v0']);
+    const answered = [job('v1', 'trained', 'requests/retraining/a.json'), ...pending];
+    expect(foldRequestedJobs(answered).map((j) => j.id)).toEqual(['v1', 'v0']);
+    const failed = [
+      job('f', 'failed', 'requests/retraining/b.json'),
+      job('r2', 'requested', 'requests/retraining/b.json'),
+    ];
+    expect(foldRequestedJobs(failed).map((j) => j.status)).toEqual(['failed']);
   });
 });
