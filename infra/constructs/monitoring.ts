@@ -82,7 +82,10 @@ export class Monitoring extends Construct {
         // failed one is recorded and alerted, so the operator asks again; a retry would train
         // again without the lease. Events and invocations that fail land in the dead-letter queue.
         targets: [
-          new LambdaFunction(props.retrainingRequested, { deadLetterQueue: this.deadLetters, retryAttempts: 0 }),
+          new LambdaFunction(props.retrainingRequested, {
+            deadLetterQueue: this.deadLetters,
+            retryAttempts: 0,
+          }),
         ],
       }),
     ];
