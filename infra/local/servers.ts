@@ -20,6 +20,7 @@ import type { LocalBucket, LocalTable } from './deployment.ts';
 import { makeDynaliteCloseIterators } from './dynalite-iterators.ts';
 import type { S3rverRecord } from './events.ts';
 import { makeS3rverReadAfterWrite, repairS3rverStore } from './s3rver-consistency.ts';
+import { makeS3rverCopySourceDecoded } from './s3rver-copy-source.ts';
 import { makeS3rverListPages } from './s3rver-list-pages.ts';
 
 const require = createRequire(import.meta.url);
@@ -86,6 +87,7 @@ export async function startS3(directory: string, port: number, host: string): Pr
   await mkdir(directory, { recursive: true });
   makeS3rverReadAfterWrite();
   makeS3rverListPages();
+  makeS3rverCopySourceDecoded();
   for (const line of await repairS3rverStore(directory)) process.stderr.write(`local S3: repaired ${line}\n`);
   const S3rver = require('s3rver') as S3rverConstructor;
   const server = new S3rver({ address: host, port, directory, silent: true });

@@ -16,6 +16,7 @@ import { ensureBucket, ensureTable } from '#shared/aws/provision';
 import { PREDICTION_LOG_TABLE, REGISTRY_TABLE, type TableDefinition } from '#shared/aws/tables';
 import { makeDynaliteCloseIterators } from '../../infra/local/dynalite-iterators.ts';
 import { makeS3rverReadAfterWrite } from '../../infra/local/s3rver-consistency.ts';
+import { makeS3rverCopySourceDecoded } from '../../infra/local/s3rver-copy-source.ts';
 import { makeS3rverListPages } from '../../infra/local/s3rver-list-pages.ts';
 
 const require = createRequire(import.meta.url);
@@ -144,6 +145,7 @@ export interface LocalS3 {
 export async function startLocalS3(buckets: readonly string[] = []): Promise<LocalS3> {
   makeS3rverReadAfterWrite();
   makeS3rverListPages();
+  makeS3rverCopySourceDecoded();
   const S3rver = require('s3rver') as S3rverConstructor;
   const directory = await mkdtemp(join(tmpdir(), 'finml-s3rver-'));
   const server = new S3rver({

@@ -324,7 +324,12 @@ function loopState(
               held.map((b) => h('li', null, b)),
             ),
       ],
-      ['Cool-down', cooldownEnd === null ? 'none running' : `until ${formatDateTime(cooldownEnd)}`],
+      [
+        'Cool-down',
+        cooldownEnd === null
+          ? 'none running'
+          : `until ${formatDateTime(cooldownEnd)} (POST /admin/retrain with a reason trains now, past it)`,
+      ],
     ]),
     (drift.pending ?? []).length === 0
       ? null

@@ -109,6 +109,26 @@ describe('S3ObjectStore against s3rver', () => {
     expect(await store.getText(BUCKET, 'models/2020-01-02T03:04:05Z-abc/model.json')).toBe('{"alpha":0.05}');
   });
 
+  test('copy of keys with URI-reserved and other characters (+ & # ? % space, unicode) reads the right source', async () => {
+    // s3rver decoded the copy source with decodeURI: "a+b.csv" was looked up as "a%2Bb.csv" (NoSuchKey).
+    const names = [
+      'a+b.csv',
+      'AT&T.csv',
+      'x#1.csv',
+      'why?.csv',
+      '100%.csv',
+      'my prices.csv',
+      'ünï.csv',
+      'p%2Bq.csv',
+    ];
+    for (const [i, name] of names.entries()) {
+      const key = `market_data/${name}`;
+      await store.put(BUCKET, key, `body ${i}`);
+      await store.copy({ bucket: BUCKET, key }, { bucket: OTHER_BUCKET, key: `copies/${name}` });
+      expect(await store.getText(OTHER_BUCKET, `copies/${name}`), name).toBe(`body ${i}`);
+    }
+  });
+
   test('list returns the keys under a prefix in key order, and nothing for an unknown prefix', async () => {
     const keys = ['list/b/2.csv', 'list/a/1.csv', 'list/b/10.csv', 'list/c.csv', 'listing/x.csv'];
     for (const key of keys) await store.put(BUCKET, key, key);
