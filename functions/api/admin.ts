@@ -1,7 +1,8 @@
 /**
  * The admin routes: POST /admin/promote {version, reason}, POST /admin/rollback {reason}, POST
  * /admin/retry {key, reason} (runs a bronze object again, ../../shared/usecases/failures.ts) and POST
- * /admin/reproduce {version, reason} (trains a registered version again from its lineage and
+ * /admin/reject {reason, version?} (ends the candidate's A/B test by hand, rejecting it: 200, 404
+ * without a candidate, 409 when `version` is not the candidate), /admin/reproduce {version, reason} (trains a registered version again from its lineage and
  * compares, ../../shared/usecases/lineage.ts: 200 with the verdict, 404 for an unknown version, 422
  * when its lineage is missing or its bytes changed) and POST /admin/retrain {reason} (202: a forced
  * retraining starts, ../../shared/usecases/retraining-requests.ts; 409 while an earlier request
@@ -21,7 +22,7 @@ import type { Context } from '#shared/usecases/lake';
 import { reproduceModel } from '#shared/usecases/lineage';
 import { ensureServingModel } from '#shared/usecases/models';
 import { productionHistory } from '#shared/usecases/production';
-import { NotFoundError, promote, rollback } from '#shared/usecases/reads';
+import { NotFoundError, promote, rejectCandidate, rollback } from '#shared/usecases/reads';
 import { RetrainingBlockedError, requestRetraining } from '#shared/usecases/retraining-requests';
 import { forgetModelsInService } from '#shared/usecases/serving';
 import { errorResponse, json, parseBody } from '../lib/http.ts';
@@ -80,6 +81,9 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
       return json(200, await reproduceModel(ctx, body.version, codeVersion()));
     }
     forgetModelsInService(ctx);
+    if (event.resource === '/admin/reject') {
+      return json(200, await rejectCandidate(ctx, body.reason, body.version));
+    }
     if (event.resource === '/admin/promote') {
       if (body.version === undefined) return json(400, { message: 'name the version to promote' });
       await ensureServingModels(ctx, body.version);

@@ -115,6 +115,7 @@ export class PredictionApi extends Construct {
     post('admin/retry', props.admin, retryModel);
     post('admin/reproduce', props.admin, adminModel);
     post('admin/retrain', props.admin, adminModel);
+    post('admin/reject', props.admin, adminModel);
     const read = new LambdaIntegration(props.read);
     for (const route of READ_ROUTES)
       this.api.root.resourceForPath(route).addMethod('GET', read, { requestValidator: validator });

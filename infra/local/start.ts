@@ -169,7 +169,9 @@ async function main(): Promise<void> {
     `  curl -s -X POST -H 'x-api-key: ${key}' ${runtime.urls.app}/local/schedules/MonitoringDriftCheck/run`,
   );
   say();
-  say('Train a candidate now (past the 24 h cool-down; 409 while an A/B test runs):');
+  say(
+    'Once your data has arrived, train a candidate now (past the 24 h cool-down; 409 while an A/B test runs):',
+  );
   say(
     `  curl -s -X POST ${runtime.urls.api}/admin/retrain -H 'x-api-key: ${key}' \\\n` +
       `    -H 'content-type: application/json' -d '{"reason":"why you retrain"}'`,

@@ -217,16 +217,49 @@ export async function promote(ctx: Context, version: string, reason: string) {
     kind: 'promoted',
     reason: `manual: ${reason}`,
   });
-  if (candidate?.version === version) await endAbTestByHand(ctx, version, reason);
+  if (candidate?.version === version) {
+    await endAbTestByHand(ctx, version, `promoted to production by hand (${reason})`);
+  }
   await alertManualChange(ctx, 'promoted', from?.version ?? null, moved, reason);
   return moved;
 }
 
 /**
- * The candidate under A/B test was promoted by hand: its test ends undecided. Its newest record is
- * written again as `ended` (else the dashboard kept showing a test that "needs 19 more days").
+ * Admin: end the candidate's A/B test by hand and reject the candidate (production is unchanged) —
+ * e.g. a model trained on data that turned out wrong, which the daily evaluation would keep testing
+ * for up to abTest.maxDurationDays. With `version`, only if that is the candidate.
  */
-async function endAbTestByHand(ctx: Context, version: string, reason: string) {
+export async function rejectCandidate(ctx: Context, reason: string, version?: string) {
+  const [production, candidate] = await Promise.all([
+    ctx.registry.getPointer('production'),
+    ctx.registry.getPointer('candidate'),
+  ]);
+  if (candidate === undefined) throw new NotFoundError('there is no candidate under A/B test to reject');
+  if (version !== undefined && version !== candidate.version) {
+    throw new PointerConflictError(
+      `version ${version} is not the candidate (${candidate.version} is): nothing rejected`,
+    );
+  }
+  // Conditional on the pointer's revision: a candidate replaced meanwhile is not the one rejected.
+  await ctx.registry.clearPointer('candidate', candidate.revision);
+  await ctx.registry.setStage(candidate.version, 'rejected');
+  const at = ctx.now().toISOString();
+  await ctx.registry.appendEvent({
+    at,
+    kind: 'candidate-rejected',
+    version: candidate.version,
+    previousVersion: production?.version ?? null,
+    reason: `manual: ${reason}`,
+  });
+  await endAbTestByHand(ctx, candidate.version, `rejected by hand (${reason})`);
+  return { rejected: candidate.version, production: production?.version ?? null, at };
+}
+
+/**
+ * The candidate under A/B test was promoted or rejected by hand: its test ends undecided. Its newest
+ * record is written again as `ended` (else the dashboard kept showing a test that "needs 19 more days").
+ */
+async function endAbTestByHand(ctx: Context, version: string, how: string) {
   const latest = (await ctx.registry.listRecords('abtest', 50)).find((r) => r.id === version);
   if (latest === undefined) return; // promoted before its first evaluation: no test recorded
   const sampleSize = latest.sampleSize as Record<string, unknown> | undefined;
@@ -234,10 +267,7 @@ async function endAbTestByHand(ctx: Context, version: string, reason: string) {
     ...latest,
     at: ctx.now().toISOString(),
     outcome: 'ended',
-    reasons: [
-      `ended undecided: promoted to production by hand (${reason})`,
-      ...((latest.reasons as string[] | undefined) ?? []),
-    ],
+    reasons: [`ended undecided: ${how}`, ...((latest.reasons as string[] | undefined) ?? [])],
     ...(sampleSize ? { sampleSize: { ...sampleSize, daysRemaining: null } } : {}),
   });
 }

@@ -69,7 +69,8 @@ export async function requestRetraining(ctx: Context, reason: string) {
     if (candidate !== undefined) {
       throw new RetrainingBlockedError(
         `candidate ${candidate.version} is in its A/B test: one candidate at a time. ` +
-          'Promote it (POST /admin/promote) or wait for the daily A/B evaluation to decide, then ask again',
+          'Reject it (POST /admin/reject {reason}) or promote it (POST /admin/promote), then ask again — ' +
+          'or wait for the daily A/B evaluation to decide (up to abTest.maxDurationDays)',
       );
     }
     const request: RetrainingRequest = { reason, requestedAt };

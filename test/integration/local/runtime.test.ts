@@ -379,6 +379,18 @@ describe('the local runtime', () => {
     expect(second.status).toBe(409);
     expect(second.body.message).toContain(`candidate ${after.candidate} is in its A/B test`);
     expect(await keys(rt.names.buckets.DataLakeArtifacts!, 'requests/retraining/')).toHaveLength(1);
+    // The operator ends that A/B test by hand: the candidate is rejected, production unchanged.
+    const wrong = await api('/admin/reject', {
+      body: { reason: 'trained on the restated prices', version: before.production },
+    });
+    expect(wrong.status).toBe(409);
+    const rejected = await api('/admin/reject', { body: { reason: 'trained on the restated prices' } });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body).toMatchObject({ rejected: after.candidate, production: after.production });
+    const end = (await api('/models')).body as unknown as ModelList;
+    expect(end.candidate).toBeNull();
+    expect(end.versions.find((v) => v.version === after.candidate)?.stage).toBe('rejected');
+    expect((await api('/admin/reject', { body: { reason: 'again' } })).status).toBe(404);
   }, 120_000);
 
   test('two promotions at once leave exactly one production version', async () => {

@@ -317,6 +317,7 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
     ['/admin/promote', { version: other, reason: 'grants test' }],
     ['/admin/rollback', { reason: 'grants test' }],
     ['/admin/retrain', { reason: 'grants test' }],
+    ['/admin/reject', { reason: 'grants test' }],
   ] as const) {
     const r = (await adminHandlers(() => as('Admin')).admin(api(resource, 'POST', body), lambda)) as {
       statusCode: number;
@@ -354,6 +355,7 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
     '/admin/rollback 200',
     '/admin/retrain 202',
     'requested retraining: retrained true',
+    '/admin/reject 200',
   ]);
   expect(denied).toEqual([]);
 }, 180_000);
