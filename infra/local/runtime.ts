@@ -23,6 +23,7 @@ import { DynamoPredictionLog } from '#shared/aws/dynamo-predictions';
 import { DynamoModelRegistry } from '#shared/aws/dynamo-registry';
 import { S3ObjectStore } from '#shared/aws/s3-store';
 import type { Context } from '#shared/usecases/lake';
+import { resumeInterruptedRequests } from '#shared/usecases/retraining-requests';
 import { LocalApiGateway } from './api-gateway.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, type LocalDeployment, planDeployment } from './deployment.ts';
 import {
@@ -437,6 +438,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await route(executionStatusEvent(x, pipeline.spec.arn));
       reruns.push(pipeline.start(x.input, `${x.name}-rerun`));
       print(`↻ ${x.name.slice(0, 8)}  interrupted by a stop of the runtime: reported and re-run`);
+    }
+    // A retraining request (POST /admin/retrain) a killed runtime was training: its event again.
+    for (const key of await resumeInterruptedRequests(context)) {
+      const record = { eventName: 'ObjectCreated:Put', eventTime: new Date().toISOString() };
+      const s3 = { bucket: { name: context.buckets.artifacts }, object: { key } };
+      void route(s3EventToEventBridge({ ...record, s3 }, { account: LOCAL_ACCOUNT, region: LOCAL_REGION }));
+      print(`↻ ${key}: interrupted by a stop of the runtime: trained again`);
     }
 
     gatewayRef = deployment.api

@@ -133,13 +133,20 @@ export async function retrainOnRequest(ctx: Context, key: string, codeVersion: s
       );
       return result;
     } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      await ctx.store.put(
+        ctx.buckets.artifacts,
+        handled,
+        JSON.stringify({ at: ctx.now().toISOString(), retrained: false, error: message }),
+        'application/json',
+      );
       await ctx.registry.putRecord('job', {
         id: `${key}#failed`,
         at: ctx.now().toISOString(),
         trigger: `operator request: ${request.reason}`,
         status: 'failed',
         request: key,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        error: message,
       });
       throw error;
     }
@@ -147,4 +154,24 @@ export async function retrainOnRequest(ctx: Context, key: string, codeVersion: s
     await ctx.leases.release(claimLease(key), claimer);
     await ctx.leases.release(REQUEST_LEASE, key);
   }
+}
+
+/**
+ * The requests no function finished (no `requests/handled/` marker): on `npm start`, those a killed
+ * runtime was training. Each one's lease is taken again for it (the runtime clears every lease when it
+ * starts), so the route stays closed while it is trained again.
+ */
+export async function resumeInterruptedRequests(ctx: Context): Promise<string[]> {
+  const [requests, handled] = await Promise.all([
+    ctx.store.list(ctx.buckets.artifacts, keys.retrainingRequestPrefix),
+    ctx.store.list(ctx.buckets.artifacts, keys.retrainingRequestHandled(keys.retrainingRequestPrefix)),
+  ]);
+  const done = new Set(handled);
+  const open = requests.filter((key) => !done.has(keys.retrainingRequestHandled(key)));
+  const resumed: string[] = [];
+  // One request in flight at a time: the newest is the one a killed runtime was training.
+  for (const key of open.slice(-1)) {
+    if (await ctx.leases.acquire(REQUEST_LEASE, key, leaseMs(ctx))) resumed.push(key);
+  }
+  return resumed;
 }

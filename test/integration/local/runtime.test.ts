@@ -391,6 +391,28 @@ describe('the local runtime', () => {
     expect(end.candidate).toBeNull();
     expect(end.versions.find((v) => v.version === after.candidate)?.stage).toBe('rejected');
     expect((await api('/admin/reject', { body: { reason: 'again' } })).status).toBe(404);
+
+    // A request whose function died with the runtime (kill -9 while it trained; here it returns at
+    // once, having done nothing): the next start trains it, and the route is closed meanwhile.
+    const undo = rt.lambda.wrap('RequestedRetraining', () => async () => ({ died: true }));
+    const lost = await api('/admin/retrain', { body: { reason: 'interrupted by a kill' } });
+    expect(lost.status).toBe(202);
+    await rt.lambda.idle();
+    undo();
+    await rt.stop();
+    printed.length = 0;
+    rt = await startLocalRuntime(options());
+    expect(printed.some((l) => l.includes(`↻ ${lost.body.request as string}: interrupted`))).toBe(true);
+    expect((await api('/admin/retrain', { body: { reason: 'meanwhile' } })).status).toBe(409);
+    let resumed: Job | undefined;
+    for (let i = 0; i < 600 && resumed === undefined; i++) {
+      await rt.lambda.idle();
+      resumed = ((await api('/jobs')).body.items as Job[]).find(
+        (j) => j.request === lost.body.request && j.status === 'trained',
+      );
+      if (resumed === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(resumed).toMatchObject({ trigger: 'operator request: interrupted by a kill' });
   }, 120_000);
 
   test('two promotions at once leave exactly one production version', async () => {
