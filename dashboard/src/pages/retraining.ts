@@ -253,7 +253,8 @@ function jobBadge(j: JobRecord): HTMLElement {
 
 /** What fired, what held a skipped job back, or a failed one's error. */
 function jobWhy(j: JobRecord): HTMLElement | string {
-  if (j.status === 'requested') return 'asked for by an operator (POST /admin/retrain); the job that answers it replaces this row when its training ends';
+  if (j.status === 'requested')
+    return 'asked for by an operator (POST /admin/retrain); the job that answers it replaces this row when its training ends';
   if (j.status === 'failed') return j.error ?? 'the training failed (see the alert)';
   const items = (j.reasons ?? []).map((r) => h('li', null, h('code', null, r.rule), ` ${r.detail}`));
   if (j.status === 'skipped') {
