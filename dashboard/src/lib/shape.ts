@@ -591,7 +591,7 @@ export function currentCooldownEnd(
 /**
  * What holds a retraining back now, from the newest drift check and job: their blockers, without a
  * "candidate … is in its A/B test" whose candidate is no longer the one under test (stale since a
- * promotion or rejection), and the cool-down when it is what stopped a retraining the rules asked for.
+ * promotion or rejection), the candidate under test when no record has said so yet, and the cool-down when it is what stopped a retraining the rules asked for.
  */
 export function heldBack(
   drift: Pick<DriftRecord, 'blockedBy' | 'verdict' | 'retrain' | 'cooldownEndsAt'>,
@@ -604,6 +604,10 @@ export function heldBack(
     const running = /^candidate (\S+) is in its A\/B test/.exec(b);
     if (running && running[1] !== candidate) continue;
     out.add(b);
+  }
+  // A candidate under test holds every retraining back, whether or not a check has run since.
+  if (candidate !== null && ![...out].some((b) => b.startsWith(`candidate ${candidate} `))) {
+    out.add(`candidate ${candidate} is in its A/B test: one candidate at a time`);
   }
   const cooldownEnd = currentCooldownEnd(drift, job);
   const cooling = cooldownEnd !== null && Date.parse(cooldownEnd) > now.getTime();

@@ -390,7 +390,13 @@ export const retrainingPage: Page = async (ctx) => {
       'ab-tests',
       'A/B tests',
       abEmpty
-        ? notice('empty', 'No A/B test yet', abEmpty.message)
+        ? models.candidate
+          ? notice(
+              'empty',
+              `Candidate ${models.candidate} is waiting for its first evaluation`,
+              'The daily A/B evaluation records its first result here, once forecasts served by both models have outcomes.',
+            )
+          : notice('empty', 'No A/B test yet', abEmpty.message)
         : h(
             'div',
             { class: 'ab-list' },

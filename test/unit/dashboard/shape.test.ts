@@ -471,6 +471,10 @@ describe('the retraining loop', () => {
     expect(heldBack(drift, undefined, 'v8', now)).toEqual([running]);
     // v8 was promoted since: nothing holds it back any more.
     expect(heldBack(drift, undefined, null, now)).toEqual([]);
+    // v9 became the candidate after the newest check (an operator's request): it holds retraining back.
+    expect(heldBack({ ...drift, blockedBy: [] }, undefined, 'v9', now)).toEqual([
+      'candidate v9 is in its A/B test: one candidate at a time',
+    ]);
     const cooling = {
       verdict: 'retrain' as const,
       retrain: false,
