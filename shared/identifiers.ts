@@ -19,6 +19,7 @@ export function symbolProblem(symbol: string): string | undefined {
   if (symbol.length === 0) return 'it is empty';
   if (symbol.length > SYMBOL_MAX_LENGTH)
     return `it has ${symbol.length} characters (at most ${SYMBOL_MAX_LENGTH})`;
+  if (symbol.startsWith(' ') || symbol.endsWith(' ')) return 'it starts or ends with a space';
   if (!SYMBOL_PATTERN.test(symbol)) return 'it holds a control character, a slash or a backslash';
   return undefined;
 }

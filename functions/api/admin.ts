@@ -33,9 +33,12 @@ const adminBody = z.strictObject({
     .string()
     .regex(MODEL_VERSION_PATTERN, 'must be a model version such as 20240102T030405-0a1b2c3d')
     .optional(),
-  reason: z.string().min(3).max(500),
+  reason: z.string().trim().min(3).max(500),
 });
-const retryBody = z.strictObject({ key: z.string().min(1).max(1024), reason: z.string().min(3).max(500) });
+const retryBody = z.strictObject({
+  key: z.string().min(1).max(1024),
+  reason: z.string().trim().min(3).max(500),
+});
 
 /** Serving models for the versions in service and the one about to be, where they are missing. */
 async function ensureServingModels(ctx: Context, target: string | undefined) {

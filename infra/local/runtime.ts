@@ -165,6 +165,15 @@ export function causeMessage(cause: string | undefined): string {
   }
 }
 
+/** A line with its control characters (C0 but tab, DEL, C1) written as \u escapes. */
+export function terminalSafe(line: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
+  return line.replace(
+    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+}
+
 const seconds = (from: string, to?: string) =>
   `${((Date.parse(to ?? new Date().toISOString()) - Date.parse(from)) / 1000).toFixed(1)}s`;
 
@@ -212,7 +221,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const stateDir = options.stateDir ?? DEFAULT_STATE_DIR;
   const host = options.host ?? '127.0.0.1';
   const ports = { ...DEFAULT_PORTS, ...options.ports };
-  const print = options.print ?? (() => undefined);
+  const printLine = options.print ?? (() => undefined);
+  // Object keys are the user's: a key holding ESC sequences would clear or recolour the terminal.
+  const print = (line: string) => printLine(terminalSafe(line));
   const outboxDir = join(stateDir, 'outbox');
   const logsDir = join(stateDir, 'logs');
   await mkdir(stateDir, { recursive: true });

@@ -262,7 +262,7 @@ export function dataRejectedAlert(
       action(
         `Correct line ${facts.line} (and any like it) and upload the file again; check it first on your machine`,
         {
-          command: `npx finml pipeline ${baseName(facts.file)} --out out/`,
+          command: `npx finml pipeline ${shellWord(baseName(facts.file))} --out out/`,
         },
       ),
       action(
@@ -321,7 +321,7 @@ export function qualityGateFailedAlert(
         ...(facts.file
           ? [
               action('Reproduce the scores on your machine', {
-                command: `npx finml pipeline ${baseName(facts.file)} --out out/ --json`,
+                command: `npx finml pipeline ${shellWord(baseName(facts.file))} --out out/ --json`,
               }),
             ]
           : []),
@@ -915,7 +915,7 @@ export function pipelineFailedAlert(
         { dashboardPath: '/data' },
       ),
       action('Re-run the input on your machine to tell a data problem from a system problem', {
-        command: facts.input ? `npx finml pipeline ${baseName(facts.input)} --out out/` : null,
+        command: facts.input ? `npx finml pipeline ${shellWord(baseName(facts.input))} --out out/` : null,
       }),
     ],
   });
@@ -986,6 +986,11 @@ function action(
   where: { command?: string | null; dashboardPath?: string | null },
 ): AlertAction {
   return { description, command: where.command ?? null, dashboardPath: where.dashboardPath ?? null };
+}
+
+/** A file name as one word of a POSIX shell command: quoted when it holds anything but [\w.+-]. */
+export function shellWord(name: string): string {
+  return /^[\w.+-]+$/.test(name) ? name : `'${name.replaceAll("'", "'\\''")}'`;
 }
 
 function baseName(key: string): string {

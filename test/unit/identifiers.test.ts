@@ -1,6 +1,6 @@
 /** The identifiers the API takes from callers: symbols, versions, and own-property lookups. */
 import { describe, expect, test } from 'vitest';
-import { MODEL_VERSION_PATTERN, ownEntry, SYMBOL_PATTERN } from '#shared/identifiers';
+import { MODEL_VERSION_PATTERN, ownEntry, SYMBOL_PATTERN, symbolProblem } from '#shared/identifiers';
 
 describe('identifiers', () => {
   test('ownEntry never returns a prototype property', () => {
@@ -31,4 +31,12 @@ describe('identifiers', () => {
       expect(MODEL_VERSION_PATTERN.test(v), v.slice(0, 30)).toBe(false);
     }
   });
+});
+
+test('symbolProblem names the problem: a space at an edge is said as such, not as a control character', () => {
+  // The walk: "market_data/ lead.csv" was told its symbol " LEAD" held a control character or a slash.
+  expect(symbolProblem(' LEAD')).toBe('it starts or ends with a space');
+  expect(symbolProblem('LEAD ')).toBe('it starts or ends with a space');
+  expect(symbolProblem('A/B')).toBe('it holds a control character, a slash or a backslash');
+  expect(symbolProblem('MY PRICES')).toBeUndefined();
 });

@@ -226,6 +226,8 @@ describe('the retraining loop (v2)', () => {
       await ctx.registry.clearPointer('candidate', candidate.revision);
       await ctx.registry.setStage(candidate.version, 'rejected');
     };
+    // A reason of blanks is no reason.
+    expect((await post('     ')).statusCode).toBe(400);
     // Nothing to train on (a lake without gold): refused, nothing written.
     const empty = { ...ctx, buckets: { ...ctx.buckets, gold: BUCKETS.quarantine } };
     await expect(requestRetraining(empty, 'first look')).rejects.toThrow(/no gold to train on yet/);

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -23,6 +24,7 @@ import {
   qualityGateFailedAlert,
   routeAlert,
   type Severity,
+  shellWord,
   shouldNotify,
 } from '#shared/monitoring/alerts';
 import type { ModelDriftResult } from '#shared/monitoring/model-drift';
@@ -646,5 +648,24 @@ describe('data drift alert wording', () => {
     );
     const trained = dataDriftAlert({ ...drawdown, symbol: 'SPX', psi: { psi: 0.6 } }, config, NOW);
     expect(trained.whatHappened).toContain('has moved away from the rows the model was trained on');
+  });
+});
+
+describe('shellWord', () => {
+  it("a file name in an alert's command is one word of /bin/sh, whatever it holds", () => {
+    // The walk: "npx finml pipeline AT&T.csv" ran in the background, "bad sym é.csv" split in three.
+    for (const name of [
+      'SPX.csv',
+      'AT&T.csv',
+      'bad sym é.csv',
+      "it's.csv",
+      'a$(b).csv',
+      'x;y|z.csv',
+      '*.csv',
+    ]) {
+      const out = execFileSync('/bin/sh', ['-c', `printf '%s\\n' ${shellWord(name)}`], { encoding: 'utf8' });
+      expect(out).toBe(`${name}\n`);
+    }
+    expect(shellWord('SPX.csv')).toBe('SPX.csv');
   });
 });
