@@ -167,11 +167,7 @@ export function causeMessage(cause: string | undefined): string {
 
 /** A line with its control characters (C0 but tab, DEL, C1) written as \u escapes. */
 export function terminalSafe(line: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point
-  return line.replace(
-    /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
+  return line.replace(/(?!\t)\p{Cc}/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const seconds = (from: string, to?: string) =>
