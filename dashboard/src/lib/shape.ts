@@ -630,14 +630,24 @@ export function atLeastAnHour(min: number, max: number): [number, number] {
 }
 
 /**
- * How many calendar days a symbol's newest gold day is behind the newest of all symbols (null when
- * it is the newest): a symbol a daily file left out shows its last day among everyone's next one.
+ * How many calendar days a symbol's newest gold day is behind the day most symbols have reached (the
+ * most common newest day; of equally common ones, the latest), or null when it is not behind: a
+ * symbol a daily file left out shows its last day among everyone's next one. One symbol that runs
+ * further (the sample's SPX, to 2020-04-17, beside a user's universe to 2019) puts no one behind.
  */
 export function daysBehind(date: string, dates: readonly string[]): number | null {
-  let newest = date;
-  for (const d of dates) if (d > newest) newest = d;
-  if (newest === date) return null;
-  return Math.round((Date.parse(`${newest}T00:00:00Z`) - Date.parse(`${date}T00:00:00Z`)) / 86_400_000);
+  const counts = new Map<string, number>();
+  for (const d of dates) counts.set(d, (counts.get(d) ?? 0) + 1);
+  let current = date;
+  let most = 0;
+  for (const [d, n] of counts) {
+    if (n > most || (n === most && d > current)) {
+      current = d;
+      most = n;
+    }
+  }
+  if (current <= date) return null;
+  return Math.round((Date.parse(`${current}T00:00:00Z`) - Date.parse(`${date}T00:00:00Z`)) / 86_400_000);
 }
 
 /**

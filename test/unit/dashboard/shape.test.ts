@@ -547,6 +547,14 @@ describe('daysBehind: a symbol a daily file left out', () => {
     expect(daysBehind('2019-03-18', dates)).toBeNull();
     expect(daysBehind('2019-03-18', [])).toBeNull();
   });
+
+  test('against the day most symbols reached: one symbol further ahead puts no one behind', () => {
+    // The walk: the sample's SPX (to 2020-04-17) badged all 200 symbols of a 2019 universe "409 days behind".
+    const dates = [...Array(200).fill('2019-03-04'), '2020-04-17'];
+    expect(daysBehind('2019-03-04', dates)).toBeNull();
+    expect(daysBehind('2020-04-17', dates)).toBeNull();
+    expect(daysBehind('2019-03-01', [...dates, '2019-03-01'])).toBe(3);
+  });
 });
 
 describe('foldRequestedJobs', () => {
