@@ -237,7 +237,9 @@ function jobs(items: JobRecord[]): HTMLElement {
             formatDateTime(j.at),
             j.trigger,
             jobBadge(j),
-            j.version ? h('span', null, versionLink(j.version), j.stage ? ` (registered as ${j.stage})` : '') : '—',
+            j.version
+              ? h('span', null, versionLink(j.version), j.stage ? ` (registered as ${j.stage})` : '')
+              : '—',
             jobWhy(j),
           ]),
         }),
