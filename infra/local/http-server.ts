@@ -31,6 +31,8 @@ export interface FrontDoorOptions {
   /** Host names a request may be addressed to besides loopback ones (the host the server listens on). */
   readonly hostNames?: readonly string[];
   readonly gateway?: LocalApiGateway;
+  /** True while the runtime is still deploying (the API is not up yet: 503, not 404). */
+  readonly starting?: boolean;
   readonly apiKey: string;
   /** Folder of the dashboard's static build (served when it has an index.html). */
   readonly dashboardDir: string;
@@ -197,6 +199,11 @@ export async function startFrontDoor(options: FrontDoorOptions, port: number, ho
         if (refused !== undefined) return sendJson(response, 403, { message: refused });
         if (pathname === API_PREFIX || pathname.startsWith(`${API_PREFIX}/`)) {
           const { body, tooLarge } = await readBody(request, MAX_PAYLOAD_BYTES);
+          if (options.gateway === undefined && options.starting === true) {
+            return sendJson(response, 503, {
+              message: 'FINML is starting: the API answers in a few seconds',
+            });
+          }
           if (options.gateway === undefined)
             return sendJson(response, 404, { message: 'the stack has no API' });
           if (tooLarge) return sendJson(response, 413, { message: 'Request Too Long' });

@@ -235,10 +235,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const apiKey = await apiKeyOf(stateDir);
     let admin: AdminHandler = async () => undefined;
     let gatewayRef: LocalApiGateway | undefined;
+    let deployed = false;
     const frontDoor = await startFrontDoor(
       {
         get gateway() {
           return gatewayRef;
+        },
+        get starting() {
+          return !deployed;
         },
         apiKey,
         hostNames: [host.includes(':') ? `[${host.toLowerCase()}]` : host.toLowerCase()],
@@ -460,6 +464,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           domainName: () => `localhost:${appPort}`,
         })
       : undefined;
+    deployed = true;
     admin = async (method, path, _body, query) => {
       if (method === 'GET' && path === '/executions') {
         const limit = listLimit(query.get('limit'));
