@@ -28,17 +28,35 @@ import { forgetModelsInService } from '#shared/usecases/serving';
 import { errorResponse, json, parseBody } from '../lib/http.ts';
 import { instrumented } from '../lib/observability.ts';
 
+/** Text that is not well-formed UTF-16 (a lone surrogate: it has no UTF-8 form, S3 and JSON clients refuse it). */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Why the operator did it: kept in records and alerts, so printable text only. */
+const reason = z
+  .string()
+  .trim()
+  .min(3)
+  .max(500)
+  .refine(
+    (s) => !/\p{Cc}/u.test(s) && !LONE_SURROGATE.test(s),
+    'must be printable text (no control characters)',
+  );
+
 const adminBody = z.strictObject({
   version: z
     .string()
     .regex(MODEL_VERSION_PATTERN, 'must be a model version such as 20240102T030405-0a1b2c3d')
     .optional(),
-  reason: z.string().trim().min(3).max(500),
+  reason,
 });
-const retryBody = z.strictObject({
-  key: z.string().min(1).max(1024),
-  reason: z.string().trim().min(3).max(500),
-});
+/** An S3 object key: at most 1,024 bytes of UTF-8, and no "." or ".." segment (a local store resolves them). */
+const objectKey = z
+  .string()
+  .min(1)
+  .refine((k) => !LONE_SURROGATE.test(k), 'must be well-formed text (a lone surrogate has no UTF-8 form)')
+  .refine((k) => Buffer.byteLength(k, 'utf8') <= 1024, 'must be at most 1,024 bytes of UTF-8 (the S3 limit)')
+  .refine((k) => !k.split('/').some((s) => s === '.' || s === '..'), 'must have no "." or ".." path segment');
+const retryBody = z.strictObject({ key: objectKey, reason });
 
 /** Serving models for the versions in service and the one about to be, where they are missing. */
 async function ensureServingModels(ctx: Context, target: string | undefined) {

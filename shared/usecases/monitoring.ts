@@ -437,6 +437,11 @@ export async function registerFromPipeline(
   return registered;
 }
 
+/** The end of the cool-down a training attempt at `at` starts. */
+function cooldownFrom(ctx: Context, at: string): string {
+  return new Date(Date.parse(at) + ctx.config.monitoring.retraining.cooldownHours * 3_600_000).toISOString();
+}
+
 /** Retrains (and registers the new model as candidate or first production) when asked or when the rules fire. */
 export async function retrainIfNeeded(
   ctx: Context,
@@ -508,6 +513,9 @@ export async function retrainIfNeeded(
     version: trained.version,
     stage: registered.stage,
     reasons: decision.reasons,
+    // This training is the newest attempt: the cool-down runs from it (the newest drift check's
+    // end, computed before it, is stale).
+    cooldownEndsAt: cooldownFrom(ctx, at),
     ...(options.request ? { request: options.request } : {}),
   });
   return { retrained: true, decision, ...registered };

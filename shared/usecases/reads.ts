@@ -218,7 +218,7 @@ export async function promote(ctx: Context, version: string, reason: string) {
     reason: `manual: ${reason}`,
   });
   if (candidate?.version === version) {
-    await endAbTestByHand(ctx, version, `promoted to production by hand (${reason})`);
+    await endAbTestByHand(ctx, version, `promoted to production (${reason})`);
   }
   await alertManualChange(ctx, 'promoted', from?.version ?? null, moved, reason);
   return moved;
@@ -251,7 +251,7 @@ export async function rejectCandidate(ctx: Context, reason: string, version?: st
     previousVersion: production?.version ?? null,
     reason: `manual: ${reason}`,
   });
-  await endAbTestByHand(ctx, candidate.version, `rejected by hand (${reason})`);
+  await endAbTestByHand(ctx, candidate.version, `rejected (${reason})`);
   return { rejected: candidate.version, production: production?.version ?? null, at };
 }
 
@@ -267,7 +267,11 @@ async function endAbTestByHand(ctx: Context, version: string, how: string) {
     ...latest,
     at: ctx.now().toISOString(),
     outcome: 'ended',
-    reasons: [`ended undecided: ${how}`, ...((latest.reasons as string[] | undefined) ?? [])],
+    // Without what the test was still waiting for: an ended test needs no more days.
+    reasons: [
+      `ended by hand: ${how}`,
+      ...((latest.reasons as string[] | undefined) ?? []).filter((r) => !/more day|needed|needs/i.test(r)),
+    ],
     ...(sampleSize ? { sampleSize: { ...sampleSize, daysRemaining: null } } : {}),
   });
 }

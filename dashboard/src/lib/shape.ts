@@ -579,12 +579,15 @@ export function driftStreakText(
 
 /**
  * The end of the cool-down in force: the newest drift check's (null when it found none — e.g. after
- * retraining.cooldownHours was set to 0), the job's only when the check does not say.
+ * retraining.cooldownHours was set to 0), unless a job recorded after that check says (a training
+ * since — an operator's request — starts a new cool-down); the job's when the check does not say.
  */
 export function currentCooldownEnd(
-  drift: Pick<DriftRecord, 'cooldownEndsAt'>,
-  job: Pick<JobRecord, 'cooldownEndsAt'> | undefined,
+  drift: Pick<DriftRecord, 'cooldownEndsAt'> & { at?: string },
+  job: (Pick<JobRecord, 'cooldownEndsAt'> & { at?: string }) | undefined,
 ): string | null {
+  const jobIsNewer = job?.at !== undefined && drift.at !== undefined && job.at > drift.at;
+  if (jobIsNewer && job?.cooldownEndsAt !== undefined) return job.cooldownEndsAt;
   return drift.cooldownEndsAt !== undefined ? drift.cooldownEndsAt : (job?.cooldownEndsAt ?? null);
 }
 

@@ -191,6 +191,20 @@ describe('the local runtime', () => {
     expect(badDate.body.issues).toEqual([expect.objectContaining({ path: 'from' })]);
     const reversed = await api('/timeline?symbol=SPX&from=2020-03-01&to=2020-02-01');
     expect(reversed.status).toBe(400);
+    // Admin keys and reasons (a user walk: these were 500s, and "a/../b.csv" was another real object).
+    for (const key of [
+      'market_data/\ud800.csv',
+      `market_data/${'日'.repeat(400)}.csv`,
+      'risk_indicators/../market_data/SPX.csv',
+      'market_data/./SPX.csv',
+    ]) {
+      const r = await api('/admin/retry', { body: { key, reason: 'hostile key' } });
+      expect(r.status, key).toBe(400);
+      expect(r.body.issues).toEqual([expect.objectContaining({ path: 'key' })]);
+    }
+    const controls = await api('/admin/reject', { body: { reason: '\u0000\u001b[31m red' } });
+    expect(controls.status).toBe(400);
+    expect(controls.body.issues).toEqual([expect.objectContaining({ path: 'reason' })]);
     // A missing horizon is the documented default, one day.
     const noHorizon = await api('/predict', { body: { symbol: 'SPX' } });
     expect(noHorizon.status).toBe(200);

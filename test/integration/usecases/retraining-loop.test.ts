@@ -260,6 +260,13 @@ describe('the retraining loop (v2)', () => {
       trigger: 'operator request: the vendor restated its prices',
       version: (first as { version?: string }).version,
     });
+    // The training starts a new cool-down, which its job says (the newest drift check's end is older).
+    const trainedJob = jobs.find((j) => j.status === 'trained')!;
+    expect(trainedJob.cooldownEndsAt).toBe(
+      new Date(
+        Date.parse(trainedJob.at) + config.monitoring.retraining.cooldownHours * 3_600_000,
+      ).toISOString(),
+    );
     // EventBridge may deliver the event twice: the request is not trained again.
     expect(await retrainingRequested(objectCreated(request), lambdaContext)).toMatchObject({
       retrained: false,

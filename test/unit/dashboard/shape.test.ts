@@ -495,6 +495,13 @@ describe('the retraining loop', () => {
     expect(heldBack({ ...cooling, cooldownEndsAt: null }, job, null, now)).toEqual([]);
     expect(currentCooldownEnd({ cooldownEndsAt: null }, job)).toBeNull();
     expect(currentCooldownEnd({}, job)).toBe(job.cooldownEndsAt);
+    // A training after the newest check (an operator's request) starts a new cool-down: its job's.
+    const check = { at: '2026-12-07T23:00:00.000Z', cooldownEndsAt: '2026-12-08T23:00:00.000Z' };
+    const trained = { at: '2026-12-08T00:02:35.000Z', cooldownEndsAt: '2026-12-09T00:02:35.000Z' };
+    expect(currentCooldownEnd(check, trained)).toBe('2026-12-09T00:02:35.000Z');
+    expect(currentCooldownEnd({ ...check, at: '2026-12-08T01:00:00.000Z' }, trained)).toBe(
+      check.cooldownEndsAt,
+    );
     // The job's blockers join the check's, once each.
     expect(heldBack(drift, { blockedBy: [running, 'the gold is unchanged'] }, 'v8', now)).toEqual([
       running,
