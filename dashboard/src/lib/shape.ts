@@ -661,3 +661,20 @@ export function foldRequestedJobs(items: readonly JobRecord[]): JobRecord[] {
   const answered = new Set(items.filter((j) => j.status !== 'requested' && j.request).map((j) => j.request));
   return items.filter((j) => j.status !== 'requested' || !answered.has(j.request));
 }
+
+/**
+ * Quality records with one per (run, layer, file): a run a stop of `npm start` interrupted is run
+ * again with the same run id, and its first attempt's records would count the file twice ("all 4
+ * bronze files" for 3). The newest of each is kept; a file uploaded again is a new run, kept apart.
+ */
+export function onePerRunAttempt(records: readonly QualityRecord[]): QualityRecord[] {
+  const seen = new Set<string>();
+  const kept: QualityRecord[] = [];
+  for (const r of newestFirst(records)) {
+    const id = JSON.stringify([r.runId, r.layer, r.file]);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    kept.push(r);
+  }
+  return kept;
+}

@@ -7,6 +7,7 @@ import {
   droppedByReason,
   latestQualityByLayer,
   newestFirst,
+  onePerRunAttempt,
   qualityScoreSeries,
   reasonLabel,
 } from '../lib/shape.ts';
@@ -179,7 +180,7 @@ function scoresChart(records: QualityRecord[]): HTMLElement | null {
 
 export const dataPage: Page = async (ctx: PageContext) => {
   const quality = await ctx.api.quality(200);
-  const records = quality.items;
+  const records = onePerRunAttempt(quality.items);
   const heading = pageHeading(
     'Data quality',
     'How clean each layer of the lake is, and what the pipeline dropped',

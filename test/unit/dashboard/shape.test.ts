@@ -25,6 +25,7 @@ import {
   latestQualityByLayer,
   liveAccuracySeries,
   notableRuns,
+  onePerRunAttempt,
   pickOption,
   productionPeriods,
   qualityScoreSeries,
@@ -582,5 +583,28 @@ describe('foldRequestedJobs', () => {
       job('r2', 'requested', 'requests/retraining/b.json'),
     ];
     expect(foldRequestedJobs(failed).map((j) => j.status)).toEqual(['failed']);
+  });
+});
+
+describe('onePerRunAttempt', () => {
+  test('an interrupted run and its re-run (same run id) count a file once; a new upload of it counts again', () => {
+    const rec = (runId: string, at: string, score: number) =>
+      ({
+        id: at,
+        at,
+        runId,
+        file: 'market_data/day.csv',
+        layer: 'bronze',
+        score,
+      }) as unknown as QualityRecord;
+    const kept = onePerRunAttempt([
+      rec('run-1', '2026-12-08T00:00:00.000Z', 90),
+      rec('run-1', '2026-12-08T00:01:00.000Z', 91), // the re-run after a kill
+      rec('run-2', '2026-12-08T00:05:00.000Z', 92), // the same file uploaded again
+    ]);
+    expect(kept.map((r) => [r.runId, r.score])).toEqual([
+      ['run-2', 92],
+      ['run-1', 91],
+    ]);
   });
 });
