@@ -24,11 +24,29 @@ export async function runningPid(stateDir: string): Promise<number | undefined> 
     return undefined;
   }
   if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+  // A runtime just killed (kill -9) can linger a moment, or stay a zombie until its shell reaps it:
+  // neither is running. Up to a second for it to go.
+  for (let waited = 0; ; waited += 100) {
+    if (!(await alive(pid))) return undefined;
+    if (waited >= 1000) return pid;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Whether the process exists and is not a zombie (Linux: its /proc state is not Z or X). */
+async function alive(pid: number): Promise<boolean> {
   try {
     process.kill(pid, 0);
-    return pid;
   } catch {
-    return undefined;
+    return false;
+  }
+  const { readFile } = await import('node:fs/promises');
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (macOS): kill(pid, 0) is all there is
   }
 }
 
