@@ -455,7 +455,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       const record = { eventName: 'ObjectCreated:Put', eventTime: new Date().toISOString() };
       const s3 = { bucket: { name: context.buckets.artifacts }, object: { key } };
       void route(s3EventToEventBridge({ ...record, s3 }, { account: LOCAL_ACCOUNT, region: LOCAL_REGION }));
-      print(`↻ ${key}: interrupted by a stop of the runtime: trained again`);
+      print(`↻ ${key}: interrupted by a stop of the runtime: run again`);
     }
 
     gatewayRef = deployment.api

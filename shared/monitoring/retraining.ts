@@ -18,7 +18,8 @@
  * - the drift rules fire only after `retraining.persistChecks` consecutive breached checks (before
  *   that they are `pending`);
  * - never on unchanged data: the gold's fingerprint equals the newest model's, unless forced (an
- *   operator may retrain the same data under a new configuration);
+ *   operator may retrain the same data under a new configuration or code) — and not even forced when
+ *   the newest model was trained on this gold under this configuration and code (the same model again);
  * - one candidate at a time: a running A/B test is not replaced (forced included);
  * - a cool-down of `retraining.cooldownHours` from the last training attempt, unless forced.
  * Every reason is still reported, so the dashboard shows what is pending and what holds it.
@@ -83,6 +84,11 @@ export interface RetrainingInput {
   readonly lastAttemptAt?: string | null;
   /** False when the gold is unchanged since the newest model was trained (its data fingerprint). */
   readonly dataChanged?: boolean;
+  /**
+   * The newest model's version when it was trained on this very gold, config and code — a training
+   * now would reproduce it, so not even force retrains (null or absent: the inputs differ).
+   */
+  readonly sameInputsAs?: string | null;
   /** A candidate's A/B test is running (its version). */
   readonly candidateRunning?: string | null;
   /** Rules a drift check already found to fire (persistent), carried into this decision. */
@@ -168,6 +174,10 @@ export function decideRetraining(
     if (input.dataChanged === false && input.force !== true)
       blockedBy.push(
         'the gold is unchanged since the newest model was trained: retraining would give the same model',
+      );
+    else if (input.sameInputsAs && input.force === true)
+      blockedBy.push(
+        `${input.sameInputsAs} was trained on this very gold, with this configuration and code: retraining would give the same model (finml reproduce ${input.sameInputsAs} shows it). Add data or change config/*.yaml first`,
       );
     if (input.candidateRunning)
       blockedBy.push(`candidate ${input.candidateRunning} is in its A/B test: one candidate at a time`);

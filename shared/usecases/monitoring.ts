@@ -55,7 +55,8 @@ function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
 async function retrainingGuards(
   ctx: Context,
   fingerprint: string,
-): Promise<Pick<RetrainingInput, 'lastAttemptAt' | 'dataChanged' | 'candidateRunning'>> {
+  codeVersion?: string,
+): Promise<Pick<RetrainingInput, 'lastAttemptAt' | 'dataChanged' | 'sameInputsAs' | 'candidateRunning'>> {
   const [candidate, [newest], jobs] = await Promise.all([
     ctx.registry.getPointer('candidate'),
     ctx.registry.listVersions(1),
@@ -66,9 +67,17 @@ async function retrainingGuards(
     ...jobs.filter((j) => j.status === 'trained' || j.status === 'failed').map((j) => j.at),
   ].sort();
   const newestModel = newest ? await loadArtifact(ctx, newest.version) : undefined;
+  const dataChanged = newestModel === undefined || goldFingerprint(newestModel.lineage.gold) !== fingerprint;
+  // Trained on this very gold, under this config and code: a training now reproduces it (finml reproduce).
+  const sameInputs =
+    newestModel !== undefined &&
+    !dataChanged &&
+    newestModel.lineage.configHash === ctx.configHash &&
+    (codeVersion === undefined || newestModel.lineage.codeVersion === codeVersion);
   return {
     lastAttemptAt: attempts.length > 0 ? attempts[attempts.length - 1]! : null,
-    dataChanged: newestModel === undefined || goldFingerprint(newestModel.lineage.gold) !== fingerprint,
+    dataChanged,
+    sameInputsAs: sameInputs ? newestModel.version : null,
     candidateRunning: candidate?.version ?? null,
   };
 }
@@ -479,7 +488,7 @@ export async function retrainIfNeeded(
       now: ctx.now().toISOString(),
       lastTrainedAt,
       force: options.force,
-      ...(await retrainingGuards(ctx, fingerprint)),
+      ...(await retrainingGuards(ctx, fingerprint, options.codeVersion)),
       ...(drift && drift.length > 0 ? { carried: drift } : {}),
     },
     { retraining: ctx.config.monitoring.retraining, drift: ctx.config.monitoring.drift },

@@ -8,7 +8,9 @@
  * trains with `force` (retrainIfNeeded) and records the job under the request's key
  * (docs/decisions/0029-retraining-requests-are-objects.md).
  *
- * What force does not override: one candidate at a time — while a candidate's A/B test runs the route
+ * What force does not override: the same model again — when the newest model was trained on this
+ * very gold, config and code, the job is skipped (an A/B test of two equal models could never decide);
+ * one candidate at a time — while a candidate's A/B test runs the route
  * answers 409, and a request that meets a candidate registered meanwhile is recorded as skipped with
  * that reason. One request at a time: from the route's answer to the end of its training the request
  * holds a lease (at most the function's timeout: a single attempt, no retries), and the route answers
@@ -91,8 +93,9 @@ export async function requestRetraining(ctx: Context, reason: string) {
     request: key,
     requestedAt,
     message:
-      'the retraining function trains now (the cool-down and unchanged gold do not hold it back); ' +
-      'its job appears under GET /jobs (the dashboard: Retraining)',
+      'the retraining function trains now (the cool-down and unchanged gold do not hold it back — ' +
+      'unless the newest model was trained on this very gold, config and code: that would be the same ' +
+      'model again, and the job is skipped, saying so); its job appears under GET /jobs (the dashboard: Retraining)',
   };
 }
 

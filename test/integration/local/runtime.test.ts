@@ -356,7 +356,7 @@ describe('the local runtime', () => {
     expect(unknown.status).toBe(404);
   }, 60_000);
 
-  test('POST /admin/retrain: a request object whose S3 event trains a candidate at once; 409 beside a running candidate', async () => {
+  test('POST /admin/retrain: a request object whose S3 event trains a candidate at once — not the same model again; 409 beside a running candidate', async () => {
     // Self-contained when run alone: a lake with gold and a production model.
     if ((await api('/models')).body.production === null)
       expect((await drop(SAMPLE_KEY, sample)).status).toBe('SUCCEEDED');
@@ -365,6 +365,40 @@ describe('the local runtime', () => {
       expect((await api('/admin/retrain', { body: { reason: 'vendor restatement' } })).status).toBe(409);
       await api('/admin/promote', { body: { version: before.candidate, reason: 'clear the A/B test' } });
     }
+    type Job = { trigger: string; status: string; request?: string; version?: string; blockedBy?: string[] };
+    /** The job that answered a request (trained, skipped or failed), once the function has run. */
+    const answerOf = async (request: string) => {
+      for (let i = 0; i < 600; i++) {
+        await rt.lambda.idle();
+        const job = ((await api('/jobs')).body.items as Job[]).find(
+          (j) => j.request === request && j.status !== 'requested',
+        );
+        if (job !== undefined) return job;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      throw new Error(`no job answered ${request}`);
+    };
+    // The newest model trained on this very gold, config and code (the first request makes sure of
+    // it, whatever the earlier tests left): a request would train that model again — skipped.
+    const first = await api('/admin/retrain', { body: { reason: 'a first look' } });
+    expect(first.status).toBe(202);
+    if ((await answerOf(first.body.request as string)).status === 'trained') {
+      expect((await api('/admin/reject', { body: { reason: 'clear the A/B test' } })).status).toBe(200);
+    }
+    const same = await api('/admin/retrain', { body: { reason: 'the same again' } });
+    expect(same.status).toBe(202);
+    const skipped = await answerOf(same.body.request as string);
+    expect(skipped.status).toBe('skipped');
+    expect(skipped.blockedBy).toEqual([expect.stringContaining('was trained on this very gold')]);
+    const unchanged = (await api('/models')).body as unknown as ModelList;
+    expect(unchanged.candidate).toBeNull();
+
+    // New gold (a new symbol): now a request trains.
+    const lines = sample.toString('utf8').trim().split('\n');
+    const copy = `${[lines[0], ...lines.slice(-300)].join('\n')}\n`;
+    expect((await drop('market_data/SPXCOPY.csv', copy)).status).toBe('SUCCEEDED');
+    expect(((await api('/models')).body as unknown as ModelList).candidate).toBeNull();
+    const requests = await keys(rt.names.buckets.DataLakeArtifacts!, 'requests/retraining/');
     // A burst: one request is taken, the others are told one is still running (each would train).
     const answers = await Promise.all(
       [1, 2, 3].map((i) => api('/admin/retrain', { body: { reason: `vendor restatement ${i}` } })),
@@ -374,25 +408,21 @@ describe('the local runtime', () => {
     const request = r.body.request as string;
     expect(await keys(rt.names.buckets.DataLakeArtifacts!, 'requests/retraining/')).toContain(request);
     // The artifacts bucket's Object Created event → OnRetrainingRequest → RequestedRetraining.
-    type Job = { trigger: string; status: string; request?: string; version?: string };
-    let job: Job | undefined;
-    for (let i = 0; i < 600 && job === undefined; i++) {
-      await rt.lambda.idle();
-      job = ((await api('/jobs')).body.items as Job[]).find((j) => j.request === request);
-      if (job === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const job = await answerOf(request);
     expect(job).toMatchObject({
       status: 'trained',
       trigger: expect.stringMatching(/^operator request: vendor restatement \d$/),
     });
     const after = (await api('/models')).body as unknown as ModelList;
-    expect(after.candidate).toBe(job!.version);
+    expect(after.candidate).toBe(job.version);
     expect(printed.some((l) => /OnRetrainingRequest.* → RequestedRetraining ✓/.test(l))).toBe(true);
     // One candidate at a time: a second request is refused, and writes nothing.
     const second = await api('/admin/retrain', { body: { reason: 'again' } });
     expect(second.status).toBe(409);
     expect(second.body.message).toContain(`candidate ${after.candidate} is in its A/B test`);
-    expect(await keys(rt.names.buckets.DataLakeArtifacts!, 'requests/retraining/')).toHaveLength(1);
+    expect(await keys(rt.names.buckets.DataLakeArtifacts!, 'requests/retraining/')).toHaveLength(
+      requests.length + 1,
+    );
     // The operator ends that A/B test by hand: the candidate is rejected, production unchanged.
     const wrong = await api('/admin/reject', {
       body: { reason: 'trained on the restated prices', version: before.production },
@@ -407,7 +437,7 @@ describe('the local runtime', () => {
     expect((await api('/admin/reject', { body: { reason: 'again' } })).status).toBe(404);
 
     // A request whose function died with the runtime (kill -9 while it trained; here it returns at
-    // once, having done nothing): the next start trains it, and the route is closed meanwhile.
+    // once, having done nothing): the next start runs it again, and the route is closed meanwhile.
     const undo = rt.lambda.wrap('RequestedRetraining', () => async () => ({ died: true }));
     const lost = await api('/admin/retrain', { body: { reason: 'interrupted by a kill' } });
     expect(lost.status).toBe(202);
@@ -418,16 +448,13 @@ describe('the local runtime', () => {
     rt = await startLocalRuntime(options());
     expect(printed.some((l) => l.includes(`↻ ${lost.body.request as string}: interrupted`))).toBe(true);
     expect((await api('/admin/retrain', { body: { reason: 'meanwhile' } })).status).toBe(409);
-    let resumed: Job | undefined;
-    for (let i = 0; i < 600 && resumed === undefined; i++) {
-      await rt.lambda.idle();
-      resumed = ((await api('/jobs')).body.items as Job[]).find(
-        (j) => j.request === lost.body.request && j.status === 'trained',
-      );
-      if (resumed === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(resumed).toMatchObject({ trigger: 'operator request: interrupted by a kill' });
-  }, 120_000);
+    // Its answer: the rejected candidate was trained on this gold — the same model, so skipped.
+    expect(await answerOf(lost.body.request as string)).toMatchObject({
+      trigger: 'operator request: interrupted by a kill',
+      status: 'skipped',
+      blockedBy: [expect.stringContaining(`${after.candidate} was trained on this very gold`)],
+    });
+  }, 180_000);
 
   test('two promotions at once leave exactly one production version', async () => {
     const train = async () => {

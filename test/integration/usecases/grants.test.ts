@@ -332,10 +332,9 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
         'detail-type': 'Object Created',
         detail: { bucket: { name: BUCKETS.artifacts }, object: { key: request } },
       };
-      const trained = await scheduledHandlers(() => as('RequestedRetraining')).retrainingRequested(
-        event,
-        lambda,
-      );
+      // Under an edited config (on the same gold, config and code the same model again is skipped).
+      const edited = { ...as('RequestedRetraining'), configHash: `${base.configHash}-edited` };
+      const trained = await scheduledHandlers(() => edited).retrainingRequested(event, lambda);
       statuses.push(`requested retraining: retrained ${trained.retrained}`);
     }
   }

@@ -200,7 +200,7 @@ describe('the retraining loop (v2)', () => {
     expect(carried).toEqual([]);
   }, 180_000);
 
-  test("an operator's request trains at once — past the cool-down, on unchanged gold — but never beside a running candidate, and once per request", async () => {
+  test("an operator's request trains at once — past the cool-down, on unchanged gold under a new config — never the same model again, never beside a running candidate, and once per request", async () => {
     const post = async (reason: string) =>
       (await admin(
         {
@@ -273,10 +273,25 @@ describe('the retraining loop (v2)', () => {
     });
     expect((await ctx.registry.listVersions()).length).toBe(versions + 1);
 
-    // At once again, on the gold the model just trained was trained on, within the cool-down.
+    // Again at once, on the gold, config and code the model just trained was trained on: that model
+    // again would start an A/B test between two equal models, which could never decide — skipped.
     await rejectCandidate();
     hours(1);
-    const again = JSON.parse((await post('a second look')).body) as { request: string };
+    const same = JSON.parse((await post('a second look')).body) as { request: string };
+    const skipped = await retrainingRequested(objectCreated(same.request), lambdaContext);
+    expect(skipped.retrained).toBe(false);
+    expect((await ctx.registry.listVersions()).length).toBe(versions + 1);
+    const skippedJob = (await ctx.registry.listRecords('job', 5)).find(
+      (j) => j.request === same.request && j.status === 'skipped',
+    );
+    expect(skippedJob?.blockedBy).toEqual([
+      expect.stringContaining(`${(first as { version?: string }).version} was trained on this very gold`),
+    ]);
+    // The route is free again at once (the request ended), and a changed configuration on the same
+    // gold, within the cool-down, trains.
+    ctx = { ...ctx, configHash: `${hash}-edited` };
+    hours(1);
+    const again = JSON.parse((await post('the regime thresholds changed')).body) as { request: string };
     const second = await retrainingRequested(objectCreated(again.request), lambdaContext);
     expect(second.retrained).toBe(true);
     expect((await ctx.registry.listVersions()).length).toBe(versions + 2);
@@ -293,6 +308,8 @@ describe('the retraining loop (v2)', () => {
     };
     await rejectCandidate();
     hours(1);
+    // A configuration the newest model was not trained under (with the same one, nothing trains).
+    ctx = { ...ctx, configHash: `${hash}-edited-again` };
     const versions = (await ctx.registry.listVersions()).length;
     const { request } = await requestRetraining(ctx, 'delivered twice');
     // EventBridge delivers at least once: two deliveries at the same time train one model.
@@ -314,6 +331,7 @@ describe('the retraining loop (v2)', () => {
     const { platform } = ctx.config;
     const tight: Context = {
       ...ctx,
+      configHash: `${hash}-tight`,
       config: {
         ...ctx.config,
         platform: { ...platform, functions: { ...platform.functions, trainMaxGoldRows: 10 } },

@@ -283,6 +283,12 @@ describe('decideRetraining', () => {
     expect(unchanged.blockedBy[0]).toContain('the gold is unchanged');
     expect(decideRetraining({ ...due, dataChanged: false, force: true }, config).retrain).toBe(true);
     expect(decideRetraining({ ...due, dataChanged: true }, config).retrain).toBe(true);
+    // Force on the gold, config and code the newest model was trained on would make that model again.
+    const same = decideRetraining({ ...due, dataChanged: false, sameInputsAs: 'v3', force: true }, config);
+    expect(same.retrain).toBe(false);
+    expect(same.reasons.map((r) => r.rule)).toEqual(['forced', 'scheduled']);
+    expect(same.blockedBy).toEqual([expect.stringContaining('v3 was trained on this very gold')]);
+    expect(same.heldByCooldown).toBe(false);
     const running = decideRetraining({ ...due, candidateRunning: 'v2', force: true }, config);
     expect(running.retrain).toBe(false);
     expect(running.blockedBy).toEqual(['candidate v2 is in its A/B test: one candidate at a time']);
