@@ -39,6 +39,14 @@ export class PayloadTooLargeError extends BadRequestError {
   }
 }
 
+/** A body sent as something other than JSON (415): e.g. text/plain, or curl -d's form encoding. */
+export class UnsupportedMediaTypeError extends BadRequestError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnsupportedMediaTypeError';
+  }
+}
+
 export function json(statusCode: number, body: unknown): APIGatewayProxyResult {
   return {
     statusCode,
@@ -76,11 +84,39 @@ function hasNonFinite(value: unknown): boolean {
   return false;
 }
 
-/** Parses a JSON body, refusing oversize and malformed bodies with a 400. */
+/** A request's Content-Type (header names keep their case in a proxy event). */
+function contentTypeOf(headers: APIGatewayProxyEvent['headers'] | null | undefined): string | undefined {
+  if (headers == null) return undefined;
+  const direct = headers['content-type'] ?? headers['Content-Type'];
+  if (direct !== undefined) return direct;
+  for (const name in headers) if (name.toLowerCase() === 'content-type') return headers[name];
+  return undefined;
+}
+
+/**
+ * JSON or no Content-Type at all (API Gateway reads that as JSON): application/json, or a
+ * `+json` type, in UTF-8. API Gateway validates a body against the route's model only when it is sent
+ * as JSON; anything else would reach the function unvalidated.
+ */
+function isJsonMediaType(value: string): boolean {
+  const [type = '', ...parameters] = value.split(';').map((p) => p.trim().toLowerCase());
+  if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) return false;
+  return parameters.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
+}
+
+/** Parses a JSON body, refusing oversize (413), non-JSON (415) and malformed bodies (400). */
 export function parseBody(
-  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>,
+  event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'> & {
+    headers?: APIGatewayProxyEvent['headers'] | null;
+  },
   maxBytes: number,
 ): unknown {
+  const contentType = contentTypeOf(event.headers);
+  if (contentType !== undefined && contentType.trim() !== '' && !isJsonMediaType(contentType)) {
+    throw new UnsupportedMediaTypeError(
+      `the body must be JSON (Content-Type: application/json), not ${JSON.stringify(contentType.slice(0, 100))}`,
+    );
+  }
   if (event.body == null || event.body === '') throw new BadRequestError('the request needs a JSON body');
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(text) > maxBytes)
@@ -108,6 +144,7 @@ export function errorResponse(error: unknown, notFound: readonly ErrorClass[] = 
     });
   }
   if (error instanceof PayloadTooLargeError) return json(413, { message: error.message });
+  if (error instanceof UnsupportedMediaTypeError) return json(415, { message: error.message });
   if (error instanceof PredictInputError) {
     // An unknown symbol is a resource not found; the other fields are the caller's mistake, reported
     // as one validation issue like the request model's.

@@ -211,7 +211,9 @@ export class LocalApiGateway {
     if (this.throttle && !this.throttle.take()) return gatewayJson(429, 'Too Many Requests', requestId);
     if (body.length > MAX_PAYLOAD_BYTES) return gatewayJson(413, 'Request Too Long', requestId);
     const text = body.toString('utf8');
-    if (route.bodySchema) {
+    // API Gateway validates a body against the route's model for the content type the model is
+    // mapped to (application/json; no Content-Type counts as JSON): any other type passes unvalidated.
+    if (route.bodySchema && sentAsJson(request.headers['content-type'])) {
       let parsed: unknown;
       try {
         parsed = JSON.parse(text);
@@ -334,4 +336,10 @@ export class LocalApiGateway {
       body: r.isBase64Encoded ? Buffer.from(text, 'base64') : text,
     };
   }
+}
+
+/** Whether a request's Content-Type selects the routes' application/json request model. */
+function sentAsJson(contentType: string | undefined): boolean {
+  if (contentType === undefined || contentType.trim() === '') return true;
+  return contentType.split(';')[0]!.trim().toLowerCase() === 'application/json';
 }

@@ -167,6 +167,20 @@ describe('the local runtime', () => {
     expect(extra.status).toBe(400);
     expect(JSON.stringify(extra.body.issues)).toContain('colour');
     expect((await api('/predict', { body: [1, 2] })).body).toEqual({ message: 'Invalid request body' });
+    // A body sent as another type (curl -d alone sends a form type, fetch a string as text/plain)
+    // passes API Gateway's model unvalidated: the function refuses it, naming the type.
+    for (const [type, body] of [
+      ['text/plain;charset=UTF-8', '{"symbol":"SPX"}'],
+      ['application/x-www-form-urlencoded', 'symbol=SPX'],
+    ] as const) {
+      const response = await fetch(`${rt.urls.api}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': type, 'x-api-key': rt.apiKey },
+        body,
+      });
+      expect(response.status).toBe(415);
+      expect(((await response.json()) as { message: string }).message).toContain(`not "${type}"`);
+    }
   });
 
   test('hostile identifiers are 400s naming the field or 404s, never a 500', async () => {

@@ -105,6 +105,38 @@ describe('POST /predict on the lean context', () => {
     expect(logged).toHaveLength(1);
   });
 
+  test('a body sent as anything but JSON is a 415 naming its type; JSON types, any header case, pass', async () => {
+    serveWith(leanContext([servingModelOf(artifactLike(VERSION))]));
+    const withType = async (headers: Record<string, string>) => {
+      const event = {
+        body: JSON.stringify({ symbol: 'SPX', horizon: 2 }),
+        resource: '/predict',
+        isBase64Encoded: false,
+        requestContext: { requestId: 'r-type' },
+        headers,
+      } as unknown as APIGatewayProxyEvent;
+      const response = await predict(event, lambdaContext);
+      return { status: response.statusCode, body: JSON.parse(response.body) as { message?: string } };
+    };
+    for (const type of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=latin1',
+    ]) {
+      const r = await withType({ 'Content-Type': type });
+      expect(r.status).toBe(415);
+      expect(r.body.message).toBe(`the body must be JSON (Content-Type: application/json), not "${type}"`);
+    }
+    for (const headers of [
+      {},
+      { 'content-type': 'application/json' },
+      { 'CONTENT-TYPE': 'Application/JSON; charset=UTF-8' },
+      { 'Content-Type': 'application/vnd.finml+json' },
+    ]) {
+      expect((await withType(headers)).status).toBe(200);
+    }
+  });
+
   test('the horizon defaults to one day', async () => {
     serveWith(leanContext([servingModelOf(artifactLike(VERSION))]));
     expect((await call({ symbol: 'SPX' })).body.horizon).toBe(1);
