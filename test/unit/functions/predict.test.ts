@@ -128,7 +128,7 @@ describe('POST /predict on the lean context', () => {
       expect(r.body.message).toBe(`the body must be JSON (Content-Type: application/json), not "${type}"`);
     }
     for (const headers of [
-      {},
+      {} as Record<string, string>,
       { 'content-type': 'application/json' },
       { 'CONTENT-TYPE': 'Application/JSON; charset=UTF-8' },
       { 'Content-Type': 'application/vnd.finml+json' },
