@@ -60,6 +60,7 @@ export async function requestRetraining(ctx: Context, reason: string) {
     );
   }
   try {
+    await settleLostRequests(ctx, requestedAt);
     const gold = await ctx.store.list(ctx.buckets.gold, keys.goldPrefix);
     if (!gold.some((k) => symbolOfKey(k) !== undefined)) {
       const prefixes = ctx.config.platform.lake.inputPrefixes.join(' or ');
@@ -97,6 +98,35 @@ export async function requestRetraining(ctx: Context, reason: string) {
       'unless the newest model was trained on this very gold, config and code: that would be the same ' +
       'model again, and the job is skipped, saying so); its job appears under GET /jobs (the dashboard: Retraining)',
   };
+}
+
+/**
+ * Earlier requests no job answered although their lease has run out: their invocation died (a
+ * timeout or out of memory — one attempt, the event goes to the dead-letter queue — or a stop of
+ * `npm start`) before it could record one. Each gets a `failed` job saying so, else the Retraining
+ * page would list it `requested` for ever. Runs with the request lease held: no earlier request is
+ * training then.
+ */
+async function settleLostRequests(ctx: Context, now: string) {
+  const jobs = await ctx.registry.listRecords('job', 50);
+  const answered = new Set(jobs.filter((j) => j.status !== 'requested').map((j) => j.request));
+  const lostBefore = Date.parse(now) - leaseMs(ctx);
+  for (const job of jobs) {
+    const request = job.request;
+    if (job.status !== 'requested' || typeof request !== 'string' || answered.has(request)) continue;
+    if (Date.parse(String(job.at)) > lostBefore) continue;
+    await ctx.registry.putRecord('job', {
+      id: `${request}#lost`,
+      at: now,
+      trigger: job.trigger,
+      status: 'failed',
+      request,
+      error:
+        `no answer within the retraining function's timeout (${leaseMs(ctx) / 1000} s): its invocation ` +
+        'died before it recorded one (a timeout or out of memory: see its logs and the dead-letter queue; ' +
+        'locally, a stop of npm start); nothing was registered',
+    });
+  }
 }
 
 /**

@@ -79,7 +79,10 @@ beforeAll(async () => {
     store: new S3ObjectStore(s3.client),
     registry: new DynamoModelRegistry(dynamo.documentClient, dynamo.tables.registry),
     predictions: new DynamoPredictionLog(dynamo.documentClient, dynamo.tables.predictions),
-    leases: new DynamoLeaseStore(dynamo.documentClient, dynamo.tables.registry),
+    // Leases expire on the test's clock (a request's lease runs out after the function's timeout).
+    leases: new DynamoLeaseStore(dynamo.documentClient, dynamo.tables.registry, {
+      nowMs: () => clock.getTime(),
+    }),
     alerts: { publish: async () => undefined },
     buckets: BUCKETS,
     config,
@@ -345,7 +348,22 @@ describe('the retraining loop (v2)', () => {
       (j) => j.request === failing.request && j.status === 'failed',
     );
     expect(String(failed?.error)).toContain('GoldTooLargeError');
-    expect(await requestRetraining(ctx, 'after the fix')).toMatchObject({ status: 'requested' });
+    const unanswered = await requestRetraining(ctx, 'after the fix');
+    expect(unanswered).toMatchObject({ status: 'requested' });
     expect((await ctx.registry.listVersions()).length).toBe(versions + 1);
+
+    // Its invocation dies before it records anything (on AWS: a timeout or out of memory, the event
+    // in the dead-letter queue). Once its lease has run out the route takes the next request, and
+    // the lost one is recorded failed — not listed requested for ever.
+    hours(1);
+    expect(ctx.config.platform.functions.timeoutSeconds.scheduled).toBeLessThan(3600);
+    await requestRetraining(ctx, 'after the lost one');
+    const answers = (await ctx.registry.listRecords('job', 10)).filter(
+      (j) => j.request === unanswered.request,
+    );
+    expect(answers.map((j) => j.status).sort()).toEqual(['failed', 'requested']);
+    expect(String(answers.find((j) => j.status === 'failed')?.error)).toMatch(
+      /^no answer within the retraining function's timeout \(\d+ s\)/,
+    );
   }, 120_000);
 });
