@@ -48,6 +48,8 @@ const adminBody = z.strictObject({
     .regex(MODEL_VERSION_PATTERN, 'must be a model version such as 20240102T030405-0a1b2c3d')
     .optional(),
   reason,
+  /** /admin/promote only: promote a version that was rejected. */
+  force: z.boolean().optional(),
 });
 /** An S3 object key: at most 1,024 bytes of UTF-8, and no "." or ".." segment (a local store resolves them). */
 const objectKey = z
@@ -93,6 +95,12 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
       return json(202, await retryObject(ctx, key, reason));
     }
     const body = adminBody.parse(raw);
+    if (body.force !== undefined && event.resource !== '/admin/promote') {
+      return json(400, {
+        message: 'invalid request',
+        issues: [{ path: 'force', message: 'only /admin/promote takes force' }],
+      });
+    }
     if (event.resource === '/admin/retrain') {
       if (body.version !== undefined) return json(400, { message: 'retrain takes only a reason' });
       return json(202, await requestRetraining(ctx, body.reason));
@@ -108,7 +116,7 @@ async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGat
     if (event.resource === '/admin/promote') {
       if (body.version === undefined) return json(400, { message: 'name the version to promote' });
       await ensureServingModels(ctx, body.version);
-      return json(200, await promote(ctx, body.version, body.reason));
+      return json(200, await promote(ctx, body.version, body.reason, { force: body.force === true }));
     }
     await ensureServingModels(ctx, undefined);
     return json(200, await rollback(ctx, body.reason));

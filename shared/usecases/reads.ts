@@ -200,10 +200,19 @@ function driftingFirst(entries: DriftSymbolEntry[], max: number): DriftSymbolEnt
   return [...entries.filter(drifted), ...entries.filter((e) => !drifted(e))].slice(0, max);
 }
 
-/** Admin: make a registered version production (conditional on the pointer's revision). */
-export async function promote(ctx: Context, version: string, reason: string) {
-  if ((await ctx.registry.getVersion(version)) === undefined)
-    throw new NotFoundError(`no model version "${version}"`);
+/**
+ * Admin: make a registered version production (conditional on the pointer's revision). A rejected
+ * version (its A/B test lost, or an operator rejected it) only with `force`: the operator says they
+ * mean it, and the registry event and alert say it was forced.
+ */
+export async function promote(
+  ctx: Context,
+  version: string,
+  reason: string,
+  options: { force?: boolean } = {},
+) {
+  const record = await ctx.registry.getVersion(version);
+  if (record === undefined) throw new NotFoundError(`no model version "${version}"`);
   const [from, candidate] = await Promise.all([
     ctx.registry.getPointer('production'),
     ctx.registry.getPointer('candidate'),
@@ -211,16 +220,22 @@ export async function promote(ctx: Context, version: string, reason: string) {
   if (from?.version === version) {
     throw new PointerConflictError(`version ${version} is in production already: nothing to promote`);
   }
+  if (record.stage === 'rejected' && options.force !== true) {
+    throw new PointerConflictError(
+      `version ${version} was rejected (see its candidate-rejected event under GET /events): nothing promoted — send "force": true to promote it anyway`,
+    );
+  }
+  const why = record.stage === 'rejected' ? `${reason} (forced: the version had been rejected)` : reason;
   const moved = await switchProduction(ctx, {
     from,
     to: version,
     kind: 'promoted',
-    reason: `manual: ${reason}`,
+    reason: `manual: ${why}`,
   });
   if (candidate?.version === version) {
-    await endAbTestByHand(ctx, version, `promoted to production (${reason})`);
+    await endAbTestByHand(ctx, version, `promoted to production (${why})`);
   }
-  await alertManualChange(ctx, 'promoted', from?.version ?? null, moved, reason);
+  await alertManualChange(ctx, 'promoted', from?.version ?? null, moved, why);
   return moved;
 }
 

@@ -468,6 +468,27 @@ describe('the local runtime', () => {
       status: 'skipped',
       blockedBy: [expect.stringContaining(`${after.candidate} was trained on this very gold`)],
     });
+
+    // A rejected version goes into production only when the operator says they mean it.
+    const refused = await api('/admin/promote', {
+      body: { version: after.candidate, reason: 'second thoughts' },
+    });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toContain(`version ${after.candidate} was rejected`);
+    expect(((await api('/models')).body as unknown as ModelList).production).toBe(after.production);
+    expect((await api('/admin/rollback', { body: { reason: 'second thoughts', force: true } })).status).toBe(
+      400,
+    );
+    const forced = await api('/admin/promote', {
+      body: { version: after.candidate, reason: 'second thoughts', force: true },
+    });
+    expect(forced.status).toBe(200);
+    expect(((await api('/models')).body as unknown as ModelList).production).toBe(after.candidate);
+    const [event] = (await api('/events?limit=1')).body.items as { kind: string; reason: string }[];
+    expect(event).toMatchObject({
+      kind: 'promoted',
+      reason: 'manual: second thoughts (forced: the version had been rejected)',
+    });
   }, 180_000);
 
   test('two promotions at once leave exactly one production version', async () => {
