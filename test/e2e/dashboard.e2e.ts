@@ -456,6 +456,11 @@ describe('with the S&P 500 sample', () => {
       const skipped = await rowsOf('e2e: once more');
       expect(skipped.map((r) => r[2])).toEqual(['skipped']);
       expect(skipped[0]![4]).toContain(`held back: ${first.version} was trained on this very gold`);
+      // Its candidate was rejected before any daily evaluation: its test is listed, saying so.
+      const tests = (await page.locator('#section-ab-tests').textContent()) ?? '';
+      expect(tests).toContain(`Candidate ${first.version} ended before its first evaluation`);
+      expect(tests).toContain('Rejected on');
+      expect(tests).toContain('manual: e2e: clear the A/B test');
       await screenshot(page, 'retraining-requested');
     });
   }, 180_000);

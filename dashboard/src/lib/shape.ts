@@ -483,6 +483,47 @@ export function latestAbTests(records: readonly AbTestRecord[]): AbTestRecord[] 
   return out;
 }
 
+/** A candidate whose A/B test ended (rejected or promoted by hand) before the daily evaluation ran on it. */
+export interface UnevaluatedTest {
+  candidateVersion: string;
+  startedAt: string;
+  endedAt: string;
+  how: 'rejected' | 'promoted';
+  reason: string;
+}
+
+/**
+ * The A/B tests the registry's events started and ended with no evaluation recorded (newest first):
+ * a candidate rejected or promoted before its first daily evaluation has no A/B record, only its
+ * `candidate-started` event and the event that ended it. The running candidate is not one of them.
+ */
+export function unevaluatedTests(
+  events: readonly RegistryEvent[],
+  evaluated: readonly AbTestRecord[],
+  runningCandidate: string | null,
+): UnevaluatedTest[] {
+  const known = new Set(evaluated.map((t) => t.candidateVersion));
+  const ordered = oldestFirst(events);
+  const out: UnevaluatedTest[] = [];
+  for (const [i, started] of ordered.entries()) {
+    const v = started.version;
+    if (started.kind !== 'candidate-started' || v === null || known.has(v) || v === runningCandidate)
+      continue;
+    const end = ordered
+      .slice(i + 1)
+      .find((e) => e.version === v && (e.kind === 'candidate-rejected' || e.kind === 'promoted'));
+    if (end === undefined) continue;
+    out.push({
+      candidateVersion: v,
+      startedAt: started.at,
+      endedAt: end.at,
+      how: end.kind === 'promoted' ? 'promoted' : 'rejected',
+      reason: end.reason,
+    });
+  }
+  return out.reverse();
+}
+
 /** How far an A/B test is through its planned sample: per arm observed, required and share done (0..1). */
 export function abProgress(record: AbTestRecord): {
   arm: 'production' | 'candidate';

@@ -21,6 +21,8 @@ import {
   latestAbTests,
   newestFirst,
   productionPeriods,
+  type UnevaluatedTest,
+  unevaluatedTests,
 } from '../lib/shape.ts';
 import type {
   AbTestRecord,
@@ -49,6 +51,27 @@ function difference(d: Difference | null, digits: number, r: AbTestRecord): stri
 
 function toFinite(x: unknown): number | null {
   return typeof x === 'number' && Number.isFinite(x) ? x : null;
+}
+
+/** A test that ended before its first evaluation: what ended it, and that nothing was compared. */
+function unevaluatedCard(t: UnevaluatedTest, highlighted: boolean): HTMLElement {
+  return h(
+    'article',
+    { class: `ab-card${highlighted ? ' highlighted' : ''}`, 'aria-labelledby': `ab-${t.candidateVersion}` },
+    h(
+      'h3',
+      { id: `ab-${t.candidateVersion}` },
+      'Candidate ',
+      versionLink(t.candidateVersion),
+      ' ',
+      badge('ended before its first evaluation', 'warn'),
+    ),
+    h(
+      'p',
+      null,
+      `${t.how === 'promoted' ? 'Promoted' : 'Rejected'} on ${formatDateTime(t.endedAt)} (${t.reason}); its test had started on ${formatDateTime(t.startedAt)}. The daily A/B evaluation never ran on it, so the two models were not compared.`,
+    ),
+  );
 }
 
 function abCard(r: AbTestRecord, highlighted: boolean): HTMLElement {
@@ -377,7 +400,8 @@ export const retrainingPage: Page = async (ctx) => {
     ctx.api.drift(1),
   ]);
   const tests = latestAbTests(abtests.items);
-  const abEmpty = historyEmptyState('abtests', tests.length);
+  const unevaluated = unevaluatedTests(eventList.items, abtests.items, models.candidate ?? null);
+  const abEmpty = historyEmptyState('abtests', tests.length + unevaluated.length);
   const wanted = ctx.route.params.candidate;
   return h(
     'div',
@@ -402,7 +426,15 @@ export const retrainingPage: Page = async (ctx) => {
         : h(
             'div',
             { class: 'ab-list' },
-            tests.map((t) => abCard(t, t.candidateVersion === wanted)),
+            [
+              ...tests.map((t) => ({ at: t.at, card: abCard(t, t.candidateVersion === wanted) })),
+              ...unevaluated.map((t) => ({
+                at: t.endedAt,
+                card: unevaluatedCard(t, t.candidateVersion === wanted),
+              })),
+            ]
+              .sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0))
+              .map((c) => c.card),
           ),
     ),
     liveWhen(eventList.items),

@@ -33,6 +33,7 @@ import {
   regimeRuns,
   secondsToIsoDay,
   timelineSeries,
+  unevaluatedTests,
 } from '../../../dashboard/src/lib/shape.ts';
 import type {
   AbTestRecord,
@@ -434,6 +435,42 @@ describe('A/B tests', () => {
     expect(tests.map((t) => [t.candidateVersion, t.candidate.outcomes])).toEqual([
       ['v2', 50],
       ['v0', 300],
+    ]);
+  });
+
+  test('a test ended by hand before its first evaluation is listed from its events; evaluated and running ones are not', () => {
+    const event = (at: string, kind: RegistryEvent['kind'], version: string, reason = ''): RegistryEvent => ({
+      at,
+      kind,
+      version,
+      previousVersion: null,
+      reason,
+    });
+    const events = [
+      event('2026-11-01T00:00:00Z', 'candidate-started', 'v1'),
+      event('2026-11-01T02:00:00Z', 'candidate-rejected', 'v1', 'manual: wrong data'),
+      event('2026-11-02T00:00:00Z', 'candidate-started', 'v2'), // evaluated, then rejected
+      event('2026-11-05T00:00:00Z', 'candidate-rejected', 'v2', 'A/B test lost'),
+      event('2026-11-06T00:00:00Z', 'candidate-started', 'v3'),
+      event('2026-11-06T01:00:00Z', 'promoted', 'v3', 'manual: ship it'),
+      event('2026-11-07T00:00:00Z', 'candidate-started', 'v4'), // running
+    ];
+    const evaluated = [abRecord('2026-11-03T00:00:00Z', 'v2', 10, 200)];
+    expect(unevaluatedTests([...events].reverse(), evaluated, 'v4')).toEqual([
+      {
+        candidateVersion: 'v3',
+        startedAt: '2026-11-06T00:00:00Z',
+        endedAt: '2026-11-06T01:00:00Z',
+        how: 'promoted',
+        reason: 'manual: ship it',
+      },
+      {
+        candidateVersion: 'v1',
+        startedAt: '2026-11-01T00:00:00Z',
+        endedAt: '2026-11-01T02:00:00Z',
+        how: 'rejected',
+        reason: 'manual: wrong data',
+      },
     ]);
   });
 
