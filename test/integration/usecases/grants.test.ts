@@ -314,7 +314,8 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
   for (const [resource, body] of [
     ['/admin/reproduce', { version: production, reason: 'grants test' }],
     ['/admin/retry', { key: later.key, reason: 'grants test' }],
-    ['/admin/promote', { version: other, reason: 'grants test' }],
+    // `other` lost its A/B test above: a rejected version is promoted only with force.
+    ['/admin/promote', { version: other, reason: 'grants test', force: true }],
     ['/admin/rollback', { reason: 'grants test' }],
     ['/admin/retrain', { reason: 'grants test' }],
     ['/admin/reject', { reason: 'grants test' }],
