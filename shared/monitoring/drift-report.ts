@@ -131,8 +131,10 @@ export interface DriftOptions {
   /**
    * Consecutive drift checks of this model that breached, this one not counted (the scheduled
    * check reads them from its records); drift retrains only after retraining.persistChecks in a row.
+   * A function is given the symbols that breach in this check (which earlier checks count can
+   * depend on whether those symbols' data changed since).
    */
-  previousBreaches?: number;
+  previousBreaches?: number | ((breaching: readonly string[]) => number);
   /** Evidence for the retraining guards (see RetrainingInput); absent: not applied. */
   guards?: Pick<RetrainingInput, 'lastAttemptAt' | 'dataChanged' | 'candidateRunning'>;
   /**
@@ -188,9 +190,20 @@ export function driftReport(options: DriftOptions): DriftReport {
     (a, b) =>
       Number(b.transitions.drift) - Number(a.transitions.drift) || chainSeverity(b) - chainSeverity(a),
   )[0];
-  const breached =
-    dataDrift.some((f) => featureBreach(f, cfg)) ||
-    symbols.some((s) => s.transitions.drift || (s.regimeMix.threshold !== null && s.regimeMix.drift));
+  const featureBreaching = new Set(dataDrift.filter((f) => featureBreach(f, cfg)).map((f) => f.symbol));
+  const breaching = symbols
+    .filter(
+      (s) =>
+        featureBreaching.has(s.symbol) ||
+        s.transitions.drift ||
+        (s.regimeMix.threshold !== null && s.regimeMix.drift),
+    )
+    .map((s) => s.symbol);
+  const breached = breaching.length > 0;
+  const previousBreaches =
+    typeof options.previousBreaches === 'function'
+      ? options.previousBreaches(breaching)
+      : (options.previousBreaches ?? 0);
   const retraining = decideRetraining(
     {
       now: options.now.toISOString(),
@@ -216,7 +229,7 @@ export function driftReport(options: DriftOptions): DriftReport {
           distance: s.regimeMix.totalVariation,
           threshold: s.regimeMix.threshold!,
         })),
-      driftStreak: breached ? (options.previousBreaches ?? 0) + 1 : 0,
+      driftStreak: breached ? previousBreaches + 1 : 0,
       ...(options.modelDrift ? { modelDrift: options.modelDrift } : {}),
       ...(options.guards ?? {}),
     },

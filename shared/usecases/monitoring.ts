@@ -29,7 +29,7 @@ import { decideRetraining, type RetrainingInput, type RetrainingReason } from '#
 import type { PredictionLogEntry } from '#shared/ports';
 import { raiseAlert } from './alerting.ts';
 import { mapLimit } from './concurrency.ts';
-import { type Context, keys } from './lake.ts';
+import { type Context, keys, symbolOfKey } from './lake.ts';
 import { loadArtifact, pointedModel } from './models.ts';
 import { productionHistory, switchProduction } from './production.ts';
 import { goldFingerprint, readGoldLake, registerModel, trainFromLake } from './training.ts';
@@ -84,9 +84,12 @@ async function retrainingGuards(
 
 /**
  * The consecutive breaches before this check (newest first) that count towards persistChecks: the
- * checks of `modelVersion` that breached, each gold judged once — two checks that ran at once (two
- * uploads published together) judged the same gold, and the gold this check judges is not "one more"
- * breach either (persistence is counted over checks of new data).
+ * checks of `modelVersion` that breached, each breach judged once — by its breach fingerprint, the
+ * gold of the symbols that breached (breachFingerprint). Two checks that ran at once (two uploads
+ * published together) judged the same data, and a check after a file of other symbols (or of a
+ * symbol still in its warm-up) judged the drifting symbols' same data again: neither is "one more"
+ * breach (persistence is counted over checks of new data of what drifts). Records written before
+ * the breach fingerprint count by their whole gold's fingerprint.
  */
 export function previousBreachCount(
   recent: readonly Record<string, unknown>[],
@@ -97,12 +100,34 @@ export function previousBreachCount(
   let count = 0;
   for (const r of recent) {
     if (r.modelVersion !== modelVersion || r.breached !== true) break;
-    const gold = typeof r.goldFingerprint === 'string' ? r.goldFingerprint : undefined;
-    if (gold !== undefined && judged.has(gold)) continue;
-    if (gold !== undefined) judged.add(gold);
+    const seen =
+      typeof r.breachFingerprint === 'string'
+        ? r.breachFingerprint
+        : typeof r.goldFingerprint === 'string'
+          ? r.goldFingerprint
+          : undefined;
+    if (seen !== undefined && judged.has(seen)) continue;
+    if (seen !== undefined) judged.add(seen);
     count++;
   }
   return count;
+}
+
+/**
+ * What a breach judged: the SHA-256 of the breaching symbols' gold partitions (names and content
+ * hashes). Equal when those symbols' data is unchanged, whatever happened to the other symbols.
+ */
+export function breachFingerprint(
+  sources: readonly { file: string; sha256: string }[],
+  breaching: readonly string[],
+): string {
+  const drifting = new Set(breaching);
+  return goldFingerprint(
+    sources.filter((s) => {
+      const symbol = symbolOfKey(s.file);
+      return symbol !== undefined && drifting.has(symbol);
+    }),
+  );
 }
 
 /** The drift check: records the report, raises alerts, and says whether to retrain. */
@@ -157,7 +182,14 @@ export async function checkDrift(ctx: Context) {
   }
   const { tables, sources } = await readGoldLake(ctx);
   const fingerprint = goldFingerprint(sources);
-  const previousBreaches = previousBreachCount(recent, model.version, fingerprint);
+  // Set by the report once it knows which symbols breach (see previousBreachCount).
+  let breach: string | null = null;
+  let previousCount = 0;
+  const previousBreaches = (breaching: readonly string[]) => {
+    breach = breaching.length === 0 ? null : breachFingerprint(sources, breaching);
+    previousCount = breach === null ? 0 : previousBreachCount(recent, model.version, breach);
+    return previousCount;
+  };
   const cv = model.evaluation.markov.overall.metrics.model;
   const live = modelDrift(
     logged(
@@ -205,7 +237,8 @@ export async function checkDrift(ctx: Context) {
     verdict: report.verdict,
     reasons: keptReasons(report.reasons, reportKey),
     breached: report.breached,
-    driftStreak: report.breached ? previousBreaches + 1 : 0,
+    driftStreak: report.breached ? previousCount + 1 : 0,
+    ...(breach === null ? {} : { breachFingerprint: breach }),
     persistChecks: persist,
     retrain: report.retraining.retrain,
     pending: keptReasons(

@@ -102,8 +102,11 @@ export async function readGoldLake(
       );
     }
     const parsed = await goldTablesOf(bytes, key);
-    for (const table of parsed) tables.push(table);
     const tableRows = parsed.reduce((n, t) => n + t.length, 0);
+    // A symbol still in its warm-up has a partition without rows: nothing to train on or judge, and
+    // not part of the data fingerprint (else each such file made "new" gold — and the same model).
+    if (tableRows === 0) continue;
+    for (const table of parsed) tables.push(table);
     let snapshot: string | undefined;
     if (options.snapshots && read.versionId === undefined) {
       snapshot = keys.lineageSnapshot(sha256);

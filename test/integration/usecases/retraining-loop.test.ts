@@ -14,6 +14,7 @@ import { S3ObjectStore } from '#shared/aws/s3-store';
 import { buildSymbolGold, finishGold } from '#shared/usecases/gold';
 import { cleanToSilver, validateBronze } from '#shared/usecases/ingest';
 import type { Context } from '#shared/usecases/lake';
+import { driftSymbolKind } from '#shared/usecases/monitoring';
 import { requestRetraining } from '#shared/usecases/retraining-requests';
 import { registerModel, trainFromLake } from '#shared/usecases/training';
 import { createHandlers as adminHandlers } from '../../../functions/api/admin.ts';
@@ -44,12 +45,12 @@ const hours = (h: number) => {
   clock = new Date(clock.getTime() + h * 3_600_000);
 };
 
-async function ingest(key: string, body: string, runId: string): Promise<void> {
+async function ingest(key: string, body: string, runId: string, symbol = 'SPX'): Promise<void> {
   await ctx.store.put(BUCKETS.bronze, key, new TextEncoder().encode(body));
   const object = { bucket: BUCKETS.bronze, key, runId };
   await validateBronze(ctx, object, runId);
   await cleanToSilver(ctx, object, runId);
-  await buildSymbolGold(ctx, 'SPX', runId);
+  await buildSymbolGold(ctx, symbol, runId);
   await finishGold(ctx, runId, key);
 }
 
@@ -144,6 +145,37 @@ describe('the retraining loop (v2)', () => {
     const records = await ctx.registry.listRecords('drift', 10);
     expect(records.filter((r) => r.at > first!.at)).toEqual([]);
     expect(await ctx.registry.listVersions()).toHaveLength(1);
+
+    // New gold, but none of the drifting symbol's: a file of another symbol (still in its warm-up,
+    // so its partition has no rows). The check runs again — and judges SPX's same data: no second
+    // breach (the walk saw "2 consecutive checks" become 8 after seven such files).
+    const tiny = days.slice(1, 6).map((l) => l.replace(',SPX,', ',TINY,'));
+    await ingest('market_data/TINY.csv', `${days[0]}\n${tiny.join('\n')}\n`, 'run-tiny', 'TINY');
+    hours(1);
+    const afterTiny = await drift({}, lambdaContext);
+    expect(afterTiny.reasons[0]).not.toContain('unchanged since the check of');
+    const [tinyCheck] = await ctx.registry.listRecords('drift', 1);
+    expect(tinyCheck).toMatchObject({ breached: true, driftStreak: 1 });
+    expect(tinyCheck!.at > first!.at).toBe(true);
+    expect(tinyCheck!.breachFingerprint).toBe(first!.breachFingerprint);
+    expect(tinyCheck!.goldFingerprint).toBe(first!.goldFingerprint); // the empty partition is no data
+
+    // A symbol with real gold that does not drift: the lake's data changed, SPX's did not.
+    const calm = SAMPLE.trim().split('\n');
+    await ingest(
+      'market_data/CALM.csv',
+      `${calm[0]}\n${calm.slice(1, 1200).join('\n')}\n`,
+      'run-calm',
+      'CALM',
+    );
+    hours(1);
+    await drift({}, lambdaContext);
+    const [calmCheck] = await ctx.registry.listRecords('drift', 1);
+    const [calmEntry] = await ctx.registry.listRecords(driftSymbolKind('CALM'), 1);
+    expect(calmEntry).toMatchObject({ regimeMixDrift: false, chainDrift: false });
+    expect((calmEntry!.features as { drift: boolean }[]).some((f) => f.drift)).toBe(false);
+    expect(calmCheck!.goldFingerprint).not.toBe(first!.goldFingerprint);
+    expect(calmCheck).toMatchObject({ breached: true, driftStreak: 1 });
   }, 120_000);
 
   test('drift retrains after persistChecks breached checks of new data in a row, then one candidate at a time', async () => {

@@ -1,6 +1,6 @@
 /** persistChecks counts breached checks of new data: the same gold judged twice counts once. */
 import { expect, test } from 'vitest';
-import { previousBreachCount } from '#shared/usecases/monitoring';
+import { breachFingerprint, previousBreachCount } from '#shared/usecases/monitoring';
 
 const check = (goldFingerprint: string, breached = true, modelVersion = 'm1') => ({
   modelVersion,
@@ -22,4 +22,26 @@ test('two checks that ran at once on the same gold (two uploads published togeth
 
 test('an earlier check of the gold this check judges is not one more breach', () => {
   expect(previousBreachCount([check('g4'), check('g3')], 'm1', 'g4')).toBe(1);
+});
+
+test("a breach is judged by the breaching symbols' gold: other symbols' files change the lake, not the breach", () => {
+  const part = (symbol: string, sha: string) => ({
+    file: `features/symbol=${symbol}/part-0.parquet`,
+    sha256: sha,
+  });
+  const before = [part('SPX', 'a'), part('QQQ', 'b')];
+  const otherSymbolChanged = [part('SPX', 'a'), part('QQQ', 'c'), part('NEW', 'd')];
+  const spxChanged = [part('SPX', 'e'), part('QQQ', 'b')];
+  expect(breachFingerprint(otherSymbolChanged, ['SPX'])).toBe(breachFingerprint(before, ['SPX']));
+  expect(breachFingerprint(spxChanged, ['SPX'])).not.toBe(breachFingerprint(before, ['SPX']));
+  expect(breachFingerprint(before, ['SPX', 'QQQ'])).not.toBe(breachFingerprint(before, ['SPX']));
+  // Records with a breach fingerprint are judged by it, older ones by their whole gold's.
+  const record = (breach: string, gold: string) => ({
+    modelVersion: 'm1',
+    breached: true,
+    breachFingerprint: breach,
+    goldFingerprint: gold,
+  });
+  expect(previousBreachCount([record('s1', 'g2'), record('s1', 'g1')], 'm1', 's1')).toBe(0);
+  expect(previousBreachCount([record('s2', 'g2'), record('s1', 'g1'), check('g0')], 'm1', 's3')).toBe(3);
 });
