@@ -529,7 +529,7 @@ export async function retrainIfNeeded(
   const at = ctx.now().toISOString();
   if (!decision.retrain) {
     await ctx.registry.putRecord('job', {
-      id: 'skipped',
+      id: `skipped-${at}`,
       at,
       trigger: options.trigger,
       status: 'skipped',

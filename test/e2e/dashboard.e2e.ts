@@ -453,6 +453,8 @@ describe('with the S&P 500 sample', () => {
       const trained = await rowsOf('e2e: the vendor restated its prices');
       expect(trained.map((r) => r[2])).toEqual(['trained']);
       expect(trained[0]![4]).toContain('forced');
+      // Registered as the candidate, rejected since: the row says both.
+      expect(trained[0]![3]).toBe(`${first.version} (registered as candidate; now rejected)`);
       const skipped = await rowsOf('e2e: once more');
       expect(skipped.map((r) => r[2])).toEqual(['skipped']);
       expect(skipped[0]![4]).toContain(`held back: ${first.version} was trained on this very gold`);

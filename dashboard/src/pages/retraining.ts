@@ -246,7 +246,17 @@ function liveWhen(events: RegistryEvent[]): HTMLElement {
   );
 }
 
-function jobs(items: JobRecord[]): HTMLElement {
+/** "registered as candidate", and where the version is now when that changed (rejected, promoted …). */
+function registeredAs(j: JobRecord, stages: ReadonlyMap<string, string>): string {
+  if (!j.stage) return '';
+  const now = j.version === undefined ? undefined : stages.get(j.version);
+  return now === undefined || now === j.stage
+    ? ` (registered as ${j.stage})`
+    : ` (registered as ${j.stage}; now ${now})`;
+}
+
+function jobs(items: JobRecord[], models: ModelsResponse): HTMLElement {
+  const stages = new Map(models.versions.map((v) => [v.version, v.stage]));
   const empty = historyEmptyState('jobs', items.length);
   return section(
     'jobs',
@@ -260,9 +270,7 @@ function jobs(items: JobRecord[]): HTMLElement {
             formatDateTime(j.at),
             j.trigger,
             jobBadge(j),
-            j.version
-              ? h('span', null, versionLink(j.version), j.stage ? ` (registered as ${j.stage})` : '')
-              : '—',
+            j.version ? h('span', null, versionLink(j.version), registeredAs(j, stages)) : '—',
             jobWhy(j),
           ]),
         }),
@@ -438,7 +446,7 @@ export const retrainingPage: Page = async (ctx) => {
           ),
     ),
     liveWhen(eventList.items),
-    jobs(jobList.items),
+    jobs(jobList.items, models),
     events(eventList.items),
   );
 };
