@@ -188,7 +188,10 @@ export interface ModelRegistry {
   /** The de-duplication state of one alert fingerprint (DOMAIN §6: one alert per breach at any scale). */
   getAlertState(fingerprint: string): Promise<AlertState | undefined>;
   putAlertState(state: AlertState): Promise<void>;
-  /** Adds one to the alert e-mails of a UTC day (`YYYY-MM-DD`, atomic) and returns the new count. */
+  /**
+   * Adds one to a counter of alert e-mails (atomic) and returns the new count; the alerting use case
+   * counts per UTC day and alert kind (`YYYY-MM-DD#<kind>`).
+   */
   countAlertEmail(day: string): Promise<number>;
   /**
    * Alerts waiting for an e-mail, one queue per reason: `undelivered` (every send failed; sent again

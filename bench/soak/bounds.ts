@@ -221,14 +221,17 @@ export function rssBounded(samples: readonly number[], limitMiB: number): BoundR
 export interface AlertSeen {
   readonly fingerprint: string;
   readonly severity: string;
+  /** The alert's kind (records carry it; an e-mail's is its record's). */
+  readonly kind?: string;
   /** When it was raised (ISO). */
   readonly at: string;
 }
 
 /**
  * Alerts are bounded: the same fingerprint is recorded at most once per cool-down unless its
- * severity rose, and the e-mails of a UTC day are at most `digestAbove` + 1 (the rest wait for the
- * daily digest, which is one more e-mail) plus the critical ones. Reports both per week.
+ * severity rose, and the non-critical e-mails of one alert kind in a UTC day are at most
+ * `digestAbove` + 1 (the rest wait for the daily digest) plus the critical ones and the digests.
+ * Reports both per week.
  */
 export function alertsBounded(
   records: readonly AlertSeen[],
@@ -249,13 +252,15 @@ export function alertsBounded(
     }
     last.set(r.fingerprint, r);
   }
+  const kindOf = new Map(records.map((r) => [r.fingerprint, r.kind ?? 'unknown']));
   const byDay = new Map<string, number>();
   for (const e of emails) {
     if (e.severity === 'critical' || e.fingerprint.startsWith('digest:')) continue;
-    byDay.set(e.at.slice(0, 10), (byDay.get(e.at.slice(0, 10)) ?? 0) + 1);
+    const key = `${e.at.slice(0, 10)} ${e.kind ?? kindOf.get(e.fingerprint) ?? 'unknown'}`;
+    byDay.set(key, (byDay.get(key) ?? 0) + 1);
   }
-  for (const [day, n] of byDay) {
-    if (n > options.digestAbove + 1) violations.push(`${day}: ${n} non-critical alert e-mails`);
+  for (const [dayKind, n] of byDay) {
+    if (n > options.digestAbove + 1) violations.push(`${dayKind}: ${n} non-critical alert e-mails`);
   }
   const weekly = perWeek(
     records.map((r) => r.at),

@@ -90,17 +90,19 @@ export async function raiseAlert(ctx: Context, alert: Alert): Promise<AlertOutco
   const state = await ctx.registry.getAlertState(alert.fingerprint);
   const previous: PreviousAlert[] = state === undefined ? [] : previousOf(state);
   const planned = planDelivery(alert, previous, alert.raisedAt, cfg);
-  // Past digestAbove e-mails in the UTC day, a non-critical alert waits for the daily digest.
+  // Past digestAbove e-mails of its kind in the UTC day, a non-critical alert waits for the daily
+  // digest. Counted per kind: a storm of one kind (data drift on a new universe of symbols) does not
+  // hold back the e-mail about another (a rejected file, a production change by hand).
   const day = alert.raisedAt.slice(0, 10);
   const held =
     planned.email &&
     alert.severity !== 'critical' &&
-    (await ctx.registry.countAlertEmail(day)) > cfg.digestAbove;
+    (await ctx.registry.countAlertEmail(`${day}#${alert.kind}`)) > cfg.digestAbove;
   const plan = held
     ? {
         ...planned,
         email: false,
-        reason: `${planned.reason}; held for the daily digest of ${day} (more than ${cfg.digestAbove} alert e-mails that day)`,
+        reason: `${planned.reason}; held for the daily digest of ${day} (more than ${cfg.digestAbove} ${alert.kind} alert e-mails that day)`,
       }
     : planned;
   const sent = plan.email ? await send(ctx, alert) : undefined;

@@ -83,4 +83,23 @@ describe('the soak bounds', () => {
     expect(alertsBounded([a, { ...a, at: t(0.5) }], [], options).ok).toBe(false);
     expect(alertsBounded([a, { ...a, at: t(0.5), severity: 'critical' }], [], options).ok).toBe(true);
   });
+
+  test('the e-mail bound is per alert kind and UTC day: a storm of one kind leaves the others their own', () => {
+    const options = { start, weeks: 1, cooldownHours: 24, digestAbove: 2 };
+    const record = (i: number, kind: string) => ({
+      fingerprint: `${kind}${i}`,
+      severity: 'high',
+      at: t(0),
+      kind,
+    });
+    const drift = [0, 1, 2].map((i) => record(i, 'dataDrift'));
+    const rejected = [0, 1, 2].map((i) => record(i, 'dataRejected'));
+    const records = [...drift, ...rejected];
+    // Three of each kind (digestAbove + 1 each): within the bound, six in the day.
+    expect(alertsBounded(records, records, options).ok).toBe(true);
+    const more = [...records, record(3, 'dataDrift')];
+    expect(alertsBounded(more, more, options).violations).toEqual([
+      `${t(0).slice(0, 10)} dataDrift: 4 non-critical alert e-mails`,
+    ]);
+  });
 });

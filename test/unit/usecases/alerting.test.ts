@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '#config/load';
-import { dataDriftAlert, pipelineFailedAlert } from '#shared/monitoring/alerts';
+import { dataDriftAlert, dataRejectedAlert, pipelineFailedAlert } from '#shared/monitoring/alerts';
 import type { AlertState, ModelRegistry, RecordKind } from '#shared/ports';
 import { raiseAlert, sendAlertDigest, sendAlertDigests } from '#shared/usecases/alerting';
 import type { Context } from '#shared/usecases/lake';
@@ -213,6 +213,31 @@ describe('the daily digest', () => {
     expect(digest.body.split('\n').filter((l) => l.startsWith('- [HIGH]'))).toHaveLength(25 - limit);
     expect(await sendAlertDigest(scaled, '2026-02-01')).toEqual({ sent: 0 });
     expect(await sendAlertDigest(scaled, '2026-02-02')).toEqual({ sent: 0 });
+  });
+
+  test("the budget is per alert kind: a day's storm of drift e-mails does not hold back a rejected file's", async () => {
+    const sent: { subject: string }[] = [];
+    const scaled = {
+      ...ctx,
+      registry: recordsOnly(),
+      alerts: { publish: async (m: { subject: string }) => void sent.push(m) },
+    } as unknown as Context;
+    const limit = config.monitoring.alerts.digestAbove;
+    for (let i = 0; i < limit + 5; i++) await raiseAlert(scaled, breach(`S${i}`, '2026-02-01T00:00:00Z'));
+    expect(sent).toHaveLength(limit);
+    const rejected = dataRejectedAlert(
+      {
+        file: 'market_data/bad.csv',
+        line: 3,
+        reason: 'bytes that are not valid UTF-8',
+        since: '2026-02-01T01:00:00Z',
+      },
+      config.monitoring,
+      '2026-02-01T01:00:00Z',
+    );
+    expect(rejected.severity).not.toBe('critical');
+    expect(await raiseAlert(scaled, rejected)).toMatchObject({ emailed: true });
+    expect(sent).toHaveLength(limit + 1);
   });
 
   test('a day whose daily run did not happen is sent by the next one (alerts.digestLookbackDays)', async () => {
