@@ -147,7 +147,7 @@ export function formatCaseTable(
       r.variant,
       ...specs.map((s) => {
         const v = r.figures[s.key];
-        if (v === undefined) return '–';
+        if (v === undefined || v === null) return '–'; // a figure left empty (an anchor not installed)
         const t = r.targets.find((x) => x.figure === s.key);
         return `${formatNumber(v, s.digits)}${t ? (t.passed ? ' ✓' : ' ✗') : ''}`;
       }),

@@ -109,4 +109,21 @@ describe('formatCaseTable', () => {
     expect(table).toContain('5.50');
     expect(table).toContain('targets: rows/s ≥ 600 (test); peak RSS ≤ 256 MiB (test)');
   });
+
+  test('a figure left empty (null: an anchor such as statsmodels not installed) is a dash, not a crash', () => {
+    const figures = { rowsPerSecond: null, peakRssMiB: 120.4, wallSeconds: 5.5 } as unknown as Record<
+      string,
+      number
+    >;
+    const result: MeasurementResult = {
+      case: 'pipeline',
+      variant: '1M',
+      params: {},
+      figures,
+      runs: [{}],
+      targets: checkTargets({ peakRssMiB: 120.4 }, specs),
+    };
+    const table = formatCaseTable('Pipeline', specs, [result]);
+    expect(table.split('\n')[3]).toMatch(/^1M\s+–\s+120 ✓\s+5\.50$/);
+  });
 });
