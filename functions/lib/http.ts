@@ -101,7 +101,7 @@ function contentTypeOf(headers: APIGatewayProxyEvent['headers'] | null | undefin
 function isJsonMediaType(value: string): boolean {
   const [type = '', ...parameters] = value.split(';').map((p) => p.trim().toLowerCase());
   if (type !== 'application/json' && !/^application\/[a-z0-9.+-]+\+json$/.test(type)) return false;
-  return parameters.every((p) => !p.startsWith('charset=') || /^charset="?utf-8"?$/.test(p));
+  return parameters.every((p) => !p.startsWith('charset=') || /^charset="?utf-?8"?$/.test(p));
 }
 
 /** Parses a JSON body, refusing oversize (413), non-JSON (415) and malformed bodies (400). */

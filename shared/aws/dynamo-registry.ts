@@ -573,7 +573,7 @@ export class DynamoModelRegistry implements ModelRegistry {
     );
   }
 
-  /** `ALERTDAY` / `<day>`: the day's e-mail count, incremented atomically (UpdateItem ADD). */
+  /** `ALERTDAY` / `<day>#<kind>`: the e-mail count of a day and alert kind, incremented atomically (UpdateItem ADD). */
   async countAlertEmail(day: string): Promise<number> {
     const response = await this.client.send(
       new UpdateCommand({

@@ -83,51 +83,59 @@ async function retrainingGuards(
 }
 
 /**
- * The consecutive breaches before this check (newest first) that count towards persistChecks: the
- * checks of `modelVersion` that breached, each breach judged once — by its breach fingerprint, the
- * gold of the symbols that breached (breachFingerprint). Two checks that ran at once (two uploads
- * published together) judged the same data, and a check after a file of other symbols (or of a
- * symbol still in its warm-up) judged the drifting symbols' same data again: neither is "one more"
- * breach (persistence is counted over checks of new data of what drifts). Records written before
- * the breach fingerprint count by their whole gold's fingerprint.
+ * The consecutive breaches before this check that count towards persistChecks (DOMAIN §6, decision
+ * 19): the checks of `modelVersion` that breached, each counted only when it judged new data of the
+ * symbols that breached — its breach parts (one per breaching symbol's gold partition, see
+ * breachParts) include one that no earlier check of the run had. So two checks that ran at once (two
+ * uploads published together) are one breach, a check after a file of other symbols judged the
+ * drifting symbols' same data again, and one whose breaching symbols are fewer (a symbol's new data
+ * ended its drift) adds nothing. This check itself does not count when it adds nothing either (the
+ * count then gives back its predecessor's streak once this check adds one). A record written before
+ * breach parts existed ends the run: its parts are unknown, and counting it could retrain on data
+ * already judged.
  */
 export function previousBreachCount(
   recent: readonly Record<string, unknown>[],
   modelVersion: string,
-  fingerprint: string,
+  parts: readonly string[],
 ): number {
-  const judged = new Set([fingerprint]);
-  let count = 0;
+  const run: string[][] = [];
   for (const r of recent) {
-    if (r.modelVersion !== modelVersion || r.breached !== true) break;
-    const seen =
-      typeof r.breachFingerprint === 'string'
-        ? r.breachFingerprint
-        : typeof r.goldFingerprint === 'string'
-          ? r.goldFingerprint
-          : undefined;
-    if (seen !== undefined && judged.has(seen)) continue;
-    if (seen !== undefined) judged.add(seen);
-    count++;
+    if (r.modelVersion !== modelVersion || r.breached !== true || !Array.isArray(r.breachParts)) break;
+    run.push(r.breachParts.map(String));
   }
-  return count;
+  const seen = new Set<string>();
+  let count = 0;
+  for (const earlier of run.reverse()) {
+    if (earlier.some((p) => !seen.has(p))) count++;
+    for (const p of earlier) seen.add(p);
+  }
+  const adds = parts.some((p) => !seen.has(p));
+  return adds || count === 0 ? count : count - 1;
 }
 
+/** Breach parts recorded in one drift record at most (a DynamoDB item holds 400 KB). */
+const MAX_BREACH_PARTS = 4000;
+
 /**
- * What a breach judged: the SHA-256 of the breaching symbols' gold partitions (names and content
- * hashes). Equal when those symbols' data is unchanged, whatever happened to the other symbols.
+ * What a breach judged: one short hash per gold partition of the breaching symbols (its name and
+ * content hash), sorted. Unchanged when those symbols' data is, whatever happened to the others.
+ * More breaching partitions than MAX_BREACH_PARTS are judged as one part (all of them together).
  */
-export function breachFingerprint(
+export function breachParts(
   sources: readonly { file: string; sha256: string }[],
   breaching: readonly string[],
-): string {
+): string[] {
   const drifting = new Set(breaching);
-  return goldFingerprint(
-    sources.filter((s) => {
+  const parts = sources
+    .filter((s) => {
       const symbol = symbolOfKey(s.file);
       return symbol !== undefined && drifting.has(symbol);
-    }),
-  );
+    })
+    .map((s) => sha256Hex(new TextEncoder().encode(`${s.file}\t${s.sha256}`)).slice(0, 16))
+    .sort();
+  if (parts.length <= MAX_BREACH_PARTS) return parts;
+  return [sha256Hex(new TextEncoder().encode(parts.join('\n'))).slice(0, 16)];
 }
 
 /** The drift check: records the report, raises alerts, and says whether to retrain. */
@@ -183,11 +191,11 @@ export async function checkDrift(ctx: Context) {
   const { tables, sources } = await readGoldLake(ctx);
   const fingerprint = goldFingerprint(sources);
   // Set by the report once it knows which symbols breach (see previousBreachCount).
-  let breach: string | null = null;
+  let breach: string[] = [];
   let previousCount = 0;
   const previousBreaches = (breaching: readonly string[]) => {
-    breach = breaching.length === 0 ? null : breachFingerprint(sources, breaching);
-    previousCount = breach === null ? 0 : previousBreachCount(recent, model.version, breach);
+    breach = breachParts(sources, breaching);
+    previousCount = breaching.length === 0 ? 0 : previousBreachCount(recent, model.version, breach);
     return previousCount;
   };
   const cv = model.evaluation.markov.overall.metrics.model;
@@ -238,7 +246,7 @@ export async function checkDrift(ctx: Context) {
     reasons: keptReasons(report.reasons, reportKey),
     breached: report.breached,
     driftStreak: report.breached ? previousCount + 1 : 0,
-    ...(breach === null ? {} : { breachFingerprint: breach }),
+    ...(report.breached ? { breachParts: breach } : {}),
     persistChecks: persist,
     retrain: report.retraining.retrain,
     pending: keptReasons(

@@ -84,7 +84,20 @@ export async function requestRetraining(ctx: Context, reason: string) {
       status: 'requested',
       request: key,
     });
-    await ctx.store.put(ctx.buckets.artifacts, key, JSON.stringify(request), 'application/json');
+    try {
+      await ctx.store.put(ctx.buckets.artifacts, key, JSON.stringify(request), 'application/json');
+    } catch (error) {
+      // No request object, so no function will answer: the job says so at once.
+      await ctx.registry.putRecord('job', {
+        id: `${key}#failed`,
+        at: ctx.now().toISOString(),
+        trigger: `operator request: ${reason}`,
+        status: 'failed',
+        request: key,
+        error: `the request could not be written (${error instanceof Error ? error.message : String(error)}); ask again`,
+      });
+      throw error;
+    }
   } catch (error) {
     await ctx.leases.release(REQUEST_LEASE, key);
     throw error;
@@ -108,25 +121,41 @@ export async function requestRetraining(ctx: Context, reason: string) {
  * training then.
  */
 async function settleLostRequests(ctx: Context, now: string) {
-  const jobs = await ctx.registry.listRecords('job', 50);
-  const answered = new Set(jobs.filter((j) => j.status !== 'requested').map((j) => j.request));
+  const jobs = await ctx.registry.listRecords('job', JOBS_READ);
+  const answered = answeredRequests(jobs);
   const lostBefore = Date.parse(now) - leaseMs(ctx);
   for (const job of jobs) {
     const request = job.request;
     if (job.status !== 'requested' || typeof request !== 'string' || answered.has(request)) continue;
     if (Date.parse(String(job.at)) > lostBefore) continue;
-    await ctx.registry.putRecord('job', {
-      id: `${request}#lost`,
-      at: now,
-      trigger: job.trigger,
-      status: 'failed',
-      request,
-      error:
-        `no answer within the retraining function's timeout (${leaseMs(ctx) / 1000} s): its invocation ` +
-        'died before it recorded one (a timeout or out of memory: see its logs and the dead-letter queue; ' +
-        'locally, a stop of npm start); nothing was registered',
-    });
+    // A function that started late may still be training it: it holds the request's claim.
+    const settler = randomUUID();
+    if (!(await ctx.leases.acquire(claimLease(request), settler, leaseMs(ctx)))) continue;
+    try {
+      // Answered: a later delivery (a re-driven dead-letter event, a restart of npm start) finds it so.
+      await ctx.registry.putRecord('job', {
+        id: `${request}#lost`,
+        at: now,
+        trigger: job.trigger,
+        status: 'failed',
+        request,
+        error:
+          `no answer within the retraining function's timeout (${leaseMs(ctx) / 1000} s): its invocation ` +
+          'died before it recorded one (a timeout or out of memory: see its logs and the dead-letter queue; ' +
+          'locally, a stop of npm start) — see GET /models for anything it registered; ask again',
+      });
+    } finally {
+      await ctx.leases.release(claimLease(request), settler);
+    }
   }
+}
+
+/** How many of the newest job records are read to find a request's answer. */
+const JOBS_READ = 50;
+
+/** The requests a job answered (trained, skipped, failed or lost) among `jobs`. */
+function answeredRequests(jobs: readonly Record<string, unknown>[]): Set<unknown> {
+  return new Set(jobs.filter((j) => j.status !== 'requested').map((j) => j.request));
 }
 
 /**
@@ -148,6 +177,10 @@ export async function retrainOnRequest(ctx: Context, key: string, codeVersion: s
     return { retrained: false, alreadyHandled: true };
   }
   try {
+    // Settled as lost by a later request (its first invocation died): answered, not trained now.
+    if (answeredRequests(await ctx.registry.listRecords('job', JOBS_READ)).has(key)) {
+      return { retrained: false, alreadyHandled: true };
+    }
     const text = await ctx.store.getText(ctx.buckets.artifacts, key);
     if (text === undefined) throw new Error(`retraining request ${key} does not exist`);
     const request = RetrainingRequest.parse(JSON.parse(text));
@@ -200,7 +233,8 @@ export async function resumeInterruptedRequests(ctx: Context): Promise<string[]>
     ctx.store.list(ctx.buckets.artifacts, keys.retrainingRequestHandled(keys.retrainingRequestPrefix)),
   ]);
   const done = new Set(handled);
-  const open = requests.filter((key) => !done.has(keys.retrainingRequestHandled(key)));
+  const answered = answeredRequests(await ctx.registry.listRecords('job', JOBS_READ));
+  const open = requests.filter((key) => !done.has(keys.retrainingRequestHandled(key)) && !answered.has(key));
   const resumed: string[] = [];
   // One request in flight at a time: the newest is the one a killed runtime was training.
   for (const key of open.slice(-1)) {

@@ -136,8 +136,12 @@ export async function readGoldLake(
  * The data fingerprint of a set of gold partitions (a model's lineage.gold, or the lake's now): the
  * SHA-256 of their sorted names and content hashes. Equal fingerprints, equal training data.
  */
-export function goldFingerprint(sources: readonly { file: string; sha256: string }[]): string {
-  const lines = sources.map((s) => `${s.file}\t${s.sha256}`).sort();
+export function goldFingerprint(sources: readonly { file: string; sha256: string; rows?: number }[]): string {
+  // Partitions without rows are no data (readGoldLake leaves them out; older lineages list them).
+  const lines = sources
+    .filter((s) => s.rows !== 0)
+    .map((s) => `${s.file}\t${s.sha256}`)
+    .sort();
   return sha256Hex(new TextEncoder().encode(lines.join('\n')));
 }
 

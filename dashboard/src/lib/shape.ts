@@ -501,14 +501,19 @@ export function unevaluatedTests(
   events: readonly RegistryEvent[],
   evaluated: readonly AbTestRecord[],
   runningCandidate: string | null,
+  /** True when `evaluated` is a page of the newest records only: tests older than its oldest are unknown. */
+  truncated = false,
 ): UnevaluatedTest[] {
   const known = new Set(evaluated.map((t) => t.candidateVersion));
+  // Beyond the oldest record read, an evaluated test could look unevaluated: none is listed there.
+  const since = truncated && evaluated.length > 0 ? (oldestFirst(evaluated)[0]?.at ?? '') : '';
   const ordered = oldestFirst(events);
   const out: UnevaluatedTest[] = [];
   for (const [i, started] of ordered.entries()) {
     const v = started.version;
     if (started.kind !== 'candidate-started' || v === null || known.has(v) || v === runningCandidate)
       continue;
+    if (started.at < since) continue;
     const end = ordered
       .slice(i + 1)
       .find((e) => e.version === v && (e.kind === 'candidate-rejected' || e.kind === 'promoted'));

@@ -399,16 +399,24 @@ function current(models: ModelsResponse, ctxStatus: { candidateShare: number | u
   );
 }
 
+/** A/B evaluation records the page reads (one per candidate per day). */
+const AB_RECORDS_READ = 100;
+
 export const retrainingPage: Page = async (ctx) => {
   const [abtests, jobList, eventList, models, driftList] = await Promise.all([
-    ctx.api.abtests(100),
+    ctx.api.abtests(AB_RECORDS_READ),
     ctx.api.jobs(100),
     ctx.api.events(200),
     ctx.api.models(),
     ctx.api.drift(1),
   ]);
   const tests = latestAbTests(abtests.items);
-  const unevaluated = unevaluatedTests(eventList.items, abtests.items, models.candidate ?? null);
+  const unevaluated = unevaluatedTests(
+    eventList.items,
+    abtests.items,
+    models.candidate ?? null,
+    abtests.items.length >= AB_RECORDS_READ,
+  );
   const abEmpty = historyEmptyState('abtests', tests.length + unevaluated.length);
   const wanted = ctx.route.params.candidate;
   return h(

@@ -474,6 +474,25 @@ describe('A/B tests', () => {
     ]);
   });
 
+  test('with only the newest A/B records read, a test started before the oldest of them is not listed as unevaluated', () => {
+    const event = (at: string, kind: RegistryEvent['kind'], version: string): RegistryEvent => ({
+      at,
+      kind,
+      version,
+      previousVersion: null,
+      reason: 'manual: x',
+    });
+    const events = [
+      event('2026-09-01T00:00:00Z', 'candidate-started', 'v0'), // evaluated for weeks: its records fell off the page
+      event('2026-10-10T00:00:00Z', 'promoted', 'v0'),
+      event('2026-11-01T00:00:00Z', 'candidate-started', 'v1'),
+      event('2026-11-01T02:00:00Z', 'candidate-rejected', 'v1'),
+    ];
+    const page = [abRecord('2026-10-09T00:00:00Z', 'vX', 10, 200)];
+    expect(unevaluatedTests(events, page, null, true).map((t) => t.candidateVersion)).toEqual(['v1']);
+    expect(unevaluatedTests(events, page, null, false).map((t) => t.candidateVersion)).toEqual(['v1', 'v0']);
+  });
+
   test('progress is observed over required per arm, capped at 1, unknown without a plan', () => {
     expect(abProgress(abRecord('2026-11-02T00:00:00Z', 'v2', 50, 200))).toEqual([
       { arm: 'production', observed: 450, required: 1800, share: 0.25 },

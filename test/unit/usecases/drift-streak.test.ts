@@ -1,30 +1,45 @@
-/** persistChecks counts breached checks of new data: the same gold judged twice counts once. */
+/**
+ * persistChecks counts breached checks of new data of what drifts: each check counts when it judged a
+ * breaching symbol's data no earlier check of the run had (its breach parts).
+ */
 import { expect, test } from 'vitest';
-import { breachFingerprint, previousBreachCount } from '#shared/usecases/monitoring';
+import { breachParts, previousBreachCount } from '#shared/usecases/monitoring';
 
-const check = (goldFingerprint: string, breached = true, modelVersion = 'm1') => ({
+const check = (parts: string[], breached = true, modelVersion = 'm1') => ({
   modelVersion,
   breached,
-  goldFingerprint,
+  breachParts: parts,
 });
 
-test('consecutive breached checks of the model count, each gold once; a check that did not breach ends the run', () => {
-  expect(previousBreachCount([check('g2'), check('g1')], 'm1', 'g3')).toBe(2);
-  expect(previousBreachCount([check('g2'), check('g1', false), check('g0')], 'm1', 'g3')).toBe(1);
-  expect(previousBreachCount([check('g2'), check('g1', true, 'm0')], 'm1', 'g3')).toBe(1);
+test('consecutive breached checks of the model count; a check that did not breach, or of another model, ends the run', () => {
+  expect(previousBreachCount([check(['a2']), check(['a1'])], 'm1', ['a3'])).toBe(2);
+  expect(previousBreachCount([check(['a2']), check(['a1'], false), check(['a0'])], 'm1', ['a3'])).toBe(1);
+  expect(previousBreachCount([check(['a2']), check(['a1'], true, 'm0')], 'm1', ['a3'])).toBe(1);
 });
 
-test('two checks that ran at once on the same gold (two uploads published together) count once', () => {
-  // The walk's sequence: d4 and d5 uploaded together, both checks saw the same gold; d6 alone.
-  // Before: 2 + 1 = streak 3 at d6, a retraining after two changes of the data.
-  expect(previousBreachCount([check('g45'), check('g45'), check('g3')], 'm1', 'g6')).toBe(2);
+test('two checks that ran at once on the same data (two uploads published together) count once', () => {
+  // The walk's sequence: d4 and d5 uploaded together, both checks saw the same data; d6 alone.
+  expect(previousBreachCount([check(['a45']), check(['a45']), check(['a3'])], 'm1', ['a6'])).toBe(2);
 });
 
-test('an earlier check of the gold this check judges is not one more breach', () => {
-  expect(previousBreachCount([check('g4'), check('g3')], 'm1', 'g4')).toBe(1);
+test('this check adds nothing when its data was judged already: the streak stays', () => {
+  // previous + 1 is the streak this check records: 2 here, as the newest earlier check's.
+  expect(previousBreachCount([check(['a4']), check(['a3'])], 'm1', ['a4'])).toBe(1);
 });
 
-test("a breach is judged by the breaching symbols' gold: other symbols' files change the lake, not the breach", () => {
+test("fewer breaching symbols on the same data add nothing; a breaching symbol's new data does", () => {
+  // {A, B} breached on A1, B1; B's new data ended its drift; A still breaches on A1.
+  expect(previousBreachCount([check(['A1', 'B1'])], 'm1', ['A1'])).toBe(0);
+  expect(previousBreachCount([check(['A1', 'B1'])], 'm1', ['A2'])).toBe(1);
+  expect(previousBreachCount([check(['A1'])], 'm1', ['A1', 'C1'])).toBe(1);
+});
+
+test('a record from before breach parts ends the run (its data is unknown: counting it could retrain on judged data)', () => {
+  const old = { modelVersion: 'm1', breached: true, goldFingerprint: 'g1' };
+  expect(previousBreachCount([check(['a2']), old, check(['a0'])], 'm1', ['a3'])).toBe(1);
+});
+
+test("breach parts are the breaching symbols' partitions: other symbols' files change the lake, not the parts", () => {
   const part = (symbol: string, sha: string) => ({
     file: `features/symbol=${symbol}/part-0.parquet`,
     sha256: sha,
@@ -32,16 +47,9 @@ test("a breach is judged by the breaching symbols' gold: other symbols' files ch
   const before = [part('SPX', 'a'), part('QQQ', 'b')];
   const otherSymbolChanged = [part('SPX', 'a'), part('QQQ', 'c'), part('NEW', 'd')];
   const spxChanged = [part('SPX', 'e'), part('QQQ', 'b')];
-  expect(breachFingerprint(otherSymbolChanged, ['SPX'])).toBe(breachFingerprint(before, ['SPX']));
-  expect(breachFingerprint(spxChanged, ['SPX'])).not.toBe(breachFingerprint(before, ['SPX']));
-  expect(breachFingerprint(before, ['SPX', 'QQQ'])).not.toBe(breachFingerprint(before, ['SPX']));
-  // Records with a breach fingerprint are judged by it, older ones by their whole gold's.
-  const record = (breach: string, gold: string) => ({
-    modelVersion: 'm1',
-    breached: true,
-    breachFingerprint: breach,
-    goldFingerprint: gold,
-  });
-  expect(previousBreachCount([record('s1', 'g2'), record('s1', 'g1')], 'm1', 's1')).toBe(0);
-  expect(previousBreachCount([record('s2', 'g2'), record('s1', 'g1'), check('g0')], 'm1', 's3')).toBe(3);
+  expect(breachParts(otherSymbolChanged, ['SPX'])).toEqual(breachParts(before, ['SPX']));
+  expect(breachParts(spxChanged, ['SPX'])).not.toEqual(breachParts(before, ['SPX']));
+  expect(breachParts(before, ['SPX', 'QQQ'])).toHaveLength(2);
+  expect(breachParts(before, ['SPX', 'QQQ'])).toEqual(expect.arrayContaining(breachParts(before, ['SPX'])));
+  expect(breachParts(before, [])).toEqual([]);
 });
