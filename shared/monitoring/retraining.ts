@@ -177,7 +177,7 @@ export function decideRetraining(
       );
     else if (input.sameInputsAs && input.force === true)
       blockedBy.push(
-        `${input.sameInputsAs} was trained on this very gold, with this configuration and code: retraining would give the same model (POST /admin/reproduce {"version": "${input.sameInputsAs}"} shows it). Add data or change config/*.yaml first`,
+        `${input.sameInputsAs} was trained on this very gold, with these training settings and code: retraining would give the same model (POST /admin/reproduce {"version": "${input.sameInputsAs}"} shows it). Add data, or change the data or model config (config/data.yaml, config/model.yaml), first`,
       );
     if (input.candidateRunning)
       blockedBy.push(`candidate ${input.candidateRunning} is in its A/B test: one candidate at a time`);

@@ -5,6 +5,7 @@
 
 import { sha256Hex } from '#shared/hash';
 import type { ModelArtifact } from '#shared/model/artifact';
+import { parseLineage } from '#shared/model/lineage';
 import { argmaxLowestTie } from '#shared/model/markov';
 import {
   type AbOrigin,
@@ -32,7 +33,13 @@ import { mapLimit } from './concurrency.ts';
 import { type Context, keys, symbolOfKey } from './lake.ts';
 import { loadArtifact, pointedModel } from './models.ts';
 import { productionHistory, switchProduction } from './production.ts';
-import { goldFingerprint, readGoldLake, registerModel, trainFromLake } from './training.ts';
+import {
+  currentTrainingSettings,
+  goldFingerprint,
+  readGoldLake,
+  registerModel,
+  trainFromLake,
+} from './training.ts';
 
 function logged(entries: PredictionLogEntry[]): LoggedPrediction[] {
   return entries
@@ -68,18 +75,42 @@ async function retrainingGuards(
   ].sort();
   const newestModel = newest ? await loadArtifact(ctx, newest.version) : undefined;
   const dataChanged = newestModel === undefined || goldFingerprint(newestModel.lineage.gold) !== fingerprint;
-  // Trained on this very gold, under this config and code: a training now reproduces it (finml reproduce).
+  // Trained on this very gold, with these training settings and code: a training now reproduces it.
   const sameInputs =
     newestModel !== undefined &&
     !dataChanged &&
-    newestModel.lineage.configHash === ctx.configHash &&
-    (codeVersion === undefined || newestModel.lineage.codeVersion === codeVersion);
+    (codeVersion === undefined || newestModel.lineage.codeVersion === codeVersion) &&
+    (await sameTrainingSettings(ctx, newestModel));
   return {
     lastAttemptAt: attempts.length > 0 ? attempts[attempts.length - 1]! : null,
     dataChanged,
     sameInputsAs: sameInputs ? newestModel.version : null,
     candidateRunning: candidate?.version ?? null,
   };
+}
+
+/**
+ * Whether `model` was trained with the settings a training would be given now — the data and model
+ * config, the PSI bins and drift calibration, and the production HMM it was matched to (its lineage
+ * manifest's `training`): an edit to the alerts or the platform config changes no model. Without a
+ * manifest, by the whole config's hash.
+ */
+async function sameTrainingSettings(ctx: Context, model: ModelArtifact): Promise<boolean> {
+  const text = await ctx.store.getText(ctx.buckets.artifacts, keys.lineage(model.version));
+  if (text === undefined) return model.lineage.configHash === ctx.configHash;
+  const { training } = parseLineage(text, keys.lineage(model.version));
+  return canonicalJson(training) === canonicalJson(await currentTrainingSettings(ctx));
+}
+
+/** JSON with every object's keys sorted: equal values, equal text (whatever the YAML's key order). */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
 }
 
 /**

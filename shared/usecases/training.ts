@@ -167,13 +167,7 @@ export async function trainFromLake(ctx: Context, codeVersion: string) {
   }
   const { tables, sources } = lake;
   const previousHmm = await productionHmm(ctx);
-  const training: TrainingSettings = {
-    data: ctx.config.data,
-    model: ctx.config.model,
-    psiBins: ctx.config.monitoring.drift.psi.bins,
-    driftCalibration: calibrationOptions(ctx.config.monitoring),
-    previousHmmVersion: previousHmm?.version ?? null,
-  };
+  const training = trainingSettings(ctx, previousHmm);
   const artifact = trainModel(
     { tables, sources: sources.map(({ file, sha256, rows }) => ({ file, sha256, rows })) },
     trainingContext(training, previousHmm, {
@@ -222,6 +216,22 @@ export function trainingContext(
 }
 
 /** The production model's HMM parameters (what a new fit's states are matched to), or null. */
+/** What a training now is given besides the gold (the lineage manifest's `training`). */
+function trainingSettings(ctx: Context, previousHmm: { version: string } | null): TrainingSettings {
+  return {
+    data: ctx.config.data,
+    model: ctx.config.model,
+    psiBins: ctx.config.monitoring.drift.psi.bins,
+    driftCalibration: calibrationOptions(ctx.config.monitoring),
+    previousHmmVersion: previousHmm?.version ?? null,
+  };
+}
+
+/** The training settings a training would be given now (see trainingSettings). */
+export async function currentTrainingSettings(ctx: Context): Promise<TrainingSettings> {
+  return trainingSettings(ctx, await productionHmm(ctx));
+}
+
 async function productionHmm(ctx: Context) {
   const production = await ctx.registry.getPointer('production');
   if (production === undefined) return null;

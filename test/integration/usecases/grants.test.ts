@@ -334,7 +334,16 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
         detail: { bucket: { name: BUCKETS.artifacts }, object: { key: request } },
       };
       // Under an edited config (on the same gold, config and code the same model again is skipped).
-      const edited = { ...as('RequestedRetraining'), configHash: `${base.configHash}-edited` };
+      const fn = as('RequestedRetraining');
+      const { model } = fn.config;
+      const edited = {
+        ...fn,
+        configHash: `${base.configHash}-edited`,
+        config: {
+          ...fn.config,
+          model: { ...model, markov: { ...model.markov, seed: model.markov.seed + 1 } },
+        },
+      };
       const trained = await scheduledHandlers(() => edited).retrainingRequested(event, lambda);
       statuses.push(`requested retraining: retrained ${trained.retrained}`);
     }

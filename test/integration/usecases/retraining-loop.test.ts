@@ -41,6 +41,15 @@ const lambdaContext = {
 } as never;
 const { drift, retraining, retrainingRequested } = createHandlers(() => ctx);
 const { admin } = adminHandlers(() => ctx);
+/**
+ * The context under an edited training config (the chain's sampling seed): a training then makes
+ * another model, so a forced retraining on the same gold is not "the same model again".
+ */
+const reseeded = (c: Context, seed: number): Context => ({
+  ...c,
+  configHash: `${hash}-seed-${seed}`,
+  config: { ...c.config, model: { ...c.config.model, markov: { ...c.config.model.markov, seed } } },
+});
 const hours = (h: number) => {
   clock = new Date(clock.getTime() + h * 3_600_000);
 };
@@ -324,7 +333,24 @@ describe('the retraining loop (v2)', () => {
     ]);
     // The route is free again at once (the request ended), and a changed configuration on the same
     // gold, within the cool-down, trains.
-    ctx = { ...ctx, configHash: `${hash}-edited` };
+    // An edit that changes no model (the alert e-mail budget) would still give the same model.
+    const { monitoring } = ctx.config;
+    const alertsOnly: Context = {
+      ...ctx,
+      configHash: `${hash}-alerts`,
+      config: {
+        ...ctx.config,
+        monitoring: { ...monitoring, alerts: { ...monitoring.alerts, digestAbove: 11 } },
+      },
+    };
+    const alertsRequest = await requestRetraining(alertsOnly, 'the alert budget changed');
+    expect(
+      await createHandlers(() => alertsOnly).retrainingRequested(
+        objectCreated(alertsRequest.request),
+        lambdaContext,
+      ),
+    ).toMatchObject({ retrained: false });
+    ctx = reseeded(ctx, 43);
     hours(1);
     const again = JSON.parse((await post('the regime thresholds changed')).body) as { request: string };
     const second = await retrainingRequested(objectCreated(again.request), lambdaContext);
@@ -344,7 +370,7 @@ describe('the retraining loop (v2)', () => {
     await rejectCandidate();
     hours(1);
     // A configuration the newest model was not trained under (with the same one, nothing trains).
-    ctx = { ...ctx, configHash: `${hash}-edited-again` };
+    ctx = reseeded(ctx, 44);
     const versions = (await ctx.registry.listVersions()).length;
     const { request } = await requestRetraining(ctx, 'delivered twice');
     // EventBridge delivers at least once: two deliveries at the same time train one model.
@@ -364,11 +390,11 @@ describe('the retraining loop (v2)', () => {
     await rejectCandidate();
     hours(1);
     const { platform } = ctx.config;
+    const edited = reseeded(ctx, 45);
     const tight: Context = {
-      ...ctx,
-      configHash: `${hash}-tight`,
+      ...edited,
       config: {
-        ...ctx.config,
+        ...edited.config,
         platform: { ...platform, functions: { ...platform.functions, trainMaxGoldRows: 10 } },
       },
     };
