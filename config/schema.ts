@@ -177,6 +177,7 @@ export const platformConfigSchema = z.strictObject({
     localMaxConcurrency: positiveInt.max(1000),
     localLogMaxMiB: positiveInt,
     localTtlSweepMinutes: positiveInt,
+    localOutboxMaxMessages: positiveInt,
   }),
   pipeline: z.strictObject({
     retry: z.strictObject({

@@ -3,7 +3,7 @@
  * (subject as SNS would accept it, body, severity, fingerprint, time), written atomically.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { snsSubject } from '#shared/aws/sns-publisher';
 import type { AlertPublisher } from '#shared/ports';
@@ -50,8 +50,8 @@ export class OutboxAlertPublisher implements AlertPublisher {
   }
 }
 
-/** The messages in an outbox folder, oldest first (an absent folder is an empty outbox). */
-export async function readOutbox(directory: string): Promise<OutboxMessage[]> {
+/** The message files of an outbox folder, oldest first (an absent folder has none). */
+async function messageFiles(directory: string): Promise<string[]> {
   let names: string[];
   try {
     names = await readdir(directory);
@@ -59,8 +59,45 @@ export async function readOutbox(directory: string): Promise<OutboxMessage[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  const files = names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
-  return Promise.all(
-    files.map(async (n) => JSON.parse(await readFile(join(directory, n), 'utf8')) as OutboxMessage),
-  );
+  return names.filter((n) => n.endsWith('.json') && !n.startsWith('.')).sort();
+}
+
+/** The messages in an outbox folder, oldest first (an absent folder is an empty outbox). */
+export async function readOutbox(directory: string): Promise<OutboxMessage[]> {
+  return readMessages(directory, await messageFiles(directory));
+}
+
+/** The newest `limit` messages of an outbox folder, newest first, and how many it holds. */
+export async function newestOutbox(
+  directory: string,
+  limit: number,
+): Promise<{ total: number; items: OutboxMessage[] }> {
+  const files = await messageFiles(directory);
+  const items = await readMessages(directory, files.slice(Math.max(0, files.length - limit)));
+  return { total: files.length, items: items.reverse() };
+}
+
+async function readMessages(directory: string, files: readonly string[]): Promise<OutboxMessage[]> {
+  const messages: OutboxMessage[] = [];
+  // One file at a time: a folder of thousands never holds thousands of descriptors open at once.
+  for (const n of files) {
+    try {
+      messages.push(JSON.parse(await readFile(join(directory, n), 'utf8')) as OutboxMessage);
+    } catch (error) {
+      // Pruned between the listing and the read: it is no longer in the outbox.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return messages;
+}
+
+/**
+ * Deletes all but the newest `keep` messages of an outbox folder (functions.localOutboxMaxMessages),
+ * oldest first; returns how many it deleted.
+ */
+export async function pruneOutbox(directory: string, keep: number): Promise<number> {
+  const files = await messageFiles(directory);
+  const old = files.slice(0, Math.max(0, files.length - keep));
+  for (const n of old) await rm(join(directory, n), { force: true });
+  return old.length;
 }

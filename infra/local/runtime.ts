@@ -36,7 +36,7 @@ import {
 import { type AdminHandler, startFrontDoor } from './http-server.ts';
 import { LocalLambda, MAX_CONCURRENCY_ENV } from './lambda.ts';
 import { FunctionLogs } from './logs.ts';
-import { OutboxAlertPublisher, readOutbox } from './outbox.ts';
+import { newestOutbox, OutboxAlertPublisher, pruneOutbox } from './outbox.ts';
 import { REPO_ROOT } from './paths.ts';
 import { LocalSchedules } from './schedules.ts';
 import {
@@ -292,11 +292,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const { config, hash } = loadConfig(env.FINML_CONFIG_DIR);
     // DynamoDB's TTL, which dynalite lacks: expired items (the prediction log's) are deleted at start
-    // and every functions.localTtlSweepMinutes.
+    // and every functions.localTtlSweepMinutes; so are the outbox's messages past
+    // functions.localOutboxMaxMessages (the oldest).
     const sweep = async () => {
       for (const t of deployment.tables) {
         await sweepExpired(dynamodb, t, Math.floor(Date.now() / 1000)).catch(() => undefined);
       }
+      await pruneOutbox(outboxDir, config.platform.functions.localOutboxMaxMessages).catch(() => undefined);
     };
     await sweep();
     const sweeper = setInterval(() => void sweep(), config.platform.functions.localTtlSweepMinutes * 60_000);
@@ -485,8 +487,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       }
       if (method === 'GET' && path === '/schedules')
         return { statusCode: 200, body: { items: schedules.list() } };
-      if (method === 'GET' && path === '/outbox')
-        return { statusCode: 200, body: { items: await readOutbox(outboxDir) } };
+      if (method === 'GET' && path === '/outbox') {
+        const limit = listLimit(query.get('limit'));
+        if (typeof limit === 'string') return { statusCode: 400, body: { message: limit } };
+        return { statusCode: 200, body: await newestOutbox(outboxDir, limit) };
+      }
       const m = /^\/schedules\/([^/]+)\/run$/.exec(path);
       if (method === 'POST' && m) {
         const run = schedules.run(decodeURIComponent(m[1]!));

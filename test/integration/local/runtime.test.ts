@@ -356,6 +356,15 @@ describe('the local runtime', () => {
     expect(drift.some((a) => a.notified)).toBe(true);
     const outbox = await readOutbox(rt.outboxDir);
     expect(outbox.some((m) => m.subject.includes('Data drift on SPXSHIFT'))).toBe(true);
+    // GET /local/outbox: the newest messages first, a page of them, and how many there are.
+    const page = await fetch(`${rt.urls.app}/local/outbox?limit=1`, { headers: { 'x-api-key': rt.apiKey } });
+    const body = (await page.json()) as { total: number; items: { subject: string }[] };
+    expect(body.total).toBe(outbox.length);
+    expect(body.items.map((m) => m.subject)).toEqual([outbox.at(-1)!.subject]);
+    const refused = await fetch(`${rt.urls.app}/local/outbox?limit=0`, {
+      headers: { 'x-api-key': rt.apiKey },
+    });
+    expect(refused.status).toBe(400);
   }, 30_000);
 
   test('POST /admin/reproduce trains the first model again from its lineage (s3rver: a snapshot of its gold) and finds it equal', async () => {
