@@ -21,7 +21,8 @@ const STAMP = '.finml-build.json';
 const SOURCES = ['src', 'public', 'index.html', 'vite.config.ts', 'tsconfig.json', 'package.json'];
 
 export type DashboardBuild =
-  | { readonly status: 'current' | 'built'; readonly dir: string; readonly hash: string }
+  | { readonly status: 'current'; readonly dir: string; readonly hash: string }
+  | { readonly status: 'built'; readonly dir: string; readonly hash: string; readonly output: string }
   | { readonly status: 'failed'; readonly reason: string; readonly output: string };
 
 /** `path` itself when it is a file, else every file below it; paths relative to `root`, sorted. */
@@ -81,13 +82,17 @@ function viteBin(dir: string): string | undefined {
 }
 
 /**
- * Builds the dashboard when its build is missing or stale. Never throws for a failed build: the
- * result says why, and `dist/` is then left as it was (a stale build the caller must not serve).
+ * Builds the dashboard when its build is missing or stale (or always, with `force`: `npm run build
+ * -w dashboard`, scripts/build-dashboard.ts). Never throws for a failed build: the result says why,
+ * and `dist/` is then left as it was (a stale build the caller must not serve).
  */
-export function ensureDashboardBuilt(dir: string = DASHBOARD_DIR): DashboardBuild {
+export function ensureDashboardBuilt(
+  dir: string = DASHBOARD_DIR,
+  options: { force?: boolean } = {},
+): DashboardBuild {
   const dist = join(dir, 'dist');
   const hash = dashboardSourceHash(dir);
-  if (stampedHash(dist) === hash) return { status: 'current', dir: dist, hash };
+  if (!options.force && stampedHash(dist) === hash) return { status: 'current', dir: dist, hash };
   const vite = viteBin(dir);
   if (vite === undefined) {
     return {
@@ -127,5 +132,5 @@ export function ensureDashboardBuilt(dir: string = DASHBOARD_DIR): DashboardBuil
     rmSync(staging, { recursive: true, force: true });
     return { status: 'failed', reason: `could not replace dist/: ${(error as Error).message}`, output };
   }
-  return { status: 'built', dir: dist, hash };
+  return { status: 'built', dir: dist, hash, output };
 }

@@ -49,6 +49,12 @@ describe('ensureDashboardBuilt', () => {
     expect(dashboardBuildIsStale(dir)).toBe(true);
     expect(ensureDashboardBuilt(dir).status).toBe('built');
     expect(dashboardBuildIsStale(dir)).toBe(false);
+    // `npm run build -w dashboard` (force) builds a current one again, with Vite's output, and
+    // stamps it: the next `npm start` finds it current.
+    const forced = ensureDashboardBuilt(dir, { force: true });
+    expect(forced.status).toBe('built');
+    expect(forced.status === 'built' && forced.output).toContain('index.html');
+    expect(ensureDashboardBuilt(dir).status).toBe('current');
   });
 
   test('a failed build leaves the previous dist untouched, reports why, and stays stale', async () => {
