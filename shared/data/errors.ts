@@ -38,5 +38,6 @@ export type RejectionCode =
   | 'line_too_long'
   | 'unterminated_quote'
   | 'duplicate_column'
+  | 'reserved_column'
   | 'too_many_symbols'
   | 'quality_gate';

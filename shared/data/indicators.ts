@@ -12,6 +12,7 @@ import { canonicalColumns, gateError, tooEarly } from './bronze.ts';
 import { readCsvRecords } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import { type LayerQuality, layerQuality } from './quality.ts';
+import { goldColumns } from './tables.ts';
 import { parseDayCell, parseDecimal, parseIsoDay } from './values.ts';
 
 export interface IndicatorTable {
@@ -47,6 +48,41 @@ export interface IndicatorFile {
 export function isIndicatorFile(name: string, config: DataConfig): boolean {
   const prefix = config.input.riskIndicatorPrefix.replace(/\/+$/, '');
   return name.startsWith(`${prefix}/`) || name.includes(`/${prefix}/`);
+}
+
+/**
+ * Indicator columns are joined to every symbol's gold beside its own columns: a name that is a gold
+ * column (or could be one: `score_<feature>`) would give the gold file two columns of one name, and a
+ * name twice in the header two indicators of one name. Either rejects the file, naming the column.
+ */
+function checkIndicatorNames(
+  header: readonly string[],
+  valueCols: readonly number[],
+  file: string,
+  line: number,
+) {
+  const gold = goldColumns([]);
+  const seen = new Set<string>();
+  for (const c of valueCols) {
+    const name = header[c]!;
+    if (gold.includes(name) || name.startsWith('score_')) {
+      throw new DataRejectedError({
+        file,
+        line,
+        code: 'reserved_column',
+        reason: `the indicator column "${name}" has the name of a gold column (${gold.join(', ')}, score_<feature>): rename it — indicators are joined to gold beside those columns`,
+      });
+    }
+    if (seen.has(name)) {
+      throw new DataRejectedError({
+        file,
+        line,
+        code: 'duplicate_column',
+        reason: `the column "${name}" appears twice in the header (the header has: ${header.join(', ')})`,
+      });
+    }
+    seen.add(name);
+  }
 }
 
 /** Reads and validates one risk-indicator file. Throws DataRejectedError when rejected whole. */
@@ -94,6 +130,7 @@ export async function readBronzeIndicatorFile(
           });
         }
         valueCols = header.flatMap((h, i) => (i === dateCol || h === 'symbol' || h === '' ? [] : [i]));
+        checkIndicatorNames(header, valueCols, file, line);
         if (valueCols.length === 0) {
           throw new DataRejectedError({
             file,

@@ -88,6 +88,12 @@ const optionalDouble = (name: string, values: Float64Array): Column => ({
 });
 
 function schemaOf(columns: readonly Column[]): SchemaElement[] {
+  // Two columns of one name make a file readers disagree on (DuckDB renames one; hyparquet misreads).
+  const names = new Set<string>();
+  for (const c of columns) {
+    if (names.has(c.name)) throw new Error(`a Parquet file would have two columns named "${c.name}"`);
+    names.add(c.name);
+  }
   return [{ name: 'schema', num_children: columns.length }, ...columns.map(schemaElement)];
 }
 

@@ -61,6 +61,21 @@ describe('risk indicators (DOMAIN §1)', () => {
     });
   });
 
+  test('an indicator named like a gold column, or twice, is rejected naming the column (gold would get two columns of one name)', async () => {
+    for (const name of ['regime', 'log_return', 'risk_score', 'score_vix', 'markov_state']) {
+      await expect(read(`date,vix,${name}\n2020-01-02,12,1\n`)).rejects.toMatchObject({
+        code: 'reserved_column',
+        line: 1,
+        message: expect.stringContaining(`"${name}" has the name of a gold column`),
+      });
+    }
+    await expect(read('date,vix,VIX\n2020-01-02,12,13\n')).rejects.toMatchObject({
+      code: 'duplicate_column',
+      message: expect.stringContaining('"vix" appears twice'),
+    });
+    await expect(read('date,vix,move\n2020-01-02,12,90\n')).resolves.toBeDefined();
+  });
+
   test('a file without a date column, or with no indicator column, is rejected naming line 1', async () => {
     await expect(read('vix\n12\n')).rejects.toMatchObject({ code: 'missing_column', line: 1 });
     await expect(read('date\n2020-01-01\n')).rejects.toThrow(/at least one indicator column/);

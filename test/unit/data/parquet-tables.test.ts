@@ -271,6 +271,13 @@ describe('gold Parquet', () => {
     const c = await columns(`select vix from read_parquet('${path}')`);
     expectDoubles(c.vix!, vix, 'vix');
   });
+
+  test('an indicator named like a gold column is never written: the file would hold two columns of one name', () => {
+    const regime = new Float64Array(series.length);
+    expect(() => goldParquet({ ...series, indicators: { regime } }, LABELS)).toThrow(
+      'a Parquet file would have two columns named "regime"',
+    );
+  });
 });
 
 describe('risk-indicator Parquet', () => {
