@@ -14,11 +14,26 @@ export const SYMBOL_MAX_LENGTH = 64;
  */
 export const SYMBOL_PATTERN = /^(?! )[^\p{Cc}/\\]*(?<! )$/u;
 
+/**
+ * Longest URL-encoded symbol: its partition folder (`symbol=<encoded>`) and the names built on it
+ * (`<encoded>.json`, a writer's temporary name) must fit a file name's 255 bytes — on the local S3
+ * server and in `finml pipeline --out`. A character outside ASCII encodes to 6–12 bytes: a symbol
+ * of 64 ASCII characters passes, one of about 20 CJK characters is the longest that does.
+ */
+export const SYMBOL_MAX_ENCODED_BYTES = 200;
+
+/** Half a surrogate pair on its own: no character, and encodeURIComponent throws on it. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 /** Why a string cannot be a symbol (too long, a control character, a slash), or undefined when it can. */
 export function symbolProblem(symbol: string): string | undefined {
   if (symbol.length === 0) return 'it is empty';
   if (symbol.length > SYMBOL_MAX_LENGTH)
     return `it has ${symbol.length} characters (at most ${SYMBOL_MAX_LENGTH})`;
+  if (LONE_SURROGATE.test(symbol)) return 'it holds an unpaired UTF-16 surrogate (not a character)';
+  const encoded = encodeURIComponent(symbol).length;
+  if (encoded > SYMBOL_MAX_ENCODED_BYTES)
+    return `its partition name (URL-encoded) would take ${encoded} bytes (at most ${SYMBOL_MAX_ENCODED_BYTES}: fewer non-ASCII characters)`;
   if (symbol.startsWith(' ') || symbol.endsWith(' ')) return 'it starts or ends with a space';
   if (!SYMBOL_PATTERN.test(symbol)) return 'it holds a control character, a slash or a backslash';
   return undefined;
