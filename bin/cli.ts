@@ -94,6 +94,11 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`finml ${name}: ${(error as Error).message}\n`);
       return 2;
     }
+    const fileProblem = fileSystemProblem(error);
+    if (fileProblem !== undefined) {
+      process.stderr.write(`finml ${name}: ${fileProblem}\n`);
+      return 1;
+    }
     throw error;
   }
 }
@@ -105,9 +110,34 @@ const INPUT_ERRORS = [
   'ServingModelError',
   'PredictInputError',
   'TrainingInputError',
+  'EvaluationInputError',
+  'MarkovInputError',
   'LineageError',
   'LineageIntegrityError',
 ];
+
+/** What a file-system error with a path means for the user (a path named by --out, say). */
+const FILE_ERRORS: Record<string, string> = {
+  EISDIR: 'is a folder, where a file is needed',
+  ENOTDIR: 'a part of the path is a file, where a folder is needed',
+  EEXIST: 'already exists',
+  ENOENT: 'does not exist',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  EROFS: 'the file system is read-only',
+  ENOSPC: 'no space left on the device',
+  ENAMETOOLONG: 'a name in the path is too long',
+};
+
+/** "<path>: <meaning> (<code>, <syscall>)" for a file-system error naming a path; else undefined. */
+export function fileSystemProblem(error: unknown): string | undefined {
+  const e = error as { code?: unknown; path?: unknown; dest?: unknown; syscall?: unknown } | null;
+  if (typeof e?.code !== 'string' || !Object.hasOwn(FILE_ERRORS, e.code) || typeof e.path !== 'string')
+    return undefined;
+  // A rename onto a folder (EISDIR) or into a missing one names the destination.
+  const path = typeof e.dest === 'string' ? e.dest : e.path;
+  return `${path.replace(/\.\d+\.tmp$/, '')}: ${FILE_ERRORS[e.code]} (${e.code}${typeof e.syscall === 'string' ? `, ${e.syscall}` : ''})`;
+}
 
 export class UsageError extends Error {
   constructor(message: string) {

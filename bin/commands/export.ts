@@ -28,7 +28,8 @@ DIR/gold/features/symbol=<S>/part-0000.parquet or DIR/silver/market/symbol=<S>/p
 as one CSV for a spreadsheet: a header, then every row of every symbol (in symbol order, then date
 order). Dates are YYYY-MM-DD, numbers in their shortest exact form, a missing value empty. A text
 cell starting with = + - @, a tab or a carriage return gets a leading ' so that a spreadsheet does
-not run it as a formula; numbers (negative ones too) stay numbers.
+not run it as a formula (and one starting with ' gets another, so the mark reads back off);
+numbers (negative ones too) stay numbers.
 
 Options:
   --out FILE         the CSV file to write (written whole, then renamed into place), or - for stdout

@@ -93,6 +93,9 @@ export const pipelineCommand: Command = {
       const s = await stat(file).catch(() => undefined);
       if (!s?.isFile()) throw new UsageError(notAFile(file, s));
     }
+    const outStat = await stat(values.out).catch(() => undefined);
+    if (outStat !== undefined && !outStat.isDirectory())
+      throw new UsageError(`--out ${values.out} is a file: name a folder (created if needed)`);
     const { config, hash } = loadConfig(values.config);
     const out = values.out;
     const runDate = formatIsoDay(runDay);

@@ -777,16 +777,28 @@ export function firstInvalidUtf8(bytes: Uint8Array): number {
 
 /**
  * Formats one CSV cell. Text that a spreadsheet would evaluate as a formula (starting with
- * = + - @, tab or CR) is neutralised with a leading apostrophe (OWASP CSV injection); numbers are
- * written as numbers. Cells with a separator, quote or line break are quoted.
+ * = + - @, tab or CR) is neutralised with a leading apostrophe (OWASP CSV injection); so is text
+ * that starts with an apostrophe itself, so the mark can be told from the text — `'=X` and `=X`
+ * stay two values ({@link unneutralised} reads them back). Numbers are written as numbers. Cells
+ * with a separator, quote or line break are quoted.
  */
 export function csvCell(value: string | number | boolean | null | undefined): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
   if (typeof value === 'boolean') return value ? '1' : '0';
   let text = value;
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  if (NEUTRALISED.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** What {@link csvCell} puts an apostrophe before. */
+const NEUTRALISED = /^[=+\-@\t\r']/;
+
+/** A text cell as it was before {@link csvCell} neutralised it (the inverse: one mark taken off). */
+export function unneutralised(cell: string): string {
+  return cell.length > 1 && cell.charCodeAt(0) === 0x27 && NEUTRALISED.test(cell.slice(1))
+    ? cell.slice(1)
+    : cell;
 }
 
 /** Formats one CSV line (LF-terminated). */

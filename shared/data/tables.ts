@@ -5,7 +5,7 @@
  * written in chunks so a large series never becomes one giant string, and read back with the same
  * streaming reader.
  */
-import { csvCell, csvLine, readCsvRecords, readCsvRows } from './csv.ts';
+import { csvCell, csvLine, readCsvRecords, readCsvRows, unneutralised } from './csv.ts';
 import { DataRejectedError } from './errors.ts';
 import type { GoldSeries } from './gold.ts';
 import { FLAGS, type FlagName, SeriesBuilder, type SilverSeries, VALUE_FIELDS } from './series.ts';
@@ -72,7 +72,7 @@ export async function readSilverCsv(chunks: AsyncIterable<Uint8Array>, file: str
       if (day === undefined || cells.length !== SILVER_COLUMNS.length) {
         throw new DataRejectedError({ file, line, code: 'missing_column', reason: 'corrupt silver row' });
       }
-      builder ??= new SeriesBuilder(cells[1]!.replace(/^'(?=[=+\-@\t\r])/, ''));
+      builder ??= new SeriesBuilder(unneutralised(cells[1]!));
       for (let f = 0; f < VALUE_FIELDS.length; f++) {
         const cell = cells[2 + f]!;
         row[f] = cell === '' ? Number.NaN : Number(cell);
@@ -179,6 +179,8 @@ type GoldNumeric = (typeof GOLD_NUMERIC)[number];
 /** Growable typed columns of one symbol's gold rows (the numeric columns `names`). */
 class GoldBuilder {
   length = 0;
+  /** The file line of the last row pushed (for a message about the next one). */
+  lastLine = 0;
   day = new Int32Array(256);
   state = new Uint8Array(256);
   age = new Int32Array(256);
@@ -267,9 +269,17 @@ async function readGold(
   let symbolCol = -1;
   let stateCol = -1;
   let ageCol = -1;
+  let regimeCol = -1;
   let current: GoldBuilder | undefined;
   let currentSymbol = '';
+  let symbol = '';
+  // The regime label of each markov_state, and the line that first gave it (a file edited by hand
+  // can pair one state with two labels).
+  const labelOf: { label: string; line: number }[] = [];
   const values = new Float64Array(numeric.length);
+  const reject = (line: number, reason: string): never => {
+    throw new DataRejectedError({ file, line, code: 'missing_column', reason });
+  };
   await readCsvRows(chunks, { file }, (row) => {
     if (columns === undefined) {
       const header = row.cells();
@@ -289,36 +299,64 @@ async function readGold(
       symbolCol = index('symbol');
       stateCol = index('markov_state');
       ageCol = header.indexOf('regime_age');
+      regimeCol = header.indexOf('regime');
       columns = numeric.map(index);
       return;
     }
     const day = parseIsoDay(row.cell(dateCol));
+    if (day === undefined)
+      reject(row.line, `corrupt gold row: date "${row.cell(dateCol)}" is not YYYY-MM-DD`);
     const state = row.decimal(stateCol);
-    let ok = day !== undefined && state !== undefined && Number.isInteger(state) && state >= 0;
+    if (state === undefined || !Number.isInteger(state) || state < 0 || state > 255)
+      reject(row.line, `corrupt gold row: markov_state "${row.cell(stateCol)}" is not a state (0, 1, 2, …)`);
     const age = ageCol === -1 ? 0 : row.decimal(ageCol);
-    if (age === undefined || !Number.isInteger(age) || (ageCol !== -1 && age < 1)) ok = false;
+    if (age === undefined || !Number.isInteger(age) || (ageCol !== -1 && age < 1))
+      reject(
+        row.line,
+        `corrupt gold row: regime_age "${row.cell(ageCol)}" is not a whole number of days ≥ 1`,
+      );
     for (let k = 0; k < columns.length; k++) {
       const v = row.decimal(columns[k]!);
       values[k] = v ?? Number.NaN;
-      if (v === undefined || !Number.isFinite(v)) ok = false;
+      if (v === undefined || !Number.isFinite(v))
+        reject(row.line, `corrupt gold row: ${numeric[k]} "${row.cell(columns[k]!)}" is not a finite number`);
     }
-    if (!ok)
-      throw new DataRejectedError({
-        file,
-        line: row.line,
-        code: 'missing_column',
-        reason: 'corrupt gold row',
-      });
+    if (regimeCol !== -1) {
+      const seen = labelOf[state!];
+      if (seen === undefined) {
+        const label = row.cell(regimeCol);
+        const other = labelOf.findIndex((l) => l?.label === label);
+        if (other !== -1)
+          reject(
+            row.line,
+            `regime "${label}" with markov_state ${state}, but line ${labelOf[other]!.line} has "${label}" with markov_state ${other}: the two columns disagree (a file edited by hand?)`,
+          );
+        labelOf[state!] = { label, line: row.line };
+      } else if (!row.cellEquals(regimeCol, seen.label)) {
+        reject(
+          row.line,
+          `regime "${row.cell(regimeCol)}" with markov_state ${state}, but line ${seen.line} has markov_state ${state} as "${seen.label}": the two columns disagree (a file edited by hand?)`,
+        );
+      }
+    }
     if (current === undefined || !row.cellEquals(symbolCol, currentSymbol)) {
       currentSymbol = row.cell(symbolCol);
-      const symbol = currentSymbol.replace(/^'(?=[=+\-@\t\r])/, '');
+      symbol = unneutralised(currentSymbol);
       current = builders.get(symbol);
       if (current === undefined) {
         current = new GoldBuilder(numeric);
         builders.set(symbol, current);
       }
     }
+    if (current.length > 0 && day! <= current.day[current.length - 1]!) {
+      const previous = formatIsoDay(current.day[current.length - 1]!);
+      reject(
+        row.line,
+        `${symbol}: ${formatIsoDay(day!)} ${day === current.day[current.length - 1] ? 'again' : `after ${previous}`} (line ${current.lastLine}): a gold file holds each symbol's days once, in date order — sort it by symbol, then date (a spreadsheet's sort of one column reorders the rows)`,
+      );
+    }
     current.push(day!, state!, age!, values);
+    current.lastLine = row.line;
   });
   if (columns === undefined)
     throw new DataRejectedError({ file, line: 1, code: 'empty_file', reason: 'the file is empty' });

@@ -4,7 +4,7 @@
  * report can show them (the model-input checks) instead of refusing the file. Pure: the caller
  * supplies the bytes.
  */
-import { readCsvRecords } from '#shared/data/csv';
+import { readCsvRecords, unneutralised } from '#shared/data/csv';
 import { DataRejectedError } from '#shared/data/errors';
 import {
   collectBytes,
@@ -90,7 +90,7 @@ interface GoldBuilder {
 
 /** A text cell as written by FINML's CSV writer, with the formula guard removed. */
 function textCell(cell: string): string {
-  return cell.replace(/^'(?=[=+\-@\t\r])/, '');
+  return unneutralised(cell);
 }
 
 /**

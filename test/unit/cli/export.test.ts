@@ -157,4 +157,42 @@ describe('finml export', () => {
     expect(code).toBe(2);
     expect(stderr).toMatch(/symbol=X\/part-0000\.parquet: not a Parquet file/);
   });
+
+  test("symbols =X and '=X export as two symbols and read back as themselves (the mark is marked too)", async () => {
+    const rows = ['symbol,date,close'];
+    for (let i = 0; i < 300; i++) {
+      const d = isoOf(parseIsoDay('2021-02-01')! + i);
+      rows.push(`=X,${d},${100 + Math.sin(i / 5)}`, `'=X,${d},${60 + Math.cos(i / 7)}`);
+    }
+    const quoted = join(dir, 'quoted');
+    writeFileSync(join(dir, 'quoted.csv'), `${rows.join('\n')}\n`);
+    expect((await runCli(['pipeline', join(dir, 'quoted.csv'), '--out', quoted])).code).toBe(0);
+    const csv = join(dir, 'quoted-gold.csv');
+    expect((await runCli(['export', 'gold', '--lake', quoted, '--out', csv])).code).toBe(0);
+    const symbols = new Set(
+      readFileSync(csv, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(',')[1]),
+    );
+    expect([...symbols].sort()).toEqual(["''=X", "'=X"]);
+    const tables = await readGoldInput(
+      (async function* () {
+        yield readFileSync(csv);
+      })(),
+      csv,
+    );
+    expect(tables.map((t) => t.symbol).sort()).toEqual(["'=X", '=X']);
+  });
+
+  test('an --out that is a folder is a one-line error naming it, not a stack trace', async () => {
+    const folder = join(dir, 'a-folder');
+    mkdirSync(folder, { recursive: true });
+    const { code, stderr } = await runCli(['export', 'gold', '--lake', lake, '--out', folder]);
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      `finml export: ${folder}: is a folder, where a file is needed (EISDIR, rename)`,
+    );
+  });
 });

@@ -400,6 +400,12 @@ describe('finml pipeline', () => {
     expect(folder.stderr).toContain(`${dir} is a folder: name the CSV files in it`);
     const missing = await runCli(['pipeline', join(dir, 'no.csv'), '--out', join(dir, 'out')]);
     expect(missing.stderr).toContain(`no such file: ${join(dir, 'no.csv')}`);
+    // An --out that is a file: said before anything is written (it was an ENOTDIR stack trace).
+    writeFileSync(join(dir, 'taken'), 'x');
+    writeFileSync(join(dir, 'ok.csv'), 'date,close\n2020-01-02,1\n');
+    const file = await runCli(['pipeline', join(dir, 'ok.csv'), '--out', join(dir, 'taken')]);
+    expect(file.code).toBe(1);
+    expect(file.stderr).toContain(`--out ${join(dir, 'taken')} is a file: name a folder`);
   });
 });
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { csvCell, csvLine, firstInvalidUtf8, readCsvRecords } from '#shared/data/csv';
+import { csvCell, csvLine, firstInvalidUtf8, readCsvRecords, unneutralised } from '#shared/data/csv';
 import { DataRejectedError } from '#shared/data/errors';
 import { bronze } from '../../helpers/data.ts';
 
@@ -98,6 +98,15 @@ describe('csvCell (writing)', () => {
     ['a,b', '"a,b"'],
   ])('neutralises and quotes text %j', (text, written) => {
     expect(csvCell(text)).toBe(written);
+  });
+
+  test("an apostrophe at the start is marked too, so every text reads back as itself (=X and '=X stay two symbols)", () => {
+    const texts = ['=X', "'=X", "''=X", "'", "'ABC", 'ABC', '@', '-', "'\t", '\tx'];
+    const written = texts.map(csvCell);
+    expect(written.slice(0, 5)).toEqual(["'=X", "''=X", "'''=X", "''", "''ABC"]);
+    expect(new Set(written).size).toBe(texts.length);
+    // csvCell quotes nothing here, so the written cell is the cell a reader gets.
+    expect(written.map(unneutralised)).toEqual(texts);
   });
 
   test('writes numbers as numbers (negative numbers are not neutralised) and non-finite numbers as empty', () => {

@@ -60,4 +60,44 @@ describe('gold CSV readers', () => {
     lines[5] = cells.join(',');
     await expect(readModelGoldCsv(once(lines.join('\n')), 'gold.csv')).rejects.toThrow(/gold\.csv.*line 6/);
   });
+
+  // A walk's gold CSVs edited as in a spreadsheet: train crashed on them (a stack trace, dates as day
+  // numbers) and drift read a window whose end came before its start.
+  test('rows out of date order, or a date twice, are rejected naming both lines', async () => {
+    const lines = text.split('\n');
+    const swapped = [lines[0], lines[1], lines[3], lines[2], ...lines.slice(4)].join('\n');
+    const date = (i: number) => lines[i]!.split(',')[0];
+    await expect(readGoldCsv(once(swapped), 'gold.csv')).rejects.toThrow(
+      `gold.csv, line 4: SP500-2000: ${date(2)} after ${date(3)} (line 3): a gold file holds each symbol’s days once, in date order`.replace(
+        '’',
+        "'",
+      ),
+    );
+    const twice = [lines[0], lines[1], lines[2], lines[2], ...lines.slice(3)].join('\n');
+    await expect(readModelGoldCsv(once(twice), 'gold.csv')).rejects.toThrow(
+      `gold.csv, line 4: SP500-2000: ${date(2)} again (line 3)`,
+    );
+  });
+
+  test('a markov_state paired with two regime labels, or a label with two states, is rejected naming the lines', async () => {
+    const lines = text.split('\n');
+    const header = lines[0]!.split(',');
+    const [stateCol, regimeCol] = [header.indexOf('markov_state'), header.indexOf('regime')];
+    const first = lines[1]!.split(',');
+    const i = lines.findIndex((l, k) => k > 1 && l.split(',')[stateCol] !== first[stateCol]);
+    const relabelled = lines[i]!.split(',');
+    relabelled[regimeCol] = first[regimeCol]!;
+    const edited = [...lines];
+    edited[i] = relabelled.join(',');
+    await expect(readGoldCsv(once(edited.join('\n')), 'gold.csv')).rejects.toThrow(
+      `gold.csv, line ${i + 1}: regime "${first[regimeCol]}" with markov_state ${relabelled[stateCol]}, but line 2 has "${first[regimeCol]}" with markov_state ${first[stateCol]}`,
+    );
+    const restated = [...lines];
+    const other = lines[i]!.split(',');
+    other[stateCol] = '9';
+    restated[i] = other.join(',');
+    await expect(readGoldCsv(once(restated.join('\n')), 'gold.csv')).rejects.toThrow(
+      /regime "\w+" with markov_state \d, but line \d+ has "\w+" with markov_state 9: the two columns disagree/,
+    );
+  });
 });
