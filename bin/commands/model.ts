@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelGoldTable } from '#shared/data/tables';
 import type { ModelArtifact } from '#shared/model/artifact';
+import { ARTIFACT_KIND, schemaVersionProblem } from '#shared/model/artifact-version';
 import { parseModelJson } from '#shared/model/model-json';
 import { predict } from '#shared/model/predict';
 import {
@@ -191,9 +192,11 @@ async function loadForecastView(path: string | undefined): Promise<ServingModel>
     throw new ServingModelError(`${path}: not JSON (${(cause as Error).message})`, { cause });
   }
   const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
-  if (r.kind !== 'finml-regime-model') {
+  if (r.kind !== ARTIFACT_KIND) {
     throw new ServingModelError(`${path}: not a FINML model artifact (kind is ${JSON.stringify(r.kind)})`);
   }
+  const versionProblem = schemaVersionProblem(path, r.schemaVersion);
+  if (versionProblem !== undefined) throw new ServingModelError(versionProblem);
   return checkServingModel(
     {
       kind: SERVING_MODEL_KIND,

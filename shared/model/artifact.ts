@@ -10,6 +10,7 @@ import * as z from 'zod';
 import type { Feature, ReferenceSample } from '#shared/data/gold';
 import type { ServingHorizon, StoredHorizonTable, WalkForwardReport } from '#shared/evaluation/index';
 import type { DriftCalibration } from '#shared/monitoring/drift-calibration';
+import { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION, schemaVersionProblem } from './artifact-version.ts';
 import type { StoredRegimeRisk, StoredSemiMarkov } from './duration-risk.ts';
 import type { GaussianHmmParams } from './hmm.ts';
 import type { DensityComparison } from './hmm-density.ts';
@@ -19,10 +20,7 @@ import type { ChainAnalysis } from './markov.ts';
 import { parseModelJson, stringifyModelJson } from './model-json.ts';
 import { featureReference, type ModelReferences, referenceSampleOf } from './reference.ts';
 
-export const ARTIFACT_KIND = 'finml-regime-model';
-export const ARTIFACT_SCHEMA_VERSION = 2;
-/** Version 1 (sorted reference samples) is still read: its samples become exact summaries. */
-const READABLE_SCHEMA_VERSIONS: readonly number[] = [1, 2];
+export { ARTIFACT_KIND, ARTIFACT_SCHEMA_VERSION };
 
 export class ModelArtifactError extends Error {
   constructor(message: string, options?: ErrorOptions) {
@@ -370,11 +368,8 @@ export function parseArtifact(text: string, source: string): ModelArtifact {
         `${source}: not a FINML model artifact (kind is ${JSON.stringify(r.kind)})`,
       );
     }
-    if (!READABLE_SCHEMA_VERSIONS.includes(r.schemaVersion as number)) {
-      throw new ModelArtifactError(
-        `${source}: artifact schema version ${JSON.stringify(r.schemaVersion)} is not supported (this FINML reads versions ${READABLE_SCHEMA_VERSIONS.join(' and ')}); retrain the model with this version`,
-      );
-    }
+    const versionProblem = schemaVersionProblem(source, r.schemaVersion);
+    if (versionProblem !== undefined) throw new ModelArtifactError(versionProblem);
     if (r.schemaVersion === 1) upgradeVersion1(r);
   }
   const result = artifactSchema.safeParse(raw);

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from 'vitest';
 import { runCli, tempDir } from '../../helpers/cli.ts';
@@ -114,5 +114,26 @@ describe('finml train / report / predict on the sample', () => {
     const missing = await runCli(['report', join(out, 'nope.json')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('no model file at');
+  });
+
+  test('predict refuses a schema version report refuses (it answered from a version-99 model, and one without a version)', async () => {
+    const model = JSON.parse(readFileSync(join(out, 'model/model.json'), 'utf8')) as Record<string, unknown>;
+    for (const [name, version] of [
+      ['v99.json', 99],
+      ['unversioned.json', undefined],
+    ] as const) {
+      const path = join(out, name);
+      writeFileSync(path, JSON.stringify({ ...model, schemaVersion: version }));
+      for (const args of [
+        ['predict', '--model', path, '--regime', 'Low', '--horizon', '5'],
+        ['report', path],
+      ]) {
+        const r = await runCli(args);
+        expect(r.code, args[0]).toBe(2);
+        expect(r.stderr, args[0]).toContain(
+          `${path}: artifact schema version ${JSON.stringify(version)} is not supported`,
+        );
+      }
+    }
   });
 });
