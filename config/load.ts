@@ -50,6 +50,9 @@ export function loadConfig(dir: string = defaultConfigDir()): LoadedConfig {
   const cached = cache.get(dir);
   if (cached) return cached;
   const config = {} as Record<ConfigName, unknown>;
+  // Errors name the file: config/<name>.yaml for the repository's own, the path under --config else.
+  const shown = (name: ConfigName) =>
+    dir === defaultConfigDir() ? `config/${name}.yaml` : join(dir, `${name}.yaml`);
   for (const name of Object.keys(configSchemas) as ConfigName[]) {
     const file = join(dir, `${name}.yaml`);
     let text: string;
@@ -60,9 +63,9 @@ export function loadConfig(dir: string = defaultConfigDir()): LoadedConfig {
         cause,
       });
     }
-    config[name] = parseConfig(name, text, `config/${name}.yaml`);
+    config[name] = parseConfig(name, text, shown(name));
   }
-  crossCheck(config as FinmlConfig);
+  crossCheck(config as FinmlConfig, shown);
   const loaded = { config: config as FinmlConfig, hash: hashJson(config) };
   cache.set(dir, loaded);
   return loaded;
@@ -83,10 +86,10 @@ export function withOverrides(base: FinmlConfig, name: ConfigName, patch: unknow
 }
 
 /** Rules that span two files. */
-function crossCheck(c: FinmlConfig): void {
+function crossCheck(c: FinmlConfig, shown: (name: ConfigName) => string): void {
   if (!c.data.regimes.labels.includes(c.model.markov.absorbingRegime)) {
     throw new ConfigError(
-      `config/model.yaml: markov.absorbingRegime: "${c.model.markov.absorbingRegime}" is not one of config/data.yaml regimes.labels (${c.data.regimes.labels.join(', ')})`,
+      `${shown('model')}: markov.absorbingRegime: "${c.model.markov.absorbingRegime}" is not one of ${shown('data')} regimes.labels (${c.data.regimes.labels.join(', ')})`,
     );
   }
 }

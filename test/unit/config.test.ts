@@ -45,6 +45,20 @@ describe('config', () => {
     expect(() => loadConfig(dir)).toThrowError(/regimes\.thresholds\.low: must be ≤ high/);
   });
 
+  test('an error in a --config folder names the file there, not config/', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    for (const name of ['model', 'monitoring', 'platform']) {
+      writeFileSync(
+        join(dir, `${name}.yaml`),
+        readFileSync(new URL(`../../config/${name}.yaml`, import.meta.url)),
+      );
+    }
+    writeFileSync(join(dir, 'data.yaml'), `${DATA}\nbogusKey: 1\n`);
+    expect(() => loadConfig(dir)).toThrowError(
+      `${join(dir, 'data.yaml')}: (root): Unrecognized key: "bogusKey"`,
+    );
+  });
+
   test('overrides (for experiments) are validated like the files', () => {
     const { config } = loadConfig();
     expect(
