@@ -32,7 +32,7 @@ export function formatDriftReport(r: DriftReport): string {
     out.push(
       s.regimeMix.threshold === null
         ? `  regime mix: observed ${s.regimeMix.observed.join(' / ')} vs model π ${s.regimeMix.expected.map((v) => f(v, 2)).join(' / ')}: χ² ${f(s.regimeMix.statistic, 1)}, p ${p(s.regimeMix.pValue)}${s.regimeMix.drift ? '  ← drift' : ''}`
-        : `  regime mix: observed ${s.regimeMix.observed.join(' / ')}: total variation from the reference's shares ${f(s.regimeMix.totalVariation)} (threshold ${f(s.regimeMix.threshold)})${s.regimeMix.drift ? '  ← drift' : ''}`,
+        : `  regime mix: observed ${s.regimeMix.observed.join(' / ')}: total variation from the reference's shares ${s.regimeMix.referenceShares.map((v) => f(v, 2)).join(' / ')}: ${f(s.regimeMix.totalVariation)} (threshold ${f(s.regimeMix.threshold)})${s.regimeMix.drift ? '  ← drift' : ''}`,
     );
     out.push(
       `  transitions vs model P: G² ${f(s.transitions.statistic, 1)} (df ${s.transitions.df}), ${

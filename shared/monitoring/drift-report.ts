@@ -78,6 +78,8 @@ export interface SymbolDriftReport {
     statistic: number;
     df: number;
     pValue: number;
+    /** The reference's regime shares the total variation is measured from (of its rows in time order when it has them). */
+    referenceShares: number[];
     /** Total-variation distance between the window's regime shares and the reference's. */
     totalVariation: number;
     /** The calibrated TV threshold, or null: then drift is the chi-square p-value below drift.regimeMixAlpha. */
@@ -341,9 +343,10 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
   // its reference rows in time order; none under drift.thresholds: fixed or without such rows.
   const calibrating = calibrationOptions(cfg);
   let calibration: DriftCalibration | null = null;
+  // The reference rows in time order (the rows KS and PSI compare with), when there are any.
+  const refRows = source === 'training rows' ? refEnd : source === 'rows before the window' ? start : 0;
   if (calibrating !== null) {
     const kept = model.scoring.calibration?.[table.symbol];
-    const refRows = source === 'training rows' ? refEnd : source === 'rows before the window' ? start : 0;
     if (
       kept !== undefined &&
       kept.windowRows === calibrating.windowRows &&
@@ -436,10 +439,13 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
   const calibrated = calibration !== null && calibration.chunks >= calibrating!.minChunks;
   const mixThreshold = calibrated ? calibration!.regimeMix : null;
   const chainThreshold = calibrated ? calibration!.chain : null;
-  const tv = totalVariation(
-    regimeShares(states, 0, states.length, K),
-    calibration?.shares ?? model.markov.stationary,
-  );
+  // The reference's shares: of the same rows as KS and PSI (a calibration kept with the model holds
+  // the shares of all its training rows, the window's too), else the calibration's, else π.
+  const referenceShares =
+    refRows > 0
+      ? regimeShares(table.markov_state, 0, refRows, K)
+      : (calibration?.shares ?? [...model.markov.stationary]);
+  const tv = totalVariation(regimeShares(states, 0, states.length, K), referenceShares);
 
   const days = table.day.subarray(start);
   const date = (i: number) => formatIsoDay(days[i]!);
@@ -497,6 +503,7 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
       statistic: mix.statistic,
       df: mix.df,
       pValue: mix.pValue,
+      referenceShares,
       totalVariation: tv,
       threshold: mixThreshold,
       drift: mixThreshold === null ? mix.pValue < cfg.drift.regimeMixAlpha : tv > mixThreshold,
