@@ -507,19 +507,26 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     ctx.store.put(ctx.buckets.gold, metadataKey, JSON.stringify(m, null, 2), 'application/json');
   let metadata = runMetadata(ctx, runId, file, sources, staged);
   await write(metadata);
-  const quality = goldQualityOf(ctx, staged);
-  const warnings = symbolWarnings(staged);
-  await ctx.registry.putRecord('quality', {
-    id: `${runId}-gold`,
-    at: metadata.at,
-    runId,
-    file,
-    ...quality,
-    // No touched symbol has gold rows yet (all still in warm-up or burn-in): nothing was scored and
-    // the gate did not apply — not a failed check (the CLI prints "gold n/a").
-    ...(metadata.quality.gold === null ? { scored: false } : {}),
-    ...(warnings.count > 0 ? { warnings: warnings.first, warningCount: warnings.count } : {}),
-  });
+  // The gold quality record (the Data quality page's): of the staged gold the gate judges, and
+  // written again below for the gold published when a symbol had to be merged again.
+  const recordQuality = async (results: SymbolGoldResult[], m: RunMetadata, mergedAgain = 0) => {
+    const quality = goldQualityOf(ctx, results);
+    const warnings = symbolWarnings(results);
+    await ctx.registry.putRecord('quality', {
+      id: `${runId}-gold`,
+      at: m.at,
+      runId,
+      file,
+      ...quality,
+      // No touched symbol has gold rows yet (all still in warm-up or burn-in): nothing was scored and
+      // the gate did not apply — not a failed check (the CLI prints "gold n/a").
+      ...(m.quality.gold === null ? { scored: false } : {}),
+      ...(warnings.count > 0 ? { warnings: warnings.first, warningCount: warnings.count } : {}),
+      ...(mergedAgain > 0 ? { mergedAgain } : {}),
+    });
+    return quality;
+  };
+  const quality = await recordQuality(staged, metadata);
   if (metadata.quality.gold !== null && !quality.passed) {
     await discardStaging(ctx, runId);
     throw new DataRejectedError({
@@ -549,6 +556,7 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     results = staged.map((r) => again.get(r.symbol) ?? r);
     metadata = runMetadata(ctx, runId, file, sources, results);
     await write(metadata);
+    await recordQuality(results, metadata, published.mergedAgain.length);
   }
   return {
     published: published.published,

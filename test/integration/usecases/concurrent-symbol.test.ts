@@ -149,6 +149,16 @@ describe('per-symbol serialisation on the local servers', () => {
     expect(finished.goldRows).toBe(published.length);
     // The live state is the published gold's last row.
     expect((await ctx.registry.getLive('AGAIN'))?.date).toBe(record!.lastDate);
+    // So is the gold quality record the Data quality page shows (it kept the staged 28 rows).
+    const quality = (await ctx.registry.listRecords('quality', 100)) as {
+      id: string;
+      rows: number;
+      mergedAgain?: number;
+    }[];
+    expect(quality.find((q) => q.id === 'again-b-gold')).toMatchObject({
+      rows: published.length,
+      mergedAgain: 1,
+    });
   }, 60_000);
 
   test('property: N files of one symbol, run concurrently in any order, give the union’s silver', async () => {
