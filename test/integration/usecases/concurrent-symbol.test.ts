@@ -150,7 +150,7 @@ describe('per-symbol serialisation on the local servers', () => {
     // The live state is the published gold's last row.
     expect((await ctx.registry.getLive('AGAIN'))?.date).toBe(record!.lastDate);
     // So is the gold quality record the Data quality page shows (it kept the staged 28 rows).
-    const quality = (await ctx.registry.listRecords('quality', 100)) as {
+    const quality = (await ctx.registry.listRecords('quality', 100)) as unknown as {
       id: string;
       rows: number;
       mergedAgain?: number;
