@@ -14,7 +14,13 @@
 import { createHash } from 'node:crypto';
 import type { MonitoringConfig } from '#config/monitoring-schema';
 import type { AbTestResult, Difference, RollbackDecision } from '#shared/monitoring/ab';
-import type { KsResult, PsiResult, TransitionGTestResult } from '#shared/monitoring/drift-stats';
+import {
+  above,
+  atOrAbove,
+  type KsResult,
+  type PsiResult,
+  type TransitionGTestResult,
+} from '#shared/monitoring/drift-stats';
 import type { ModelDriftResult } from '#shared/monitoring/model-drift';
 
 /** A builder was called on a result that is not an alert (e.g. no drift), or with a bad time. */
@@ -366,15 +372,15 @@ export function dataDriftAlert(
   const levels = config.alerts.severity.dataDrift;
   const psiValue = facts.psi.psi;
   const t = facts.thresholds ?? undefined;
-  const ksBreach = facts.ks.d > (t?.ks ?? drift.ksThreshold);
+  const ksBreach = above(facts.ks.d, t?.ks ?? drift.ksThreshold);
   const psiBand =
     t !== undefined
-      ? (t.strict ? psiValue > t.psi : psiValue >= t.psi)
+      ? (t.strict ? above(psiValue, t.psi) : atOrAbove(psiValue, t.psi))
         ? 'significant'
         : 'none'
-      : psiValue >= drift.psi.significant
+      : atOrAbove(psiValue, drift.psi.significant)
         ? 'significant'
-        : psiValue >= drift.psi.moderate
+        : atOrAbove(psiValue, drift.psi.moderate)
           ? 'moderate'
           : 'none';
   const severities: Severity[] = [

@@ -31,6 +31,8 @@ import {
   totalVariation,
 } from './drift-calibration.ts';
 import {
+  above,
+  atOrAbove,
   chiSquareGoodnessOfFit,
   ksAsymptoticPValue,
   ksTwoSampleBlockBootstrap,
@@ -38,6 +40,7 @@ import {
   type PsiResult,
   psiAgainstBins,
   psiBand,
+  psiCeiling,
   psiReferenceBins,
   sortedSample,
   transitionDriftGTest,
@@ -51,6 +54,9 @@ import {
   type RetrainingInput,
 } from './retraining.ts';
 
+/** A calibrated PSI threshold at least this share of PSI's ceiling counts as at the ceiling. */
+const PSI_SATURATION = 0.99;
+
 export interface FeatureDriftReport {
   feature: Feature;
   referenceSize: number;
@@ -61,9 +67,16 @@ export interface FeatureDriftReport {
    * What the statistics were judged against: `calibrated` — the symbol's thresholds from its
    * reference chunks (drift when D or PSI is above them); `fallback` — too few chunks, so
    * drift.ksThreshold and drift.psi.significant; `fixed` — drift.thresholds: fixed, the first
-   * version's rule (KS D > drift.ksThreshold or PSI at least psi.moderate).
+   * version's rule (KS D > drift.ksThreshold or PSI at least psi.moderate). `psiAtCeiling`: the
+   * calibrated PSI threshold was at the most PSI can reach against the reference's bins (its own
+   * windows fill one bin), so it is that ceiling, which no window exceeds: KS decides alone.
    */
-  thresholds: { source: 'calibrated' | 'fallback' | 'fixed'; ks: number; psi: number };
+  thresholds: {
+    source: 'calibrated' | 'fallback' | 'fixed';
+    ks: number;
+    psi: number;
+    psiAtCeiling?: true;
+  };
   drift: boolean;
 }
 
@@ -286,10 +299,10 @@ export function driftReport(options: DriftOptions): DriftReport {
 /** A feature's statistics past the retraining thresholds (see FeatureDrift.thresholds). */
 function featureBreach(f: FeatureDrift, cfg: MonitoringConfig): boolean {
   if (f.thresholds === undefined)
-    return f.ks.d > cfg.drift.ksThreshold || f.psi.psi >= cfg.drift.psi.significant;
+    return above(f.ks.d, cfg.drift.ksThreshold) || atOrAbove(f.psi.psi, cfg.drift.psi.significant);
   return (
-    f.ks.d > f.thresholds.ks ||
-    (f.thresholds.strict ? f.psi.psi > f.thresholds.psi : f.psi.psi >= f.thresholds.psi)
+    above(f.ks.d, f.thresholds.ks) ||
+    (f.thresholds.strict ? above(f.psi.psi, f.thresholds.psi) : atOrAbove(f.psi.psi, f.thresholds.psi))
   );
 }
 
@@ -379,6 +392,8 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
     const cur = table[feature].subarray(start);
     let ks: { d: number; pValue: number; bootstrapPValue: number | null; blockLength: number | null };
     let p: { psi: number };
+    // The most PSI can reach against the reference's bins (null for a stored summary).
+    let ceiling: number | null = null;
     let referenceSize: number;
     if (reference === null) {
       const summary = stored![feature]!;
@@ -398,22 +413,38 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
               stopAfterExceedances: cfg.drift.bootstrap.stopAfterExceedances,
             })
           : { ...ksTwoSampleSortedReference(sorted, cur), bootstrapPValue: null, blockLength: null };
-      p = psiAgainstBins(psiReferenceBins(sorted, cfg.drift.psi.bins), cur, cfg.drift.psi.floor);
+      const bins = psiReferenceBins(sorted, cfg.drift.psi.bins);
+      p = psiAgainstBins(bins, cur, cfg.drift.psi.floor);
+      ceiling = psiCeiling(bins, cfg.drift.psi.floor);
     }
     const band = psiBand(p.psi, { moderate: cfg.drift.psi.moderate, significant: cfg.drift.psi.significant });
     const ksCut = calibration?.ks[feature] ?? null;
-    const psiCut = calibration?.psi[feature] ?? null;
+    // A calibrated PSI threshold at PSI's ceiling (the reference's own windows fill one bin): no
+    // window can be further from the reference, so PSI is no evidence — its threshold is the ceiling,
+    // which nothing exceeds beyond rounding, and KS decides.
+    const calibratedPsi = calibration?.psi[feature] ?? null;
+    const saturated = calibratedPsi !== null && ceiling !== null && calibratedPsi >= PSI_SATURATION * ceiling;
+    const psiCut = saturated ? Math.max(calibratedPsi, ceiling!) : calibratedPsi;
+    if (saturated)
+      notes.push(
+        `PSI of ${feature} is at its ceiling ${ceiling!.toFixed(3)} in the reference’s own windows (each fills one bin): it cannot tell a window from them, so KS decides`,
+      );
     let thresholds: FeatureDriftReport['thresholds'];
     let drift: boolean;
     if (ksCut !== null && psiCut !== null) {
-      thresholds = { source: 'calibrated', ks: ksCut, psi: psiCut };
-      drift = ks.d > ksCut || p.psi > psiCut;
+      thresholds = {
+        source: 'calibrated',
+        ks: ksCut,
+        psi: psiCut,
+        ...(saturated ? { psiAtCeiling: true } : {}),
+      };
+      drift = above(ks.d, ksCut) || above(p.psi, psiCut);
     } else if (calibrating !== null) {
       thresholds = { source: 'fallback', ks: cfg.drift.ksThreshold, psi: cfg.drift.psi.significant };
-      drift = ks.d > cfg.drift.ksThreshold || p.psi >= cfg.drift.psi.significant;
+      drift = above(ks.d, cfg.drift.ksThreshold) || atOrAbove(p.psi, cfg.drift.psi.significant);
     } else {
       thresholds = { source: 'fixed', ks: cfg.drift.ksThreshold, psi: cfg.drift.psi.moderate };
-      drift = ks.d > cfg.drift.ksThreshold || band !== 'none';
+      drift = above(ks.d, cfg.drift.ksThreshold) || band !== 'none';
     }
     return {
       feature,
@@ -506,7 +537,7 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
       referenceShares,
       totalVariation: tv,
       threshold: mixThreshold,
-      drift: mixThreshold === null ? mix.pValue < cfg.drift.regimeMixAlpha : tv > mixThreshold,
+      drift: mixThreshold === null ? mix.pValue < cfg.drift.regimeMixAlpha : above(tv, mixThreshold),
     },
     transitions: {
       counts,
@@ -514,7 +545,8 @@ function symbolDrift(table: GoldTable, options: DriftOptions): SymbolDriftReport
       df: g.df,
       pValue: g.pValue,
       threshold: chainThreshold,
-      drift: chainThreshold === null ? g.pValue < cfg.drift.transitionAlpha : g.statistic > chainThreshold,
+      drift:
+        chainThreshold === null ? g.pValue < cfg.drift.transitionAlpha : above(g.statistic, chainThreshold),
     },
     calibrationChunks: calibrated ? calibration!.chunks : 0,
     anomalies: {

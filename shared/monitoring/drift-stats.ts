@@ -337,6 +337,43 @@ export function psiAgainstBins(
   return { psi: value, innerEdges, referenceShares, currentShares };
 }
 
+/**
+ * The largest PSI any window can reach against these bins: a window wholly in one bin (PSI is convex
+ * in the window's shares, so its maximum is at a vertex), with the other bins at the floor. A
+ * persistent feature (drawdown) often fills one bin for a whole window, and the reference's own
+ * windows then reach it too: its calibrated threshold sits at this ceiling.
+ */
+export function psiCeiling(reference: PsiReferenceBins, floor = 1e-4): number {
+  const r = reference.counts.map((count) => Math.max(count / reference.n, floor));
+  let ceiling = 0;
+  for (let j = 0; j < r.length; j++) {
+    let value = 0;
+    for (let k = 0; k < r.length; k++) {
+      const c = k === j ? 1 : floor;
+      value += (c - r[k]!) * Math.log(c / r[k]!);
+    }
+    ceiling = Math.max(ceiling, value);
+  }
+  return ceiling;
+}
+
+/**
+ * Relative tolerance of a threshold comparison: a statistic and its calibrated threshold computed by
+ * the same sum over terms in another order differ in the 15th digit (8.281031624988897 against
+ * 8.281031624988895), which is no evidence of anything.
+ */
+export const THRESHOLD_TOLERANCE = 1e-9;
+
+/** `value > threshold`, beyond rounding ({@link THRESHOLD_TOLERANCE}). */
+export function above(value: number, threshold: number): boolean {
+  return value > threshold + THRESHOLD_TOLERANCE * Math.max(1, Math.abs(threshold));
+}
+
+/** `value ≥ threshold`, to within rounding ({@link THRESHOLD_TOLERANCE}). */
+export function atOrAbove(value: number, threshold: number): boolean {
+  return value >= threshold - THRESHOLD_TOLERANCE * Math.max(1, Math.abs(threshold));
+}
+
 /** Interior quantiles at probabilities k · (1/bins), k = 1 … bins − 1 (np.linspace), strictly increasing. */
 function distinctInnerQuantiles(sorted: Float64Array, bins: number): number[] {
   const step = 1 / bins;

@@ -25,7 +25,13 @@
  * Every reason is still reported, so the dashboard shows what is pending and what holds it.
  */
 import type { MonitoringConfig } from '#config/monitoring-schema';
-import type { KsResult, PsiResult, TransitionGTestResult } from '#shared/monitoring/drift-stats';
+import {
+  above,
+  atOrAbove,
+  type KsResult,
+  type PsiResult,
+  type TransitionGTestResult,
+} from '#shared/monitoring/drift-stats';
 import type { ModelDriftResult } from '#shared/monitoring/model-drift';
 
 /** Input a retraining decision cannot be made from (bad timestamps). */
@@ -260,7 +266,7 @@ function dataDriftRules(
   const reasons: RetrainingReason[] = [];
   const ksCut = (f: FeatureDrift) => f.thresholds?.ks ?? drift.ksThreshold;
   const psiCut = (f: FeatureDrift) => f.thresholds?.psi ?? drift.psi.significant;
-  const ksBreaches = features.filter((f) => f.ks.d > ksCut(f));
+  const ksBreaches = features.filter((f) => above(f.ks.d, ksCut(f)));
   // "its calibrated threshold" when every breach is calibrated, the number when none has its own.
   const wording = (breaches: readonly FeatureDrift[], fixed: string) =>
     breaches.every((f) => f.thresholds?.strict === true)
@@ -278,7 +284,7 @@ function dataDriftRules(
     });
   }
   const psiBreaches = features.filter((f) =>
-    f.thresholds?.strict === true ? f.psi.psi > psiCut(f) : f.psi.psi >= psiCut(f),
+    f.thresholds?.strict === true ? above(f.psi.psi, psiCut(f)) : atOrAbove(f.psi.psi, psiCut(f)),
   );
   if (psiBreaches.length > 0) {
     const listed = describeBreaches(

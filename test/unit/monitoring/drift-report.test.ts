@@ -214,6 +214,25 @@ describe('drift report', () => {
     expect(r.skipped).toEqual([{ symbol: 'TINY', reason: 'only 10 gold rows; the window needs 63' }]);
   });
 
+  test('a feature whose reference windows each fill one PSI bin has its PSI threshold at the ceiling: PSI is no evidence, KS decides', () => {
+    // The walk: drawdown (persistent) sat at PSI's maximum in the reference's own quarters, so the
+    // calibrated threshold was that maximum and a window equal to it "breached" by 1.8e-15.
+    const t = gold[0]!;
+    const blocks = { ...slice(t, 0, 21 * 63), symbol: 'BLOCKS' };
+    for (let i = 0; i < blocks.length; i++) blocks.drawdown[i] = 0.01 * Math.floor(i / 63);
+    const s = run([blocks]).symbols[0]!;
+    expect(s.reference.source).toBe('rows before the window');
+    const dd = s.features.find((f) => f.feature === 'drawdown')!;
+    expect(dd.thresholds.source).toBe('calibrated');
+    expect(dd.thresholds.psiAtCeiling).toBe(true);
+    // The window (one block) reaches the ceiling and does not pass it: only KS can make it drift.
+    expect(dd.psi.value).toBeCloseTo(dd.thresholds.psi, 9);
+    expect(dd.drift).toBe(dd.ks.d > dd.thresholds.ks);
+    // A feature with room below its ceiling keeps its calibrated threshold.
+    const vol = s.features.find((f) => f.feature === 'realized_vol_21d')!;
+    expect(vol.thresholds.psiAtCeiling).toBeUndefined();
+  });
+
   test('a price that never moved is skipped with that reason, not an internal error', () => {
     const t = gold[0]!;
     const flat = { ...slice(t, 0, 400), symbol: 'FLAT' };

@@ -2,13 +2,18 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  above,
+  atOrAbove,
   chiSquareGoodnessOfFit,
   DriftInputError,
   ksTwoSample,
   ksTwoSampleBlockBootstrap,
   numpyLinearQuantile,
   psi,
+  psiAgainstBins,
   psiBand,
+  psiCeiling,
+  psiReferenceBins,
   transitionDriftGTest,
 } from '#shared/monitoring/drift-stats';
 import { createRandom } from '#shared/stats/random';
@@ -258,6 +263,38 @@ describe('psi', () => {
         expect(psi(reference, current).psi).toBeGreaterThanOrEqual(0);
       }),
     );
+  });
+
+  it('never exceeds its ceiling, and a window wholly in one bin reaches it (9 · 0.0999 · ln 1000 + 0.9 · ln 10 for deciles)', () => {
+    const reference = Array.from({ length: 1000 }, (_, k) => k);
+    const bins = psiReferenceBins(Float64Array.from(reference), 10);
+    const ceiling = psiCeiling(bins);
+    expect(ceiling).toBeCloseTo(9 * (0.1 - 1e-4) * Math.log(1000) + 0.9 * Math.log(10), 12);
+    // All 63 days in the top decile: the vertex.
+    expect(
+      psiAgainstBins(
+        bins,
+        Array.from({ length: 63 }, () => 995),
+      ).psi,
+    ).toBeCloseTo(ceiling, 12);
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -100, max: 1100, noNaN: true }), { minLength: 1, maxLength: 80 }),
+        (current) => {
+          expect(psiAgainstBins(bins, current).psi).toBeLessThanOrEqual(ceiling * (1 + 1e-12));
+        },
+      ),
+    );
+  });
+});
+
+describe('threshold comparisons', () => {
+  it('ignore a difference in the 15th digit (a statistic equal to its threshold), not one in the 9th', () => {
+    expect(above(8.281031624988897, 8.281031624988895)).toBe(false);
+    expect(above(8.2811, 8.281031624988895)).toBe(true);
+    expect(above(0.15 + 1e-17, 0.15)).toBe(false);
+    expect(atOrAbove(0.25 - 1e-17, 0.25)).toBe(true);
+    expect(atOrAbove(0.2499, 0.25)).toBe(false);
   });
 
   it('is 0 when the current sample equals the reference', () => {
