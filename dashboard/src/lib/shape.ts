@@ -386,16 +386,34 @@ export function driftSeries(records: readonly DriftRecord[], symbol: string, fea
 export function chainDriftSeries(
   records: readonly DriftRecord[],
   symbol: string,
-): { x: number[]; pValue: number[] } {
+): { x: number[]; pValue: number[]; statistic: number[]; threshold: number | null } {
   const x: number[] = [];
   const pValue: number[] = [];
+  const statistic: number[] = [];
+  // The rule in force is the newest check's: G² above its calibrated threshold, else the p-value rule.
+  let threshold: number | null = null;
   for (const r of oldestFirst(records)) {
     const s = r.symbols?.find((t) => t.symbol === symbol);
     if (s === undefined || !Number.isFinite(s.chainP)) continue;
     x.push(isoToSeconds(r.at));
     pValue.push(s.chainP);
+    statistic.push(s.chainStatistic);
+    threshold = typeof s.chainThreshold === 'number' ? s.chainThreshold : null;
   }
-  return { x, pValue };
+  return { x, pValue, statistic, threshold };
+}
+
+/**
+ * A y range from 0 that shows the data and the threshold lines (uPlot scales to the data alone: a
+ * calibrated PSI threshold of 7.85 above PSI values of 5.0–5.4 fell off the chart).
+ */
+export function rangeWithLines(
+  values: readonly number[],
+  lines: readonly (number | null)[],
+): [number, number] {
+  let top = 0;
+  for (const v of [...values, ...lines]) if (v !== null && Number.isFinite(v) && v > top) top = v;
+  return [0, top > 0 ? top * 1.08 : 1];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import {
   isSeverity,
   newestFirst,
   pickOption,
+  rangeWithLines,
 } from '../lib/shape.ts';
 import type { AlertRecord, ConfigResponse, DriftRecord } from '../lib/types.ts';
 import { SEVERITIES } from '../lib/types.ts';
@@ -341,20 +342,38 @@ function overTime(
             '#c62828',
           ),
         ],
+        yRange: rangeWithLines(s.psi, [moderate, significant]),
         height: 220,
         half: true,
       }),
     ),
-    lineChart({
-      title: `Chain drift: G-test p-value · ${symbol}`,
-      description: `p-value of the G-test of the window's transitions against the model's transition matrix for ${symbol}; below the line is chain drift.`,
-      x: chain.x,
-      time: true,
-      series: [{ label: 'G-test p', values: chain.pValue, color: '#00838f', format: (v) => formatPValue(v) }],
-      hLines: line(alpha, `α = ${alpha}`, '#c62828'),
-      yRange: [0, 1],
-      height: 200,
-    }),
+    chain.threshold !== null
+      ? lineChart({
+          title: `Chain drift: G² · ${symbol}`,
+          description: `G² of the window's transitions against the model's transition matrix for ${symbol}, with its calibrated threshold; above the line is chain drift.`,
+          x: chain.x,
+          time: true,
+          series: [{ label: 'G²', values: chain.statistic, color: '#00838f' }],
+          hLines: line(
+            chain.threshold,
+            `calibrated threshold ${formatNumber(chain.threshold, 1)}`,
+            '#c62828',
+          ),
+          yRange: rangeWithLines(chain.statistic, [chain.threshold]),
+          height: 200,
+        })
+      : lineChart({
+          title: `Chain drift: G-test p-value · ${symbol}`,
+          description: `p-value of the G-test of the window's transitions against the model's transition matrix for ${symbol}; below the line is chain drift.`,
+          x: chain.x,
+          time: true,
+          series: [
+            { label: 'G-test p', values: chain.pValue, color: '#00838f', format: (v) => formatPValue(v) },
+          ],
+          hLines: line(alpha, `α = ${alpha}`, '#c62828'),
+          yRange: [0, 1],
+          height: 200,
+        }),
   );
 }
 

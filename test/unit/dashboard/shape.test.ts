@@ -29,6 +29,7 @@ import {
   pickOption,
   productionPeriods,
   qualityScoreSeries,
+  rangeWithLines,
   reasonLabel,
   regimeRuns,
   secondsToIsoDay,
@@ -270,7 +271,21 @@ describe('drift over time', () => {
 
   test('chain-drift p-values and the dimensions seen', () => {
     expect(chainDriftSeries(records, 'SPX').pValue).toEqual([0.4, 0.001]);
+    expect(chainDriftSeries(records, 'SPX').threshold).toBeNull();
     expect(driftDimensions(records)).toEqual({ symbols: ['SPX'], features: ['drawdown', 'log_return'] });
+  });
+
+  test('a calibrated chain rule is G² against its threshold (the p-value line is not the rule then); ranges show the lines', () => {
+    const calibrated = records.map((r, i) => ({
+      ...r,
+      symbols: r.symbols!.map((s) => ({ ...s, chainStatistic: 20 + i, chainThreshold: 28.6 - i })),
+    }));
+    const chain = chainDriftSeries(calibrated, 'SPX');
+    expect(chain.statistic).toEqual([21, 20]);
+    // The newest check's threshold (records[0] is the newer one).
+    expect(chain.threshold).toBe(28.6);
+    expect(rangeWithLines([5.0, 5.37], [null, 7.854])).toEqual([0, 7.854 * 1.08]);
+    expect(rangeWithLines([], [null])).toEqual([0, 1]);
   });
 
   test('the latest check’s tables list the symbols with drift first, at most the given number', () => {
