@@ -279,8 +279,8 @@ function dataDriftRules(
     reasons.push({
       rule: 'data-drift-ks',
       detail: `KS D ${wording(ksBreaches, `> ${fmt(drift.ksThreshold)}`)} for ${listed}`,
-      value: ksBreaches.reduce((m, f) => Math.max(m, f.ks.d), Number.NEGATIVE_INFINITY),
-      threshold: new Set(ksBreaches.map(ksCut)).size === 1 ? ksCut(ksBreaches[0]!) : null,
+      // The worst breach, the first listed (furthest past its own threshold), as regimeMixRule does.
+      ...worstOf(ksBreaches, (f) => f.ks.d, ksCut),
     });
   }
   const psiBreaches = features.filter((f) =>
@@ -298,8 +298,7 @@ function dataDriftRules(
     reasons.push({
       rule: 'data-drift-psi',
       detail: `PSI ${wording(psiBreaches, `≥ ${fmt(drift.psi.significant)}`)} for ${listed}`,
-      value: psiBreaches.reduce((m, f) => Math.max(m, f.psi.psi), Number.NEGATIVE_INFINITY),
-      threshold: new Set(psiBreaches.map(psiCut)).size === 1 ? psiCut(psiBreaches[0]!) : null,
+      ...worstOf(psiBreaches, (f) => f.psi.psi, psiCut),
     });
   }
   return reasons;
@@ -323,6 +322,25 @@ function regimeMixRule(drifted: NonNullable<RetrainingInput['regimeMixDrift']>):
   ];
 }
 
+/** The value and threshold of the breach furthest past its threshold (the first describeBreaches lists). */
+function worstOf(
+  breaches: readonly FeatureDrift[],
+  value: (f: FeatureDrift) => number,
+  cut: (f: FeatureDrift) => number,
+): { value: number; threshold: number } {
+  const worst = worstFirst(breaches, value, cut)[0]!;
+  return { value: value(worst), threshold: cut(worst) };
+}
+
+/** Breaches ordered by how far past its own threshold each is (value / threshold), the furthest first. */
+function worstFirst(
+  breaches: readonly FeatureDrift[],
+  value: (f: FeatureDrift) => number,
+  cut: (f: FeatureDrift) => number,
+): FeatureDrift[] {
+  return [...breaches].sort((a, b) => value(b) / cut(b) - value(a) / cut(a));
+}
+
 /** "2 of 9 feature series: SPX realized_vol_21d (D = 0.31), …", worst first. */
 function describeBreaches(
   breaches: readonly FeatureDrift[],
@@ -332,8 +350,7 @@ function describeBreaches(
   cut: (f: FeatureDrift) => number,
   inclusive: (f: FeatureDrift) => boolean = () => false,
 ): string {
-  const worstFirst = [...breaches].sort((a, b) => value(b) / cut(b) - value(a) / cut(a));
-  const listed = worstFirst
+  const listed = worstFirst(breaches, value, cut)
     .slice(0, LISTED_BREACHES)
     .map((f) =>
       f.thresholds === undefined

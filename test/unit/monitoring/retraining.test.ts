@@ -267,6 +267,20 @@ describe('decideRetraining', () => {
     ]);
     // A D of 0.4 is no drift for a series whose own quarters reach 0.45.
     expect(rulesOf({ ...quiet, dataDrift: [calibrated(0.4, 0, 0.45, 1)] })).toEqual([]);
+    // The reason's value and threshold are the worst breach's, the one its text lists first (a walk
+    // saw the value 0.999 of a breach further down beside a text naming 0.9076 first).
+    const [ks] = decideRetraining(
+      {
+        ...quiet,
+        dataDrift: [
+          { ...calibrated(0.999, 0, 0.98, 1), symbol: 'NEAR' },
+          { ...calibrated(0.9, 0, 0.3, 1), symbol: 'FAR' },
+        ],
+      },
+      config,
+    ).reasons;
+    expect(ks).toMatchObject({ rule: 'data-drift-ks', value: 0.9, threshold: 0.3 });
+    expect(ks!.detail).toMatch(/: FAR drawdown \(D = 0\.9 > 0\.3\), NEAR/);
     const chain = { statistic: 30, df: 6, pValue: 1e-5, threshold: 40 };
     expect(rulesOf({ ...quiet, chainDrift: chain })).toEqual([]);
     expect(rulesOf({ ...quiet, chainDrift: { ...chain, statistic: 41 } })).toEqual(['chain-drift']);
