@@ -168,7 +168,9 @@ export function formatPipelineSummary(s: PipelineSummary): string {
     lines.push(`  … and ${s.gold.shortHistory.length - 20} more without gold`);
   lines.push(
     '',
-    `Quality  bronze ${pct(s.quality.bronze)}   silver ${pct(s.quality.silver)}   gold ${pct(s.quality.gold)}`,
+    s.accepted === 0
+      ? 'Quality  no file was accepted: nothing reached silver or gold (each file’s reason is above)'
+      : `Quality  bronze ${pct(s.quality.bronze)}   silver ${pct(s.quality.silver)}   gold ${pct(s.quality.gold)}`,
   );
   lines.push('', `Run ${s.runId}: wrote ${s.written.length} file(s) and folder(s) under ${s.out}/`);
   return `${lines.join('\n')}\n`;

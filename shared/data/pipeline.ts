@@ -117,7 +117,13 @@ export async function admitMarketFile(
   }
   const silver = { symbols: stats, quality: countsQuality('silver', config.quality.gates.silver, counts) };
   if (!silver.quality.passed) {
-    return { outcome: { ...rejected(gateError(input.name, silver.quality)), bronze: bronzeSummary, silver } };
+    return {
+      outcome: {
+        ...rejected(silverGateError(input.name, silver.quality, stats)),
+        bronze: bronzeSummary,
+        silver,
+      },
+    };
   }
   return {
     outcome: { status: 'accepted', kind: 'market', bronze: bronzeSummary, silver },
@@ -578,4 +584,38 @@ export function regimeCounts(
   const counts = Object.fromEntries(labels.map((l) => [l, 0]));
   for (const s of symbols) s.stateCounts.forEach((n, state) => (counts[labels[state]!]! += n));
   return counts;
+}
+
+/**
+ * The silver gate's rejection, with what pulled the score down: the rows flagged by each consistency
+ * check, forward-filled and dropped, summed over the file's symbols (the walk's file of halved
+ * closes said only "validity 49.0 %").
+ */
+function silverGateError(
+  file: string,
+  quality: LayerQuality,
+  stats: readonly SilverStats[],
+): DataRejectedError {
+  const base = gateError(file, quality);
+  const sum = (f: (s: SilverStats) => number) => stats.reduce((n, s) => n + f(s), 0);
+  const flagged = new Map<string, number>();
+  for (const s of stats)
+    for (const [flag, n] of Object.entries(s.flagged))
+      if (n > 0) flagged.set(flag, (flagged.get(flag) ?? 0) + n);
+  const parts = [
+    ...[...flagged].map(([flag, n]) => `${n.toLocaleString('en-US')} rows flagged ${flag}`),
+    ...(sum((s) => s.forwardFilled) > 0
+      ? [`${sum((s) => s.forwardFilled).toLocaleString('en-US')} closes forward-filled`]
+      : []),
+    ...(sum((s) => s.duplicatesDropped) > 0
+      ? [`${sum((s) => s.duplicatesDropped).toLocaleString('en-US')} repeated days dropped`]
+      : []),
+  ];
+  if (parts.length === 0) return base;
+  return new DataRejectedError({
+    file,
+    quality,
+    code: 'quality_gate',
+    reason: `${base.reason}: ${parts.join(', ')} (of ${sum((s) => s.rowsOut).toLocaleString('en-US')} silver rows)`,
+  });
 }

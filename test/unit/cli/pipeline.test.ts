@@ -179,6 +179,8 @@ describe('finml pipeline', () => {
     const { code, stdout } = await runCli(['pipeline', bad, '--out', out]);
     expect(code).toBe(2);
     expect(stdout).toContain(`✗ ${bad}, line 1: missing required column "date"`);
+    // No layer was measured: not "bronze 0.0 % ✗ silver 0.0 % ✗".
+    expect(stdout).toContain('Quality  no file was accepted: nothing reached silver or gold');
     // quarantine/<run id>/<the file's absolute path> and its report, as in the quarantine bucket.
     const [run] = readdirSync(join(out, 'quarantine'));
     const copy = join(out, 'quarantine', run!, resolve(bad));
@@ -224,6 +226,8 @@ describe('finml pipeline', () => {
     ]);
     expect(code).toBe(2);
     expect(stdout).toMatch(/silver quality .* is below the 94 % gate/);
+    // What pulled it down, counted (the message named only the weakest dimension's percentage).
+    expect(stdout).toContain(': 40 rows flagged high_below_open_close (of 100 silver rows) — quarantined');
     const silver = await parquetRows(silverFile(out, 'X'));
     expect(silver.rows).toHaveLength(300);
     expect(existsSync(join(out, 'silver', 'staging'))).toBe(false);
