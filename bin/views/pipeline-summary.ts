@@ -126,7 +126,7 @@ export function formatPipelineSummary(s: PipelineSummary): string {
     const ignored = f.ignoredColumns ?? [];
     if (ignored.length > 0)
       lines.push(
-        `    ignored columns (not read): ${ignored.join(', ')} — see input.columnAliases in config/data.yaml`,
+        `    ignored columns (not read): ${ignored.slice(0, 12).join(', ')}${ignored.length > 12 ? `, … and ${ignored.length - 12} more` : ''} — see input.columnAliases in config/data.yaml`,
       );
   }
   lines.push('');

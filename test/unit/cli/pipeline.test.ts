@@ -369,6 +369,14 @@ describe('finml pipeline', () => {
     expect(stdout).toContain('dropped 10 duplicate');
     expect(stdout).toContain('! 10 row(s) repeat a date, and the file has no symbol column');
     expect(stdout).toContain('ignored columns (not read): name');
+    // 10,000 extra columns: a line of 12 names and a count, not 90 KB of names.
+    const wide = ['date,close', ...Array.from({ length: 10_000 }, (_, k) => `c${k}`)].join(',');
+    const cells = (close: number) => [close, ...Array.from({ length: 10_000 }, () => '')].join(',');
+    writeFileSync(join(dir, 'wide.csv'), `${wide}\n2024-01-02,${cells(1)}\n2024-01-03,${cells(2)}\n`);
+    const many = await runCli(['pipeline', join(dir, 'wide.csv'), '--out', join(dir, 'out-wide')]);
+    const line = many.stdout.split('\n').find((l) => l.includes('ignored columns'))!;
+    expect(line).toContain('c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, … and 9988 more');
+    expect(line.length).toBeLessThan(200);
   });
 
   test('gold below its gate publishes nothing: the staged silver and gold of the run are discarded', async () => {
