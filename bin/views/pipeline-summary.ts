@@ -23,6 +23,8 @@ export interface PipelineSummary {
     cadence: string[];
     /** Symbols with a weighted feature that never changes (a price that does not move), each with what that does. */
     constant: string[];
+    /** Symbols whose price makes returns that did not happen (adjclose and close mixed, a split without adjclose). */
+    price: string[];
     symbols: {
       symbol: string;
       rows: number;
@@ -74,6 +76,7 @@ export function pipelineSummary(args: {
       shortHistory: symbols.flatMap((g) => (g.shortHistory ? [g.shortHistory] : [])),
       cadence: symbols.flatMap((g) => (g.cadence ? [g.cadence] : [])),
       constant: symbols.flatMap((g) => (g.constant ? [g.constant] : [])),
+      price: symbols.flatMap((g) => (g.price ? [g.price] : [])),
       symbols: symbols.map((g) => ({
         symbol: g.symbol,
         rows: g.rows,
@@ -163,6 +166,9 @@ export function formatPipelineSummary(s: PipelineSummary): string {
   for (const message of s.gold.constant.slice(0, 20)) lines.push(`  ! ${message}`);
   if (s.gold.constant.length > 20)
     lines.push(`  … and ${s.gold.constant.length - 20} more whose price does not move`);
+  for (const message of s.gold.price.slice(0, 20)) lines.push(`  ! ${message}`);
+  if (s.gold.price.length > 20)
+    lines.push(`  … and ${s.gold.price.length - 20} more whose price makes returns that did not happen`);
   for (const message of s.gold.shortHistory.slice(0, 20)) lines.push(`  no gold yet: ${message}`);
   if (s.gold.shortHistory.length > 20)
     lines.push(`  … and ${s.gold.shortHistory.length - 20} more without gold`);

@@ -38,6 +38,7 @@ import { addCounts, countsQuality, type LayerQuality, layerQuality, NO_ROWS } fr
 import type { SilverSeries } from './series.ts';
 import { cleanSeries, mergeSilver, type SilverStats, silverCounts } from './silver.ts';
 import { type BlockSpill, MemorySpill, OverflowSpill } from './spill.ts';
+import { formatIsoDay } from './values.ts';
 
 export interface Rejection {
   file: string;
@@ -217,6 +218,8 @@ export interface GoldSymbolSummary {
   cadence?: string;
   /** When a weighted feature never changes over its gold rows (a price that does not move): what that does. */
   constant?: string;
+  /** When the price makes returns that did not happen (adjclose and close mixed; a split without adjclose). */
+  price?: string;
   /** First and last gold day (days since epoch), null without gold rows. */
   firstDay: number | null;
   lastDay: number | null;
@@ -257,9 +260,10 @@ export interface GoldOptions {
 export function goldForHistory(
   history: SilverSeries,
   options: GoldOptions,
-): { series: GoldSeries; reference: GoldReference } {
+): { series: GoldSeries; reference: GoldReference; price?: string } {
   const { config } = options;
   const features = computeFeatures(history, config);
+  const price = priceMessage(history);
   const pointInTime = config.scoring.mode === 'point-in-time';
   const fromModel = pointInTime ? undefined : options.modelReferences?.get(history.symbol);
   // Point in time, the own-history reference sample is each feature's ranked values, sorted: the
@@ -284,7 +288,47 @@ export function goldForHistory(
   }
   if (series.length > 0 && options.indicators && options.indicators.length > 0)
     series.indicators = joinIndicators(series.day, options.indicators);
-  return { series, reference };
+  return { series, reference, ...(price ? { price } : {}) };
+}
+
+/** A close-to-close move at least this large (up 80 %, or down 44 %) without adjclose: a split? */
+const SPLIT_LIKE_LOG_MOVE = Math.log(1.8);
+
+/**
+ * A warning when the gold price (DOMAIN §3: adjclose where present, else close) makes returns that
+ * did not happen, undefined otherwise:
+ * - adjclose missing on some rows only, and different from close on others: each switch between
+ *   the two bases is a jump (a vendor that adjusts 0.8 × close gave log returns of +0.21 and −0.22);
+ * - no adjclose at all, and a close-to-close move like a split's (2:1 is −0.69).
+ */
+export function priceMessage(h: SilverSeries): string | undefined {
+  const n = h.length;
+  let withAdj = 0;
+  let maxGap = 0;
+  for (let i = 0; i < n; i++) {
+    const a = h.adjclose[i]!;
+    if (Number.isNaN(a)) continue;
+    withAdj++;
+    maxGap = Math.max(maxGap, Math.abs(a / h.close[i]! - 1));
+  }
+  if (withAdj > 0 && withAdj < n && maxGap > 1e-6) {
+    return `${h.symbol}: adjclose is missing on ${n - withAdj} of its ${n} rows (close is the price there) and differs from close by up to ${(100 * maxGap).toFixed(1)} % on the others: each switch between the two makes a return that did not happen — fill adjclose in, or leave the column out to use close throughout`;
+  }
+  if (withAdj > 0) return undefined;
+  let moves = 0;
+  let worst = 0;
+  let worstDay = 0;
+  for (let i = 1; i < n; i++) {
+    const r = Math.log(h.close[i]! / h.close[i - 1]!);
+    if (!(Math.abs(r) >= SPLIT_LIKE_LOG_MOVE)) continue;
+    moves++;
+    if (Math.abs(r) > Math.abs(worst)) {
+      worst = r;
+      worstDay = h.day[i]!;
+    }
+  }
+  if (moves === 0) return undefined;
+  return `${h.symbol}: close moved ${(100 * Math.expm1(worst)).toFixed(0)} % from one row to the next on ${formatIsoDay(worstDay)}${moves > 1 ? ` (and ${moves - 1} more such move${moves > 2 ? 's' : ''})` : ''}, with no adjclose column: a split or a bad print is taken as a return — give adjclose (split-adjusted prices)`;
 }
 
 /** Each weighted feature's values, ranked (rankValues). */
@@ -376,6 +420,7 @@ export function goldSymbolSummary(
   g: GoldSeries,
   reference: GoldReference,
   config: DataConfig,
+  price?: string,
 ): GoldSymbolSummary {
   const stateCounts = [0, 0, 0];
   for (const state of g.markov_state) stateCounts[state]!++;
@@ -387,6 +432,7 @@ export function goldSymbolSummary(
     ...(shortHistory ? { shortHistory } : {}),
     ...(cadence ? { cadence } : {}),
     ...(constant ? { constant } : {}),
+    ...(price ? { price } : {}),
     symbol: g.symbol,
     rows: n,
     warmupRows: g.warmupRows,
@@ -406,16 +452,20 @@ export function goldSymbolSummary(
 export function buildGold(histories: Iterable<SilverSeries>, options: GoldOptions): GoldResult {
   const series: GoldSeries[] = [];
   const references: GoldResult['references'] = new Map();
+  const prices = new Map<string, string>();
   for (const history of histories) {
     const gold = goldForHistory(history, options);
     references.set(history.symbol, gold.reference);
+    if (gold.price) prices.set(history.symbol, gold.price);
     series.push(gold.series);
   }
   series.sort((a, b) => compareSymbols(a.symbol, b.symbol));
   return {
     series,
     references,
-    symbols: series.map((g) => goldSymbolSummary(g, references.get(g.symbol)!, options.config)),
+    symbols: series.map((g) =>
+      goldSymbolSummary(g, references.get(g.symbol)!, options.config, prices.get(g.symbol)),
+    ),
     quality: goldQuality(series, options.runDay, options.config.quality.gates.gold),
   };
 }
@@ -502,7 +552,7 @@ export async function streamDataPipeline(
       }
       if (history === undefined) continue;
       const gold = goldForHistory(history, goldOptions);
-      summaries.push(goldSymbolSummary(gold.series, gold.reference, config));
+      summaries.push(goldSymbolSummary(gold.series, gold.reference, config, gold.price));
       counts = addCounts(counts, goldCounts(gold.series, options.runDay));
       await sink.gold?.(gold.series, gold.reference);
     }

@@ -53,6 +53,8 @@ export interface SymbolGoldResult {
   cadence?: string;
   /** When a weighted feature never changes over its gold rows: what that does to its regimes. */
   constant?: string;
+  /** When the price makes returns that did not happen (adjclose and close mixed, a split without adjclose). */
+  price?: string;
   firstDate: string | null;
   lastDate: string | null;
   referenceSource: 'model' | 'own history';
@@ -244,6 +246,7 @@ function goldRecord(
     ...(gold.symbols[0]!.shortHistory ? { shortHistory: gold.symbols[0]!.shortHistory } : {}),
     ...(gold.symbols[0]!.cadence ? { cadence: gold.symbols[0]!.cadence } : {}),
     ...(gold.symbols[0]!.constant ? { constant: gold.symbols[0]!.constant } : {}),
+    ...(gold.symbols[0]!.price ? { price: gold.symbols[0]!.price } : {}),
     firstDate: series.length ? formatIsoDay(series.day[0]!) : null,
     lastDate: series.length ? formatIsoDay(series.day[series.length - 1]!) : null,
     referenceSource: gold.references.get(symbol)!.source,
@@ -489,7 +492,9 @@ const MAX_RECORDED_WARNINGS = 20;
  * weighted feature that never moves (every day High), no gold yet (how much more history it needs).
  */
 export function symbolWarnings(results: readonly SymbolGoldResult[]): { first: string[]; count: number } {
-  const all = results.flatMap((r) => [r.cadence, r.constant, r.shortHistory].filter((w) => w !== undefined));
+  const all = results.flatMap((r) =>
+    [r.cadence, r.constant, r.price, r.shortHistory].filter((w) => w !== undefined),
+  );
   return { first: all.slice(0, MAX_RECORDED_WARNINGS), count: all.length };
 }
 

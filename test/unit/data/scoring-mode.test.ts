@@ -11,12 +11,13 @@ import {
   cadenceMessage,
   constantFeatureMessage,
   goldForHistory,
+  priceMessage,
   shortHistoryMessage,
 } from '#shared/data/pipeline';
 import type { SilverSeries } from '#shared/data/series';
 import { emptySilver } from '#shared/data/silver';
 import { parseIsoDay } from '#shared/data/values';
-import { dataConfig, RUN_DAY } from '../../helpers/data.ts';
+import { dataConfig, isoOf, RUN_DAY } from '../../helpers/data.ts';
 
 /** A silver history of `moves` (log returns), one row per day from day 10,000. */
 function history(symbol: string, moves: readonly number[]): SilverSeries {
@@ -108,6 +109,33 @@ describe('point-in-time gold (the default)', () => {
     expect(shortHistoryMessage(tiny, withMode('reference'))).toBe(
       'TINY has 5 silver rows; its first gold row needs 22: 21 warm-up rows (features.volatilityWindow) and 1 scored day — 17 more trading days of history',
     );
+  });
+});
+
+describe('priceMessage: a price that makes returns that did not happen', () => {
+  const moves = Array.from({ length: 300 }, (_, i) => 0.01 * Math.sin(i));
+  test('adjclose missing on some rows and different from close on the others is named with the counts', () => {
+    const h = history('ADJ', moves);
+    for (let i = 0; i < h.length; i++) h.adjclose[i] = i % 50 === 7 ? Number.NaN : 0.8 * h.close[i]!;
+    expect(priceMessage(h)).toMatch(
+      /^ADJ: adjclose is missing on 6 of its 301 rows .* by up to 20\.0 % on the others/,
+    );
+    // Missing here and there but equal to close where present (no dividends yet): nothing to say.
+    for (let i = 0; i < h.length; i++) if (!Number.isNaN(h.adjclose[i]!)) h.adjclose[i] = h.close[i]!;
+    expect(priceMessage(h)).toBeUndefined();
+  });
+
+  test('without adjclose, a split-like move (2:1) is named with its day; ordinary moves are not', () => {
+    const split = [...moves];
+    split[150] = Math.log(0.5);
+    const h = history('SPLIT', split);
+    expect(priceMessage(h)).toBe(
+      `SPLIT: close moved -50 % from one row to the next on ${isoOf(10_151)}, with no adjclose column: a split or a bad print is taken as a return — give adjclose (split-adjusted prices)`,
+    );
+    expect(priceMessage(history('CALM', moves))).toBeUndefined();
+    // With adjclose, the split is in close only: the price (adjclose) has no jump.
+    for (let i = 0; i < h.length; i++) h.adjclose[i] = h.close[i]! * (i > 150 ? 2 : 1);
+    expect(priceMessage(h)).toBeUndefined();
   });
 });
 
