@@ -47,6 +47,16 @@ export const { read } = createHandlers(lazy(() => awsContext()));
 async function handle(ctx: Context, event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> {
   try {
     const q = event.queryStringParameters ?? {};
+    // API Gateway keeps the last of a repeated parameter: ?symbol=A&symbol=B answered for B alone.
+    const repeated = Object.entries(event.multiValueQueryStringParameters ?? {}).find(
+      ([, values]) => (values?.length ?? 0) > 1,
+    );
+    if (repeated !== undefined) {
+      return json(400, {
+        message: 'invalid request',
+        issues: [{ path: repeated[0], message: `given ${repeated[1]!.length} times: give it once` }],
+      });
+    }
     switch (event.resource) {
       case '/status':
         return json(200, await status(ctx));

@@ -148,9 +148,21 @@ async function main(): Promise<void> {
   say(`  DynamoDB   ${runtime.urls.dynamodb}`);
   say(`  Alerts     ${state}/outbox/   logs: ${state}/logs/<function>.log   runs: ${state}/executions.jsonl`);
   say();
-  say('Ask for a forecast:');
+  // A symbol the production model forecasts (SPX after the sample): none until one is trained.
+  const served = await fetch(`${runtime.urls.api}/regimes`, { headers: { 'x-api-key': key } })
+    .then(async (r) => (r.ok ? ((await r.json()) as { symbols?: { symbol: string }[] }) : null))
+    .catch(() => null);
+  const known = served?.symbols?.map((x) => x.symbol) ?? [];
+  const example = known.includes('SPX') ? 'SPX' : (known[0] ?? null);
+  say(
+    example === null
+      ? 'Ask for a forecast (once a file has trained the first model; no symbol has one yet):'
+      : 'Ask for a forecast:',
+  );
   say(`  curl -s -X POST ${runtime.urls.api}/predict -H 'x-api-key: ${key}' \\`);
-  say(`    -H 'content-type: application/json' -d '{"symbol":"SPX","horizon":5}'`);
+  say(
+    `    -H 'content-type: application/json' -d '{"symbol":${JSON.stringify(example ?? 'MY_SYMBOL')},"horizon":5}'`,
+  );
   say();
   say('Drop a market CSV into bronze (it starts the pipeline):');
   say(`  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1 \\`);

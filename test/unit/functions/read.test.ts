@@ -32,3 +32,22 @@ test('a history route refuses a bad limit naming the parameter', async () => {
   expect((await get('/alerts', { limit: '0' })).body.issues[0].path).toBe('limit');
   expect(await get('/alerts', null)).toMatchObject({ status: 200, body: { items: [] } });
 });
+
+test('a repeated query parameter is a 400 naming it, not the last one silently', async () => {
+  const r = (await read(
+    {
+      resource: '/alerts',
+      path: '/alerts',
+      httpMethod: 'GET',
+      queryStringParameters: { limit: '5' },
+      multiValueQueryStringParameters: { limit: ['3', '5'] },
+      headers: {},
+    } as never,
+    lambda,
+  )) as { statusCode: number; body: string };
+  expect(r.statusCode).toBe(400);
+  expect(JSON.parse(r.body)).toEqual({
+    message: 'invalid request',
+    issues: [{ path: 'limit', message: 'given 2 times: give it once' }],
+  });
+});
