@@ -86,6 +86,13 @@ of the exact bytes trained on), so "finml reproduce DIR" can train it again afte
       trainingContext(training, null, { configHash: hash, codeVersion: codeVersion(), now: new Date() }),
     );
     const report = modelReport(artifact);
+    // Gold rows that are not daily (the pipeline warned too): the report counts rows, and says "days".
+    const { cadenceMessage } = await import('#shared/data/pipeline');
+    for (const t of tables) {
+      const message = cadenceMessage(t, config.data);
+      if (message !== undefined)
+        process.stderr.write(`! ${message}; the report's horizons and "days" are rows of this series\n`);
+    }
     await writeAtomic(
       join(values.out, 'lineage.json'),
       lineage.serializeLineage({

@@ -369,7 +369,10 @@ export function shortHistoryMessage(g: GoldSeries, config: DataConfig): string |
  * so weekly or monthly rows (a median gap above 4 calendar days) give other volatilities and regimes,
  * and weekend rows (more than 1 in 10: crypto) are annualised as if the year had 252 of them.
  */
-export function cadenceMessage(g: GoldSeries, config: DataConfig): string | undefined {
+export function cadenceMessage(
+  g: Pick<GoldSeries, 'symbol' | 'length' | 'day'>,
+  config: DataConfig,
+): string | undefined {
   const n = g.length;
   if (n < 3) return undefined;
   const gaps = new Int32Array(n - 1);

@@ -136,4 +136,23 @@ describe('finml train / report / predict on the sample', () => {
       }
     }
   });
+
+  test('train says when the gold is not daily: the report counts rows where it says days', async () => {
+    const dir = tempDir();
+    const rows = ['date,close'];
+    const start = Date.parse('2010-01-04T00:00:00Z');
+    for (let i = 0; i < 320; i++)
+      rows.push(
+        `${new Date(start + i * 7 * 86_400_000).toISOString().slice(0, 10)},${100 + 10 * Math.sin(i / 6) + i / 10}`,
+      );
+    writeFileSync(join(dir, 'weekly.csv'), `${rows.join('\n')}\n`);
+    expect((await runCli(['pipeline', join(dir, 'weekly.csv'), '--out', join(dir, 'out')])).code).toBe(0);
+    const trained = await runCli(['train', join(dir, 'out', 'gold'), '--out', join(dir, 'model')]);
+    expect(trained.code).toBe(0);
+    expect(trained.stderr).toContain('! WEEKLY: its rows are weekly (a median of 7 days between them)');
+    expect(trained.stderr).toContain('the report\'s horizons and "days" are rows of this series');
+    // The sample (daily) gets no such line.
+    const daily = await runCli(['train', join(out, 'gold'), '--out', join(dir, 'daily')]);
+    expect(daily.stderr).not.toContain('its rows are');
+  });
 });
