@@ -179,7 +179,10 @@ export async function scanBronzeMarketFile(input: BronzeInput, options: BronzeOp
       reason:
         gate.reason +
         (reasons.length > 0 ? `; dropped ${reasons.join(', ')}` : '') +
-        (first ? `; the first dropped row: line ${first.line}, ${first.detail}` : ''),
+        (first ? `; the first dropped row: line ${first.line}, ${first.detail}` : '') +
+        (quality.uniqueness < 1 && acc.timedDate !== undefined
+          ? `; its dates carry a time of day ("${clip(acc.timedDate)}"), which FINML drops: intraday bars repeat a day (FINML reads daily bars)`
+          : ''),
     });
   }
   return result;
@@ -347,6 +350,8 @@ class Accumulator {
   private readonly priceMask: number;
   /** The last date cell and its day: a daily file repeats each date once per symbol. */
   private lastDateCell: string | undefined;
+  /** The first date cell with a time of day (FINML keeps the day: intraday bars repeat it). */
+  timedDate: string | undefined;
   private lastDateDay: number | undefined;
   // Quality counters.
   private requiredCells = 0;
@@ -516,6 +521,8 @@ class Accumulator {
     if (this.lastDateCell === undefined || !cells.cellEquals(col, this.lastDateCell)) {
       this.lastDateCell = cells.cell(col);
       this.lastDateDay = parseDayCell(this.lastDateCell);
+      if (this.timedDate === undefined && this.lastDateCell.length > 10 && this.lastDateDay !== undefined)
+        this.timedDate = this.lastDateCell;
     }
     return this.lastDateDay;
   }

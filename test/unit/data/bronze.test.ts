@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { readBronzeMarketFile, symbolFromFileName } from '#shared/data/bronze';
 import { DataRejectedError } from '#shared/data/errors';
 import { parseIsoDay } from '#shared/data/values';
-import { bronze, closesCsv, dataConfig, RUN_DAY } from '../../helpers/data.ts';
+import { bronze, closesCsv, dataConfig, isoOf, RUN_DAY } from '../../helpers/data.ts';
 
 /** Small chunks (7 bytes) so that every test also crosses chunk boundaries. */
 const read = (name: string, text: string | Uint8Array, runDay = RUN_DAY, chunkSize = 7) =>
@@ -117,6 +117,20 @@ describe('files rejected whole, with the file, line and reason', () => {
     expect(e.reason).toMatch(
       /; dropped 3 non numeric price; the first dropped row: line 2, close "x" is not a number$/,
     );
+  });
+
+  test('intraday bars fail on uniqueness, and the reason says their dates carry a time of day', async () => {
+    const rows = ['date,close'];
+    for (let d = 0; d < 30; d++)
+      for (const t of ['09:30:00', '12:00:00', '15:30:00']) rows.push(`${isoOf(18_300 + d)} ${t},${100 + d}`);
+    const e = (await rejection('bars.csv', `${rows.join('\n')}\n`)) as DataRejectedError;
+    expect(e.code).toBe('quality_gate');
+    expect(e.reason).toContain(
+      `; its dates carry a time of day ("${isoOf(18_300)} 09:30:00"), which FINML drops: intraday bars repeat a day`,
+    );
+    // A daily file with times of day (a vendor's midnight stamps) passes: no repeat, nothing to say.
+    const daily = rows.filter((_, i) => i === 0 || i % 3 === 1).join('\n');
+    expect(await rejection('daily.csv', `${daily}\n`)).not.toBeInstanceOf(DataRejectedError);
   });
 });
 
