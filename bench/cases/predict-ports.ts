@@ -49,6 +49,7 @@ export class MemoryObjectStore implements ObjectStore {
   copy = notUsed('ObjectStore.copy');
   head = notUsed('ObjectStore.head');
   delete = notUsed('ObjectStore.delete');
+  deleteMany = notUsed('ObjectStore.deleteMany');
   list = notUsed('ObjectStore.list');
   listEtags = notUsed('ObjectStore.listEtags');
 }

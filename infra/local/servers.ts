@@ -21,6 +21,7 @@ import { makeDynaliteCloseIterators } from './dynalite-iterators.ts';
 import type { S3rverRecord } from './events.ts';
 import { makeS3rverReadAfterWrite, repairS3rverStore } from './s3rver-consistency.ts';
 import { makeS3rverCopySourceDecoded } from './s3rver-copy-source.ts';
+import { makeS3rverDeleteObjectsSafe } from './s3rver-delete-objects.ts';
 import { makeS3rverListPages } from './s3rver-list-pages.ts';
 
 const require = createRequire(import.meta.url);
@@ -88,6 +89,7 @@ export async function startS3(directory: string, port: number, host: string): Pr
   makeS3rverReadAfterWrite();
   makeS3rverListPages();
   makeS3rverCopySourceDecoded();
+  makeS3rverDeleteObjectsSafe();
   for (const line of await repairS3rverStore(directory)) process.stderr.write(`local S3: repaired ${line}\n`);
   const S3rver = require('s3rver') as S3rverConstructor;
   const server = new S3rver({ address: host, port, directory, silent: true });

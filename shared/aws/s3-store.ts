@@ -7,6 +7,7 @@ import {
   CopyObjectCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
+  DeleteObjectsCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
@@ -19,6 +20,9 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import type { ObjectStore, StoredObject } from '#shared/ports';
+
+/** Keys per DeleteObjects request: S3's limit. */
+const DELETE_BATCH = 1000;
 
 /** S3's minimum size of every part of a multipart upload except the last (5 MiB). */
 export const MIN_MULTIPART_PART_BYTES = 5 * 1024 * 1024;
@@ -233,6 +237,29 @@ export class S3ObjectStore implements ObjectStore {
   /** DeleteObject (a delete marker in a versioned bucket; the old version expires by the lifecycle rule). */
   async delete(bucket: string, key: string): Promise<void> {
     await this.client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }));
+  }
+
+  /**
+   * DeleteObjects, 1,000 keys a request (S3's limit), quiet: the answer lists only the keys it could
+   * not delete, and any such key fails the call naming it.
+   */
+  async deleteMany(bucket: string, keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const batch = keys.slice(i, i + DELETE_BATCH);
+      const r = await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: bucket,
+          Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+        }),
+      );
+      const failed = r.Errors ?? [];
+      if (failed.length > 0) {
+        const e = failed[0]!;
+        throw new Error(
+          `could not delete ${failed.length} of ${batch.length} objects in ${bucket}, e.g. ${e.Key}: ${e.Code} ${e.Message ?? ''}`.trim(),
+        );
+      }
+    }
   }
 
   /** HeadObject: the ETag without its quotes and the VersionId; undefined when missing. */

@@ -188,6 +188,11 @@ export class FileSystemObjectStore implements ObjectStore {
     return { etag: etagOf(s) };
   }
 
+  /** Deletes each file as {@link delete} does (a file system has no batch delete). */
+  async deleteMany(bucket: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) await this.delete(bucket, key);
+  }
+
   /** Deletes the file, and the folders it leaves empty (S3 has no folders: an empty prefix is gone). */
   async delete(bucket: string, key: string): Promise<void> {
     const path = this.path(bucket, key);

@@ -390,7 +390,7 @@ async function publishRun(ctx: Context, runId: string, results: SymbolGoldResult
 /** Deletes what a run staged in silver and gold (nothing there is a layer). */
 export async function discardStaging(ctx: Context, runId: string): Promise<void> {
   for (const bucket of [ctx.buckets.silver, ctx.buckets.gold]) {
-    for (const key of await ctx.store.list(bucket, keys.staging(runId))) await ctx.store.delete(bucket, key);
+    await ctx.store.deleteMany(bucket, await ctx.store.list(bucket, keys.staging(runId)));
   }
 }
 

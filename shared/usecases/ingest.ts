@@ -244,7 +244,7 @@ async function stageObject(
     );
     if (withBronze && outcome.bronze) await recordBronze(ctx, obj, runId, outcome.bronze, index);
     if (outcome.status === 'rejected') {
-      for (const key of staged) await ctx.store.delete(ctx.buckets.silver, key);
+      await ctx.store.deleteMany(ctx.buckets.silver, staged);
       throw rejectionError(outcome);
     }
     await ctx.registry.putRecord('quality', {

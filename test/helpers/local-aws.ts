@@ -17,6 +17,7 @@ import { PREDICTION_LOG_TABLE, REGISTRY_TABLE, type TableDefinition } from '#sha
 import { makeDynaliteCloseIterators } from '../../infra/local/dynalite-iterators.ts';
 import { makeS3rverReadAfterWrite } from '../../infra/local/s3rver-consistency.ts';
 import { makeS3rverCopySourceDecoded } from '../../infra/local/s3rver-copy-source.ts';
+import { makeS3rverDeleteObjectsSafe } from '../../infra/local/s3rver-delete-objects.ts';
 import { makeS3rverListPages } from '../../infra/local/s3rver-list-pages.ts';
 
 const require = createRequire(import.meta.url);
@@ -146,6 +147,7 @@ export async function startLocalS3(buckets: readonly string[] = []): Promise<Loc
   makeS3rverReadAfterWrite();
   makeS3rverListPages();
   makeS3rverCopySourceDecoded();
+  makeS3rverDeleteObjectsSafe();
   const S3rver = require('s3rver') as S3rverConstructor;
   const directory = await mkdtemp(join(tmpdir(), 'finml-s3rver-'));
   const server = new S3rver({

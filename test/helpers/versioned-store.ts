@@ -92,6 +92,11 @@ export class VersionedMemoryStore implements ObjectStore {
     return v === undefined ? undefined : { etag: v.etag, versionId: v.id };
   }
 
+  /** Each key as {@link delete} (S3's DeleteObjects puts the same markers). */
+  async deleteMany(bucket: string, keys: readonly string[]): Promise<void> {
+    for (const key of keys) await this.delete(bucket, key);
+  }
+
   /** A delete without a version id, as in a versioned S3 bucket: a delete marker (the versions stay). */
   async delete(bucket: string, key: string): Promise<void> {
     const list = this.versions.get(`${bucket}/${key}`);

@@ -152,6 +152,21 @@ describe('S3ObjectStore against s3rver', () => {
     expect(await store.list(BUCKET, 'many/')).toEqual(keys);
   }, 60_000);
 
+  test('deleteMany deletes past 1,000 keys in batches (DeleteObjects), keys with reserved characters too; absent keys are no error', async () => {
+    const keys = Array.from(
+      { length: 1100 },
+      (_, i) => `gone/symbol=S${i}/part-${i % 3 === 0 ? 'a&b+c #?' : '0'}.parquet`,
+    );
+    for (let i = 0; i < keys.length; i += 50) {
+      await Promise.all(keys.slice(i, i + 50).map((key) => store.put(BUCKET, key, 'x')));
+    }
+    await store.put(BUCKET, 'gone-kept/k.csv', 'kept');
+    await store.deleteMany(BUCKET, [...keys, 'gone/never-there.csv']);
+    expect(await store.list(BUCKET, 'gone/')).toEqual([]);
+    expect(await store.getText(BUCKET, 'gone-kept/k.csv')).toBe('kept');
+    await store.deleteMany(BUCKET, []);
+  }, 60_000);
+
   test('ListObjectsV2 pages: MaxKeys per page, the token names the next page, a foreign token is refused', async () => {
     const keys = Array.from({ length: 25 }, (_, i) => `paged/${String(i).padStart(2, '0')}.csv`);
     for (const key of keys) await store.put(BUCKET, key, key);

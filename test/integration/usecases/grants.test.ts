@@ -125,6 +125,16 @@ function enforcedStore(fn: FunctionName, store: ObjectStore): ObjectStore {
       check(fn, ok, `s3:DeleteObject ${bucket}/${key}`);
       return store.delete(bucket, key);
     },
+    // DeleteObjects needs s3:DeleteObject on each key.
+    deleteMany: async (bucket, keys) => {
+      const layer = layerOf(bucket);
+      for (const key of keys) {
+        const ok =
+          g.deleteStaging === true && (layer === 'silver' || layer === 'gold') && key.startsWith('staging/');
+        check(fn, ok, `s3:DeleteObject (DeleteObjects) ${bucket}/${key}`);
+      }
+      return store.deleteMany(bucket, keys);
+    },
     setLegalHold: async (bucket, key, versionId, on) => {
       check(fn, g.holdGold === true && layerOf(bucket) === 'gold', `s3:PutObjectLegalHold ${bucket}/${key}`);
       return store.setLegalHold(bucket, key, versionId, on);
