@@ -135,16 +135,16 @@ export async function symbolResults(ctx: Context, runId: string): Promise<Symbol
 
 /**
  * The symbol's silver history with the run's staged rows merged in (in file order), and the ETag of
- * the published silver it started from. Read without the lease: the ETag is read first, so the bytes
- * are the same or newer, and a publish that finds another ETag merges again (publishRun).
+ * the published silver it started from. Read without the lease, in one request that gives the bytes
+ * with their own ETag: a publish that finds another ETag merges again (publishRun).
  */
 async function mergedSilver(ctx: Context, symbol: string, runId: string) {
   const silverKey = keys.silver(symbol);
-  const head = await ctx.store.head(ctx.buckets.silver, silverKey);
-  const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, silverKey);
+  const read = await ctx.store.read(ctx.buckets.silver, silverKey);
   const published = {
-    history: body === undefined ? undefined : await readSilverParquet(await collectBytes(body), silverKey),
-    etag: body === undefined ? null : head!.etag,
+    history:
+      read === undefined ? undefined : await readSilverParquet(await collectBytes(read.body), silverKey),
+    etag: read === undefined ? null : read.etag,
   };
   let history: SilverSeries | undefined = published.history;
   const staged = await ctx.store.list(ctx.buckets.silver, keys.stagedRowsPrefix(runId, symbol));
@@ -168,14 +168,15 @@ async function mergedSilver(ctx: Context, symbol: string, runId: string) {
 
 /**
  * The published risk-indicator table (and its ETag) with the run's staged tables merged in. Read
- * without the lease, as mergedSilver is (the ETag first); publishRun merges again under it.
+ * without the lease, as mergedSilver is (bytes and ETag from one read); publishRun merges again under it.
  */
 async function mergedIndicators(ctx: Context, runId: string) {
-  const head = await ctx.store.head(ctx.buckets.silver, keys.indicators);
-  const body = head === undefined ? undefined : await ctx.store.get(ctx.buckets.silver, keys.indicators);
+  const read = await ctx.store.read(ctx.buckets.silver, keys.indicators);
   let table: IndicatorTable | undefined =
-    body === undefined ? undefined : await readIndicatorsParquet(await collectBytes(body), keys.indicators);
-  const etag = body === undefined ? null : head!.etag;
+    read === undefined
+      ? undefined
+      : await readIndicatorsParquet(await collectBytes(read.body), keys.indicators);
+  const etag = read === undefined ? null : read.etag;
   const staged = await ctx.store.list(ctx.buckets.silver, keys.stagedIndicatorsPrefix(runId));
   for (const key of staged) {
     const rows = await ctx.store.get(ctx.buckets.silver, key);
