@@ -343,7 +343,8 @@ export interface DriftFeatureRecord {
   psi: number;
   band: 'none' | 'moderate' | 'significant';
   /** What the statistics were judged against (absent in records written before drift v2). */
-  thresholds?: { source: 'calibrated' | 'fallback' | 'fixed'; ks: number; psi: number };
+  /** `psiAtCeiling`: the calibrated PSI threshold is the most PSI can reach (KS decides alone). */
+  thresholds?: { source: 'calibrated' | 'fallback' | 'fixed'; ks: number; psi: number; psiAtCeiling?: true };
   drift: boolean;
 }
 

@@ -197,7 +197,7 @@ function latestCheck(record: DriftRecord): HTMLElement {
           f.thresholds === undefined
             ? `fixed (band ${f.band})`
             : f.thresholds.source === 'calibrated'
-              ? `calibrated on ${formatCount(s.calibrationChunks ?? 0)} quarters`
+              ? `calibrated on ${formatCount(s.calibrationChunks ?? 0)} quarters${f.thresholds.psiAtCeiling ? ' · PSI at its ceiling (KS decides)' : ''}`
               : f.thresholds.source,
           f.drift ? badge('drift', 'bad') : badge('no', 'ok'),
         ]),
