@@ -15,12 +15,18 @@ export const SYMBOL_MAX_LENGTH = 64;
 export const SYMBOL_PATTERN = /^(?! )[^\p{Cc}/\\]*(?<! )$/u;
 
 /**
- * Longest URL-encoded symbol: its partition folder (`symbol=<encoded>`) and the names built on it
- * (`<encoded>.json`, a writer's temporary name) must fit a file name's 255 bytes — on the local S3
- * server and in `finml pipeline --out`. A character outside ASCII encodes to 6–12 bytes: a symbol
- * of 64 ASCII characters passes, one of about 20 CJK characters is the longest that does.
+ * Longest encoded symbol (URL-encoded, a `.` counted as `%2E` as the file leases encode it): every
+ * file name built on it must fit 255 bytes, on the local S3 server and under `finml pipeline --out`.
+ * The longest is a staged partition's on s3rver, `<encoded>@part-0000.parquet._S3rver_metadata.json.
+ * <uuid>.partial` (85 bytes more); a lease folder adds `symbol%2F`. A character outside ASCII encodes
+ * to 6–12 bytes: a symbol of 64 letters and digits passes, one of 17 CJK characters is the longest.
  */
-export const SYMBOL_MAX_ENCODED_BYTES = 200;
+export const SYMBOL_MAX_ENCODED_BYTES = 160;
+
+/** A symbol's length as the longest encoding of it (see {@link SYMBOL_MAX_ENCODED_BYTES}). */
+export function encodedSymbolBytes(symbol: string): number {
+  return encodeURIComponent(symbol).replace(/\./g, '%2E').length;
+}
 
 /** Half a surrogate pair on its own: no character, and encodeURIComponent throws on it. */
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -31,7 +37,7 @@ export function symbolProblem(symbol: string): string | undefined {
   if (symbol.length > SYMBOL_MAX_LENGTH)
     return `it has ${symbol.length} characters (at most ${SYMBOL_MAX_LENGTH})`;
   if (LONE_SURROGATE.test(symbol)) return 'it holds an unpaired UTF-16 surrogate (not a character)';
-  const encoded = encodeURIComponent(symbol).length;
+  const encoded = encodedSymbolBytes(symbol);
   if (encoded > SYMBOL_MAX_ENCODED_BYTES)
     return `its partition name (URL-encoded) would take ${encoded} bytes (at most ${SYMBOL_MAX_ENCODED_BYTES}: fewer non-ASCII characters)`;
   if (symbol.startsWith(' ') || symbol.endsWith(' ')) return 'it starts or ends with a space';

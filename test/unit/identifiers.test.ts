@@ -44,12 +44,15 @@ test('symbolProblem names the problem: a space at an edge is said as such, not a
 test('symbolProblem refuses a symbol whose partition name would not fit a file name, and half a surrogate pair', () => {
   // The walk: 40 CJK characters (within 64) made a 367-byte folder name: ENAMETOOLONG lost the run.
   expect(symbolProblem('日'.repeat(40))).toBe(
-    'its partition name (URL-encoded) would take 360 bytes (at most 200: fewer non-ASCII characters)',
+    'its partition name (URL-encoded) would take 360 bytes (at most 160: fewer non-ASCII characters)',
   );
-  expect(symbolProblem('日'.repeat(22))).toBeUndefined();
+  expect(symbolProblem('日'.repeat(17))).toBeUndefined();
+  expect(symbolProblem('日'.repeat(18))).toMatch(/162 bytes/);
   expect(symbolProblem('A'.repeat(64))).toBeUndefined();
-  expect(symbolProblem('^'.repeat(64))).toBeUndefined(); // %5E × 64 = 192 bytes
-  expect(symbolProblem('😀'.repeat(17))).toMatch(/204 bytes/);
+  expect(symbolProblem('BRK.B')).toBeUndefined();
+  // A dot is %2E in a lease's folder name.
+  expect(symbolProblem(`${'日'.repeat(12)}${'.'.repeat(20)}`)).toMatch(/168 bytes/);
+  expect(symbolProblem('😀'.repeat(14))).toMatch(/168 bytes/);
   expect(symbolProblem('A\uD800B')).toBe('it holds an unpaired UTF-16 surrogate (not a character)');
   expect(symbolProblem('😀X')).toBeUndefined();
 });

@@ -1,9 +1,16 @@
 import { createHash } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { createS3Client } from '#shared/aws/clients';
 import { readAllBytes, S3ObjectStore } from '#shared/aws/s3-store';
+import { FileLeaseStore } from '#shared/fs/file-leases';
+import { symbolProblem } from '#shared/identifiers';
+import { keys } from '#shared/usecases/lake';
+import { symbolLease } from '#shared/usecases/leases';
 import { type LocalS3, S3RVER_CREDENTIALS, startLocalS3 } from '../../helpers/local-aws.ts';
 
 const BUCKET = 'finml-data';
@@ -151,6 +158,32 @@ describe('S3ObjectStore against s3rver', () => {
     }
     expect(await store.list(BUCKET, 'many/')).toEqual(keys);
   }, 60_000);
+
+  test('the longest symbol symbolProblem accepts fits every key built on it, on s3rver (file names ≤ 255 bytes)', async () => {
+    const leases = new FileLeaseStore(await mkdtemp(join(tmpdir(), 'finml-leases-')));
+    // The first is exactly SYMBOL_MAX_ENCODED_BYTES (160) encoded; a dot is 3 bytes in a lease name.
+    for (const symbol of [
+      `${'日'.repeat(17)}AAAAAAA`,
+      '.'.repeat(53),
+      'A.'.repeat(32),
+      `${'😀'.repeat(13)}X`,
+    ]) {
+      expect(symbolProblem(symbol), symbol).toBeUndefined();
+      expect(await leases.acquire(symbolLease(symbol), 'me', 60_000), symbol).toBe(true);
+      const run = '20261208T040000-0123abcd';
+      for (const key of [
+        keys.silver(symbol),
+        keys.gold(symbol),
+        keys.stagedRows(run, symbol, 0),
+        keys.stagedSilver(run, symbol),
+        keys.stagedGold(run, symbol),
+        keys.run(run, `gold/${encodeURIComponent(symbol)}.json`),
+      ]) {
+        await store.put(BUCKET, key, 'x');
+        expect(await store.getText(BUCKET, key), key).toBe('x');
+      }
+    }
+  });
 
   test('deleteMany deletes past 1,000 keys in batches (DeleteObjects), keys with reserved characters too; absent keys are no error', async () => {
     const keys = Array.from(
