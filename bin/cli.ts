@@ -136,7 +136,8 @@ export function fileSystemProblem(error: unknown): string | undefined {
     return undefined;
   // A rename onto a folder (EISDIR) or into a missing one names the destination.
   const path = typeof e.dest === 'string' ? e.dest : e.path;
-  return `${path.replace(/\.\d+\.tmp$/, '')}: ${FILE_ERRORS[e.code]} (${e.code}${typeof e.syscall === 'string' ? `, ${e.syscall}` : ''})`;
+  // A writer's temporary name (files.ts `<file>.<pid>.tmp`, the file store's `.<pid>.<n>.finml-tmp`) is the file's.
+  return `${path.replace(/\.\d+(\.\d+)?\.(tmp|finml-tmp)$/, '')}: ${FILE_ERRORS[e.code]} (${e.code}${typeof e.syscall === 'string' ? `, ${e.syscall}` : ''})`;
 }
 
 export class UsageError extends Error {

@@ -34,7 +34,10 @@ export const dataConfigSchema = z
     regimes: z.strictObject({
       weights: z.partialRecord(z.enum(['realized_vol_21d', 'drawdown', 'log_return']), z.number().min(0)),
       thresholds: z.strictObject({ low: probability, high: probability }),
-      labels: z.array(z.string().min(1)).length(3),
+      labels: z
+        .array(z.string().min(1))
+        .length(3)
+        .refine((l) => new Set(l).size === l.length, { message: 'the regime labels must differ' }),
     }),
     scoring: z.strictObject({
       mode: z.enum(['point-in-time', 'reference']),

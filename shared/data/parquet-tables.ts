@@ -555,6 +555,23 @@ export async function readTableColumns(
   };
 }
 
+/**
+ * Whether every row of a gold file names its regime `labels[markov_state]`: false after a change of
+ * `regimes.labels` (the states are the same, the names are not), so such a file is written whole
+ * again rather than appended to — one file never holds two names of one state.
+ */
+export async function goldLabelsAre(
+  bytes: Uint8Array,
+  file: string,
+  labels: readonly string[],
+): Promise<boolean> {
+  const t = await readColumns(bytes, file, 'gold', { regime: 'string', markov_state: 'int' });
+  const regime = t.strings.get('regime')!;
+  const state = t.numbers.get('markov_state')!;
+  for (let i = 0; i < t.length; i++) if (regime[i] !== labels[state[i]!]) return false;
+  return true;
+}
+
 /** Reads a risk-indicator table written by indicatorsParquet. */
 export async function readIndicatorsParquet(bytes: Uint8Array, file: string): Promise<IndicatorTable> {
   const metadata = metadataOf(bytes);

@@ -181,6 +181,11 @@ class GoldBuilder {
   length = 0;
   /** The file line of the last row pushed (for a message about the next one). */
   lastLine = 0;
+  /**
+   * The regime label of each markov_state in this symbol's rows, and the line that first gave it (a
+   * file edited by hand can pair one state with two labels).
+   */
+  readonly labelOf: { label: string; line: number }[] = [];
   day = new Int32Array(256);
   state = new Uint8Array(256);
   age = new Int32Array(256);
@@ -273,9 +278,6 @@ async function readGold(
   let current: GoldBuilder | undefined;
   let currentSymbol = '';
   let symbol = '';
-  // The regime label of each markov_state, and the line that first gave it (a file edited by hand
-  // can pair one state with two labels).
-  const labelOf: { label: string; line: number }[] = [];
   const values = new Float64Array(numeric.length);
   const reject = (line: number, reason: string): never => {
     throw new DataRejectedError({ file, line, code: 'missing_column', reason });
@@ -321,7 +323,19 @@ async function readGold(
       if (v === undefined || !Number.isFinite(v))
         reject(row.line, `corrupt gold row: ${numeric[k]} "${row.cell(columns[k]!)}" is not a finite number`);
     }
+    if (current === undefined || !row.cellEquals(symbolCol, currentSymbol)) {
+      currentSymbol = row.cell(symbolCol);
+      symbol = unneutralised(currentSymbol);
+      current = builders.get(symbol);
+      if (current === undefined) {
+        current = new GoldBuilder(numeric);
+        builders.set(symbol, current);
+      }
+    }
     if (regimeCol !== -1) {
+      // Per symbol: gold is rebuilt only for the symbols a run touches, so after a change of
+      // regimes.labels one export can hold two symbols' different labels of one state.
+      const labelOf = current.labelOf;
       const seen = labelOf[state!];
       if (seen === undefined) {
         const label = row.cell(regimeCol);
@@ -337,15 +351,6 @@ async function readGold(
           row.line,
           `regime "${row.cell(regimeCol)}" with markov_state ${state}, but line ${seen.line} has markov_state ${state} as "${seen.label}": the two columns disagree (a file edited by hand?)`,
         );
-      }
-    }
-    if (current === undefined || !row.cellEquals(symbolCol, currentSymbol)) {
-      currentSymbol = row.cell(symbolCol);
-      symbol = unneutralised(currentSymbol);
-      current = builders.get(symbol);
-      if (current === undefined) {
-        current = new GoldBuilder(numeric);
-        builders.set(symbol, current);
       }
     }
     if (current.length > 0 && day! <= current.day[current.length - 1]!) {

@@ -480,7 +480,7 @@ export function chainDriftAlert(
   const alpha = config.drift.transitionAlpha;
   const { statistic, df, pValue } = facts.gTest;
   const threshold = facts.threshold ?? null;
-  if (threshold !== null ? !(statistic > threshold) : !(pValue < alpha)) {
+  if (threshold !== null ? !above(statistic, threshold) : !(pValue < alpha)) {
     throw new AlertInputError(
       threshold !== null
         ? `no chain drift for ${facts.scope}: G² = ${fmt(statistic)} ≤ ${fmt(threshold)} (calibrated)`

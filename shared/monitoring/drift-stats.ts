@@ -439,8 +439,9 @@ export function psiBand(
 ): PsiBand {
   const moderate = thresholds.moderate ?? 0.1;
   const significant = thresholds.significant ?? 0.25;
-  if (value < moderate) return 'none';
-  if (value < significant) return 'moderate';
+  // At a band's start to within rounding, as the drift rules judge it (atOrAbove).
+  if (!atOrAbove(value, moderate)) return 'none';
+  if (!atOrAbove(value, significant)) return 'moderate';
   return 'significant';
 }
 

@@ -365,7 +365,7 @@ function chainDriftRule(chain: RetrainingInput['chainDrift'], alpha: number): Re
   if (chain === undefined) return [];
   const scope = chain.scope === undefined ? '' : ` (${chain.scope})`;
   if (chain.threshold !== undefined) {
-    if (!(chain.statistic > chain.threshold)) return [];
+    if (!above(chain.statistic, chain.threshold)) return [];
     return [
       {
         rule: 'chain-drift',

@@ -14,6 +14,7 @@ import type { SourceRecord } from '#shared/data/metadata';
 import {
   appendGoldParquet,
   collectBytes,
+  goldLabelsAre,
   goldParquet,
   indicatorsParquet,
   MAX_APPENDED_ROW_GROUPS,
@@ -284,6 +285,8 @@ async function goldBody(
   const published = await collectBytes(body);
   const [kept] = await readGoldParquet(published, keys.gold(symbol)).catch(() => []);
   if (kept === undefined || kept.length > series.length || !samePrefix(kept, series)) return rebuild();
+  // The same states under other names (regimes.labels changed): the whole file is written again.
+  if (!(await goldLabelsAre(published, keys.gold(symbol), labels).catch(() => false))) return rebuild();
   if (parquetRowGroups(published) >= MAX_APPENDED_ROW_GROUPS) return rebuild();
   const bytes = appendGoldParquet(published, series, labels, kept.length);
   return bytes === undefined ? rebuild() : { bytes, appended: true };

@@ -45,6 +45,16 @@ describe('config', () => {
     expect(() => loadConfig(dir)).toThrowError(/regimes\.thresholds\.low: must be ≤ high/);
   });
 
+  test('regime labels must differ (a gold file names each state by its label)', () => {
+    expect(() =>
+      parseConfig(
+        'data',
+        DATA.replace('labels: [Low, Medium, High]', 'labels: [Low, Low, High]'),
+        'config/data.yaml',
+      ),
+    ).toThrowError('config/data.yaml: regimes.labels: the regime labels must differ');
+  });
+
   test('an error in a --config folder names the file there, not config/', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
     for (const name of ['model', 'monitoring', 'platform']) {

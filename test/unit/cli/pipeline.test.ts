@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import fc from 'fast-check';
@@ -269,6 +269,38 @@ describe('finml pipeline', () => {
     const second = metas.find((m) => m.sources[0].rowsIn === 1);
     expect(second.gold.symbols[0]).toMatchObject({ symbol: 'XYZ', goldWrite: 'appended' });
     expect(metas.find((m) => m.sources[0].rowsIn === 300).gold.symbols[0].goldWrite).toBe('rebuilt');
+
+    // regimes.labels renamed: the next day is not appended under the new names beside the old ones —
+    // the file is written whole again, and its export reads back (one name per state).
+    const config = join(dir, 'config');
+    cpSync('config', config, { recursive: true });
+    const data = readFileSync(join(config, 'data.yaml'), 'utf8');
+    writeFileSync(
+      join(config, 'data.yaml'),
+      data.replace(/labels: \[Low, Medium, High\]/, 'labels: [Calm, Choppy, Stormy]'),
+    );
+    expect(readFileSync(join(config, 'data.yaml'), 'utf8')).toContain('Calm');
+    const model = readFileSync(join(config, 'model.yaml'), 'utf8');
+    writeFileSync(
+      join(config, 'model.yaml'),
+      model.replace(/absorbingRegime: High/, 'absorbingRegime: Stormy'),
+    );
+    writeFileSync(join(dir, 'xyz.csv'), 'date,close\n2020-10-28,98\n');
+    const renamed = await runCli([
+      'pipeline',
+      join(dir, 'xyz.csv'),
+      '--out',
+      out,
+      '--json',
+      '--config',
+      config,
+    ]);
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(JSON.parse(renamed.stdout).gold.symbols[0].symbol).toBe('XYZ');
+    const relabelled = (await parquetRows(goldFile(out, 'XYZ'))).rows;
+    const regimeAt = (await parquetRows(goldFile(out, 'XYZ'))).names.indexOf('regime');
+    expect(new Set(relabelled.map((r) => r[regimeAt])).size).toBeLessThanOrEqual(3);
+    expect(relabelled.every((r) => ['Calm', 'Choppy', 'Stormy'].includes(r[regimeAt] as string))).toBe(true);
   });
 
   test(`a gold file of ${MAX_APPENDED_ROW_GROUPS} row groups is written whole again, as one, instead of appended to`, async () => {

@@ -100,4 +100,26 @@ describe('gold CSV readers', () => {
       /regime "\w+" with markov_state \d, but line \d+ has "\w+" with markov_state 9: the two columns disagree/,
     );
   });
+
+  test('labels are checked per symbol: an export after a change of regimes.labels holds two symbols with other names of one state', async () => {
+    const lines = text.split('\n');
+    const header = lines[0]!.split(',');
+    const [symbolCol, regimeCol] = [header.indexOf('symbol'), header.indexOf('regime')];
+    const names: Record<string, string> = { Low: 'Calm', Medium: 'Choppy', High: 'Stormy' };
+    const renamed = lines
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => {
+        const c = l.split(',');
+        c[symbolCol] = 'OTHER';
+        c[regimeCol] = names[c[regimeCol]!]!;
+        return c.join(',');
+      });
+    const both = [...lines.filter(Boolean), ...renamed].join('\n');
+    const tables = await readGoldCsv(once(both), 'gold.csv');
+    expect(tables.map((t) => [t.symbol, t.length])).toEqual([
+      ['SP500-2000', series.length],
+      ['OTHER', series.length],
+    ]);
+  });
 });

@@ -8,7 +8,7 @@ import type { ModelArtifact } from '#shared/model/artifact';
 import { featureReference, type ModelReferences } from '#shared/model/reference';
 import { ksDistanceToSorted } from '#shared/monitoring/drift-calibration';
 import { driftReport } from '#shared/monitoring/drift-report';
-import { ksTwoSample, psi } from '#shared/monitoring/drift-stats';
+import { above, ksTwoSample, psi } from '#shared/monitoring/drift-stats';
 import { formatDriftReport } from '../../../bin/views/drift-report.ts';
 import { sampleModel } from '../../helpers/model.ts';
 
@@ -227,7 +227,7 @@ describe('drift report', () => {
     expect(dd.thresholds.psiAtCeiling).toBe(true);
     // The window (one block) reaches the ceiling and does not pass it: only KS can make it drift.
     expect(dd.psi.value).toBeCloseTo(dd.thresholds.psi, 9);
-    expect(dd.drift).toBe(dd.ks.d > dd.thresholds.ks);
+    expect(dd.drift).toBe(above(dd.ks.d, dd.thresholds.ks));
     // A feature with room below its ceiling keeps its calibrated threshold.
     const vol = s.features.find((f) => f.feature === 'realized_vol_21d')!;
     expect(vol.thresholds.psiAtCeiling).toBeUndefined();

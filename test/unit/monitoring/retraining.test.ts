@@ -284,6 +284,8 @@ describe('decideRetraining', () => {
     const chain = { statistic: 30, df: 6, pValue: 1e-5, threshold: 40 };
     expect(rulesOf({ ...quiet, chainDrift: chain })).toEqual([]);
     expect(rulesOf({ ...quiet, chainDrift: { ...chain, statistic: 41 } })).toEqual(['chain-drift']);
+    // Equal to its threshold but for rounding is no drift, as in the report.
+    expect(rulesOf({ ...quiet, chainDrift: { ...chain, statistic: 40 * (1 + 1e-12) } })).toEqual([]);
     expect(rulesOf({ ...quiet, regimeMixDrift: [{ scope: 'SPX', distance: 0.6, threshold: 0.5 }] })).toEqual([
       'regime-mix-drift',
     ]);
