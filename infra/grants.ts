@@ -30,7 +30,14 @@ export const FUNCTION_GRANTS = {
   // The bronze quality report beside the run (gold runs/).
   ValidateBronze: { bronze: 'read', gold: 'write', registry: 'readWrite' },
   // Staged rows in silver; the file's source record beside the run (gold runs/).
-  CleanToSilver: { bronze: 'read', silver: 'readWrite', gold: 'readWrite', registry: 'readWrite' },
+  // Stages each symbol's cleaned rows, and deletes them again when the file fails the silver gate.
+  CleanToSilver: {
+    bronze: 'read',
+    silver: 'readWrite',
+    gold: 'readWrite',
+    registry: 'readWrite',
+    deleteStaging: true,
+  },
   // Reads the silver and the staged rows; stages the merged silver and the gold; the symbol's lease.
   GoldForSymbol: { silver: 'readWrite', gold: 'readWrite', artifacts: 'read', registry: 'readWrite' },
   // The gold gate; publishes the staged silver and gold (copies, a merge again), deletes the staging.

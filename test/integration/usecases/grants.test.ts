@@ -243,6 +243,23 @@ test('each pipeline function does only what its IAM grants allow: a whole run, a
   const cause = JSON.stringify({ errorType: error.name, errorMessage: error.message });
   await handlers('Quarantine').quarantine({ ...bad, error: { Error: error.name, Cause: cause } }, lambda);
 
+  // A file rejected at the silver gate, after its rows were staged: CleanToSilver deletes them.
+  const flagged = { bucket: BUCKETS.bronze, key: 'market_data/flagged.csv', runId: 'run-flagged' };
+  const rows = ['symbol,date,high,close'];
+  for (let i = 0; i < 100; i++) {
+    const close = 100 + (i % 7);
+    rows.push(
+      `FLAG,${new Date(Date.UTC(2019, 0, 1 + i)).toISOString().slice(0, 10)},${i % 5 < 2 ? close - 1 : close + 1},${close}`,
+    );
+  }
+  await base.store.put(BUCKETS.bronze, flagged.key, `${rows.join('\n')}\n`);
+  const gate = (await handlers('CleanToSilver')
+    .clean(flagged, lambda)
+    .catch((e: Error) => e)) as Error;
+  expect(gate.name).toBe('DataRejectedError');
+  expect(gate.message).toContain('silver quality');
+  expect(await base.store.list(BUCKETS.silver, 'staging/run-flagged/')).toEqual([]);
+
   // A failed execution's status change.
   await handlers('PipelineFailed').failed(
     {
