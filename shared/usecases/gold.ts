@@ -516,11 +516,16 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     ctx.store.put(ctx.buckets.gold, metadataKey, JSON.stringify(m, null, 2), 'application/json');
   let metadata = runMetadata(ctx, runId, file, sources, staged);
   await write(metadata);
-  // The gold quality record (the Data quality page's): of the staged gold the gate judges, and
-  // written again below for the gold published when a symbol had to be merged again.
-  const recordQuality = async (results: SymbolGoldResult[], m: RunMetadata, mergedAgain = 0) => {
+  // The gold quality record (the Data quality page's): the gate's verdict on the staged gold, and,
+  // written again below when symbols had to be merged again at publish, the rows published (the
+  // gate judged the staged rows: its verdict and scores stay theirs, `stagedRows` says how many).
+  const recordQuality = async (
+    results: SymbolGoldResult[],
+    m: RunMetadata,
+    published?: { results: SymbolGoldResult[]; mergedAgain: number },
+  ) => {
     const quality = goldQualityOf(ctx, results);
-    const warnings = symbolWarnings(results);
+    const warnings = symbolWarnings(published?.results ?? results);
     await ctx.registry.putRecord('quality', {
       id: `${runId}-gold`,
       at: m.at,
@@ -531,7 +536,13 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
       // the gate did not apply — not a failed check (the CLI prints "gold n/a").
       ...(m.quality.gold === null ? { scored: false } : {}),
       ...(warnings.count > 0 ? { warnings: warnings.first, warningCount: warnings.count } : {}),
-      ...(mergedAgain > 0 ? { mergedAgain } : {}),
+      ...(published
+        ? {
+            rows: goldQualityOf(ctx, published.results).rows,
+            stagedRows: quality.rows,
+            mergedAgain: published.mergedAgain,
+          }
+        : {}),
     });
     return quality;
   };
@@ -565,7 +576,7 @@ export async function finishGold(ctx: Context, runId: string, file: string) {
     results = staged.map((r) => again.get(r.symbol) ?? r);
     metadata = runMetadata(ctx, runId, file, sources, results);
     await write(metadata);
-    await recordQuality(results, metadata, published.mergedAgain.length);
+    await recordQuality(staged, metadata, { results, mergedAgain: published.mergedAgain.length });
   }
   return {
     published: published.published,
