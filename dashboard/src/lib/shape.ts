@@ -386,21 +386,28 @@ export function driftSeries(records: readonly DriftRecord[], symbol: string, fea
 export function chainDriftSeries(
   records: readonly DriftRecord[],
   symbol: string,
-): { x: number[]; pValue: number[]; statistic: number[]; threshold: number | null } {
+): {
+  x: number[];
+  pValue: number[];
+  statistic: number[];
+  /** Each check's own calibrated threshold (null: that check judged by the p-value rule). */
+  thresholds: (number | null)[];
+  /** The newest check's: the rule in force (null: the p-value rule). */
+  threshold: number | null;
+} {
   const x: number[] = [];
   const pValue: number[] = [];
   const statistic: number[] = [];
-  // The rule in force is the newest check's: G² above its calibrated threshold, else the p-value rule.
-  let threshold: number | null = null;
+  const thresholds: (number | null)[] = [];
   for (const r of oldestFirst(records)) {
     const s = r.symbols?.find((t) => t.symbol === symbol);
     if (s === undefined || !Number.isFinite(s.chainP)) continue;
     x.push(isoToSeconds(r.at));
     pValue.push(s.chainP);
     statistic.push(s.chainStatistic);
-    threshold = typeof s.chainThreshold === 'number' ? s.chainThreshold : null;
+    thresholds.push(typeof s.chainThreshold === 'number' ? s.chainThreshold : null);
   }
-  return { x, pValue, statistic, threshold };
+  return { x, pValue, statistic, thresholds, threshold: thresholds.at(-1) ?? null };
 }
 
 /**

@@ -265,6 +265,7 @@ function overTime(
   const history = [...ofSymbol, ...records.filter((r) => r.symbolsKey === undefined && !seen.has(r.at))];
   const s = driftSeries(history, symbol, feature);
   const chain = chainDriftSeries(history, symbol);
+  const oneThreshold = new Set(chain.thresholds).size === 1;
   // The thresholds in force: the newest check's own (calibrated per symbol), else the config's.
   // (the symbol's own newest check: the newest record carries at most 100 symbols)
   const newest = [ofSymbol[0], records[0]]
@@ -350,16 +351,22 @@ function overTime(
     chain.threshold !== null
       ? lineChart({
           title: `Chain drift: G² · ${symbol}`,
-          description: `G² of the window's transitions against the model's transition matrix for ${symbol}, with its calibrated threshold; above the line is chain drift.`,
+          description: `G² of the window's transitions against the model's transition matrix for ${symbol}, with each check's calibrated threshold; above the threshold is chain drift.`,
           x: chain.x,
           time: true,
-          series: [{ label: 'G²', values: chain.statistic, color: '#00838f' }],
-          hLines: line(
-            chain.threshold,
-            `calibrated threshold ${formatNumber(chain.threshold, 1)}`,
-            '#c62828',
-          ),
-          yRange: rangeWithLines(chain.statistic, [chain.threshold]),
+          // One threshold for every check: a line; else each check's own (a new model or window).
+          series: [
+            { label: 'G²', values: chain.statistic, color: '#00838f' },
+            ...(oneThreshold
+              ? []
+              : [
+                  { label: 'calibrated threshold', values: chain.thresholds, color: '#c62828', dash: [6, 4] },
+                ]),
+          ],
+          hLines: oneThreshold
+            ? line(chain.threshold, `calibrated threshold ${formatNumber(chain.threshold, 1)}`, '#c62828')
+            : [],
+          yRange: rangeWithLines(chain.statistic, chain.thresholds),
           height: 200,
         })
       : lineChart({

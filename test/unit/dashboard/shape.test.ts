@@ -282,6 +282,8 @@ describe('drift over time', () => {
     }));
     const chain = chainDriftSeries(calibrated, 'SPX');
     expect(chain.statistic).toEqual([21, 20]);
+    // Each check's own threshold, oldest first.
+    expect(chain.thresholds).toEqual([27.6, 28.6]);
     // The newest check's threshold (records[0] is the newer one).
     expect(chain.threshold).toBe(28.6);
     expect(rangeWithLines([5.0, 5.37], [null, 7.854])).toEqual([0, 7.854 * 1.08]);
