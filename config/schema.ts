@@ -49,6 +49,7 @@ export const dataConfigSchema = z
         silver: z.number().min(0).max(100),
         gold: z.number().min(0).max(100),
       }),
+      gapWarningDays: z.number().int().min(1),
     }),
   })
   .strict()

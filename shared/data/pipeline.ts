@@ -396,6 +396,35 @@ export function cadenceMessage(
 }
 
 /**
+ * A warning when a daily symbol's gold rows skip more than `quality.gapWarningDays` calendar days (a
+ * trading halt, a feed that stopped), undefined otherwise: the return across such a gap is one
+ * row's, and so is its share of the volatility window.
+ */
+export function gapMessage(
+  g: Pick<GoldSeries, 'symbol' | 'length' | 'day'>,
+  config: DataConfig,
+): string | undefined {
+  const n = g.length;
+  const limit = config.quality.gapWarningDays;
+  let holes = 0;
+  let longest = 0;
+  let after = 0;
+  for (let i = 1; i < n; i++) {
+    const gap = g.day[i]! - g.day[i - 1]!;
+    if (gap <= limit) continue;
+    holes++;
+    if (gap > longest) {
+      longest = gap;
+      after = i;
+    }
+  }
+  if (holes > 0) {
+    return `${g.symbol}: its daily rows skip more than ${limit} calendar days ${holes === 1 ? 'once' : `${holes} times`} (the longest: ${longest} days, ${formatIsoDay(g.day[after - 1]!)} → ${formatIsoDay(g.day[after]!)}; a halt, or missing data?): the return across a gap is taken as one day's (quality.gapWarningDays)`;
+  }
+  return undefined;
+}
+
+/**
  * A warning when a weighted feature has one value over all of a symbol's gold rows (a price that
  * never changes: a stale feed or a placeholder), undefined otherwise. Such a feature's score ties
  * at 1 on every day (the empirical CDF of DOMAIN §3 counts values ≤ today's), so the regimes say
@@ -429,7 +458,7 @@ export function goldSymbolSummary(
   for (const state of g.markov_state) stateCounts[state]!++;
   const n = g.length;
   const shortHistory = shortHistoryMessage(g, config);
-  const cadence = cadenceMessage(g, config);
+  const cadence = cadenceMessage(g, config) ?? gapMessage(g, config);
   const constant = constantFeatureMessage(g);
   return {
     ...(shortHistory ? { shortHistory } : {}),

@@ -10,6 +10,7 @@ import { computeFeatures, type ReferenceSample, referenceSample } from '#shared/
 import {
   cadenceMessage,
   constantFeatureMessage,
+  gapMessage,
   goldForHistory,
   priceMessage,
   shortHistoryMessage,
@@ -160,6 +161,25 @@ describe('cadenceMessage: rows that are not daily trading days', () => {
     );
     const daily = weekdays('2020-01-01', 500).filter((_, i) => i % 40 !== 7); // a holiday now and then
     expect(cadenceMessage(series('D', daily), config)).toBeUndefined();
+  });
+
+  test('a daily series with a hole of more than quality.gapWarningDays is named with its longest gap; holidays are not', () => {
+    const daily = weekdays('2020-01-01', 500);
+    const halted = [...daily.slice(0, 200), ...daily.slice(234)]; // 34 weekdays missing: 48 calendar days
+    expect(gapMessage(series('HALT', halted), config)).toBe(
+      `HALT: its daily rows skip more than 14 calendar days once (the longest: ${halted[200]! - halted[199]!} days, ${isoOf(halted[199]!)} → ${isoOf(halted[200]!)}; a halt, or missing data?): the return across a gap is taken as one day's (quality.gapWarningDays)`,
+    );
+    expect(
+      gapMessage(
+        series(
+          'D',
+          daily.filter((_, i) => i % 40 !== 7),
+        ),
+        config,
+      ),
+    ).toBeUndefined();
+    // Weekly rows are the cadence warning's, and it comes first (goldSymbolSummary takes one).
+    expect(cadenceMessage(series('W', from('2020-01-03', 7, 300)), config)).toMatch(/weekly/);
   });
 
   test('a market that trades on weekends is told that volatility is annualised by 252 days', () => {
