@@ -696,6 +696,16 @@ export function heldBack(
  * A time axis spans at least an hour around its points: runs recorded seconds apart (a first start,
  * a burst of uploads) would otherwise get ticks of milliseconds (":42.200").
  */
+/**
+ * The x range of a time chart whose points are all one instant (one drift check so far): a day
+ * around it. uPlot widens one instant itself by 86400 / ms "seconds" — 1,000 days at FINML's
+ * seconds — so one check drew an axis from December 2026 to August 2029. Undefined otherwise.
+ */
+export function dayAroundOneInstant(x: readonly number[]): [number, number] | undefined {
+  if (x.length === 0 || !x.every((v) => v === x[0])) return undefined;
+  return [x[0]! - 43_200, x[0]! + 43_200];
+}
+
 export function atLeastAnHour(min: number, max: number): [number, number] {
   const HOUR = 3600; // uPlot time scales are in seconds
   if (max - min >= HOUR) return [min, max];

@@ -9,7 +9,7 @@
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { regimeBandColor, withAlpha } from '../lib/palette.ts';
-import { atLeastAnHour, type RegimeRun } from '../lib/shape.ts';
+import { atLeastAnHour, dayAroundOneInstant, type RegimeRun } from '../lib/shape.ts';
 import { h } from './dom.ts';
 
 const instances = new WeakMap<Element, uPlot>();
@@ -205,9 +205,13 @@ export function lineChart(options: ChartOptions): HTMLElement {
         time: options.time,
         ...(options.xRange
           ? { range: options.xRange }
-          : options.time
-            ? { range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => atLeastAnHour(min, max) }
-            : {}),
+          : options.time && dayAroundOneInstant(options.x)
+            ? { range: dayAroundOneInstant(options.x)! }
+            : options.time
+              ? {
+                  range: (_u: uPlot, min: number, max: number): uPlot.Range.MinMax => atLeastAnHour(min, max),
+                }
+              : {}),
       },
       y: {
         ...(options.logY

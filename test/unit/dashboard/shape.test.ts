@@ -10,6 +10,7 @@ import {
   chooseVersion,
   countBySeverity,
   currentCooldownEnd,
+  dayAroundOneInstant,
   daysBehind,
   driftDimensions,
   driftingFirst,
@@ -267,6 +268,14 @@ describe('drift over time', () => {
     expect(s.drift).toEqual([false, true]);
     expect(s.x[0]).toBeLessThan(s.x[1]!);
     expect(driftSeries(records, 'NDX', 'drawdown').x).toEqual([]);
+  });
+
+  test('one check so far: its time axis is a day around it (uPlot alone made it 1,000 days)', () => {
+    const t = Date.parse('2026-12-08T04:04:00Z') / 1000;
+    expect(dayAroundOneInstant([t])).toEqual([t - 43_200, t + 43_200]);
+    expect(dayAroundOneInstant([t, t])).toEqual([t - 43_200, t + 43_200]);
+    expect(dayAroundOneInstant([t, t + 60])).toBeUndefined();
+    expect(dayAroundOneInstant([])).toBeUndefined();
   });
 
   test('chain-drift p-values and the dimensions seen', () => {
