@@ -33,7 +33,7 @@ function summary({ record, report }: ModelDetailsResponse): HTMLElement {
       ['Trained', formatDateTime(report.createdAt)],
       [
         'Data',
-        `${report.data.symbols.join(', ')} · ${formatCount(report.data.rows)} gold rows · ${report.data.firstDate} to ${report.data.lastDate}`,
+        `${namedSymbols(report.data.symbols)} · ${formatCount(report.data.rows)} gold rows · ${report.data.firstDate} to ${report.data.lastDate}`,
       ],
       ['Laplace α', String(report.chain.alpha)],
       ['Config hash', h('code', null, report.data.configHash.slice(0, 12))],
@@ -440,3 +440,11 @@ export const chainPage: Page = async (ctx) => {
     hmm(report),
   );
 };
+
+/** The model's symbols: up to 12 named, the rest counted (a model of 2,000 symbols is one line). */
+function namedSymbols(symbols: readonly string[]): string {
+  const named = symbols.slice(0, 12).join(', ');
+  return symbols.length > 12
+    ? `${named} and ${formatCount(symbols.length - 12)} more (${formatCount(symbols.length)} symbols)`
+    : named;
+}
