@@ -8,10 +8,10 @@ import {
   formatPercent,
   toNumber,
 } from '../lib/format.ts';
-import { href } from '../lib/route.ts';
-import { daysBehind } from '../lib/shape.ts';
+import { href, withParams } from '../lib/route.ts';
+import { daysBehind, pickOption } from '../lib/shape.ts';
 import type { JsonNumber, ProbabilityInterval, StatusResponse } from '../lib/types.ts';
-import { badge, facts, h, meter, notice, pageHeading, section, table } from '../ui/dom.ts';
+import { badge, facts, h, meter, notice, pageHeading, section, selectField, table } from '../ui/dom.ts';
 import { alertCard, regimeBadge, versionLink } from '../ui/widgets.ts';
 import type { Page } from './context.ts';
 
@@ -132,8 +132,32 @@ export const homePage: Page = async (ctx) => {
   const empty = homeEmptyState(status, regimes);
   const labels = regimes.labels ?? [];
   const highLabel = labels[labels.length - 1] ?? 'High';
-  const rows = [...regimes.symbols].sort((a, b) => a.symbol.localeCompare(b.symbol));
-  const dates = rows.map((s) => s.date);
+  const all = [...regimes.symbols].sort((a, b) => a.symbol.localeCompare(b.symbol));
+  const dates = all.map((s) => s.date);
+  // Many symbols: a filter by today's regime (in the URL, #/?regime=High).
+  const regime = pickOption(['all', ...labels], ctx.route.params.regime) ?? 'all';
+  const rows = regime === 'all' ? all : all.filter((s) => s.regime === regime);
+  const filter =
+    all.length > 10
+      ? h(
+          'div',
+          { class: 'controls' },
+          selectField({
+            id: 'home-regime',
+            label: 'Regime',
+            value: regime,
+            choices: [
+              { value: 'all', label: `All (${all.length})` },
+              ...labels.map((l) => ({
+                value: l,
+                label: `${l} (${all.filter((s) => s.regime === l).length})`,
+              })),
+            ],
+            onChange: (v) => ctx.navigate(withParams(ctx.route, { regime: v === 'all' ? null : v })),
+          }),
+          h('p', { class: 'muted' }, `Showing ${rows.length} of ${all.length} symbols.`),
+        )
+      : null;
   return h(
     'div',
     null,
@@ -148,6 +172,7 @@ export const homePage: Page = async (ctx) => {
       : section(
           'regimes',
           'Current regime per symbol',
+          filter,
           table({
             caption: `Current regime (as of each symbol's newest gold day) and the probability of reaching ${highLabel} within 5 and 21 trading days — for a symbol already in ${highLabel}, of leaving it`,
             captionHidden: false,
