@@ -161,10 +161,12 @@ most the model's maxHorizon).`,
     if (values.age !== undefined && values.regime === undefined)
       throw new UsageError('--age goes with --regime');
     const horizon = Number(values.horizon);
-    if (!/^\d+$/.test(values.horizon))
-      throw new UsageError(`--horizon must be a whole number of days, got "${values.horizon}"`);
-    if (values.age !== undefined && !/^\d+$/.test(values.age))
-      throw new UsageError(`--age must be a whole number of days, got "${values.age}"`);
+    // A value the option cannot take is a usage error (exit 1), 0 as much as 2.5; a horizon past what
+    // the model forecasts is the model's answer (exit 2).
+    if (!/^\d+$/.test(values.horizon) || horizon < 1)
+      throw new UsageError(`--horizon must be a whole number of days ≥ 1, got "${values.horizon}"`);
+    if (values.age !== undefined && (!/^\d+$/.test(values.age) || Number(values.age) < 1))
+      throw new UsageError(`--age must be a whole number of days ≥ 1, got "${values.age}"`);
     const model = await loadForecastView(values.model);
     const symbols = Object.keys(model.latest);
     const symbol =

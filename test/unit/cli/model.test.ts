@@ -84,9 +84,25 @@ describe('finml train / report / predict on the sample', () => {
     ]);
     expect(chain.stdout).toContain('forecast by the Markov chain (h = 4 is not a backtested horizon)');
     expect(chain.stdout).toMatch(/P\(reach High within 4 day\(s\)\): 0\.5 % {2}\(95 % interval/);
-    const bad = await runCli(['predict', '--model', join(out, 'model/model.json'), '--horizon', 'abc']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain('--horizon must be a whole number of days, got "abc"');
+    // Any value the option cannot take is a usage error, exit 1: 0 as much as "abc" or 2.5.
+    for (const [option, value] of [
+      ['--horizon', 'abc'],
+      ['--horizon', '2.5'],
+      ['--horizon', '0'],
+      ['--age', '0'],
+    ]) {
+      const bad = await runCli([
+        'predict',
+        '--model',
+        join(out, 'model/model.json'),
+        '--regime',
+        'Low',
+        option!,
+        value!,
+      ]);
+      expect(bad.code, `${option} ${value}`).toBe(1);
+      expect(bad.stderr).toContain(`${option} must be a whole number of days ≥ 1, got "${value}"`);
+    }
   });
 
   test('predict without --regime starts from the latest gold regime; --json for scripts', async () => {
