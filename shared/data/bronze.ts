@@ -122,7 +122,17 @@ export async function scanBronzeMarketFile(input: BronzeInput, options: BronzeOp
   await readCsvRows(counted, { file: input.name }, (row) => {
     if (header === undefined) {
       header = resolveHeader(row.cells(), input.name, row.line, config);
-      acc.begin(header, symbolFromFileName(input.name));
+      const fromName = symbolFromFileName(input.name);
+      // No symbol column and a file name without a stem (".csv"): no row could name its series.
+      if (header.symbol === -1 && fromName.trim() === '') {
+        throw new DataRejectedError({
+          file: input.name,
+          line: row.line,
+          code: 'missing_column',
+          reason: `no symbol column, and the file name gives no symbol: name the file <SYMBOL>.csv (SPX.csv is the series SPX) or add a symbol column (the header has: ${header.names.join(', ')})`,
+        });
+      }
+      acc.begin(header, fromName);
     } else {
       acc.row(row);
     }

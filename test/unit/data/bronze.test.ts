@@ -119,6 +119,18 @@ describe('files rejected whole, with the file, line and reason', () => {
     );
   });
 
+  test('a file named ".csv" without a symbol column is rejected at its header, saying how to name it', async () => {
+    const e = (await rejection('market_data/.csv', 'date,close\n2020-01-02,1\n')) as DataRejectedError;
+    expect(e).toMatchObject({ code: 'missing_column', line: 1 });
+    expect(e.reason).toContain(
+      'no symbol column, and the file name gives no symbol: name the file <SYMBOL>.csv',
+    );
+    // With a symbol column the name does not matter.
+    expect(await rejection('market_data/.csv', 'symbol,date,close\nX,2020-01-02,1\n')).not.toBeInstanceOf(
+      DataRejectedError,
+    );
+  });
+
   test('intraday bars fail on uniqueness, and the reason says their dates carry a time of day', async () => {
     const rows = ['date,close'];
     for (let d = 0; d < 30; d++)
